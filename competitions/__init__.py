@@ -1,0 +1,133 @@
+"""Tandem: parallel innovation challenges run by several agencies on one shared timeline."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request
+from flask_babel import get_locale
+from sqlalchemy import event
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from competitions.config import ROOT, build_config, ensure_broker_folders
+
+log = logging.getLogger(__name__)
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the Flask application. ``config`` overrides values read from the environment."""
+    settings = build_config((config or {}).get("TANDEM_ENV"), config)
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder="static",
+        instance_path=settings["INSTANCE_PATH"],
+        instance_relative_config=False,
+    )
+    app.config.update(settings)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    ensure_broker_folders(app.config["CELERY"])
+    _configure_logging(app)
+
+    if app.config["TRUSTED_PROXIES"]:
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=n, x_proto=n, x_host=0, x_prefix=n
+        )
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_template_helpers(app)
+
+    from competitions.core.errors import register_error_handlers
+    from competitions.core.security import register_security_headers
+
+    register_error_handlers(app)
+    register_security_headers(app)
+
+    from competitions.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _configure_logging(app: Flask) -> None:
+    if not app.debug and not app.testing:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+
+
+def _init_extensions(app: Flask) -> None:
+    from competitions.core import i18n
+    from competitions.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            _tune_sqlite(db.engine)
+    migrate.init_app(
+        app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True
+    )
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    bootstrap.init_app(app)
+    limiter.init_app(app)
+
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    from flask_babel import lazy_gettext as _l
+
+    login_manager.login_message = _l("Please sign in to see this page.")
+
+    # Models register their tables on the shared metadata.
+    import competitions.agencies.models
+    import competitions.core.audit  # noqa: F401
+
+
+def _tune_sqlite(engine: Any) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA busy_timeout=5000")
+        cur.close()
+
+
+def _register_blueprints(app: Flask) -> None:
+    from competitions.accounts import bp as accounts_bp
+    from competitions.agencies import bp as agencies_bp
+    from competitions.core.views import bp as core_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(agencies_bp)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from competitions.accounts import permissions as account_perms
+    from competitions.agencies import permissions as agency_perms
+    from competitions.core import i18n
+
+    app.jinja_env.globals.update(
+        get_locale=get_locale,
+        current_language=i18n.current_language,
+        languages=i18n.languages,
+        language_name=i18n.language_name,
+        country_name=i18n.country_name,
+        can_manage_agency=agency_perms.can_manage_agency,
+        can_view_agency_console=agency_perms.can_view_agency_console,
+        can_create_agency=agency_perms.can_create_agency,
+        can_view_audit_log=account_perms.can_view_audit_log,
+        console_agencies=agency_perms.console_agencies,
+    )
+    app.jinja_env.filters["instant"] = i18n.format_instant
+
+    @app.context_processor
+    def _request_globals() -> dict[str, Any]:
+        return {"current_path": request.full_path.rstrip("?") if request else "/"}

@@ -1,0 +1,122 @@
+"""Account forms. Business rules live in services; forms check presence and shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length
+
+from competitions.core.i18n import country_choices, language_name, languages, timezone_choices
+
+
+class ProfileFields(FlaskForm):
+    display_name = StringField(
+        _l("Your name"),
+        validators=[DataRequired(_l("Enter your name.")), Length(max=120)],
+        description=_l("Shown to your team and to the agencies you work with."),
+        render_kw={"autocomplete": "name"},
+    )
+    country = SelectField(
+        _l("Country of residence"),
+        validators=[DataRequired(_l("Select your country of residence."))],
+        description=_l("Tracks use it to decide which prizes you are eligible for."),
+        render_kw={"autocomplete": "country"},
+    )
+    preferred_language = SelectField(_l("Preferred language"))
+    timezone = SelectField(
+        _l("Time zone"),
+        description=_l("Deadlines are shown in this zone as well as in each track's legal time."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.country.choices = [("", _l("Select a country")), *country_choices()]
+        self.preferred_language.choices = [(c, language_name(c, c)) for c in languages()]
+        self.timezone.choices = timezone_choices()
+
+
+class RegisterForm(ProfileFields):
+    email = EmailField(
+        _l("Email address"),
+        validators=[DataRequired(_l("Enter your email address."))],
+        render_kw={"autocomplete": "email", "spellcheck": "false"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[InputRequired(_l("Choose a password."))],
+        description=_l("At least 10 characters. A few unrelated words make a strong password."),
+        render_kw={"autocomplete": "new-password"},
+    )
+
+    field_order = ("email", "password", "display_name", "country", "preferred_language", "timezone")
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(
+        _l("Email address"),
+        validators=[DataRequired(_l("Enter your email address."))],
+        render_kw={"autocomplete": "username", "spellcheck": "false"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[InputRequired(_l("Enter your password."))],
+        render_kw={"autocomplete": "current-password"},
+    )
+    remember = BooleanField(_l("Keep me signed in on this device"))
+    next = HiddenField()
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(
+        _l("Email address"),
+        validators=[DataRequired(_l("Enter your email address."))],
+        render_kw={"autocomplete": "email"},
+    )
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"),
+        validators=[InputRequired(_l("Choose a new password."))],
+        description=_l("At least 10 characters."),
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[InputRequired(_l("Enter your current password."))],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new_password = PasswordField(
+        _l("New password"),
+        validators=[InputRequired(_l("Choose a new password."))],
+        description=_l("At least 10 characters. Other devices will be signed out."),
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class ChangeEmailForm(FlaskForm):
+    email = EmailField(
+        _l("New email address"),
+        validators=[DataRequired(_l("Enter your new email address."))],
+        description=_l("We will send a confirmation link to this address."),
+        render_kw={"autocomplete": "email"},
+    )
+    password = PasswordField(
+        _l("Current password"),
+        validators=[InputRequired(_l("Enter your current password."))],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class ProfileForm(ProfileFields):
+    pass
+
+
+class ConfirmForm(FlaskForm):
+    """A form with no fields: a CSRF-protected button."""

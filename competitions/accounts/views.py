@@ -1,0 +1,277 @@
+"""Account pages. Thin: parse the form, call a service, commit once, render or redirect."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from competitions.accounts import bp, services
+from competitions.accounts.forms import (
+    ChangeEmailForm,
+    ChangePasswordForm,
+    ConfirmForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ProfileForm,
+    RegisterForm,
+    ResetPasswordForm,
+)
+from competitions.accounts.models import User, normalize_email
+from competitions.core.errors import DomainError
+from competitions.core.urls import is_safe_next
+from competitions.core.web import current_actor, form_error
+from competitions.extensions import db, limiter, login_manager
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    uid, _sep, token = user_id.partition(":")
+    if not uid.isdigit() or not token:
+        return None
+    user = db.session.get(User, int(uid))
+    if user is None or user.session_token != token or not user.is_active:
+        return None
+    return user
+
+
+def _login_limit() -> str:
+    return str(current_app.config["RATELIMIT_LOGIN"])
+
+
+def _login_account_limit() -> str:
+    return str(current_app.config["RATELIMIT_LOGIN_ACCOUNT"])
+
+
+def _account_key() -> str:
+    # Slows down guessing one account's password from many addresses.
+    return "login-account:" + normalize_email(request.form.get("email", ""))[:320]
+
+
+def _register_limit() -> str:
+    return str(current_app.config["RATELIMIT_REGISTER"])
+
+
+def _reset_limit() -> str:
+    return str(current_app.config["RATELIMIT_RESET"])
+
+
+def _profile(form: ProfileForm | RegisterForm) -> services.Profile:
+    return services.Profile(
+        display_name=form.display_name.data or "",
+        country=form.country.data or "",
+        preferred_language=form.preferred_language.data or "",
+        timezone=form.timezone.data or "",
+    )
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(_register_limit, methods=["POST"])
+def register() -> ResponseReturnValue:
+    if current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    form = RegisterForm()
+    if request.method == "GET":
+        lang = session.get("lang") or request.accept_languages.best_match(
+            current_app.config["LANGUAGES"]
+        )
+        form.preferred_language.data = lang or current_app.config["LANGUAGES"][0]
+        form.timezone.data = "UTC"
+    if form.validate_on_submit():
+        try:
+            services.register(
+                current_actor(), form.email.data or "", form.password.data or "", _profile(form)
+            )
+        except DomainError as err:
+            form_error(form, err)
+        else:
+            db.session.commit()
+            session["lang"] = form.preferred_language.data
+            return redirect(url_for("accounts.check_email", why="register"))
+    return render_template("accounts/register.html", form=form)
+
+
+@bp.route("/check-email")
+def check_email() -> ResponseReturnValue:
+    why = request.args.get("why", "register")
+    if why not in {"register", "reset", "change"}:
+        why = "register"
+    return render_template("accounts/check_email.html", why=why)
+
+
+@bp.route("/verify/<token>")
+def verify_email(token: str) -> ResponseReturnValue:
+    try:
+        services.verify_email(current_actor(), token)
+    except DomainError as err:
+        return render_template("accounts/link_problem.html", message=err.message), 400
+    db.session.commit()
+    flash(_("Thank you: your email address is confirmed."), "success")
+    if current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/verify/resend", methods=["POST"])
+@login_required
+@limiter.limit(_reset_limit)
+def resend_verification() -> ResponseReturnValue:
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        services.resend_verification(current_actor(), current_user._get_current_object())
+        db.session.commit()
+        flash(_("We sent a new confirmation link to %(email)s.", email=current_user.email), "info")
+    return redirect(url_for("accounts.profile"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_account_limit, methods=["POST"], key_func=_account_key)
+def login() -> ResponseReturnValue:
+    if current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(
+                current_actor(), form.email.data or "", form.password.data or ""
+            )
+        except services.LoginFailed as err:
+            db.session.commit()  # keep the audit record of the failure
+            form_error(form, err)
+        else:
+            target = form.next.data if is_safe_next(form.next.data) else None
+            # Rotate the session: nothing from before sign-in survives, the CSRF token included.
+            session.clear()
+            session["lang"] = user.preferred_language
+            login_user(user, remember=bool(form.remember.data))
+            db.session.commit()
+            flash(_("Welcome back, %(name)s.", name=user.display_name), "success")
+            return redirect(target or url_for("core.home"))
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout() -> ResponseReturnValue:
+    form = ConfirmForm()
+    if form.validate_on_submit() and current_user.is_authenticated:
+        services.record_logout(current_actor())
+        db.session.commit()
+        logout_user()
+        lang = session.get("lang")
+        session.clear()
+        if lang:
+            session["lang"] = lang
+        flash(_("You are signed out."), "info")
+    return redirect(url_for("core.home"))
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@limiter.limit(_reset_limit, methods=["POST"])
+def forgot_password() -> ResponseReturnValue:
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(current_actor(), form.email.data or "")
+        db.session.commit()
+        return redirect(url_for("accounts.check_email", why="reset"))
+    return render_template("accounts/forgot_password.html", form=form)
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@limiter.limit(_reset_limit, methods=["POST"])
+def reset_password(token: str) -> ResponseReturnValue:
+    try:
+        services.user_for_reset_token(token)
+    except DomainError as err:
+        return render_template("accounts/link_problem.html", message=err.message), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(current_actor(), token, form.password.data or "")
+        except DomainError as err:
+            form_error(form, err)
+        else:
+            db.session.commit()
+            if current_user.is_authenticated:
+                logout_user()
+            flash(_("Your password was changed. You can now sign in."), "success")
+            return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset_password.html", form=form)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def profile() -> ResponseReturnValue:
+    user = current_user._get_current_object()
+    form = ProfileForm(obj=user)
+    if form.validate_on_submit():
+        try:
+            services.update_profile(current_actor(), user, _profile(form))
+        except DomainError as err:
+            form_error(form, err)
+        else:
+            db.session.commit()
+            session["lang"] = user.preferred_language
+            flash(_("Your profile was saved."), "success")
+            return redirect(url_for("accounts.profile"))
+    return render_template("accounts/profile.html", form=form, resend_form=ConfirmForm())
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> ResponseReturnValue:
+    user = current_user._get_current_object()
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(
+                current_actor(),
+                user,
+                form.current_password.data or "",
+                form.new_password.data or "",
+            )
+        except DomainError as err:
+            form_error(form, err)
+        else:
+            db.session.commit()
+            # The session token changed: sign this browser in again with the new one.
+            login_user(user)
+            flash(_("Your password was changed. Other devices have been signed out."), "success")
+            return redirect(url_for("accounts.profile"))
+    return render_template("accounts/change_password.html", form=form)
+
+
+@bp.route("/account/email", methods=["GET", "POST"])
+@login_required
+def change_email() -> ResponseReturnValue:
+    user = current_user._get_current_object()
+    form = ChangeEmailForm()
+    if form.validate_on_submit():
+        try:
+            services.request_email_change(
+                current_actor(), user, form.password.data or "", form.email.data or ""
+            )
+        except DomainError as err:
+            form_error(form, err)
+        else:
+            db.session.commit()
+            return redirect(url_for("accounts.check_email", why="change"))
+    return render_template("accounts/change_email.html", form=form)
+
+
+@bp.route("/account/email/confirm/<token>")
+def confirm_email_change(token: str) -> ResponseReturnValue:
+    try:
+        user = services.confirm_email_change(current_actor(), token)
+    except DomainError as err:
+        return render_template("accounts/link_problem.html", message=err.message), 400
+    db.session.commit()
+    if current_user.is_authenticated and current_user.id == user.id:
+        login_user(user)
+    flash(_("Your email address is now %(email)s.", email=user.email), "success")
+    return redirect(
+        url_for("accounts.profile" if current_user.is_authenticated else "accounts.login")
+    )

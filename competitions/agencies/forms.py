@@ -1,0 +1,100 @@
+"""Agency forms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import EmailField, SelectField, SelectMultipleField, StringField, URLField
+from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from competitions.agencies.models import Role
+from competitions.core.i18n import language_name, languages, timezone_choices
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def role_choices() -> list[tuple[str, Any]]:
+    return [(Role.STAFF.value, _l("Staff")), (Role.ADMIN.value, _l("Administrator"))]
+
+
+class AgencyForm(FlaskForm):
+    name = StringField(
+        _l("Name"),
+        validators=[DataRequired(_l("Enter the agency's name.")), Length(max=200)],
+        description=_l("The full official name, e.g. Canadian Space Agency."),
+    )
+    short_name = StringField(
+        _l("Short name"),
+        validators=[Optional(), Length(max=40)],
+        description=_l("An acronym or short form shown in tight spaces, e.g. CSA."),
+    )
+    slug = StringField(
+        _l("Short address"),
+        validators=[DataRequired(_l("Enter a short address.")), Length(max=64)],
+        description=_l("Lower-case letters, digits and hyphens; used in links, e.g. csa."),
+        render_kw={"spellcheck": "false", "autocapitalize": "none"},
+    )
+    jurisdiction = StringField(
+        _l("Jurisdiction"),
+        validators=[DataRequired(_l("Enter the jurisdiction's ISO 3166 code.")), Length(max=8)],
+        description=_l(
+            "An ISO 3166 code: a country such as CA or US, or a subdivision such as "
+            "DE-BE for Berlin."
+        ),
+        render_kw={"spellcheck": "false", "autocapitalize": "characters"},
+    )
+    timezone = SelectField(
+        _l("Time zone"),
+        description=_l("The legal time in which this agency's deadlines are stated."),
+    )
+    languages = CheckboxesField(_l("Languages"))
+    website = URLField(_l("Website"), validators=[Optional(), Length(max=400)])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = timezone_choices()
+        self.languages.choices = [(c, language_name(c)) for c in languages()]
+
+
+class LogoForm(FlaskForm):
+    logo = FileField(
+        _l("Logo"),
+        description=_l("PNG, JPEG or WebP, at most 1 MB. Shown on your agency's pages and emails."),
+        render_kw={"accept": "image/png,image/jpeg,image/webp"},
+    )
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(
+        _l("Email address"),
+        validators=[DataRequired(_l("Enter the email address of the person to invite."))],
+        render_kw={"spellcheck": "false"},
+    )
+    role = SelectField(_l("Role"), default=Role.STAFF.value)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.role.choices = role_choices()
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Role"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.role.choices = role_choices()
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    action = StringField(_l("Action"), validators=[Optional(), Length(max=80)])
+    actor = StringField(_l("Actor email"), validators=[Optional(), Length(max=320)])

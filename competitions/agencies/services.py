@@ -1,0 +1,456 @@
+"""Agency services: create and configure agencies, invite and manage their members.
+
+Each service checks authorization itself (the rules in ``permissions.py``), so web, CLI and
+API callers cannot forget it, and raises ``NotFound`` for another agency's objects.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import IO
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from competitions.accounts.models import User
+from competitions.accounts.services import check_email, find_by_email
+from competitions.agencies import permissions
+from competitions.agencies.models import Agency, AgencyInvitation, Membership, Role, new_nonce
+from competitions.core import audit, clock, mail, tokens
+from competitions.core.actor import Actor
+from competitions.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from competitions.core.i18n import is_valid_jurisdiction, is_valid_timezone, languages
+from competitions.core.storage import TooLarge, get_storage, sniff_image
+from competitions.core.urls import external_url
+from competitions.extensions import db
+
+INVITE = "agency-invitation"
+SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+RESERVED_SLUGS = frozenset({"new", "admin", "api", "static", "invitations"})
+
+
+@dataclass(frozen=True)
+class AgencyData:
+    name: str
+    slug: str
+    jurisdiction: str
+    timezone: str
+    languages: list[str]
+    short_name: str | None = None
+    website: str | None = None
+
+
+def _check(data: AgencyData) -> AgencyData:
+    name = " ".join(data.name.split())
+    if not name:
+        raise DomainError(_("Enter the agency's name."), field="name")
+    if len(name) > 200:
+        raise DomainError(_("The name must be 200 characters or fewer."), field="name")
+    slug = data.slug.strip().lower()
+    if not SLUG_RE.match(slug) or slug in RESERVED_SLUGS:
+        raise DomainError(
+            _(
+                "Use 1 to 64 lower-case letters, digits and hyphens, not starting or ending "
+                "with a hyphen (for example: csa or new-york)."
+            ),
+            field="slug",
+        )
+    jurisdiction = data.jurisdiction.strip().upper()
+    if not is_valid_jurisdiction(jurisdiction):
+        raise DomainError(
+            _("Enter an ISO 3166 code: a country (CA) or a subdivision (DE-BE)."),
+            field="jurisdiction",
+        )
+    if not is_valid_timezone(data.timezone):
+        raise DomainError(_("Select a time zone from the list."), field="timezone")
+    langs = [code for code in languages() if code in set(data.languages)]
+    if not langs:
+        raise DomainError(_("Select at least one language."), field="languages")
+    website = (data.website or "").strip() or None
+    if website and not re.match(r"^https?://[^\s/$.?#].[^\s]*$", website):
+        raise DomainError(_("Enter a web address starting with https://."), field="website")
+    short = " ".join((data.short_name or "").split()) or None
+    if short and len(short) > 40:
+        raise DomainError(_("The short name must be 40 characters or fewer."), field="short_name")
+    return AgencyData(name, slug, jurisdiction, data.timezone, langs, short, website)
+
+
+def get_agency(slug: str) -> Agency:
+    agency = db.session.scalar(select(Agency).where(Agency.slug == slug))
+    if agency is None:
+        raise NotFound(_("No such agency."))
+    return agency
+
+
+def list_agencies() -> list[Agency]:
+    return list(db.session.scalars(select(Agency).order_by(func.lower(Agency.name))))
+
+
+def create_agency(actor: Actor, data: AgencyData) -> Agency:
+    if not permissions.can_create_agency(actor.user):
+        raise PermissionDenied(_("Only platform administrators can create agencies."))
+    data = _check(data)
+    if db.session.scalar(select(Agency.id).where(Agency.slug == data.slug)) is not None:
+        raise Conflict(_("Another agency already uses this short address."), field="slug")
+    agency = Agency(
+        name=data.name,
+        slug=data.slug,
+        short_name=data.short_name,
+        jurisdiction=data.jurisdiction,
+        timezone=data.timezone,
+        languages=data.languages,
+        website=data.website,
+    )
+    db.session.add(agency)
+    db.session.flush()
+    audit.record(
+        actor,
+        "agency.created",
+        obj=agency,
+        agency_id=agency.id,
+        after=agency.snapshot(),
+    )
+    return agency
+
+
+def _require_manage(actor: Actor, agency: Agency) -> None:
+    if not permissions.can_manage_agency(actor.user, agency):
+        raise NotFound(_("No such agency."))
+
+
+def update_agency(actor: Actor, agency: Agency, data: AgencyData) -> None:
+    _require_manage(actor, agency)
+    data = _check(data)
+    identity_changed = (data.slug, data.jurisdiction) != (agency.slug, agency.jurisdiction)
+    if identity_changed and not permissions.can_edit_identity(actor.user, agency):
+        raise PermissionDenied(
+            _("Only platform administrators can change an agency's address or jurisdiction.")
+        )
+    if data.slug != agency.slug and db.session.scalar(
+        select(Agency.id).where(Agency.slug == data.slug)
+    ):
+        raise Conflict(_("Another agency already uses this short address."), field="slug")
+    before = agency.snapshot()
+    agency.name, agency.slug, agency.short_name = data.name, data.slug, data.short_name
+    agency.jurisdiction, agency.timezone = data.jurisdiction, data.timezone
+    agency.languages, agency.website = data.languages, data.website
+    after = agency.snapshot()
+    if after != before:
+        audit.record(
+            actor,
+            "agency.updated",
+            obj=agency,
+            agency_id=agency.id,
+            role=permissions.role_in(actor.user, agency),
+            before=before,
+            after=after,
+        )
+
+
+def set_logo(actor: Actor, agency: Agency, stream: IO[bytes]) -> None:
+    """Store a PNG, JPEG or WebP logo (checked by content, capped in size)."""
+    _require_manage(actor, agency)
+    head = stream.read(16)
+    mime = sniff_image(head)
+    if mime is None:
+        raise DomainError(_("The logo must be a PNG, JPEG or WebP image."), field="logo")
+    limit = current_app.config["LOGO_MAX_BYTES"]
+    storage = get_storage()
+
+    class _Prefixed:
+        def __init__(self) -> None:
+            self.head: bytes | None = head
+
+        def read(self, n: int = -1) -> bytes:
+            if self.head is not None:
+                out, self.head = self.head, None
+                return out
+            return stream.read(n)
+
+    try:
+        stored = storage.save(_Prefixed(), limit)  # type: ignore[arg-type]
+    except TooLarge as exc:
+        raise DomainError(
+            _("The logo must be %(kb)d KB or smaller.", kb=limit // 1024), field="logo"
+        ) from exc
+    old = agency.logo_key
+    agency.logo_key, agency.logo_mime = stored.key, mime
+    audit.record(
+        actor,
+        "agency.logo_changed",
+        obj=agency,
+        agency_id=agency.id,
+        role=permissions.role_in(actor.user, agency),
+        before={"logo": old},
+        after={"logo": stored.key, "sha256": stored.sha256, "size": stored.size},
+    )
+
+
+def remove_logo(actor: Actor, agency: Agency) -> None:
+    _require_manage(actor, agency)
+    if agency.logo_key is None:
+        return
+    audit.record(
+        actor,
+        "agency.logo_removed",
+        obj=agency,
+        agency_id=agency.id,
+        role=permissions.role_in(actor.user, agency),
+        before={"logo": agency.logo_key},
+    )
+    agency.logo_key = agency.logo_mime = None
+
+
+# --- members and invitations -------------------------------------------------------------
+
+
+def members(agency: Agency) -> list[Membership]:
+    return sorted(agency.memberships, key=lambda m: (m.role != Role.ADMIN, m.user.display_name))
+
+
+def open_invitations(agency: Agency) -> list[AgencyInvitation]:
+    return list(
+        db.session.scalars(
+            select(AgencyInvitation)
+            .where(AgencyInvitation.agency_id == agency.id, AgencyInvitation.resolution.is_(None))
+            .order_by(AgencyInvitation.created_at.desc())
+        )
+    )
+
+
+def _invitation_link(inv: AgencyInvitation) -> str:
+    token = tokens.make_token(INVITE, {"i": inv.id, "n": inv.nonce})
+    return external_url("agencies.invitation", token=token)
+
+
+def _send_invitation(actor: Actor, inv: AgencyInvitation, lang: str) -> None:
+    inviter = actor.user.email if actor.user is not None else None
+    mail.send_after_commit(
+        mail.render_mail(
+            "agencies/invitation",
+            inv.email,
+            lang,
+            _l("You are invited to join %(agency)s on Tandem", agency=inv.agency.name),
+            invitation=inv,
+            inviter=inviter,
+            link=_invitation_link(inv),
+            days=current_app.config["INVITATION_MAX_AGE"] // 86400,
+        ),
+    )
+
+
+def _check_role(role: str) -> str:
+    if role not in (Role.ADMIN, Role.STAFF):
+        raise DomainError(_("Choose a role: administrator or staff."), field="role")
+    return role
+
+
+def invite_member(actor: Actor, agency: Agency, email: str, role: str) -> AgencyInvitation:
+    """Invite ``email`` to the agency; re-sends (with a fresh link) an open invitation."""
+    _require_manage(actor, agency)
+    role = _check_role(role)
+    display, normalized = check_email(email)
+    existing_user = find_by_email(normalized)
+    if existing_user is not None and permissions.membership_of(existing_user, agency):
+        raise Conflict(
+            _("%(email)s is already a member of this agency.", email=display), field="email"
+        )
+    now = clock.now()
+    expires = now + timedelta(seconds=current_app.config["INVITATION_MAX_AGE"])
+    inv = db.session.scalar(
+        select(AgencyInvitation).where(
+            AgencyInvitation.agency_id == agency.id,
+            AgencyInvitation.email_normalized == normalized,
+            AgencyInvitation.resolution.is_(None),
+        )
+    )
+    action = "agency.invitation_resent"
+    if inv is None:
+        inv = AgencyInvitation(agency=agency, email=display, email_normalized=normalized)
+        db.session.add(inv)
+        action = "agency.invitation_sent"
+    inv.role, inv.nonce = role, new_nonce()
+    inv.invited_by_id = actor.user_id
+    inv.sent_at, inv.expires_at = now, expires
+    db.session.flush()
+    lang = existing_user.preferred_language if existing_user else (agency.languages or ["en"])[0]
+    _send_invitation(actor, inv, lang)
+    audit.record(
+        actor,
+        action,
+        obj=inv,
+        agency_id=agency.id,
+        role=permissions.role_in(actor.user, agency),
+        after={"email": display, "role": role},
+    )
+    return inv
+
+
+def get_invitation(agency: Agency, invitation_id: int) -> AgencyInvitation:
+    inv = db.session.get(AgencyInvitation, invitation_id)
+    if inv is None or inv.agency_id != agency.id:
+        raise NotFound(_("No such invitation."))
+    return inv
+
+
+def revoke_invitation(actor: Actor, inv: AgencyInvitation) -> None:
+    _require_manage(actor, inv.agency)
+    if inv.resolution is not None:
+        raise Conflict(_("This invitation is already closed."))
+    inv.resolution, inv.resolved_at, inv.resolved_by_id = "revoked", clock.now(), actor.user_id
+    audit.record(
+        actor,
+        "agency.invitation_revoked",
+        obj=inv,
+        agency_id=inv.agency_id,
+        role=permissions.role_in(actor.user, inv.agency),
+    )
+
+
+def invitation_from_token(token: str) -> AgencyInvitation:
+    """The invitation a link points to, or ``DomainError`` saying why it cannot be used."""
+    try:
+        data = tokens.read_token(INVITE, token, current_app.config["INVITATION_MAX_AGE"])
+    except tokens.InvalidToken as exc:
+        if exc.expired:
+            raise DomainError(
+                _("This invitation has expired. Ask the agency to send a new one.")
+            ) from exc
+        raise DomainError(_("This invitation link is not valid.")) from exc
+    inv = db.session.get(AgencyInvitation, data.get("i")) if isinstance(data, dict) else None
+    if inv is None or inv.nonce != data.get("n"):
+        raise DomainError(_("This invitation link was replaced by a newer one or is not valid."))
+    status = inv.status
+    if status == "expired":
+        raise DomainError(_("This invitation has expired. Ask the agency to send a new one."))
+    if status != "pending":
+        raise DomainError(_("This invitation has already been used or was withdrawn."))
+    return inv
+
+
+def _check_addressee(actor: Actor, inv: AgencyInvitation) -> User:
+    user = actor.user
+    if not isinstance(user, User):
+        raise PermissionDenied(_("Sign in to answer this invitation."))
+    if user.email_normalized != inv.email_normalized:
+        raise PermissionDenied(
+            _(
+                "This invitation was sent to %(invited)s, but you are signed in as %(you)s. "
+                "Sign in with the invited address to accept it.",
+                invited=inv.email,
+                you=user.email,
+            )
+        )
+    return user
+
+
+def accept_invitation(actor: Actor, token: str) -> Membership:
+    inv = invitation_from_token(token)
+    user = _check_addressee(actor, inv)
+    now = clock.now()
+    if not user.is_verified:
+        user.email_verified_at = now  # the emailed link proves the address
+    membership = permissions.membership_of(user, inv.agency)
+    if membership is None:
+        membership = Membership(user=user, agency=inv.agency, role=inv.role)
+        db.session.add(membership)
+    inv.resolution, inv.resolved_at, inv.resolved_by_id = "accepted", now, user.id
+    db.session.flush()
+    audit.record(
+        actor,
+        "agency.invitation_accepted",
+        obj=inv,
+        agency_id=inv.agency_id,
+        role=f"agency_{membership.role}",
+        after={"role": membership.role},
+    )
+    return membership
+
+
+def decline_invitation(actor: Actor, token: str) -> AgencyInvitation:
+    inv = invitation_from_token(token)
+    user = _check_addressee(actor, inv)
+    inv.resolution, inv.resolved_at, inv.resolved_by_id = "declined", clock.now(), user.id
+    audit.record(actor, "agency.invitation_declined", obj=inv, agency_id=inv.agency_id)
+    return inv
+
+
+def get_membership(agency: Agency, membership_id: int) -> Membership:
+    m = db.session.get(Membership, membership_id)
+    if m is None or m.agency_id != agency.id:
+        raise NotFound(_("No such member."))
+    return m
+
+
+def _admin_count(agency: Agency) -> int:
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Membership)
+            .where(Membership.agency_id == agency.id, Membership.role == Role.ADMIN)
+        )
+        or 0
+    )
+
+
+def change_role(actor: Actor, membership: Membership, role: str) -> None:
+    agency = membership.agency
+    _require_manage(actor, agency)
+    role = _check_role(role)
+    if membership.role == role:
+        return
+    if membership.role == Role.ADMIN and _admin_count(agency) <= 1:
+        raise Conflict(
+            _(
+                "An agency needs at least one administrator. Make someone else an administrator "
+                "first."
+            )
+        )
+    before = membership.role
+    membership.role = role
+    audit.record(
+        actor,
+        "agency.member_role_changed",
+        obj=membership,
+        agency_id=agency.id,
+        role=permissions.role_in(actor.user, agency),
+        before={"role": before},
+        after={"role": role},
+    )
+
+
+def remove_member(actor: Actor, membership: Membership) -> None:
+    agency = membership.agency
+    is_self = membership.user_id == actor.user_id
+    if not is_self:
+        _require_manage(actor, agency)
+    if membership.role == Role.ADMIN and _admin_count(agency) <= 1:
+        raise Conflict(
+            _(
+                "An agency needs at least one administrator. Make someone else an administrator "
+                "first."
+            )
+        )
+    audit.record(
+        actor,
+        "agency.member_left" if is_self else "agency.member_removed",
+        obj=membership,
+        agency_id=agency.id,
+        role=permissions.role_in(actor.user, agency),
+        before={"email": membership.user.email, "role": membership.role},
+    )
+    db.session.delete(membership)
+    db.session.flush()
+    # Keep the loaded collections truthful for permission checks later in this request.
+    db.session.expire(membership.user, ["memberships"])
+    db.session.expire(agency, ["memberships"])
+
+
+def agencies_needing_admin_notice() -> list[Agency]:
+    """Agencies without any administrator (shown to platform admins)."""
+    admins = select(Membership.agency_id).where(Membership.role == Role.ADMIN)
+    return list(db.session.scalars(select(Agency).where(Agency.id.not_in(admins))))

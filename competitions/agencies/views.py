@@ -1,0 +1,390 @@
+"""Agency pages: the public directory, each agency's console, members, invitations, audit."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from competitions.accounts.forms import ConfirmForm
+from competitions.accounts.permissions import can_view_audit_log
+from competitions.agencies import bp, permissions, services
+from competitions.agencies.forms import AgencyForm, AuditFilterForm, InviteForm, LogoForm, RoleForm
+from competitions.agencies.models import Agency
+from competitions.core import audit
+from competitions.core.errors import DomainError, NotFound, PermissionDenied
+from competitions.core.storage import get_storage
+from competitions.core.web import current_actor, deny, form_error
+from competitions.extensions import db
+
+
+def _data(form: AgencyForm) -> services.AgencyData:
+    return services.AgencyData(
+        name=form.name.data or "",
+        slug=form.slug.data or "",
+        jurisdiction=form.jurisdiction.data or "",
+        timezone=form.timezone.data or "",
+        languages=list(form.languages.data or []),
+        short_name=form.short_name.data,
+        website=form.website.data,
+    )
+
+
+def _agency_or_404(slug: str) -> Agency:
+    try:
+        return services.get_agency(slug)
+    except NotFound:
+        abort(404)
+
+
+def _console_agency(slug: str) -> Agency:
+    agency = _agency_or_404(slug)
+    if not permissions.can_view_agency_console(current_user, agency):
+        deny(agency, agency_id=agency.id)
+    return agency
+
+
+def _managed_agency(slug: str) -> Agency:
+    agency = _agency_or_404(slug)
+    if not permissions.can_manage_agency(current_user, agency):
+        deny(agency, agency_id=agency.id)
+    return agency
+
+
+# --- public ---------------------------------------------------------------------------------
+
+
+@bp.route("/agencies/")
+def directory() -> ResponseReturnValue:
+    return render_template("agencies/directory.html", agencies=services.list_agencies())
+
+
+@bp.route("/agencies/<slug>")
+def public_profile(slug: str) -> ResponseReturnValue:
+    return render_template("agencies/profile.html", agency=_agency_or_404(slug))
+
+
+@bp.route("/agencies/<slug>/logo")
+def logo(slug: str) -> ResponseReturnValue:
+    agency = _agency_or_404(slug)
+    if not agency.logo_key:
+        abort(404)
+    try:
+        fh = get_storage().open(agency.logo_key)
+    except (FileNotFoundError, ValueError):
+        current_app.logger.error(
+            "logo file missing for agency %s: %s", agency.slug, agency.logo_key
+        )
+        abort(404)
+    resp = send_file(
+        fh,
+        mimetype=agency.logo_mime or "application/octet-stream",
+        max_age=3600,
+        etag=agency.logo_key,
+    )
+    resp.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return resp
+
+
+# --- console (members of the agency) --------------------------------------------------------
+
+
+@bp.route("/agencies/<slug>/console")
+@login_required
+def console(slug: str) -> ResponseReturnValue:
+    agency = _console_agency(slug)
+    can_manage = permissions.can_manage_agency(current_user, agency)
+    return render_template(
+        "agencies/console.html",
+        agency=agency,
+        members=services.members(agency),
+        invitations=services.open_invitations(agency) if can_manage else [],
+        invite_form=InviteForm(),
+        role_form=RoleForm(),
+        confirm_form=ConfirmForm(),
+        can_manage=can_manage,
+    )
+
+
+@bp.route("/agencies/<slug>/settings", methods=["GET", "POST"])
+@login_required
+def settings(slug: str) -> ResponseReturnValue:
+    agency = _managed_agency(slug)
+    form = AgencyForm(obj=agency)
+    logo_form = LogoForm(prefix="logo")
+    identity_locked = not permissions.can_edit_identity(current_user, agency)
+    if identity_locked:
+        form.slug.render_kw = {**(form.slug.render_kw or {}), "readonly": True}
+        form.jurisdiction.render_kw = {**(form.jurisdiction.render_kw or {}), "readonly": True}
+    if form.validate_on_submit():
+        try:
+            services.update_agency(current_actor(), agency, _data(form))
+        except DomainError as err:
+            db.session.rollback()
+            form_error(form, err)
+        else:
+            db.session.commit()
+            flash(_("The agency's settings were saved."), "success")
+            return redirect(url_for("agencies.settings", slug=agency.slug))
+    return render_template(
+        "agencies/settings.html",
+        agency=agency,
+        form=form,
+        logo_form=logo_form,
+        confirm_form=ConfirmForm(),
+        identity_locked=identity_locked,
+    )
+
+
+@bp.route("/agencies/<slug>/logo", methods=["POST"])
+@login_required
+def upload_logo(slug: str) -> ResponseReturnValue:
+    agency = _managed_agency(slug)
+    form = LogoForm(prefix="logo")
+    if form.validate_on_submit():
+        upload = form.logo.data
+        if not upload or not getattr(upload, "filename", ""):
+            flash(_("Choose an image file to upload."), "danger")
+        else:
+            try:
+                services.set_logo(current_actor(), agency, upload.stream)
+            except DomainError as err:
+                db.session.rollback()
+                flash(err.message, "danger")
+            else:
+                db.session.commit()
+                flash(_("The logo was updated."), "success")
+    return redirect(url_for("agencies.settings", slug=agency.slug))
+
+
+@bp.route("/agencies/<slug>/logo/remove", methods=["POST"])
+@login_required
+def remove_logo(slug: str) -> ResponseReturnValue:
+    agency = _managed_agency(slug)
+    if ConfirmForm().validate_on_submit():
+        services.remove_logo(current_actor(), agency)
+        db.session.commit()
+        flash(_("The logo was removed."), "info")
+    return redirect(url_for("agencies.settings", slug=agency.slug))
+
+
+@bp.route("/agencies/<slug>/members/invite", methods=["POST"])
+@login_required
+def invite(slug: str) -> ResponseReturnValue:
+    agency = _managed_agency(slug)
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            inv = services.invite_member(
+                current_actor(), agency, form.email.data or "", form.role.data or ""
+            )
+        except DomainError as err:
+            db.session.rollback()
+            form_error(form, err)
+        else:
+            db.session.commit()
+            flash(_("Invitation sent to %(email)s.", email=inv.email), "success")
+            return redirect(url_for("agencies.console", slug=agency.slug))
+    return (
+        render_template(
+            "agencies/console.html",
+            agency=agency,
+            members=services.members(agency),
+            invitations=services.open_invitations(agency),
+            invite_form=form,
+            role_form=RoleForm(),
+            confirm_form=ConfirmForm(),
+            can_manage=True,
+        ),
+        400,
+    )
+
+
+@bp.route("/agencies/<slug>/invitations/<int:invitation_id>/revoke", methods=["POST"])
+@login_required
+def revoke_invitation(slug: str, invitation_id: int) -> ResponseReturnValue:
+    agency = _managed_agency(slug)
+    try:
+        inv = services.get_invitation(agency, invitation_id)
+    except NotFound:
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.revoke_invitation(current_actor(), inv)
+        except DomainError as err:
+            flash(err.message, "danger")
+        else:
+            db.session.commit()
+            flash(_("The invitation to %(email)s was withdrawn.", email=inv.email), "info")
+    return redirect(url_for("agencies.console", slug=agency.slug))
+
+
+@bp.route("/agencies/<slug>/members/<int:membership_id>/role", methods=["POST"])
+@login_required
+def change_role(slug: str, membership_id: int) -> ResponseReturnValue:
+    agency = _managed_agency(slug)
+    try:
+        membership = services.get_membership(agency, membership_id)
+    except NotFound:
+        abort(404)
+    form = RoleForm()
+    if form.validate_on_submit():
+        try:
+            services.change_role(current_actor(), membership, form.role.data or "")
+        except DomainError as err:
+            db.session.rollback()
+            flash(err.message, "danger")
+        else:
+            db.session.commit()
+            flash(
+                _("The role of %(name)s was changed.", name=membership.user.display_name), "success"
+            )
+    return redirect(url_for("agencies.console", slug=agency.slug))
+
+
+@bp.route("/agencies/<slug>/members/<int:membership_id>/remove", methods=["POST"])
+@login_required
+def remove_member(slug: str, membership_id: int) -> ResponseReturnValue:
+    agency = _console_agency(slug)
+    try:
+        membership = services.get_membership(agency, membership_id)
+    except NotFound:
+        abort(404)
+    is_self = membership.user_id == current_user.id
+    if not is_self and not permissions.can_manage_agency(current_user, agency):
+        deny(membership, agency_id=agency.id)
+    if ConfirmForm().validate_on_submit():
+        name = membership.user.display_name
+        try:
+            services.remove_member(current_actor(), membership)
+        except DomainError as err:
+            db.session.rollback()
+            flash(err.message, "danger")
+        else:
+            db.session.commit()
+            if is_self:
+                flash(_("You left %(agency)s.", agency=agency.name), "info")
+                return redirect(url_for("core.home"))
+            flash(_("%(name)s was removed from the agency.", name=name), "info")
+    return redirect(url_for("agencies.console", slug=agency.slug))
+
+
+@bp.route("/agencies/<slug>/audit")
+@login_required
+def agency_audit(slug: str) -> ResponseReturnValue:
+    agency = _agency_or_404(slug)
+    if not permissions.can_view_agency_audit(current_user, agency):
+        deny(agency, agency_id=agency.id)
+    return _audit_page(agency)
+
+
+# --- invitations (addressee) ----------------------------------------------------------------
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+def invitation(token: str) -> ResponseReturnValue:
+    try:
+        inv = services.invitation_from_token(token)
+    except DomainError as err:
+        return render_template("accounts/link_problem.html", message=err.message), 400
+    if not current_user.is_authenticated:
+        flash(
+            _(
+                "Sign in or create an account with %(email)s to answer this invitation.",
+                email=inv.email,
+            ),
+            "info",
+        )
+        return redirect(url_for("accounts.login", next=request.path))
+    form = ConfirmForm()
+    problem = None
+    if current_user.email_normalized != inv.email_normalized:
+        problem = _(
+            "This invitation was sent to %(invited)s, but you are signed in as %(you)s. "
+            "Sign in with the invited address to accept it.",
+            invited=inv.email,
+            you=current_user.email,
+        )
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            if request.form.get("answer") == "decline":
+                services.decline_invitation(current_actor(), token)
+                db.session.commit()
+                flash(_("You declined the invitation."), "info")
+                return redirect(url_for("core.home"))
+            membership = services.accept_invitation(current_actor(), token)
+        except PermissionDenied as err:
+            problem = err.message
+        except DomainError as err:
+            return render_template("accounts/link_problem.html", message=err.message), 400
+        else:
+            db.session.commit()
+            flash(_("You joined %(agency)s.", agency=membership.agency.name), "success")
+            return redirect(url_for("agencies.console", slug=membership.agency.slug))
+    return render_template("agencies/invitation.html", invitation=inv, form=form, problem=problem)
+
+
+# --- platform administration ----------------------------------------------------------------
+
+
+@bp.route("/admin/")
+@login_required
+def admin_home() -> ResponseReturnValue:
+    if not permissions.can_create_agency(current_user):
+        deny()
+    return render_template(
+        "admin/home.html",
+        agencies=services.list_agencies(),
+        without_admin={a.id for a in services.agencies_needing_admin_notice()},
+    )
+
+
+@bp.route("/admin/agencies/new", methods=["GET", "POST"])
+@login_required
+def create_agency() -> ResponseReturnValue:
+    if not permissions.can_create_agency(current_user):
+        deny()
+    form = AgencyForm()
+    if request.method == "GET":
+        form.languages.data = ["en"]
+        form.timezone.data = "UTC"
+    if form.validate_on_submit():
+        try:
+            agency = services.create_agency(current_actor(), _data(form))
+        except DomainError as err:
+            db.session.rollback()
+            form_error(form, err)
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "Agency %(name)s created. Invite its first administrator below.",
+                    name=agency.name,
+                ),
+                "success",
+            )
+            return redirect(url_for("agencies.console", slug=agency.slug))
+    return render_template("admin/agency_new.html", form=form)
+
+
+@bp.route("/admin/audit")
+@login_required
+def platform_audit() -> ResponseReturnValue:
+    if not can_view_audit_log(current_user):
+        deny()
+    return _audit_page(None)
+
+
+def _audit_page(agency: Agency | None) -> ResponseReturnValue:
+    form = AuditFilterForm(request.args)
+    form.validate()
+    stmt = audit.events_query(
+        agency_id=agency.id if agency else None,
+        action=form.action.data or None,
+        actor=form.actor.data or None,
+    )
+    page = db.paginate(
+        stmt, per_page=current_app.config["AUDIT_PAGE_SIZE"], error_out=False, max_per_page=200
+    )
+    return render_template("admin/audit.html", agency=agency, page=page, form=form)

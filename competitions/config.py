@@ -1,0 +1,202 @@
+"""Configuration from environment variables.
+
+Three profiles, chosen by ``TANDEM_ENV``: ``development`` (the embedded default used by
+``make run``: SQLite and a file-system Celery broker under ``instance/``), ``testing`` and
+``production`` (which refuses to start with unsafe settings).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """Raised at start-up when the configuration is unsafe or incomplete."""
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def instance_path() -> Path:
+    return Path(os.environ.get("TANDEM_INSTANCE_PATH", ROOT / "instance")).resolve()
+
+
+def _dev_secret_key(instance: Path) -> str:
+    """A random key persisted under instance/ so dev sessions survive restarts."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def celery_settings(broker_url: str, instance: Path) -> dict[str, Any]:
+    """Celery settings shared by every profile (lower-case Celery 5 names)."""
+    settings: dict[str, Any] = {
+        "broker_url": broker_url,
+        "task_ignore_result": True,
+        "task_serializer": "json",
+        "accept_content": ["json"],
+        "result_serializer": "json",
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "broker_connection_retry_on_startup": True,
+        "timezone": "UTC",
+        "enable_utc": True,
+        "beat_schedule_filename": str(instance / "celerybeat-schedule"),
+        "broker_transport_options": {},
+    }
+    if broker_url.startswith("filesystem://"):
+        queue = instance / "broker" / "queue"
+        settings["broker_transport_options"] = {
+            # in and out must be the same folder, else messages are never seen.
+            "data_folder_in": str(queue),
+            "data_folder_out": str(queue),
+            "processed_folder": str(instance / "broker" / "processed"),
+            "store_processed": False,
+            "control_folder": str(instance / "broker" / "control"),
+            "polling_interval": 0.1,
+        }
+    elif broker_url.startswith("redis://") or broker_url.startswith("rediss://"):
+        # A task not acknowledged within an hour is redelivered to another worker.
+        settings["broker_transport_options"] = {"visibility_timeout": 3600}
+    return settings
+
+
+def ensure_broker_folders(settings: dict[str, Any]) -> None:
+    opts = settings.get("broker_transport_options", {})
+    for key in ("data_folder_in", "processed_folder", "control_folder"):
+        if key in opts:
+            Path(opts[key]).mkdir(parents=True, exist_ok=True)
+
+
+def build_config(env: str | None = None, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Return the configuration mapping for ``env`` (default: ``$TANDEM_ENV`` or development)."""
+    env = (env or os.environ.get("TANDEM_ENV") or "development").strip().lower()
+    if env not in {"development", "testing", "production"}:
+        raise ConfigError(f"TANDEM_ENV must be development, testing or production, not {env!r}")
+    overrides = overrides or {}
+    instance = Path(overrides.get("INSTANCE_PATH") or instance_path())
+    production = env == "production"
+
+    secret = os.environ.get("SECRET_KEY", "")
+    if not secret:
+        if production:
+            raise ConfigError(
+                "SECRET_KEY is not set. Production needs a long random value, e.g. "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
+            )
+        secret = "testing-secret-key" if env == "testing" else _dev_secret_key(instance)
+
+    debug = _bool("FLASK_DEBUG", env == "development")
+    if production and debug:
+        raise ConfigError("FLASK_DEBUG is on in production: this exposes an interactive debugger.")
+
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'tandem.db'}"
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgres://") :]
+    elif database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://") :]
+
+    base_url = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    https = base_url.startswith("https://")
+    if production and not https and not _bool("ALLOW_INSECURE_HTTP", False):
+        raise ConfigError(
+            "BASE_URL must start with https:// in production (set ALLOW_INSECURE_HTTP=1 to "
+            "run plain HTTP behind a trusted network, e.g. a local docker-compose)."
+        )
+
+    broker_url = os.environ.get("CELERY_BROKER_URL", "filesystem://")
+    fast_hash = env == "testing"
+
+    config: dict[str, Any] = {
+        "TANDEM_ENV": env,
+        "TESTING": env == "testing",
+        "DEBUG": debug,
+        "SECRET_KEY": secret,
+        "INSTANCE_PATH": str(instance),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "BASE_URL": base_url,
+        "PREFERRED_URL_SCHEME": "https" if https else "http",
+        # Cookies: Secure whenever the site is served over HTTPS.
+        "SESSION_COOKIE_SECURE": https,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_NAME": "tandem_session",
+        "REMEMBER_COOKIE_SECURE": https,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * 30,
+        "PERMANENT_SESSION_LIFETIME": 60 * 60 * 12,
+        "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 64 * 1024 * 1024),
+        "MAX_FORM_MEMORY_SIZE": 1024 * 1024,
+        "WTF_CSRF_ENABLED": True,
+        "WTF_CSRF_TIME_LIMIT": 60 * 60 * 8,
+        "WTF_CSRF_SSL_STRICT": https,
+        "BOOTSTRAP_SERVE_LOCAL": True,
+        # Languages of the interface; the first is the default.
+        "LANGUAGES": ("en", "fr"),
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
+        # Number of reverse proxies in front of the app whose X-Forwarded-* to trust (0 = none).
+        "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
+        # Rate limits (Flask-Limiter); storage is shared between processes in production.
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_LOGIN": os.environ.get("RATELIMIT_LOGIN", "10 per minute;50 per hour"),
+        "RATELIMIT_LOGIN_ACCOUNT": os.environ.get("RATELIMIT_LOGIN_ACCOUNT", "20 per hour"),
+        "RATELIMIT_REGISTER": os.environ.get("RATELIMIT_REGISTER", "5 per minute;30 per hour"),
+        "RATELIMIT_RESET": os.environ.get("RATELIMIT_RESET", "5 per minute;20 per hour"),
+        # Signed links
+        "EMAIL_VERIFY_MAX_AGE": 60 * 60 * 48,
+        "PASSWORD_RESET_MAX_AGE": 60 * 60,
+        "INVITATION_MAX_AGE": 60 * 60 * 24 * 14,
+        # Password hashing (argon2id). Tests use cheap parameters.
+        "ARGON2_TIME_COST": 1 if fast_hash else 3,
+        "ARGON2_MEMORY_COST": 1024 if fast_hash else 65536,
+        "ARGON2_PARALLELISM": 1 if fast_hash else 4,
+        "PASSWORD_MIN_LENGTH": 10,
+        # Mail: "file" writes .eml files under instance/outbox; "smtp" talks to MAIL_HOST.
+        "MAIL_TRANSPORT": os.environ.get("MAIL_TRANSPORT", "smtp" if production else "file"),
+        "MAIL_HOST": os.environ.get("MAIL_HOST", "127.0.0.1"),
+        "MAIL_PORT": _int("MAIL_PORT", 25),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
+        "MAIL_SECURITY": os.environ.get("MAIL_SECURITY", "none"),  # none | starttls | tls
+        "MAIL_TIMEOUT": _int("MAIL_TIMEOUT", 20),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "Tandem <no-reply@tandem.localhost>"),
+        "MAIL_OUTBOX_DIR": str(instance / "outbox"),
+        # Uploaded files (agency logos, later entries) live outside the web root.
+        "STORAGE_DIR": os.environ.get("STORAGE_DIR", str(instance / "storage")),
+        "LOGO_MAX_BYTES": 1024 * 1024,
+        "CELERY": celery_settings(broker_url, instance),
+        "AUDIT_PAGE_SIZE": 50,
+    }
+    config.update(overrides)
+    return config

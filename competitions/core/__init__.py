@@ -1,0 +1,1 @@
+"""Shared plumbing: database base and types, clock, mail, storage, errors, audit."""

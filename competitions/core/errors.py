@@ -1,0 +1,121 @@
+"""Domain errors raised by services, and the friendly HTTP error pages."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+if TYPE_CHECKING:
+    from flask.typing import ResponseReturnValue
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """A rule of the domain was broken; ``message`` is already translated for the user.
+
+    ``field`` names the form field the message belongs to, when there is one.
+    """
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class NotFound(DomainError):
+    """The object does not exist *or* the actor may not know it exists."""
+
+
+class PermissionDenied(DomainError):
+    """The actor is known to the object but may not do this."""
+
+
+class Conflict(DomainError):
+    """The change conflicts with the current state (e.g. a duplicate)."""
+
+
+def _wants_json() -> bool:
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json" and not request.accept_mimetypes["text/html"]
+
+
+def _titles() -> dict[int, tuple[str, str]]:
+    return {
+        400: (_("Bad request"), _("The request could not be understood. Please try again.")),
+        403: (_("Access denied"), _("You do not have permission to do this.")),
+        404: (
+            _("Page not found"),
+            _("We could not find that page. Check the address or go back to the home page."),
+        ),
+        405: (_("Not allowed"), _("This address does not accept that kind of request.")),
+        413: (
+            _("File too large"),
+            _("What you sent is larger than we accept. Choose a smaller file and try again."),
+        ),
+        429: (
+            _("Too many attempts"),
+            _("You have tried this too many times. Wait a little and try again."),
+        ),
+        500: (
+            _("Something went wrong"),
+            _("Sorry, an error occurred on our side. It has been logged; please try again later."),
+        ),
+        503: (_("Service unavailable"), _("The service is temporarily unavailable.")),
+    }
+
+
+def render_error(code: int, detail: str | None = None) -> ResponseReturnValue:
+    title, message = _titles().get(code, (_("Error"), _("An error occurred.")))
+    if _wants_json():
+        return jsonify(error=title, message=detail or message, status=code), code
+    return (
+        render_template(
+            "errors/error.html", code=code, title=title, message=message, detail=detail
+        ),
+        code,
+    )
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(err: CSRFError) -> ResponseReturnValue:
+        log.warning("CSRF failure on %s: %s", request.path, err.description)
+        return render_error(
+            400,
+            _(
+                "Your form expired or was sent from another site. "
+                "Nothing was saved; please go back, reload the page and submit again."
+            ),
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(err: HTTPException) -> ResponseReturnValue:
+        code = err.code or 500
+        if code == 429:
+            detail = _("Limit: %(limit)s.", limit=err.description) if err.description else None
+            return render_error(429, detail)
+        if code in (400, 403, 404, 405, 413, 503):
+            return render_error(code)
+        return err
+
+    @app.errorhandler(NotFound)
+    def domain_not_found(err: NotFound) -> ResponseReturnValue:
+        return render_error(404)
+
+    @app.errorhandler(PermissionDenied)
+    def domain_forbidden(err: PermissionDenied) -> ResponseReturnValue:
+        return render_error(403, err.message)
+
+    @app.errorhandler(500)
+    def server_error(err: Exception) -> ResponseReturnValue:
+        # The original exception is logged by Flask; make sure the session is usable again.
+        from competitions.extensions import db
+
+        db.session.rollback()
+        return render_error(500)

@@ -1,0 +1,170 @@
+"""The one mail transport: SMTP (production, tests) or .eml files (embedded default).
+
+Mail that a request decides to send is queued on the database session and handed to the
+transport only after that session commits, so a rolled-back change never emails anyone.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+from typing import Any, Protocol
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from competitions.core import clock
+
+log = logging.getLogger(__name__)
+
+_QUEUE_KEY = "tandem_mail_after_commit"
+
+
+@dataclass
+class Mail:
+    """A rendered email, ready for a transport."""
+
+    to: str
+    subject: str
+    text: str
+    html: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    sender: str | None = None
+
+
+def render_mail(template: str, to: str, lang: str, subject: Any, **context: Any) -> Mail:
+    """Render ``emails/<template>.txt`` (and ``.html`` if it exists) in the recipient's language.
+
+    ``subject`` may be a lazy string; it is resolved in ``lang`` too.
+    """
+    with force_locale(lang):
+        text = render_template(f"emails/{template}.txt", lang=lang, **context)
+        html: str | None
+        try:
+            html = render_template(f"emails/{template}.html", lang=lang, **context)
+        except Exception as exc:  # template missing: text-only mail
+            if type(exc).__name__ != "TemplateNotFound":
+                raise
+            html = None
+        return Mail(to=to, subject=str(subject), text=text, html=html)
+
+
+def build_message(mail: Mail, default_sender: str) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = mail.sender or default_sender
+    msg["To"] = mail.to
+    msg["Subject"] = mail.subject
+    msg["Date"] = format_datetime(clock.now())
+    domain = default_sender.rsplit("@", 1)[-1].strip(">") or "tandem.localhost"
+    msg["Message-ID"] = make_msgid(domain=domain)
+    for name, value in mail.headers.items():
+        msg[name] = value
+    msg.set_content(mail.text)
+    if mail.html:
+        msg.add_alternative(mail.html, subtype="html")
+    return msg
+
+
+class Transport(Protocol):
+    def send_many(self, messages: Sequence[EmailMessage]) -> None: ...
+
+
+class SMTPTransport:
+    """Sends a batch over one SMTP connection."""
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.host = config["MAIL_HOST"]
+        self.port = int(config["MAIL_PORT"])
+        self.security = config.get("MAIL_SECURITY", "none")
+        self.username = config.get("MAIL_USERNAME") or ""
+        self.password = config.get("MAIL_PASSWORD") or ""
+        self.timeout = int(config.get("MAIL_TIMEOUT", 20))
+
+    def _connect(self) -> smtplib.SMTP:
+        if self.security == "tls":
+            return smtplib.SMTP_SSL(
+                self.host, self.port, timeout=self.timeout, context=ssl.create_default_context()
+            )
+        conn = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        if self.security == "starttls":
+            conn.starttls(context=ssl.create_default_context())
+        return conn
+
+    def send_many(self, messages: Sequence[EmailMessage]) -> None:
+        if not messages:
+            return
+        with self._connect() as conn:
+            if self.username:
+                conn.login(self.username, self.password)
+            for msg in messages:
+                conn.send_message(msg)
+
+
+class FileTransport:
+    """Writes each message as an .eml file (the embedded default: nothing leaves the machine)."""
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.folder = Path(config["MAIL_OUTBOX_DIR"])
+
+    def send_many(self, messages: Sequence[EmailMessage]) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for msg in messages:
+            stamp = clock.now().strftime("%Y%m%dT%H%M%S")
+            path = self.folder / f"{stamp}-{uuid.uuid4().hex[:12]}.eml"
+            path.write_bytes(bytes(msg))
+
+
+def get_transport(config: dict[str, Any] | None = None) -> Transport:
+    config = config if config is not None else dict(current_app.config)
+    kind = config.get("MAIL_TRANSPORT", "file")
+    if kind == "smtp":
+        return SMTPTransport(config)
+    if kind == "file":
+        return FileTransport(config)
+    raise ValueError(f"unknown MAIL_TRANSPORT {kind!r}")
+
+
+def send_now(mails: Iterable[Mail]) -> None:
+    """Deliver ``mails`` immediately through the configured transport."""
+    sender = current_app.config["MAIL_FROM"]
+    messages = [build_message(m, sender) for m in mails]
+    get_transport().send_many(messages)
+
+
+def send_after_commit(mail: Mail) -> None:
+    """Queue ``mail`` to be sent once the current session commits (dropped on rollback)."""
+    from competitions.extensions import db
+
+    db.session().info.setdefault(_QUEUE_KEY, []).append(mail)
+
+
+@event.listens_for(Session, "after_commit")
+def _deliver_queued(session: Session) -> None:
+    queued: list[Mail] = session.info.pop(_QUEUE_KEY, [])
+    if not queued:
+        return
+    try:
+        send_now(queued)
+    except Exception:
+        # The change is committed; losing the email must not turn into an error page.
+        log.exception("could not deliver %d email(s) after commit", len(queued))
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_queued(session: Session) -> None:
+    session.info.pop(_QUEUE_KEY, None)
+
+
+def format_address(name: str, email: str) -> str:
+    local, _, domain = email.partition("@")
+    return str(Address(display_name=name, username=local, domain=domain))

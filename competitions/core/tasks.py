@@ -1,0 +1,22 @@
+"""Kick background work by task name; the web never imports the worker package."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery
+from flask import current_app
+
+
+def _client() -> Celery:
+    client = current_app.extensions.get("celery_client")
+    if client is None:
+        client = Celery(current_app.name)
+        client.config_from_object(current_app.config["CELERY"])
+        current_app.extensions["celery_client"] = client
+    return client
+
+
+def send_task(name: str, *args: Any, **kwargs: Any) -> None:
+    """Enqueue task ``name``. Callers write their rows first: the database is the truth."""
+    _client().send_task(name, args=args, kwargs=kwargs)

@@ -1,0 +1,49 @@
+"""Pages that belong to no domain: home, language switch, health checks."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from competitions.core.health import check_broker, check_database
+from competitions.core.urls import is_safe_next
+from competitions.extensions import csrf, db
+
+bp = Blueprint("core", __name__)
+
+
+@bp.route("/")
+def home() -> ResponseReturnValue:
+    return render_template("home.html")
+
+
+@bp.route("/language", methods=["POST"])
+def set_language() -> ResponseReturnValue:
+    lang = request.form.get("lang", "")
+    target = request.form.get("next", "")
+    if lang in current_app.config["LANGUAGES"]:
+        session["lang"] = lang
+        if current_user.is_authenticated and current_user.preferred_language != lang:
+            current_user.preferred_language = lang
+            db.session.commit()
+    return redirect(target if is_safe_next(target) else "/")
+
+
+@bp.route("/healthz")
+@csrf.exempt
+def healthz() -> ResponseReturnValue:
+    return jsonify(status="ok")
+
+
+@bp.route("/readyz")
+def readyz() -> ResponseReturnValue:
+    db_ok, db_detail = check_database(db)
+    broker_ok, broker_detail = check_broker(current_app.config["CELERY"])
+    ok = db_ok and broker_ok
+    body = {
+        "status": "ok" if ok else "unavailable",
+        "database": db_detail,
+        "broker": broker_detail,
+    }
+    return jsonify(body), 200 if ok else 503

@@ -1,0 +1,32 @@
+"""Flask extensions, created unbound and initialised in ``create_app``."""
+
+from __future__ import annotations
+
+from flask import request
+from flask_babel import Babel
+from flask_bootstrap import Bootstrap5
+from flask_limiter import Limiter
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
+
+from competitions.core.db import Base
+
+
+def client_ip() -> str:
+    """The client's address as seen by this server.
+
+    ``X-Forwarded-For`` is honoured only through ``ProxyFix`` configured with the number of
+    trusted proxies, so a client cannot pick its own rate-limit bucket by sending the header.
+    """
+    return request.remote_addr or "unknown"
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+login_manager = LoginManager()
+csrf = CSRFProtect()
+babel = Babel()
+bootstrap = Bootstrap5()
+limiter = Limiter(key_func=client_ip, default_limits=[])

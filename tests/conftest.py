@@ -1,0 +1,194 @@
+"""Shared fixtures: app, per-test rollback db, client, factories, login, clock, queries, mail.
+
+The suite runs on SQLite by default and on PostgreSQL when ``DATABASE_URL`` is set; the
+Celery broker is a folder by default and Redis when ``CELERY_BROKER_URL`` is set.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_sqlalchemy.session import Session as FlaskSession
+
+os.environ["TANDEM_ENV"] = "testing"
+
+from competitions import create_app
+from competitions.core import clock as clock_module
+from competitions.extensions import db as _db
+from competitions.extensions import limiter
+from tests.support.database import prepare_database
+from tests.support.smtp import SMTPCapture
+
+BASE_URL = "https://tandem.test"
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[SMTPCapture]:
+    server = SMTPCapture()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory, smtp_server: SMTPCapture) -> Iterator[Flask]:
+    instance = tmp_path_factory.mktemp("instance")
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'test.db'}"
+    url = prepare_database(url, "test")
+    application = create_app(
+        {
+            "TANDEM_ENV": "testing",
+            "INSTANCE_PATH": str(instance),
+            "SQLALCHEMY_DATABASE_URI": url,
+            "MAIL_TRANSPORT": "smtp",
+            "MAIL_HOST": "127.0.0.1",
+            "MAIL_PORT": smtp_server.port,
+            "BASE_URL": BASE_URL,
+            "WTF_CSRF_ENABLED": False,
+            "STORAGE_DIR": str(instance / "storage"),
+        }
+    )
+    application.test_client_class = IsolatedClient
+    with application.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        _install_savepoint_workaround(_db.engine)
+    yield application
+    with application.app_context():
+        _db.engine.dispose()
+
+
+def _install_savepoint_workaround(engine: sa.Engine) -> None:
+    """pysqlite does not emit BEGIN itself, which breaks SAVEPOINT-based isolation."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @sa.event.listens_for(engine, "connect")
+    def _connect(dbapi_conn: Any, _rec: Any) -> None:
+        dbapi_conn.isolation_level = None
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(conn: sa.Connection) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+    engine.dispose()
+
+
+class _BoundSession(FlaskSession):
+    """Flask-SQLAlchemy's Session ignores ``bind=``; honour it so tests share one connection."""
+
+    def get_bind(self, mapper: Any = None, clause: Any = None, bind: Any = None, **kw: Any) -> Any:
+        return bind if bind is not None else self.bind
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own app context (fresh ``g``, fresh session), like production.
+
+    Afterwards the test's own session forgets what it loaded, so it sees the request's writes.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        if _db.session.registry.has():
+            _db.session.expire_all()
+        return response
+
+
+@pytest.fixture
+def db(app: Flask) -> Iterator[Any]:
+    """Per-test transaction rolled back at the end; requests share the same connection."""
+    ctx = app.app_context()
+    ctx.push()
+    conn = _db.engine.connect()
+    outer = conn.begin()
+    original = _db.session
+    _db.session = _db._make_scoped_session(
+        {"class_": _BoundSession, "bind": conn, "join_transaction_mode": "create_savepoint"}
+    )
+    limiter.reset()
+    try:
+        yield _db
+    finally:
+        _db.session.remove()
+        _db.session = original
+        outer.rollback()
+        conn.close()
+        ctx.pop()
+        clock_module.set_now(None)
+
+
+@pytest.fixture
+def client(app: Flask, db: Any) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def mail(smtp_server: SMTPCapture) -> SMTPCapture:
+    smtp_server.clear()
+    return smtp_server
+
+
+@pytest.fixture
+def clock() -> Iterator[Any]:
+    """The application clock, frozen for the test; ``clock.set_now``/``clock.advance`` move it."""
+    clock_module.set_now(clock_module.now())
+    yield clock_module
+    clock_module.set_now(None)
+
+
+@pytest.fixture
+def count_queries(db: Any) -> Callable[[], Any]:
+    """``with count_queries() as q: ...`` then ``q.count`` (statements sent to the database)."""
+
+    @contextmanager
+    def counter() -> Iterator[Any]:
+        class Box:
+            count = 0
+            statements: list[str] = []
+
+        box = Box()
+        box.statements = []
+
+        def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            if statement.strip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
+                return
+            box.count += 1
+            box.statements.append(statement)
+
+        engine = _db.engine
+        sa.event.listen(engine, "before_cursor_execute", before)
+        try:
+            yield box
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", before)
+
+    return counter
+
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    match = CSRF_RE.search(html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+@pytest.fixture
+def csrf_enabled(app: Flask) -> Iterator[None]:
+    app.config["WTF_CSRF_ENABLED"] = True
+    yield
+    app.config["WTF_CSRF_ENABLED"] = False
+
+
+from tests.factories import *  # noqa: E402,F403

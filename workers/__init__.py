@@ -1,0 +1,1 @@
+"""Celery workers. Tasks are thin: load ids, call a service in ``competitions``."""

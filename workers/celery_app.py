@@ -1,0 +1,42 @@
+"""The Celery application: every task runs inside the Flask application context.
+
+Start a worker with ``celery -A workers.celery_app worker`` and beat with
+``celery -A workers.celery_app beat``. The broker is ``CELERY_BROKER_URL`` (Redis in
+production; a folder under ``instance/`` by default, so no server is needed).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery, Task
+from flask import Flask
+
+from competitions import create_app
+
+
+def make_celery(app: Flask) -> Celery:
+    class FlaskTask(Task):
+        def __call__(self, *args: Any, **kwargs: Any) -> Any:
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery = Celery(app.name, task_cls=FlaskTask)
+    celery.config_from_object(app.config["CELERY"])
+    celery.conf.beat_schedule = {
+        "purge-unverified-accounts": {
+            "task": "accounts.purge_unverified",
+            "schedule": 6 * 60 * 60.0,
+        },
+    }
+    celery.set_default()
+    app.extensions["celery"] = celery
+    return celery
+
+
+flask_app = create_app()
+celery_app = make_celery(flask_app)
+app = celery_app  # `celery -A workers.celery_app` finds `app` or `celery_app`
+
+# Register tasks (imported for their side effect).
+from workers import tasks  # noqa: E402,F401

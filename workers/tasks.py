@@ -1,0 +1,33 @@
+"""Task definitions, thin wrappers around services."""
+
+from __future__ import annotations
+
+from competitions.core.actor import Actor
+from competitions.extensions import db
+from workers.celery_app import celery_app
+
+WORKER = Actor(None, via="worker")
+
+
+@celery_app.task(name="core.ping")
+def ping(marker: str) -> dict[str, object]:
+    """A round trip through the broker that proves the worker has the app and database."""
+    from sqlalchemy import text
+
+    one = db.session.execute(text("SELECT 1")).scalar()
+    db.session.rollback()
+    return {"marker": marker, "db": one}
+
+
+@celery_app.task(
+    name="accounts.purge_unverified",
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def purge_unverified(older_than_days: int = 7) -> int:
+    from competitions.accounts.services import purge_unverified as purge
+
+    removed = purge(WORKER, older_than_days)
+    db.session.commit()
+    return removed

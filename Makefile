@@ -23,7 +23,7 @@ $(STAMP): $(BIN)/python pyproject.toml constraints.txt
 install: $(STAMP) compile-translations
 
 compile-translations: $(STAMP)
-	@$(BIN)/pybabel compile --use-fuzzy -q -d competitions/translations
+	@$(BIN)/pybabel compile --statistics -d competitions/translations
 
 upgrade: install
 	$(BIN)/flask db upgrade

@@ -87,8 +87,7 @@ def is_valid_jurisdiction(code: str) -> bool:
 def _country_names(lang: str) -> dict[str, str]:
     territories = Locale.parse(lang).territories
     return {
-        code: territories.get(code) or _english_country_names()[code]
-        for code in _country_codes()
+        code: territories.get(code) or _english_country_names()[code] for code in _country_codes()
     }
 
 

@@ -121,7 +121,9 @@ def build_config(env: str | None = None, overrides: dict[str, Any] | None = None
     elif database_url.startswith("postgresql://"):
         database_url = "postgresql+psycopg://" + database_url[len("postgresql://") :]
 
-    base_url = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    base_url = str(
+        overrides.get("BASE_URL") or os.environ.get("BASE_URL") or "http://127.0.0.1:5000"
+    ).rstrip("/")
     https = base_url.startswith("https://")
     if production and not https and not _bool("ALLOW_INSECURE_HTTP", False):
         raise ConfigError(
@@ -199,4 +201,5 @@ def build_config(env: str | None = None, overrides: dict[str, Any] | None = None
         "AUDIT_PAGE_SIZE": 50,
     }
     config.update(overrides)
+    config["BASE_URL"] = base_url
     return config

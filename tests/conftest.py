@@ -192,3 +192,63 @@ def csrf_enabled(app: Flask) -> Iterator[None]:
 
 
 from tests.factories import *  # noqa: E402,F403
+
+# --- committed-data environments: live server, real Celery worker, Chromium ---------------
+
+
+@pytest.fixture(scope="session")
+def live_env(tmp_path_factory: pytest.TempPathFactory, smtp_server: SMTPCapture) -> dict[str, str]:
+    from tests.support.live import live_environment
+
+    instance = tmp_path_factory.mktemp("live")
+    # The live server's port is not known yet; e2e links are rewritten to it by the tests.
+    return live_environment(instance, smtp_server.port, "http://tandem.live")
+
+
+@pytest.fixture(scope="session")
+def live_app(live_env: dict[str, str]) -> Iterator[Flask]:
+    from tests.support.live import app_from_environment
+
+    application = app_from_environment(live_env)
+    yield application
+    with application.app_context():
+        _db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app: Flask) -> Iterator[Any]:
+    from tests.support.live import LiveServer
+
+    server = LiveServer(live_app)
+    live_app.config["BASE_URL"] = server.url
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def celery_worker(live_app: Flask, live_env: dict[str, str]) -> Iterator[Any]:
+    """A real ``celery worker`` process on the live database and the configured broker."""
+    from tests.support.live import WorkerProcess
+
+    worker = WorkerProcess(live_env)
+    worker.start()
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from tests.support.live import CHROMIUM, CHROMIUM_ARGS
+
+    if not os.path.exists(CHROMIUM):
+        message = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

@@ -145,11 +145,16 @@ def send_after_commit(mail: Mail) -> None:
     """Queue ``mail`` to be sent once the current session commits (dropped on rollback)."""
     from competitions.extensions import db
 
-    db.session().info.setdefault(_QUEUE_KEY, []).append(mail)
+    session = db.session()
+    if session.get_transaction() is None:
+        session.begin()  # so that a rollback before any SQL still discards this mail
+    session.info.setdefault(_QUEUE_KEY, []).append(mail)
 
 
 @event.listens_for(Session, "after_commit")
 def _deliver_queued(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT was released; the outer transaction can still roll back
     queued: list[Mail] = session.info.pop(_QUEUE_KEY, [])
     if not queued:
         return
@@ -160,9 +165,10 @@ def _deliver_queued(session: Session) -> None:
         log.exception("could not deliver %d email(s) after commit", len(queued))
 
 
-@event.listens_for(Session, "after_rollback")
-def _drop_queued(session: Session) -> None:
-    session.info.pop(_QUEUE_KEY, None)
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_queued(session: Session, previous_transaction: Any) -> None:
+    if previous_transaction.parent is None:  # the whole unit of work was rolled back
+        session.info.pop(_QUEUE_KEY, None)
 
 
 def format_address(name: str, email: str) -> str:

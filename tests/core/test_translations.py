@@ -1,0 +1,54 @@
+"""The French catalog is complete, consistent and compiled."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parents[2]
+PO = ROOT / "competitions/translations/fr/LC_MESSAGES/messages.po"
+PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]")
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+
+
+def _catalog():
+    with PO.open("rb") as fh:
+        return read_po(fh)
+
+
+def test_every_message_is_translated_with_the_same_placeholders():
+    problems = []
+    for message in _catalog():
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        expected = sorted(PLACEHOLDER.findall(ids[-1]))
+        for text in strings:
+            if not text or message.fuzzy:
+                problems.append(f"untranslated: {ids[0]!r}")
+            elif sorted(PLACEHOLDER.findall(text)) != expected and len(ids) == 1:
+                problems.append(f"placeholders differ: {ids[0]!r} -> {text!r}")
+    assert not problems, "\n".join(problems)
+
+
+def test_catalog_covers_every_string_in_the_code_and_templates():
+    known = {m.id if isinstance(m.id, str) else m.id[0] for m in _catalog() if m.id}
+    method_map = [("**.py", "python"), ("**.html", "jinja2"), ("**.txt", "jinja2")]
+    missing = set()
+    for folder in ("competitions", "templates"):
+        for item in extract_from_dir(ROOT / folder, method_map=method_map, keywords=KEYWORDS):
+            message = item[2]
+            msgid = message if isinstance(message, str) else message[0]
+            if msgid and msgid not in known:
+                missing.add(msgid)
+    assert not missing, "run `make translations` and translate:\n" + "\n".join(sorted(missing))
+
+
+def test_catalog_is_compiled():
+    mo = PO.with_suffix(".mo")
+    assert mo.exists(), "run `make install` (it compiles the catalogs)"
+    assert mo.stat().st_mtime >= PO.stat().st_mtime - 1

@@ -1,4 +1,4 @@
-"""Every route × every role → the expected outcome.
+"""Every route, for every role → the expected outcome.
 
 The matrix is checked against ``app.url_map``: a new route without a declared expectation fails
 ``test_every_route_has_an_expectation``. Objects of another agency answer 404.

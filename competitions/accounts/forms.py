@@ -5,29 +5,32 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length
 
+from competitions.core.forms import BaseForm
 from competitions.core.i18n import country_choices, language_name, languages, timezone_choices
 
 
-class ProfileFields(FlaskForm):
+class ProfileFields(BaseForm):
     display_name = StringField(
         _l("Your name"),
         validators=[DataRequired(_l("Enter your name.")), Length(max=120)],
         description=_l("Shown to your team and to the agencies you work with."),
         render_kw={"autocomplete": "name"},
     )
+    # validate_choice=False: the service checks the value and says precisely what is wrong.
     country = SelectField(
         _l("Country of residence"),
         validators=[DataRequired(_l("Select your country of residence."))],
+        validate_choice=False,
         description=_l("Tracks use it to decide which prizes you are eligible for."),
         render_kw={"autocomplete": "country"},
     )
-    preferred_language = SelectField(_l("Preferred language"))
+    preferred_language = SelectField(_l("Preferred language"), validate_choice=False)
     timezone = SelectField(
         _l("Time zone"),
+        validate_choice=False,
         description=_l("Deadlines are shown in this zone as well as in each track's legal time."),
     )
 
@@ -54,10 +57,10 @@ class RegisterForm(ProfileFields):
     field_order = ("email", "password", "display_name", "country", "preferred_language", "timezone")
 
 
-class LoginForm(FlaskForm):
+class LoginForm(BaseForm):
     email = EmailField(
         _l("Email address"),
-        validators=[DataRequired(_l("Enter your email address."))],
+        validators=[DataRequired(_l("Enter your email address.")), Length(max=320)],
         render_kw={"autocomplete": "username", "spellcheck": "false"},
     )
     password = PasswordField(
@@ -69,15 +72,15 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(BaseForm):
     email = EmailField(
         _l("Email address"),
-        validators=[DataRequired(_l("Enter your email address."))],
+        validators=[DataRequired(_l("Enter your email address.")), Length(max=320)],
         render_kw={"autocomplete": "email"},
     )
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(BaseForm):
     password = PasswordField(
         _l("New password"),
         validators=[InputRequired(_l("Choose a new password."))],
@@ -86,7 +89,7 @@ class ResetPasswordForm(FlaskForm):
     )
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(BaseForm):
     current_password = PasswordField(
         _l("Current password"),
         validators=[InputRequired(_l("Enter your current password."))],
@@ -100,7 +103,7 @@ class ChangePasswordForm(FlaskForm):
     )
 
 
-class ChangeEmailForm(FlaskForm):
+class ChangeEmailForm(BaseForm):
     email = EmailField(
         _l("New email address"),
         validators=[DataRequired(_l("Enter your new email address."))],
@@ -118,5 +121,5 @@ class ProfileForm(ProfileFields):
     pass
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(BaseForm):
     """A form with no fields: a CSRF-protected button."""

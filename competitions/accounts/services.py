@@ -21,6 +21,7 @@ from competitions.accounts.models import User, normalize_email
 from competitions.core import audit, clock, mail, tokens
 from competitions.core.actor import Actor
 from competitions.core.errors import DomainError
+from competitions.core.forms import has_control_characters
 from competitions.core.i18n import is_valid_country, is_valid_timezone, languages
 from competitions.core.urls import external_url
 from competitions.extensions import db
@@ -43,6 +44,8 @@ def check_email(raw: str) -> tuple[str, str]:
     """Return (display form, normalized form) or raise ``DomainError`` on the ``email`` field."""
     display = raw.strip()
     try:
+        if len(display) > 320 or has_control_characters(display):
+            raise EmailNotValidError("too long or contains control characters")
         validate_email(display, check_deliverability=False)
     except EmailNotValidError as exc:
         raise DomainError(
@@ -70,6 +73,10 @@ def check_profile(profile: Profile) -> Profile:
     name = " ".join(profile.display_name.split())
     if not name:
         raise DomainError(_("Enter your name."), field="display_name")
+    if has_control_characters(name):
+        raise DomainError(
+            _("Your name cannot contain invisible control characters."), field="display_name"
+        )
     if len(name) > 120:
         raise DomainError(_("Your name must be 120 characters or fewer."), field="display_name")
     if not is_valid_country(profile.country):
@@ -82,7 +89,10 @@ def check_profile(profile: Profile) -> Profile:
 
 
 def find_by_email(email: str) -> User | None:
-    return db.session.scalar(select(User).where(User.email_normalized == normalize_email(email)))
+    normalized = normalize_email(email)
+    if not normalized or len(normalized) > 320 or has_control_characters(normalized):
+        return None  # no stored address looks like that; do not send it to the database
+    return db.session.scalar(select(User).where(User.email_normalized == normalized))
 
 
 def _queue(
@@ -110,6 +120,8 @@ def register(actor: Actor, email: str, password: str, profile: Profile) -> User 
     check_password(password, display)
     profile = check_profile(profile)
     existing = find_by_email(normalized)
+    # Hash in both cases so the response time does not tell whether the address is taken.
+    password_hash = passwords.hash_password(password)
     if existing is not None:
         _queue(
             "accounts/already_registered",
@@ -127,7 +139,7 @@ def register(actor: Actor, email: str, password: str, profile: Profile) -> User 
     user = User(
         email=display,
         email_normalized=normalized,
-        password_hash=passwords.hash_password(password),
+        password_hash=password_hash,
         display_name=profile.display_name,
         country=profile.country,
         preferred_language=profile.preferred_language,
@@ -189,7 +201,7 @@ class LoginFailed(DomainError):
 def authenticate(actor: Actor, email: str, password: str) -> User:
     """Check credentials; record the attempt. Raises ``LoginFailed`` with one generic message."""
     normalized = normalize_email(email)
-    user = find_by_email(normalized) if normalized else None
+    user = find_by_email(normalized)
     ok = passwords.verify_password(user.password_hash if user else None, password[:MAX_PASSWORD])
     if user is None or not ok or not user.is_active:
         audit.record(
@@ -268,9 +280,9 @@ def reset_password(actor: Actor, token: str, new_password: str) -> User:
     return user
 
 
-def _require_current_password(user: User, password: str) -> None:
+def _require_current_password(user: User, password: str, field: str = "current_password") -> None:
     if not passwords.verify_password(user.password_hash, password[:MAX_PASSWORD]):
-        raise DomainError(_("Your current password is incorrect."), field="current_password")
+        raise DomainError(_("Your current password is incorrect."), field=field)
 
 
 def change_password(actor: Actor, user: User, current: str, new: str) -> None:
@@ -284,7 +296,7 @@ def change_password(actor: Actor, user: User, current: str, new: str) -> None:
 
 def request_email_change(actor: Actor, user: User, password: str, new_email: str) -> None:
     """Send a confirmation link to the new address; nothing changes until it is followed."""
-    _require_current_password(user, password)
+    _require_current_password(user, password, field="password")
     display, normalized = check_email(new_email)
     if normalized == user.email_normalized:
         raise DomainError(_("That is already your email address."), field="email")

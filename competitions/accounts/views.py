@@ -160,9 +160,13 @@ def logout() -> ResponseReturnValue:
     if form.validate_on_submit() and current_user.is_authenticated:
         services.record_logout(current_actor())
         db.session.commit()
-        logout_user()
         lang = session.get("lang")
+        logout_user()
+        # Flask-Login marks the remember-me cookie for deletion in the session: keep the mark.
+        forget = session.get("_remember")
         session.clear()
+        if forget:
+            session["_remember"] = forget
         if lang:
             session["lang"] = lang
         flash(_("You are signed out."), "info")

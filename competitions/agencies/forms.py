@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import EmailField, SelectField, SelectMultipleField, StringField, URLField
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from competitions.agencies.models import Role
+from competitions.core.forms import BaseForm
 from competitions.core.i18n import language_name, languages, timezone_choices
 
 
@@ -24,7 +24,7 @@ def role_choices() -> list[tuple[str, Any]]:
     return [(Role.STAFF.value, _l("Staff")), (Role.ADMIN.value, _l("Administrator"))]
 
 
-class AgencyForm(FlaskForm):
+class AgencyForm(BaseForm):
     name = StringField(
         _l("Name"),
         validators=[DataRequired(_l("Enter the agency's name.")), Length(max=200)],
@@ -63,7 +63,7 @@ class AgencyForm(FlaskForm):
         self.languages.choices = [(c, language_name(c)) for c in languages()]
 
 
-class LogoForm(FlaskForm):
+class LogoForm(BaseForm):
     logo = FileField(
         _l("Logo"),
         description=_l("PNG, JPEG or WebP, at most 1 MB. Shown on your agency's pages and emails."),
@@ -71,7 +71,7 @@ class LogoForm(FlaskForm):
     )
 
 
-class InviteForm(FlaskForm):
+class InviteForm(BaseForm):
     email = EmailField(
         _l("Email address"),
         validators=[DataRequired(_l("Enter the email address of the person to invite."))],
@@ -84,7 +84,7 @@ class InviteForm(FlaskForm):
         self.role.choices = role_choices()
 
 
-class RoleForm(FlaskForm):
+class RoleForm(BaseForm):
     role = SelectField(_l("Role"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -92,8 +92,8 @@ class RoleForm(FlaskForm):
         self.role.choices = role_choices()
 
 
-class AuditFilterForm(FlaskForm):
-    class Meta:
+class AuditFilterForm(BaseForm):
+    class Meta(BaseForm.Meta):
         csrf = False
 
     action = StringField(_l("Action"), validators=[Optional(), Length(max=80)])

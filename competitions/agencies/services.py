@@ -15,6 +15,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from competitions.accounts.models import User
 from competitions.accounts.services import check_email, find_by_email
@@ -22,6 +23,7 @@ from competitions.agencies import permissions
 from competitions.agencies.models import Agency, AgencyInvitation, Membership, Role, new_nonce
 from competitions.core import audit, clock, mail, tokens
 from competitions.core.actor import Actor
+from competitions.core.after_commit import run_after_commit
 from competitions.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from competitions.core.i18n import is_valid_jurisdiction, is_valid_timezone, languages
 from competitions.core.storage import TooLarge, get_storage, sniff_image
@@ -179,6 +181,8 @@ def set_logo(actor: Actor, agency: Agency, stream: IO[bytes]) -> None:
         ) from exc
     old = agency.logo_key
     agency.logo_key, agency.logo_mime = stored.key, mime
+    if old:
+        run_after_commit(lambda: storage.delete(old))
     audit.record(
         actor,
         "agency.logo_changed",
@@ -202,6 +206,8 @@ def remove_logo(actor: Actor, agency: Agency) -> None:
         role=permissions.role_in(actor.user, agency),
         before={"logo": agency.logo_key},
     )
+    old, storage = agency.logo_key, get_storage()
+    run_after_commit(lambda: storage.delete(old))
     agency.logo_key = agency.logo_mime = None
 
 
@@ -209,7 +215,13 @@ def remove_logo(actor: Actor, agency: Agency) -> None:
 
 
 def members(agency: Agency) -> list[Membership]:
-    return sorted(agency.memberships, key=lambda m: (m.role != Role.ADMIN, m.user.display_name))
+    """Administrators first, then by name; users loaded in the same query."""
+    rows = db.session.scalars(
+        select(Membership)
+        .where(Membership.agency_id == agency.id)
+        .options(joinedload(Membership.user))
+    )
+    return sorted(rows, key=lambda m: (m.role != Role.ADMIN, m.user.display_name.casefold()))
 
 
 def open_invitations(agency: Agency) -> list[AgencyInvitation]:
@@ -387,6 +399,9 @@ def get_membership(agency: Agency, membership_id: int) -> Membership:
 
 
 def _admin_count(agency: Agency) -> int:
+    """Administrators of ``agency``, counted under a lock on the agency row (PostgreSQL) so
+    two admins demoting each other at once cannot leave the agency without one."""
+    db.session.execute(select(Agency.id).where(Agency.id == agency.id).with_for_update())
     return (
         db.session.scalar(
             select(func.count())

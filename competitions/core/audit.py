@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from datetime import datetime
 from typing import Any
 
@@ -23,11 +24,14 @@ _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069
 _MAX_TEXT = 2000
 
 
-def neutralize(value: Any) -> Any:
-    """Replace control characters in every string of ``value`` by a visible escape."""
+def neutralize(value: Any, limit: int = _MAX_TEXT) -> Any:
+    """Replace control characters in every string of ``value`` by a visible escape.
+
+    Strings are cut to ``limit`` characters (an ellipsis marks the cut).
+    """
     if isinstance(value, str):
         text = _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", value)
-        return text if len(text) <= _MAX_TEXT else text[:_MAX_TEXT] + "…"
+        return text if len(text) <= limit else text[: limit - 1] + "…"
     if isinstance(value, dict):
         return {str(neutralize(k)): neutralize(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set):
@@ -37,6 +41,10 @@ def neutralize(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float):
         return value
     return neutralize(str(value))
+
+
+def _fold(text: str | None) -> str | None:
+    return unicodedata.normalize("NFKC", text.strip()).casefold() if text else text
 
 
 class AuditEvent(Base):
@@ -88,16 +96,17 @@ def record(
     entry = AuditEvent(
         at=clock.now(),
         actor_id=actor.user_id,
-        actor_label=neutralize(actor_label or (user.email if user is not None else None)),
+        # Case-folded like account emails, so the actor filter matches however it was typed.
+        actor_label=neutralize(_fold(actor_label or (user.email if user else None)), 320),
         role=role or actor.base_role,
         action=action,
         object_type=object_type,
-        object_id=None if object_id is None else str(object_id),
-        object_label=neutralize(object_label),
+        object_id=None if object_id is None else neutralize(str(object_id), 64),
+        object_label=neutralize(object_label, 400),
         agency_id=agency_id,
         before=neutralize(before) if before is not None else None,
         after=neutralize(after) if after is not None else None,
-        ip=neutralize(actor.ip),
+        ip=neutralize(actor.ip, 64),
         via=actor.via,
     )
     db.session.add(entry)
@@ -149,7 +158,5 @@ def events_query(
     if action:
         stmt = stmt.where(AuditEvent.action.startswith(action.strip(), autoescape=True))
     if actor:
-        stmt = stmt.where(
-            AuditEvent.actor_label.contains(actor.strip().casefold(), autoescape=True)
-        )
+        stmt = stmt.where(AuditEvent.actor_label.contains(_fold(actor) or "", autoescape=True))
     return stmt

@@ -23,7 +23,7 @@ from flask_babel import force_locale
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from competitions.core import clock
+from competitions.core import after_commit, clock
 
 log = logging.getLogger(__name__)
 
@@ -142,32 +142,32 @@ def send_now(mails: Iterable[Mail]) -> None:
 
 
 def send_after_commit(mail: Mail) -> None:
-    """Queue ``mail`` to be sent once the current session commits (dropped on rollback)."""
+    """Queue ``mail`` to be sent once the current transaction commits (dropped on rollback).
+
+    Every mail queued in one transaction goes out over one SMTP connection.
+    """
     from competitions.extensions import db
 
     session = db.session()
-    if session.get_transaction() is None:
-        session.begin()  # so that a rollback before any SQL still discards this mail
-    session.info.setdefault(_QUEUE_KEY, []).append(mail)
+    batch: list[Mail] | None = session.info.get(_QUEUE_KEY)
+    if batch is None:
+        batch = session.info[_QUEUE_KEY] = []
 
+        def deliver() -> None:
+            queued = session.info.pop(_QUEUE_KEY, [])
+            try:
+                send_now(queued)
+            except Exception:
+                # The change is committed; losing the email must not become an error page.
+                log.exception("could not deliver %d email(s) after commit", len(queued))
 
-@event.listens_for(Session, "after_commit")
-def _deliver_queued(session: Session) -> None:
-    if session.in_nested_transaction():
-        return  # a SAVEPOINT was released; the outer transaction can still roll back
-    queued: list[Mail] = session.info.pop(_QUEUE_KEY, [])
-    if not queued:
-        return
-    try:
-        send_now(queued)
-    except Exception:
-        # The change is committed; losing the email must not turn into an error page.
-        log.exception("could not deliver %d email(s) after commit", len(queued))
+        after_commit.pending(session).append(deliver)
+    batch.append(mail)
 
 
 @event.listens_for(Session, "after_soft_rollback")
-def _drop_queued(session: Session, previous_transaction: Any) -> None:
-    if previous_transaction.parent is None:  # the whole unit of work was rolled back
+def _drop_batch(session: Session, previous_transaction: Any) -> None:
+    if previous_transaction.parent is None:
         session.info.pop(_QUEUE_KEY, None)
 
 

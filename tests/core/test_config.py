@@ -44,6 +44,7 @@ def test_https_base_url_makes_cookies_secure(monkeypatch, tmp_path):
 
 def test_database_url_defaults_to_sqlite_in_instance_and_accepts_postgres(monkeypatch, tmp_path):
     monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
     config = build_config("development", {"INSTANCE_PATH": str(tmp_path)})
     assert config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'tandem.db'}"
     assert config["CELERY"]["broker_url"] == "filesystem://"
@@ -60,7 +61,8 @@ def test_development_secret_key_is_generated_once(monkeypatch, tmp_path):
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
 
 
-def test_celery_settings_are_safe_for_at_least_once_delivery(tmp_path):
+def test_celery_settings_are_safe_for_at_least_once_delivery(monkeypatch, tmp_path):
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
     celery = build_config("development", {"INSTANCE_PATH": str(tmp_path)})["CELERY"]
     assert celery["task_serializer"] == "json" and celery["accept_content"] == ["json"]
     assert celery["task_acks_late"] is True

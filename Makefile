@@ -66,9 +66,9 @@ migrate: install
 
 translations: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o competitions/translations/messages.pot \
-	    --no-location --sort-output --project Tandem competitions templates
+	    --no-location --sort-output --project Tandem --ignore-dirs '.*' competitions templates
 	$(BIN)/pybabel update -i competitions/translations/messages.pot -d competitions/translations \
-	    --no-fuzzy-matching --ignore-obsolete
+	    --no-fuzzy-matching --ignore-obsolete --width 100
 
 bench: install
 	@ls bench/*.py >/dev/null 2>&1 && for b in bench/*.py; do $(BIN)/python $$b; done || echo "no benchmarks yet"

@@ -86,6 +86,7 @@ def _init_extensions(app: Flask) -> None:
 
     # Models register their tables on the shared metadata.
     import competitions.agencies.models
+    import competitions.challenges.models
     import competitions.core.audit  # noqa: F401
 
 
@@ -102,17 +103,20 @@ def _tune_sqlite(engine: Any) -> None:
 def _register_blueprints(app: Flask) -> None:
     from competitions.accounts import bp as accounts_bp
     from competitions.agencies import bp as agencies_bp
+    from competitions.challenges import bp as challenges_bp
     from competitions.core.views import bp as core_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(agencies_bp)
+    app.register_blueprint(challenges_bp)
 
 
 def _register_template_helpers(app: Flask) -> None:
     from competitions.accounts import permissions as account_perms
     from competitions.agencies import permissions as agency_perms
     from competitions.core import i18n
+    from competitions.core.markdown import render_markdown
 
     app.jinja_env.globals.update(
         get_locale=get_locale,
@@ -127,6 +131,10 @@ def _register_template_helpers(app: Flask) -> None:
         console_agencies=agency_perms.console_agencies,
     )
     app.jinja_env.filters["instant"] = i18n.format_instant
+    app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["money"] = i18n.format_money
+    app.jinja_env.filters["timedelta"] = i18n.format_duration
+    app.jinja_env.globals["viewer_timezone"] = i18n.viewer_timezone
 
     @app.context_processor
     def _request_globals() -> dict[str, Any]:

@@ -137,6 +137,8 @@ PEOPLE = [
     ("innovator@example.org", "Ines Innovator", "CA", "en", "America/Vancouver", False, []),
     ("innovateur@example.org", "Étienne Innovateur", "FR", "fr", "Europe/Paris", False, []),
     ("maker@example.org", "Mark Maker", "DE", "en", "Europe/Berlin", False, []),
+    ("judge@example.org", "Jude Judge", "CA", "en", "America/Toronto", False, []),
+    ("juge@example.org", "Julie Juge", "FR", "fr", "Europe/Paris", False, []),
 ]
 
 
@@ -203,6 +205,9 @@ def seed() -> list[str]:
                 db.session.add(Membership(user=user, agency=agency, role=role))
                 report.append(f"membership {email} {slug} {role.value}")
     db.session.commit()
+    from competitions.demo_challenges import seed_challenges
+
+    report.extend(seed_challenges())
     if not report:
         report.append("demo data already present; nothing to do")
     else:

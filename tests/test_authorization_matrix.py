@@ -16,7 +16,10 @@ import pytest
 from flask import Flask, url_for
 
 from competitions.agencies.models import AgencyInvitation
+from competitions.challenges import services
+from competitions.challenges.models import PartnerInvitation, Track
 from competitions.core import clock
+from competitions.core.actor import Actor
 from competitions.core.storage import get_storage
 from competitions.extensions import db
 from tests.factories import World
@@ -53,6 +56,29 @@ def agency_admins(ok: Any) -> dict[str, Any]:
 
 def platform_admins(ok: Any) -> dict[str, Any]:
     return {**signed_in(404), "platform_admin": ok}
+
+
+# The matrix challenge is a *draft* led by agency A, with tracks for agencies A and B.
+
+
+def participants(ok: Any) -> dict[str, Any]:
+    """Members of an agency taking part (A or B) and platform admins; others 404."""
+    return {**agency_members(ok), "admin_b": ok}
+
+
+def draft_visible(ok: Any) -> dict[str, Any]:
+    """A draft is visible to participants only; to everyone else it does not exist."""
+    return {**participants(ok), "anonymous": 404}
+
+
+def lead_admins(ok: Any) -> dict[str, Any]:
+    """Admins of the lead agency (A) and platform admins."""
+    return agency_admins(ok)
+
+
+def track_a_editors(ok: Any) -> dict[str, Any]:
+    """Staff and admins of agency A (the track's agency) and platform admins."""
+    return agency_members(ok)
 
 
 EXPECT: dict[tuple[str, str], dict[str, Any]] = {
@@ -103,6 +129,42 @@ EXPECT: dict[tuple[str, str], dict[str, Any]] = {
     ("agencies.create_agency", "GET"): platform_admins(200),
     ("agencies.create_agency", "POST"): platform_admins(200),
     ("agencies.platform_audit", "GET"): platform_admins(200),
+    ("challenges.directory", "GET"): same(200),
+    ("challenges.feed", "GET"): same(200),
+    ("challenges.challenge_page", "GET"): draft_visible(200),
+    ("challenges.track_page", "GET"): draft_visible(200),
+    ("challenges.terms_page", "GET"): draft_visible(200),
+    ("challenges.calendar", "GET"): draft_visible(200),
+    ("challenges.create", "GET"): agency_admins(200),
+    ("challenges.create", "POST"): agency_admins(200),
+    ("challenges.agency_challenges", "GET"): agency_members(200),
+    ("challenges.console", "GET"): participants(200),
+    ("challenges.details", "GET"): lead_admins(200),
+    ("challenges.details", "POST"): lead_admins(200),
+    ("challenges.invite_partner", "POST"): lead_admins(302),
+    ("challenges.revoke_partner", "POST"): lead_admins(302),
+    ("challenges.partner_invitation", "GET"): same(400),
+    ("challenges.partner_invitation", "POST"): same(400),
+    ("challenges.edit_round", "GET"): lead_admins(200),
+    ("challenges.edit_round", "POST"): lead_admins(200),
+    ("challenges.delete_round", "POST"): lead_admins(302),
+    ("challenges.edit_milestone", "GET"): lead_admins(200),
+    ("challenges.edit_milestone", "POST"): lead_admins(200),
+    ("challenges.delete_milestone", "POST"): lead_admins(302),
+    ("challenges.publish", "POST"): lead_admins(302),
+    ("challenges.next_edition", "GET"): lead_admins(200),
+    ("challenges.next_edition", "POST"): lead_admins(200),
+    # A partner agency (B) never edits agency A's track: 404.
+    ("challenges.edit_track", "GET"): track_a_editors(200),
+    ("challenges.edit_track", "POST"): track_a_editors(200),
+    ("challenges.edit_rules", "GET"): track_a_editors(200),
+    ("challenges.edit_rules", "POST"): track_a_editors(200),
+    ("challenges.edit_prize", "GET"): track_a_editors(200),
+    ("challenges.edit_prize", "POST"): track_a_editors(200),
+    ("challenges.delete_prize", "POST"): track_a_editors(302),
+    ("challenges.edit_terms", "GET"): track_a_editors(200),
+    ("challenges.edit_terms", "POST"): track_a_editors(200),
+    ("challenges.mark_ready", "POST"): agency_admins(302),
 }
 
 STATIC_FILES = {"static": "css/tandem.css", "bootstrap.static": "css/bootstrap.min.css"}
@@ -125,19 +187,108 @@ def test_every_route_has_an_expectation(app: Flask) -> None:
     assert not stale, f"expectations for routes that no longer exist: {stale}"
 
 
-def _url(app: Flask, endpoint: str, world: World, invitation: AgencyInvitation) -> str:
-    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+AGENCY_ROUTES = {"challenges.create", "challenges.agency_challenges"}
+
+
+def _url(app: Flask, endpoint: str, world: World, objects: dict[str, Any]) -> str:
+    # Where an endpoint has several rules (new / edit), the one with the most arguments.
+    rule = max(
+        (r for r in app.url_map.iter_rules() if r.endpoint == endpoint),
+        key=lambda r: len(r.arguments),
+    )
+    challenge_route = endpoint.startswith("challenges.") and endpoint not in AGENCY_ROUTES
     values: dict[str, Any] = {}
     for arg in rule.arguments:
         values[arg] = {
-            "slug": world.agency_a.slug,
+            "slug": objects["challenge"].slug if challenge_route else world.agency_a.slug,
+            "track_slug": objects["track_a"].slug,
             "filename": STATIC_FILES.get(endpoint),
             "token": "not-a-valid-token",
             "membership_id": world.staff_a_membership.id,
-            "invitation_id": invitation.id,
+            "invitation_id": objects["partner_invitation"].id
+            if challenge_route
+            else objects["invitation"].id,
+            "round_id": objects["round"].id,
+            "milestone_id": objects["milestone"].id,
+            "prize_id": objects["prize"].id,
         }[arg]
     with app.test_request_context():
         return url_for(endpoint, **values)
+
+
+def _matrix_objects(world: World) -> dict[str, Any]:
+    """A draft challenge led by agency A, with tracks for A and B, and one of everything."""
+    actor = Actor(world.admin_a, ip="127.0.0.1")
+    challenge = services.create_challenge(
+        actor,
+        world.agency_a,
+        "matrix-challenge",
+        services.Texts({"en": "Matrix challenge"}, {"en": "Summary"}, {"en": "Body"}),
+    )
+    track_a = challenge.tracks[0]
+    track_b = Track(
+        challenge=challenge,
+        agency=world.agency_b,
+        slug="agency-b",
+        position=1,
+        name={"en": "Track B"},
+        languages=["en"],
+        timezone="America/Chicago",
+        rules={},
+    )
+    db.session.add(track_b)
+    now = clock.now()
+    round_ = services.save_round(
+        actor,
+        challenge,
+        None,
+        services.RoundData(
+            {"en": "Phase 1"},
+            {
+                "submission_opens": now + timedelta(days=1),
+                "submission_deadline": now + timedelta(days=30),
+                "judging_closes": now + timedelta(days=40),
+                "results_at": now + timedelta(days=45),
+            },
+        ),
+    )
+    milestone = services.save_milestone(
+        actor,
+        challenge,
+        None,
+        None,
+        services.MilestoneData({"en": "Webinar"}, now + timedelta(days=3), None, None),
+    )
+    prize = services.save_prize(
+        actor, track_a, None, services.PrizeData({"en": "Grand prize"}, "1000", "CAD", 1, {})
+    )
+    services.publish_terms(actor, track_a, {"en": "Terms", "fr": "Conditions"})
+    partner_invitation = PartnerInvitation(
+        challenge=challenge,
+        email="partner@example.org",
+        email_normalized="partner@example.org",
+        nonce="n",
+        expires_at=now + timedelta(days=7),
+    )
+    db.session.add(partner_invitation)
+    invitation = AgencyInvitation(
+        agency=world.agency_a,
+        email="invitee@example.org",
+        email_normalized="invitee@example.org",
+        role="staff",
+        expires_at=now + timedelta(days=7),
+    )
+    db.session.add(invitation)
+    db.session.commit()
+    return {
+        "challenge": challenge,
+        "track_a": track_a,
+        "round": round_,
+        "milestone": milestone,
+        "prize": prize,
+        "partner_invitation": partner_invitation,
+        "invitation": invitation,
+    }
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -147,15 +298,7 @@ def test_route_outcome_for_role(
 ) -> None:
     stored = get_storage().save(io.BytesIO(PNG), 10_000)
     world.agency_a.logo_key, world.agency_a.logo_mime = stored.key, "image/png"
-    invitation = AgencyInvitation(
-        agency=world.agency_a,
-        email="invitee@example.org",
-        email_normalized="invitee@example.org",
-        role="staff",
-        expires_at=clock.now() + timedelta(days=7),
-    )
-    db.session.add(invitation)
-    db.session.commit()
+    objects = _matrix_objects(world)
 
     user = world.user(role)
     if user is not None:
@@ -163,7 +306,7 @@ def test_route_outcome_for_role(
             session["_user_id"] = user.get_id()
             session["_fresh"] = True
 
-    url = _url(app, endpoint, world, invitation)
+    url = _url(app, endpoint, world, objects)
     response = client.open(url, method=method, data={} if method == "POST" else None)
     response.close()
     expected = EXPECT[(endpoint, method)][role]

@@ -93,7 +93,7 @@ class RoleForm(BaseForm):
 
 
 class AuditFilterForm(BaseForm):
-    class Meta(BaseForm.Meta):
+    class Meta:
         csrf = False
 
     action = StringField(_l("Action"), validators=[Optional(), Length(max=80)])

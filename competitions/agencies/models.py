@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import secrets
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from competitions.accounts.models import User
 from competitions.core import clock
 from competitions.core.db import Base, TimestampMixin, UTCDateTime
+from competitions.core.tokens import new_nonce
 
 
 class Role(enum.StrEnum):
@@ -95,10 +95,6 @@ class Membership(TimestampMixin, Base):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
-
-
-def new_nonce() -> str:
-    return secrets.token_urlsafe(16)
 
 
 class InvitationStatus(enum.StrEnum):

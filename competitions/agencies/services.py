@@ -20,13 +20,14 @@ from sqlalchemy.orm import joinedload
 from competitions.accounts.models import User
 from competitions.accounts.services import check_email, find_by_email
 from competitions.agencies import permissions
-from competitions.agencies.models import Agency, AgencyInvitation, Membership, Role, new_nonce
+from competitions.agencies.models import Agency, AgencyInvitation, Membership, Role
 from competitions.core import audit, clock, mail, tokens
 from competitions.core.actor import Actor
 from competitions.core.after_commit import run_after_commit
 from competitions.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from competitions.core.i18n import is_valid_jurisdiction, is_valid_timezone, languages
 from competitions.core.storage import TooLarge, get_storage, sniff_image
+from competitions.core.tokens import new_nonce
 from competitions.core.urls import external_url
 from competitions.extensions import db
 

@@ -7,8 +7,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, Form
-from wtforms.validators import StopValidation
+from wtforms import FieldList, FormField
 
 # C0 controls except tab, line feed and carriage return (kept for multi-line text), and DEL.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -26,23 +25,24 @@ def _values(data: Any) -> list[str]:
     return []
 
 
-class NoControlCharacters:
-    """Refuse NUL and other invisible control characters with a clear message.
-
-    PostgreSQL refuses NUL in text, and such characters are never meaningful in a form.
-    """
-
-    message = _l("Remove the invisible control characters from this field.")
-
-    def __call__(self, form: Form, field: Field) -> None:
-        raw = [*_values(field.raw_data or []), *_values(field.data)]
-        if any(has_control_characters(v) for v in raw):
-            field.errors = []
-            raise StopValidation(str(self.message))
+CONTROL_MESSAGE = _l("Remove the invisible control characters from this field.")
 
 
 class BaseForm(FlaskForm):
-    class Meta:
-        def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
-            validators = [NoControlCharacters(), *unbound_field.kwargs.get("validators", ())]
-            return unbound_field.bind(form=form, validators=validators, **options)
+    """Refuses NUL and other invisible control characters in any field, with a clear message.
+
+    PostgreSQL refuses NUL in text, and such characters are never meaningful in a form. The
+    check runs after the fields' own validation and replaces their messages, so the user
+    sees the real problem.
+    """
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self._fields.values():
+            if isinstance(field, FormField | FieldList):
+                continue  # their inner forms are BaseForms and check themselves
+            raw = _values(field.raw_data or [])
+            if any(has_control_characters(v) for v in raw):
+                field.errors = [str(CONTROL_MESSAGE)]
+                valid = False
+        return valid

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import zoneinfo
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
+from typing import Any, Literal
 
 import pycountry
 from babel import Locale
 from babel.dates import format_datetime as babel_format_datetime
+from babel.dates import format_timedelta
+from babel.numbers import format_currency
 from flask import current_app, request, session
 from flask_babel import get_locale as babel_get_locale
 from flask_login import current_user
@@ -112,13 +115,51 @@ def language_name(code: str, in_lang: str | None = None) -> str:
     return name[:1].upper() + name[1:]
 
 
+def viewer_timezone() -> str:
+    """The signed-in user's zone, else the default (UTC); pages add the browser's via JS."""
+    return select_timezone() or str(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
 def format_instant(
-    value: datetime | None, tz: str | None = None, fmt: str = "d MMM y HH:mm zzz"
+    value: datetime | None, tz: str | None = None, fmt: str = "d MMM y HH:mm", zone: bool = True
 ) -> str:
-    """An instant in zone ``tz`` (default: the viewer's) with the zone abbreviation."""
+    """An instant in zone ``tz`` (default: the viewer's), with the zone's abbreviation
+    (CDT, CEST...) from the time-zone database, which is DST-correct."""
     if value is None:
         return ""
-    zone = zoneinfo.ZoneInfo(
-        tz or select_timezone() or current_app.config["BABEL_DEFAULT_TIMEZONE"]
-    )
-    return babel_format_datetime(value, fmt, tzinfo=zone, locale=current_language())
+    zone_info = zoneinfo.ZoneInfo(tz or viewer_timezone())
+    local = value.astimezone(zone_info)
+    text = babel_format_datetime(local, fmt, tzinfo=zone_info, locale=current_language())
+    return f"{text} {local.strftime('%Z')}" if zone else text
+
+
+def format_money(amount: Any, currency: str) -> str:
+    """An amount with its ISO currency code, in the viewer's language ("150,000.00 USD",
+    "150 000,00 USD"): a bare "$" would not say whether it is Canadian or U.S. dollars."""
+    return format_currency(amount, currency, format="#,##0.00\u00a0¤¤", locale=current_language())
+
+
+def format_duration(delta: timedelta) -> str:
+    """A remaining time as its two largest units, e.g. "3 days, 4 hours" / "3 jours, 4 heures"."""
+    seconds = max(int(delta.total_seconds()), 0)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    units: list[tuple[int, Literal["day", "hour", "minute"]]] = [
+        (days, "day"),
+        (hours, "hour"),
+        (minutes, "minute"),
+    ]
+    parts = [
+        format_timedelta(
+            timedelta(**{f"{unit}s": amount}),
+            granularity=unit,
+            threshold=10**9,
+            locale=current_language(),
+        )
+        for amount, unit in units
+        if amount
+    ][:2]
+    if not parts:
+        return format_timedelta(timedelta(minutes=1), locale=current_language())
+    return ", ".join(parts)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from flask import current_app
@@ -43,3 +44,8 @@ def read_token(purpose: str, token: str, max_age: int) -> Any:
         raise InvalidToken(expired=True) from exc
     except (BadSignature, ValueError, TypeError) as exc:
         raise InvalidToken() from exc
+
+
+def new_nonce() -> str:
+    """A random value stored with an invitation; replacing it invalidates older links."""
+    return secrets.token_urlsafe(16)

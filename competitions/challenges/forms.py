@@ -1,0 +1,378 @@
+"""Challenge forms. Text an agency writes has one field per language (``title_en``, ...)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    EmailField,
+    Field,
+    FieldList,
+    FormField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from competitions.agencies.forms import CheckboxesField
+from competitions.challenges.eligibility import EntrantType, MemberPolicy, entrant_type_label
+from competitions.core.forms import BaseForm
+from competitions.core.i18n import country_choices, language_name, timezone_choices
+
+CONTENT_LANGUAGES = ("en", "fr")
+
+
+def per_language(form: BaseForm, prefix: str) -> dict[str, str]:
+    """Collect ``prefix_en``, ``prefix_fr``... into {"en": ..., "fr": ...}."""
+    return {
+        code: (getattr(form, f"{prefix}_{code}").data or "")
+        for code in CONTENT_LANGUAGES
+        if hasattr(form, f"{prefix}_{code}")
+    }
+
+
+def fill_per_language(form: BaseForm, prefix: str, values: dict[str, str] | None) -> None:
+    for code in CONTENT_LANGUAGES:
+        field = getattr(form, f"{prefix}_{code}", None)
+        if field is not None:
+            field.data = (values or {}).get(code, "")
+
+
+def _add_translated(
+    namespace: dict[str, Any], prefix: str, label: Any, factory: type[Field], **kwargs: Any
+) -> None:
+    """One field per content language, labelled e.g. "Title (French)" and marked ``lang``."""
+    render_kw = kwargs.pop("render_kw", {})
+    for code in CONTENT_LANGUAGES:
+        namespace[f"{prefix}_{code}"] = factory(
+            _l("%(what)s (%(language)s)", what=label, language=_language_label(code)),
+            render_kw={"lang": code, **render_kw},
+            **kwargs,
+        )
+
+
+def _language_label(code: str) -> Any:
+    return {"en": _l("English"), "fr": _l("French")}.get(code, code)
+
+
+class LocalDateTimeField(DateTimeLocalField):
+    """A wall-clock date and time (converted to UTC with the form's chosen time zone)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("format", ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"])
+        kwargs.setdefault("validators", [Optional()])
+        super().__init__(*args, **kwargs)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as exc:
+            self.data = None
+            raise ValueError(str(_l("Enter a date and time like 2025-07-30 17:00."))) from exc
+
+
+class ChallengeForm(BaseForm):
+    slug = StringField(
+        _l("Short address"),
+        validators=[DataRequired(_l("Enter a short address.")), Length(max=80)],
+        description=_l("Used in links, e.g. deep-space-food-2025."),
+        render_kw={"spellcheck": "false", "autocapitalize": "none"},
+    )
+    timezone = SelectField(
+        _l("Time zone of the shared timeline"),
+        description=_l("Dates of the shared timeline are entered in this zone by default."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = timezone_choices()
+
+
+_ns: dict[str, Any] = {}
+_add_translated(_ns, "title", _l("Title"), StringField, validators=[Length(max=200)])
+_add_translated(_ns, "summary", _l("Summary"), TextAreaField, validators=[Length(max=500)])
+_add_translated(
+    _ns,
+    "description",
+    _l("Description (Markdown)"),
+    TextAreaField,
+    validators=[Length(max=50_000)],
+)
+for _name, _field in _ns.items():
+    setattr(ChallengeForm, _name, _field)
+
+
+class TextsForm(BaseForm):
+    pass
+
+
+for _name, _field in _ns.items():
+    setattr(TextsForm, _name, _field)
+
+
+class PartnerInviteForm(BaseForm):
+    email = EmailField(
+        _l("Email address of the partner agency's administrator"),
+        validators=[DataRequired(_l("Enter an email address."))],
+        render_kw={"spellcheck": "false"},
+    )
+
+
+class AcceptPartnerForm(BaseForm):
+    agency = SelectField(_l("Agency that will run the track"), coerce=int, validate_choice=False)
+
+
+class TrackForm(BaseForm):
+    languages = CheckboxesField(_l("Languages of the track"))
+    contact_email = EmailField(
+        _l("Contact email for entrants"),
+        validators=[Optional(), Length(max=320)],
+        render_kw={"spellcheck": "false"},
+    )
+    timezone = SelectField(
+        _l("Legal time zone"),
+        description=_l("Deadlines are stated to entrants in this zone."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = timezone_choices()
+        self.languages.choices = [(c, language_name(c)) for c in CONTENT_LANGUAGES]
+
+
+_ns = {}
+_add_translated(_ns, "name", _l("Track name"), StringField, validators=[Length(max=200)])
+_add_translated(
+    _ns,
+    "description",
+    _l("About this track (Markdown)"),
+    TextAreaField,
+    validators=[Length(max=20_000)],
+)
+for _name, _field in _ns.items():
+    setattr(TrackForm, _name, _field)
+
+
+def entrant_type_choices() -> list[tuple[str, str]]:
+    return [(t.value, entrant_type_label(t.value)) for t in EntrantType]
+
+
+class RulesForm(BaseForm):
+    allowed_countries = StringField(
+        _l("Countries (or subdivisions) whose residents may win prizes"),
+        validators=[Length(max=2000)],
+        description=_l(
+            "ISO 3166 codes separated by spaces, e.g. CA or US or DE-BE. Leave empty for anywhere."
+        ),
+        render_kw={"spellcheck": "false", "autocapitalize": "characters"},
+    )
+    excluded_countries = StringField(
+        _l("Excluded countries"),
+        validators=[Length(max=2000)],
+        description=_l("Nobody from these may take part, not even for recognition."),
+        render_kw={"spellcheck": "false", "autocapitalize": "characters"},
+    )
+    entrant_types = CheckboxesField(_l("Who may enter"))
+    establishment_countries = StringField(
+        _l("Where organisations must be established"),
+        validators=[Length(max=2000)],
+        description=_l("ISO 3166 codes; leave empty to use the countries above."),
+        render_kw={"spellcheck": "false", "autocapitalize": "characters"},
+    )
+    team_min = IntegerField(_l("Smallest team"), validators=[Optional()], default=1)
+    team_max = IntegerField(
+        _l("Largest team"), validators=[Optional()], description=_l("Leave empty for no limit.")
+    )
+    minimum_age = IntegerField(_l("Minimum age"), validators=[Optional()])
+    member_policy = RadioField(
+        _l("Which members must reside in those countries"), default=MemberPolicy.ALL.value
+    )
+    recognition_for_others = BooleanField(
+        _l("Entrants from elsewhere may take part for recognition, without prize money")
+    )
+    exclusive = BooleanField(
+        _l("Entrants may not enter more than one track of this challenge"), default=True
+    )
+    condition_types = CheckboxesField(
+        _l("The prize condition below applies to"),
+        description=_l("Leave all unticked to apply it to every entrant."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.entrant_types.choices = entrant_type_choices()
+        self.condition_types.choices = entrant_type_choices()
+        self.member_policy.choices = [
+            (MemberPolicy.ALL.value, _l("Every member")),
+            (MemberPolicy.LEAD.value, _l("The team lead")),
+            (MemberPolicy.MAJORITY.value, _l("A majority of members")),
+        ]
+
+
+_ns = {}
+_add_translated(
+    _ns,
+    "condition",
+    _l("Condition on receiving a prize"),
+    TextAreaField,
+    validators=[Length(max=1000)],
+)
+for _name, _field in _ns.items():
+    setattr(RulesForm, _name, _field)
+
+
+class PrizeForm(BaseForm):
+    amount = StringField(
+        _l("Amount"),
+        validators=[DataRequired(_l("Enter the amount."))],
+        description=_l("A number, e.g. 150000 or 2500.50."),
+        render_kw={"inputmode": "decimal"},
+    )
+    currency = StringField(
+        _l("Currency"),
+        validators=[DataRequired(_l("Enter the currency.")), Length(max=3)],
+        description=_l("ISO 4217 code, e.g. CAD, USD, EUR, GBP."),
+        render_kw={"autocapitalize": "characters", "spellcheck": "false"},
+    )
+    count = IntegerField(
+        _l("How many are awarded"),
+        validators=[
+            InputRequired(_l("Enter how many of this prize are awarded.")),
+            NumberRange(min=1, max=1000),
+        ],
+        default=1,
+    )
+
+
+_ns = {}
+_add_translated(_ns, "label", _l("Prize name"), StringField, validators=[Length(max=200)])
+_add_translated(_ns, "condition", _l("Condition"), StringField, validators=[Length(max=1000)])
+for _name, _field in _ns.items():
+    setattr(PrizeForm, _name, _field)
+
+
+class TermsForm(BaseForm):
+    pass
+
+
+_ns = {}
+_add_translated(
+    _ns,
+    "body",
+    _l("Terms and conditions (Markdown)"),
+    TextAreaField,
+    validators=[Length(max=100_000)],
+)
+for _name, _field in _ns.items():
+    setattr(TermsForm, _name, _field)
+
+
+class RoundForm(BaseForm):
+    timezone = SelectField(
+        _l("Time zone of the dates below"),
+        description=_l("Each instant is the same for every track; choose the zone you type in."),
+    )
+    registration_opens = LocalDateTimeField(_l("Registration opens (optional)"))
+    registration_closes = LocalDateTimeField(_l("Registration closes (optional)"))
+    submission_opens = LocalDateTimeField(_l("Submissions open"))
+    submission_deadline = LocalDateTimeField(_l("Submission deadline"))
+    judging_closes = LocalDateTimeField(_l("Judging closes"))
+    results_at = LocalDateTimeField(_l("Results released"))
+    reason = TextAreaField(
+        _l("Reason for the change"),
+        validators=[Length(max=2000)],
+        description=_l("Needed once the challenge is published: entrants are told."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = timezone_choices()
+
+
+_ns = {}
+_add_translated(_ns, "name", _l("Round name"), StringField, validators=[Length(max=200)])
+for _name, _field in _ns.items():
+    setattr(RoundForm, _name, _field)
+
+
+class MilestoneForm(BaseForm):
+    timezone = SelectField(_l("Time zone of the dates below"))
+    starts_at = LocalDateTimeField(_l("Starts"))
+    ends_at = LocalDateTimeField(_l("Ends (optional)"))
+    url = StringField(_l("Link (optional)"), validators=[Length(max=400)])
+    reason = TextAreaField(
+        _l("Reason for the change"),
+        validators=[Length(max=2000)],
+        description=_l("Needed to move a shared milestone once the challenge is published."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = timezone_choices()
+
+
+_ns = {}
+_add_translated(_ns, "name", _l("Milestone name"), StringField, validators=[Length(max=200)])
+for _name, _field in _ns.items():
+    setattr(MilestoneForm, _name, _field)
+
+
+class NextEditionForm(BaseForm):
+    slug = StringField(
+        _l("Short address of the new edition"),
+        validators=[DataRequired(_l("Enter a short address.")), Length(max=80)],
+        render_kw={"spellcheck": "false", "autocapitalize": "none"},
+    )
+    offset_days = IntegerField(
+        _l("Shift every date by (days)"),
+        validators=[InputRequired(_l("Enter a number of days.")), NumberRange(min=-3660, max=3660)],
+        default=365,
+    )
+
+
+class MemberRow(BaseForm):
+    class Meta:
+        csrf = False
+
+    residence = SelectField(_l("Country of residence"), validate_choice=False)
+    age = IntegerField(_l("Age"), validators=[Optional(), NumberRange(min=0, max=120)])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.residence.choices = [("", _l("Select a country")), *country_choices()]
+
+
+class EligibilityCheckForm(BaseForm):
+    """The public "where can we enter?" check: a team described without an account."""
+
+    class Meta:
+        csrf = False
+
+    entrant_type = SelectField(_l("We are"), default=EntrantType.TEAM.value)
+    organisation_country = SelectField(
+        _l("Country where the organisation is established"),
+        validate_choice=False,
+        description=_l("Only for businesses and other organisations."),
+    )
+    members = FieldList(FormField(MemberRow), min_entries=3, max_entries=10)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.entrant_type.choices = entrant_type_choices()
+        self.organisation_country.choices = [("", _l("Not an organisation")), *country_choices()]
+
+
+def local_naive(instant: datetime | None, zone: str) -> datetime | None:
+    """An instant as the naive wall-clock time shown in a datetime-local input."""
+    import zoneinfo
+
+    if instant is None:
+        return None
+    return instant.astimezone(zoneinfo.ZoneInfo(zone)).replace(tzinfo=None)

@@ -1,0 +1,67 @@
+"""Who may see and change a challenge and its tracks. Used by services, views and templates.
+
+* The **lead agency's admins** manage the challenge itself: texts, partners, the shared
+  timeline, publication.
+* Each **track** is configured only by its own agency's admins and staff; marking it ready
+  is for that agency's admins.
+* Members of any participating agency see the challenge's console; the public sees only
+  published challenges. Platform admins may do everything.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from competitions.agencies.models import Role
+from competitions.challenges.models import Challenge, Track
+
+
+def _authenticated(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False))
+
+
+def _role_in_agency(user: Any, agency_id: int) -> str | None:
+    if not _authenticated(user):
+        return None
+    for m in getattr(user, "memberships", ()):
+        if m.agency_id == agency_id:
+            return str(m.role)
+    return None
+
+
+def _platform(user: Any) -> bool:
+    return _authenticated(user) and bool(user.is_platform_admin)
+
+
+def can_create_challenge(user: Any, agency_id: int) -> bool:
+    return _platform(user) or _role_in_agency(user, agency_id) == Role.ADMIN
+
+
+def can_manage_challenge(user: Any, challenge: Challenge) -> bool:
+    return _platform(user) or _role_in_agency(user, challenge.lead_agency_id) == Role.ADMIN
+
+
+def participates(user: Any, challenge: Challenge) -> bool:
+    """A member of the lead agency or of an agency with a track."""
+    agencies = {challenge.lead_agency_id, *(t.agency_id for t in challenge.tracks)}
+    return any(_role_in_agency(user, a) is not None for a in agencies)
+
+
+def can_view_console(user: Any, challenge: Challenge) -> bool:
+    return _platform(user) or participates(user, challenge)
+
+
+def can_view_challenge(user: Any, challenge: Challenge) -> bool:
+    return challenge.is_published or can_view_console(user, challenge)
+
+
+def can_edit_track(user: Any, track: Track) -> bool:
+    return _platform(user) or _role_in_agency(user, track.agency_id) is not None
+
+
+def can_mark_ready(user: Any, track: Track) -> bool:
+    return _platform(user) or _role_in_agency(user, track.agency_id) == Role.ADMIN
+
+
+def editable_tracks(user: Any, challenge: Challenge) -> list[Track]:
+    return [t for t in challenge.tracks if can_edit_track(user, t)]

@@ -1,0 +1,374 @@
+"""Demo challenges shaped like the two real cases in DESIGN.md (idempotent)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from competitions.accounts.models import User
+from competitions.agencies.models import Agency
+from competitions.challenges import services
+from competitions.challenges.models import Challenge, Track
+from competitions.core import clock
+from competitions.core.actor import Actor
+from competitions.extensions import db
+
+# Phase 1 of the Deep Space Food Challenge closed on 30 July 2021, 17:00 Central Time.
+DSFC_PHASE1 = datetime(2021, 7, 30, 17, 0, tzinfo=ZoneInfo("America/Chicago"))
+
+
+def _next_anniversary(anchor: datetime, min_days_ahead: int = 14) -> datetime:
+    """The same local date and time in the first year that is far enough in the future."""
+    year = clock.now().year
+    while True:
+        moved = anchor.replace(year=year)
+        if moved > clock.now() + timedelta(days=min_days_ahead):
+            return moved
+        year += 1
+
+
+def _local(year: int, month: int, day: int, hour: int, zone: str) -> datetime:
+    return datetime(year, month, day, hour, 0, tzinfo=ZoneInfo(zone)).astimezone(UTC)
+
+
+def _agency(slug: str) -> Agency:
+    agency = db.session.scalar(select(Agency).where(Agency.slug == slug))
+    assert agency is not None, f"seed the agencies first ({slug})"
+    return agency
+
+
+def _admin(email: str) -> Actor:
+    user = db.session.scalar(select(User).where(User.email_normalized == email))
+    assert user is not None, email
+    return Actor(user, via="cli")
+
+
+def _add_track(challenge: Challenge, agency: Agency, position: int) -> Track:
+    track = services._new_track(challenge, agency, position)
+    db.session.flush()
+    return track
+
+
+def _deep_space_food() -> None:
+    nasa, csa = _agency("nasa"), _agency("csa")
+    lead = _admin("lead@nasa.example")
+    challenge = services.create_challenge(
+        lead,
+        nasa,
+        "deep-space-food",
+        services.Texts(
+            title={
+                "en": "Deep Space Food Challenge",
+                "fr": "Défi de l'alimentation dans l'espace lointain",
+            },
+            summary={
+                "en": "Novel food production technologies for long-duration space missions "
+                "— and for communities on Earth.",
+                "fr": "De nouvelles technologies de production alimentaire pour les longues "
+                "missions spatiales, et pour les collectivités sur Terre.",
+            },
+            description={
+                "en": "NASA and the Canadian Space Agency run this challenge **in parallel**. "
+                "Canadian residents enter the CSA track (prizes in CAD); U.S. residents enter "
+                "the NASA track (prizes in USD); people living elsewhere may take part in the "
+                "NASA track for recognition only.\n\n*Applicants may not apply in more than one "
+                "competitor category.*",
+                "fr": "La NASA et l'Agence spatiale canadienne mènent ce défi **en parallèle**. "
+                "Les résidents du Canada participent au volet de l'ASC (prix en dollars "
+                "canadiens); les résidents des États-Unis au volet de la NASA.",
+            },
+        ),
+        "America/Chicago",
+    )
+    nasa_track = challenge.tracks[0]
+    csa_track = _add_track(challenge, csa, 1)
+    services.update_track(
+        lead,
+        nasa_track,
+        services.TrackSettings(
+            name={"en": "NASA track (United States)"},
+            description={},
+            languages=["en"],
+            contact_email="deepspacefood@nasa.example",
+            timezone="America/Chicago",
+        ),
+    )
+    services.update_rules(
+        lead,
+        nasa_track,
+        {
+            "allowed_countries": ["US"],
+            "member_policy": "lead",
+            "minimum_age": 18,
+            "recognition_for_others": True,
+            "exclusive": True,
+        },
+    )
+    for label, amount, count in (
+        ("Phase 1 winners", "25000", 18),
+        ("Phase 2 winners", "150000", 5),
+        ("Grand prize", "750000", 1),
+    ):
+        services.save_prize(
+            lead, nasa_track, None, services.PrizeData({"en": label}, amount, "USD", count, {})
+        )
+    services.publish_terms(
+        lead,
+        nasa_track,
+        {
+            "en": "## Rules\n\nTeams led by a U.S. resident may win prizes. Others may take part "
+            "for recognition only.\n\nFull rules: the NASA Centennial Challenges rules."
+        },
+    )
+    csa_admin = _admin("lead@csa.example")
+    services.update_track(
+        csa_admin,
+        csa_track,
+        services.TrackSettings(
+            name={"en": "CSA track (Canada)", "fr": "Volet de l'ASC (Canada)"},
+            description={},
+            languages=["en", "fr"],
+            contact_email="deepspacefood@csa.example",
+            timezone="America/Toronto",
+        ),
+    )
+    services.update_rules(
+        csa_admin,
+        csa_track,
+        {
+            "allowed_countries": ["CA"],
+            "member_policy": "all",
+            "minimum_age": 18,
+            "entrant_types": [
+                "individual",
+                "team",
+                "business",
+                "nonprofit",
+                "indigenous",
+                "academic",
+            ],
+            "establishment_countries": ["CA"],
+            "exclusive": True,
+            "prize_conditions": [
+                {
+                    "text": {
+                        "en": "Individuals and teams of individuals must form a legal "
+                        "entity in Canada before receiving a prize.",
+                        "fr": "Les particuliers et les équipes de particuliers doivent "
+                        "constituer une personne morale au Canada avant de recevoir un prix.",
+                    },
+                    "entrant_types": ["individual", "team"],
+                }
+            ],
+        },
+    )
+    for labels, amount, count in (
+        ({"en": "Phase 1 winners", "fr": "Lauréats de la phase 1"}, "30000", 10),
+        ({"en": "Phase 2 winners", "fr": "Lauréats de la phase 2"}, "100000", 4),
+        ({"en": "Grand prize", "fr": "Grand prix"}, "380000", 1),
+    ):
+        services.save_prize(
+            csa_admin, csa_track, None, services.PrizeData(labels, amount, "CAD", count, {})
+        )
+    services.publish_terms(
+        csa_admin,
+        csa_track,
+        {
+            "en": "## Terms\n\nOpen to residents of Canada. Individuals must form a Canadian legal "
+            "entity before receiving a prize.",
+            "fr": "## Conditions\n\nOuvert aux résidents du Canada. Les particuliers doivent "
+            "constituer une personne morale canadienne avant de recevoir un prix.",
+        },
+    )
+    phase1 = _next_anniversary(DSFC_PHASE1)
+    rounds = [
+        (
+            {"en": "Phase 1: design", "fr": "Phase 1 : conception"},
+            phase1 - timedelta(days=120),
+            phase1,
+        ),
+        (
+            {"en": "Phase 2: kitchen demonstration", "fr": "Phase 2 : démonstration en cuisine"},
+            phase1 + timedelta(days=120),
+            phase1 + timedelta(days=300),
+        ),
+        (
+            {"en": "Phase 3: final demonstration", "fr": "Phase 3 : démonstration finale"},
+            phase1 + timedelta(days=420),
+            phase1 + timedelta(days=600),
+        ),
+    ]
+    for name, opens, deadline in rounds:
+        services.save_round(
+            lead,
+            challenge,
+            None,
+            services.RoundData(
+                name,
+                {
+                    "registration_opens": opens - timedelta(days=30),
+                    "registration_closes": deadline - timedelta(days=7),
+                    "submission_opens": opens,
+                    "submission_deadline": deadline,
+                    "judging_closes": deadline + timedelta(days=45),
+                    "results_at": deadline + timedelta(days=60),
+                },
+            ),
+        )
+    services.save_milestone(
+        lead,
+        challenge,
+        None,
+        None,
+        services.MilestoneData(
+            {"en": "Information webinar", "fr": "Webinaire d'information"},
+            phase1 - timedelta(days=60),
+            phase1 - timedelta(days=60) + timedelta(hours=1),
+            None,
+        ),
+    )
+    services.save_milestone(
+        csa_admin,
+        challenge,
+        None,
+        csa_track,
+        services.MilestoneData(
+            {"en": "CSA info session (French)", "fr": "Séance d'information de l'ASC"},
+            phase1 - timedelta(days=50),
+            None,
+            None,
+        ),
+    )
+    services.mark_ready(lead, nasa_track, True)
+    services.mark_ready(csa_admin, csa_track, True)
+    services.publish(lead, challenge)
+
+
+def _city_challenge() -> None:
+    london, berlin, nyc, paris = (_agency(s) for s in ("london", "berlin", "new-york", "paris"))
+    lead = _admin("lead@london.example")
+    challenge = services.create_challenge(
+        lead,
+        london,
+        "resilient-cities",
+        services.Texts(
+            title={"en": "Resilient Cities Challenge", "fr": "Défi des villes résilientes"},
+            summary={
+                "en": "Berlin, London, New York and Paris pose shared recovery challenges; "
+                "deploy your solution in each city's local test-bed.",
+                "fr": "Berlin, Londres, New York et Paris posent des défis de relance communs; "
+                "déployez votre solution dans le banc d'essai de chaque ville.",
+            },
+            description={
+                "en": "Datasets shared by the cities and industry partners are "
+                "available to every track."
+            },
+        ),
+        "Europe/London",
+    )
+    tracks = {"london": challenge.tracks[0]}
+    for position, agency in enumerate((berlin, nyc, paris), start=1):
+        tracks[agency.slug] = _add_track(challenge, agency, position)
+    settings = {
+        "london": ({"en": "London test-bed"}, ["en"], "Europe/London", "GB", "GBP", "50000"),
+        "berlin": ({"en": "Berlin test-bed"}, ["en"], "Europe/Berlin", "DE", "EUR", "60000"),
+        "new-york": ({"en": "New York test-bed"}, ["en"], "America/New_York", "US", "USD", "65000"),
+        "paris": (
+            {"en": "Paris test-bed", "fr": "Banc d'essai de Paris"},
+            ["fr", "en"],
+            "Europe/Paris",
+            "FR",
+            "EUR",
+            "60000",
+        ),
+    }
+    admins = {
+        "london": "lead@london.example",
+        "berlin": "lead@berlin.example",
+        "new-york": "lead@nyc.example",
+        "paris": "lead@paris.example",
+    }
+    for slug, (name, langs, zone, country, currency, amount) in settings.items():
+        actor, track = _admin(admins[slug]), tracks[slug]
+        services.update_track(
+            actor,
+            track,
+            services.TrackSettings(
+                name=name,
+                description={},
+                languages=langs,
+                contact_email=f"pilot@{slug}.example",
+                timezone=zone,
+            ),
+        )
+        services.update_rules(
+            actor,
+            track,
+            {
+                "entrant_types": ["business", "nonprofit", "academic"],
+                "establishment_countries": [],
+                "allowed_countries": [],
+                "team_min": 1,
+                "team_max": 20,
+                "exclusive": False,
+            },
+        )
+        services.save_prize(
+            actor,
+            track,
+            None,
+            services.PrizeData(
+                {"en": "Pilot contract", "fr": "Contrat pilote"}, amount, currency, 2, {}
+            ),
+        )
+        body = {code: f"Terms of the {name.get('en')} ({country})." for code in langs}
+        services.publish_terms(actor, track, body)
+        services.mark_ready(actor, track, True)
+    start = clock.now().replace(minute=0, second=0, microsecond=0) - timedelta(days=10)
+    services.save_round(
+        lead,
+        challenge,
+        None,
+        services.RoundData(
+            {"en": "Proposals", "fr": "Propositions"},
+            {
+                "submission_opens": start,
+                "submission_deadline": _local(
+                    start.year, start.month, start.day, 12, "Europe/London"
+                )
+                + timedelta(days=55),
+                "judging_closes": start + timedelta(days=80),
+                "results_at": start + timedelta(days=90),
+            },
+        ),
+    )
+    services.save_round(
+        lead,
+        challenge,
+        None,
+        services.RoundData(
+            {"en": "Test-bed pilots", "fr": "Pilotes en banc d'essai"},
+            {
+                "submission_opens": start + timedelta(days=120),
+                "submission_deadline": start + timedelta(days=240),
+                "judging_closes": start + timedelta(days=260),
+                "results_at": start + timedelta(days=270),
+            },
+        ),
+    )
+    services.publish(lead, challenge)
+
+
+def seed_challenges() -> list[str]:
+    report = []
+    for slug, build in (
+        ("deep-space-food", _deep_space_food),
+        ("resilient-cities", _city_challenge),
+    ):
+        if db.session.scalar(select(Challenge.id).where(Challenge.slug == slug)) is None:
+            build()
+            db.session.commit()
+            report.append(f"challenge {slug}")
+    return report

@@ -293,7 +293,8 @@ def main() -> None:
 
     from competitions import create_app
 
-    app = create_app()
+    # Query counts are measured on fresh renderings (the public page cache is off here).
+    app = create_app({"PUBLIC_PAGE_CACHE_SECONDS": 0})
     with app.app_context():
         upgrade()
 
@@ -306,15 +307,18 @@ def main() -> None:
     for path in small:
         print(f"queries {path}: {small[path]} with 100 challenges, {large[path]} with 1,000")
 
+    uncached = {**env, "PUBLIC_PAGE_CACHE_SECONDS": "0"}
     targets = {
-        "hello (bare Flask)": ("bench.hello_app:app", "/hello"),
-        "directory": ("wsgi:app", "/challenges/"),
-        "challenge page": ("wsgi:app", "/challenges/challenge-0"),
+        "hello (bare Flask)": ("bench.hello_app:app", "/hello", env),
+        "directory": ("wsgi:app", "/challenges/", env),
+        "challenge page": ("wsgi:app", "/challenges/challenge-0", env),
+        "directory, no cache": ("wsgi:app", "/challenges/", uncached),
+        "challenge, no cache": ("wsgi:app", "/challenges/challenge-0", uncached),
     }
     results: dict[str, list[tuple[float, float, float]]] = {name: [] for name in targets}
     for _run in range(args.runs):
-        for name, (module, path) in targets.items():
-            proc, port = start_gunicorn(module, env, args.workers)
+        for name, (module, path, target_env) in targets.items():
+            proc, port = start_gunicorn(module, target_env, args.workers)
             try:
                 wrk(f"http://127.0.0.1:{port}{path}", 2, args.connections)  # warm up
                 results[name].append(

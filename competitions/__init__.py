@@ -115,10 +115,11 @@ def _register_blueprints(app: Flask) -> None:
 def _register_template_helpers(app: Flask) -> None:
     from competitions.accounts import permissions as account_perms
     from competitions.agencies import permissions as agency_perms
-    from competitions.core import i18n
+    from competitions.core import i18n, page_cache
     from competitions.core.markdown import render_markdown
 
     app.jinja_env.globals.update(
+        csrf_token=page_cache.csrf_token,
         get_locale=get_locale,
         current_language=i18n.current_language,
         languages=i18n.languages,
@@ -138,4 +139,8 @@ def _register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def _request_globals() -> dict[str, Any]:
-        return {"current_path": request.full_path.rstrip("?") if request else "/"}
+        # Registered after Flask-WTF's processor, so this csrf_token() is the one templates use.
+        return {
+            "current_path": request.full_path.rstrip("?") if request else "/",
+            "csrf_token": page_cache.csrf_token,
+        }

@@ -199,6 +199,11 @@ def build_config(env: str | None = None, overrides: dict[str, Any] | None = None
         "LOGO_MAX_BYTES": 1024 * 1024,
         "CELERY": celery_settings(broker_url, instance),
         "AUDIT_PAGE_SIZE": 50,
+        # Public pages for anonymous visitors are re-rendered at most this often (0: never
+        # cached). Tests turn it off; a dedicated test turns it on.
+        "PUBLIC_PAGE_CACHE_SECONDS": _int(
+            "PUBLIC_PAGE_CACHE_SECONDS", 0 if env == "testing" else 10
+        ),
     }
     config.update(overrides)
     config["BASE_URL"] = base_url

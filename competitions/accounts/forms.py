@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from competitions.core.forms import BaseForm
+from competitions.core.forms import BaseForm, LongSelect
 from competitions.core.i18n import country_choices, language_name, languages, timezone_choices
 
 
@@ -24,6 +24,7 @@ class ProfileFields(BaseForm):
         _l("Country of residence"),
         validators=[DataRequired(_l("Select your country of residence."))],
         validate_choice=False,
+        widget=LongSelect(),
         description=_l("Tracks use it to decide which prizes you are eligible for."),
         render_kw={"autocomplete": "country"},
     )
@@ -31,6 +32,7 @@ class ProfileFields(BaseForm):
     timezone = SelectField(
         _l("Time zone"),
         validate_choice=False,
+        widget=LongSelect(),
         description=_l("Deadlines are shown in this zone as well as in each track's legal time."),
     )
 

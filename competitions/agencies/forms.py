@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from competitions.agencies.models import Role
-from competitions.core.forms import BaseForm
+from competitions.core.forms import BaseForm, LongSelect
 from competitions.core.i18n import language_name, languages, timezone_choices
 
 
@@ -52,6 +52,7 @@ class AgencyForm(BaseForm):
     )
     timezone = SelectField(
         _l("Time zone"),
+        widget=LongSelect(),
         description=_l("The legal time in which this agency's deadlines are stated."),
     )
     languages = CheckboxesField(_l("Languages"))

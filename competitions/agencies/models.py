@@ -39,8 +39,9 @@ class Agency(TimestampMixin, Base):
     logo_key: Mapped[str | None] = mapped_column(sa.String(80))
     logo_mime: Mapped[str | None] = mapped_column(sa.String(40))
 
+    # Loaded on demand (the console); pages that only show an agency's name do not need it.
     memberships: Mapped[list[Membership]] = relationship(
-        back_populates="agency", lazy="selectin", cascade="all, delete-orphan"
+        back_populates="agency", cascade="all, delete-orphan"
     )
 
     __table_args__ = (

@@ -15,7 +15,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, load_only
 
 from competitions.accounts.models import User
 from competitions.accounts.services import check_email, find_by_email
@@ -91,6 +91,17 @@ def get_agency(slug: str) -> Agency:
 
 def list_agencies() -> list[Agency]:
     return list(db.session.scalars(select(Agency).order_by(func.lower(Agency.name))))
+
+
+def agency_choices() -> list[Agency]:
+    """Agencies by name, with only what a filter or a link needs."""
+    return list(
+        db.session.scalars(
+            select(Agency)
+            .options(load_only(Agency.slug, Agency.name, Agency.short_name))
+            .order_by(func.lower(Agency.name))
+        )
+    )
 
 
 def create_agency(actor: Actor, data: AgencyData) -> Agency:

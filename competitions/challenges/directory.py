@@ -9,8 +9,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, exists, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import load_only, selectinload
 
+from competitions.agencies.models import Agency
 from competitions.challenges.eligibility import (
     EntrantType,
     Member,
@@ -71,10 +72,33 @@ def _phase_clause(phase: Phase, now: datetime) -> Any:
 
 
 def directory_query(filters: DirectoryFilters, now: datetime) -> Select[Any]:
+    # Only what a directory card shows: every JSON column not needed is left undecoded.
     stmt = (
         select(Challenge)
         .where(Challenge.status == ChallengeStatus.PUBLISHED)
-        .options(selectinload(Challenge.rounds), selectinload(Challenge.tracks))
+        .options(
+            load_only(
+                Challenge.slug,
+                Challenge.status,
+                Challenge.published_at,
+                Challenge.timezone,
+                Challenge.title,
+                Challenge.summary,
+                Challenge.lead_agency_id,
+            ),
+            selectinload(Challenge.rounds).load_only(
+                Round.challenge_id,
+                Round.position,
+                Round.submission_opens,
+                Round.submission_deadline,
+            ),
+            selectinload(Challenge.tracks)
+            .load_only(
+                Track.challenge_id, Track.agency_id, Track.position, Track.rules, Track.languages
+            )
+            .joinedload(Track.agency)
+            .load_only(Agency.slug, Agency.name, Agency.short_name),
+        )
         .order_by(Challenge.published_at.desc(), Challenge.id.desc())
     )
     if filters.phase is not None:

@@ -23,7 +23,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from competitions.agencies.forms import CheckboxesField
 from competitions.challenges.eligibility import EntrantType, MemberPolicy, entrant_type_label
-from competitions.core.forms import BaseForm
+from competitions.core.forms import BaseForm, LongSelect
 from competitions.core.i18n import country_choices, language_name, timezone_choices
 
 CONTENT_LANGUAGES = ("en", "fr")
@@ -87,6 +87,7 @@ class ChallengeForm(BaseForm):
     )
     timezone = SelectField(
         _l("Time zone of the shared timeline"),
+        widget=LongSelect(),
         description=_l("Dates of the shared timeline are entered in this zone by default."),
     )
 
@@ -138,6 +139,7 @@ class TrackForm(BaseForm):
     )
     timezone = SelectField(
         _l("Legal time zone"),
+        widget=LongSelect(),
         description=_l("Deadlines are stated to entrants in this zone."),
     )
 
@@ -277,6 +279,7 @@ for _name, _field in _ns.items():
 class RoundForm(BaseForm):
     timezone = SelectField(
         _l("Time zone of the dates below"),
+        widget=LongSelect(),
         description=_l("Each instant is the same for every track; choose the zone you type in."),
     )
     registration_opens = LocalDateTimeField(_l("Registration opens (optional)"))
@@ -303,7 +306,7 @@ for _name, _field in _ns.items():
 
 
 class MilestoneForm(BaseForm):
-    timezone = SelectField(_l("Time zone of the dates below"))
+    timezone = SelectField(_l("Time zone of the dates below"), widget=LongSelect())
     starts_at = LocalDateTimeField(_l("Starts"))
     ends_at = LocalDateTimeField(_l("Ends (optional)"))
     url = StringField(_l("Link (optional)"), validators=[Length(max=400)])
@@ -341,7 +344,7 @@ class MemberRow(BaseForm):
     class Meta:
         csrf = False
 
-    residence = SelectField(_l("Country of residence"), validate_choice=False)
+    residence = SelectField(_l("Country of residence"), validate_choice=False, widget=LongSelect())
     age = IntegerField(_l("Age"), validators=[Optional(), NumberRange(min=0, max=120)])
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -359,6 +362,7 @@ class EligibilityCheckForm(BaseForm):
     organisation_country = SelectField(
         _l("Country where the organisation is established"),
         validate_choice=False,
+        widget=LongSelect(),
         description=_l("Only for businesses and other organisations."),
     )
     members = FieldList(FormField(MemberRow), min_entries=3, max_entries=10)

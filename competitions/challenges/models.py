@@ -134,10 +134,7 @@ class Track(TimestampMixin, Base):
     challenge: Mapped[Challenge] = relationship(back_populates="tracks")
     agency: Mapped[Agency] = relationship(lazy="joined")
     prizes: Mapped[list[Prize]] = relationship(
-        back_populates="track",
-        order_by="Prize.position",
-        cascade="all, delete-orphan",
-        lazy="selectin",
+        back_populates="track", order_by="Prize.position", cascade="all, delete-orphan"
     )
     terms_versions: Mapped[list[TermsVersion]] = relationship(
         back_populates="track", order_by="TermsVersion.version", cascade="all, delete-orphan"

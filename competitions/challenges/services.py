@@ -20,6 +20,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from competitions.accounts.models import User
 from competitions.accounts.services import check_email
@@ -88,7 +89,16 @@ def _search_text(challenge: Challenge) -> str:
 
 
 def get_challenge(slug: str) -> Challenge:
-    challenge = db.session.scalar(select(Challenge).where(Challenge.slug == slug))
+    """The challenge with everything its pages show, in a fixed number of queries."""
+    challenge = db.session.scalar(
+        select(Challenge)
+        .where(Challenge.slug == slug)
+        .options(
+            selectinload(Challenge.tracks).selectinload(Track.prizes),
+            selectinload(Challenge.rounds),
+            selectinload(Challenge.milestones),
+        )
+    )
     if challenge is None:
         raise NotFound(_("No such challenge."))
     return challenge

@@ -57,6 +57,7 @@ from competitions.challenges.timeline_svg import Bar, Lane, draw
 from competitions.core import clock
 from competitions.core.errors import DomainError, NotFound, PermissionDenied
 from competitions.core.i18n import current_language, is_valid_timezone
+from competitions.core.page_cache import cached_public_page
 from competitions.core.urls import external_url
 from competitions.core.web import current_actor, deny, form_error
 from competitions.extensions import db
@@ -114,12 +115,13 @@ def _lang() -> str:
 
 
 @bp.route("/challenges/")
+@cached_public_page
 def directory() -> ResponseReturnValue:
     now = clock.now()
     phase_arg = request.args.get("status", "")
     phase = Phase(phase_arg) if phase_arg in Phase.__members__.values() else None
     agency_slug = request.args.get("agency", "")
-    agencies = agency_services.list_agencies()
+    agencies = agency_services.agency_choices()
     agency = next((a for a in agencies if a.slug == agency_slug), None)
     mine = request.args.get("mine") == "1" and current_user.is_authenticated
     filters = DirectoryFilters(
@@ -194,6 +196,7 @@ def _check_form_profile(form: EligibilityCheckForm) -> TeamProfile | None:
 
 
 @bp.route("/challenges/<slug>")
+@cached_public_page
 def challenge_page(slug: str) -> ResponseReturnValue:
     challenge = _visible(slug)
     lang, now = _lang(), clock.now()
@@ -235,6 +238,7 @@ def challenge_page(slug: str) -> ResponseReturnValue:
 
 
 @bp.route("/challenges/<slug>/tracks/<track_slug>")
+@cached_public_page
 def track_page(slug: str, track_slug: str) -> ResponseReturnValue:
     challenge = _visible(slug)
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import zoneinfo
 from datetime import datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, Literal
 
 import pycountry
@@ -127,9 +127,15 @@ def format_instant(
     (CDT, CEST...) from the time-zone database, which is DST-correct."""
     if value is None:
         return ""
-    zone_info = zoneinfo.ZoneInfo(tz or viewer_timezone())
+    return _format_instant(value, tz or viewer_timezone(), fmt, zone, current_language())
+
+
+@lru_cache(maxsize=4096)
+def _format_instant(value: datetime, tz: str, fmt: str, zone: bool, lang: str) -> str:
+    # Pages repeat the same few instants (deadlines) in a few zones: format each once.
+    zone_info = zoneinfo.ZoneInfo(tz)
     local = value.astimezone(zone_info)
-    text = babel_format_datetime(local, fmt, tzinfo=zone_info, locale=current_language())
+    text = babel_format_datetime(local, fmt, tzinfo=zone_info, locale=lang)
     return f"{text} {local.strftime('%Z')}" if zone else text
 
 

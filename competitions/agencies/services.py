@@ -247,7 +247,7 @@ def open_invitations(agency: Agency) -> list[AgencyInvitation]:
 
 
 def _invitation_link(inv: AgencyInvitation) -> str:
-    token = tokens.make_token(INVITE, {"i": inv.id, "n": inv.nonce})
+    token = tokens.invitation_token(INVITE, inv)
     return external_url("agencies.invitation", token=token)
 
 
@@ -337,17 +337,12 @@ def revoke_invitation(actor: Actor, inv: AgencyInvitation) -> None:
 
 def invitation_from_token(token: str) -> AgencyInvitation:
     """The invitation a link points to, or ``DomainError`` saying why it cannot be used."""
-    try:
-        data = tokens.read_token(INVITE, token, current_app.config["INVITATION_MAX_AGE"])
-    except tokens.InvalidToken as exc:
-        if exc.expired:
-            raise DomainError(
-                _("This invitation has expired. Ask the agency to send a new one.")
-            ) from exc
-        raise DomainError(_("This invitation link is not valid.")) from exc
-    inv = db.session.get(AgencyInvitation, data.get("i")) if isinstance(data, dict) else None
-    if inv is None or inv.nonce != data.get("n"):
-        raise DomainError(_("This invitation link was replaced by a newer one or is not valid."))
+    inv = tokens.invitation_from_token(
+        INVITE,
+        token,
+        AgencyInvitation,
+        _("This invitation has expired. Ask the agency to send a new one."),
+    )
     status = inv.status
     if status == "expired":
         raise DomainError(_("This invitation has expired. Ask the agency to send a new one."))

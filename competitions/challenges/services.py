@@ -270,7 +270,7 @@ def invite_partner(actor: Actor, challenge: Challenge, email: str) -> PartnerInv
     lang = invitee.preferred_language if invitee else challenge.lead_agency.languages[0]
     link = external_url(
         "challenges.partner_invitation",
-        token=tokens.make_token(PARTNER_INVITE, {"i": inv.id, "n": inv.nonce}),
+        token=tokens.invitation_token(PARTNER_INVITE, inv),
     )
     mail.send_after_commit(
         mail.render_mail(
@@ -326,17 +326,12 @@ def revoke_partner_invitation(actor: Actor, inv: PartnerInvitation) -> None:
 
 
 def partner_invitation_from_token(token: str) -> PartnerInvitation:
-    try:
-        data = tokens.read_token(PARTNER_INVITE, token, current_app.config["INVITATION_MAX_AGE"])
-    except tokens.InvalidToken as exc:
-        if exc.expired:
-            raise DomainError(
-                _("This invitation has expired. Ask the lead agency for a new one.")
-            ) from exc
-        raise DomainError(_("This invitation link is not valid.")) from exc
-    inv = db.session.get(PartnerInvitation, data.get("i")) if isinstance(data, dict) else None
-    if inv is None or inv.nonce != data.get("n"):
-        raise DomainError(_("This invitation link was replaced by a newer one or is not valid."))
+    inv = tokens.invitation_from_token(
+        PARTNER_INVITE,
+        token,
+        PartnerInvitation,
+        _("This invitation has expired. Ask the lead agency for a new one."),
+    )
     if inv.resolution is not None:
         raise DomainError(_("This invitation has already been used or was withdrawn."))
     if not inv.is_open:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from flask import current_app
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
 from competitions.core import clock
+
+T = TypeVar("T")
 
 
 class ClockSigner(TimestampSigner):
@@ -49,3 +52,33 @@ def read_token(purpose: str, token: str, max_age: int) -> Any:
 def new_nonce() -> str:
     """A random value stored with an invitation; replacing it invalidates older links."""
     return secrets.token_urlsafe(16)
+
+
+class Invitable(Protocol):
+    id: int
+    nonce: str
+
+
+def invitation_token(purpose: str, row: Invitable) -> str:
+    """A link token naming ``row`` and its current nonce (a new nonce voids older links)."""
+    return make_token(purpose, {"i": row.id, "n": row.nonce})
+
+
+def invitation_from_token(purpose: str, token: str, model: type[T], expired_message: str) -> T:
+    """The invitation row a link points to, or ``DomainError`` saying why the link is unusable.
+
+    Whether the invitation is still open is for the caller to decide (its rules differ).
+    """
+    from competitions.core.errors import DomainError
+    from competitions.extensions import db
+
+    try:
+        data = read_token(purpose, token, current_app.config["INVITATION_MAX_AGE"])
+    except InvalidToken as exc:
+        if exc.expired:
+            raise DomainError(expired_message) from exc
+        raise DomainError(_("This invitation link is not valid.")) from exc
+    row = db.session.get(model, data.get("i")) if isinstance(data, dict) else None
+    if row is None or getattr(row, "nonce", None) != data.get("n"):
+        raise DomainError(_("This invitation link was replaced by a newer one or is not valid."))
+    return row

@@ -132,3 +132,34 @@ def test_readyz_reports_an_unreachable_database(tmp_path):
     assert response.get_json()["database"] != "ok"
     # The liveness probe does not depend on the database.
     assert app.test_client().get("/healthz").status_code == 200
+
+
+def test_403_and_400_pages_are_friendly_and_translated(tmp_path):
+    from competitions.core.errors import PermissionDenied
+
+    app = create_app(
+        {
+            "TANDEM_ENV": "testing",
+            "INSTANCE_PATH": str(tmp_path),
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}",
+        }
+    )
+
+    @app.route("/forbidden")
+    def forbidden() -> str:
+        raise PermissionDenied("Only the lead agency may do this.")
+
+    @app.route("/bad")
+    def bad() -> str:
+        from flask import abort
+
+        abort(400)
+
+    client = app.test_client()
+    response = client.get("/forbidden", headers={"Accept-Language": "fr"})
+    assert response.status_code == 403
+    html = response.get_data(as_text=True)
+    assert "Accès refusé" in html and "Only the lead agency may do this." in html
+    response = client.get("/bad")
+    assert response.status_code == 400
+    assert "Bad request" in response.get_data(as_text=True)

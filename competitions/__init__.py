@@ -87,7 +87,8 @@ def _init_extensions(app: Flask) -> None:
     # Models register their tables on the shared metadata.
     import competitions.agencies.models
     import competitions.challenges.models
-    import competitions.core.audit  # noqa: F401
+    import competitions.core.audit
+    import competitions.entries.models  # noqa: F401
 
 
 def _tune_sqlite(engine: Any) -> None:
@@ -105,11 +106,13 @@ def _register_blueprints(app: Flask) -> None:
     from competitions.agencies import bp as agencies_bp
     from competitions.challenges import bp as challenges_bp
     from competitions.core.views import bp as core_bp
+    from competitions.entries import bp as entries_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(agencies_bp)
     app.register_blueprint(challenges_bp)
+    app.register_blueprint(entries_bp)
 
 
 def _register_template_helpers(app: Flask) -> None:

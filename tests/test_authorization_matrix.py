@@ -21,8 +21,9 @@ from competitions.challenges.models import PartnerInvitation, Track
 from competitions.core import clock
 from competitions.core.actor import Actor
 from competitions.core.storage import get_storage
+from competitions.entries.models import Entry, Team, TeamInvitation, TeamMember
 from competitions.extensions import db
-from tests.factories import World
+from tests.factories import World, make_user
 
 ROLES = ("anonymous", "innovator", "staff_a", "admin_a", "admin_b", "platform_admin")
 LOGIN = "login"  # a redirect to the sign-in page
@@ -74,6 +75,11 @@ def draft_visible(ok: Any) -> dict[str, Any]:
 def lead_admins(ok: Any) -> dict[str, Any]:
     """Admins of the lead agency (A) and platform admins."""
     return agency_admins(ok)
+
+
+def team_lead(ok: Any) -> dict[str, Any]:
+    """Only the team's lead (the innovator); agency staff and platform admins see, not act."""
+    return {**signed_in(404), "innovator": ok}
 
 
 def track_a_editors(ok: Any) -> dict[str, Any]:
@@ -165,6 +171,27 @@ EXPECT: dict[tuple[str, str], dict[str, Any]] = {
     ("challenges.edit_terms", "GET"): track_a_editors(200),
     ("challenges.edit_terms", "POST"): track_a_editors(200),
     ("challenges.mark_ready", "POST"): agency_admins(302),
+    # The matrix team is led by the innovator and has an entry in agency A's track.
+    ("entries.my_teams", "GET"): signed_in(200),
+    ("entries.create_team", "GET"): signed_in(200),
+    ("entries.create_team", "POST"): signed_in(200),
+    ("entries.team", "GET"): {**agency_members(200), "innovator": 200},
+    ("entries.edit_team", "GET"): team_lead(200),
+    ("entries.edit_team", "POST"): team_lead(302),
+    ("entries.update_me", "POST"): team_lead(302),
+    ("entries.invite", "POST"): team_lead(302),
+    ("entries.revoke_invitation", "POST"): team_lead(302),
+    ("entries.remove_member", "POST"): team_lead(302),
+    ("entries.transfer_lead", "POST"): team_lead(302),
+    ("entries.team_invitation", "GET"): same(400),
+    ("entries.team_invitation", "POST"): same(400),
+    # Registration is for published challenges only; the matrix challenge is a draft.
+    ("entries.register", "GET"): signed_in(404),
+    ("entries.register", "POST"): signed_in(404),
+    ("entries.entry", "GET"): {**agency_members(200), "innovator": 200},
+    ("entries.withdraw", "POST"): team_lead(302),
+    ("entries.decide", "POST"): agency_admins(302),
+    ("entries.track_entries", "GET"): agency_members(200),
 }
 
 STATIC_FILES = {"static": "css/tandem.css", "bootstrap.static": "css/bootstrap.min.css"}
@@ -196,7 +223,9 @@ def _url(app: Flask, endpoint: str, world: World, objects: dict[str, Any]) -> st
         (r for r in app.url_map.iter_rules() if r.endpoint == endpoint),
         key=lambda r: len(r.arguments),
     )
-    challenge_route = endpoint.startswith("challenges.") and endpoint not in AGENCY_ROUTES
+    challenge_route = (
+        endpoint.startswith(("challenges.", "entries.")) and endpoint not in AGENCY_ROUTES
+    )
     values: dict[str, Any] = {}
     for arg in rule.arguments:
         values[arg] = {
@@ -205,9 +234,14 @@ def _url(app: Flask, endpoint: str, world: World, objects: dict[str, Any]) -> st
             "filename": STATIC_FILES.get(endpoint),
             "token": "not-a-valid-token",
             "membership_id": world.staff_a_membership.id,
-            "invitation_id": objects["partner_invitation"].id
+            "invitation_id": objects["team_invitation"].id
+            if endpoint.startswith("entries.")
+            else objects["partner_invitation"].id
             if challenge_route
             else objects["invitation"].id,
+            "team_id": objects["team"].id,
+            "member_id": objects["teammate"].id,
+            "entry_id": objects["entry"].id,
             "round_id": objects["round"].id,
             "milestone_id": objects["milestone"].id,
             "prize_id": objects["prize"].id,
@@ -279,8 +313,42 @@ def _matrix_objects(world: World) -> dict[str, Any]:
         expires_at=now + timedelta(days=7),
     )
     db.session.add(invitation)
+    team = Team(name="Matrix team", entrant_type="team", created_by_id=world.innovator.id)
+    teammate_user = make_user("teammate@example.org")
+    teammate = TeamMember(team=team, user=teammate_user, role="member", residence="CA")
+    db.session.add_all(
+        [
+            team,
+            TeamMember(team=team, user=world.innovator, role="lead", residence="CA"),
+            teammate,
+        ]
+    )
+    team_invitation = TeamInvitation(
+        team=team,
+        email="friend@example.org",
+        email_normalized="friend@example.org",
+        nonce="n",
+        expires_at=now + timedelta(days=7),
+    )
+    db.session.add(team_invitation)
+    db.session.flush()
+    entry = Entry(
+        team=team,
+        track=track_a,
+        challenge_id=challenge.id,
+        eligibility="eligible",
+        eligibility_reasons=[],
+        eligibility_evaluated_at=now,
+        terms_version_id=track_a.terms_versions[-1].id,
+        terms_accepted_at=now,
+    )
+    db.session.add(entry)
     db.session.commit()
     return {
+        "team": team,
+        "teammate": teammate,
+        "team_invitation": team_invitation,
+        "entry": entry,
         "challenge": challenge,
         "track_a": track_a,
         "round": round_,

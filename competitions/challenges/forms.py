@@ -158,6 +158,13 @@ _add_translated(
     TextAreaField,
     validators=[Length(max=20_000)],
 )
+_add_translated(
+    _ns,
+    "attestations",
+    _l("Statements entrants confirm when registering, one per line"),
+    TextAreaField,
+    validators=[Length(max=10_000)],
+)
 for _name, _field in _ns.items():
     setattr(TrackForm, _name, _field)
 

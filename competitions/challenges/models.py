@@ -108,6 +108,11 @@ class Challenge(TimestampMixin, Base):
     def track_of(self, agency_id: int) -> Track | None:
         return next((t for t in self.tracks if t.agency_id == agency_id), None)
 
+    @property
+    def is_exclusive(self) -> bool:
+        """A team (and a person) may enter only one track when any track says so."""
+        return any(t.is_exclusive for t in self.tracks)
+
 
 class Track(TimestampMixin, Base):
     """One agency's part of a challenge: its rules, prizes, terms, languages and legal time."""
@@ -129,6 +134,8 @@ class Track(TimestampMixin, Base):
     # The jurisdiction's legal time, in which this track's deadlines are stated.
     timezone: Mapped[str] = mapped_column(sa.String(64))
     rules: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    # Statements an entrant ticks when registering: {"en": ["I confirm…", …], "fr": […]}.
+    attestations: Mapped[dict[str, list[str]]] = mapped_column(sa.JSON, default=dict)
     ready_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     challenge: Mapped[Challenge] = relationship(back_populates="tracks")
@@ -155,6 +162,16 @@ class Track(TimestampMixin, Base):
     @property
     def is_ready(self) -> bool:
         return self.ready_at is not None
+
+    def attestations_in(self, lang: str) -> list[str]:
+        for code in (lang, *self.languages):
+            if self.attestations.get(code):
+                return list(self.attestations[code])
+        return []
+
+    @property
+    def is_exclusive(self) -> bool:
+        return bool((self.rules or {}).get("exclusive", True))
 
 
 class Prize(Base):

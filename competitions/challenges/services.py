@@ -422,6 +422,28 @@ class TrackSettings:
     languages: list[str]
     contact_email: str | None
     timezone: str
+    # One statement per line and language; entrants tick each one when registering.
+    attestations: dict[str, str] | None = None
+
+
+def _check_attestations(raw: dict[str, str] | None, langs: list[str]) -> dict[str, list[str]]:
+    statements = {
+        code: [line.strip() for line in (raw or {}).get(code, "").splitlines() if line.strip()]
+        for code in langs
+    }
+    statements = {code: lines for code, lines in statements.items() if lines}
+    counts = {len(lines) for lines in statements.values()}
+    if statements and (len(counts) > 1 or len(statements) != len(langs)):
+        missing = next(code for code in langs if len(statements.get(code, [])) != max(counts))
+        raise DomainError(
+            _("Write the same statements in each of the track's languages, one per line."),
+            field=f"attestations_{missing}",
+        )
+    if any(len(line) > 1000 for lines in statements.values() for line in lines):
+        raise DomainError(
+            _("Each statement must be 1,000 characters or fewer."), field=f"attestations_{langs[0]}"
+        )
+    return statements
 
 
 def _require_track(actor: Actor, track: Track) -> None:
@@ -448,20 +470,28 @@ def update_track(actor: Actor, track: Track, data: TrackSettings) -> None:
             contact, _norm = check_email(data.contact_email)
         except DomainError as err:
             raise DomainError(err.message, field="contact_email") from err
+    attestations = (
+        _check_attestations(data.attestations, langs)
+        if data.attestations is not None
+        else track.attestations
+    )
     before = {
         "name": track.name,
         "languages": track.languages,
         "timezone": track.timezone,
         "contact_email": track.contact_email,
+        "attestations": track.attestations,
     }
     track.name, track.languages, track.timezone = name, langs, data.timezone
     track.description = _clean_texts(data.description)
     track.contact_email = contact
+    track.attestations = attestations
     after = {
         "name": track.name,
         "languages": track.languages,
         "timezone": track.timezone,
         "contact_email": track.contact_email,
+        "attestations": track.attestations,
     }
     if before != after:
         audit.record(
@@ -983,6 +1013,7 @@ def launch_next_edition(
             contact_email=track.contact_email,
             timezone=track.timezone,
             rules=dict(track.rules),
+            attestations=dict(track.attestations or {}),
         )
         db.session.add(new)
         for prize in track.prizes:

@@ -748,6 +748,9 @@ def edit_track(slug: str, track_slug: str) -> ResponseReturnValue:
     if request.method == "GET":
         fill_per_language(form, "name", track.name)
         fill_per_language(form, "description", track.description)
+        fill_per_language(
+            form, "attestations", {k: "\n".join(v) for k, v in (track.attestations or {}).items()}
+        )
         form.languages.data = list(track.languages)
         form.contact_email.data = track.contact_email
         form.timezone.data = track.timezone
@@ -762,6 +765,7 @@ def edit_track(slug: str, track_slug: str) -> ResponseReturnValue:
                     languages=list(form.languages.data or []),
                     contact_email=form.contact_email.data,
                     timezone=form.timezone.data or "",
+                    attestations=per_language(form, "attestations"),
                 ),
             )
         except DomainError as err:

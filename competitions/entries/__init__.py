@@ -1,0 +1,7 @@
+"""Entrants: teams, registration into a track, entries (submissions follow)."""
+
+from flask import Blueprint
+
+bp = Blueprint("entries", __name__)
+
+from competitions.entries import views  # noqa: E402,F401

@@ -1,0 +1,123 @@
+"""Team and registration forms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from competitions.agencies.forms import CheckboxesField
+from competitions.challenges.forms import entrant_type_choices
+from competitions.core.forms import BaseForm, LongSelect
+from competitions.core.i18n import country_choices
+
+
+class MemberProfileFields(BaseForm):
+    residence = SelectField(
+        _l("Your country of residence"),
+        validate_choice=False,
+        widget=LongSelect(),
+        description=_l("Tracks decide prize eligibility from where members reside."),
+    )
+    declared_age = IntegerField(
+        _l("Your age"),
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=130, message=_l("Enter your age in years.")),
+        ],
+        description=_l("Some tracks have a minimum age. You attest that it is true."),
+        render_kw={"inputmode": "numeric"},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.residence.choices = [("", _l("Select a country")), *country_choices()]
+
+
+class TeamForm(MemberProfileFields):
+    name = StringField(
+        _l("Team name"),
+        validators=[DataRequired(_l("Enter a name for the team.")), Length(max=120)],
+    )
+    entrant_type = SelectField(_l("We are"), validate_choice=False)
+    organisation_name = StringField(
+        _l("Organisation's name"),
+        validators=[Length(max=200)],
+        description=_l("Only for businesses and other organisations."),
+    )
+    organisation_country = SelectField(
+        _l("Country where the organisation is established"),
+        validate_choice=False,
+        widget=LongSelect(),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.entrant_type.choices = entrant_type_choices()
+        self.organisation_country.choices = [("", _l("Not an organisation")), *country_choices()]
+
+
+class TeamEditForm(BaseForm):
+    name = StringField(
+        _l("Team name"),
+        validators=[DataRequired(_l("Enter a name for the team.")), Length(max=120)],
+    )
+    entrant_type = SelectField(_l("We are"), validate_choice=False)
+    organisation_name = StringField(_l("Organisation's name"), validators=[Length(max=200)])
+    organisation_country = SelectField(
+        _l("Country where the organisation is established"),
+        validate_choice=False,
+        widget=LongSelect(),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.entrant_type.choices = entrant_type_choices()
+        self.organisation_country.choices = [("", _l("Not an organisation")), *country_choices()]
+
+
+class InviteMemberForm(BaseForm):
+    email = EmailField(
+        _l("Email address of the person to invite"),
+        validators=[DataRequired(_l("Enter an email address."))],
+        render_kw={"spellcheck": "false"},
+    )
+
+
+class JoinForm(MemberProfileFields):
+    pass
+
+
+class RegisterForm(BaseForm):
+    team = SelectField(_l("Team"), coerce=int, validate_choice=False)
+    track = HiddenField()
+    terms_version = HiddenField()
+    accept_terms = BooleanField(_l("I have read and accept the terms and conditions of this track"))
+    attestations = CheckboxesField(_l("Statements"), coerce=int, validate_choice=False)
+
+
+class EligibilityDecisionForm(BaseForm):
+    decision = SelectField(_l("Decision"), validate_choice=False)
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[DataRequired(_l("Give the reason for this decision.")), Length(max=2000)],
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.decision.choices = [
+            ("", _l("Follow the rules (no override)")),
+            ("eligible", _l("Eligible")),
+            ("recognition_only", _l("Eligible for recognition only")),
+            ("not_eligible", _l("Not eligible")),
+        ]

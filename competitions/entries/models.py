@@ -1,0 +1,272 @@
+"""Teams of innovators and their entries: one registration per team in a track."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from competitions.accounts.models import User
+from competitions.challenges.eligibility import ORGANISATIONS, EntrantType
+from competitions.core import clock
+from competitions.core.db import Base, TimestampMixin, UTCDateTime
+
+if TYPE_CHECKING:
+    from competitions.challenges.models import Challenge, TermsVersion, Track
+
+ENTRANT_TYPES = tuple(t.value for t in EntrantType)
+ORGANISATION_TYPES = tuple(sorted(t.value for t in ORGANISATIONS))
+
+
+class TeamRole(enum.StrEnum):
+    LEAD = "lead"
+    MEMBER = "member"
+
+
+class Team(TimestampMixin, Base):
+    __tablename__ = "team"
+    audit_type = "team"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    entrant_type: Mapped[str] = mapped_column(sa.String(16))
+    organisation_name: Mapped[str | None] = mapped_column(sa.String(200))
+    organisation_country: Mapped[str | None] = mapped_column(sa.String(8))
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+
+    members: Mapped[list[TeamMember]] = relationship(
+        back_populates="team",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+        order_by="TeamMember.id",
+    )
+    entries: Mapped[list[Entry]] = relationship(back_populates="team", order_by="Entry.id")
+
+    __table_args__ = (
+        sa.CheckConstraint(f"entrant_type IN {ENTRANT_TYPES!r}", name="entrant_type_valid"),
+        sa.CheckConstraint(
+            f"entrant_type NOT IN {ORGANISATION_TYPES!r} "
+            "OR (organisation_name IS NOT NULL AND organisation_country IS NOT NULL)",
+            name="organisation_described",
+        ),
+    )
+
+    @property
+    def audit_label(self) -> str:
+        return self.name
+
+    @property
+    def is_organisation(self) -> bool:
+        return self.entrant_type in ORGANISATION_TYPES
+
+    @property
+    def lead(self) -> TeamMember | None:
+        return next((m for m in self.members if m.role == TeamRole.LEAD), None)
+
+    def member_of(self, user_id: int | None) -> TeamMember | None:
+        return next((m for m in self.members if m.user_id == user_id), None)
+
+    @property
+    def active_entries(self) -> list[Entry]:
+        return [e for e in self.entries if e.withdrawn_at is None]
+
+
+class TeamMember(Base):
+    """A person in a team, with what eligibility needs: residence and declared age."""
+
+    __tablename__ = "team_member"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(sa.ForeignKey("team.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[str] = mapped_column(sa.String(8), default=TeamRole.MEMBER)
+    # ISO 3166-1 country or ISO 3166-2 subdivision ("CA-QC").
+    residence: Mapped[str] = mapped_column(sa.String(8))
+    declared_age: Mapped[int | None] = mapped_column()
+    attested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+
+    team: Mapped[Team] = relationship(back_populates="members")
+    user: Mapped[User] = relationship(lazy="joined")
+
+    __table_args__ = (
+        sa.UniqueConstraint("team_id", "user_id"),
+        sa.CheckConstraint("role IN ('lead', 'member')", name="role_valid"),
+        sa.CheckConstraint(
+            "declared_age IS NULL OR (declared_age >= 0 AND declared_age <= 130)",
+            name="age_plausible",
+        ),
+        # Exactly one lead per team is kept by the services; at most one by the database.
+        sa.Index(
+            "uq_team_member_one_lead",
+            "team_id",
+            unique=True,
+            sqlite_where=sa.text("role = 'lead'"),
+            postgresql_where=sa.text("role = 'lead'"),
+        ),
+    )
+
+
+class TeamInvitation(Base):
+    __tablename__ = "team_invitation"
+    audit_type = "team_invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(sa.ForeignKey("team.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(sa.String(320))
+    email_normalized: Mapped[str] = mapped_column(sa.String(320))
+    nonce: Mapped[str] = mapped_column(sa.String(64))
+    invited_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    resolution: Mapped[str | None] = mapped_column(sa.String(16))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    team: Mapped[Team] = relationship(lazy="joined")
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "resolution IS NULL OR resolution IN ('accepted', 'declined', 'revoked')",
+            name="resolution_valid",
+        ),
+        sa.Index(
+            "uq_team_invitation_open",
+            "team_id",
+            "email_normalized",
+            unique=True,
+            sqlite_where=sa.text("resolution IS NULL"),
+            postgresql_where=sa.text("resolution IS NULL"),
+        ),
+    )
+
+    @property
+    def audit_label(self) -> str:
+        return f"{self.email} → {self.team.name}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolution is None and self.expires_at > clock.now()
+
+
+class Entry(Base):
+    """A team's registration in one track, with the eligibility decision and its reasons."""
+
+    __tablename__ = "entry"
+    audit_type = "entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(sa.ForeignKey("team.id", ondelete="RESTRICT"))
+    track_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("track.id", ondelete="RESTRICT"), index=True
+    )
+    challenge_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("challenge.id", ondelete="RESTRICT"), index=True
+    )
+    # Set to the challenge while the entry is active in a challenge whose tracks are
+    # exclusive: the unique constraint below then allows one such entry per team.
+    exclusive_challenge_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("challenge.id", ondelete="RESTRICT")
+    )
+    eligibility: Mapped[str] = mapped_column(sa.String(20))
+    eligibility_reasons: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
+    eligibility_evaluated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    eligibility_frozen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # An admin's decision overrides the evaluator (with a reason, audited).
+    override: Mapped[str | None] = mapped_column(sa.String(20))
+    override_reason: Mapped[str | None] = mapped_column(sa.Text)
+    override_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    override_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    terms_version_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("terms_version.id", ondelete="RESTRICT")
+    )
+    terms_accepted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    terms_accepted_ip: Mapped[str | None] = mapped_column(sa.String(64))
+    terms_accepted_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    attestations: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    team: Mapped[Team] = relationship(back_populates="entries", lazy="joined")
+    track: Mapped[Track] = relationship(lazy="joined")
+    challenge: Mapped[Challenge] = relationship(foreign_keys=[challenge_id])
+    terms_version: Mapped[TermsVersion] = relationship()
+    members: Mapped[list[EntryMember]] = relationship(
+        back_populates="entry", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        # One active entry per team and track; a withdrawn one does not block a new one.
+        sa.Index(
+            "uq_entry_active_team_track",
+            "team_id",
+            "track_id",
+            unique=True,
+            sqlite_where=sa.text("withdrawn_at IS NULL"),
+            postgresql_where=sa.text("withdrawn_at IS NULL"),
+        ),
+        sa.UniqueConstraint("team_id", "exclusive_challenge_id"),
+        sa.CheckConstraint(
+            "eligibility IN ('eligible', 'recognition_only', 'not_eligible')",
+            name="eligibility_valid",
+        ),
+        sa.CheckConstraint(
+            "override IS NULL OR override IN ('eligible', 'recognition_only', 'not_eligible')",
+            name="override_valid",
+        ),
+        sa.CheckConstraint(
+            "override IS NULL OR (override_reason IS NOT NULL AND override_at IS NOT NULL)",
+            name="override_has_reason",
+        ),
+        sa.CheckConstraint(
+            "withdrawn_at IS NULL OR exclusive_challenge_id IS NULL",
+            name="withdrawn_not_exclusive",
+        ),
+    )
+
+    @property
+    def audit_label(self) -> str:
+        return f"{self.team.name} @ {self.track.slug}"
+
+    @property
+    def effective_eligibility(self) -> str:
+        return self.override or self.eligibility
+
+    @property
+    def is_active(self) -> bool:
+        return self.withdrawn_at is None
+
+
+class EntryMember(Base):
+    """Who an active entry stands for: a person is in at most one entry of an exclusive
+    challenge ("applicants may not apply in more than one competitor category")."""
+
+    __tablename__ = "entry_member"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(sa.ForeignKey("entry.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    exclusive_challenge_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("challenge.id", ondelete="RESTRICT")
+    )
+
+    entry: Mapped[Entry] = relationship(back_populates="members")
+
+    __table_args__ = (
+        sa.UniqueConstraint("entry_id", "user_id"),
+        sa.UniqueConstraint("user_id", "exclusive_challenge_id"),
+    )

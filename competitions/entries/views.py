@@ -1,0 +1,459 @@
+"""Team pages, registration into a track, entry pages and the track's list of entries."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from competitions.accounts.forms import ConfirmForm
+from competitions.challenges import services as challenge_services
+from competitions.challenges.eligibility import Status, entrant_type_label, explain, status_label
+from competitions.challenges.models import Challenge, Track
+from competitions.core import clock
+from competitions.core.errors import DomainError, NotFound, PermissionDenied
+from competitions.core.i18n import current_language
+from competitions.core.web import current_actor, deny, form_error
+from competitions.entries import bp, permissions, services
+from competitions.entries.forms import (
+    EligibilityDecisionForm,
+    InviteMemberForm,
+    JoinForm,
+    MemberProfileFields,
+    RegisterForm,
+    TeamEditForm,
+    TeamForm,
+)
+from competitions.entries.models import Entry, Team
+from competitions.extensions import db
+
+PAGE_SIZE = 50
+
+
+def _team(team_id: int) -> Team:
+    try:
+        team = services.get_team(team_id)
+    except NotFound:
+        abort(404)
+    if not permissions.can_view_team(current_user, team):
+        deny(team)
+    return team
+
+
+def _lead_team(team_id: int) -> Team:
+    team = _team(team_id)
+    if not permissions.is_lead(current_user, team):
+        deny(team)
+    return team
+
+
+def _entry(entry_id: int) -> Entry:
+    try:
+        entry = services.get_entry(entry_id)
+    except NotFound:
+        abort(404)
+    if not permissions.can_view_entry(current_user, entry):
+        deny(entry, agency_id=None)
+    return entry
+
+
+def _team_data(form: TeamForm | TeamEditForm) -> services.TeamData:
+    return services.TeamData(
+        name=form.name.data or "",
+        entrant_type=form.entrant_type.data or "",
+        organisation_name=form.organisation_name.data,
+        organisation_country=form.organisation_country.data,
+    )
+
+
+# --- teams ----------------------------------------------------------------------------------
+
+
+@bp.route("/teams/")
+@login_required
+def my_teams() -> ResponseReturnValue:
+    return render_template(
+        "entries/my_teams.html", teams=services.my_teams(current_user), lang=current_language()
+    )
+
+
+@bp.route("/teams/new", methods=["GET", "POST"])
+@login_required
+def create_team() -> ResponseReturnValue:
+    form = TeamForm()
+    if request.method == "GET":
+        form.residence.data = current_user.country
+        form.entrant_type.data = "team"
+    if form.validate_on_submit():
+        try:
+            team = services.create_team(
+                current_actor(),
+                _team_data(form),
+                form.residence.data or "",
+                form.declared_age.data,
+            )
+        except DomainError as err:
+            db.session.rollback()
+            form_error(form, err)
+        else:
+            db.session.commit()
+            flash(
+                _("Team created. Invite its members, then register it in a challenge."), "success"
+            )
+            nxt = request.args.get("challenge")
+            if nxt:
+                return redirect(url_for("entries.register", slug=nxt, team=team.id))
+            return redirect(url_for("entries.team", team_id=team.id))
+    return render_template("entries/team_new.html", form=form)
+
+
+@bp.route("/teams/<int:team_id>")
+@login_required
+def team(team_id: int) -> ResponseReturnValue:
+    team = _team(team_id)
+    me = team.member_of(current_user.id)
+    profile_form = MemberProfileFields(prefix="me")
+    if me is not None:
+        profile_form.residence.data = me.residence
+        profile_form.declared_age.data = me.declared_age
+    is_lead = permissions.is_lead(current_user, team)
+    return render_template(
+        "entries/team.html",
+        team=team,
+        me=me,
+        is_lead=is_lead,
+        invitations=services.open_invitations(team) if is_lead else [],
+        invite_form=InviteMemberForm(),
+        profile_form=profile_form,
+        confirm_form=ConfirmForm(),
+        lang=current_language(),
+        status_label=status_label,
+        kind=entrant_type_label(team.entrant_type),
+    )
+
+
+@bp.route("/teams/<int:team_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_team(team_id: int) -> ResponseReturnValue:
+    team = _lead_team(team_id)
+    form = TeamEditForm(obj=team)
+    if form.validate_on_submit():
+        try:
+            services.update_team(current_actor(), team, _team_data(form))
+        except DomainError as err:
+            db.session.rollback()
+            form_error(form, err)
+        else:
+            db.session.commit()
+            flash(_("The team was saved."), "success")
+            return redirect(url_for("entries.team", team_id=team.id))
+    return render_template("entries/team_edit.html", form=form, team=team)
+
+
+def _back_to(team: Team) -> ResponseReturnValue:
+    return redirect(url_for("entries.team", team_id=team.id))
+
+
+@bp.route("/teams/<int:team_id>/me", methods=["POST"])
+@login_required
+def update_me(team_id: int) -> ResponseReturnValue:
+    team = _team(team_id)
+    if team.member_of(current_user.id) is None:
+        deny(team)
+    form = MemberProfileFields(prefix="me")
+    if form.validate_on_submit():
+        try:
+            services.update_my_profile(
+                current_actor(), team, form.residence.data or "", form.declared_age.data
+            )
+        except DomainError as err:
+            db.session.rollback()
+            flash(err.message, "danger")
+        else:
+            db.session.commit()
+            flash(_("Your details were saved."), "success")
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                flash(str(message), "danger")
+    return _back_to(team)
+
+
+@bp.route("/teams/<int:team_id>/invite", methods=["POST"])
+@login_required
+def invite(team_id: int) -> ResponseReturnValue:
+    team = _lead_team(team_id)
+    form = InviteMemberForm()
+    if form.validate_on_submit():
+        try:
+            inv = services.invite_member(current_actor(), team, form.email.data or "")
+        except DomainError as err:
+            db.session.rollback()
+            flash(err.message, "danger")
+        else:
+            db.session.commit()
+            flash(_("Invitation sent to %(email)s.", email=inv.email), "success")
+    else:
+        for message in form.email.errors:
+            flash(str(message), "danger")
+    return _back_to(team)
+
+
+@bp.route("/teams/<int:team_id>/invitations/<int:invitation_id>/revoke", methods=["POST"])
+@login_required
+def revoke_invitation(team_id: int, invitation_id: int) -> ResponseReturnValue:
+    team = _lead_team(team_id)
+    inv = next((i for i in services.open_invitations(team) if i.id == invitation_id), None)
+    if inv is None:
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        services.revoke_invitation(current_actor(), team, inv)
+        db.session.commit()
+        flash(_("The invitation to %(email)s was withdrawn.", email=inv.email), "info")
+    return _back_to(team)
+
+
+@bp.route("/teams/<int:team_id>/members/<int:member_id>/remove", methods=["POST"])
+@login_required
+def remove_member(team_id: int, member_id: int) -> ResponseReturnValue:
+    team = _team(team_id)
+    member = next((m for m in team.members if m.id == member_id), None)
+    if member is None:
+        abort(404)
+    leaving = member.user_id == current_user.id
+    if not leaving and not permissions.is_lead(current_user, team):
+        deny(team)
+    if ConfirmForm().validate_on_submit():
+        name = member.user.display_name
+        try:
+            services.remove_member(current_actor(), team, member)
+        except DomainError as err:
+            db.session.rollback()
+            flash(err.message, "danger")
+        else:
+            db.session.commit()
+            if leaving:
+                flash(_("You left the team %(team)s.", team=team.name), "info")
+                return redirect(url_for("entries.my_teams"))
+            flash(_("%(name)s was removed from the team.", name=name), "info")
+    return _back_to(team)
+
+
+@bp.route("/teams/<int:team_id>/members/<int:member_id>/lead", methods=["POST"])
+@login_required
+def transfer_lead(team_id: int, member_id: int) -> ResponseReturnValue:
+    team = _lead_team(team_id)
+    member = next((m for m in team.members if m.id == member_id), None)
+    if member is None:
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.transfer_lead(current_actor(), team, member)
+        except DomainError as err:
+            db.session.rollback()
+            flash(err.message, "danger")
+        else:
+            db.session.commit()
+            flash(_("%(name)s now leads the team.", name=member.user.display_name), "success")
+    return _back_to(team)
+
+
+@bp.route("/team-invitations/<token>", methods=["GET", "POST"])
+def team_invitation(token: str) -> ResponseReturnValue:
+    try:
+        inv = services.invitation_from_token(token)
+    except DomainError as err:
+        return render_template("accounts/link_problem.html", message=err.message), 400
+    if not current_user.is_authenticated:
+        flash(
+            _(
+                "Sign in or create an account with %(email)s to answer this invitation.",
+                email=inv.email,
+            ),
+            "info",
+        )
+        return redirect(url_for("accounts.login", next=request.path))
+    form = JoinForm()
+    if request.method == "GET":
+        form.residence.data = current_user.country
+    problem = None
+    if current_user.email_normalized != inv.email_normalized:
+        problem = _(
+            "This invitation was sent to %(email)s. Sign in with that address to answer it.",
+            email=inv.email,
+        )
+    if request.method == "POST" and problem is None and form.validate_on_submit():
+        try:
+            if request.form.get("answer") == "decline":
+                services.decline_invitation(current_actor(), token)
+                db.session.commit()
+                flash(_("You declined the invitation."), "info")
+                return redirect(url_for("core.home"))
+            team = services.accept_invitation(
+                current_actor(), token, form.residence.data or "", form.declared_age.data
+            )
+        except PermissionDenied as err:
+            problem = err.message
+        except DomainError as err:
+            db.session.rollback()
+            form_error(form, err)
+        else:
+            db.session.commit()
+            flash(_("You joined the team %(team)s.", team=team.name), "success")
+            return redirect(url_for("entries.team", team_id=team.id))
+    return render_template(
+        "entries/team_invitation.html", invitation=inv, form=form, problem=problem
+    )
+
+
+# --- registration ---------------------------------------------------------------------------
+
+
+def _published(slug: str) -> Challenge:
+    try:
+        challenge = challenge_services.get_challenge(slug)
+    except NotFound:
+        abort(404)
+    if not challenge.is_published:
+        abort(404)
+    return challenge
+
+
+@bp.route("/challenges/<slug>/register", methods=["GET", "POST"])
+@login_required
+def register(slug: str) -> ResponseReturnValue:
+    challenge = _published(slug)
+    lang = current_language()
+    led = [t for t in services.my_teams(current_user) if permissions.is_lead(current_user, t)]
+    form = RegisterForm()
+    form.team.choices = [(t.id, t.name) for t in led]
+    team_id = form.team.data if request.method == "POST" else request.args.get("team", type=int)
+    team = next((t for t in led if t.id == team_id), led[0] if len(led) == 1 else None)
+    problem = services.registration_problem(challenge, clock.now())
+    if request.method == "POST" and team is not None and form.validate_on_submit():
+        track = next((t for t in challenge.tracks if t.slug == form.track.data), None)
+        if track is None:
+            abort(404)
+        try:
+            if not form.accept_terms.data:
+                raise DomainError(
+                    _("Accept the terms and conditions to register."), field="accept_terms"
+                )
+            entry = services.register(
+                current_actor(),
+                team,
+                track,
+                int(form.terms_version.data or 0),
+                list(form.attestations.data or []),
+            )
+        except DomainError as err:
+            db.session.rollback()
+            form_error(form, err)
+        else:
+            db.session.commit()
+            flash(_("Your team is registered in %(track)s.", track=track.name_in(lang)), "success")
+            return redirect(url_for("entries.entry", entry_id=entry.id))
+    options = services.options_for(team, challenge) if team is not None else []
+    return render_template(
+        "entries/register.html",
+        challenge=challenge,
+        teams=led,
+        team=team,
+        options=options,
+        existing=services.entries_in(team, challenge) if team is not None else [],
+        terms={t.id: challenge_services.current_terms(t) for t in challenge.tracks},
+        form=form,
+        problem=problem,
+        lang=lang,
+        explain=explain,
+        status_label=status_label,
+        not_eligible=Status.INELIGIBLE,
+    )
+
+
+@bp.route("/entries/<int:entry_id>")
+@login_required
+def entry(entry_id: int) -> ResponseReturnValue:
+    entry = _entry(entry_id)
+    can_decide = permissions.can_decide_eligibility(current_user, entry)
+    decision_form = EligibilityDecisionForm()
+    decision_form.decision.data = entry.override or ""
+    return render_template(
+        "entries/entry.html",
+        entry=entry,
+        reasons=services.explain_entry(entry),
+        is_lead=permissions.is_lead(current_user, entry.team),
+        can_decide=can_decide,
+        decision_form=decision_form,
+        confirm_form=ConfirmForm(),
+        lang=current_language(),
+        status_label=status_label,
+    )
+
+
+@bp.route("/entries/<int:entry_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw(entry_id: int) -> ResponseReturnValue:
+    entry = _entry(entry_id)
+    if not permissions.is_lead(current_user, entry.team):
+        deny(entry)
+    if ConfirmForm().validate_on_submit():
+        services.withdraw(current_actor(), entry)
+        db.session.commit()
+        flash(_("The entry was withdrawn."), "info")
+    return redirect(url_for("entries.entry", entry_id=entry.id))
+
+
+@bp.route("/entries/<int:entry_id>/eligibility", methods=["POST"])
+@login_required
+def decide(entry_id: int) -> ResponseReturnValue:
+    entry = _entry(entry_id)
+    if not permissions.can_decide_eligibility(current_user, entry):
+        deny(entry, agency_id=entry.track.agency_id)
+    form = EligibilityDecisionForm()
+    if form.validate_on_submit():
+        try:
+            services.decide_eligibility(
+                current_actor(), entry, form.decision.data or "", form.reason.data or ""
+            )
+        except DomainError as err:
+            db.session.rollback()
+            flash(err.message, "danger")
+        else:
+            db.session.commit()
+            flash(_("The eligibility decision was recorded."), "success")
+    else:
+        for message in form.reason.errors:
+            flash(str(message), "danger")
+    return redirect(url_for("entries.entry", entry_id=entry.id))
+
+
+@bp.route("/challenges/<slug>/tracks/<track_slug>/entries")
+@login_required
+def track_entries(slug: str, track_slug: str) -> ResponseReturnValue:
+    try:
+        challenge = challenge_services.get_challenge(slug)
+        track: Track = challenge_services.get_track(challenge, track_slug)
+    except NotFound:
+        abort(404)
+    if not permissions.can_list_entries(current_user, track.agency_id):
+        deny(track, agency_id=track.agency_id)
+    status = request.args.get("status", "active")
+    eligibility = request.args.get("eligibility", "")
+    page = db.paginate(
+        services.track_entries_query(track, status, eligibility),
+        per_page=PAGE_SIZE,
+        error_out=False,
+        max_per_page=200,
+    )
+    return render_template(
+        "entries/track_entries.html",
+        challenge=challenge,
+        track=track,
+        page=page,
+        status=status,
+        eligibility=eligibility,
+        lang=current_language(),
+        status_label=status_label,
+    )

@@ -1,0 +1,193 @@
+"""An innovator forms a team, invites a teammate, is routed to the right track and registers,
+accepting the current terms and the track's statements. axe-core checks every page."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from competitions.accounts import passwords
+from competitions.accounts.models import User, normalize_email
+from competitions.agencies.models import Agency
+from competitions.challenges import services
+from competitions.core import clock
+from competitions.core.actor import Actor
+from competitions.extensions import db
+from tests.support.axe import assert_accessible
+from tests.support.smtp import SMTPCapture
+
+pytestmark = pytest.mark.e2e
+PASSWORD = "a long enough passphrase"
+
+
+def _user(email: str, country: str, zone: str, admin: bool = False) -> User:
+    user = User(
+        email=email,
+        email_normalized=normalize_email(email),
+        password_hash=passwords.hash_password(PASSWORD),
+        display_name=email.split("@")[0],
+        country=country,
+        timezone=zone,
+        email_verified_at=clock.now(),
+        is_platform_admin=admin,
+    )
+    db.session.add(user)
+    return user
+
+
+def _published_challenge(run: str) -> str:
+    """Canadian and U.S. tracks, registration open now (built directly through services)."""
+    root = _user(f"root-{run}@tandem.example", "US", "UTC", admin=True)
+    ca = Agency(
+        slug=f"ca-{run}",
+        name=f"Canada {run}",
+        jurisdiction="CA",
+        timezone="America/Toronto",
+        languages=["en"],
+    )
+    us = Agency(
+        slug=f"us-{run}",
+        name=f"States {run}",
+        jurisdiction="US",
+        timezone="America/Chicago",
+        languages=["en"],
+    )
+    db.session.add_all([ca, us])
+    db.session.flush()
+    actor = Actor(root, ip="127.0.0.1")
+    challenge = services.create_challenge(
+        actor, ca, f"food-{run}", services.Texts({"en": f"Food {run}"}, {}, {})
+    )
+    track_ca = challenge.tracks[0]
+    track_us = services._new_track(challenge, us, 1)
+    db.session.flush()
+    for track, country, recognition in ((track_ca, "CA", False), (track_us, "US", True)):
+        services.update_track(
+            actor,
+            track,
+            services.TrackSettings(
+                {"en": f"{country} track"},
+                {},
+                ["en"],
+                f"help-{country}@example.org",
+                track.timezone,
+                {"en": "I confirm that our submission is our own work."},
+            ),
+        )
+        services.update_rules(
+            actor,
+            track,
+            {
+                "allowed_countries": [country],
+                "minimum_age": 18,
+                "recognition_for_others": recognition,
+            },
+        )
+        services.publish_terms(actor, track, {"en": f"Terms of the {country} track."})
+        services.mark_ready(actor, track, True)
+    now = clock.now()
+    services.save_round(
+        actor,
+        challenge,
+        None,
+        services.RoundData(
+            {"en": "Phase 1"},
+            {
+                "submission_opens": now - timedelta(days=1),
+                "submission_deadline": now + timedelta(days=30),
+                "judging_closes": now + timedelta(days=40),
+                "results_at": now + timedelta(days=45),
+            },
+        ),
+    )
+    services.publish(actor, challenge)
+    db.session.commit()
+    return challenge.slug
+
+
+def _sign_in(page: Any, email: str) -> None:
+    page.goto("/login")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/")
+
+
+def test_innovator_forms_a_team_and_registers_in_the_right_track(
+    browser: Any, live_server: Any, live_app: Any, smtp_server: SMTPCapture
+) -> None:
+    run = uuid.uuid4().hex[:6]
+    lead_email, mate_email = f"lead-{run}@example.org", f"mate-{run}@example.org"
+    with live_app.app_context():
+        slug = _published_challenge(run)
+        _user(lead_email, "CA", "America/Vancouver")
+        _user(mate_email, "CA", "America/Toronto")
+        db.session.commit()
+
+    lead_ctx = browser.new_context(base_url=live_server.url, locale="en-GB")
+    lead = lead_ctx.new_page()
+    lead.set_default_timeout(15000)
+    _sign_in(lead, lead_email)
+    lead.goto(f"/challenges/{slug}")
+    lead.get_by_role("link", name="Register your team").click()
+    assert_accessible(lead)
+    lead.get_by_role("link", name="Create a team").click()
+    assert_accessible(lead)
+    lead.get_by_label("Team name").fill(f"Maple {run}")
+    lead.get_by_label("We are").select_option("team")
+    lead.get_by_label("Your country of residence").select_option("CA")
+    lead.get_by_label("Your age").fill("34")
+    lead.get_by_role("button", name="Create the team").click()
+    lead.wait_for_url(f"**/challenges/{slug}/register?team=*")
+    assert_accessible(lead)
+
+    # The team is told where it belongs and why not elsewhere.
+    ca_option = lead.locator("section", has_text="CA track: Eligible")
+    assert ca_option.count() == 1
+    assert "Prizes need every member to reside in United States" in lead.content()
+
+    lead.goto("/teams/")
+    lead.get_by_role("link", name=f"Maple {run}").click()
+    assert_accessible(lead)
+    lead.get_by_label("Email address of the person to invite").fill(mate_email)
+    lead.get_by_role("button", name="Send invitation").click()
+    lead.wait_for_load_state()
+    link = SMTPCapture.link(smtp_server.wait_for(mate_email)[-1], "/team-invitations/")
+
+    mate_ctx = browser.new_context(base_url=live_server.url, locale="en-GB")
+    mate = mate_ctx.new_page()
+    mate.set_default_timeout(15000)
+    _sign_in(mate, mate_email)
+    mate.goto(link)
+    assert_accessible(mate)
+    mate.get_by_label("Your country of residence").select_option("CA")
+    mate.get_by_label("Your age").fill("29")
+    mate.get_by_role("button", name="Join the team").click()
+    mate.wait_for_url("**/teams/*")
+    assert "You joined the team" in mate.locator(".flashes").inner_text()
+    assert_accessible(mate)
+
+    lead.goto(f"/challenges/{slug}/register")
+    ca_option = lead.locator("section", has_text="CA track: Eligible")
+    # Without accepting the terms: a clear error, nothing registered.
+    ca_option.get_by_role("button", name="Register in CA track").click()
+    lead.wait_for_load_state()
+    assert (
+        "Accept the terms and conditions to register."
+        in lead.locator(".error-summary").inner_text()
+    )
+    assert_accessible(lead)
+    ca_option = lead.locator("section", has_text="CA track: Eligible")
+    ca_option.get_by_label("I confirm that our submission is our own work.").check()
+    ca_option.get_by_label("I have read and accept the terms and conditions").check()
+    ca_option.get_by_role("button", name="Register in CA track").click()
+    lead.wait_for_url("**/entries/*")
+    body = lead.locator("main").inner_text()
+    assert "Eligible" in body and "version 1" in body
+    assert "Every member resides in Canada." in body
+    assert_accessible(lead)
+    for ctx in (lead_ctx, mate_ctx):
+        ctx.close()

@@ -44,7 +44,7 @@ class MemberProfileFields(BaseForm):
         self.residence.choices = [("", _l("Select a country")), *country_choices()]
 
 
-class TeamForm(MemberProfileFields):
+class TeamEditForm(BaseForm):
     name = StringField(
         _l("Team name"),
         validators=[DataRequired(_l("Enter a name for the team.")), Length(max=120)],
@@ -67,23 +67,8 @@ class TeamForm(MemberProfileFields):
         self.organisation_country.choices = [("", _l("Not an organisation")), *country_choices()]
 
 
-class TeamEditForm(BaseForm):
-    name = StringField(
-        _l("Team name"),
-        validators=[DataRequired(_l("Enter a name for the team.")), Length(max=120)],
-    )
-    entrant_type = SelectField(_l("We are"), validate_choice=False)
-    organisation_name = StringField(_l("Organisation's name"), validators=[Length(max=200)])
-    organisation_country = SelectField(
-        _l("Country where the organisation is established"),
-        validate_choice=False,
-        widget=LongSelect(),
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.entrant_type.choices = entrant_type_choices()
-        self.organisation_country.choices = [("", _l("Not an organisation")), *country_choices()]
+class TeamForm(TeamEditForm, MemberProfileFields):
+    """A new team, and the details of its lead (who creates it)."""
 
 
 class InviteMemberForm(BaseForm):

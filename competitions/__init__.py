@@ -88,7 +88,8 @@ def _init_extensions(app: Flask) -> None:
     import competitions.agencies.models
     import competitions.challenges.models
     import competitions.core.audit
-    import competitions.entries.models  # noqa: F401
+    import competitions.entries.models
+    import competitions.submissions.models  # noqa: F401
 
 
 def _tune_sqlite(engine: Any) -> None:
@@ -107,18 +108,20 @@ def _register_blueprints(app: Flask) -> None:
     from competitions.challenges import bp as challenges_bp
     from competitions.core.views import bp as core_bp
     from competitions.entries import bp as entries_bp
+    from competitions.submissions import bp as submissions_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(agencies_bp)
     app.register_blueprint(challenges_bp)
     app.register_blueprint(entries_bp)
+    app.register_blueprint(submissions_bp)
 
 
 def _register_template_helpers(app: Flask) -> None:
     from competitions.accounts import permissions as account_perms
     from competitions.agencies import permissions as agency_perms
-    from competitions.core import i18n, page_cache
+    from competitions.core import clock, i18n, page_cache
     from competitions.core.markdown import render_markdown
 
     app.jinja_env.globals.update(
@@ -139,6 +142,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["money"] = i18n.format_money
     app.jinja_env.filters["timedelta"] = i18n.format_duration
     app.jinja_env.globals["viewer_timezone"] = i18n.viewer_timezone
+    app.jinja_env.globals["now_utc"] = clock.now
 
     @app.context_processor
     def _request_globals() -> dict[str, Any]:

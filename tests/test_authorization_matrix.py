@@ -23,6 +23,7 @@ from competitions.core.actor import Actor
 from competitions.core.storage import get_storage
 from competitions.entries.models import Entry, Team, TeamInvitation, TeamMember
 from competitions.extensions import db
+from competitions.submissions.models import Submission, SubmissionFile, SubmissionVersion
 from tests.factories import World, make_user
 
 ROLES = ("anonymous", "innovator", "staff_a", "admin_a", "admin_b", "platform_admin")
@@ -192,6 +193,18 @@ EXPECT: dict[tuple[str, str], dict[str, Any]] = {
     ("entries.withdraw", "POST"): team_lead(302),
     ("entries.decide", "POST"): agency_admins(302),
     ("entries.track_entries", "GET"): agency_members(200),
+    # Submissions of the matrix entry: the team edits; the track's agency and platform admins
+    # read; another agency does not know it exists.
+    ("submissions.edit", "GET"): {**agency_members(200), "innovator": 200},
+    ("submissions.edit", "POST"): team_lead(302),
+    ("submissions.autosave", "POST"): {**team_lead(400), "anonymous": 401},
+    ("submissions.remove_file", "POST"): team_lead(302),
+    ("submissions.withdraw", "POST"): team_lead(302),
+    ("submissions.receipt", "GET"): {**agency_members(200), "innovator": 200},
+    ("submissions.download", "GET"): {**agency_members(200), "innovator": 200},
+    ("submissions.extension", "POST"): agency_admins(302),
+    ("submissions.define", "GET"): lead_admins(200),
+    ("submissions.define", "POST"): lead_admins(302),
 }
 
 STATIC_FILES = {"static": "css/tandem.css", "bootstrap.static": "css/bootstrap.min.css"}
@@ -224,7 +237,8 @@ def _url(app: Flask, endpoint: str, world: World, objects: dict[str, Any]) -> st
         key=lambda r: len(r.arguments),
     )
     challenge_route = (
-        endpoint.startswith(("challenges.", "entries.")) and endpoint not in AGENCY_ROUTES
+        endpoint.startswith(("challenges.", "entries.", "submissions."))
+        and endpoint not in AGENCY_ROUTES
     )
     values: dict[str, Any] = {}
     for arg in rule.arguments:
@@ -235,13 +249,15 @@ def _url(app: Flask, endpoint: str, world: World, objects: dict[str, Any]) -> st
             "token": "not-a-valid-token",
             "membership_id": world.staff_a_membership.id,
             "invitation_id": objects["team_invitation"].id
-            if endpoint.startswith("entries.")
+            if endpoint.startswith(("entries.", "submissions."))
             else objects["partner_invitation"].id
             if challenge_route
             else objects["invitation"].id,
             "team_id": objects["team"].id,
             "member_id": objects["teammate"].id,
             "entry_id": objects["entry"].id,
+            "file_id": objects["file"].id,
+            "number": 1,
             "round_id": objects["round"].id,
             "milestone_id": objects["milestone"].id,
             "prize_id": objects["prize"].id,
@@ -343,8 +359,25 @@ def _matrix_objects(world: World) -> dict[str, Any]:
         terms_accepted_at=now,
     )
     db.session.add(entry)
+    db.session.flush()
+    stored = get_storage().save(io.BytesIO(b"%PDF-1.4 matrix"), 10_000)
+    submission = Submission(entry=entry, round=round_, draft={})
+    version = SubmissionVersion(
+        submission=submission, number=1, answers={}, submitted_at=now, deadline=now
+    )
+    file = SubmissionFile(
+        submission=submission,
+        field_key="report",
+        storage_key=stored.key,
+        filename="report.pdf",
+        content_type="application/pdf",
+        size=stored.size,
+        sha256=stored.sha256,
+    )
+    db.session.add_all([submission, version, file])
     db.session.commit()
     return {
+        "file": file,
         "team": team,
         "teammate": teammate,
         "team_invitation": team_invitation,

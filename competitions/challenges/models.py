@@ -252,6 +252,8 @@ class Round(Base):
     results_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # Incremented whenever a date moves (iCalendar SEQUENCE).
     sequence: Mapped[int] = mapped_column(default=0)
+    # The submission form of the round (see submissions/fields.py), shared by every track.
+    form_fields: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
 
     challenge: Mapped[Challenge] = relationship(back_populates="rounds")
 

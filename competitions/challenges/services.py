@@ -802,6 +802,12 @@ def delete_round(actor: Actor, challenge: Challenge, target: Round) -> None:
     _require(permissions.can_manage_challenge(actor.user, challenge))
     if challenge.is_published:
         raise Conflict(_("A published challenge keeps its rounds; move their dates instead."))
+    # Submissions belong to a later domain; ask its table without importing it.
+    submissions = Challenge.metadata.tables.get("submission")
+    if submissions is not None and db.session.scalar(
+        select(submissions.c.id).where(submissions.c.round_id == target.id).limit(1)
+    ):
+        raise Conflict(_("Entries have answered this round; it cannot be deleted."))
     audit.record(
         actor,
         "timeline.round_deleted",

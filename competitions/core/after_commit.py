@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 _KEY = "tandem_after_commit"
+_UNDO_KEY = "tandem_after_rollback"
 
 
 def pending(session: Session) -> list[Callable[[], None]]:
@@ -33,10 +34,22 @@ def run_after_commit(callback: Callable[[], None]) -> None:
     pending(db.session()).append(callback)
 
 
+def run_after_rollback(callback: Callable[[], None]) -> None:
+    """Undo a side effect already made (e.g. bytes written to storage) if the transaction
+    rolls back; forgotten once it commits."""
+    from competitions.extensions import db
+
+    session = db.session()
+    if session.get_transaction() is None:
+        session.begin()
+    session.info.setdefault(_UNDO_KEY, []).append(callback)
+
+
 @event.listens_for(Session, "after_commit")
 def _run(session: Session) -> None:
     if session.in_nested_transaction():
         return  # a SAVEPOINT was released; the outer transaction can still roll back
+    session.info.pop(_UNDO_KEY, None)
     for callback in session.info.pop(_KEY, []):
         try:
             callback()
@@ -48,3 +61,8 @@ def _run(session: Session) -> None:
 def _drop(session: Session, previous_transaction: Any) -> None:
     if previous_transaction.parent is None:  # the whole unit of work was rolled back
         session.info.pop(_KEY, None)
+        for callback in session.info.pop(_UNDO_KEY, []):
+            try:
+                callback()
+            except Exception:
+                log.exception("after-rollback action %r failed", callback)

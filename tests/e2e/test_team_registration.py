@@ -1,5 +1,6 @@
-"""An innovator forms a team, invites a teammate, is routed to the right track and registers,
-accepting the current terms and the track's statements. axe-core checks every page."""
+"""An innovator forms a team, invites a teammate, is routed to the right track, registers
+(accepting the current terms and the track's statements), saves a draft, uploads a file,
+submits and sees the receipt. axe-core checks every page."""
 
 from __future__ import annotations
 
@@ -103,6 +104,30 @@ def _published_challenge(run: str) -> str:
             },
         ),
     )
+    challenge.rounds[0].form_fields = [
+        {
+            "key": "summary",
+            "type": "long_text",
+            "label": {"en": "Summary"},
+            "required": True,
+            "max_words": 50,
+        },
+        {
+            "key": "report",
+            "type": "file",
+            "label": {"en": "Design report"},
+            "file_types": ["pdf"],
+            "max_size_mb": 5,
+            "max_files": 1,
+            "required": True,
+        },
+        {
+            "key": "own_work",
+            "type": "attestation",
+            "label": {"en": "This submission is our own work."},
+            "required": True,
+        },
+    ]
     services.publish(actor, challenge)
     db.session.commit()
     return challenge.slug
@@ -189,5 +214,34 @@ def test_innovator_forms_a_team_and_registers_in_the_right_track(
     assert "Eligible" in body and "version 1" in body
     assert "Every member resides in Canada." in body
     assert_accessible(lead)
+
+    # Answer the round: a draft first, then the final submission with a file.
+    lead.get_by_role("link", name="Phase 1").click()
+    lead.wait_for_url("**/rounds/*")
+    assert_accessible(lead)
+    lead.get_by_label("Summary").fill("A closed-loop greenhouse for long missions.")
+    lead.get_by_role("button", name="Save draft").click()
+    lead.wait_for_load_state()
+    assert "Draft saved." in lead.locator(".flashes").inner_text()
+    # Submitting without the file and the attestation: each field says what is missing.
+    lead.get_by_role("button", name="Submit").click()
+    lead.wait_for_load_state()
+    summary = lead.locator(".error-summary").inner_text()
+    assert "Upload this file." in summary and "Confirm this statement." in summary
+    assert lead.get_by_label("Summary").input_value().startswith("A closed-loop greenhouse")
+    assert_accessible(lead)
+    pdf = b"%PDF-1.4\n% Tandem e2e report\n" + b"0" * 2048
+    lead.get_by_label("Design report").set_input_files(
+        files=[{"name": "report.pdf", "mimeType": "application/pdf", "buffer": pdf}]
+    )
+    lead.get_by_label("This submission is our own work.").check()
+    lead.get_by_role("button", name="Submit").click()
+    lead.wait_for_url("**/versions/1")
+    receipt = lead.locator("main").inner_text()
+    digest = __import__("hashlib").sha256(pdf).hexdigest()
+    assert "Receipt: version 1" in receipt and digest in receipt and "report.pdf" in receipt
+    assert_accessible(lead)
+    mail = smtp_server.wait_for(lead_email)[-1]
+    assert digest in SMTPCapture.text(mail)
     for ctx in (lead_ctx, mate_ctx):
         ctx.close()

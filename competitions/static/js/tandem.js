@@ -59,5 +59,93 @@
       });
     }
     if (countdowns.length) { tick(); window.setInterval(tick, 30000); }
+
+    document.querySelectorAll("form[data-autosave]").forEach(autosave);
   });
+
+  // Submission drafts: saved as you type; kept in this browser if the session has expired,
+  // and put back in the form when you come back (until the server has them).
+  function autosave(form) {
+    var key = form.getAttribute("data-draft-key");
+    var status = document.querySelector(".autosave-status");
+    var serverSavedAt = Date.parse(form.getAttribute("data-saved-at") || "") || 0;
+    var token = (form.querySelector("input[name=csrf_token]") || {}).value;
+    var timer = null;
+
+    function collect() {
+      var answers = {}, groups = {};
+      Array.prototype.forEach.call(form.elements, function (el) {
+        if (!el.name || el.type === "file" || el.type === "submit" || el.type === "hidden") { return; }
+        groups[el.name] = (groups[el.name] || []).concat([el]);
+      });
+      Object.keys(groups).forEach(function (name) {
+        var els = groups[name];
+        if (els[0].type === "radio") {
+          var chosen = els.filter(function (e) { return e.checked; })[0];
+          answers[name] = chosen ? chosen.value : "";
+        } else if (els[0].type === "checkbox") {
+          answers[name] = els.length > 1
+            ? els.filter(function (e) { return e.checked; }).map(function (e) { return e.value; })
+            : els[0].checked;
+        } else {
+          answers[name] = els[0].value;
+        }
+      });
+      return answers;
+    }
+
+    function restore(answers) {
+      Object.keys(answers).forEach(function (name) {
+        var value = answers[name];
+        form.querySelectorAll("[name='" + name.replace(/'/g, "") + "']").forEach(function (el) {
+          if (el.type === "radio") { el.checked = el.value === value; }
+          else if (el.type === "checkbox") {
+            el.checked = Array.isArray(value) ? value.indexOf(el.value) >= 0 : value === true;
+          } else if (el.type !== "file") { el.value = value; }
+        });
+      });
+    }
+
+    function say(text) { if (status) { status.textContent = text; } }
+
+    function save() {
+      var answers = collect();
+      try { localStorage.setItem(key, JSON.stringify({ at: Date.now(), answers: answers })); }
+      catch (e) { /* storage full or disabled: the server copy still applies */ }
+      fetch(form.getAttribute("data-autosave"), {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": token },
+        body: JSON.stringify({ answers: answers })
+      }).then(function (response) {
+        if (response.ok) {
+          localStorage.removeItem(key);
+          say(form.getAttribute("data-msg-saved"));
+        } else if (response.status === 401 || response.status === 400) {
+          say(form.getAttribute("data-msg-signed-out"));
+        } else if (response.status === 409) {
+          response.json().then(function (body) { say(body.message || ""); });
+        }
+      }).catch(function () { say(form.getAttribute("data-msg-signed-out")); });
+    }
+
+    try {
+      var kept = JSON.parse(localStorage.getItem(key) || "null");
+      if (kept && kept.at > serverSavedAt) {
+        restore(kept.answers);
+        say(form.getAttribute("data-msg-restored"));
+      } else if (kept) {
+        localStorage.removeItem(key);  // the server has a newer draft
+      }
+    } catch (e) { /* nothing kept */ }
+
+    form.addEventListener("input", function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(save, 1500);
+    });
+    // Not cleared on submit: if the session has expired the post is lost, the kept text is not.
+    form.addEventListener("submit", function () {
+      try { localStorage.setItem(key, JSON.stringify({ at: Date.now(), answers: collect() })); }
+      catch (e) { /* ignore */ }
+    });
+  }
 })();

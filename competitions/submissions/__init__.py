@@ -1,0 +1,7 @@
+"""Submissions: per-round forms, drafts, immutable versions, files, deadlines, receipts."""
+
+from flask import Blueprint
+
+bp = Blueprint("submissions", __name__)
+
+from competitions.submissions import views  # noqa: E402,F401

@@ -1,0 +1,321 @@
+"""Submission forms as data: field definitions per round, validated, built into WTForms at
+run time, and the checks a final submission must pass.
+
+A definition is a list of fields, e.g.::
+
+    [{"key": "summary", "type": "long_text", "label": {"en": "Summary", "fr": "Résumé"},
+      "help": {"en": "What does it do?"}, "required": true, "max_words": 300},
+     {"key": "report", "type": "file", "label": {"en": "Design report"},
+      "file_types": ["pdf"], "max_size_mb": 20, "max_files": 1, "required": true}]
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+FIELD_TYPES = (
+    "short_text",
+    "long_text",
+    "number",
+    "choice",
+    "multi_choice",
+    "url",
+    "date",
+    "attestation",
+    "file",
+)
+FILE_KINDS = ("pdf", "png", "jpeg", "webp", "zip", "docx", "xlsx", "pptx", "mp4", "txt", "csv")
+KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+MAX_FILE_MB = 500
+
+
+class FieldsError(ValueError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label: dict[str, str]
+
+
+@dataclass(frozen=True)
+class FieldDef:
+    key: str
+    type: str
+    label: dict[str, str]
+    help: dict[str, str] = field(default_factory=dict)
+    required: bool = False
+    max_words: int | None = None
+    max_length: int | None = None
+    min: float | None = None
+    max: float | None = None
+    options: tuple[Option, ...] = ()
+    file_types: tuple[str, ...] = ()
+    max_size_mb: int = 20
+    max_files: int = 1
+
+    def label_in(self, lang: str) -> str:
+        return self.label.get(lang) or next(iter(self.label.values()), self.key)
+
+    def help_in(self, lang: str) -> str:
+        if not self.help:
+            return ""
+        return self.help.get(lang) or next(iter(self.help.values()), "")
+
+
+def _texts(value: Any, where: str) -> dict[str, str]:
+    if not isinstance(value, dict) or not any(
+        isinstance(v, str) and v.strip() for v in value.values()
+    ):
+        raise FieldsError(_("%(where)s needs a text in at least one language.", where=where))
+    return {str(k): str(v).strip() for k, v in value.items() if isinstance(v, str) and v.strip()}
+
+
+def _number(value: Any, where: str) -> float | None:
+    if value in (None, ""):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError) as exc:
+        raise FieldsError(_("%(where)s must be a number.", where=where)) from exc
+
+
+def _int(value: Any, where: str, low: int, high: int) -> int | None:
+    if value in (None, ""):
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise FieldsError(
+            _(
+                "%(where)s must be a whole number from %(low)d to %(high)d.",
+                where=where,
+                low=low,
+                high=high,
+            )
+        )
+    return value
+
+
+def parse_fields(data: Any) -> list[FieldDef]:
+    """Validate a definition (a list of dicts); raises ``FieldsError`` saying what is wrong."""
+    if not isinstance(data, list):
+        raise FieldsError(_("The form must be a list of fields."))
+    if len(data) > 60:
+        raise FieldsError(_("A form can have at most 60 fields."))
+    fields: list[FieldDef] = []
+    seen: set[str] = set()
+    for index, raw in enumerate(data, start=1):
+        where = _("Field %(n)d", n=index)
+        if not isinstance(raw, dict):
+            raise FieldsError(_("%(where)s must be an object.", where=where))
+        key = str(raw.get("key", ""))
+        if not KEY_RE.match(key):
+            raise FieldsError(
+                _(
+                    "%(where)s: the key must be lower-case letters, digits or _, starting with a "
+                    "letter.",
+                    where=where,
+                )
+            )
+        if key in seen:
+            raise FieldsError(_("%(where)s: the key %(key)s is used twice.", where=where, key=key))
+        seen.add(key)
+        kind = raw.get("type")
+        if kind not in FIELD_TYPES:
+            raise FieldsError(
+                _(
+                    "%(where)s: the type must be one of %(types)s.",
+                    where=where,
+                    types=", ".join(FIELD_TYPES),
+                )
+            )
+        options: tuple[Option, ...] = ()
+        if kind in ("choice", "multi_choice"):
+            raw_options = raw.get("options")
+            if not isinstance(raw_options, list) or not raw_options:
+                raise FieldsError(_("%(where)s: list the options to choose from.", where=where))
+            values = [str(o.get("value", "")) if isinstance(o, dict) else "" for o in raw_options]
+            if not all(values) or len(set(values)) != len(values):
+                raise FieldsError(_("%(where)s: each option needs its own value.", where=where))
+            options = tuple(
+                Option(str(o["value"]), _texts(o.get("label"), where)) for o in raw_options
+            )
+        file_types: tuple[str, ...] = ()
+        if kind == "file":
+            file_types = tuple(str(t) for t in raw.get("file_types") or ())
+            unknown = [t for t in file_types if t not in FILE_KINDS]
+            if not file_types or unknown:
+                raise FieldsError(
+                    _(
+                        "%(where)s: allowed file types are %(types)s.",
+                        where=where,
+                        types=", ".join(FILE_KINDS),
+                    )
+                )
+        minimum = _number(raw.get("min"), where)
+        maximum = _number(raw.get("max"), where)
+        if minimum is not None and maximum is not None and maximum < minimum:
+            raise FieldsError(_("%(where)s: the maximum is below the minimum.", where=where))
+        fields.append(
+            FieldDef(
+                key=key,
+                type=kind,
+                label=_texts(raw.get("label"), where),
+                help=_texts(raw["help"], where) if raw.get("help") else {},
+                required=bool(raw.get("required")),
+                max_words=_int(raw.get("max_words"), where, 1, 100_000),
+                max_length=_int(raw.get("max_length"), where, 1, 100_000),
+                min=minimum,
+                max=maximum,
+                options=options,
+                file_types=file_types,
+                max_size_mb=_int(raw.get("max_size_mb"), where, 1, MAX_FILE_MB) or 20,
+                max_files=_int(raw.get("max_files"), where, 1, 50) or 1,
+            )
+        )
+    return fields
+
+
+def fields_to_data(fields: list[FieldDef]) -> list[dict[str, Any]]:
+    out = []
+    for f in fields:
+        item: dict[str, Any] = {
+            "key": f.key,
+            "type": f.type,
+            "label": f.label,
+            "required": f.required,
+        }
+        if f.help:
+            item["help"] = f.help
+        for name in ("max_words", "max_length", "min", "max"):
+            if getattr(f, name) is not None:
+                item[name] = getattr(f, name)
+        if f.options:
+            item["options"] = [{"value": o.value, "label": o.label} for o in f.options]
+        if f.type == "file":
+            item.update(
+                file_types=list(f.file_types), max_size_mb=f.max_size_mb, max_files=f.max_files
+            )
+        out.append(item)
+    return out
+
+
+# --- checking answers ---------------------------------------------------------------------
+
+URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+
+
+def words(text: str) -> int:
+    return len(text.split())
+
+
+def check_answer(f: FieldDef, value: Any) -> str | None:
+    """The problem with one answer (``None`` if fine). Empty answers are checked elsewhere."""
+    if value in (None, "", []):
+        return None
+    if f.type in ("short_text", "long_text"):
+        text = str(value)
+        if f.max_length and len(text) > f.max_length:
+            return _("Use at most %(n)d characters.", n=f.max_length)
+        if f.max_words and words(text) > f.max_words:
+            return ngettext(
+                "Use at most %(num)d word (you wrote %(used)d).",
+                "Use at most %(num)d words (you wrote %(used)d).",
+                f.max_words,
+                used=words(text),
+            )
+        if f.type == "short_text" and len(text) > 500:
+            return _("Use at most %(n)d characters.", n=500)
+        return None
+    if f.type == "number":
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            return _("Enter a number.")
+        if not math.isfinite(number):
+            return _("Enter a number.")
+        if f.min is not None and number < f.min:
+            return _("Enter a number of at least %(n)s.", n=_fmt(f.min))
+        if f.max is not None and number > f.max:
+            return _("Enter a number of at most %(n)s.", n=_fmt(f.max))
+        return None
+    if f.type == "choice":
+        return None if value in {o.value for o in f.options} else _("Choose one of the options.")
+    if f.type == "multi_choice":
+        values = value if isinstance(value, list) else [value]
+        allowed = {o.value for o in f.options}
+        return None if all(v in allowed for v in values) else _("Choose among the options.")
+    if f.type == "url":
+        return (
+            None
+            if URL_RE.match(str(value)) and len(str(value)) <= 2000
+            else _("Enter a web address starting with https://.")
+        )
+    if f.type == "date":
+        try:
+            date.fromisoformat(str(value))
+        except ValueError:
+            return _("Enter a date like 2025-07-30.")
+        return None
+    return None
+
+
+def _fmt(number: float) -> str:
+    return str(int(number)) if number == int(number) else str(number)
+
+
+def completeness_problems(
+    fields: list[FieldDef], answers: dict[str, Any], file_counts: dict[str, int]
+) -> dict[str, str]:
+    """What stops ``answers`` from being submitted: {field key: message}."""
+    problems: dict[str, str] = {}
+    for f in fields:
+        if f.type == "file":
+            count = file_counts.get(f.key, 0)
+            if f.required and count == 0:
+                problems[f.key] = _("Upload this file.")
+            elif count > f.max_files:
+                problems[f.key] = ngettext(
+                    "Upload at most %(num)d file.", "Upload at most %(num)d files.", f.max_files
+                )
+            continue
+        value = answers.get(f.key)
+        if isinstance(value, str):
+            value = value.strip()
+        empty = value in (None, "", []) or (f.type == "attestation" and value is not True)
+        if f.required and empty:
+            problems[f.key] = (
+                _("Confirm this statement.")
+                if f.type == "attestation"
+                else _("Answer this question.")
+            )
+            continue
+        problem = check_answer(f, value)
+        if problem:
+            problems[f.key] = problem
+    return problems
+
+
+def display_answer(f: FieldDef, value: Any, lang: str) -> str:
+    """An answer as people read it: option labels rather than their values."""
+    labels = {
+        o.value: o.label.get(lang) or next(iter(o.label.values()), o.value) for o in f.options
+    }
+    if value in (None, "", []):
+        return "—"
+    if f.type == "attestation":
+        return "✓" if value is True else "—"
+    if f.type == "multi_choice" and isinstance(value, list):
+        return ", ".join(labels.get(str(v), str(v)) for v in value)
+    if f.type == "choice":
+        return labels.get(str(value), str(value))
+    return str(value)

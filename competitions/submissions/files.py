@@ -1,0 +1,119 @@
+"""What an uploaded file really is (by content, never by name), and zip-bomb checks."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from typing import IO
+
+# The content types files are served with (always as attachments).
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "png": "image/png",
+    "jpeg": "image/jpeg",
+    "webp": "image/webp",
+    "zip": "application/zip",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "mp4": "video/mp4",
+    "txt": "text/plain",
+    "csv": "text/csv",
+}
+
+ZIP_MAX_ENTRIES = 10_000
+ZIP_MAX_UNCOMPRESSED = 2 * 1024**3  # 2 GiB in all
+ZIP_MAX_RATIO = 200  # uncompressed / compressed, per entry
+
+
+@dataclass(frozen=True)
+class Sniffed:
+    kind: str | None  # None: not a type we know
+    problem: str | None = None  # e.g. a zip bomb
+
+
+def _office_kind(names: list[str]) -> str | None:
+    if "[Content_Types].xml" not in names:
+        return None
+    if any(n.startswith("word/") for n in names):
+        return "docx"
+    if any(n.startswith("xl/") for n in names):
+        return "xlsx"
+    if any(n.startswith("ppt/") for n in names):
+        return "pptx"
+    return None
+
+
+def inspect_zip(fh: IO[bytes]) -> Sniffed:
+    try:
+        with zipfile.ZipFile(fh) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return Sniffed(None, "damaged")
+    if len(infos) > ZIP_MAX_ENTRIES:
+        return Sniffed("zip", "too_many_entries")
+    total = 0
+    for info in infos:
+        total += info.file_size
+        if info.compress_size and info.file_size / info.compress_size > ZIP_MAX_RATIO:
+            return Sniffed("zip", "bomb")
+        if info.file_size and not info.compress_size:
+            return Sniffed("zip", "bomb")
+    if total > ZIP_MAX_UNCOMPRESSED:
+        return Sniffed("zip", "bomb")
+    return Sniffed(_office_kind([i.filename for i in infos]) or "zip")
+
+
+def sniff(fh: IO[bytes]) -> Sniffed:
+    """The kind of the file open in ``fh`` (seekable), from its bytes."""
+    fh.seek(0)
+    head = fh.read(65536)
+    fh.seek(0)
+    if head.startswith(b"%PDF-"):
+        return Sniffed("pdf")
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return Sniffed("png")
+    if head.startswith(b"\xff\xd8\xff"):
+        return Sniffed("jpeg")
+    if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
+        return Sniffed("webp")
+    if head[4:8] == b"ftyp":
+        return Sniffed("mp4")
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        result = inspect_zip(fh)
+        fh.seek(0)
+        return result
+    if b"\x00" not in head:
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            # A multi-byte character cut at the end of the sample is still text.
+            if exc.start < len(head) - 4:
+                return Sniffed(None)
+        return Sniffed("txt")
+    return Sniffed(None)
+
+
+def accepts(sniffed: Sniffed, allowed: tuple[str, ...]) -> bool:
+    if sniffed.kind is None or sniffed.problem:
+        return False
+    if sniffed.kind in allowed:
+        return True
+    # Plain text is a valid CSV file; office documents are zips.
+    if sniffed.kind == "txt" and "csv" in allowed:
+        return True
+    return sniffed.kind in ("docx", "xlsx", "pptx") and "zip" in allowed
+
+
+def display_name(filename: str | None, fallback: str = "file") -> str:
+    """A safe name to show and to offer on download: no paths, controls or odd characters."""
+    name = unicodedata.normalize("NFKC", (filename or "").replace("\\", "/").split("/")[-1])
+    name = re.sub(r"[\x00-\x1f\x7f\"'<>:|?*]", "", name).strip(" .")
+    if not name:
+        name = fallback
+    if len(name) > 150:
+        stem, dot, ext = name.rpartition(".")
+        name = (stem[:140] + dot + ext[:9]) if dot else name[:150]
+    return name

@@ -1,0 +1,445 @@
+"""Submission services: drafts, immutable versions, files, the deadline, extensions.
+
+The deadline is enforced here, on the server: a final submission is accepted only if the
+instant taken just before its transaction commits is at or before the round's deadline plus
+the entry's extension. A refused submission leaves the draft (saved in its own, earlier
+transaction by the caller) untouched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import IO, Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from competitions.accounts.models import User
+from competitions.challenges.models import Round
+from competitions.challenges.timeline import WindowState, window_state
+from competitions.core import audit, clock, mail
+from competitions.core.actor import Actor
+from competitions.core.after_commit import run_after_rollback
+from competitions.core.errors import Conflict, DomainError, NotFound
+from competitions.core.storage import TooLarge, get_storage
+from competitions.entries import services as entry_services
+from competitions.entries.models import Entry
+from competitions.entries.permissions import can_decide_eligibility, is_lead, is_member
+from competitions.extensions import db
+from competitions.submissions import files as file_types
+from competitions.submissions.fields import (
+    FieldDef,
+    FieldsError,
+    check_answer,
+    completeness_problems,
+    fields_to_data,
+    parse_fields,
+)
+from competitions.submissions.models import Extension, Submission, SubmissionFile, SubmissionVersion
+
+
+class DeadlinePassed(DomainError):
+    """The submission arrived after the deadline: refused, the draft is kept."""
+
+
+class FileTooLarge(DomainError):
+    """An upload is over its field's size limit (answered with HTTP 413)."""
+
+
+class IncompleteSubmission(DomainError):
+    def __init__(self, problems: dict[str, str]) -> None:
+        super().__init__(_("The submission is not complete yet."))
+        self.problems = problems
+
+
+# --- the form -------------------------------------------------------------------------------
+
+
+def fields_of(round_: Round) -> list[FieldDef]:
+    try:
+        return parse_fields(round_.form_fields or [])
+    except FieldsError:
+        return []
+
+
+def define_form(actor: Actor, round_: Round, definition: Any) -> list[FieldDef]:
+    """Set the round's submission form (lead agency admins)."""
+    from competitions.challenges import permissions as challenge_permissions
+
+    if not challenge_permissions.can_manage_challenge(actor.user, round_.challenge):
+        raise NotFound(_("No such round."))
+    try:
+        fields = parse_fields(definition)
+    except FieldsError as err:
+        raise DomainError(err.message, field="definition") from err
+    submitted = db.session.scalar(
+        select(SubmissionVersion.id)
+        .join(Submission, Submission.id == SubmissionVersion.submission_id)
+        .where(Submission.round_id == round_.id)
+        .limit(1)
+    )
+    old_keys = {f.key for f in fields_of(round_)}
+    if submitted is not None and not old_keys <= {f.key for f in fields}:
+        raise Conflict(
+            _(
+                "Entries have already submitted this form: its fields can be added to or "
+                "reworded, not removed."
+            ),
+            field="definition",
+        )
+    before = round_.form_fields
+    round_.form_fields = fields_to_data(fields)
+    audit.record(
+        actor,
+        "round.form_defined",
+        obj=round_,
+        agency_id=round_.challenge.lead_agency_id,
+        before={"fields": before},
+        after={"fields": round_.form_fields},
+    )
+    return fields
+
+
+# --- deadlines -------------------------------------------------------------------------------
+
+
+def extension_of(entry: Entry, round_: Round) -> Extension | None:
+    return db.session.scalar(
+        select(Extension).where(Extension.entry_id == entry.id, Extension.round_id == round_.id)
+    )
+
+
+def deadline_for(entry: Entry, round_: Round) -> datetime:
+    extension = extension_of(entry, round_)
+    if extension is not None and extension.until > round_.submission_deadline:
+        return extension.until
+    return round_.submission_deadline
+
+
+def state_for(entry: Entry, round_: Round, now: datetime | None = None) -> WindowState:
+    return window_state(round_.submission_opens, deadline_for(entry, round_), now or clock.now())
+
+
+def grant_extension(
+    actor: Actor, entry: Entry, round_: Round, until: datetime, reason: str
+) -> Extension:
+    """A track admin extends one entry's deadline (audited)."""
+    if not can_decide_eligibility(actor.user, entry):
+        raise NotFound(_("No such entry."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Give the reason for the extension."), field="reason")
+    if until <= round_.submission_deadline:
+        raise DomainError(_("An extension must end after the round's deadline."), field="until")
+    if until > round_.judging_closes:
+        raise DomainError(_("An extension must end before judging closes."), field="until")
+    extension = extension_of(entry, round_)
+    before = {"until": extension.until} if extension else None
+    if extension is None:
+        extension = Extension(entry_id=entry.id, round_id=round_.id)
+        db.session.add(extension)
+    extension.until, extension.reason = until, reason
+    extension.granted_by_id, extension.granted_at = actor.user_id, clock.now()
+    audit.record(
+        actor,
+        "entry.extension_granted",
+        obj=entry,
+        agency_id=entry.track.agency_id,
+        before=before,
+        after={"round": round_.id, "until": until, "reason": reason},
+    )
+    return extension
+
+
+# --- drafts ---------------------------------------------------------------------------------
+
+
+def _require_member(actor: Actor, entry: Entry) -> None:
+    if not is_member(actor.user, entry.team):
+        raise NotFound(_("No such entry."))
+    if not entry.is_active:
+        raise Conflict(_("This entry was withdrawn."))
+
+
+def _check_round(entry: Entry, round_: Round) -> None:
+    if round_.challenge_id != entry.challenge_id:
+        raise NotFound(_("No such round."))
+
+
+def submission_for(entry: Entry, round_: Round, create: bool = False) -> Submission | None:
+    found = db.session.scalar(
+        select(Submission).where(Submission.entry_id == entry.id, Submission.round_id == round_.id)
+    )
+    if found is None and create:
+        found = Submission(entry=entry, round=round_, draft={})
+        db.session.add(found)
+        db.session.flush()
+    return found
+
+
+@dataclass(frozen=True)
+class Upload:
+    field_key: str
+    stream: IO[bytes]
+    filename: str | None
+
+
+def _store(actor: Actor, submission: Submission, f: FieldDef, upload: Upload) -> SubmissionFile:
+    """Stream one upload to storage (size capped), check its type by content, record it."""
+    storage = get_storage()
+    limit = f.max_size_mb * 1024 * 1024
+    try:
+        stored = storage.save(upload.stream, limit)
+    except TooLarge as exc:
+        raise FileTooLarge(
+            _(
+                "%(name)s is larger than %(mb)d MB.",
+                name=file_types.display_name(upload.filename),
+                mb=f.max_size_mb,
+            ),
+            field=f.key,
+        ) from exc
+    with storage.open(stored.key) as fh:
+        sniffed = file_types.sniff(fh)
+    if not file_types.accepts(sniffed, f.file_types):
+        storage.delete(stored.key)
+        name = file_types.display_name(upload.filename)
+        if sniffed.problem in ("bomb", "too_many_entries"):
+            raise DomainError(
+                _("%(name)s expands to too much data to be accepted.", name=name), field=f.key
+            )
+        raise DomainError(
+            _(
+                "%(name)s is not one of the accepted types (%(types)s).",
+                name=name,
+                types=", ".join(f.file_types).upper(),
+            ),
+            field=f.key,
+        )
+    kind = sniffed.kind or "txt"
+    if kind == "txt" and "csv" in f.file_types and "txt" not in f.file_types:
+        kind = "csv"
+    record = SubmissionFile(
+        submission=submission,
+        field_key=f.key,
+        storage_key=stored.key,
+        filename=file_types.display_name(upload.filename, f"{f.key}.{kind}"),
+        content_type=file_types.CONTENT_TYPES[kind],
+        size=stored.size,
+        sha256=stored.sha256,
+        uploaded_at=clock.now(),
+        uploaded_by_id=actor.user_id,
+    )
+    db.session.add(record)
+    # If this request's transaction rolls back, nothing refers to these bytes: remove them.
+    key = stored.key
+    run_after_rollback(lambda: storage.delete(key))
+    return record
+
+
+def save_draft(
+    actor: Actor, entry: Entry, round_: Round, answers: dict[str, Any], uploads: list[Upload]
+) -> Submission:
+    """Keep what the team typed and uploaded (validated loosely; the final submit checks all)."""
+    _require_member(actor, entry)
+    _check_round(entry, round_)
+    if state_for(entry, round_) is WindowState.CLOSED:
+        raise DeadlinePassed(_("The deadline has passed: the draft can no longer be changed."))
+    fields = {f.key: f for f in fields_of(round_)}
+    submission = submission_for(entry, round_, create=True)
+    assert submission is not None
+    clean: dict[str, Any] = {}
+    for key, f in fields.items():
+        if f.type == "file" or key not in answers:
+            continue
+        value = answers[key]
+        if isinstance(value, str):
+            value = value[:200_000]
+        clean[key] = value
+    submission.draft = {**(submission.draft or {}), **clean}
+    submission.draft_saved_at, submission.draft_saved_by_id = clock.now(), actor.user_id
+    counts = _draft_counts(submission)
+    for upload in uploads:
+        target = fields.get(upload.field_key)
+        if target is None or target.type != "file":
+            raise DomainError(_("This form has no such file field."), field=upload.field_key)
+        f = target
+        if counts.get(f.key, 0) >= f.max_files:
+            raise DomainError(
+                _("Remove a file first: at most %(n)d can be attached here.", n=f.max_files),
+                field=f.key,
+            )
+        _store(actor, submission, f, upload)
+        counts[f.key] = counts.get(f.key, 0) + 1
+    return submission
+
+
+def _draft_counts(submission: Submission) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for f in submission.draft_files:
+        counts[f.field_key] = counts.get(f.field_key, 0) + 1
+    return counts
+
+
+def remove_draft_file(actor: Actor, submission: Submission, file_id: int) -> None:
+    _require_member(actor, submission.entry)
+    record = next((f for f in submission.draft_files if f.id == file_id), None)
+    if record is None:
+        raise NotFound(_("No such file."))
+    if state_for(submission.entry, submission.round) is WindowState.CLOSED:
+        raise DeadlinePassed(_("The deadline has passed: the draft can no longer be changed."))
+    record.removed_at = clock.now()
+
+
+def field_problems(round_: Round, answers: dict[str, Any]) -> dict[str, str]:
+    """Per-field problems worth showing while editing a draft (not "required")."""
+    problems = {}
+    for f in fields_of(round_):
+        if f.type != "file" and f.key in answers:
+            problem = check_answer(f, answers[f.key])
+            if problem:
+                problems[f.key] = problem
+    return problems
+
+
+# --- final submission -----------------------------------------------------------------------
+
+
+def submit(actor: Actor, entry: Entry, round_: Round) -> SubmissionVersion:
+    """Turn the saved draft into a new immutable version — if it is complete and on time.
+
+    The time is taken last, just before the caller commits; anything slower (big uploads)
+    happened before, in the draft's own transaction.
+    """
+    _require_member(actor, entry)
+    _check_round(entry, round_)
+    now = clock.now()
+    if now < round_.submission_opens:
+        raise DomainError(_("Submissions for this round have not opened yet."))
+    # Serialize concurrent submits of the same team (PostgreSQL row lock; SQLite serializes).
+    submission = db.session.scalar(
+        select(Submission)
+        .where(Submission.entry_id == entry.id, Submission.round_id == round_.id)
+        .with_for_update(of=Submission)
+    )
+    if submission is None:
+        raise IncompleteSubmission({"": _("Save a draft first.")})
+    fields = fields_of(round_)
+    problems = completeness_problems(fields, submission.draft or {}, _draft_counts(submission))
+    if problems:
+        raise IncompleteSubmission(problems)
+    number = (max((v.number for v in submission.versions), default=0)) + 1
+    deadline = deadline_for(entry, round_)
+    late = _(
+        "The deadline passed while your submission was being recorded, so it was not "
+        "accepted. Your draft is kept."
+    )
+    if clock.now() > deadline:
+        raise DeadlinePassed(late)
+    answers = {f.key: submission.draft.get(f.key) for f in fields if f.type != "file"}
+    version = SubmissionVersion(
+        submission=submission,
+        number=number,
+        answers=answers,
+        submitted_by_id=actor.user_id,
+        deadline=deadline,
+        submitted_at=now,
+    )
+    db.session.add(version)
+    for record in submission.draft_files:
+        db.session.add(
+            SubmissionFile(
+                submission=submission,
+                version=version,
+                field_key=record.field_key,
+                storage_key=record.storage_key,
+                filename=record.filename,
+                content_type=record.content_type,
+                size=record.size,
+                sha256=record.sha256,
+                uploaded_at=record.uploaded_at,
+                uploaded_by_id=record.uploaded_by_id,
+            )
+        )
+    submission.withdrawn_at = None
+    entry_services.freeze_eligibility(entry)
+    db.session.flush()
+    # The instant that counts: taken now, after every other step, just before the commit.
+    stamped = clock.now()
+    if stamped > deadline:
+        raise DeadlinePassed(late)
+    version.submitted_at = stamped
+    audit.record(
+        actor,
+        "submission.submitted",
+        obj=version,
+        object_type="submission_version",
+        agency_id=entry.track.agency_id,
+        after={
+            "entry": entry.id,
+            "round": round_.id,
+            "version": number,
+            "files": [f.sha256 for f in version.files],
+        },
+    )
+    _send_receipt(actor, entry, round_, version)
+    return version
+
+
+def _send_receipt(actor: Actor, entry: Entry, round_: Round, version: SubmissionVersion) -> None:
+    user = actor.user
+    if not isinstance(user, User):
+        return
+    lang = user.preferred_language
+    from competitions.core.urls import external_url
+
+    mail.send_after_commit(
+        mail.render_mail(
+            "submissions/receipt",
+            user.email,
+            lang,
+            _l("Receipt: version %(n)d of your submission", n=version.number),
+            entry=entry,
+            round=round_,
+            version=version,
+            files=version.files,
+            link=external_url(
+                "submissions.receipt", entry_id=entry.id, round_id=round_.id, number=version.number
+            ),
+        )
+    )
+
+
+def withdraw_submission(actor: Actor, entry: Entry, round_: Round) -> None:
+    if not is_lead(actor.user, entry.team):
+        raise NotFound(_("No such entry."))
+    submission = submission_for(entry, round_)
+    if submission is None or not submission.versions:
+        raise DomainError(_("There is no submission to withdraw."))
+    if state_for(entry, round_) is WindowState.CLOSED:
+        raise DeadlinePassed(_("The deadline has passed: the submission stays as it is."))
+    submission.withdrawn_at = clock.now()
+    audit.record(actor, "submission.withdrawn", obj=submission, agency_id=entry.track.agency_id)
+
+
+def get_version(entry: Entry, round_: Round, number: int) -> SubmissionVersion:
+    submission = submission_for(entry, round_)
+    version = next(
+        (v for v in (submission.versions if submission else []) if v.number == number), None
+    )
+    if version is None:
+        raise NotFound(_("No such version."))
+    return version
+
+
+def get_file(file_id: int) -> SubmissionFile:
+    record = db.session.get(SubmissionFile, file_id)
+    if record is None or record.removed_at is not None:
+        raise NotFound(_("No such file."))
+    return record
+
+
+def open_file(record: SubmissionFile) -> IO[bytes]:
+    return get_storage().open(record.storage_key)

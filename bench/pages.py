@@ -254,7 +254,11 @@ def start_gunicorn(module: str, env: dict[str, str], workers: int) -> tuple[subp
 
 def stop(proc: subprocess.Popen) -> None:
     os.killpg(proc.pid, signal.SIGTERM)
-    proc.wait(20)
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(10)
 
 
 def wrk(url: str, duration: int, connections: int) -> tuple[float, float, float]:

@@ -266,6 +266,12 @@ def save_draft(
         if target is None or target.type != "file":
             raise DomainError(_("This form has no such file field."), field=upload.field_key)
         f = target
+        if f.max_files == 1 and counts.get(f.key, 0) == 1:
+            # A single-file field: the new upload replaces the draft's file.
+            for old in submission.draft_files:
+                if old.field_key == f.key:
+                    old.removed_at = clock.now()
+            counts[f.key] = 0
         if counts.get(f.key, 0) >= f.max_files:
             raise DomainError(
                 _("Remove a file first: at most %(n)d can be attached here.", n=f.max_files),

@@ -333,3 +333,10 @@ def test_a_refused_request_leaves_no_stored_bytes_behind(world, client, login, e
     assert "annex.zip is not one of the accepted types (DOCX, ZIP)." in page
     assert count(SubmissionFile) == 0
     assert stored_files(app) == before
+
+
+def test_a_new_upload_replaces_the_file_of_a_single_file_field(world, entry, round_):
+    first = draft(entry, round_, world.innovator, files=[("annex", docx_bytes(), "a.docx")])
+    assert [f.filename for f in first.draft_files if f.field_key == "annex"] == ["a.docx"]
+    second = draft(entry, round_, world.innovator, files=[("annex", docx_bytes(), "b.docx")])
+    assert [f.filename for f in second.draft_files if f.field_key == "annex"] == ["b.docx"]

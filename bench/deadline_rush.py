@@ -1,0 +1,301 @@
+"""Benchmark: 32 innovators submitting a form + a 1 MB file in the last minute before a
+deadline, against Tandem under gunicorn on PostgreSQL, next to a ceiling measured in the same
+run (bench/upload_ceiling.py: stream the same upload to disk with SHA-256, insert one row).
+
+    .venv/bin/python bench/deadline_rush.py [--runs 3] [--duration 20] [--clients 32]
+
+Prints submissions/s, p50/p99 latency, errors and lost submissions (every 302 must have its
+version row and file, the file's SHA-256 verified on the stored bytes). Not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import re
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.pages import environment, start_gunicorn, stop  # noqa: E402
+from tests.concurrency.test_deadline_rush import Browser, _multipart  # noqa: E402
+
+ADMIN_URL = os.environ.get("BENCH_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+DB_NAME = "tandem_bench_rush"
+PASSWORD = "a long enough passphrase"
+
+
+def fresh_database() -> str:
+    admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{DB_NAME}"'))
+    admin.dispose()
+    return sa.engine.make_url(ADMIN_URL).set(database=DB_NAME).render_as_string(False)
+
+
+def setup(app, clients: int) -> tuple[int, list[tuple[str, int]]]:
+    from competitions.accounts import passwords
+    from competitions.accounts.models import User, normalize_email
+    from competitions.agencies.models import Agency
+    from competitions.challenges import services as cs
+    from competitions.core import clock
+    from competitions.core.actor import Actor
+    from competitions.entries import services as es
+    from competitions.extensions import db
+
+    with app.app_context():
+        run = uuid.uuid4().hex[:6]
+        root = User(
+            email=f"root-{run}@b.example",
+            email_normalized=f"root-{run}@b.example",
+            password_hash=passwords.hash_password(PASSWORD),
+            display_name="root",
+            country="CA",
+            is_platform_admin=True,
+            email_verified_at=clock.now(),
+        )
+        agency = Agency(
+            slug=f"rush-{run}",
+            name="Rush",
+            jurisdiction="CA",
+            timezone="America/Toronto",
+            languages=["en"],
+        )
+        db.session.add_all([root, agency])
+        db.session.flush()
+        admin = Actor(root)
+        challenge = cs.create_challenge(
+            admin, agency, f"rush-{run}", cs.Texts({"en": "Rush"}, {}, {})
+        )
+        track = challenge.tracks[0]
+        cs.update_track(
+            admin,
+            track,
+            cs.TrackSettings({"en": "Track"}, {}, ["en"], "help@example.org", "America/Toronto"),
+        )
+        cs.publish_terms(admin, track, {"en": "Terms"})
+        cs.mark_ready(admin, track, True)
+        now = clock.now()
+        round_ = cs.save_round(
+            admin,
+            challenge,
+            None,
+            cs.RoundData(
+                {"en": "Phase 1"},
+                {
+                    "submission_opens": now - timedelta(days=1),
+                    "submission_deadline": now + timedelta(hours=2),
+                    "judging_closes": now + timedelta(days=2),
+                    "results_at": now + timedelta(days=3),
+                },
+            ),
+        )
+        round_.form_fields = [
+            {"key": "summary", "type": "long_text", "label": {"en": "Summary"}, "required": True},
+            {
+                "key": "report",
+                "type": "file",
+                "label": {"en": "Report"},
+                "file_types": ["pdf"],
+                "max_size_mb": 5,
+                "max_files": 1,
+                "required": True,
+            },
+        ]
+        cs.publish(admin, challenge)
+        people = []
+        hashed = passwords.hash_password(PASSWORD)
+        for n in range(clients):
+            email = f"rush-{run}-{n}@example.org"
+            user = User(
+                email=email,
+                email_normalized=normalize_email(email),
+                password_hash=hashed,
+                display_name=f"R{n}",
+                country="CA",
+                email_verified_at=now,
+            )
+            db.session.add(user)
+            db.session.flush()
+            actor = Actor(user)
+            team = es.create_team(actor, es.TeamData(f"T{n}", "individual"), "CA", 30)
+            entry = es.register(actor, team, track, track.terms_versions[-1].id, [])
+            people.append((email, entry.id))
+        db.session.commit()
+        return round_.id, people
+
+
+def drive(
+    url: str, prepared: list[tuple[Browser, str, bytes, str]], duration: float
+) -> tuple[list[float], list[int], list[tuple[int, int]]]:
+    latencies: list[float] = []
+    statuses: list[int] = []
+    ok_per_client: list[tuple[int, int]] = []
+    samples: list[tuple[int, str, list[str]]] = []
+    lock = threading.Lock()
+    stop_at = time.monotonic() + duration
+
+    def worker(index: int) -> None:
+        browser, path, body, content_type = prepared[index]
+        ok = 0
+        while time.monotonic() < stop_at:
+            started = time.perf_counter()
+            try:
+                status, location, html = browser.request(path, body, content_type)
+            except OSError as exc:  # connection reset or refused: an error, not a crash
+                status, location, html = 599, "", str(exc)
+            elapsed = (time.perf_counter() - started) * 1000
+            good = status == 302 and ("/versions/" in location or url.endswith("/upload"))
+            ok += good
+            with lock:
+                latencies.append(elapsed)
+                statuses.append(status if good else -status)
+                if not good and len(samples) < 3:
+                    samples.append((status, location, re.findall(r"<li>([^<]{0,200})", html)[:3]))
+        with lock:
+            ok_per_client.append((index, ok))
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(prepared))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if samples:
+        print("refused or failed, for example:", samples, file=sys.stderr)
+    return latencies, statuses, ok_per_client
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))] if ordered else 0.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--duration", type=float, default=20.0)
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2) * 2 + 1)
+    args = parser.parse_args()
+
+    url = fresh_database()
+    instance = Path(tempfile.mkdtemp(prefix="tandem-rush-"))
+    # Plain HTTP here, so the session cookie is not marked Secure and the clients keep it.
+    env = {
+        **environment(url, instance),
+        "BASE_URL": "http://bench.local",
+        "ALLOW_INSECURE_HTTP": "1",
+    }
+    os.environ.update(env)
+    from flask_migrate import upgrade
+
+    from bench.upload_ceiling import meta
+    from competitions import create_app
+
+    app = create_app()
+    with app.app_context():
+        upgrade()
+    meta.create_all(sa.create_engine(url))
+    payload = b"%PDF-1.7\n" + os.urandom(1024 * 1024 - 9)
+    digest = hashlib.sha256(payload).hexdigest()
+    round_id, people = setup(app, args.clients)
+
+    rows: dict[str, list[tuple[float, float, float, int, int]]] = {"ceiling": [], "tandem": []}
+    for _run in range(args.runs):
+        proc, port = start_gunicorn("bench.upload_ceiling:app", env, args.workers)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            body, content_type = _multipart({}, "report.pdf", payload)
+            prepared = [(Browser(base), "/upload", body, content_type) for _ in people]
+            lat, statuses, _ok = drive(base + "/upload", prepared, args.duration)
+        finally:
+            stop(proc)
+        errors = sum(1 for s in statuses if s < 0)
+        rows["ceiling"].append((len(lat) / args.duration, pct(lat, 50), pct(lat, 99), errors, 0))
+
+        proc, port = start_gunicorn("wsgi:app", {**env, "RATELIMIT_ENABLED": "0"}, args.workers)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            prepared = []
+            for email, entry_id in people:
+                browser = Browser(base)
+                browser.login(email)
+                path = f"/entries/{entry_id}/rounds/{round_id}"
+                token = browser.token(path)
+                body, content_type = _multipart(
+                    {"csrf_token": token, "summary": "Rush", "action": "submit"},
+                    "report.pdf",
+                    payload,
+                )
+                prepared.append((browser, path, body, content_type))
+            with app.app_context():
+                from competitions.extensions import db
+                from competitions.submissions.models import SubmissionVersion
+
+                before = (
+                    db.session.scalar(sa.select(sa.func.count()).select_from(SubmissionVersion))
+                    or 0
+                )
+            lat, statuses, ok_per_client = drive(base + "/x", prepared, args.duration)
+        finally:
+            stop(proc)
+        errors = sum(1 for s in statuses if s < 0)
+        accepted = sum(ok for _i, ok in ok_per_client)
+        lost = verify(app, accepted, before, digest)
+        rows["tandem"].append((len(lat) / args.duration, pct(lat, 50), pct(lat, 99), errors, lost))
+
+    print(
+        f"\n{args.runs} runs x {args.duration:.0f} s, {args.clients} clients, 1 MB PDF each, "
+        f"gunicorn {args.workers} workers, {os.cpu_count()} CPUs (clients on the same host)"
+    )
+    print(
+        f"{'endpoint':<10}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'lost':>6}"
+        f"{'vs ceiling':>12}"
+    )
+    ceiling = statistics.median(r[0] for r in rows["ceiling"])
+    for name, runs in rows.items():
+        rps = statistics.median(r[0] for r in runs)
+        print(
+            f"{name:<10}{rps:>9.1f}{statistics.median(r[1] for r in runs):>9.1f}"
+            f"{statistics.median(r[2] for r in runs):>9.1f}{sum(r[3] for r in runs):>8}"
+            f"{sum(r[4] for r in runs):>6}{rps / ceiling:>12.0%}"
+        )
+
+
+def verify(app, accepted: int, before: int, digest: str) -> int:
+    """Lost = accepted responses without a version row, or files whose bytes changed."""
+    from competitions.core.storage import get_storage
+    from competitions.extensions import db
+    from competitions.submissions.models import SubmissionFile, SubmissionVersion
+
+    with app.app_context():
+        after = db.session.scalar(sa.select(sa.func.count()).select_from(SubmissionVersion)) or 0
+        lost = max(0, accepted - (after - before))
+        storage = get_storage()
+        files = db.session.scalars(
+            sa.select(SubmissionFile)
+            .where(SubmissionFile.version_id.is_not(None))
+            .order_by(SubmissionFile.id.desc())
+            .limit(after - before)
+        ).all()
+        for record in files:
+            with storage.open(record.storage_key) as fh:
+                if hashlib.sha256(fh.read()).hexdigest() != digest or record.sha256 != digest:
+                    lost += 1
+        return lost
+
+
+if __name__ == "__main__":
+    main()

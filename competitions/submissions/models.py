@@ -43,20 +43,19 @@ class Submission(Base):
     files: Mapped[list[SubmissionFile]] = relationship(
         back_populates="submission", order_by="SubmissionFile.id"
     )
+    # The files attached to the draft, loaded alone: ``files`` grows with every version.
+    draft_files: Mapped[list[SubmissionFile]] = relationship(
+        primaryjoin="and_(SubmissionFile.submission_id == Submission.id, "
+        "SubmissionFile.version_id.is_(None), SubmissionFile.removed_at.is_(None))",
+        order_by="SubmissionFile.id",
+        viewonly=True,
+    )
 
     __table_args__ = (sa.UniqueConstraint("entry_id", "round_id"),)
 
     @property
     def audit_label(self) -> str:
         return f"entry {self.entry_id} / round {self.round_id}"
-
-    @property
-    def latest(self) -> SubmissionVersion | None:
-        return self.versions[-1] if self.versions else None
-
-    @property
-    def draft_files(self) -> list[SubmissionFile]:
-        return [f for f in self.files if f.version_id is None and f.removed_at is None]
 
 
 class SubmissionVersion(Base):

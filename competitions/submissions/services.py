@@ -14,7 +14,7 @@ from typing import IO, Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from competitions.accounts.models import User
 from competitions.challenges.models import Round
@@ -336,7 +336,7 @@ def submit(actor: Actor, entry: Entry, round_: Round) -> SubmissionVersion:
     problems = completeness_problems(fields, submission.draft or {}, _draft_counts(submission))
     if problems:
         raise IncompleteSubmission(problems)
-    number = (max((v.number for v in submission.versions), default=0)) + 1
+    number = latest_number(submission) + 1
     deadline = deadline_for(entry, round_)
     late = _(
         "The deadline passed while your submission was being recorded, so it was not "
@@ -422,7 +422,7 @@ def withdraw_submission(actor: Actor, entry: Entry, round_: Round) -> None:
     if not is_lead(actor.user, entry.team):
         raise NotFound(_("No such entry."))
     submission = submission_for(entry, round_)
-    if submission is None or not submission.versions:
+    if submission is None or not latest_number(submission):
         raise DomainError(_("There is no submission to withdraw."))
     if state_for(entry, round_) is WindowState.CLOSED:
         raise DeadlinePassed(_("The deadline has passed: the submission stays as it is."))
@@ -430,10 +430,29 @@ def withdraw_submission(actor: Actor, entry: Entry, round_: Round) -> None:
     audit.record(actor, "submission.withdrawn", obj=submission, agency_id=entry.track.agency_id)
 
 
+def latest_number(submission: Submission) -> int:
+    """The number of the submission's latest version (0 if none), without loading them all."""
+    return (
+        db.session.scalar(
+            select(func.max(SubmissionVersion.number)).where(
+                SubmissionVersion.submission_id == submission.id
+            )
+        )
+        or 0
+    )
+
+
 def get_version(entry: Entry, round_: Round, number: int) -> SubmissionVersion:
     submission = submission_for(entry, round_)
-    version = next(
-        (v for v in (submission.versions if submission else []) if v.number == number), None
+    version = (
+        db.session.scalar(
+            select(SubmissionVersion).where(
+                SubmissionVersion.submission_id == submission.id,
+                SubmissionVersion.number == number,
+            )
+        )
+        if submission
+        else None
     )
     if version is None:
         raise NotFound(_("No such version."))

@@ -263,7 +263,7 @@ def receipt(entry_id: int, round_id: int, number: int) -> ResponseReturnValue:
         version=version,
         fields=services.fields_of(round_),
         lang=current_language(),
-        latest=version.submission.latest,
+        latest=services.latest_number(version.submission),
         display_answer=display_answer,
     )
 

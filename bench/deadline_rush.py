@@ -2,19 +2,23 @@
 deadline, against Tandem under gunicorn on PostgreSQL, next to a ceiling measured in the same
 run (bench/upload_ceiling.py: stream the same upload to disk with SHA-256, insert one row).
 
-    .venv/bin/python bench/deadline_rush.py [--runs 3] [--duration 20] [--clients 32]
+    .venv/bin/python bench/deadline_rush.py [--runs 3] [--duration 20] [--clients 32] [--rate 20]
 
 Prints submissions/s, p50/p99 latency, errors and lost submissions (every 302 must have its
-version row and file, the file's SHA-256 verified on the stored bytes). Not a test.
+version row and file, the file's SHA-256 verified on the stored bytes), first with every client
+submitting again as soon as it is answered (throughput at saturation), then at a fixed total
+rate (latency under a heavy but sustainable last-minute load). Not a test.
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
 import hashlib
 import os
 import re
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -28,7 +32,7 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.pages import environment, start_gunicorn, stop  # noqa: E402
+from bench.pages import environment, free_port, start_gunicorn, stop  # noqa: E402
 from tests.concurrency.test_deadline_rush import Browser, _multipart  # noqa: E402
 
 ADMIN_URL = os.environ.get("BENCH_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -138,8 +142,14 @@ def setup(app, clients: int) -> tuple[int, list[tuple[str, int]]]:
 
 
 def drive(
-    url: str, prepared: list[tuple[Browser, str, bytes, str]], duration: float
+    url: str,
+    prepared: list[tuple[Browser, str, bytes, str]],
+    duration: float,
+    rate: float | None = None,
 ) -> tuple[list[float], list[int], list[tuple[int, int]]]:
+    """Each client submits in a loop (``rate`` None: as fast as answers come back), or at a
+    fixed total ``rate`` spread over the clients, latency then counted from the scheduled
+    instant (so a queue that builds up shows in the figures)."""
     latencies: list[float] = []
     statuses: list[int] = []
     ok_per_client: list[tuple[int, int]] = []
@@ -147,11 +157,20 @@ def drive(
     lock = threading.Lock()
     stop_at = time.monotonic() + duration
 
+    interval = len(prepared) / rate if rate else 0.0
+    begin = time.perf_counter()
+
     def worker(index: int) -> None:
         browser, path, body, content_type = prepared[index]
         ok = 0
+        scheduled = begin + interval * index / len(prepared)
         while time.monotonic() < stop_at:
-            started = time.perf_counter()
+            if interval:
+                time.sleep(max(0.0, scheduled - time.perf_counter()))
+                started = scheduled
+                scheduled += interval
+            else:
+                started = time.perf_counter()
             try:
                 status, location, html = browser.request(path, body, content_type)
             except OSError as exc:  # connection reset or refused: an error, not a crash
@@ -187,16 +206,36 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--duration", type=float, default=20.0)
     parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--rate", type=float, default=20.0, help="total submissions/s, paced")
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2) * 2 + 1)
     args = parser.parse_args()
 
     url = fresh_database()
     instance = Path(tempfile.mkdtemp(prefix="tandem-rush-"))
+    # Receipts go to a real SMTP server (a sink in its own process), as in production.
+    smtp_port = free_port()
+    sink = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-c",
+            "aiosmtpd.handlers.Sink",
+            "-l",
+            f"127.0.0.1:{smtp_port}",
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    atexit.register(sink.terminate)
     # Plain HTTP here, so the session cookie is not marked Secure and the clients keep it.
     env = {
         **environment(url, instance),
         "BASE_URL": "http://bench.local",
         "ALLOW_INSECURE_HTTP": "1",
+        "MAIL_TRANSPORT": "smtp",
+        "MAIL_HOST": "127.0.0.1",
+        "MAIL_PORT": str(smtp_port),
     }
     os.environ.update(env)
     from flask_migrate import upgrade
@@ -212,7 +251,18 @@ def main() -> None:
     digest = hashlib.sha256(payload).hexdigest()
     round_id, people = setup(app, args.clients)
 
-    rows: dict[str, list[tuple[float, float, float, int, int]]] = {"ceiling": [], "tandem": []}
+    paced = f"@{args.rate:g}/s"
+    rows: dict[str, list[tuple[float, float, float, int, int]]] = {
+        "ceiling": [],
+        f"ceiling {paced}": [],
+        "tandem": [],
+        f"tandem {paced}": [],
+    }
+
+    def record(name: str, lat: list[float], statuses: list[int], lost: int = 0) -> None:
+        errors = sum(1 for s in statuses if s < 0)
+        rows[name].append((len(lat) / args.duration, pct(lat, 50), pct(lat, 99), errors, lost))
+
     for _run in range(args.runs):
         proc, port = start_gunicorn("bench.upload_ceiling:app", env, args.workers)
         try:
@@ -220,10 +270,11 @@ def main() -> None:
             body, content_type = _multipart({}, "report.pdf", payload)
             prepared = [(Browser(base), "/upload", body, content_type) for _ in people]
             lat, statuses, _ok = drive(base + "/upload", prepared, args.duration)
+            record("ceiling", lat, statuses)
+            lat, statuses, _ok = drive(base + "/upload", prepared, args.duration, args.rate)
+            record(f"ceiling {paced}", lat, statuses)
         finally:
             stop(proc)
-        errors = sum(1 for s in statuses if s < 0)
-        rows["ceiling"].append((len(lat) / args.duration, pct(lat, 50), pct(lat, 99), errors, 0))
 
         proc, port = start_gunicorn("wsgi:app", {**env, "RATELIMIT_ENABLED": "0"}, args.workers)
         try:
@@ -240,38 +291,39 @@ def main() -> None:
                     payload,
                 )
                 prepared.append((browser, path, body, content_type))
-            with app.app_context():
-                from competitions.extensions import db
-                from competitions.submissions.models import SubmissionVersion
-
-                before = (
-                    db.session.scalar(sa.select(sa.func.count()).select_from(SubmissionVersion))
-                    or 0
-                )
-            lat, statuses, ok_per_client = drive(base + "/x", prepared, args.duration)
+            for name, rate in (("tandem", None), (f"tandem {paced}", args.rate)):
+                before = count_versions(app)
+                lat, statuses, ok_per_client = drive(base + "/x", prepared, args.duration, rate)
+                accepted = sum(ok for _i, ok in ok_per_client)
+                record(name, lat, statuses, verify(app, accepted, before, digest))
         finally:
             stop(proc)
-        errors = sum(1 for s in statuses if s < 0)
-        accepted = sum(ok for _i, ok in ok_per_client)
-        lost = verify(app, accepted, before, digest)
-        rows["tandem"].append((len(lat) / args.duration, pct(lat, 50), pct(lat, 99), errors, lost))
 
     print(
         f"\n{args.runs} runs x {args.duration:.0f} s, {args.clients} clients, 1 MB PDF each, "
-        f"gunicorn {args.workers} workers, {os.cpu_count()} CPUs (clients on the same host)"
+        f"gunicorn {args.workers} workers, {os.cpu_count()} CPUs (clients on the same host); "
+        f"{paced}: the same clients at a fixed total rate, latency from the scheduled instant"
     )
     print(
-        f"{'endpoint':<10}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'lost':>6}"
+        f"{'endpoint':<18}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'lost':>6}"
         f"{'vs ceiling':>12}"
     )
     ceiling = statistics.median(r[0] for r in rows["ceiling"])
     for name, runs in rows.items():
         rps = statistics.median(r[0] for r in runs)
         print(
-            f"{name:<10}{rps:>9.1f}{statistics.median(r[1] for r in runs):>9.1f}"
+            f"{name:<18}{rps:>9.1f}{statistics.median(r[1] for r in runs):>9.1f}"
             f"{statistics.median(r[2] for r in runs):>9.1f}{sum(r[3] for r in runs):>8}"
             f"{sum(r[4] for r in runs):>6}{rps / ceiling:>12.0%}"
         )
+
+
+def count_versions(app) -> int:
+    from competitions.extensions import db
+    from competitions.submissions.models import SubmissionVersion
+
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(SubmissionVersion)) or 0
 
 
 def verify(app, accepted: int, before: int, digest: str) -> int:

@@ -219,7 +219,9 @@ def count_queries(app, path: str) -> int:
 
 
 def start_gunicorn(module: str, env: dict[str, str], workers: int) -> tuple[subprocess.Popen, int]:
+    """Start gunicorn; its log goes to a file (a pipe nobody reads would fill and block it)."""
     port = free_port()
+    log = Path(tempfile.mkdtemp(prefix="tandem-gunicorn-")) / "gunicorn.log"
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
     proc = subprocess.Popen(
         [
@@ -237,9 +239,10 @@ def start_gunicorn(module: str, env: dict[str, str], workers: int) -> tuple[subp
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log.open("wb"),
         start_new_session=True,
     )
+    proc.log = log  # type: ignore[attr-defined]
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -247,18 +250,21 @@ def start_gunicorn(module: str, env: dict[str, str], workers: int) -> tuple[subp
                 return proc, port
         except OSError:
             time.sleep(0.2)
-    raise RuntimeError(
-        f"gunicorn {module} did not start: {proc.stderr.read() if proc.stderr else ''}"
-    )
+    raise RuntimeError(f"gunicorn {module} did not start: {log.read_text(errors='replace')}")
 
 
 def stop(proc: subprocess.Popen) -> None:
+    """Stop gunicorn, then say how much it logged at warning level or above (and a sample)."""
     os.killpg(proc.pid, signal.SIGTERM)
     try:
         proc.wait(15)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(10)
+    log: Path | None = getattr(proc, "log", None)
+    lines = log.read_text(errors="replace").splitlines() if log and log.exists() else []
+    if lines:
+        print(f"gunicorn logged {len(lines)} lines ({log}), first: {lines[:3]}", file=sys.stderr)
 
 
 def wrk(url: str, duration: int, connections: int) -> tuple[float, float, float]:

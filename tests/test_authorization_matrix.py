@@ -193,6 +193,9 @@ EXPECT: dict[tuple[str, str], dict[str, Any]] = {
     ("entries.withdraw", "POST"): team_lead(302),
     ("entries.decide", "POST"): agency_admins(302),
     ("entries.track_entries", "GET"): agency_members(200),
+    ("submissions.track_submissions", "GET"): agency_members(200),
+    ("submissions.export_csv", "GET"): agency_members(200),
+    ("submissions.export_zip", "GET"): agency_members(200),
     # Submissions of the matrix entry: the team edits; the track's agency and platform admins
     # read; another agency does not know it exists.
     ("submissions.edit", "GET"): {**agency_members(200), "innovator": 200},

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from flask import current_app, render_template
 from flask_babel import force_locale
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from competitions.core import after_commit, clock
 
@@ -138,37 +138,45 @@ def send_now(mails: Iterable[Mail]) -> None:
     """Deliver ``mails`` immediately through the configured transport."""
     sender = current_app.config["MAIL_FROM"]
     messages = [build_message(m, sender) for m in mails]
-    get_transport().send_many(messages)
+    if messages:
+        get_transport().send_many(messages)
 
 
 def send_after_commit(mail: Mail) -> None:
-    """Queue ``mail`` to be sent once the current transaction commits (dropped on rollback).
+    """Queue ``mail`` to be sent once the current transaction commits (dropped on rollback,
+    also of the SAVEPOINT it was queued in).
 
     Every mail queued in one transaction goes out over one SMTP connection.
     """
     from competitions.extensions import db
 
     session = db.session()
-    batch: list[Mail] | None = session.info.get(_QUEUE_KEY)
+    batch: list[tuple[SessionTransaction, Mail]] | None = session.info.get(_QUEUE_KEY)
     if batch is None:
         batch = session.info[_QUEUE_KEY] = []
 
         def deliver() -> None:
-            queued = session.info.pop(_QUEUE_KEY, [])
+            queued = [m for _t, m in session.info.pop(_QUEUE_KEY, [])]
             try:
                 send_now(queued)
             except Exception:
                 # The change is committed; losing the email must not become an error page.
                 log.exception("could not deliver %d email(s) after commit", len(queued))
 
-        after_commit.pending(session).append(deliver)
-    batch.append(mail)
+        after_commit.run_after_commit(deliver, session=session)
+    batch.append((after_commit.innermost(session), mail))
 
 
 @event.listens_for(Session, "after_soft_rollback")
-def _drop_batch(session: Session, previous_transaction: Any) -> None:
+def _drop_batch(session: Session, previous_transaction: SessionTransaction) -> None:
     if previous_transaction.parent is None:
         session.info.pop(_QUEUE_KEY, None)
+    elif previous_transaction.nested and _QUEUE_KEY in session.info:
+        session.info[_QUEUE_KEY] = [
+            (t, m)
+            for t, m in session.info[_QUEUE_KEY]
+            if not after_commit.within(t, previous_transaction)
+        ]
 
 
 def format_address(name: str, email: str) -> str:

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("submissions", __name__)
 
-from competitions.submissions import views  # noqa: E402,F401
+from competitions.submissions import admin_views, views  # noqa: E402,F401

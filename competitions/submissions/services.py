@@ -317,7 +317,8 @@ def submit(actor: Actor, entry: Entry, round_: Round) -> SubmissionVersion:
     """Turn the saved draft into a new immutable version — if it is complete and on time.
 
     The time is taken last, just before the caller commits; anything slower (big uploads)
-    happened before, in the draft's own transaction.
+    happened before, while saving the draft. The caller runs this in a SAVEPOINT after
+    saving the draft, so that a refusal undoes only the submission.
     """
     _require_member(actor, entry)
     _check_round(entry, round_)
@@ -332,6 +333,8 @@ def submit(actor: Actor, entry: Entry, round_: Round) -> SubmissionVersion:
     )
     if submission is None:
         raise IncompleteSubmission({"": _("Save a draft first.")})
+    # Files attached in this same transaction are not in a list loaded before them.
+    db.session.expire(submission, ["draft_files"])
     fields = fields_of(round_)
     problems = completeness_problems(fields, submission.draft or {}, _draft_counts(submission))
     if problems:

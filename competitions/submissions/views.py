@@ -107,12 +107,13 @@ def edit(entry_id: int, round_id: int) -> ResponseReturnValue:
         form = form_class()
         if form.validate_on_submit():
             actor = current_actor()
+            entry_id, round_id = entry.id, round_.id
+            submitting = request.form.get("action") == "submit"
             try:
-                # The draft first, in its own transaction: whatever happens next, it is kept.
                 submission = services.save_draft(
                     actor, entry, round_, answers_from(form, fields), _uploads(fields)
                 )
-                db.session.commit()
+                db.session.flush()
             except services.FileTooLarge as err:
                 db.session.rollback()
                 form_error(form, err)
@@ -121,16 +122,22 @@ def edit(entry_id: int, round_id: int) -> ResponseReturnValue:
                 db.session.rollback()
                 form_error(form, err)
             else:
-                if request.form.get("action") != "submit":
+                if not submitting:
+                    db.session.commit()
                     flash(_("Draft saved."), "success")
-                    return redirect(
-                        url_for("submissions.edit", entry_id=entry.id, round_id=round_.id)
-                    )
+                    target = url_for("submissions.edit", entry_id=entry_id, round_id=round_id)
+                    return redirect(target)
+                # The final submission in a SAVEPOINT: if it is refused (late, incomplete),
+                # only it is undone and the draft saved above is still committed.
+                savepoint = db.session.begin_nested()
                 try:
                     version = services.submit(actor, entry, round_)
+                    savepoint.commit()
+                    number = version.number
                     db.session.commit()
                 except services.IncompleteSubmission as err:
-                    db.session.rollback()
+                    savepoint.rollback()
+                    db.session.commit()
                     form.form_errors.append(err.message)
                     for key, message in err.problems.items():
                         field = getattr(form, key, None)
@@ -139,16 +146,17 @@ def edit(entry_id: int, round_id: int) -> ResponseReturnValue:
                         else:
                             form.form_errors.append(message)
                 except DomainError as err:
-                    db.session.rollback()
+                    savepoint.rollback()
+                    db.session.commit()
                     form_error(form, err)
                 else:
-                    flash(_("Submitted: version %(n)d is recorded.", n=version.number), "success")
+                    flash(_("Submitted: version %(n)d is recorded.", n=number), "success")
                     return redirect(
                         url_for(
                             "submissions.receipt",
-                            entry_id=entry.id,
-                            round_id=round_.id,
-                            number=version.number,
+                            entry_id=entry_id,
+                            round_id=round_id,
+                            number=number,
                         )
                     )
             submission = services.submission_for(entry, round_)

@@ -103,6 +103,43 @@ def test_mail_is_dropped_on_rollback(db, mail):
     assert mail.to("rolled-back@example.org") == []
 
 
+def test_mail_queued_in_a_savepoint_that_rolls_back_is_dropped_alone(db, mail):
+    mail_module_send(mail_message("kept-before@example.org"))
+    savepoint = db.session.begin_nested()
+    mail_module_send(mail_message("in-savepoint@example.org"))
+    savepoint.rollback()
+    mail_module_send(mail_message("kept-after@example.org"))
+    db.session.commit()
+    assert mail.to("in-savepoint@example.org") == []
+    assert len(mail.to("kept-before@example.org")) == 1
+    assert len(mail.to("kept-after@example.org")) == 1
+
+
+def test_a_first_mail_in_a_rolled_back_savepoint_does_not_cancel_later_ones(db, mail):
+    savepoint = db.session.begin_nested()
+    mail_module_send(mail_message("first-in-savepoint@example.org"))
+    savepoint.rollback()
+    mail_module_send(mail_message("later@example.org"))
+    db.session.commit()
+    assert mail.to("first-in-savepoint@example.org") == []
+    assert len(mail.to("later@example.org")) == 1
+
+
+def test_undo_runs_when_its_savepoint_rolls_back_and_is_forgotten_on_commit(db):
+    from competitions.core.after_commit import run_after_commit, run_after_rollback
+
+    calls: list[str] = []
+    run_after_rollback(lambda: calls.append("outer undo"))
+    savepoint = db.session.begin_nested()
+    run_after_rollback(lambda: calls.append("inner undo"))
+    run_after_commit(lambda: calls.append("inner done"))
+    savepoint.rollback()
+    assert calls == ["inner undo"]
+    run_after_commit(lambda: calls.append("outer done"))
+    db.session.commit()
+    assert calls == ["inner undo", "outer done"]
+
+
 def mail_message(to: str) -> mail.Mail:
     return mail.Mail(to=to, subject="Hello", text="Body", html="<p>Body</p>")
 

@@ -5,6 +5,7 @@ submits and sees the receipt. axe-core checks every page."""
 from __future__ import annotations
 
 import uuid
+import zipfile
 from datetime import timedelta
 from typing import Any
 
@@ -243,5 +244,24 @@ def test_innovator_forms_a_team_and_registers_in_the_right_track(
     assert_accessible(lead)
     mail = smtp_server.wait_for(lead_email)[-1]
     assert digest in SMTPCapture.text(mail)
-    for ctx in (lead_ctx, mate_ctx):
+
+    # The track's admin sees the submission in the track's list and downloads the round's files.
+    admin_ctx = browser.new_context(base_url=live_server.url, locale="en-GB", accept_downloads=True)
+    admin = admin_ctx.new_page()
+    admin.set_default_timeout(15000)
+    _sign_in(admin, f"root-{run}@tandem.example")
+    admin.goto(f"/challenges/{slug}/manage")
+    admin.get_by_role("link", name="Submissions CA track").click()
+    admin.wait_for_url("**/submissions")
+    row = admin.locator("tr", has_text=f"Maple {run}")
+    assert "Submitted" in row.inner_text()
+    assert_accessible(admin)
+    with admin.expect_download() as download:
+        admin.get_by_role("link", name="Download this round's files").click()
+    archive = zipfile.ZipFile(download.value.path())
+    manifest = archive.read("manifest.csv").decode("utf-8-sig")
+    assert digest in manifest and ",ok" in manifest
+    (path,) = [n for n in archive.namelist() if n.endswith("report.pdf")]
+    assert archive.read(path) == pdf
+    for ctx in (lead_ctx, mate_ctx, admin_ctx):
         ctx.close()

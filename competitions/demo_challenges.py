@@ -13,6 +13,7 @@ from competitions.challenges import services
 from competitions.challenges.models import Challenge, Track
 from competitions.core import clock
 from competitions.core.actor import Actor
+from competitions.entries import documents
 from competitions.extensions import db
 
 # Phase 1 of the Deep Space Food Challenge closed on 30 July 2021, 17:00 Central Time.
@@ -325,6 +326,20 @@ def _city_challenge() -> None:
         )
         body = {code: f"Terms of the {name.get('en')} ({country})." for code in langs}
         services.publish_terms(actor, track, body)
+        documents.add_requirement(
+            actor,
+            track,
+            documents.RequirementData(
+                {"en": "Proof of incorporation", "fr": "Preuve de constitution"},
+                {
+                    "en": "A registry extract under 6 months old.",
+                    "fr": "Un extrait de moins de 6 mois.",
+                },
+                "organisation",
+                ["pdf"],
+                10,
+            ),
+        )
         services.mark_ready(actor, track, True)
     start = clock.now().replace(minute=0, second=0, microsecond=0) - timedelta(days=10)
     services.save_round(

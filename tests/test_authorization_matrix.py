@@ -21,7 +21,14 @@ from competitions.challenges.models import PartnerInvitation, Track
 from competitions.core import clock
 from competitions.core.actor import Actor
 from competitions.core.storage import get_storage
-from competitions.entries.models import Entry, Team, TeamInvitation, TeamMember
+from competitions.entries.models import (
+    DocumentRequirement,
+    EligibilityDocument,
+    Entry,
+    Team,
+    TeamInvitation,
+    TeamMember,
+)
 from competitions.extensions import db
 from competitions.submissions.models import Submission, SubmissionFile, SubmissionVersion
 from tests.factories import World, make_user
@@ -194,6 +201,12 @@ EXPECT: dict[tuple[str, str], dict[str, Any]] = {
     ("entries.decide", "POST"): agency_admins(302),
     ("entries.track_entries", "GET"): agency_members(200),
     ("submissions.track_submissions", "GET"): agency_members(200),
+    ("entries.requirements", "GET"): agency_admins(200),
+    ("entries.requirements", "POST"): agency_admins(400),  # an empty form: refused, explained
+    ("entries.retire_requirement", "POST"): agency_admins(302),
+    ("entries.upload_document", "POST"): {**signed_in(404), "innovator": 303},
+    ("entries.review_document", "POST"): agency_admins(303),
+    ("entries.download_document", "GET"): {**agency_members(200), "innovator": 200},
     ("submissions.export_csv", "GET"): agency_members(200),
     ("submissions.export_zip", "GET"): agency_members(200),
     # Submissions of the matrix entry: the team edits; the track's agency and platform admins
@@ -260,6 +273,8 @@ def _url(app: Flask, endpoint: str, world: World, objects: dict[str, Any]) -> st
             "member_id": objects["teammate"].id,
             "entry_id": objects["entry"].id,
             "file_id": objects["file"].id,
+            "requirement_id": objects["requirement"].id,
+            "document_id": objects["document"].id,
             "number": 1,
             "round_id": objects["round"].id,
             "milestone_id": objects["milestone"].id,
@@ -378,8 +393,24 @@ def _matrix_objects(world: World) -> dict[str, Any]:
         sha256=stored.sha256,
     )
     db.session.add_all([submission, version, file])
+    requirement = DocumentRequirement(
+        track=track_a, scope="team", label={"en": "Letter"}, file_types=["pdf"], max_size_mb=1
+    )
+    document = EligibilityDocument(
+        entry=entry,
+        requirement=requirement,
+        subject="team",
+        storage_key=stored.key,
+        filename="letter.pdf",
+        content_type="application/pdf",
+        size=stored.size,
+        sha256=stored.sha256,
+    )
+    db.session.add_all([requirement, document])
     db.session.commit()
     return {
+        "requirement": requirement,
+        "document": document,
         "file": file,
         "team": team,
         "teammate": teammate,

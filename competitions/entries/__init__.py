@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("entries", __name__)
 
-from competitions.entries import views  # noqa: E402,F401
+from competitions.entries import document_views, views  # noqa: E402,F401

@@ -106,3 +106,35 @@ class EligibilityDecisionForm(BaseForm):
             ("recognition_only", _l("Eligible for recognition only")),
             ("not_eligible", _l("Not eligible")),
         ]
+
+
+class RequirementForm(BaseForm):
+    """A document a track asks for; names and explanations per track language."""
+
+    label_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=200)])
+    label_fr = StringField(_l("Name (French)"), validators=[Optional(), Length(max=200)])
+    help_en = TextAreaField(_l("Explanation (English)"), validators=[Optional(), Length(max=1000)])
+    help_fr = TextAreaField(_l("Explanation (French)"), validators=[Optional(), Length(max=1000)])
+    scope = SelectField(_l("Who sends it"), validate_choice=False)
+    file_types = CheckboxesField(_l("Accepted file types"), validate_choice=False)
+    max_size_mb = IntegerField(
+        _l("Size limit (MB)"),
+        default=10,
+        validators=[DataRequired(_l("Give a size limit in MB.")), NumberRange(min=1, max=20)],
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from competitions.entries.documents import ALLOWED_TYPES, SCOPE_LABELS
+
+        super().__init__(*args, **kwargs)
+        self.scope.choices = [(k.value, v) for k, v in SCOPE_LABELS.items()]
+        self.file_types.choices = [(t, t.upper()) for t in ALLOWED_TYPES]
+
+
+class DocumentReviewForm(BaseForm):
+    decision = SelectField(_l("Decision"), validate_choice=False)
+    reason = TextAreaField(_l("Reason (required to reject)"), validators=[Length(max=2000)])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.decision.choices = [("verified", _l("Verify")), ("rejected", _l("Reject"))]

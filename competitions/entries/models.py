@@ -270,3 +270,118 @@ class EntryMember(Base):
         sa.UniqueConstraint("entry_id", "user_id"),
         sa.UniqueConstraint("user_id", "exclusive_challenge_id"),
     )
+
+
+class DocumentScope(enum.StrEnum):
+    MEMBER = "member"  # one per team member, uploaded by that member (e.g. proof of residence)
+    TEAM = "team"  # one per team
+    ORGANISATION = "organisation"  # one per team entering as an organisation (incorporation)
+
+
+class DocumentStatus(enum.StrEnum):
+    PENDING = "pending"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+
+
+class DocumentRequirement(Base):
+    """A document a track asks of its entries before they can be confirmed eligible."""
+
+    __tablename__ = "document_requirement"
+    audit_type = "document_requirement"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    track_id: Mapped[int] = mapped_column(sa.ForeignKey("track.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(default=0)
+    scope: Mapped[str] = mapped_column(sa.String(16))
+    label: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict)
+    help: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict)
+    file_types: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    max_size_mb: Mapped[int] = mapped_column(default=10)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    # Retired rather than deleted: documents already sent keep what they answered.
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    track: Mapped[Track] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "scope IN ('member', 'team', 'organisation')", name="document_scope_valid"
+        ),
+        sa.Index("ix_document_requirement_track", "track_id", "position"),
+    )
+
+    @property
+    def audit_label(self) -> str:
+        return next(iter(self.label.values()), str(self.id))
+
+    def label_in(self, lang: str) -> str:
+        return self.label.get(lang) or next(iter(self.label.values()), "")
+
+    def help_in(self, lang: str) -> str:
+        return self.help.get(lang) or next(iter(self.help.values()), "")
+
+
+class EligibilityDocument(Base):
+    """One uploaded document for one requirement and subject (the team, or one member).
+
+    A new upload supersedes the previous one for the same slot; at most one is current
+    (a partial unique index), and superseded ones stay for the record.
+    """
+
+    __tablename__ = "eligibility_document"
+    audit_type = "eligibility_document"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(sa.ForeignKey("entry.id", ondelete="CASCADE"))
+    requirement_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("document_requirement.id", ondelete="RESTRICT")
+    )
+    # "team", or "user:<id>" for a member's own document.
+    subject: Mapped[str] = mapped_column(sa.String(32))
+    member_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    storage_key: Mapped[str] = mapped_column(sa.String(80))
+    filename: Mapped[str] = mapped_column(sa.String(160))
+    content_type: Mapped[str] = mapped_column(sa.String(120))
+    size: Mapped[int] = mapped_column(sa.BigInteger)
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    uploaded_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    status: Mapped[str] = mapped_column(sa.String(16), default=DocumentStatus.PENDING.value)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reviewed_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    review_reason: Mapped[str | None] = mapped_column(sa.Text)
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    entry: Mapped[Entry] = relationship()
+    requirement: Mapped[DocumentRequirement] = relationship(lazy="joined")
+    member: Mapped[User | None] = relationship(foreign_keys=[member_id])
+    uploaded_by: Mapped[User | None] = relationship(foreign_keys=[uploaded_by_id])
+
+    __table_args__ = (
+        sa.Index(
+            "uq_eligibility_document_current",
+            "entry_id",
+            "requirement_id",
+            "subject",
+            unique=True,
+            sqlite_where=sa.text("superseded_at IS NULL"),
+            postgresql_where=sa.text("superseded_at IS NULL"),
+        ),
+        sa.CheckConstraint(
+            "status IN ('pending', 'verified', 'rejected')", name="document_status_valid"
+        ),
+        sa.CheckConstraint(
+            "status != 'rejected' OR review_reason IS NOT NULL", name="rejection_has_reason"
+        ),
+    )
+
+    @property
+    def audit_label(self) -> str:
+        return f"{self.filename} ({self.subject})"

@@ -58,3 +58,18 @@ def can_list_entries(user: Any, agency_id: int) -> bool:
 
 def can_decide_eligibility(user: Any, entry: Entry) -> bool:
     return _platform(user) or _agency_role(user, entry.track.agency_id) == Role.ADMIN
+
+
+def can_manage_documents(user: Any, agency_id: int) -> bool:
+    """Set the documents a track requires: the track agency's admins."""
+    return _platform(user) or _agency_role(user, agency_id) == Role.ADMIN
+
+
+def can_view_document(user: Any, entry: Entry, member_id: int | None) -> bool:
+    """A member's own document (e.g. proof of residence) is seen by that member and the track's
+    agency, not by teammates; a team's document by the whole team and the agency."""
+    if _platform(user) or _agency_role(user, entry.track.agency_id) is not None:
+        return True
+    if member_id is not None:
+        return _authenticated(user) and user.id == member_id
+    return is_member(user, entry.team)

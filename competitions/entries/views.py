@@ -15,8 +15,9 @@ from competitions.core import clock
 from competitions.core.errors import DomainError, NotFound, PermissionDenied
 from competitions.core.i18n import current_language
 from competitions.core.web import current_actor, deny, form_error
-from competitions.entries import bp, permissions, services
+from competitions.entries import bp, documents, permissions, services
 from competitions.entries.forms import (
+    DocumentReviewForm,
     EligibilityDecisionForm,
     InviteMemberForm,
     JoinForm,
@@ -379,9 +380,16 @@ def entry(entry_id: int) -> ResponseReturnValue:
     can_decide = permissions.can_decide_eligibility(current_user, entry)
     decision_form = EligibilityDecisionForm()
     decision_form.decision.data = entry.override or ""
+    slots = documents.slots_for(entry)
     return render_template(
         "entries/entry.html",
         entry=entry,
+        slots=slots,
+        doc_counts=documents.summary(slots),
+        doc_status=documents.STATUS_LABELS,
+        may_upload=documents.may_upload,
+        can_see=permissions.can_view_document,
+        review_form=DocumentReviewForm(),
         reasons=services.explain_entry(entry),
         is_lead=permissions.is_lead(current_user, entry.team),
         can_decide=can_decide,

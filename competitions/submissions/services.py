@@ -20,15 +20,14 @@ from competitions.accounts.models import User
 from competitions.challenges.models import Round
 from competitions.challenges.timeline import WindowState, window_state
 from competitions.core import audit, clock, mail
+from competitions.core import filetypes as file_types
 from competitions.core.actor import Actor
-from competitions.core.after_commit import run_after_rollback
 from competitions.core.errors import Conflict, DomainError, NotFound
-from competitions.core.storage import TooLarge, get_storage
+from competitions.core.storage import get_storage
 from competitions.entries import services as entry_services
 from competitions.entries.models import Entry
 from competitions.entries.permissions import can_decide_eligibility, is_lead, is_member
 from competitions.extensions import db
-from competitions.submissions import files as file_types
 from competitions.submissions.fields import (
     FieldDef,
     FieldsError,
@@ -44,8 +43,7 @@ class DeadlinePassed(DomainError):
     """The submission arrived after the deadline: refused, the draft is kept."""
 
 
-class FileTooLarge(DomainError):
-    """An upload is over its field's size limit (answered with HTTP 413)."""
+FileTooLarge = file_types.FileTooLarge
 
 
 class IncompleteSubmission(DomainError):
@@ -188,54 +186,26 @@ class Upload:
 
 def _store(actor: Actor, submission: Submission, f: FieldDef, upload: Upload) -> SubmissionFile:
     """Stream one upload to storage (size capped), check its type by content, record it."""
-    storage = get_storage()
-    limit = f.max_size_mb * 1024 * 1024
-    try:
-        stored = storage.save(upload.stream, limit)
-    except TooLarge as exc:
-        raise FileTooLarge(
-            _(
-                "%(name)s is larger than %(mb)d MB.",
-                name=file_types.display_name(upload.filename),
-                mb=f.max_size_mb,
-            ),
-            field=f.key,
-        ) from exc
-    with storage.open(stored.key) as fh:
-        sniffed = file_types.sniff(fh)
-    if not file_types.accepts(sniffed, f.file_types):
-        storage.delete(stored.key)
-        name = file_types.display_name(upload.filename)
-        if sniffed.problem in ("bomb", "too_many_entries"):
-            raise DomainError(
-                _("%(name)s expands to too much data to be accepted.", name=name), field=f.key
-            )
-        raise DomainError(
-            _(
-                "%(name)s is not one of the accepted types (%(types)s).",
-                name=name,
-                types=", ".join(f.file_types).upper(),
-            ),
-            field=f.key,
-        )
-    kind = sniffed.kind or "txt"
-    if kind == "txt" and "csv" in f.file_types and "txt" not in f.file_types:
-        kind = "csv"
+    checked = file_types.store_checked(
+        upload.stream,
+        upload.filename,
+        f.file_types,
+        f.max_size_mb,
+        field=f.key,
+        fallback_name=f.key,
+    )
     record = SubmissionFile(
         submission=submission,
         field_key=f.key,
-        storage_key=stored.key,
-        filename=file_types.display_name(upload.filename, f"{f.key}.{kind}"),
-        content_type=file_types.CONTENT_TYPES[kind],
-        size=stored.size,
-        sha256=stored.sha256,
+        storage_key=checked.storage_key,
+        filename=checked.filename,
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
         uploaded_at=clock.now(),
         uploaded_by_id=actor.user_id,
     )
     db.session.add(record)
-    # If this request's transaction rolls back, nothing refers to these bytes: remove them.
-    key = stored.key
-    run_after_rollback(lambda: storage.delete(key))
     return record
 
 

@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -18,7 +18,7 @@ from competitions.challenges.models import Round
 from competitions.challenges.timeline import LocalTimeError, WindowState, to_utc
 from competitions.core.errors import DomainError, NotFound
 from competitions.core.i18n import current_language
-from competitions.core.web import current_actor, deny, form_error
+from competitions.core.web import current_actor, deny, form_error, send_attachment
 from competitions.entries import permissions as entry_permissions
 from competitions.entries import services as entry_services
 from competitions.entries.models import Entry
@@ -289,17 +289,7 @@ def download(file_id: int) -> ResponseReturnValue:
         handle = services.open_file(record)
     except (FileNotFoundError, ValueError):
         abort(404)
-    response = send_file(
-        handle,
-        mimetype=record.content_type,
-        as_attachment=True,
-        download_name=record.filename,
-        max_age=0,
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_attachment(handle, record.content_type, record.filename)
 
 
 @bp.route("/entries/<int:entry_id>/rounds/<int:round_id>/extension", methods=["POST"])

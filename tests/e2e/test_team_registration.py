@@ -17,6 +17,7 @@ from competitions.agencies.models import Agency
 from competitions.challenges import services
 from competitions.core import clock
 from competitions.core.actor import Actor
+from competitions.entries import documents
 from competitions.extensions import db
 from tests.support.axe import assert_accessible
 from tests.support.smtp import SMTPCapture
@@ -129,6 +130,13 @@ def _published_challenge(run: str) -> str:
             "required": True,
         },
     ]
+    documents.add_requirement(
+        actor,
+        track_ca,
+        documents.RequirementData(
+            {"en": "Proof of residence"}, {"en": "A utility bill."}, "member", ["pdf", "png"], 2
+        ),
+    )
     services.publish(actor, challenge)
     db.session.commit()
     return challenge.slug
@@ -214,6 +222,17 @@ def test_innovator_forms_a_team_and_registers_in_the_right_track(
     body = lead.locator("main").inner_text()
     assert "Eligible" in body and "version 1" in body
     assert "Every member resides in Canada." in body
+    assert_accessible(lead)
+
+    # The track asks each member for a proof of residence: the lead sends theirs.
+    docs = lead.locator("#documents")
+    assert "0 of 2 verified" in docs.inner_text()
+    docs.get_by_label("File for Proof of residence").set_input_files(
+        files=[{"name": "bill.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 bill"}]
+    )
+    docs.get_by_role("button", name="Send Proof of residence").click()
+    lead.wait_for_url("**#documents")
+    assert "bill.pdf" in docs.inner_text() and "Waiting for review" in docs.inner_text()
     assert_accessible(lead)
 
     # Answer the round: a draft first, then the final submission with a file.

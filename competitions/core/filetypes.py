@@ -1,4 +1,5 @@
-"""What an uploaded file really is (by content, never by name), and zip-bomb checks."""
+"""What an uploaded file really is (by content, never by name), zip-bomb checks, and storing an
+upload only once it has passed them."""
 
 from __future__ import annotations
 
@@ -7,6 +8,12 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass
 from typing import IO
+
+from flask_babel import gettext as _
+
+from competitions.core.after_commit import run_after_rollback
+from competitions.core.errors import DomainError
+from competitions.core.storage import TooLarge, get_storage
 
 # The content types files are served with (always as attachments).
 CONTENT_TYPES = {
@@ -117,3 +124,66 @@ def display_name(filename: str | None, fallback: str = "file") -> str:
         stem, dot, ext = name.rpartition(".")
         name = (stem[:140] + dot + ext[:9]) if dot else name[:150]
     return name
+
+
+class FileTooLarge(DomainError):
+    """An upload is over its size limit (answered with HTTP 413)."""
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    storage_key: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+def store_checked(
+    stream: IO[bytes],
+    filename: str | None,
+    allowed: tuple[str, ...],
+    max_size_mb: int,
+    *,
+    field: str | None = None,
+    fallback_name: str = "file",
+) -> CheckedFile:
+    """Stream an upload to storage (refused as soon as it passes ``max_size_mb``), check its
+    type by content against ``allowed``, and answer what to record. Refused bytes are deleted
+    at once; accepted ones are deleted if the current transaction rolls back."""
+    storage = get_storage()
+    name = display_name(filename)
+    try:
+        stored = storage.save(stream, max_size_mb * 1024 * 1024)
+    except TooLarge as exc:
+        raise FileTooLarge(
+            _("%(name)s is larger than %(mb)d MB.", name=name, mb=max_size_mb), field=field
+        ) from exc
+    with storage.open(stored.key) as fh:
+        sniffed = sniff(fh)
+    if not accepts(sniffed, allowed):
+        storage.delete(stored.key)
+        if sniffed.problem in ("bomb", "too_many_entries"):
+            raise DomainError(
+                _("%(name)s expands to too much data to be accepted.", name=name), field=field
+            )
+        raise DomainError(
+            _(
+                "%(name)s is not one of the accepted types (%(types)s).",
+                name=name,
+                types=", ".join(allowed).upper(),
+            ),
+            field=field,
+        )
+    kind = sniffed.kind or "txt"
+    if kind == "txt" and "csv" in allowed and "txt" not in allowed:
+        kind = "csv"
+    key = stored.key
+    run_after_rollback(lambda: storage.delete(key))
+    return CheckedFile(
+        storage_key=key,
+        filename=display_name(filename, f"{fallback_name}.{kind}"),
+        content_type=CONTENT_TYPES[kind],
+        size=stored.size,
+        sha256=stored.sha256,
+    )

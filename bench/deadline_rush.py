@@ -236,6 +236,9 @@ def main() -> None:
         "MAIL_TRANSPORT": "smtp",
         "MAIL_HOST": "127.0.0.1",
         "MAIL_PORT": str(smtp_port),
+        # Receipts go through the outbox: a real Celery worker on Redis sends them during the run.
+        "CELERY_BROKER_URL": os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/0"),
+        "OUTBOX_DELIVERY": "worker",
     }
     os.environ.update(env)
     from flask_migrate import upgrade
@@ -263,6 +266,7 @@ def main() -> None:
         errors = sum(1 for s in statuses if s < 0)
         rows[name].append((len(lat) / args.duration, pct(lat, 50), pct(lat, 99), errors, lost))
 
+    receipts: list[tuple[int, int, float]] = []
     for _run in range(args.runs):
         proc, port = start_gunicorn("bench.upload_ceiling:app", env, args.workers)
         try:
@@ -277,6 +281,7 @@ def main() -> None:
             stop(proc)
 
         proc, port = start_gunicorn("wsgi:app", {**env, "RATELIMIT_ENABLED": "0"}, args.workers)
+        worker = start_worker(env, instance)
         try:
             base = f"http://127.0.0.1:{port}"
             prepared = []
@@ -296,8 +301,10 @@ def main() -> None:
                 lat, statuses, ok_per_client = drive(base + "/x", prepared, args.duration, rate)
                 accepted = sum(ok for _i, ok in ok_per_client)
                 record(name, lat, statuses, verify(app, accepted, before, digest))
+            receipts.append(wait_for_receipts(app))
         finally:
             stop(proc)
+            stop(worker)
 
     print(
         f"\n{args.runs} runs x {args.duration:.0f} s, {args.clients} clients, 1 MB PDF each, "
@@ -309,6 +316,11 @@ def main() -> None:
         f"{'vs ceiling':>12}"
     )
     ceiling = statistics.median(r[0] for r in rows["ceiling"])
+    sent, unsent, waited = receipts[-1]
+    print(
+        f"receipts through the outbox and one Celery worker: {sent} sent, {unsent} not sent; "
+        f"the outbox was empty {waited:.1f} s after the last run's load ended"
+    )
     for name, runs in rows.items():
         rps = statistics.median(r[0] for r in runs)
         print(
@@ -316,6 +328,43 @@ def main() -> None:
             f"{statistics.median(r[2] for r in runs):>9.1f}{sum(r[3] for r in runs):>8}"
             f"{sum(r[4] for r in runs):>6}{rps / ceiling:>12.0%}"
         )
+
+
+def start_worker(env: dict[str, str], instance: Path) -> subprocess.Popen:
+    """One Celery worker process (as `make run` starts), sending the receipts from the outbox."""
+    celery = Path(sys.executable).parent / "celery"
+    log = instance / "worker.log"
+    command = [str(celery), "-A", "workers.celery_app", "worker", "--concurrency=1"]
+    command += ["--loglevel=WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat"]
+    return subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("wb"),
+        start_new_session=True,
+    )
+
+
+def wait_for_receipts(app, timeout: float = 180.0) -> tuple[int, int, float]:
+    """Wait until the outbox is drained: (receipts sent, not sent, seconds waited)."""
+    from competitions.core.outbox import OutboxMessage
+    from competitions.extensions import db
+
+    started = time.monotonic()
+    with app.app_context():
+        while True:
+            counts = dict(
+                db.session.execute(
+                    sa.select(OutboxMessage.status, sa.func.count()).group_by(OutboxMessage.status)
+                ).all()
+            )
+            db.session.rollback()
+            pending = sum(counts.get(s, 0) for s in ("queued", "sending", "retrying"))
+            if not pending or time.monotonic() - started > timeout:
+                waited = time.monotonic() - started
+                return counts.get("sent", 0), pending + counts.get("failed", 0), waited
+            time.sleep(0.5)
 
 
 def count_versions(app) -> int:

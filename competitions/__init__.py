@@ -88,6 +88,7 @@ def _init_extensions(app: Flask) -> None:
     import competitions.agencies.models
     import competitions.challenges.models
     import competitions.core.audit
+    import competitions.core.outbox
     import competitions.entries.models
     import competitions.submissions.models  # noqa: F401
 

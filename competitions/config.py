@@ -194,6 +194,12 @@ def build_config(env: str | None = None, overrides: dict[str, Any] | None = None
         "MAIL_TIMEOUT": _int("MAIL_TIMEOUT", 20),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Tandem <no-reply@tandem.localhost>"),
         "MAIL_OUTBOX_DIR": str(instance / "outbox"),
+        # Outbox delivery: "worker" (Celery, kicked after each commit and every few seconds by
+        # beat) or "inline" (right after the commit, in the request: tests).
+        "OUTBOX_DELIVERY": os.environ.get(
+            "OUTBOX_DELIVERY", "inline" if env == "testing" else "worker"
+        ),
+        "OUTBOX_CLAIM_TIMEOUT": _int("OUTBOX_CLAIM_TIMEOUT", 300),
         # Uploaded files (agency logos, later entries) live outside the web root.
         "STORAGE_DIR": os.environ.get("STORAGE_DIR", str(instance / "storage")),
         "LOGO_MAX_BYTES": 1024 * 1024,

@@ -9,6 +9,7 @@ from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session as FlaskSession
 from flask_wtf.csrf import CSRFProtect
 
 from competitions.core.db import Base
@@ -23,7 +24,18 @@ def client_ip() -> str:
     return request.remote_addr or "unknown"
 
 
-db = SQLAlchemy(model_class=Base)
+class TandemSession(FlaskSession):
+    """Runs ``core.after_commit`` callbacks once ``commit()`` has returned (so they may use
+    the session again: the outbox delivers inline this way in tests)."""
+
+    def commit(self) -> None:
+        from competitions.core.after_commit import run_committed
+
+        super().commit()
+        run_committed(self)
+
+
+db = SQLAlchemy(model_class=Base, session_options={"class_": TandemSession})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -16,14 +16,13 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
-from flask_sqlalchemy.session import Session as FlaskSession
 
 os.environ["TANDEM_ENV"] = "testing"
 
 from competitions import create_app
 from competitions.core import clock as clock_module
+from competitions.extensions import TandemSession, limiter
 from competitions.extensions import db as _db
-from competitions.extensions import limiter
 from tests.support.database import prepare_database
 from tests.support.smtp import SMTPCapture
 
@@ -83,7 +82,7 @@ def _install_savepoint_workaround(engine: sa.Engine) -> None:
     engine.dispose()
 
 
-class _BoundSession(FlaskSession):
+class _BoundSession(TandemSession):
     """Flask-SQLAlchemy's Session ignores ``bind=``; honour it so tests share one connection."""
 
     def get_bind(self, mapper: Any = None, clause: Any = None, bind: Any = None, **kw: Any) -> Any:

@@ -24,6 +24,9 @@ def make_celery(app: Flask) -> Celery:
     celery = Celery(app.name, task_cls=FlaskTask)
     celery.config_from_object(app.config["CELERY"])
     celery.conf.beat_schedule = {
+        # The outbox is also kicked after each commit; the tick sends what a lost kick, a
+        # flushed broker or a dead worker left behind, and the retries that are due.
+        "outbox-tick": {"task": "outbox.dispatch", "schedule": 5.0},
         "purge-unverified-accounts": {
             "task": "accounts.purge_unverified",
             "schedule": 6 * 60 * 60.0,

@@ -31,3 +31,11 @@ def purge_unverified(older_than_days: int = 7) -> int:
     removed = purge(WORKER, older_than_days)
     db.session.commit()
     return removed
+
+
+@celery_app.task(name="outbox.dispatch")
+def dispatch_outbox() -> dict[str, int]:
+    """Send every due outbox row (rows are claimed atomically: two of these never overlap)."""
+    from competitions.core.outbox import dispatch
+
+    return dispatch()

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 log = logging.getLogger(__name__)
 _KEY = "tandem_after_commit"
 _UNDO_KEY = "tandem_after_rollback"
+_READY_KEY = "tandem_committed"
 
 
 Queued = tuple[SessionTransaction, Callable[[], None]]
@@ -70,11 +71,20 @@ def _call(callbacks: list[Callable[[], None]], what: str) -> None:
 
 
 @event.listens_for(Session, "after_commit")
-def _run(session: Session) -> None:
+def _ready(session: Session) -> None:
     if session.in_nested_transaction():
         return  # a SAVEPOINT was released; the outer transaction can still roll back
     session.info.pop(_UNDO_KEY, None)
-    _call([callback for _t, callback in session.info.pop(_KEY, [])], "after-commit")
+    # Run by ``run_committed`` once ``commit()`` has returned: inside this event the session
+    # cannot emit SQL, and a callback (outbox delivery) may need it.
+    ready = [callback for _t, callback in session.info.pop(_KEY, [])]
+    session.info.setdefault(_READY_KEY, []).extend(ready)
+
+
+def run_committed(session: Session) -> None:
+    """Run the callbacks of the transaction ``session`` just committed (by ``TandemSession``)."""
+    while session.info.get(_READY_KEY):
+        _call(session.info.pop(_READY_KEY), "after-commit")
 
 
 def within(transaction: SessionTransaction | None, ended: SessionTransaction) -> bool:

@@ -1,7 +1,8 @@
 """The one mail transport: SMTP (production, tests) or .eml files (embedded default).
 
-Mail that a request decides to send is queued on the database session and handed to the
-transport only after that session commits, so a rolled-back change never emails anyone.
+Mail that a request decides to send is written to the outbox (``core.outbox``) in the same
+transaction and handed to the transport only after that transaction commits, so a rolled-back
+change never emails anyone and a commit never loses its email.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import logging
 import smtplib
 import ssl
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -20,7 +21,7 @@ from typing import Any, Protocol
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import event
+from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from competitions.core import after_commit, clock
@@ -75,8 +76,21 @@ def build_message(mail: Mail, default_sender: str) -> EmailMessage:
     return msg
 
 
+class Refused(smtplib.SMTPException):
+    """The server refused one message (``smtp_code`` 4xx: try again later; 5xx: never)."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(f"{code} {message}")
+        self.smtp_code = code
+
+
 class Transport(Protocol):
     def send_many(self, messages: Sequence[EmailMessage]) -> None: ...
+
+    def send_each(self, messages: Sequence[EmailMessage]) -> Iterator[BaseException | None]:
+        """Send one by one, answering each message's error (``None``: accepted). A failure of
+        the connection itself is raised."""
+        ...
 
 
 class SMTPTransport:
@@ -109,6 +123,31 @@ class SMTPTransport:
             for msg in messages:
                 conn.send_message(msg)
 
+    def send_each(self, messages: Sequence[EmailMessage]) -> Iterator[BaseException | None]:
+        if not messages:
+            return
+        with self._connect() as conn:
+            if self.username:
+                conn.login(self.username, self.password)
+            for msg in messages:
+                try:
+                    refused = conn.send_message(msg)
+                except smtplib.SMTPRecipientsRefused as exc:
+                    code, reply = next(iter(exc.recipients.values()))
+                    yield Refused(code, reply.decode(errors="replace"))
+                except smtplib.SMTPServerDisconnected:
+                    raise
+                except smtplib.SMTPResponseException as exc:
+                    error = exc.smtp_error
+                    text = error.decode(errors="replace") if isinstance(error, bytes) else error
+                    yield Refused(exc.smtp_code, str(text))
+                else:
+                    if refused:  # one address of several refused (we send one per message)
+                        code, reply = next(iter(refused.values()))
+                        yield Refused(code, reply.decode(errors="replace"))
+                    else:
+                        yield None
+
 
 class FileTransport:
     """Writes each message as an .eml file (the embedded default: nothing leaves the machine)."""
@@ -123,6 +162,11 @@ class FileTransport:
             path = self.folder / f"{stamp}-{uuid.uuid4().hex[:12]}.eml"
             path.write_bytes(bytes(msg))
 
+    def send_each(self, messages: Sequence[EmailMessage]) -> Iterator[BaseException | None]:
+        for msg in messages:
+            self.send_many([msg])
+            yield None
+
 
 def get_transport(config: dict[str, Any] | None = None) -> Transport:
     config = config if config is not None else dict(current_app.config)
@@ -134,49 +178,69 @@ def get_transport(config: dict[str, Any] | None = None) -> Transport:
     raise ValueError(f"unknown MAIL_TRANSPORT {kind!r}")
 
 
-def send_now(mails: Iterable[Mail]) -> None:
-    """Deliver ``mails`` immediately through the configured transport."""
-    sender = current_app.config["MAIL_FROM"]
-    messages = [build_message(m, sender) for m in mails]
-    if messages:
-        get_transport().send_many(messages)
+def send_after_commit(mail: Mail, *, source: str | None = None) -> None:
+    """Write ``mail`` to the outbox in the current transaction; it is delivered once that
+    transaction commits (and never if it, or the SAVEPOINT it was written in, rolls back).
 
-
-def send_after_commit(mail: Mail) -> None:
-    """Queue ``mail`` to be sent once the current transaction commits (dropped on rollback,
-    also of the SAVEPOINT it was queued in).
-
-    Every mail queued in one transaction goes out over one SMTP connection.
+    ``source`` names what caused it: one message per source and address (a second one is
+    ignored), so a retried task or a double click does not email twice.
     """
+    from competitions.core.outbox import OutboxMessage
     from competitions.extensions import db
 
     session = db.session()
-    batch: list[tuple[SessionTransaction, Mail]] | None = session.info.get(_QUEUE_KEY)
-    if batch is None:
-        batch = session.info[_QUEUE_KEY] = []
+    if source is not None:
+        pending = any(
+            isinstance(o, OutboxMessage) and o.source == source and o.to_address == mail.to
+            for o in session.new
+        )
+        exists = pending or session.scalar(
+            select(OutboxMessage.id).where(
+                OutboxMessage.source == source, OutboxMessage.to_address == mail.to
+            )
+        )
+        if exists:
+            log.info("outbox: %s to %s already written", source, mail.to)
+            return
+    row = OutboxMessage(
+        source=source,
+        to_address=mail.to,
+        sender=mail.sender,
+        subject=mail.subject,
+        text_body=mail.text,
+        html_body=mail.html,
+        headers=dict(mail.headers),
+    )
+    session.add(row)
+    written: list[OutboxMessage] | None = session.info.get(_QUEUE_KEY)
+    if written is None:
+        written = session.info[_QUEUE_KEY] = []
 
-        def deliver() -> None:
-            queued = [m for _t, m in session.info.pop(_QUEUE_KEY, [])]
-            try:
-                send_now(queued)
-            except Exception:
-                # The change is committed; losing the email must not become an error page.
-                log.exception("could not deliver %d email(s) after commit", len(queued))
+        def kick() -> None:
+            rows = session.info.pop(_QUEUE_KEY, [])
+            ids = [key[0] for key in (inspect(r).identity for r in rows) if key is not None]
+            if ids:
+                from competitions.core.outbox import kick as wake
 
-        after_commit.run_after_commit(deliver, session=session)
-    batch.append((after_commit.innermost(session), mail))
+                wake(ids)
+
+        after_commit.run_after_commit(kick, session=session)
+    written.append(row)
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _drop_batch(session: Session, previous_transaction: SessionTransaction) -> None:
     if previous_transaction.parent is None:
         session.info.pop(_QUEUE_KEY, None)
-    elif previous_transaction.nested and _QUEUE_KEY in session.info:
-        session.info[_QUEUE_KEY] = [
-            (t, m)
-            for t, m in session.info[_QUEUE_KEY]
-            if not after_commit.within(t, previous_transaction)
-        ]
+
+
+def send_now(mails: Iterable[Mail]) -> None:
+    """Deliver ``mails`` immediately through the configured transport (no ledger: for tools
+    and checks; the application writes to the outbox with ``send_after_commit``)."""
+    sender = current_app.config["MAIL_FROM"]
+    messages = [build_message(m, sender) for m in mails]
+    if messages:
+        get_transport().send_many(messages)
 
 
 def format_address(name: str, email: str) -> str:

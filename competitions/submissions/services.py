@@ -387,7 +387,8 @@ def _send_receipt(actor: Actor, entry: Entry, round_: Round, version: Submission
             link=external_url(
                 "submissions.receipt", entry_id=entry.id, round_id=round_.id, number=version.number
             ),
-        )
+        ),
+        source=f"submission_version:{version.id}:receipt",
     )
 
 

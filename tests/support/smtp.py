@@ -22,7 +22,21 @@ class _Handler:
     def __init__(self, capture: SMTPCapture) -> None:
         self.capture = capture
 
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        with self.capture.lock:
+            reply = self.capture.refuse.get(address.lower())
+        if reply:
+            return reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        with self.capture.lock:
+            if self.capture.busy > 0:  # answer "try again later" this many times
+                self.capture.busy -= 1
+                return "421 4.3.2 Service busy, try again later"
         msg = message_from_bytes(envelope.content, policy=policy.default)
         with self.capture.lock:
             self.capture.messages.append(msg)  # type: ignore[arg-type]
@@ -36,6 +50,8 @@ class SMTPCapture:
         self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self.lock = threading.Lock()
+        self.refuse: dict[str, str] = {}  # address -> reply, e.g. "550 5.1.1 No such user"
+        self.busy = 0
         self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
 
     def start(self) -> None:
@@ -48,6 +64,8 @@ class SMTPCapture:
         with self.lock:
             self.messages.clear()
             self.envelopes.clear()
+            self.refuse.clear()
+            self.busy = 0
 
     def to(self, address: str) -> list[EmailMessage]:
         with self.lock:

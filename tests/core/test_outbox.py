@@ -1,0 +1,194 @@
+"""The outbox: an email is a row written with the change that causes it, delivered after the
+commit through a real SMTP server, retried on temporary refusals, recorded on permanent ones,
+and never sent twice by two dispatchers."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import delete, func, select
+
+from competitions.core import mail as mail_module
+from competitions.core import outbox
+from competitions.core.outbox import OutboxMessage
+from competitions.extensions import db
+from tests.support.live import wait_until
+
+
+def message(to: str, subject: str = "Hello") -> mail_module.Mail:
+    return mail_module.Mail(to=to, subject=subject, text="Body", html="<p>Body</p>")
+
+
+def rows(to: str) -> list[OutboxMessage]:
+    return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_address == to)))
+
+
+def test_the_row_is_written_with_the_change_and_sent_after_the_commit(db, mail, clock):
+    mail_module.send_after_commit(message("ledger@example.org"), source="test:1")
+    db.session.flush()
+    (row,) = rows("ledger@example.org")
+    assert row.status == "queued" and mail.to("ledger@example.org") == []
+    db.session.commit()
+    (received,) = mail.to("ledger@example.org")
+    assert received["Subject"] == "Hello"
+    (row,) = rows("ledger@example.org")
+    assert row.status == "sent" and row.attempts == 1 and row.sent_at == clock.now()
+
+
+def test_a_rolled_back_change_leaves_no_row_and_sends_nothing(db, mail):
+    mail_module.send_after_commit(message("never@example.org"))
+    db.session.rollback()
+    db.session.commit()
+    assert rows("never@example.org") == [] and mail.to("never@example.org") == []
+
+
+def test_a_rolled_back_savepoint_takes_its_row_with_it(db, mail):
+    mail_module.send_after_commit(message("kept@example.org"))
+    savepoint = db.session.begin_nested()
+    mail_module.send_after_commit(message("undone@example.org"))
+    savepoint.rollback()
+    db.session.commit()
+    assert rows("undone@example.org") == [] and mail.to("undone@example.org") == []
+    assert len(mail.to("kept@example.org")) == 1
+
+
+def test_one_message_per_source_and_address(db, mail):
+    for _ in range(2):
+        mail_module.send_after_commit(message("once@example.org"), source="receipt:7")
+    db.session.commit()
+    mail_module.send_after_commit(message("once@example.org"), source="receipt:7")
+    mail_module.send_after_commit(message("other@example.org"), source="receipt:7")
+    db.session.commit()
+    assert len(rows("once@example.org")) == 1 and len(mail.to("once@example.org")) == 1
+    assert len(mail.to("other@example.org")) == 1
+
+
+def test_a_temporary_refusal_is_retried_with_backoff_then_delivered(db, mail, clock):
+    mail.busy = 2
+    mail_module.send_after_commit(message("busy@example.org"))
+    db.session.commit()
+    (row,) = rows("busy@example.org")
+    assert row.status == "retrying" and row.attempts == 1 and "421" in row.last_error
+    assert row.next_attempt_at == clock.now() + timedelta(seconds=30)
+    assert outbox.dispatch() == {}  # not due yet
+    clock.advance(timedelta(seconds=31))
+    assert outbox.dispatch() == {"retrying": 1}
+    db.session.refresh(row)
+    assert row.attempts == 2 and row.next_attempt_at == clock.now() + timedelta(seconds=60)
+    clock.advance(timedelta(seconds=61))
+    assert outbox.dispatch() == {"sent": 1}
+    assert len(mail.to("busy@example.org")) == 1
+
+
+def test_a_permanent_refusal_is_recorded_and_the_rest_of_the_batch_goes(db, mail):
+    mail.refuse["nobody@example.org"] = "550 5.1.1 No such user"
+    for to in ("a@example.org", "nobody@example.org", "b@example.org"):
+        mail_module.send_after_commit(message(to))
+    db.session.commit()
+    (failed,) = rows("nobody@example.org")
+    assert failed.status == "failed" and "550" in failed.last_error
+    assert [r.status for r in rows("a@example.org") + rows("b@example.org")] == ["sent", "sent"]
+    assert len(mail.to("a@example.org")) == len(mail.to("b@example.org")) == 1
+
+
+def test_after_the_last_attempt_a_message_fails(db, mail, clock):
+    mail.busy = 100
+    mail_module.send_after_commit(message("tired@example.org"))
+    db.session.commit()
+    for _ in range(outbox.MAX_ATTEMPTS):
+        clock.advance(timedelta(hours=2))
+        outbox.dispatch()
+    (row,) = rows("tired@example.org")
+    assert row.status == "failed" and row.attempts == outbox.MAX_ATTEMPTS
+    assert mail.to("tired@example.org") == []
+
+
+def test_an_unreachable_server_keeps_the_messages_for_later(db, mail, clock, app):
+    port = app.config["MAIL_PORT"]
+    app.config["MAIL_PORT"] = 1  # nothing listens there
+    try:
+        mail_module.send_after_commit(message("later@example.org"))
+        db.session.commit()  # the change is committed whatever happens to the email
+    finally:
+        app.config["MAIL_PORT"] = port
+    (row,) = rows("later@example.org")
+    assert row.status == "retrying" and "Connection" in (row.last_error or "")
+    clock.advance(timedelta(minutes=1))
+    assert outbox.dispatch() == {"sent": 1}
+    assert len(mail.to("later@example.org")) == 1
+
+
+def test_a_row_left_sending_by_a_dead_worker_is_claimed_again(db, mail, clock, app):
+    row = OutboxMessage(to_address="orphan@example.org", subject="S", text_body="B")
+    db.session.add(row)
+    db.session.commit()
+    assert outbox.claim(10) == [row.id]  # a worker took it, then died
+    assert outbox.claim(10) == []
+    clock.advance(timedelta(seconds=app.config["OUTBOX_CLAIM_TIMEOUT"] + 1))
+    assert outbox.dispatch() == {"sent": 1}
+    assert len(mail.to("orphan@example.org")) == 1
+
+
+# --- committed data: concurrent dispatchers, a real Celery worker ---------------------------
+
+
+def _fill(live_app: Any, prefix: str, n: int) -> list[str]:
+    addresses = [f"{prefix}-{i}@example.org" for i in range(n)]
+    with live_app.app_context():
+        db.session.execute(delete(OutboxMessage))
+        db.session.add_all(
+            OutboxMessage(to_address=a, subject="Fan-out", text_body="Body") for a in addresses
+        )
+        db.session.commit()
+    return addresses
+
+
+def test_two_dispatchers_at_once_send_each_message_exactly_once(live_app, smtp_server):
+    smtp_server.clear()
+    addresses = _fill(live_app, "fan", 150)
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            with live_app.app_context():
+                outbox.dispatch(limit=10)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    for a in addresses:
+        assert len(smtp_server.to(a)) == 1, a
+    with live_app.app_context():
+        assert outbox.stats() == {"sent": 150}
+
+
+@pytest.mark.worker
+def test_a_real_worker_delivers_what_the_web_committed(live_app, smtp_server, celery_worker):
+    smtp_server.clear()
+    live_app.config["OUTBOX_DELIVERY"] = "worker"
+    try:
+        with live_app.app_context():
+            db.session.execute(delete(OutboxMessage))
+            mail_module.send_after_commit(message("via-worker@example.org"), source="w:1")
+            db.session.commit()  # kicks outbox.dispatch on the broker
+            assert smtp_server.to("via-worker@example.org") == []  # not from the web process
+        try:
+            wait_until(lambda: smtp_server.to("via-worker@example.org"), timeout=60)
+        except AssertionError:
+            pytest.fail(f"the worker did not deliver; its log:\n{celery_worker.output()}")
+    finally:
+        live_app.config["OUTBOX_DELIVERY"] = "inline"
+    with live_app.app_context():
+        status = db.session.scalar(
+            select(OutboxMessage.status).where(OutboxMessage.source == "w:1")
+        )
+        total = db.session.scalar(select(func.count()).select_from(OutboxMessage))
+    assert status == "sent" and total == 1

@@ -90,6 +90,7 @@ def _init_extensions(app: Flask) -> None:
     import competitions.core.audit
     import competitions.core.outbox
     import competitions.entries.models
+    import competitions.outreach.models
     import competitions.submissions.models  # noqa: F401
 
 
@@ -109,6 +110,7 @@ def _register_blueprints(app: Flask) -> None:
     from competitions.challenges import bp as challenges_bp
     from competitions.core.views import bp as core_bp
     from competitions.entries import bp as entries_bp
+    from competitions.outreach import bp as outreach_bp
     from competitions.submissions import bp as submissions_bp
 
     app.register_blueprint(core_bp)
@@ -117,6 +119,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(challenges_bp)
     app.register_blueprint(entries_bp)
     app.register_blueprint(submissions_bp)
+    app.register_blueprint(outreach_bp)
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -175,6 +175,8 @@ def build_config(env: str | None = None, overrides: dict[str, Any] | None = None
         "RATELIMIT_LOGIN_ACCOUNT": os.environ.get("RATELIMIT_LOGIN_ACCOUNT", "20 per hour"),
         "RATELIMIT_REGISTER": os.environ.get("RATELIMIT_REGISTER", "5 per minute;30 per hour"),
         "RATELIMIT_RESET": os.environ.get("RATELIMIT_RESET", "5 per minute;20 per hour"),
+        "RATELIMIT_FOLLOW": os.environ.get("RATELIMIT_FOLLOW", "5 per minute;30 per hour"),
+        "SUBSCRIPTION_CONFIRM_MAX_AGE": 60 * 60 * 24 * 7,
         # Signed links
         "EMAIL_VERIFY_MAX_AGE": 60 * 60 * 48,
         "PASSWORD_RESET_MAX_AGE": 60 * 60,

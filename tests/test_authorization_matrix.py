@@ -201,6 +201,14 @@ EXPECT: dict[tuple[str, str], dict[str, Any]] = {
     ("entries.decide", "POST"): agency_admins(302),
     ("entries.track_entries", "GET"): agency_members(200),
     ("submissions.track_submissions", "GET"): agency_members(200),
+    ("outreach.follow", "GET"): same(404),  # the matrix challenge is a draft
+    ("outreach.follow", "POST"): same(404),
+    ("outreach.confirm", "GET"): same(404),  # a token that is not valid
+    ("outreach.confirm", "POST"): same(404),
+    ("outreach.preferences", "GET"): same(404),
+    ("outreach.preferences", "POST"): same(404),
+    ("outreach.unsubscribe", "GET"): same(404),
+    ("outreach.unsubscribe", "POST"): same(404),
     ("entries.requirements", "GET"): agency_admins(200),
     ("entries.requirements", "POST"): agency_admins(400),  # an empty form: refused, explained
     ("entries.retire_requirement", "POST"): agency_admins(302),

@@ -17,6 +17,7 @@ from __future__ import annotations
 import enum
 import logging
 import smtplib
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -211,15 +212,29 @@ def deliver_now(ids: list[int]) -> None:
         log.exception("outbox: inline delivery of %s failed", ids)
 
 
+_kicks = {"last": 0.0, "delayed_until": 0.0}
+KICK_EVERY = 1.0  # seconds: at most one wake-up per process per second, then one delayed
+
+
 def kick(ids: list[int]) -> None:
-    """After a commit that wrote ``ids``: deliver them here, or wake a worker."""
+    """After a commit that wrote ``ids``: deliver them here, or wake a worker.
+
+    Under load a web process wakes the worker at most once a second, plus one delayed wake-up
+    for what arrived meanwhile: a dispatch sends every due row, in batches over one connection.
+    """
     if current_app.config.get("OUTBOX_DELIVERY", "worker") == "inline":
         deliver_now(ids)
         return
     from competitions.core.tasks import send_task
 
+    now = time.monotonic()
     try:
-        send_task("outbox.dispatch")
+        if now - _kicks["last"] >= KICK_EVERY:
+            _kicks["last"] = now
+            send_task("outbox.dispatch")
+        elif now >= _kicks["delayed_until"]:
+            _kicks["delayed_until"] = now + KICK_EVERY
+            send_task("outbox.dispatch", countdown=KICK_EVERY)
     except Exception:
         log.exception("outbox: could not wake a worker; beat's next tick will send them")
 

@@ -17,6 +17,7 @@ def _client() -> Celery:
     return client
 
 
-def send_task(name: str, *args: Any, **kwargs: Any) -> None:
-    """Enqueue task ``name``. Callers write their rows first: the database is the truth."""
-    _client().send_task(name, args=args, kwargs=kwargs)
+def send_task(name: str, *args: Any, countdown: float | None = None, **kwargs: Any) -> None:
+    """Enqueue task ``name`` (to run ``countdown`` seconds from now, if given). Callers write
+    their rows first: the database is the truth."""
+    _client().send_task(name, args=args, kwargs=kwargs, countdown=countdown)

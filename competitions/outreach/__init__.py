@@ -1,0 +1,8 @@
+"""Outreach: people following a challenge (double opt-in, one-click unsubscribe); announcements
+and deadline notices follow, all delivered through the outbox (``core.outbox``)."""
+
+from flask import Blueprint
+
+bp = Blueprint("outreach", __name__)
+
+from competitions.outreach import views  # noqa: E402,F401

@@ -1,0 +1,195 @@
+"""Following a challenge: double opt-in, preferences and one-click unsubscribe (RFC 8058).
+
+Every link for a subscription is a signed token naming it and its current nonce. The
+confirmation link expires; the unsubscribe and preferences links do not (an old email must
+still let its reader stop the emails), and asking again issues a new nonce.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from competitions.accounts.services import check_email
+from competitions.challenges.models import Challenge
+from competitions.core import audit, clock, mail, tokens
+from competitions.core.actor import Actor
+from competitions.core.errors import DomainError, NotFound
+from competitions.core.i18n import languages
+from competitions.core.urls import external_url
+from competitions.extensions import db
+from competitions.outreach.models import Subscription, SubscriptionStatus
+
+PURPOSE = "subscription"
+NEVER = 60 * 60 * 24 * 365 * 20  # unsubscribe links keep working
+RESEND_AFTER = timedelta(minutes=2)
+
+
+def link_token(sub: Subscription) -> str:
+    return tokens.make_token(PURPOSE, {"i": sub.id, "n": sub.nonce})
+
+
+def from_token(token: str, max_age: int = NEVER) -> Subscription:
+    """The subscription a link names, or ``DomainError`` saying why the link is unusable."""
+    try:
+        data = tokens.read_token(PURPOSE, token, max_age)
+    except tokens.InvalidToken as exc:
+        if exc.expired:
+            raise DomainError(
+                _("This confirmation link has expired. Ask to follow the challenge again.")
+            ) from exc
+        raise NotFound(_("This link is not valid.")) from exc
+    sub = db.session.get(Subscription, data.get("i")) if isinstance(data, dict) else None
+    if sub is None or sub.nonce != data.get("n"):
+        raise NotFound(_("This link is not valid any more: use the one in the latest email."))
+    return sub
+
+
+def _language(lang: str) -> str:
+    return lang if lang in languages() else "en"
+
+
+def unsubscribe_headers(sub: Subscription) -> dict[str, str]:
+    """The headers that let mail clients offer one-click unsubscribe (RFC 2369 + RFC 8058)."""
+    url = external_url("outreach.unsubscribe", token=link_token(sub))
+    return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+
+
+def follow(actor: Actor, challenge: Challenge, email: str, lang: str) -> None:
+    """Ask to follow ``challenge``. The answer and the page are the same whether or not the
+    address already follows it (no enumeration); the email says which."""
+    if not challenge.is_published:
+        raise NotFound(_("No such challenge."))
+    display, normalized = check_email(email)
+    lang = _language(lang)
+    now = clock.now()
+    sub = db.session.scalar(
+        select(Subscription).where(
+            Subscription.challenge_id == challenge.id,
+            Subscription.email_normalized == normalized,
+        )
+    )
+    if sub is not None and now - sub.requested_at < RESEND_AFTER:
+        return  # asked a moment ago: one email is enough
+    if sub is None:
+        sub = Subscription(
+            challenge=challenge,
+            email=display,
+            email_normalized=normalized,
+            language=lang,
+            nonce=tokens.new_nonce(),
+        )
+        db.session.add(sub)
+        db.session.flush()
+    sub.requested_at = now
+    if sub.status == SubscriptionStatus.ACTIVE:
+        _send(sub, "outreach/already_following", _l("You already follow %(title)s"))
+        return
+    sub.status = SubscriptionStatus.PENDING.value
+    sub.language = lang
+    sub.nonce = tokens.new_nonce()  # older confirmation links stop working
+    audit.record(actor, "subscription.requested", obj=sub, after={"language": lang})
+    _send(sub, "outreach/confirm", _l("Confirm that you want to follow %(title)s"))
+
+
+def _send(sub: Subscription, template: str, subject: object, **extra: object) -> None:
+    lang = sub.language
+    title = sub.challenge.title_in(lang)
+    token = link_token(sub)
+    mail.send_after_commit(
+        mail.render_mail(
+            template,
+            sub.email,
+            lang,
+            _LazyTitle(subject, title),
+            title=title,
+            confirm_link=external_url("outreach.confirm", token=token),
+            preferences_link=external_url("outreach.preferences", token=token),
+            challenge_link=external_url("challenges.challenge_page", slug=sub.challenge.slug),
+            days=current_app.config["SUBSCRIPTION_CONFIRM_MAX_AGE"] // 86400,
+            **extra,
+        )
+    )
+
+
+class _LazyTitle:
+    """A lazy subject with the challenge title put in once the recipient's language is set."""
+
+    def __init__(self, subject: object, title: str) -> None:
+        self.subject, self.title = subject, title
+
+    def __str__(self) -> str:
+        return str(self.subject) % {"title": self.title}
+
+
+def confirm(actor: Actor, token: str) -> Subscription:
+    sub = from_token(token, current_app.config["SUBSCRIPTION_CONFIRM_MAX_AGE"])
+    if sub.status == SubscriptionStatus.ACTIVE:
+        return sub
+    if sub.status == SubscriptionStatus.UNSUBSCRIBED:
+        raise DomainError(_("You stopped following this challenge; ask again to follow it."))
+    sub.status = SubscriptionStatus.ACTIVE.value
+    sub.confirmed_at = clock.now()
+    sub.unsubscribed_at = None
+    audit.record(actor, "subscription.confirmed", obj=sub)
+    mail_welcome(sub)
+    return sub
+
+
+def mail_welcome(sub: Subscription) -> None:
+    """The first email a follower gets: it already carries the one-click unsubscribe."""
+    lang = sub.language
+    title = sub.challenge.title_in(lang)
+    token = link_token(sub)
+    message = mail.render_mail(
+        "outreach/welcome",
+        sub.email,
+        lang,
+        _LazyTitle(_l("You now follow %(title)s"), title),
+        title=title,
+        preferences_link=external_url("outreach.preferences", token=token),
+        unsubscribe_link=external_url("outreach.unsubscribe", token=token),
+        challenge_link=external_url("challenges.challenge_page", slug=sub.challenge.slug),
+    )
+    message.headers.update(unsubscribe_headers(sub))
+    mail.send_after_commit(message, source=f"subscription:{sub.id}:welcome:{sub.nonce}")
+
+
+def unsubscribe(actor: Actor, sub: Subscription) -> None:
+    """Takes effect at once: no email of this challenge is written for the address after."""
+    if sub.status != SubscriptionStatus.UNSUBSCRIBED:
+        sub.status = SubscriptionStatus.UNSUBSCRIBED.value
+        sub.unsubscribed_at = clock.now()
+        audit.record(actor, "subscription.unsubscribed", obj=sub)
+
+
+def set_language(actor: Actor, sub: Subscription, lang: str) -> None:
+    if lang not in languages():
+        raise DomainError(_("Choose a language."), field="language")
+    if lang != sub.language:
+        before = sub.language
+        sub.language = lang
+        audit.record(
+            actor,
+            "subscription.language",
+            obj=sub,
+            before={"language": before},
+            after={"language": lang},
+        )
+
+
+def active_followers(challenge: Challenge) -> list[Subscription]:
+    return list(
+        db.session.scalars(
+            select(Subscription)
+            .where(
+                Subscription.challenge_id == challenge.id,
+                Subscription.status == SubscriptionStatus.ACTIVE.value,
+            )
+            .order_by(Subscription.id)
+        )
+    )

@@ -30,6 +30,7 @@ from competitions.entries.models import (
     TeamMember,
 )
 from competitions.extensions import db
+from competitions.outreach.models import Announcement
 from competitions.submissions.models import Submission, SubmissionFile, SubmissionVersion
 from tests.factories import World, make_user
 
@@ -201,6 +202,13 @@ EXPECT: dict[tuple[str, str], dict[str, Any]] = {
     ("entries.decide", "POST"): agency_admins(302),
     ("entries.track_entries", "GET"): agency_members(200),
     ("submissions.track_submissions", "GET"): agency_members(200),
+    # Announcements: a challenge-wide one is co-owned by every agency with a track (A and B).
+    ("outreach.announcement_list", "GET"): participants(200),
+    ("outreach.announcement_new", "GET"): {**agency_admins(200), "admin_b": 200},
+    ("outreach.announcement_new", "POST"): {**agency_admins(400), "admin_b": 400},
+    ("outreach.announcement", "GET"): participants(200),
+    ("outreach.announcement", "POST"): {**agency_admins(400), "admin_b": 400},  # no action
+    ("outreach.announcement_progress", "GET"): participants(200),
     ("outreach.follow", "GET"): same(404),  # the matrix challenge is a draft
     ("outreach.follow", "POST"): same(404),
     ("outreach.confirm", "GET"): same(404),  # a token that is not valid
@@ -261,7 +269,7 @@ def _url(app: Flask, endpoint: str, world: World, objects: dict[str, Any]) -> st
         key=lambda r: len(r.arguments),
     )
     challenge_route = (
-        endpoint.startswith(("challenges.", "entries.", "submissions."))
+        endpoint.startswith(("challenges.", "entries.", "submissions.", "outreach."))
         and endpoint not in AGENCY_ROUTES
     )
     values: dict[str, Any] = {}
@@ -283,6 +291,7 @@ def _url(app: Flask, endpoint: str, world: World, objects: dict[str, Any]) -> st
             "file_id": objects["file"].id,
             "requirement_id": objects["requirement"].id,
             "document_id": objects["document"].id,
+            "announcement_id": objects["announcement"].id,
             "number": 1,
             "round_id": objects["round"].id,
             "milestone_id": objects["milestone"].id,
@@ -415,8 +424,17 @@ def _matrix_objects(world: World) -> dict[str, Any]:
         sha256=stored.sha256,
     )
     db.session.add_all([requirement, document])
+    announcement = Announcement(
+        challenge=challenge,
+        agency_id=world.agency_a.id,
+        subject={"en": "News"},
+        body={"en": "Body"},
+        audiences=["entries"],
+    )
+    db.session.add(announcement)
     db.session.commit()
     return {
+        "announcement": announcement,
         "requirement": requirement,
         "document": document,
         "file": file,

@@ -27,6 +27,7 @@ def make_celery(app: Flask) -> Celery:
         # The outbox is also kicked after each commit; the tick sends what a lost kick, a
         # flushed broker or a dead worker left behind, and the retries that are due.
         "outbox-tick": {"task": "outbox.dispatch", "schedule": 5.0},
+        "announcements-tick": {"task": "outreach.release_due", "schedule": 5.0},
         "purge-unverified-accounts": {
             "task": "accounts.purge_unverified",
             "schedule": 6 * 60 * 60.0,

@@ -39,3 +39,12 @@ def dispatch_outbox() -> dict[str, int]:
     from competitions.core.outbox import dispatch
 
     return dispatch()
+
+
+@celery_app.task(name="outreach.release_due")
+def release_announcements() -> int:
+    """Write the outbox rows of announcements due within a minute (then dispatch at their
+    instant); announcements are claimed one by one, so two ticks never release one twice."""
+    from competitions.outreach.announcements import release_due
+
+    return release_due()

@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("outreach", __name__)
 
-from competitions.outreach import views  # noqa: E402,F401
+from competitions.outreach import announcement_views, views  # noqa: E402,F401

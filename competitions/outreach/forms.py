@@ -5,10 +5,25 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, SelectField
+from wtforms import EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from competitions.agencies.forms import CheckboxesField
 from competitions.core.forms import BaseForm
+
+AUDIENCE_LABELS = {
+    "subscribers": _l("People following the challenge"),
+    "entries": _l("Every member of every entry"),
+    "submitted": _l("Entries that have submitted in a round"),
+    "not_submitted": _l("Entries that have not submitted in a round yet"),
+}
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def language_choices() -> list[tuple[str, Any]]:
@@ -33,3 +48,28 @@ class PreferencesForm(BaseForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.language.choices = language_choices()
+
+
+class AnnouncementForm(BaseForm):
+    """Subject and Markdown message per language, the audience, and the round for audiences
+    that depend on submissions."""
+
+    scope = SelectField(_l("From"), validate_choice=False)
+    subject_en = StringField(_l("Subject (English)"), validators=[Length(max=200)])
+    body_en = TextAreaField(_l("Message (English, Markdown)"), validators=[Length(max=20000)])
+    subject_fr = StringField(_l("Subject (French)"), validators=[Length(max=200)])
+    body_fr = TextAreaField(_l("Message (French, Markdown)"), validators=[Length(max=20000)])
+    audiences = CheckboxesField(_l("Who receives it"), validate_choice=False)
+    round_id = SelectField(_l("Round"), validate_choice=False, coerce=_int_or_none)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.audiences.choices = list(AUDIENCE_LABELS.items())
+
+
+class ScheduleForm(BaseForm):
+    release_at = StringField(
+        _l("Release at (UTC)"),
+        description=_l("Every track's audience gets it at this instant, e.g. 2027-03-01 15:00."),
+        validators=[DataRequired(_l("Give the instant of the release."))],
+    )

@@ -13,7 +13,7 @@ from competitions.core import clock
 from competitions.core.db import Base, UTCDateTime
 
 if TYPE_CHECKING:
-    from competitions.challenges.models import Challenge
+    from competitions.challenges.models import Challenge, Track
 
 
 class SubscriptionStatus(enum.StrEnum):
@@ -56,3 +56,75 @@ class Subscription(Base):
     @property
     def audit_label(self) -> str:
         return f"{self.email} → {self.challenge_id}"
+
+
+class AnnouncementStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    RELEASED = "released"  # every recipient has an outbox row, due at the release instant
+    CANCELLED = "cancelled"
+
+
+class Audience(enum.StrEnum):
+    SUBSCRIBERS = "subscribers"  # people following the challenge (challenge-wide only)
+    ENTRIES = "entries"  # every member of every active entry in scope
+    SUBMITTED = "submitted"  # ... whose entry has a final submission in the round
+    NOT_SUBMITTED = "not_submitted"  # ... whose entry has none yet in the round
+
+
+class Announcement(Base):
+    """One message released at one instant to an audience, in each recipient's language.
+
+    ``track_id`` empty: a challenge-wide announcement, co-owned by every agency taking part;
+    otherwise it speaks to that track's entrants and belongs to that track's agency.
+    """
+
+    __tablename__ = "announcement"
+    audit_type = "announcement"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("challenge.id", ondelete="CASCADE"), index=True
+    )
+    track_id: Mapped[int | None] = mapped_column(sa.ForeignKey("track.id", ondelete="CASCADE"))
+    agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agency.id", ondelete="RESTRICT"))
+    subject: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict)
+    body: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict)
+    # One or more of ``Audience``: a person in two of them gets one email.
+    audiences: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    round_id: Mapped[int | None] = mapped_column(sa.ForeignKey("round.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(sa.String(16), default=AnnouncementStatus.DRAFT.value)
+    release_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    recipients: Mapped[int | None] = mapped_column()
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    challenge: Mapped[Challenge] = relationship()
+    track: Mapped[Track | None] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "status IN ('draft', 'scheduled', 'released', 'cancelled')",
+            name="announcement_status_valid",
+        ),
+        sa.CheckConstraint(
+            "status != 'scheduled' OR release_at IS NOT NULL", name="scheduled_has_instant"
+        ),
+        sa.Index("ix_announcement_due", "status", "release_at"),
+    )
+
+    @property
+    def audit_label(self) -> str:
+        return next(iter(self.subject.values()), f"announcement {self.id}")
+
+    @property
+    def source(self) -> str:
+        """The outbox source of its messages: one per recipient address."""
+        return f"announcement:{self.id}"
+
+    def subject_in(self, lang: str) -> str:
+        return self.subject.get(lang) or next(iter(self.subject.values()), "")

@@ -1,0 +1,443 @@
+"""Announcements: composed per language, released at one instant to every agency's audience.
+
+Releasing writes one outbox row per recipient address (unique per announcement and address,
+so a second release or a crashed one run again sends nobody twice), all due at the release
+instant, then wakes the delivery worker for that instant. Each recipient gets their own
+language (else their track's first language, else the announcement's first), their track's
+agency as sender name and signature, and a one-click unsubscribe.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import formataddr, parseaddr
+from typing import Any
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import exists, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import selectinload
+
+from competitions.accounts.models import User, normalize_email
+from competitions.challenges.models import Challenge, Round, Track
+from competitions.core import audit, clock, mail, tokens
+from competitions.core.actor import Actor
+from competitions.core.after_commit import run_after_commit
+from competitions.core.errors import DomainError, NotFound
+from competitions.core.i18n import languages
+from competitions.core.markdown import render_markdown
+from competitions.core.outbox import OutboxMessage
+from competitions.core.urls import external_url
+from competitions.entries.models import Entry, Team, TeamMember
+from competitions.extensions import db
+from competitions.outreach import permissions
+from competitions.outreach.models import (
+    Announcement,
+    AnnouncementStatus,
+    Audience,
+    Subscription,
+    SubscriptionStatus,
+)
+from competitions.outreach.services import unsubscribe_headers
+from competitions.submissions.models import Submission, SubmissionVersion
+
+LEAD = timedelta(seconds=60)  # rows are written this long before the release instant
+UNSUBSCRIBE = "%%UNSUBSCRIBE%%"
+
+
+@dataclass(frozen=True)
+class Draft:
+    subject: dict[str, str]
+    body: dict[str, str]
+    audiences: list[str]
+    round_id: int | None
+
+
+def _check(challenge: Challenge, track: Track | None, data: Draft) -> Draft:
+    langs = languages()
+    subject = {k: v.strip() for k, v in data.subject.items() if k in langs and v.strip()}
+    body = {k: v.strip() for k, v in data.body.items() if k in langs and v.strip()}
+    if not subject:
+        raise DomainError(_("Write a subject in at least one language."), "subject_en")
+    if set(subject) != set(body):
+        raise DomainError(_("Each language needs both a subject and a message."), "body_en")
+    if any(len(s) > 200 for s in subject.values()):
+        raise DomainError(_("A subject must be 200 characters or fewer."), "subject_en")
+    if any(len(b) > 20_000 for b in body.values()):
+        raise DomainError(_("A message must be 20,000 characters or fewer."), "body_en")
+    audiences = [a for a in Audience if a.value in data.audiences]
+    if not audiences or len(audiences) != len(set(data.audiences)):
+        raise DomainError(_("Choose who receives it."), "audiences")
+    if Audience.SUBSCRIBERS in audiences and track is not None:
+        raise DomainError(
+            _("People following the challenge hear from the whole challenge, not one track."),
+            "audiences",
+        )
+    round_id = None
+    if {Audience.SUBMITTED, Audience.NOT_SUBMITTED} & set(audiences):
+        if not any(r.id == data.round_id for r in challenge.rounds):
+            raise DomainError(_("Choose the round."), "round_id")
+        round_id = data.round_id
+    return Draft(subject, body, [a.value for a in audiences], round_id)
+
+
+def create(actor: Actor, challenge: Challenge, track: Track | None, data: Draft) -> Announcement:
+    if not permissions.can_compose(actor.user, challenge, track):
+        raise NotFound(_("No such challenge."))
+    clean = _check(challenge, track, data)
+    ann = Announcement(
+        challenge=challenge,
+        track=track,
+        agency_id=track.agency_id if track is not None else challenge.lead_agency_id,
+        subject=clean.subject,
+        body=clean.body,
+        audiences=clean.audiences,
+        round_id=clean.round_id,
+        created_by_id=actor.user_id,
+    )
+    db.session.add(ann)
+    db.session.flush()
+    audit.record(actor, "announcement.created", obj=ann, agency_id=ann.agency_id)
+    return ann
+
+
+def update(actor: Actor, ann: Announcement, data: Draft) -> None:
+    _require_act(actor, ann)
+    if ann.status != AnnouncementStatus.DRAFT:
+        raise DomainError(_("Only a draft can be changed; cancel the schedule first."))
+    clean = _check(ann.challenge, ann.track, data)
+    ann.subject, ann.body = clean.subject, clean.body
+    ann.audiences, ann.round_id = clean.audiences, clean.round_id
+    audit.record(actor, "announcement.updated", obj=ann, agency_id=ann.agency_id)
+
+
+def _require_act(actor: Actor, ann: Announcement) -> None:
+    if not permissions.can_act(actor.user, ann):
+        raise NotFound(_("No such announcement."))
+
+
+def schedule(actor: Actor, ann: Announcement, release_at: datetime) -> None:
+    _require_act(actor, ann)
+    if ann.status not in (AnnouncementStatus.DRAFT, AnnouncementStatus.SCHEDULED):
+        raise DomainError(_("This announcement was already released or cancelled."))
+    if release_at < clock.now() - timedelta(seconds=1):
+        raise DomainError(_("Choose an instant in the future, or send it now."), "release_at")
+    ann.status, ann.release_at = AnnouncementStatus.SCHEDULED.value, release_at
+    audit.record(
+        actor,
+        "announcement.scheduled",
+        obj=ann,
+        agency_id=ann.agency_id,
+        after={"release_at": release_at.isoformat()},
+    )
+
+
+def send_now(actor: Actor, ann: Announcement) -> int:
+    """Release at once: the rows are written in this transaction, delivered after it."""
+    schedule(actor, ann, clock.now())
+    return release(ann)
+
+
+def cancel(actor: Actor, ann: Announcement) -> int:
+    """Stop it before its instant (rows already written but not yet due are withdrawn)."""
+    _require_act(actor, ann)
+    now = clock.now()
+    if ann.status == AnnouncementStatus.CANCELLED:
+        return 0
+    if ann.status == AnnouncementStatus.RELEASED and (ann.release_at or now) <= now:
+        raise DomainError(_("It is out already: a released announcement cannot be cancelled."))
+    withdrawn = 0
+    if ann.status == AnnouncementStatus.RELEASED:
+        withdrawn = (
+            db.session.query(OutboxMessage)
+            .filter(OutboxMessage.source == ann.source, OutboxMessage.status == "queued")
+            .delete(synchronize_session=False)
+        )
+    ann.status, ann.cancelled_at = AnnouncementStatus.CANCELLED.value, now
+    audit.record(
+        actor, "announcement.cancelled", obj=ann, agency_id=ann.agency_id, after={"rows": withdrawn}
+    )
+    return withdrawn
+
+
+# --- audience ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Recipient:
+    email: str
+    lang: str
+    track: Track | None
+    user: User | None = None
+    subscription: Subscription | None = None
+
+
+def recipients(ann: Announcement) -> list[Recipient]:
+    """Everyone the announcement reaches, one per address, minus addresses that unsubscribed."""
+    challenge = ann.challenge
+    subs = {
+        s.email_normalized: s
+        for s in db.session.scalars(
+            select(Subscription).where(Subscription.challenge_id == challenge.id)
+        )
+    }
+    found: dict[str, Recipient] = {}
+    wanted = set(ann.audiences or [])
+    entry_audiences = wanted - {Audience.SUBSCRIBERS.value}
+    if entry_audiences:  # entrants first: they have a track to sign for them
+        for entry in _entries(ann, entry_audiences):
+            for member in entry.team.members:
+                user = member.user
+                key = user.email_normalized
+                if key not in found:
+                    found[key] = Recipient(
+                        user.email, user.preferred_language, entry.track, user, subs.get(key)
+                    )
+    if Audience.SUBSCRIBERS in wanted:
+        for key, s in subs.items():
+            if s.status == SubscriptionStatus.ACTIVE and key not in found:
+                found[key] = Recipient(s.email, s.language, None, subscription=s)
+    return [
+        r
+        for key, r in found.items()
+        if not (key in subs and subs[key].status == SubscriptionStatus.UNSUBSCRIBED)
+    ]
+
+
+def _entries(ann: Announcement, audiences: set[str]) -> list[Entry]:
+    """Active entries in the announcement's scope, in any of ``audiences`` (one query)."""
+    stmt = (
+        select(Entry)
+        .where(Entry.challenge_id == ann.challenge_id, Entry.withdrawn_at.is_(None))
+        .options(selectinload(Entry.team).selectinload(Team.members).selectinload(TeamMember.user))
+        .order_by(Entry.id)
+    )
+    if ann.track_id is not None:
+        stmt = stmt.where(Entry.track_id == ann.track_id)
+    if Audience.ENTRIES not in audiences:
+        submitted = exists().where(
+            Submission.entry_id == Entry.id,
+            Submission.round_id == ann.round_id,
+            Submission.withdrawn_at.is_(None),
+            exists().where(SubmissionVersion.submission_id == Submission.id),
+        )
+        if audiences == {Audience.SUBMITTED.value}:
+            stmt = stmt.where(submitted)
+        elif audiences == {Audience.NOT_SUBMITTED.value}:
+            stmt = stmt.where(~submitted)
+        # both: every entry
+    return list(db.session.scalars(stmt).unique())
+
+
+def _language(ann: Announcement, wanted: str, track: Track | None) -> str:
+    if wanted in ann.subject:
+        return wanted
+    for lang in track.languages if track is not None else []:
+        if lang in ann.subject:
+            return lang
+    return next(iter(ann.subject))
+
+
+def _subscription_for(r: Recipient, challenge: Challenge) -> Subscription:
+    """Entrants have no subscription row yet: they get one (active: they entered), so that
+    their one-click unsubscribe works like everyone else's."""
+    if r.subscription is None:
+        r.subscription = Subscription(
+            challenge=challenge,
+            email=r.email,
+            email_normalized=normalize_email(r.email),
+            language=r.lang if r.lang in languages() else "en",
+            status=SubscriptionStatus.ACTIVE.value,
+            nonce=tokens.new_nonce(),
+            confirmed_at=clock.now(),
+        )
+        db.session.add(r.subscription)
+    return r.subscription
+
+
+def render(ann: Announcement, lang: str, track: Track | None) -> dict[str, str]:
+    """Subject, text, HTML and sender for one language and track (the unsubscribe link is a
+    placeholder, put in per recipient)."""
+    challenge = ann.challenge
+    if track is not None:
+        signature = [track.name_in(lang), track.agency.name, track.contact_email or ""]
+        name = track.agency.name
+    else:
+        agencies = sorted({t.agency.name for t in challenge.tracks})
+        signature = [challenge.title_in(lang), ", ".join(agencies)]
+        name = challenge.title_in(lang)
+    _display, address = parseaddr(current_app.config["MAIL_FROM"])
+    body = ann.body.get(lang, "")
+    with force_locale(lang):
+        context: dict[str, Any] = {
+            "title": challenge.title_in(lang),
+            "body": body,
+            "body_html": render_markdown(body),
+            "signature": [s for s in signature if s],
+            "challenge_link": external_url("challenges.challenge_page", slug=challenge.slug),
+            "unsubscribe_link": UNSUBSCRIBE,
+            "lang": lang,
+        }
+        return {
+            "subject": ann.subject_in(lang),
+            "text": render_template("emails/outreach/announcement.txt", **context),
+            "html": render_template("emails/outreach/announcement.html", **context),
+            "sender": formataddr((f"{name} via Tandem", address)),
+        }
+
+
+def release(ann: Announcement) -> int:
+    """Write the outbox rows (once per address, due at the release instant); answer how many
+    were new. Run again, it writes nothing twice."""
+    now = clock.now()
+    release_at = ann.release_at or now
+    rendered: dict[tuple[str, int | None], dict[str, str]] = {}
+    rows = []
+    for r in recipients(ann):
+        lang = _language(ann, r.lang, r.track)
+        key = (lang, r.track.id if r.track else None)
+        if key not in rendered:
+            rendered[key] = render(ann, lang, r.track)
+        copy = rendered[key]
+        sub = _subscription_for(r, ann.challenge)
+        db.session.flush()
+        headers = unsubscribe_headers(sub)
+        link = headers["List-Unsubscribe"].strip("<>")
+        rows.append(
+            {
+                "source": ann.source,
+                "to_address": r.email,
+                "sender": copy["sender"],
+                "subject": copy["subject"],
+                "text_body": copy["text"].replace(UNSUBSCRIBE, link),
+                "html_body": copy["html"].replace(UNSUBSCRIBE, link),
+                "headers": headers,
+                "status": "queued",
+                "attempts": 0,
+                "next_attempt_at": release_at,
+                "created_at": now,
+            }
+        )
+    written = _insert_once(rows)
+    ann.status = AnnouncementStatus.RELEASED.value
+    ann.released_at = now
+    ann.recipients = len(rows)
+    delay = max(0.0, (release_at - now).total_seconds())
+    run_after_commit(lambda: _wake(delay))
+    return written
+
+
+def _insert_once(rows: list[dict[str, Any]]) -> int:
+    if not rows:
+        return 0
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    written = 0
+    for start in range(0, len(rows), 500):
+        result = db.session.execute(
+            insert(OutboxMessage)
+            .values(rows[start : start + 500])
+            .on_conflict_do_nothing(index_elements=["source", "to_address"])
+        )
+        written += max(0, result.rowcount or 0)  # type: ignore[attr-defined]
+    return written
+
+
+def _wake(delay: float) -> None:
+    from competitions.core.outbox import dispatch
+    from competitions.core.tasks import send_task
+
+    if current_app.config.get("OUTBOX_DELIVERY") == "inline":
+        if delay <= 0:
+            dispatch()
+        return
+    send_task("outbox.dispatch", countdown=delay or None)
+
+
+def release_due() -> int:
+    """The beat tick: release every scheduled announcement due within ``LEAD`` (one at a time
+    per row: ``SKIP LOCKED`` on PostgreSQL, so two ticks never release the same one)."""
+    released = 0
+    while True:
+        stmt = (
+            select(Announcement)
+            .where(
+                Announcement.status == AnnouncementStatus.SCHEDULED.value,
+                Announcement.release_at <= clock.now() + LEAD,
+            )
+            .order_by(Announcement.release_at)
+            .limit(1)
+        )
+        if db.session.get_bind().dialect.name == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True, of=Announcement)
+        ann = db.session.scalar(stmt)
+        if ann is None:
+            db.session.rollback()
+            return released
+        release(ann)
+        db.session.commit()
+        released += 1
+
+
+def progress(ann: Announcement) -> dict[str, int]:
+    counts = dict(
+        db.session.execute(
+            select(OutboxMessage.status, func.count())
+            .where(OutboxMessage.source == ann.source)
+            .group_by(OutboxMessage.status)
+        ).all()
+    )
+    return {s: int(counts.get(s, 0)) for s in ("queued", "sending", "sent", "retrying", "failed")}
+
+
+def failures(ann: Announcement, limit: int = 100) -> list[OutboxMessage]:
+    return list(
+        db.session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.source == ann.source, OutboxMessage.status == "failed")
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        )
+    )
+
+
+def test_send(actor: Actor, ann: Announcement, lang: str) -> None:
+    """One copy to the author, marked as a test (never counted, never unsubscribable)."""
+    _require_act(actor, ann)
+    user = actor.user
+    if not isinstance(user, User):
+        raise NotFound(_("No such announcement."))
+    lang = _language(ann, lang, ann.track)
+    copy = render(ann, lang, ann.track)
+    mail.send_after_commit(
+        mail.Mail(
+            to=user.email,
+            subject=f"[{_('Test')}] {copy['subject']}",
+            text=copy["text"].replace(UNSUBSCRIBE, "—"),
+            html=copy["html"].replace(UNSUBSCRIBE, "#"),
+            sender=copy["sender"],
+        )
+    )
+
+
+def for_challenge(user: Any, challenge: Challenge) -> list[Announcement]:
+    rows = db.session.scalars(
+        select(Announcement)
+        .where(Announcement.challenge_id == challenge.id)
+        .order_by(Announcement.created_at.desc())
+    )
+    return [a for a in rows if permissions.can_view(user, a)]
+
+
+def get(challenge: Challenge, announcement_id: int) -> Announcement:
+    ann = db.session.get(Announcement, announcement_id)
+    if ann is None or ann.challenge_id != challenge.id:
+        raise NotFound(_("No such announcement."))
+    return ann
+
+
+def round_of(ann: Announcement) -> Round | None:
+    return db.session.get(Round, ann.round_id) if ann.round_id else None

@@ -441,3 +441,23 @@ def get(challenge: Challenge, announcement_id: int) -> Announcement:
 
 def round_of(ann: Announcement) -> Round | None:
     return db.session.get(Round, ann.round_id) if ann.round_id else None
+
+
+def public_for(challenge: Challenge, limit: int = 10) -> list[Announcement]:
+    """Public announcements (those sent to the challenge's followers) of a published challenge
+    whose instant has come, newest first. Messages to entrants only stay in their inboxes."""
+    if not challenge.is_published:
+        return []
+    released = list(
+        db.session.scalars(
+            select(Announcement)
+            .where(
+                Announcement.challenge_id == challenge.id,
+                Announcement.status == AnnouncementStatus.RELEASED.value,
+                Announcement.release_at <= clock.now(),
+            )
+            .order_by(Announcement.release_at.desc(), Announcement.id.desc())
+            .limit(200)
+        )
+    )
+    return [a for a in released if Audience.SUBSCRIBERS in (a.audiences or [])][:limit]

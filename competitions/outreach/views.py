@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from competitions.challenges import services as challenge_services
+from competitions.challenges.models import Challenge
 from competitions.core.errors import DomainError, NotFound
 from competitions.core.i18n import current_language
+from competitions.core.urls import external_url
 from competitions.core.web import current_actor, form_error
 from competitions.extensions import csrf, db, limiter
 from competitions.outreach import bp, services
 from competitions.outreach.forms import FollowForm, PreferencesForm
-from competitions.outreach.models import Subscription
+from competitions.outreach.models import Announcement, Subscription
 
 
 def _follow_limit() -> str:
@@ -119,3 +130,35 @@ def unsubscribe(token: str) -> ResponseReturnValue:
     return render_template(
         "outreach/unsubscribe.html", sub=sub, token=token, lang=current_language()
     )
+
+
+@bp.app_template_global()
+def public_announcements(challenge: Challenge, limit: int = 3) -> list[Announcement]:
+    """For the challenge page (which does not depend on this package)."""
+    from competitions.outreach.announcements import public_for
+
+    return public_for(challenge, limit)
+
+
+@bp.route("/challenges/<slug>/announcements.atom")
+def announcements_feed(slug: str) -> ResponseReturnValue:
+    from competitions.outreach.announcements import public_for
+
+    try:
+        challenge = challenge_services.get_challenge(slug)
+    except NotFound:
+        abort(404)
+    if not challenge.is_published:
+        abort(404)
+    items = public_for(challenge, 50)
+    lang = current_language()
+    body = render_template(
+        "outreach/announcements.atom.xml",
+        challenge=challenge,
+        items=items,
+        lang=lang,
+        feed_url=external_url("outreach.announcements_feed", slug=slug),
+        page_url=external_url("challenges.challenge_page", slug=slug),
+        updated=items[0].release_at if items else challenge.published_at,
+    )
+    return Response(body, mimetype="application/atom+xml")

@@ -69,6 +69,10 @@ def test_an_admin_releases_a_bilingual_announcement(
     assert "Sent 2 of 2" in page.locator("main").inner_text()
     assert_accessible(page)
 
+    page.goto(f"/challenges/{slug}")
+    assert "Webinar on Friday" in page.locator("main").inner_text()  # public: sent to followers
+    assert_accessible(page)
+
     reader = ctx.new_page()
     reader.goto(urlsplit(french["List-Unsubscribe"].strip("<>")).path)
     reader.get_by_role("button", name="Stop these emails").click()

@@ -280,3 +280,32 @@ def test_compose_preview_test_schedule_and_watch_through_the_pages(
     assert progress["recipients"] == 4 and progress["failed"] == 0
     announced = select(func.count()).where(OutboxMessage.source.like("announcement:%"))
     assert db.session.scalar(announced) == 4  # the test copy is not one of them
+
+
+def test_public_announcements_show_on_the_challenge_page_and_its_feed(
+    world, challenge, people, clock, client, app
+):
+    app.config["PUBLIC_PAGE_CACHE_SECONDS"] = 0
+    public = new(world, challenge, audiences=("subscribers",))
+    private = new(
+        world,
+        challenge,
+        audiences=("entries",),
+        subject={"en": "For entrants"},
+        body={"en": "Only for you."},
+    )
+    ann_services.schedule(act(world.admin_a), public, clock.now() + timedelta(minutes=1))
+    ann_services.send_now(act(world.admin_a), private)
+    db.session.commit()
+    ann_services.release_due()  # written, but its instant has not come
+    page = client.get(f"/challenges/{challenge.slug}").get_data(as_text=True)
+    assert "Deadline moved" not in page and "For entrants" not in page
+    clock.advance(timedelta(minutes=2))
+    page = client.get(f"/challenges/{challenge.slug}").get_data(as_text=True)
+    assert "Deadline moved" in page and "<strong>1 June</strong>" in page
+    assert "For entrants" not in page  # entrant-only messages stay in inboxes
+    feed = client.get(f"/challenges/{challenge.slug}/announcements.atom")
+    assert feed.mimetype == "application/atom+xml"
+    body = feed.get_data(as_text=True)
+    assert "<title>Deadline moved</title>" in body and "For entrants" not in body
+    assert f"#announcement-{public.id}" in body

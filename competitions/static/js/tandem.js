@@ -149,3 +149,31 @@
     });
   }
 })();
+
+// Delivery progress of an announcement: refreshed every few seconds while it is under way.
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    var box = document.querySelector("[data-progress-url]");
+    if (!box || !window.fetch) { return; }
+    var bar = box.querySelector("progress");
+    var counts = box.querySelector("[data-progress-counts]");
+    function refresh() {
+      fetch(box.getAttribute("data-progress-url"), { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (data) {
+          if (!data) { return; }
+          if (bar) { bar.value = data.sent; bar.max = data.recipients || 1; }
+          if (counts) {
+            counts.textContent = counts.getAttribute("data-template")
+              .replace("{sent}", data.sent).replace("{total}", data.recipients || 0)
+              .replace("{queued}", data.queued + data.sending)
+              .replace("{retrying}", data.retrying).replace("{failed}", data.failed);
+          }
+          if (data.queued + data.sending + data.retrying > 0) { setTimeout(refresh, 3000); }
+        })
+        .catch(function () { setTimeout(refresh, 10000); });
+    }
+    setTimeout(refresh, 3000);
+  });
+})();

@@ -209,6 +209,7 @@ EXPECT: dict[tuple[str, str], dict[str, Any]] = {
     ("outreach.announcement", "GET"): participants(200),
     ("outreach.announcement", "POST"): {**agency_admins(400), "admin_b": 400},  # no action
     ("outreach.announcement_progress", "GET"): participants(200),
+    ("outreach.notice_settings", "POST"): agency_admins(302),  # the lead agency's admins
     ("outreach.announcements_feed", "GET"): same(404),  # a draft challenge has no feed
     ("outreach.follow", "GET"): same(404),  # the matrix challenge is a draft
     ("outreach.follow", "POST"): same(404),

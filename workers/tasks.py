@@ -48,3 +48,11 @@ def release_announcements() -> int:
     from competitions.outreach.announcements import release_due
 
     return release_due()
+
+
+@celery_app.task(name="outreach.deadline_notices")
+def deadline_notices() -> int:
+    """Send the deadline reminders whose instant has come (each round and offset once)."""
+    from competitions.outreach.notices import run_due
+
+    return run_due()

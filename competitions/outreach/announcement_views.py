@@ -17,8 +17,13 @@ from competitions.core.errors import DomainError, NotFound
 from competitions.core.i18n import current_language
 from competitions.core.web import current_actor, deny, form_error
 from competitions.extensions import db
-from competitions.outreach import announcements, bp, permissions
-from competitions.outreach.forms import AUDIENCE_LABELS, AnnouncementForm, ScheduleForm
+from competitions.outreach import announcements, bp, notices, permissions
+from competitions.outreach.forms import (
+    AUDIENCE_LABELS,
+    AnnouncementForm,
+    NoticeSettingsForm,
+    ScheduleForm,
+)
 from competitions.outreach.models import Announcement
 
 
@@ -74,14 +79,40 @@ def _draft(form: AnnouncementForm) -> announcements.Draft:
 def announcement_list(slug: str) -> ResponseReturnValue:
     challenge = _challenge(slug)
     items = announcements.for_challenge(current_user, challenge)
+    notice_form = NoticeSettingsForm(prefix="notices")
+    notice_form.hours.data = ", ".join(f"{m / 60:g}" for m in notices.offsets_of(challenge))
     return render_template(
         "outreach/announcements.html",
         challenge=challenge,
         items=items,
         progress={a.id: announcements.progress(a) for a in items if a.status == "released"},
         can_compose=bool(_scopes(challenge)),
+        can_set_notices=permissions.can_compose(current_user, challenge, None),
+        notice_form=notice_form,
+        notice_schedule=notices.schedule_of(challenge),
         lang=current_language(),
     )
+
+
+@bp.route("/challenges/<slug>/notices", methods=["POST"])
+@login_required
+def notice_settings(slug: str) -> ResponseReturnValue:
+    challenge = _challenge(slug)
+    if not permissions.can_compose(current_user, challenge, None):
+        deny(challenge, agency_id=challenge.lead_agency_id)
+    form = NoticeSettingsForm(prefix="notices")
+    if form.validate_on_submit():
+        try:
+            notices.set_offsets(
+                current_actor(), challenge, notices.parse_hours(form.hours.data or "")
+            )
+        except DomainError as err:
+            db.session.rollback()
+            flash(err.message, "danger")
+        else:
+            db.session.commit()
+            flash(_("The deadline reminders are saved."), "success")
+    return redirect(url_for("outreach.announcement_list", slug=slug) + "#reminders")
 
 
 @bp.route("/challenges/<slug>/announcements/new", methods=["GET", "POST"])

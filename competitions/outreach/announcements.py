@@ -21,9 +21,9 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
-from competitions.accounts.models import User, normalize_email
+from competitions.accounts.models import User
 from competitions.challenges.models import Challenge, Round, Track
-from competitions.core import audit, clock, mail, tokens
+from competitions.core import audit, clock, mail
 from competitions.core.actor import Actor
 from competitions.core.after_commit import run_after_commit
 from competitions.core.errors import DomainError, NotFound
@@ -41,7 +41,7 @@ from competitions.outreach.models import (
     Subscription,
     SubscriptionStatus,
 )
-from competitions.outreach.services import unsubscribe_headers
+from competitions.outreach.services import ensure_subscription, unsubscribe_headers
 from competitions.submissions.models import Submission, SubmissionVersion
 
 LEAD = timedelta(seconds=60)  # rows are written this long before the release instant
@@ -242,19 +242,7 @@ def _language(ann: Announcement, wanted: str, track: Track | None) -> str:
 
 
 def _subscription_for(r: Recipient, challenge: Challenge) -> Subscription:
-    """Entrants have no subscription row yet: they get one (active: they entered), so that
-    their one-click unsubscribe works like everyone else's."""
-    if r.subscription is None:
-        r.subscription = Subscription(
-            challenge=challenge,
-            email=r.email,
-            email_normalized=normalize_email(r.email),
-            language=r.lang if r.lang in languages() else "en",
-            status=SubscriptionStatus.ACTIVE.value,
-            nonce=tokens.new_nonce(),
-            confirmed_at=clock.now(),
-        )
-        db.session.add(r.subscription)
+    r.subscription = ensure_subscription(challenge, r.email, r.lang, r.subscription)
     return r.subscription
 
 
@@ -303,7 +291,6 @@ def release(ann: Announcement) -> int:
             rendered[key] = render(ann, lang, r.track)
         copy = rendered[key]
         sub = _subscription_for(r, ann.challenge)
-        db.session.flush()
         headers = unsubscribe_headers(sub)
         link = headers["List-Unsubscribe"].strip("<>")
         rows.append(

@@ -73,3 +73,11 @@ class ScheduleForm(BaseForm):
         description=_l("Every track's audience gets it at this instant, e.g. 2027-03-01 15:00."),
         validators=[DataRequired(_l("Give the instant of the release."))],
     )
+
+
+class NoticeSettingsForm(BaseForm):
+    hours = StringField(
+        _l("Remind entrants without a final submission, hours before each deadline"),
+        description=_l("Numbers separated by commas, e.g. 168, 24, 2 (7 days, 1 day, 2 hours)."),
+        validators=[Length(max=100)],
+    )

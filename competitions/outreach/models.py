@@ -128,3 +128,35 @@ class Announcement(Base):
 
     def subject_in(self, lang: str) -> str:
         return self.subject.get(lang) or next(iter(self.subject.values()), "")
+
+
+DEFAULT_DEADLINE_OFFSETS = [7 * 24 * 60, 24 * 60, 120]  # minutes before a submission deadline
+
+
+class NoticeSettings(Base):
+    """When a challenge reminds entrants of its submission deadlines."""
+
+    __tablename__ = "notice_settings"
+
+    challenge_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("challenge.id", ondelete="CASCADE"), primary_key=True
+    )
+    deadline_offsets: Mapped[list[int]] = mapped_column(sa.JSON, default=list)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+
+
+class NoticeRun(Base):
+    """A deadline reminder that was sent (or skipped, when a later one was already due): at
+    most one per round and offset, whatever the ticks and timeline edits."""
+
+    __tablename__ = "notice_run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(sa.ForeignKey("challenge.id", ondelete="CASCADE"))
+    round_id: Mapped[int] = mapped_column(sa.ForeignKey("round.id", ondelete="CASCADE"))
+    offset_minutes: Mapped[int] = mapped_column()
+    ran_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    skipped: Mapped[bool] = mapped_column(default=False)
+    recipients: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = (sa.UniqueConstraint("round_id", "offset_minutes"),)

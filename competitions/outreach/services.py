@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from competitions.accounts.models import normalize_email
 from competitions.accounts.services import check_email
 from competitions.challenges.models import Challenge
 from competitions.core import audit, clock, mail, tokens
@@ -105,7 +106,7 @@ def _send(sub: Subscription, template: str, subject: object, **extra: object) ->
             template,
             sub.email,
             lang,
-            _LazyTitle(subject, title),
+            LazyFormat(subject, title=title),
             title=title,
             confirm_link=external_url("outreach.confirm", token=token),
             preferences_link=external_url("outreach.preferences", token=token),
@@ -116,14 +117,16 @@ def _send(sub: Subscription, template: str, subject: object, **extra: object) ->
     )
 
 
-class _LazyTitle:
-    """A lazy subject with the challenge title put in once the recipient's language is set."""
+class LazyFormat:
+    """A lazy subject formatted once the recipient's language is set (a value may be a
+    callable, then called in that language too)."""
 
-    def __init__(self, subject: object, title: str) -> None:
-        self.subject, self.title = subject, title
+    def __init__(self, subject: object, **values: object) -> None:
+        self.subject, self.values = subject, values
 
     def __str__(self) -> str:
-        return str(self.subject) % {"title": self.title}
+        values = {k: v() if callable(v) else v for k, v in self.values.items()}
+        return str(self.subject) % values
 
 
 def confirm(actor: Actor, token: str) -> Subscription:
@@ -149,7 +152,7 @@ def mail_welcome(sub: Subscription) -> None:
         "outreach/welcome",
         sub.email,
         lang,
-        _LazyTitle(_l("You now follow %(title)s"), title),
+        LazyFormat(_l("You now follow %(title)s"), title=title),
         title=title,
         preferences_link=external_url("outreach.preferences", token=token),
         unsubscribe_link=external_url("outreach.unsubscribe", token=token),
@@ -193,3 +196,24 @@ def active_followers(challenge: Challenge) -> list[Subscription]:
             .order_by(Subscription.id)
         )
     )
+
+
+def ensure_subscription(
+    challenge: Challenge, email: str, lang: str, existing: Subscription | None = None
+) -> Subscription:
+    """The address's subscription row, created for an entrant who has none (active: they
+    entered), so that their one-click unsubscribe works like everyone else's."""
+    if existing is not None:
+        return existing
+    sub = Subscription(
+        challenge=challenge,
+        email=email,
+        email_normalized=normalize_email(email),
+        language=_language(lang),
+        status=SubscriptionStatus.ACTIVE.value,
+        nonce=tokens.new_nonce(),
+        confirmed_at=clock.now(),
+    )
+    db.session.add(sub)
+    db.session.flush()
+    return sub

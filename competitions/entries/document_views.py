@@ -19,6 +19,12 @@ from competitions.entries.forms import DocumentReviewForm, RequirementForm
 from competitions.extensions import db
 
 
+@bp.app_template_global()
+def can_manage_documents(user: object, agency_id: int) -> bool:
+    """For the challenge console: the "Documents" link is for the track agency's admins."""
+    return permissions.can_manage_documents(user, agency_id)
+
+
 def _track(slug: str, track_slug: str) -> tuple[Challenge, Track]:
     try:
         challenge = challenge_services.get_challenge(slug)

@@ -370,3 +370,14 @@ def test_a_members_own_document_is_not_shown_to_teammates(
     switch(world.innovator)
     html = text(client.get(f"/entries/{entry.id}"))
     assert url not in html and "Sent" in html
+
+
+def test_the_console_offers_documents_to_the_tracks_admins_only(
+    world, client, login, switch, challenge, ca_track
+):
+    page = f"/challenges/{challenge.slug}/manage"
+    link = f"/challenges/{challenge.slug}/tracks/{ca_track.slug}/documents"
+    login(world.admin_a)
+    assert link in client.get(page).get_data(as_text=True)
+    switch(world.staff_a)
+    assert link not in client.get(page).get_data(as_text=True)

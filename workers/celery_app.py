@@ -29,6 +29,7 @@ def make_celery(app: Flask) -> Celery:
         "outbox-tick": {"task": "outbox.dispatch", "schedule": 5.0},
         "announcements-tick": {"task": "outreach.release_due", "schedule": 5.0},
         "deadline-notices-tick": {"task": "outreach.deadline_notices", "schedule": 60.0},
+        "timeline-notices-tick": {"task": "outreach.timeline_notices", "schedule": 60.0},
         "purge-unverified-accounts": {
             "task": "accounts.purge_unverified",
             "schedule": 6 * 60 * 60.0,

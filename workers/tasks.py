@@ -56,3 +56,11 @@ def deadline_notices() -> int:
     from competitions.outreach.notices import run_due
 
     return run_due()
+
+
+@celery_app.task(name="outreach.timeline_notices")
+def timeline_notices() -> int:
+    """Tell entrants and followers about changes of the shared timeline (each change once)."""
+    from competitions.outreach.notices import timeline_due
+
+    return timeline_due()

@@ -160,3 +160,15 @@ class NoticeRun(Base):
     recipients: Mapped[int] = mapped_column(default=0)
 
     __table_args__ = (sa.UniqueConstraint("round_id", "offset_minutes"),)
+
+
+class TimelineNotice(Base):
+    """A change of the shared timeline that entrants and followers were told about (once)."""
+
+    __tablename__ = "timeline_notice"
+
+    change_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("timeline_change.id", ondelete="CASCADE"), primary_key=True
+    )
+    notified_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    recipients: Mapped[int] = mapped_column(default=0)

@@ -12,13 +12,23 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from competitions.challenges.models import Challenge, ChallengeStatus, Round
+from competitions.challenges.models import (
+    Challenge,
+    ChallengeStatus,
+    Milestone,
+    Round,
+    TimelineChange,
+    Track,
+)
+from competitions.challenges.timeline import INSTANT_LABELS
 from competitions.core import audit, clock, mail
 from competitions.core.actor import Actor
 from competitions.core.errors import DomainError, NotFound
@@ -33,6 +43,7 @@ from competitions.outreach.models import (
     NoticeSettings,
     Subscription,
     SubscriptionStatus,
+    TimelineNotice,
 )
 from competitions.outreach.services import (
     LazyFormat,
@@ -231,3 +242,104 @@ def run_due(now: datetime | None = None) -> int:
         db.session.commit()
     db.session.commit()
     return sent
+
+
+# --- the timeline changed ---------------------------------------------------------------------
+
+
+def _what(change: TimelineChange, lang: str) -> str:
+    if change.round_id is not None:
+        rnd = db.session.get(Round, change.round_id)
+        label = INSTANT_LABELS.get(change.field)
+        with force_locale(lang):
+            return f"{rnd.name_in(lang) if rnd else ''} — {label if label else change.field}"
+    milestone = db.session.get(Milestone, change.milestone_id) if change.milestone_id else None
+    if milestone is not None:
+        return str(milestone.name.get(lang) or next(iter(milestone.name.values()), ""))
+    return change.field
+
+
+def timeline_due(now: datetime | None = None) -> int:
+    """Tell entrants and followers about timeline changes made more than a short while ago
+    (an admin may correct a slip first); one email per person for all of a challenge's pending
+    changes; each change is told once (``TimelineNotice``). Answers how many emails."""
+    now = now or clock.now()
+    delay = timedelta(seconds=current_app.config.get("TIMELINE_NOTICE_DELAY", 120))
+    pending = db.session.scalars(
+        select(TimelineChange)
+        .where(
+            TimelineChange.at <= now - delay,
+            ~exists().where(TimelineNotice.change_id == TimelineChange.id),
+        )
+        .order_by(TimelineChange.challenge_id, TimelineChange.id)
+    ).all()
+    by_challenge: dict[int, list[TimelineChange]] = {}
+    for change in pending:
+        by_challenge.setdefault(change.challenge_id, []).append(change)
+    sent = 0
+    for challenge_id, changes in by_challenge.items():
+        challenge = db.session.get(Challenge, challenge_id)
+        if challenge is None or not challenge.is_published:
+            continue
+        try:
+            with db.session.begin_nested():
+                marks = [TimelineNotice(change_id=c.id, notified_at=now) for c in changes]
+                db.session.add_all(marks)
+                db.session.flush()  # another tick told these already
+                count = _tell_timeline(challenge, changes, now)
+                for mark in marks:
+                    mark.recipients = count
+                sent += count
+        except IntegrityError:
+            continue
+        db.session.commit()
+    db.session.commit()
+    return sent
+
+
+def _tell_timeline(challenge: Challenge, changes: list[TimelineChange], now: datetime) -> int:
+    subs = {
+        s.email_normalized: s
+        for s in db.session.scalars(
+            select(Subscription).where(Subscription.challenge_id == challenge.id)
+        )
+    }
+    people: dict[str, tuple[str, str, Track | None]] = {}
+    entries = db.session.scalars(
+        select(Entry)
+        .where(Entry.challenge_id == challenge.id, Entry.withdrawn_at.is_(None))
+        .options(selectinload(Entry.team).selectinload(Team.members).selectinload(TeamMember.user))
+    ).unique()
+    for entry in entries:
+        for member in entry.team.members:
+            user = member.user
+            people.setdefault(
+                user.email_normalized, (user.email, user.preferred_language, entry.track)
+            )
+    for key, s in subs.items():
+        if s.status == SubscriptionStatus.ACTIVE:
+            people.setdefault(key, (s.email, s.language, None))
+    source = f"notice:timeline:{changes[0].id}"
+    written = 0
+    for key, (email, wanted, track) in people.items():
+        if key in subs and subs[key].status == SubscriptionStatus.UNSUBSCRIBED:
+            continue
+        lang = wanted if wanted in languages() else "en"
+        zone = track.timezone if track is not None else challenge.timezone
+        sub = ensure_subscription(challenge, email, lang, subs.get(key))
+        headers = unsubscribe_headers(sub)
+        message = mail.render_mail(
+            "outreach/timeline_changed",
+            email,
+            lang,
+            LazyFormat(_l("The timeline of %(title)s changed"), title=challenge.title_in(lang)),
+            title=challenge.title_in(lang),
+            changes=[(_what(c, lang), c.old_at, c.new_at, c.reason) for c in changes],
+            zone=zone,
+            link=external_url("challenges.challenge_page", slug=challenge.slug),
+            unsubscribe_link=headers["List-Unsubscribe"].strip("<>"),
+        )
+        message.headers.update(headers)
+        mail.send_after_commit(message, source=source)
+        written += 1
+    return written

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from competitions.challenges.models import ROUND_INSTANTS
 from competitions.core.errors import DomainError
 from competitions.extensions import db
 from competitions.outreach import notices
@@ -133,3 +134,53 @@ def test_the_lead_agency_sets_the_offsets(world, challenge, client, login):
     assert "Deadline reminders" in page and "Planned" in page
     client.post(f"/challenges/{challenge.slug}/notices", data={"notices-hours": "x"})
     assert notices.offsets_of(challenge) == [2880, 180]
+
+
+def move_deadline(world, challenge, new_deadline, reason="The test-bed opens later."):
+    from competitions.challenges import services as challenge_services
+
+    rnd = challenge.rounds[0]
+    instants = {f: getattr(rnd, f) for f in ROUND_INSTANTS}
+    instants["submission_deadline"] = new_deadline
+    instants["judging_closes"] = new_deadline + timedelta(days=30)
+    challenge_services.save_round(
+        act(world.admin_a),
+        challenge,
+        rnd,
+        challenge_services.RoundData(rnd.name, instants),
+        reason,
+    )
+    db.session.commit()
+
+
+def test_a_moved_date_is_told_once_to_entrants_and_followers(
+    world, challenge, entries, clock, mail
+):
+    from competitions.outreach.models import Subscription
+
+    db.session.add(
+        Subscription(
+            challenge=challenge,
+            email="fan@example.org",
+            email_normalized="fan@example.org",
+            language="en",
+            status="active",
+            nonce="n",
+        )
+    )
+    db.session.commit()
+    move_deadline(world, challenge, DEADLINE + timedelta(days=7))
+    assert notices.timeline_due() == 0  # an admin may still correct a slip
+    clock.advance(timedelta(minutes=3))
+    assert notices.timeline_due() == 5  # four entrants and one follower
+    assert notices.timeline_due() == 0  # told once
+    (uma,) = mail.to("uma@example.org")
+    text = mail.text(uma)
+    assert uma["Subject"] == "The timeline of Deep Space Food changed"
+    assert "Phase 1 — Submission deadline" in text  # both the deadline and judging moved
+    assert "30 Jul 2027 17:00 CDT → 6 Aug 2027 17:00 CDT" in text  # the track's legal time
+    assert "The test-bed opens later." in text
+    (claire,) = mail.to("claire@example.org")
+    assert "changé" in claire["Subject"]
+    assert len(mail.to("fan@example.org")) == 1
+    assert uma["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"

@@ -28,6 +28,7 @@ from competitions.core.actor import Actor
 from competitions.core.after_commit import run_after_commit
 from competitions.core.errors import DomainError, NotFound
 from competitions.core.i18n import languages
+from competitions.core.locks import tick_lock
 from competitions.core.markdown import render_markdown
 from competitions.core.outbox import OutboxMessage
 from competitions.core.urls import external_url
@@ -345,6 +346,12 @@ def _wake(delay: float) -> None:
 
 
 def release_due() -> int:
+    """One tick at a time across processes (a second beat process skips its tick)."""
+    with tick_lock("outreach.release_due") as mine:
+        return _release_due() if mine else 0
+
+
+def _release_due() -> int:
     """The beat tick: release every scheduled announcement due within ``LEAD`` (one at a time
     per row: ``SKIP LOCKED`` on PostgreSQL, so two ticks never release the same one)."""
     released = 0

@@ -33,6 +33,7 @@ from competitions.core import audit, clock, mail
 from competitions.core.actor import Actor
 from competitions.core.errors import DomainError, NotFound
 from competitions.core.i18n import format_duration, languages
+from competitions.core.locks import tick_lock
 from competitions.core.urls import external_url
 from competitions.entries.models import Entry, Team, TeamMember
 from competitions.extensions import db
@@ -195,6 +196,12 @@ def _remind(challenge: Challenge, rnd: Round, offset: int, now: datetime) -> int
 
 
 def run_due(now: datetime | None = None) -> int:
+    """One tick at a time across processes (a second beat process skips its tick)."""
+    with tick_lock("outreach.deadline_notices") as mine:
+        return _run_due(now) if mine else 0
+
+
+def _run_due(now: datetime | None = None) -> int:
     """The beat tick: send the reminders whose instant has come. Answers how many were sent."""
     now = now or clock.now()
     rounds = db.session.scalars(
@@ -260,6 +267,12 @@ def _what(change: TimelineChange, lang: str) -> str:
 
 
 def timeline_due(now: datetime | None = None) -> int:
+    """One tick at a time across processes (a second beat process skips its tick)."""
+    with tick_lock("outreach.timeline_notices") as mine:
+        return _timeline_due(now) if mine else 0
+
+
+def _timeline_due(now: datetime | None = None) -> int:
     """Tell entrants and followers about timeline changes made more than a short while ago
     (an admin may correct a slip first); one email per person for all of a challenge's pending
     changes; each change is told once (``TimelineNotice``). Answers how many emails."""

@@ -309,3 +309,23 @@ def test_public_announcements_show_on_the_challenge_page_and_its_feed(
     body = feed.get_data(as_text=True)
     assert "<title>Deadline moved</title>" in body and "For entrants" not in body
     assert f"#announcement-{public.id}" in body
+
+
+def test_a_second_beat_process_skips_its_tick_while_one_runs(world, challenge, people, clock):
+    """Two beat processes: the tick that finds the lock taken does nothing (PostgreSQL)."""
+    import sqlalchemy as sa
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("advisory locks are PostgreSQL's; SQLite has one writer at a time")
+    ann = new(world, challenge)
+    ann_services.schedule(act(world.admin_a), ann, clock.now() + timedelta(seconds=10))
+    db.session.commit()
+    key = {"name": "tandem.outreach.release_due"}
+    with db.engine.connect() as other:  # the other beat process, mid-tick
+        assert other.scalar(sa.text("SELECT pg_try_advisory_lock(hashtext(:name))"), key)
+        assert ann_services.release_due() == 0
+        assert outbox_rows(ann) == []
+        other.scalar(sa.text("SELECT pg_advisory_unlock(hashtext(:name))"), key)
+        other.commit()
+    assert ann_services.release_due() == 1
+    assert len(outbox_rows(ann)) == 3

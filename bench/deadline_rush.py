@@ -237,7 +237,7 @@ def main() -> None:
         "MAIL_HOST": "127.0.0.1",
         "MAIL_PORT": str(smtp_port),
         # Receipts go through the outbox: a real Celery worker on Redis sends them during the run.
-        "CELERY_BROKER_URL": os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/0"),
+        "CELERY_BROKER_URL": os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/1"),
         "OUTBOX_DELIVERY": "worker",
     }
     os.environ.update(env)

@@ -202,6 +202,8 @@ def build_config(env: str | None = None, overrides: dict[str, Any] | None = None
             "OUTBOX_DELIVERY", "inline" if env == "testing" else "worker"
         ),
         "OUTBOX_CLAIM_TIMEOUT": _int("OUTBOX_CLAIM_TIMEOUT", 300),
+        # How many dispatch tasks start at a release instant (one per worker process is right).
+        "OUTBOX_PARALLEL": _int("OUTBOX_PARALLEL", 2),
         # Uploaded files (agency logos, later entries) live outside the web root.
         "STORAGE_DIR": os.environ.get("STORAGE_DIR", str(instance / "storage")),
         "LOGO_MAX_BYTES": 1024 * 1024,

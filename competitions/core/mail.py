@@ -60,14 +60,16 @@ def render_mail(template: str, to: str, lang: str, subject: Any, **context: Any)
         return Mail(to=to, subject=str(subject), text=text, html=html)
 
 
-def build_message(mail: Mail, default_sender: str) -> EmailMessage:
+def build_message(mail: Mail, default_sender: str, message_id: str | None = None) -> EmailMessage:
+    """``message_id`` (the left part): the same for every attempt at one outbox row, so that a
+    copy resent after a crash is recognised as the same message by mail clients."""
     msg = EmailMessage()
     msg["From"] = mail.sender or default_sender
     msg["To"] = mail.to
     msg["Subject"] = mail.subject
     msg["Date"] = format_datetime(clock.now())
     domain = default_sender.rsplit("@", 1)[-1].strip(">") or "tandem.localhost"
-    msg["Message-ID"] = make_msgid(domain=domain)
+    msg["Message-ID"] = f"<{message_id}@{domain}>" if message_id else make_msgid(domain=domain)
     for name, value in mail.headers.items():
         msg[name] = value
     msg.set_content(mail.text)

@@ -134,26 +134,29 @@ def _relaxed_commit() -> None:
         db.session.execute(sa.text("SET LOCAL synchronous_commit TO OFF"))
 
 
-def _finish(message_id: int, error: BaseException | None) -> str:
-    """Record the outcome of one attempt and commit it at once."""
+def _finish(message_id: int, attempts: int, error: BaseException | None) -> str:
+    """Record the outcome of one attempt (one UPDATE) and commit it at once."""
     _relaxed_commit()
-    row = db.session.get(OutboxMessage, message_id)
-    assert row is not None
     now = clock.now()
+    values: dict[str, Any]
     if error is None:
-        row.status, row.sent_at, row.last_error = Status.SENT.value, now, None
+        values = {"status": Status.SENT.value, "sent_at": now, "last_error": None}
     else:
         code = getattr(error, "smtp_code", None)
         permanent = isinstance(code, int) and 500 <= code < 600
-        row.last_error = f"{type(error).__name__}: {error}"[:2000]
-        if permanent or row.attempts >= MAX_ATTEMPTS:
-            row.status = Status.FAILED.value
-            log.warning("outbox: message %s to %s failed: %s", row.id, row.to_address, error)
+        values = {"last_error": f"{type(error).__name__}: {error}"[:2000]}
+        if permanent or attempts >= MAX_ATTEMPTS:
+            values["status"] = Status.FAILED.value
+            log.warning("outbox: message %s failed: %s", message_id, error)
         else:
-            row.status = Status.RETRYING.value
-            row.next_attempt_at = now + _retry_delay(row.attempts)
+            values["status"] = Status.RETRYING.value
+            values["next_attempt_at"] = now + _retry_delay(attempts)
+    db.session.execute(
+        update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values),
+        execution_options={"synchronize_session": False},
+    )
     db.session.commit()
-    return row.status
+    return str(values["status"])
 
 
 def deliver(ids: list[int]) -> dict[str, int]:
@@ -169,7 +172,7 @@ def deliver(ids: list[int]) -> dict[str, int]:
     sender = current_app.config["MAIL_FROM"]
     batch = [
         (
-            row.id,
+            (row.id, row.attempts),
             mail.build_message(
                 mail.Mail(
                     to=row.to_address,
@@ -180,6 +183,7 @@ def deliver(ids: list[int]) -> dict[str, int]:
                     sender=row.sender,
                 ),
                 sender,
+                message_id=f"outbox.{row.id}.{row.created_at:%Y%m%d%H%M%S}",
             ),
         )
         for row in rows
@@ -188,14 +192,14 @@ def deliver(ids: list[int]) -> dict[str, int]:
     results = mail.get_transport().send_each([m for _i, m in batch])
     done = 0
     try:
-        for (message_id, _msg), error in zip(batch, results, strict=False):
-            status = _finish(message_id, error)
+        for ((message_id, attempts), _msg), error in zip(batch, results, strict=False):
+            status = _finish(message_id, attempts, error)
             counts[status] = counts.get(status, 0) + 1
             done += 1
     except (OSError, smtplib.SMTPException) as exc:  # the connection itself failed
         log.warning("outbox: SMTP connection failed after %d message(s): %s", done, exc)
-        for message_id, _msg in batch[done:]:
-            status = _finish(message_id, exc)
+        for (message_id, attempts), _msg in batch[done:]:
+            status = _finish(message_id, attempts, exc)
             counts[status] = counts.get(status, 0) + 1
     return counts
 

@@ -21,9 +21,9 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
-from competitions.accounts.models import User
+from competitions.accounts.models import User, normalize_email
 from competitions.challenges.models import Challenge, Round, Track
-from competitions.core import audit, clock, mail
+from competitions.core import audit, clock, mail, tokens
 from competitions.core.actor import Actor
 from competitions.core.after_commit import run_after_commit
 from competitions.core.errors import DomainError, NotFound
@@ -42,7 +42,7 @@ from competitions.outreach.models import (
     Subscription,
     SubscriptionStatus,
 )
-from competitions.outreach.services import ensure_subscription, unsubscribe_headers
+from competitions.outreach.services import unsubscribe_headers
 from competitions.submissions.models import Submission, SubmissionVersion
 
 LEAD = timedelta(seconds=60)  # rows are written this long before the release instant
@@ -242,9 +242,44 @@ def _language(ann: Announcement, wanted: str, track: Track | None) -> str:
     return next(iter(ann.subject))
 
 
-def _subscription_for(r: Recipient, challenge: Challenge) -> Subscription:
-    r.subscription = ensure_subscription(challenge, r.email, r.lang, r.subscription)
-    return r.subscription
+def _subscribe_entrants(challenge: Challenge, everyone: list[Recipient]) -> None:
+    """Entrants without a subscription row get one (active: they entered), so that their
+    one-click unsubscribe works like everyone else's — written in bulk, then read back."""
+    missing = {normalize_email(r.email): r for r in everyone if r.subscription is None}
+    if not missing:
+        return
+    now = clock.now()
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    values = [
+        {
+            "challenge_id": challenge.id,
+            "email": r.email,
+            "email_normalized": key,
+            "language": r.lang if r.lang in languages() else "en",
+            "status": SubscriptionStatus.ACTIVE.value,
+            "nonce": tokens.new_nonce(),
+            "created_at": now,
+            "requested_at": now,
+            "confirmed_at": now,
+        }
+        for key, r in missing.items()
+    ]
+    for start in range(0, len(values), 500):
+        db.session.execute(
+            insert(Subscription)
+            .values(values[start : start + 500])
+            .on_conflict_do_nothing(index_elements=["challenge_id", "email_normalized"])
+        )
+    keys = list(missing)
+    for start in range(0, len(keys), 500):
+        for sub in db.session.scalars(
+            select(Subscription).where(
+                Subscription.challenge_id == challenge.id,
+                Subscription.email_normalized.in_(keys[start : start + 500]),
+            )
+        ):
+            missing[sub.email_normalized].subscription = sub
 
 
 def render(ann: Announcement, lang: str, track: Track | None) -> dict[str, str]:
@@ -285,14 +320,16 @@ def release(ann: Announcement) -> int:
     release_at = ann.release_at or now
     rendered: dict[tuple[str, int | None], dict[str, str]] = {}
     rows = []
-    for r in recipients(ann):
+    everyone = recipients(ann)
+    _subscribe_entrants(ann.challenge, everyone)
+    for r in everyone:
         lang = _language(ann, r.lang, r.track)
         key = (lang, r.track.id if r.track else None)
         if key not in rendered:
             rendered[key] = render(ann, lang, r.track)
         copy = rendered[key]
-        sub = _subscription_for(r, ann.challenge)
-        headers = unsubscribe_headers(sub)
+        assert r.subscription is not None
+        headers = unsubscribe_headers(r.subscription)
         link = headers["List-Unsubscribe"].strip("<>")
         rows.append(
             {
@@ -342,7 +379,9 @@ def _wake(delay: float) -> None:
         if delay <= 0:
             dispatch()
         return
-    send_task("outbox.dispatch", countdown=delay or None)
+    # Several dispatchers at the instant: their claims never overlap, so they share the rows.
+    for _n in range(max(1, int(current_app.config.get("OUTBOX_PARALLEL", 2)))):
+        send_task("outbox.dispatch", countdown=delay or None)
 
 
 def release_due() -> int:

@@ -34,6 +34,8 @@ def test_the_row_is_written_with_the_change_and_sent_after_the_commit(db, mail, 
     db.session.commit()
     (received,) = mail.to("ledger@example.org")
     assert received["Subject"] == "Hello"
+    # The same Message-ID for every attempt at this row: a resent copy is the same message.
+    assert received["Message-ID"].startswith(f"<outbox.{rows('ledger@example.org')[0].id}.")
     (row,) = rows("ledger@example.org")
     assert row.status == "sent" and row.attempts == 1 and row.sent_at == clock.now()
 

@@ -3,47 +3,46 @@ submission form uses every field type, and a Canadian team registered in the Can
 
 Agency A (Canada, track zone America/Toronto) leads; agency B runs the US track. The round's
 submissions open 90 days before the Phase 1 deadline, 30 July 2027 17:00 CDT (22:00 UTC).
-Copied (not imported) from the entries tests' fixtures, as each test package keeps its own.
+The challenge, teams and registration helpers are the entries tests' (imported from there).
 """
 
 from __future__ import annotations
 
-import html
 import io
 import zipfile
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from competitions.accounts.models import User
-from competitions.challenges import services as challenge_services
 from competitions.challenges.models import Challenge, Round, Track
-from competitions.core.actor import Actor
-from competitions.core.audit import AuditEvent
-from competitions.entries import services as entry_services
-from competitions.entries.models import Entry, Team, TeamMember, TeamRole
+from competitions.entries.models import Entry, Team
 from competitions.extensions import db
 from competitions.submissions import services
-from tests.factories import make_user
-
-NOW = datetime(2027, 6, 1, 12, tzinfo=UTC)
-REGISTRATION_OPENS = datetime(2027, 3, 1, 15, tzinfo=UTC)
-DEADLINE = datetime(2027, 7, 30, 17, 0, tzinfo=ZoneInfo("America/Chicago")).astimezone(UTC)
-STATEMENTS_EN = ["I am not an employee of agency A.", "Our work is our own."]
-STATEMENTS_FR = ["Je ne suis pas employé de l'agence A.", "Notre travail est le nôtre."]
-
-CA_RULES: dict[str, Any] = {"allowed_countries": ["CA"], "minimum_age": 18}
-US_RULES: dict[str, Any] = {
-    "allowed_countries": ["US"],
-    "member_policy": "lead",
-    "recognition_for_others": True,
-}
+from tests.entries import conftest as entrants
+from tests.entries.conftest import (  # noqa: F401 (helpers and fixtures the tests import)
+    CA_RULES,
+    DEADLINE,
+    NOW,
+    REGISTRATION_OPENS,
+    STATEMENTS_EN,
+    STATEMENTS_FR,
+    US_RULES,
+    act,
+    add_member,
+    count,
+    events,
+    follow,
+    new_team,
+    person,
+    phase_1,
+    register,
+    text,
+)
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
@@ -129,22 +128,12 @@ GOOD: dict[str, Any] = {
     "original": True,
 }
 
-
-def act(user: Any, ip: str = "127.0.0.1") -> Actor:
-    return Actor(user, ip=ip)
-
-
-def phase_1(**changes: Any) -> dict[str, Any]:
-    instants = {
-        "registration_opens": REGISTRATION_OPENS,
-        "registration_closes": None,
-        "submission_opens": DEADLINE - timedelta(days=90),
-        "submission_deadline": DEADLINE,
-        "judging_closes": DEADLINE + timedelta(days=30),
-        "results_at": DEADLINE + timedelta(days=40),
-    }
-    instants.update(changes)
-    return instants
+# The entries tests' fixtures, shared as they are.
+now = entrants.now
+ca_track = entrants.ca_track
+us_track = entrants.us_track
+logout = entrants.logout
+switch = entrants.switch
 
 
 def build(
@@ -155,139 +144,13 @@ def build(
     fields: list[dict[str, Any]] | None = None,
 ) -> Challenge:
     """A published two-track challenge with one round (and its form, unless ``fields=[]``)."""
-    a = act(world.admin_a)
-    challenge = challenge_services.create_challenge(
-        a,
-        world.agency_a,
-        slug,
-        challenge_services.Texts(
-            {"en": "Deep Space Food", "fr": "Alimentation spatiale"},
-            {"en": "Food for space."},
-            {"en": "Grow **food**."},
-        ),
-        "America/Chicago",
-    )
-    track_a = challenge.tracks[0]
-    track_b = Track(
-        challenge=challenge,
-        agency=world.agency_b,
-        slug="agency-b",
-        position=1,
-        name={"en": "US track"},
-        languages=["en"],
-        timezone="America/Chicago",
-        rules={},
-    )
-    db.session.add(track_b)
-    db.session.flush()
-    challenge_services.update_track(
-        a,
-        track_a,
-        challenge_services.TrackSettings(
-            {"en": "Canada track", "fr": "Volet canadien"},
-            {},
-            ["en", "fr"],
-            "ca@example.org",
-            "America/Toronto",
-            {"en": "\n".join(STATEMENTS_EN), "fr": "\n".join(STATEMENTS_FR)},
-        ),
-    )
-    challenge_services.update_rules(a, track_a, CA_RULES)
-    challenge_services.publish_terms(a, track_a, {"en": "Terms v1", "fr": "Conditions v1"})
-    b = act(world.admin_b)
-    challenge_services.update_track(
-        b,
-        track_b,
-        challenge_services.TrackSettings(
-            {"en": "US track"}, {}, ["en"], "us@example.org", "America/Chicago"
-        ),
-    )
-    challenge_services.update_rules(b, track_b, US_RULES)
-    challenge_services.publish_terms(b, track_b, {"en": "US terms"})
-    round_ = challenge_services.save_round(
-        a, challenge, None, challenge_services.RoundData({"en": "Phase 1"}, instants or phase_1())
-    )
-    challenge_services.mark_ready(a, track_a, True)
-    challenge_services.mark_ready(b, track_b, True)
-    challenge_services.publish(a, challenge)
+    challenge = entrants.build(world, slug, instants=instants)
     if fields is None:
         fields = FIELDS
     if fields:
-        services.define_form(a, round_, fields)
+        services.define_form(act(world.admin_a), challenge.rounds[0], fields)
     db.session.commit()
     return challenge
-
-
-def add_member(team: Team, user: User, residence: str = "CA", age: int | None = 30) -> TeamMember:
-    member = TeamMember(
-        team=team,
-        user=user,
-        role=TeamRole.MEMBER,
-        residence=residence,
-        declared_age=age,
-        attested_at=NOW,
-    )
-    db.session.add(member)
-    db.session.flush()
-    return member
-
-
-def new_team(
-    lead: User,
-    residence: str = "CA",
-    age: int | None = 30,
-    *,
-    name: str = "Team",
-    members: Sequence[tuple[User, str, int | None]] = (),
-) -> Team:
-    """A committed team led by ``lead`` with ``members``."""
-    team = entry_services.create_team(
-        act(lead), entry_services.TeamData(name, "team", None, None), residence, age
-    )
-    for user, where, years in members:
-        add_member(team, user, where, years)
-    db.session.commit()
-    return team
-
-
-def person(country: str = "CA", **fields: Any) -> User:
-    return make_user(country=country, **fields)
-
-
-def register(team: Team, track: Track, user: User | None = None) -> Entry:
-    """Register ``team`` in ``track`` as its lead, accepting the terms and statements."""
-    lead = user or team.lead.user
-    terms = challenge_services.current_terms(track)
-    assert terms is not None
-    statements = track.attestations_in(lead.preferred_language)
-    entry = entry_services.register(act(lead), team, track, terms.id, list(range(len(statements))))
-    db.session.commit()
-    return entry
-
-
-def events(action: str) -> list[AuditEvent]:
-    return list(
-        db.session.scalars(
-            select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
-        )
-    )
-
-
-def count(model: Any, *where: Any) -> int:
-    return db.session.scalar(select(func.count()).select_from(model).where(*where)) or 0
-
-
-def text(response: Any, status: int = 200) -> str:
-    """The response's HTML with entities decoded."""
-    body = response.get_data(as_text=True)
-    assert response.status_code == status, (response.status, body[:3000])
-    return html.unescape(body)
-
-
-def follow(client: Any, response: Any) -> str:
-    """Follow a redirect and return the page it lands on (with its flashed messages)."""
-    assert response.status_code == 302, (response.status, response.get_data(as_text=True)[:3000])
-    return text(client.get(response.headers["Location"]))
 
 
 def download(client: Any, file_id: int) -> Any:
@@ -348,24 +211,8 @@ def form_data(answers: dict[str, Any] | None = None, **extra: Any) -> dict[str, 
 
 
 @pytest.fixture
-def now(clock: Any) -> datetime:
-    clock.set_now(NOW)
-    return NOW
-
-
-@pytest.fixture
 def challenge(world: Any, now: datetime) -> Challenge:
     return build(world)
-
-
-@pytest.fixture
-def ca_track(challenge: Challenge) -> Track:
-    return challenge.tracks[0]
-
-
-@pytest.fixture
-def us_track(challenge: Challenge) -> Track:
-    return challenge.tracks[1]
 
 
 @pytest.fixture
@@ -395,25 +242,6 @@ def rival(challenge: Challenge, ca_track: Track) -> Entry:
     """Another Canadian team's entry in the same track."""
     lead = person("CA", email="rival@example.org", display_name="Rae Rival")
     return register(new_team(lead, "CA", 40, name="Birch"), ca_track)
-
-
-@pytest.fixture
-def logout(client: Any) -> Callable[[], None]:
-    def do() -> None:
-        assert client.post("/logout").status_code == 302
-
-    return do
-
-
-@pytest.fixture
-def switch(login: Callable[..., None], logout: Callable[[], None]) -> Callable[[User], None]:
-    """Sign out whoever is signed in and sign ``user`` in."""
-
-    def do(user: User) -> None:
-        logout()
-        login(user)
-
-    return do
 
 
 def draft(

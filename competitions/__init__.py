@@ -90,6 +90,7 @@ def _init_extensions(app: Flask) -> None:
     import competitions.core.audit
     import competitions.core.outbox
     import competitions.entries.models
+    import competitions.judging.models
     import competitions.outreach.models
     import competitions.submissions.models  # noqa: F401
 
@@ -110,6 +111,7 @@ def _register_blueprints(app: Flask) -> None:
     from competitions.challenges import bp as challenges_bp
     from competitions.core.views import bp as core_bp
     from competitions.entries import bp as entries_bp
+    from competitions.judging import bp as judging_bp
     from competitions.outreach import bp as outreach_bp
     from competitions.submissions import bp as submissions_bp
 
@@ -120,6 +122,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(entries_bp)
     app.register_blueprint(submissions_bp)
     app.register_blueprint(outreach_bp)
+    app.register_blueprint(judging_bp)
 
 
 def _register_template_helpers(app: Flask) -> None:
@@ -144,6 +147,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["instant"] = i18n.format_instant
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["money"] = i18n.format_money
+    app.jinja_env.filters["decimal"] = i18n.format_number
     app.jinja_env.filters["timedelta"] = i18n.format_duration
     app.jinja_env.globals["viewer_timezone"] = i18n.viewer_timezone
     app.jinja_env.globals["now_utc"] = clock.now

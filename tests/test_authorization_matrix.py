@@ -30,11 +30,21 @@ from competitions.entries.models import (
     TeamMember,
 )
 from competitions.extensions import db
+from competitions.judging.models import (
+    Assignment,
+    Criterion,
+    Flag,
+    Judge,
+    JudgeInvitation,
+    Panel,
+    Rubric,
+)
 from competitions.outreach.models import Announcement
 from competitions.submissions.models import Submission, SubmissionFile, SubmissionVersion
 from tests.factories import World, make_user
 
-ROLES = ("anonymous", "innovator", "staff_a", "admin_a", "admin_b", "platform_admin")
+# "judge" sits on agency A's panel and is assigned the matrix submission.
+ROLES = ("anonymous", "innovator", "staff_a", "admin_a", "admin_b", "platform_admin", "judge")
 LOGIN = "login"  # a redirect to the sign-in page
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -56,6 +66,7 @@ def agency_members(ok: Any) -> dict[str, Any]:
         "admin_a": ok,
         "admin_b": 404,
         "platform_admin": ok,
+        "judge": 404,
     }
 
 
@@ -89,6 +100,11 @@ def lead_admins(ok: Any) -> dict[str, Any]:
 def team_lead(ok: Any) -> dict[str, Any]:
     """Only the team's lead (the innovator); agency staff and platform admins see, not act."""
     return {**signed_in(404), "innovator": ok}
+
+
+def assigned_judge(ok: Any) -> dict[str, Any]:
+    """Only the judge assigned the matrix submission; everyone else 404."""
+    return {**signed_in(404), "judge": ok}
 
 
 def track_a_editors(ok: Any) -> dict[str, Any]:
@@ -239,6 +255,42 @@ EXPECT: dict[tuple[str, str], dict[str, Any]] = {
     ("submissions.extension", "POST"): agency_admins(302),
     ("submissions.define", "GET"): lead_admins(200),
     ("submissions.define", "POST"): lead_admins(302),
+    # Judging: the rubric is the lead agency's; a track's panel and assignments its agency's
+    # (agency B does not see agency A's panel, reviews or assignments); a judge sees only
+    # what is assigned to them.
+    ("judging.console", "GET"): participants(200),
+    ("judging.rubric", "GET"): participants(200),
+    ("judging.rubric", "POST"): lead_admins(400),  # an empty form: refused, explained
+    ("judging.add_criterion", "POST"): lead_admins(400),
+    ("judging.edit_criterion", "GET"): lead_admins(200),
+    ("judging.edit_criterion", "POST"): lead_admins(400),
+    ("judging.remove_criterion", "POST"): lead_admins(303),
+    ("judging.move_criterion", "POST"): lead_admins(303),
+    ("judging.reset_rubric", "POST"): lead_admins(303),
+    ("judging.panel", "GET"): agency_members(200),
+    ("judging.panel", "POST"): agency_admins(400),
+    ("judging.revoke_invitation", "POST"): agency_admins(303),
+    ("judging.remove_judge", "POST"): agency_admins(303),
+    ("judging.record_conflict", "POST"): agency_admins(303),
+    ("judging.invitation", "GET"): signed_in(400),
+    ("judging.invitation", "POST"): signed_in(400),
+    ("judging.assignments", "GET"): agency_admins(200),
+    ("judging.auto_assign", "POST"): lead_admins(303),  # challenge-wide: the lead's admins
+    ("judging.assign", "POST"): agency_admins(303),
+    ("judging.unassign", "POST"): agency_admins(303),
+    ("judging.resolve_flag", "POST"): agency_admins(303),
+    ("judging.home", "GET"): signed_in(200),
+    ("judging.queue", "GET"): assigned_judge(200),
+    ("judging.take_next", "POST"): assigned_judge(303),
+    ("judging.review", "GET"): assigned_judge(200),
+    ("judging.review", "POST"): assigned_judge(303),  # an empty draft is saved
+    ("judging.autosave", "POST"): {**assigned_judge(400), "anonymous": 401},  # not JSON
+    ("judging.recuse", "POST"): assigned_judge(303),  # no reason: refused, back to the page
+    ("judging.flag", "POST"): assigned_judge(303),
+    ("judging.file", "GET"): assigned_judge(200),
+    ("judging.profile", "GET"): assigned_judge(200),
+    ("judging.profile", "POST"): assigned_judge(303),
+    ("judging.declare_conflict", "POST"): assigned_judge(303),
 }
 
 STATIC_FILES = {"static": "css/tandem.css", "bootstrap.static": "css/bootstrap.min.css"}
@@ -271,7 +323,7 @@ def _url(app: Flask, endpoint: str, world: World, objects: dict[str, Any]) -> st
         key=lambda r: len(r.arguments),
     )
     challenge_route = (
-        endpoint.startswith(("challenges.", "entries.", "submissions.", "outreach."))
+        endpoint.startswith(("challenges.", "entries.", "submissions.", "outreach.", "judging."))
         and endpoint not in AGENCY_ROUTES
     )
     values: dict[str, Any] = {}
@@ -282,7 +334,9 @@ def _url(app: Flask, endpoint: str, world: World, objects: dict[str, Any]) -> st
             "filename": STATIC_FILES.get(endpoint),
             "token": "not-a-valid-token",
             "membership_id": world.staff_a_membership.id,
-            "invitation_id": objects["team_invitation"].id
+            "invitation_id": objects["judge_invitation"].id
+            if endpoint.startswith("judging.")
+            else objects["team_invitation"].id
             if endpoint.startswith(("entries.", "submissions."))
             else objects["partner_invitation"].id
             if challenge_route
@@ -290,7 +344,15 @@ def _url(app: Flask, endpoint: str, world: World, objects: dict[str, Any]) -> st
             "team_id": objects["team"].id,
             "member_id": objects["teammate"].id,
             "entry_id": objects["entry"].id,
-            "file_id": objects["file"].id,
+            "file_id": objects["version_file"].id
+            if endpoint.startswith("judging.")
+            else objects["file"].id,
+            "criterion_id": objects["criterion"].id,
+            "key": objects["track_a"].slug,
+            "judge_id": objects["judge"].id,
+            "assignment_id": objects["assignment"].id,
+            "flag_id": objects["flag"].id,
+            "submission_id": objects["submission"].id,
             "requirement_id": objects["requirement"].id,
             "document_id": objects["document"].id,
             "announcement_id": objects["announcement"].id,
@@ -434,8 +496,10 @@ def _matrix_objects(world: World) -> dict[str, Any]:
         audiences=["entries"],
     )
     db.session.add(announcement)
+    judging = _judging_objects(world, challenge, track_a, round_, submission, version, stored)
     db.session.commit()
     return {
+        **judging,
         "announcement": announcement,
         "requirement": requirement,
         "document": document,
@@ -454,6 +518,67 @@ def _matrix_objects(world: World) -> dict[str, Any]:
     }
 
 
+def _judging_objects(
+    world: World,
+    challenge: Any,
+    track_a: Any,
+    round_: Any,
+    submission: Any,
+    version: Any,
+    stored: Any,
+) -> dict[str, Any]:
+    """A rubric with one criterion, agency A's panel with a judge assigned the matrix
+    submission (with a flag), an open invitation, and a file of the submitted version."""
+    db.session.flush()
+    rubric = Rubric(round_id=round_.id)
+    criterion = Criterion(rubric=rubric, title={"en": "Impact"})
+    panel = Panel(challenge_id=challenge.id, track_id=track_a.id)
+    db.session.add_all([rubric, criterion, panel])
+    db.session.flush()
+    judge_user = make_user("judge@example.org", display_name="Jude Judge")
+    judge = Judge(panel_id=panel.id, user_id=judge_user.id)
+    judge_invitation = JudgeInvitation(
+        panel_id=panel.id,
+        email="candidate@example.org",
+        email_normalized="candidate@example.org",
+        nonce="n",
+        expires_at=clock.now() + timedelta(days=7),
+    )
+    db.session.add_all([judge, judge_invitation])
+    db.session.flush()
+    assignment = Assignment(
+        round_id=round_.id,
+        submission_id=submission.id,
+        judge_id=judge.id,
+        user_id=judge_user.id,
+        source="manual",
+    )
+    db.session.add(assignment)
+    db.session.flush()
+    flag = Flag(assignment_id=assignment.id, kind="other", note="Look")
+    version_file = SubmissionFile(
+        submission=submission,
+        version=version,
+        field_key="report",
+        storage_key=stored.key,
+        filename="report.pdf",
+        content_type="application/pdf",
+        size=stored.size,
+        sha256=stored.sha256,
+    )
+    db.session.add_all([flag, version_file])
+    return {
+        "criterion": criterion,
+        "judge": judge,
+        "judge_user": judge_user,
+        "judge_invitation": judge_invitation,
+        "assignment": assignment,
+        "flag": flag,
+        "submission": submission,
+        "version_file": version_file,
+    }
+
+
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize(("endpoint", "method"), sorted(EXPECT))
 def test_route_outcome_for_role(
@@ -463,7 +588,7 @@ def test_route_outcome_for_role(
     world.agency_a.logo_key, world.agency_a.logo_mime = stored.key, "image/png"
     objects = _matrix_objects(world)
 
-    user = world.user(role)
+    user = objects["judge_user"] if role == "judge" else world.user(role)
     if user is not None:
         with client.session_transaction() as session:
             session["_user_id"] = user.get_id()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import zoneinfo
 from datetime import datetime, timedelta
+from decimal import Decimal
 from functools import cache, lru_cache
 from typing import Any, Literal
 
@@ -12,6 +13,7 @@ from babel import Locale
 from babel.dates import format_datetime as babel_format_datetime
 from babel.dates import format_timedelta
 from babel.numbers import format_currency
+from babel.numbers import format_decimal as babel_format_decimal
 from flask import current_app, request, session
 from flask_babel import get_locale as babel_get_locale
 from flask_login import current_user
@@ -143,6 +145,13 @@ def format_money(amount: Any, currency: str) -> str:
     """An amount with its ISO currency code, in the viewer's language ("150,000.00 USD",
     "150 000,00 USD"): a bare "$" would not say whether it is Canadian or U.S. dollars."""
     return format_currency(amount, currency, format="#,##0.00\u00a0¤¤", locale=current_language())
+
+
+def format_number(value: Any) -> str:
+    """A number as people of the current locale write it, without trailing zeros."""
+    if value is None:
+        return ""
+    return babel_format_decimal(Decimal(str(value)), format="#,##0.##", locale=current_language())
 
 
 def format_duration(delta: timedelta) -> str:

@@ -1,0 +1,7 @@
+"""Judging: rubrics shared by a round's tracks, panels, conflicts, assignment, reviews."""
+
+from flask import Blueprint
+
+bp = Blueprint("judging", __name__)
+
+from competitions.judging import views  # noqa: E402,F401

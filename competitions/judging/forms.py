@@ -1,0 +1,154 @@
+"""Judging forms. The scoring form is built from the rubric in the view (one field per
+criterion), so it is not a WTForms class."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    BooleanField,
+    EmailField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from competitions.core.forms import BaseForm
+
+
+class SettingsForm(BaseForm):
+    reviews_per_submission = IntegerField(
+        _l("Reviews per submission"),
+        validators=[
+            DataRequired(_l("Enter how many judges review each submission.")),
+            NumberRange(min=1, max=20, message=_l("Between 1 and 20.")),
+        ],
+        description=_l("Automatic assignment gives every submission this many judges."),
+    )
+    blind = BooleanField(
+        _l("Blind judging: judges see no team, member or organisation names"),
+    )
+    cross_track = BooleanField(
+        _l("Cross-track calibration: at least one judge from another track per submission"),
+    )
+    min_reviews = IntegerField(
+        _l("Reviews a judge needs before their scores are normalized"),
+        validators=[
+            DataRequired(_l("Enter a number.")),
+            NumberRange(min=1, max=100, message=_l("Between 1 and 100.")),
+        ],
+        description=_l("Judges with fewer reviews keep their raw scores in the results."),
+    )
+    seed = IntegerField(
+        _l("Assignment seed"),
+        validators=[Optional(), NumberRange(min=0, max=2**31 - 1)],
+        description=_l("The same seed gives the same assignment for the same submissions."),
+        default=0,
+    )
+
+
+class CriterionForm(BaseForm):
+    title_en = StringField(_l("Title (English)"), validators=[Length(max=200)])
+    title_fr = StringField(_l("Title (French)"), validators=[Length(max=200)])
+    guidance_en = TextAreaField(_l("Guidance for judges (English)"), validators=[Length(max=4000)])
+    guidance_fr = TextAreaField(_l("Guidance for judges (French)"), validators=[Length(max=4000)])
+    weight = StringField(
+        _l("Weight"), default="1", validators=[DataRequired(_l("Enter a weight."))]
+    )
+    scale_min = StringField(
+        _l("Lowest score"), default="0", validators=[DataRequired(_l("Enter the lowest score."))]
+    )
+    scale_max = StringField(
+        _l("Highest score"), default="10", validators=[DataRequired(_l("Enter the highest score."))]
+    )
+    step = StringField(_l("Step"), default="1", validators=[DataRequired(_l("Enter a step."))])
+    descriptors_en = TextAreaField(
+        _l("Level descriptors (English)"),
+        description=_l(
+            "One per line: a score, a colon, what it means. For example “10: Flawless”."
+        ),
+        validators=[Length(max=8000)],
+    )
+    descriptors_fr = TextAreaField(
+        _l("Level descriptors (French)"),
+        description=_l(
+            "One per line: a score, a colon, what it means. For example « 10 : Parfait »."
+        ),
+        validators=[Length(max=8000)],
+    )
+
+
+class ResetForm(BaseForm):
+    reason = TextAreaField(
+        _l("Why the rubric must change"),
+        validators=[
+            DataRequired(_l("Say why: judges will have to score again.")),
+            Length(max=2000),
+        ],
+    )
+
+
+class InviteJudgeForm(BaseForm):
+    email = EmailField(
+        _l("Judge's email address"),
+        validators=[DataRequired(_l("Enter an email address.")), Length(max=320)],
+    )
+
+
+class JudgeProfileForm(BaseForm):
+    organisation = StringField(
+        _l("Your organisation"),
+        validators=[Length(max=200)],
+        description=_l("Teams from your organisation will not be assigned to you."),
+    )
+    expertise = StringField(
+        _l("Your areas of expertise"),
+        validators=[Length(max=1000)],
+        description=_l("Separated by commas."),
+    )
+    conflicts = TextAreaField(
+        _l("Organisations you have a conflict of interest with"),
+        validators=[Length(max=4000)],
+        description=_l("One per line: a former employer, a client, a partner."),
+    )
+
+
+class DeclareConflictForm(BaseForm):
+    team = SelectField(_l("Team"), coerce=int, validate_choice=False)
+    reason = TextAreaField(_l("Why (optional)"), validators=[Length(max=1000)])
+
+
+class AdminConflictForm(BaseForm):
+    judge = SelectField(_l("Judge"), coerce=int, validate_choice=False)
+    team = SelectField(_l("Team"), coerce=int, validate_choice=False)
+    reason = TextAreaField(
+        _l("Reason"), validators=[DataRequired(_l("Say why.")), Length(max=1000)]
+    )
+
+
+class RecuseForm(BaseForm):
+    reason = TextAreaField(
+        _l("Why you step back"),
+        validators=[DataRequired(_l("Say briefly why you step back.")), Length(max=1000)],
+    )
+
+
+class FlagForm(BaseForm):
+    kind = SelectField(
+        _l("Concern"),
+        choices=[
+            SelectChoice("ineligible", _l("Possibly ineligible")),
+            SelectChoice("plagiarism", _l("Possible plagiarism")),
+            SelectChoice("other", _l("Something else")),
+        ],
+    )
+    note = TextAreaField(
+        _l("What the track's admins should know"),
+        validators=[DataRequired(_l("Describe the concern.")), Length(max=5000)],
+    )
+
+
+class AssignForm(BaseForm):
+    judge = SelectField(_l("Judge"), coerce=int, validate_choice=False)

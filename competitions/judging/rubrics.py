@@ -1,0 +1,298 @@
+"""A round's rubric: criteria shared by every track, judging settings, lock and audited reset."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import delete, func, select, update
+
+from competitions.challenges.models import Challenge, Round
+from competitions.core import audit, clock
+from competitions.core.actor import Actor
+from competitions.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from competitions.extensions import db
+from competitions.judging import permissions
+from competitions.judging.models import (
+    Assignment,
+    Criterion,
+    Review,
+    ReviewStatus,
+    Rubric,
+    Score,
+)
+
+MAX_CRITERIA = 20
+MAX_LEVELS = 101
+
+
+def rubric_for(round_: Round, create: bool = True) -> Rubric | None:
+    """The round's rubric (created, empty, on first use)."""
+    rubric = db.session.scalar(select(Rubric).where(Rubric.round_id == round_.id))
+    if rubric is None and create:
+        rubric = Rubric(round=round_)
+        db.session.add(rubric)
+        db.session.flush()
+    return rubric
+
+
+def get_round(challenge: Challenge, round_id: int) -> Round:
+    round_ = next((r for r in challenge.rounds if r.id == round_id), None)
+    if round_ is None:
+        raise NotFound(_("No such round."))
+    return round_
+
+
+def _require_editor(actor: Actor, challenge: Challenge) -> None:
+    if not permissions.can_edit_rubric(actor.user, challenge):
+        raise PermissionDenied(_("Only the challenge's lead admins can change the rubric."))
+
+
+def _require_unlocked(rubric: Rubric) -> None:
+    if rubric.locked_at is not None:
+        raise Conflict(
+            _(
+                "The rubric is locked: judges have started scoring. Reset it (which clears every "
+                "score of this round) to change it."
+            )
+        )
+
+
+@dataclass
+class Settings:
+    reviews_per_submission: int
+    blind: bool
+    cross_track: bool
+    min_reviews: int
+    seed: int = 0
+
+
+def save_settings(actor: Actor, challenge: Challenge, rubric: Rubric, data: Settings) -> None:
+    """The round's judging settings. Blind judging and the number of reviews can change while
+    judging runs (they do not alter a score); the criteria cannot."""
+    _require_editor(actor, challenge)
+    if not 1 <= data.reviews_per_submission <= 20:
+        raise DomainError(
+            _("Reviews per submission must be between 1 and 20."), field="reviews_per_submission"
+        )
+    if not 1 <= data.min_reviews <= 100:
+        raise DomainError(_("The minimum must be between 1 and 100."), field="min_reviews")
+    before = _settings(rubric)
+    rubric.reviews_per_submission = data.reviews_per_submission
+    rubric.blind = data.blind
+    rubric.cross_track = data.cross_track
+    rubric.min_reviews = data.min_reviews
+    rubric.seed = data.seed
+    rubric.updated_at = clock.now()
+    audit.record(
+        actor,
+        "rubric.settings_changed",
+        obj=rubric,
+        agency_id=challenge.lead_agency_id,
+        before=before,
+        after=_settings(rubric),
+    )
+
+
+def _settings(rubric: Rubric) -> dict[str, Any]:
+    return {
+        "reviews_per_submission": rubric.reviews_per_submission,
+        "blind": rubric.blind,
+        "cross_track": rubric.cross_track,
+        "min_reviews": rubric.min_reviews,
+        "seed": rubric.seed,
+    }
+
+
+@dataclass
+class CriterionData:
+    title: dict[str, str]
+    guidance: dict[str, str]
+    weight: Any
+    scale_min: Any
+    scale_max: Any
+    step: Any
+    descriptors: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+def _decimal(value: Any, name: str, message: str) -> Decimal:
+    try:
+        number = Decimal(str(value).strip().replace(",", "."))
+    except (InvalidOperation, ValueError) as exc:
+        raise DomainError(message, field=name) from exc
+    if not number.is_finite() or abs(number) >= Decimal(10000):
+        raise DomainError(message, field=name)
+    return number.quantize(Decimal("0.01"))
+
+
+def _check(data: CriterionData) -> dict[str, Any]:
+    title = {k: v.strip() for k, v in data.title.items() if v and v.strip()}
+    if not title:
+        raise DomainError(_("Give the criterion a title in at least one language."), "title_en")
+    if any(len(v) > 200 for v in title.values()):
+        raise DomainError(_("A title has at most 200 characters."), "title_en")
+    weight = _decimal(data.weight, "weight", _("The weight must be a number."))
+    if weight <= 0:
+        raise DomainError(_("The weight must be more than zero."), "weight")
+    lo = _decimal(data.scale_min, "scale_min", _("The lowest score must be a number."))
+    hi = _decimal(data.scale_max, "scale_max", _("The highest score must be a number."))
+    step = _decimal(data.step, "step", _("The step must be a number."))
+    if hi <= lo:
+        raise DomainError(_("The highest score must be above the lowest."), "scale_max")
+    if step <= 0:
+        raise DomainError(_("The step must be more than zero."), "step")
+    if (hi - lo) % step != 0:
+        raise DomainError(
+            _("The step must divide the scale evenly (from the lowest to the highest score)."),
+            "step",
+        )
+    if (hi - lo) / step + 1 > MAX_LEVELS:
+        raise DomainError(_("The scale has too many levels (at most 101)."), "step")
+    descriptors: dict[str, dict[str, str]] = {}
+    for level, texts in data.descriptors.items():
+        clean = {k: v.strip() for k, v in texts.items() if v and v.strip()}
+        if not clean:
+            continue
+        value = _decimal(level, "descriptors", _("A descriptor's level must be a score."))
+        if value < lo or value > hi or (value - lo) % step != 0:
+            raise DomainError(
+                _("The descriptor for %(level)s is not a score on this scale.", level=level),
+                "descriptors",
+            )
+        descriptors[str(value.normalize())] = clean
+    return {
+        "title": title,
+        "guidance": {k: v.strip() for k, v in data.guidance.items() if v and v.strip()},
+        "weight": weight,
+        "scale_min": lo,
+        "scale_max": hi,
+        "step": step,
+        "descriptors": descriptors,
+    }
+
+
+def add_criterion(
+    actor: Actor, challenge: Challenge, rubric: Rubric, data: CriterionData
+) -> Criterion:
+    _require_editor(actor, challenge)
+    _require_unlocked(rubric)
+    if len(rubric.criteria) >= MAX_CRITERIA:
+        raise DomainError(_("A rubric has at most 20 criteria."))
+    values = _check(data)
+    criterion = Criterion(position=len(rubric.criteria), **values)
+    rubric.criteria.append(criterion)
+    rubric.updated_at = clock.now()
+    db.session.flush()
+    audit.record(
+        actor,
+        "rubric.criterion_added",
+        obj=criterion,
+        agency_id=challenge.lead_agency_id,
+        after=_criterion_data(criterion),
+    )
+    return criterion
+
+
+def update_criterion(
+    actor: Actor, challenge: Challenge, criterion: Criterion, data: CriterionData
+) -> None:
+    _require_editor(actor, challenge)
+    _require_unlocked(criterion.rubric)
+    before = _criterion_data(criterion)
+    for key, value in _check(data).items():
+        setattr(criterion, key, value)
+    criterion.rubric.updated_at = clock.now()
+    audit.record(
+        actor,
+        "rubric.criterion_changed",
+        obj=criterion,
+        agency_id=challenge.lead_agency_id,
+        before=before,
+        after=_criterion_data(criterion),
+    )
+
+
+def remove_criterion(actor: Actor, challenge: Challenge, criterion: Criterion) -> None:
+    _require_editor(actor, challenge)
+    rubric = criterion.rubric
+    _require_unlocked(rubric)
+    audit.record(
+        actor,
+        "rubric.criterion_removed",
+        obj=criterion,
+        agency_id=challenge.lead_agency_id,
+        before=_criterion_data(criterion),
+    )
+    rubric.criteria.remove(criterion)
+    for position, c in enumerate(rubric.criteria):
+        c.position = position
+    rubric.updated_at = clock.now()
+
+
+def move_criterion(actor: Actor, challenge: Challenge, criterion: Criterion, offset: int) -> None:
+    _require_editor(actor, challenge)
+    rubric = criterion.rubric
+    _require_unlocked(rubric)
+    items = list(rubric.criteria)
+    i = items.index(criterion)
+    j = max(0, min(len(items) - 1, i + offset))
+    items.insert(j, items.pop(i))
+    for position, c in enumerate(items):
+        c.position = position
+
+
+def get_criterion(rubric: Rubric, criterion_id: int) -> Criterion:
+    criterion = next((c for c in rubric.criteria if c.id == criterion_id), None)
+    if criterion is None:
+        raise NotFound(_("No such criterion."))
+    return criterion
+
+
+def _criterion_data(c: Criterion) -> dict[str, Any]:
+    return {
+        "title": c.title,
+        "weight": str(c.weight),
+        "scale": [str(c.scale_min), str(c.scale_max), str(c.step)],
+        "descriptors": c.descriptors,
+    }
+
+
+def lock(rubric: Rubric) -> None:
+    """Called when the first score is entered: from then on the criteria cannot change."""
+    if rubric.locked_at is None:
+        rubric.locked_at = clock.now()
+
+
+def reset(actor: Actor, challenge: Challenge, rubric: Rubric, reason: str) -> int:
+    """Unlock the rubric by clearing every score of the round (reviews go back to drafts,
+    comments kept). Audited with the number of reviews affected. Returns that number."""
+    _require_editor(actor, challenge)
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Say why the rubric is reset: judges will have to score again."))
+    review_ids = select(Review.id).join(Assignment).where(Assignment.round_id == rubric.round_id)
+    affected = (
+        db.session.scalar(select(func.count()).select_from(Review).where(Review.id.in_(review_ids)))
+        or 0
+    )
+    db.session.execute(delete(Score).where(Score.review_id.in_(review_ids)))
+    db.session.execute(
+        update(Review)
+        .where(Review.id.in_(review_ids))
+        .values(status=ReviewStatus.DRAFT.value, submitted_at=None),
+        execution_options={"synchronize_session": False},
+    )
+    rubric.locked_at = None
+    rubric.resets += 1
+    audit.record(
+        actor,
+        "rubric.reset",
+        obj=rubric,
+        agency_id=challenge.lead_agency_id,
+        after={"reason": reason, "reviews_cleared": affected, "reset": rubric.resets},
+    )
+    db.session.flush()
+    db.session.expire_all()  # the bulk UPDATE changed reviews behind the identity map
+    return affected

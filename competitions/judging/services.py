@@ -1,0 +1,646 @@
+"""Judging operations: assigning submissions to judges, the judge's queue, reviews and flags.
+
+The assignment itself is computed by the pure ``assignment.assign``; this module feeds it the
+round's submissions, the panels' judges and the recorded conflicts, and writes the outcome.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from competitions.challenges.models import Challenge, Round, Track
+from competitions.core import audit, clock
+from competitions.core.actor import Actor
+from competitions.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from competitions.entries.models import Entry
+from competitions.extensions import db
+from competitions.judging import assignment as allocation
+from competitions.judging import conflicts, permissions, rubrics
+from competitions.judging.models import (
+    Assignment,
+    AssignmentSource,
+    EndReason,
+    Flag,
+    FlagKind,
+    Judge,
+    Panel,
+    Review,
+    ReviewStatus,
+    Rubric,
+    Score,
+)
+from competitions.submissions.models import Submission, SubmissionVersion
+
+
+@dataclass(frozen=True)
+class Item:
+    submission_id: int
+    track_id: int
+    team_id: int
+
+
+def round_items(round_: Round, track: Track | None = None) -> list[Item]:
+    """The round's submissions that are judged: at least one version, not withdrawn, from an
+    entry still in the challenge."""
+    has_version = (
+        select(SubmissionVersion.id)
+        .where(SubmissionVersion.submission_id == Submission.id)
+        .exists()
+    )
+    query = (
+        select(Submission.id, Entry.track_id, Entry.team_id)
+        .join(Entry, Entry.id == Submission.entry_id)
+        .where(
+            Submission.round_id == round_.id,
+            Submission.withdrawn_at.is_(None),
+            Entry.withdrawn_at.is_(None),
+            has_version,
+        )
+        .order_by(Submission.id)
+    )
+    if track is not None:
+        query = query.where(Entry.track_id == track.id)
+    return [Item(s, t, team) for s, t, team in db.session.execute(query)]
+
+
+def _seats(challenge: Challenge, track: Track | None) -> list[Judge]:
+    """Active judges who may be given the scope's submissions: for a track, its panel and the
+    shared panel; for the whole challenge, every panel."""
+    query = (
+        select(Judge)
+        .join(Panel, Panel.id == Judge.panel_id)
+        .where(Panel.challenge_id == challenge.id, Judge.removed_at.is_(None))
+        .order_by(Judge.id)
+    )
+    if track is not None:
+        query = query.where((Panel.track_id == track.id) | Panel.track_id.is_(None))
+    return list(db.session.scalars(query))
+
+
+@dataclass
+class AutoResult:
+    added: int
+    kept: int
+    ended: int
+    shortfall: dict[int, int]
+    submissions: int
+    judges: int
+
+
+def auto_assign(
+    actor: Actor, challenge: Challenge, round_: Round, track: Track | None = None
+) -> AutoResult:
+    """Give every submission of the round (of ``track``, or of the whole challenge) k judges
+    without conflicts, loads balanced within each panel; assignments still valid are kept."""
+    if track is not None and not permissions.can_assign(actor.user, track):
+        raise PermissionDenied(_("Only the track's admins assign its submissions."))
+    if track is None and not permissions.can_assign_challenge(actor.user, challenge):
+        raise PermissionDenied(_("Only the challenge's lead admins assign across tracks."))
+    rubric = rubrics.rubric_for(round_)
+    assert rubric is not None
+    conflicts.detect_for_challenge(challenge)
+    items = round_items(round_, track)
+    seats = _seats(challenge, track)
+    by_item = {i.submission_id: i for i in items}
+    user_of = {j.id: j.user_id for j in seats}
+    users = set(user_of.values())
+    conflicted_teams: dict[int, set[int]] = defaultdict(set)
+    for user_id, team_id in conflicts.conflicted_pairs(users):
+        conflicted_teams[user_id].add(team_id)
+    pairs_conflicted = [
+        (j.id, i.submission_id)
+        for j in seats
+        for i in items
+        if i.team_id in conflicted_teams.get(j.user_id, ())
+    ]
+    active = list(
+        db.session.scalars(
+            select(Assignment).where(
+                Assignment.round_id == round_.id,
+                Assignment.ended_at.is_(None),
+                Assignment.submission_id.in_(list(by_item)),
+            )
+        )
+    )
+    existing = [(a.judge_id, a.submission_id) for a in active]
+    # A person on two panels is still one reviewer per submission: their other seats count as
+    # conflicted with the submissions one seat already reviews.
+    seats_of_user: dict[int, list[int]] = defaultdict(list)
+    for j in seats:
+        seats_of_user[j.user_id].append(j.id)
+    for a in active:
+        pairs_conflicted.extend(
+            (other, a.submission_id) for other in seats_of_user[a.user_id] if other != a.judge_id
+        )
+    cross = bool(rubric.cross_track and track is None)
+    result = allocation.assign(
+        [allocation.Item(id=i.submission_id, track_id=i.track_id) for i in items],
+        [
+            allocation.Judge(
+                id=j.id, panel_id=j.panel_id, track_id=j.panel.track_id, max_load=j.max_load
+            )
+            for j in seats
+        ],
+        rubric.reviews_per_submission,
+        conflicts=pairs_conflicted,
+        existing=existing,
+        cross_track=cross,
+        seed=rubric.seed,
+    )
+    now = clock.now()
+    # Drop a second seat of the same person on the same submission (two panels).
+    seen: set[tuple[int, int]] = {(a.user_id, a.submission_id) for a in active}
+    rows: list[dict[str, Any]] = []
+    for judge_id, submission_id in sorted(result.added):
+        key = (user_of[judge_id], submission_id)
+        if key in seen:
+            continue
+        seen.add(key)
+        rows.append(
+            {
+                "round_id": round_.id,
+                "submission_id": submission_id,
+                "judge_id": judge_id,
+                "user_id": user_of[judge_id],
+                "source": AssignmentSource.AUTO.value,
+                "created_at": now,
+                "created_by_id": actor.user_id,
+                "end_note": "",
+            }
+        )
+    if rows:
+        db.session.execute(insert(Assignment), rows)
+    ended = 0
+    removed = set(result.removed)
+    for a in active:
+        if (a.judge_id, a.submission_id) in removed and not _scored(a):
+            a.ended_at, a.end_reason = now, EndReason.UNASSIGNED.value
+            a.end_note = _("no longer valid when assignments were recomputed")
+            ended += 1
+    outcome = AutoResult(
+        added=len(rows),
+        kept=len(result.kept),
+        ended=ended,
+        shortfall=dict(result.shortfall),
+        submissions=len(items),
+        judges=len(seats),
+    )
+    audit.record(
+        actor,
+        "judging.auto_assigned",
+        obj=round_,
+        object_type="round",
+        agency_id=track.agency_id if track else challenge.lead_agency_id,
+        after={
+            "track": track.id if track else None,
+            "added": outcome.added,
+            "kept": outcome.kept,
+            "ended": outcome.ended,
+            "short": sum(outcome.shortfall.values()),
+            "k": rubric.reviews_per_submission,
+            "seed": rubric.seed,
+        },
+    )
+    db.session.flush()
+    return outcome
+
+
+def _scored(a: Assignment) -> bool:
+    return a.review is not None and a.review.status == ReviewStatus.SUBMITTED
+
+
+def get_assignment(assignment_id: int) -> Assignment:
+    a = db.session.get(Assignment, assignment_id)
+    if a is None:
+        raise NotFound(_("No such assignment."))
+    return a
+
+
+def get_submission(round_: Round, submission_id: int) -> Submission:
+    submission = db.session.get(Submission, submission_id)
+    if submission is None or submission.round_id != round_.id:
+        raise NotFound(_("No such submission."))
+    return submission
+
+
+def assign_manually(actor: Actor, submission: Submission, judge: Judge) -> Assignment:
+    track = submission.entry.track
+    if not permissions.can_assign(actor.user, track):
+        raise PermissionDenied(_("Only the track's admins assign its submissions."))
+    panel = judge.panel
+    if panel.challenge_id != submission.entry.challenge_id or not judge.active:
+        raise NotFound(_("No such judge."))
+    if panel.track_id not in (None, track.id):
+        rubric = rubrics.rubric_for(submission.round, create=False)
+        if rubric is None or not rubric.cross_track:
+            raise DomainError(
+                _("This judge sits on another track's panel; turn on cross-track calibration.")
+            )
+    team_id = submission.entry.team_id
+    if conflicts.is_conflicted(panel.challenge_id, judge.user_id, team_id):
+        raise Conflict(_("This judge has a conflict of interest with the team."))
+    already = db.session.scalar(
+        select(Assignment.id).where(
+            Assignment.submission_id == submission.id,
+            Assignment.user_id == judge.user_id,
+            Assignment.ended_at.is_(None),
+        )
+    )
+    if already is not None:
+        raise Conflict(_("This judge is already assigned this submission."))
+    assignment = _insert(actor, submission, judge, AssignmentSource.MANUAL)
+    audit.record(
+        actor,
+        "judging.assigned",
+        obj=assignment,
+        agency_id=track.agency_id,
+        after={"judge": judge.user_id, "submission": submission.id},
+    )
+    return assignment
+
+
+def _insert(actor: Actor, submission: Submission, judge: Judge, source: str) -> Assignment:
+    assignment = Assignment(
+        round_id=submission.round_id,
+        submission_id=submission.id,
+        judge_id=judge.id,
+        user_id=judge.user_id,
+        source=source,
+        created_by_id=actor.user_id,
+    )
+    db.session.add(assignment)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError as exc:
+        # The database's own guard (conflict trigger or one active assignment per person).
+        raise Conflict(_("This judge cannot be assigned this submission.")) from exc
+    return assignment
+
+
+def unassign(actor: Actor, assignment: Assignment) -> None:
+    """End an assignment. A review already written is kept for the record and leaves the
+    results."""
+    track = assignment.submission.entry.track
+    if not permissions.can_assign(actor.user, track):
+        raise PermissionDenied(_("Only the track's admins assign its submissions."))
+    if not assignment.active:
+        return
+    assignment.ended_at = clock.now()
+    assignment.end_reason = EndReason.UNASSIGNED.value
+    audit.record(actor, "judging.unassigned", obj=assignment, agency_id=track.agency_id)
+
+
+def take_next(actor: Actor, challenge: Challenge, round_: Round) -> Assignment | None:
+    """ "Score the next least-reviewed": give the judge the submission of their panels' tracks
+    with the fewest active assignments that they are not conflicted with nor already have."""
+    user = actor.user
+    if user is None:
+        raise PermissionDenied(_("Sign in as a judge."))
+    seats = [s for s in _seats(challenge, None) if s.user_id == user.id]
+    if not seats:
+        raise PermissionDenied(_("You are not a judge of this challenge."))
+    if clock.now() > round_.judging_closes:
+        raise DomainError(_("Judging of this round has closed."))
+    conflicts.detect_for_challenge(challenge)
+    rubric = rubrics.rubric_for(round_)
+    assert rubric is not None
+    tracks = {s.panel.track_id for s in seats}
+    items = round_items(round_)
+    if not (None in tracks or rubric.cross_track):
+        items = [i for i in items if i.track_id in tracks]
+    conflicted = {t for _u, t in conflicts.conflicted_pairs({user.id})}
+    counts = Counter(
+        dict(
+            db.session.execute(
+                select(Assignment.submission_id, func.count())
+                .where(Assignment.round_id == round_.id, Assignment.ended_at.is_(None))
+                .group_by(Assignment.submission_id)
+            ).all()
+        )
+    )
+    mine = set(
+        db.session.scalars(
+            select(Assignment.submission_id).where(
+                Assignment.round_id == round_.id, Assignment.user_id == user.id
+            )
+        )
+    )
+    candidates = [i for i in items if i.team_id not in conflicted and i.submission_id not in mine]
+    chosen = allocation.least_reviewed_next(
+        {i.submission_id: counts.get(i.submission_id, 0) for i in candidates},
+        seed=rubric.seed,
+    )
+    if chosen is None:
+        return None
+    item = next(i for i in candidates if i.submission_id == chosen)
+    seat = next((s for s in seats if s.panel.track_id == item.track_id), seats[0])
+    submission = get_submission(round_, chosen)
+    assignment = _insert(actor, submission, seat, AssignmentSource.POOL)
+    audit.record(
+        actor,
+        "judging.took_next",
+        obj=assignment,
+        agency_id=submission.entry.track.agency_id,
+    )
+    return assignment
+
+
+# --- the judge's queue and reviews -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    assignment: Assignment
+    status: str  # "new" | "draft" | "submitted"
+
+
+def queue(user_id: int, round_: Round) -> list[QueueRow]:
+    rows = db.session.execute(
+        select(Assignment, Review.status)
+        .outerjoin(Review, Review.assignment_id == Assignment.id)
+        .join(Judge, Judge.id == Assignment.judge_id)
+        .where(
+            Assignment.round_id == round_.id,
+            Assignment.user_id == user_id,
+            Assignment.ended_at.is_(None),
+            Judge.removed_at.is_(None),
+        )
+        .order_by(Assignment.id)
+    ).all()
+    return [QueueRow(a, status or "new") for a, status in rows]
+
+
+def my_rounds(user_id: int) -> list[tuple[Challenge, Round, int, int]]:
+    """(challenge, round, assigned, submitted) for every round the user has active work in."""
+    rows = db.session.execute(
+        select(
+            Assignment.round_id,
+            func.count(Assignment.id),
+            func.count(Review.submitted_at),
+        )
+        .outerjoin(Review, Review.assignment_id == Assignment.id)
+        .join(Judge, Judge.id == Assignment.judge_id)
+        .where(
+            Assignment.user_id == user_id,
+            Assignment.ended_at.is_(None),
+            Judge.removed_at.is_(None),
+        )
+        .group_by(Assignment.round_id)
+    ).all()
+    out = []
+    for round_id, assigned, submitted in rows:
+        round_ = db.session.get(Round, round_id)
+        if round_ is not None:
+            out.append((round_.challenge, round_, int(assigned), int(submitted)))
+    return sorted(out, key=lambda r: (r[1].judging_closes, r[1].id))
+
+
+def parse_score(raw: Any, criterion: Any) -> Decimal | None:
+    """A score typed by a judge on the criterion's scale, or None when left empty."""
+    text = str(raw if raw is not None else "").strip().replace(",", ".")
+    if not text:
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation as exc:
+        raise DomainError(
+            _("Enter a number for “%(c)s”.", c=criterion.audit_label), f"c{criterion.id}"
+        ) from exc
+    if not value.is_finite() or value < criterion.scale_min or value > criterion.scale_max:
+        raise DomainError(
+            _(
+                "“%(c)s” is scored from %(lo)s to %(hi)s.",
+                c=criterion.audit_label,
+                lo=_plain(criterion.scale_min),
+                hi=_plain(criterion.scale_max),
+            ),
+            f"c{criterion.id}",
+        )
+    if (value - criterion.scale_min) % criterion.step != 0:
+        raise DomainError(
+            _(
+                "“%(c)s” is scored in steps of %(step)s.",
+                c=criterion.audit_label,
+                step=_plain(criterion.step),
+            ),
+            f"c{criterion.id}",
+        )
+    return value.quantize(Decimal("0.01"))
+
+
+def _plain(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def review_of(assignment: Assignment) -> Review | None:
+    return assignment.review
+
+
+def save_review(
+    actor: Actor,
+    assignment: Assignment,
+    scores: dict[int, Any],
+    comment_to_team: str,
+    comment_to_admins: str,
+    submit: bool,
+) -> Review:
+    """Save the judge's scores and comments; ``submit`` requires a score for every criterion.
+    A submitted review stays editable (and submitted) until judging closes."""
+    if not permissions.can_score(actor.user, assignment):
+        raise PermissionDenied(_("This is not one of your assignments."))
+    round_ = assignment.submission.round
+    if clock.now() > round_.judging_closes:
+        raise DomainError(_("Judging of this round has closed: reviews can no longer change."))
+    rubric = rubrics.rubric_for(round_)
+    assert rubric is not None
+    if not rubric.criteria:
+        raise DomainError(_("The rubric has no criteria yet: scoring opens when it has."))
+    values: dict[int, Decimal] = {}
+    for criterion in rubric.criteria:
+        value = parse_score(scores.get(criterion.id), criterion)
+        if value is not None:
+            values[criterion.id] = value
+    review = assignment.review
+    if review is None:
+        review = Review(assignment=assignment)
+        db.session.add(review)
+    keep_submitted = review.status == ReviewStatus.SUBMITTED
+    if submit or keep_submitted:
+        missing = [c.audit_label for c in rubric.criteria if c.id not in values]
+        if missing:
+            raise DomainError(
+                _("Score every criterion before submitting: %(list)s.", list=", ".join(missing))
+            )
+    if values:
+        rubrics.lock(rubric)
+    current = {s.criterion_id: s for s in review.scores}
+    for criterion_id, value in values.items():
+        if criterion_id in current:
+            current[criterion_id].value = value
+        else:
+            review.scores.append(Score(criterion_id=criterion_id, value=value))
+    for criterion_id, score in current.items():
+        if criterion_id not in values:
+            review.scores.remove(score)
+    review.comment_to_team = (comment_to_team or "").strip()[:20000]
+    review.comment_to_admins = (comment_to_admins or "").strip()[:20000]
+    now = clock.now()
+    review.updated_at = now
+    if submit and review.status != ReviewStatus.SUBMITTED:
+        review.status, review.submitted_at = ReviewStatus.SUBMITTED.value, now
+    db.session.flush()
+    if submit:
+        audit.record(
+            actor,
+            "judging.review_submitted",
+            obj=review,
+            agency_id=assignment.submission.entry.track.agency_id,
+            after={"scores": {str(k): str(v) for k, v in values.items()}},
+        )
+    return review
+
+
+def flag(actor: Actor, assignment: Assignment, kind: str, note: str) -> Flag:
+    """A judge's concern (possible ineligibility, plagiarism...) for the track's admins."""
+    if not permissions.can_score(actor.user, assignment):
+        raise PermissionDenied(_("This is not one of your assignments."))
+    if kind not in {k.value for k in FlagKind}:
+        raise DomainError(_("Choose what the concern is about."), field="kind")
+    note = (note or "").strip()
+    if not note:
+        raise DomainError(_("Describe the concern for the track's admins."), field="note")
+    row = Flag(assignment_id=assignment.id, kind=kind, note=note[:5000])
+    db.session.add(row)
+    db.session.flush()
+    audit.record(
+        actor,
+        "judging.flagged",
+        obj=row,
+        agency_id=assignment.submission.entry.track.agency_id,
+        after={"kind": kind},
+    )
+    return row
+
+
+def resolve_flag(actor: Actor, row: Flag, note: str) -> None:
+    track = row.assignment.submission.entry.track
+    if not permissions.can_assign(actor.user, track):
+        raise PermissionDenied(_("Only the track's admins handle flags."))
+    if row.resolved_at is None:
+        row.resolved_at = clock.now()
+        row.resolved_by_id = actor.user_id
+        row.resolution_note = (note or "").strip()[:5000]
+        audit.record(actor, "judging.flag_resolved", obj=row, agency_id=track.agency_id)
+
+
+# --- the track admins' view ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SubmissionRow:
+    submission_id: int
+    team_name: str
+    assignments: list[Assignment]
+    submitted: int
+
+
+def track_overview(round_: Round, track: Track) -> list[SubmissionRow]:
+    """Per submission of the track in the round: its active assignments and how many reviews
+    are submitted. Three queries whatever the number of submissions."""
+    items = round_items(round_, track)
+    ids = [i.submission_id for i in items]
+    names = dict(
+        db.session.execute(
+            select(Submission.id, Entry.team_id)
+            .join(Entry, Entry.id == Submission.entry_id)
+            .where(Submission.id.in_(ids))
+        ).all()
+    )
+    from competitions.entries.models import Team
+
+    team_names = dict(
+        db.session.execute(select(Team.id, Team.name).where(Team.id.in_(set(names.values())))).all()
+    )
+    by_submission: dict[int, list[Assignment]] = defaultdict(list)
+    for a in db.session.scalars(
+        select(Assignment)
+        .where(Assignment.submission_id.in_(ids), Assignment.ended_at.is_(None))
+        .order_by(Assignment.id)
+    ):
+        by_submission[a.submission_id].append(a)
+    reviews = dict(
+        db.session.execute(
+            select(Review.assignment_id, Review.status).where(
+                Review.assignment_id.in_([a.id for v in by_submission.values() for a in v])
+            )
+        ).all()
+    )
+    return [
+        SubmissionRow(
+            submission_id=s,
+            team_name=team_names.get(names.get(s, 0), ""),
+            assignments=by_submission[s],
+            submitted=sum(1 for a in by_submission[s] if reviews.get(a.id) == "submitted"),
+        )
+        for s in ids
+    ]
+
+
+def review_statuses(assignment_ids: list[int]) -> dict[int, str]:
+    return dict(
+        db.session.execute(
+            select(Review.assignment_id, Review.status).where(
+                Review.assignment_id.in_(assignment_ids)
+            )
+        ).all()
+    )
+
+
+def flags_of(round_: Round, track: Track) -> list[Flag]:
+    return list(
+        db.session.scalars(
+            select(Flag)
+            .join(Assignment, Assignment.id == Flag.assignment_id)
+            .join(Submission, Submission.id == Assignment.submission_id)
+            .join(Entry, Entry.id == Submission.entry_id)
+            .where(Assignment.round_id == round_.id, Entry.track_id == track.id)
+            .order_by(Flag.resolved_at.isnot(None), Flag.created_at)
+        )
+    )
+
+
+def counting_version(submission: Submission) -> SubmissionVersion | None:
+    """The version judges review: the latest one (every stored version was on time)."""
+    return db.session.scalar(
+        select(SubmissionVersion)
+        .where(SubmissionVersion.submission_id == submission.id)
+        .order_by(SubmissionVersion.number.desc())
+        .limit(1)
+    )
+
+
+def end_for_withdrawn(entry: Entry) -> int:
+    """End the active assignments of a withdrawn entry's submissions."""
+    ids = select(Submission.id).where(Submission.entry_id == entry.id)
+    result = db.session.execute(
+        update(Assignment)
+        .where(Assignment.submission_id.in_(ids), Assignment.ended_at.is_(None))
+        .values(ended_at=clock.now(), end_reason=EndReason.WITHDRAWN.value),
+        execution_options={"synchronize_session": False},
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def rubric_or_404(round_: Round) -> Rubric:
+    rubric = rubrics.rubric_for(round_)
+    if rubric is None:  # pragma: no cover - rubric_for creates it
+        raise NotFound(_("No such rubric."))
+    return rubric

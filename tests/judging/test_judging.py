@@ -1,0 +1,519 @@
+"""Judging services and pages: rubric, panels, conflicts (service and database), assignment,
+reviews, blind judging."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from competitions.core.errors import Conflict as ConflictError
+from competitions.core.errors import DomainError, PermissionDenied
+from competitions.core.storage import get_storage
+from competitions.extensions import db
+from competitions.judging import conflicts, panels, permissions, rubrics, services
+from competitions.judging.models import (
+    Assignment,
+    Conflict,
+    ConflictSource,
+    Review,
+    Score,
+)
+from competitions.submissions.models import SubmissionFile
+from tests.judging.conftest import (
+    act,
+    count,
+    criterion,
+    events,
+    new_team,
+    person,
+    register,
+    score_values,
+    seat,
+    text,
+)
+
+# --- rubric -----------------------------------------------------------------------------------
+
+
+def test_a_rubric_is_built_by_the_lead_admins_only(world, challenge, ca_track):
+    rubric = rubrics.rubric_for(challenge.rounds[0])
+    rubrics.add_criterion(act(world.admin_a), challenge, rubric, criterion("Impact", weight="1.5"))
+    assert [c.title["en"] for c in rubric.criteria] == ["Impact"]
+    assert rubric.criteria[0].weight == Decimal("1.50")
+    with pytest.raises(PermissionDenied):
+        rubrics.add_criterion(act(world.admin_b), challenge, rubric, criterion("Other"))
+    assert events("rubric.criterion_added")[0].actor_id == world.admin_a.id
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"hi": "0"}, "scale_max", "above the lowest"),
+        ({"step": "3"}, "step", "divide the scale evenly"),
+        ({"weight": "0"}, "weight", "more than zero"),
+        ({"weight": "abc"}, "weight", "must be a number"),
+        ({"step": "0.01", "hi": "100"}, "step", "too many levels"),
+    ],
+)
+def test_a_criterion_s_scale_is_checked(world, challenge, changes, field, message):
+    rubric = rubrics.rubric_for(challenge.rounds[0])
+    with pytest.raises(DomainError) as err:
+        rubrics.add_criterion(act(world.admin_a), challenge, rubric, criterion("X", **changes))
+    assert err.value.field == field
+    assert message in err.value.message
+
+
+def test_the_first_score_locks_the_rubric_and_a_reset_clears_scores(world, challenge, judged):
+    rubric, judge, sub = judged["rubric"], judged["ca_judges"][0], judged["ca"][0]
+    a = services.assign_manually(act(world.admin_a), sub, judge)
+    db.session.commit()
+    services.save_review(act(judge.user), a, score_values(rubric, "7", "5"), "Nice", "", True)
+    db.session.commit()
+    assert rubric.locked_at is not None
+    with pytest.raises(ConflictError, match="locked"):
+        rubrics.add_criterion(act(world.admin_a), challenge, rubric, criterion("Late"))
+    with pytest.raises(ConflictError):
+        rubrics.update_criterion(
+            act(world.admin_a), challenge, rubric.criteria[0], criterion("Renamed")
+        )
+    with pytest.raises(DomainError, match="Say why"):
+        rubrics.reset(act(world.admin_a), challenge, rubric, " ")
+    cleared = rubrics.reset(act(world.admin_a), challenge, rubric, "Criterion 2 was ambiguous")
+    db.session.commit()
+    assert cleared == 1
+    assert count(Score) == 0
+    review = db.session.scalar(select(Review))
+    assert review.status == "draft" and review.submitted_at is None
+    assert review.comment_to_team == "Nice"  # comments kept
+    assert rubric.locked_at is None and rubric.resets == 1
+    assert events("rubric.reset")[0].after["reason"] == "Criterion 2 was ambiguous"
+    rubrics.add_criterion(act(world.admin_a), challenge, rubric, criterion("Late"))
+
+
+# --- panels -----------------------------------------------------------------------------------
+
+
+def test_a_judge_is_invited_by_signed_link_and_joins_the_panel(world, challenge, ca_track, mail):
+    judge_user = person(email="jo@university.example")
+    panel = panels.panel_for(challenge, ca_track)
+    inv = panels.invite(act(world.admin_a), challenge, panel, "Jo@University.example")
+    db.session.commit()
+    sent = mail.to("Jo@University.example")
+    assert len(sent) == 1 and "judge" in sent[0]["Subject"].lower()
+    token = mail.link(sent[0], "/judging/invitations/").rsplit("/", 1)[1]
+    with pytest.raises(PermissionDenied):
+        panels.accept(act(world.innovator), token, "", [], [])
+    judge = panels.accept(
+        act(judge_user), token, "Univ. of Guelph", ["food science", " Food Science "], ["Acme"]
+    )
+    db.session.commit()
+    assert judge.expertise == ["food science"]
+    assert judge.conflict_organisations == ["Acme"]
+    assert inv.resolution == "accepted"
+    with pytest.raises(DomainError, match="already been used"):
+        panels.accept(act(judge_user), token, "", [], [])
+
+
+def test_agency_b_cannot_run_agency_a_s_panel(world, challenge, ca_track):
+    panel = panels.panel_for(challenge, ca_track)
+    with pytest.raises(PermissionDenied):
+        panels.invite(act(world.admin_b), challenge, panel, "x@example.org")
+    with pytest.raises(PermissionDenied):
+        panels.invite(act(world.staff_a), challenge, panel, "x@example.org")
+
+
+def test_removing_a_judge_ends_their_access_at_once(world, challenge, judged):
+    judge, sub = judged["ca_judges"][0], judged["ca"][0]
+    a = services.assign_manually(act(world.admin_a), sub, judge)
+    db.session.commit()
+    assert permissions.can_score(judge.user, a)
+    ended = panels.remove(act(world.admin_a), challenge, judge)
+    db.session.commit()
+    assert ended == 1
+    db.session.refresh(a)
+    assert not permissions.can_score(judge.user, a)
+    assert a.end_reason == "judge_removed"
+    with pytest.raises(PermissionDenied):
+        services.save_review(act(judge.user), a, {}, "", "", False)
+
+
+# --- conflicts ----------------------------------------------------------------------------------
+
+
+def test_conflicts_are_detected_member_organisation_and_email_domain(world, challenge, ca_track):
+    lead = person(email="lead@acme-foods.example")
+    team = new_team(
+        lead,
+        name="Acme",
+        entrant_type="business",
+        organisation_name="Acme Foods",
+        organisation_country="CA",
+    )
+    register(team, ca_track)
+    gmail_team = new_team(person(email="someone@gmail.com"), name="Gmail team")
+    register(gmail_team, ca_track)
+    member = seat(world, challenge, ca_track, user=lead)
+    colleague = seat(world, challenge, ca_track, organisation="ACME  foods")
+    same_domain = seat(world, challenge, ca_track, email="boss@acme-foods.example")
+    public = seat(world, challenge, ca_track, email="judge@gmail.com")
+    conflicts.detect_for_challenge(challenge)
+    db.session.commit()
+    found = {(c.user_id, c.team_id, c.source) for c in conflicts.conflicts_of(challenge)}
+    assert (member.user_id, team.id, ConflictSource.MEMBER) in found
+    assert (colleague.user_id, team.id, ConflictSource.ORGANISATION) in found
+    assert (same_domain.user_id, team.id, ConflictSource.EMAIL_DOMAIN) in found
+    assert not any(u == public.user_id for u, _t, _s in found)  # gmail.com says nothing
+    assert not any(t == gmail_team.id for _u, t, _s in found)
+
+
+def test_a_conflicted_judge_is_never_assigned(world, challenge, judged):
+    judge, sub = judged["ca_judges"][0], judged["ca"][0]
+    conflicts.declare(act(judge.user), challenge, sub.entry.team, "My cousin leads it")
+    db.session.commit()
+    with pytest.raises(ConflictError, match="conflict"):
+        services.assign_manually(act(world.admin_a), sub, judge)
+
+
+def test_the_database_refuses_a_conflicted_assignment(world, challenge, judged):
+    judge, sub = judged["ca_judges"][0], judged["ca"][0]
+    db.session.add(
+        Conflict(
+            challenge_id=challenge.id,
+            user_id=judge.user_id,
+            team_id=sub.entry.team_id,
+            source="admin",
+            reason="test",
+        )
+    )
+    db.session.commit()
+    with pytest.raises(IntegrityError), db.session.begin_nested():
+        db.session.add(
+            Assignment(
+                round_id=sub.round_id,
+                submission_id=sub.id,
+                judge_id=judge.id,
+                user_id=judge.user_id,
+                source="manual",
+            )
+        )
+        db.session.flush()
+
+
+def test_the_database_refuses_a_conflict_over_an_active_assignment(world, challenge, judged):
+    judge, sub = judged["ca_judges"][0], judged["ca"][0]
+    services.assign_manually(act(world.admin_a), sub, judge)
+    db.session.commit()
+    with pytest.raises(IntegrityError), db.session.begin_nested():
+        db.session.add(
+            Conflict(
+                challenge_id=challenge.id,
+                user_id=judge.user_id,
+                team_id=sub.entry.team_id,
+                source="admin",
+                reason="raw",
+            )
+        )
+        db.session.flush()
+
+
+def test_the_database_refuses_scores_on_an_ended_assignment(world, challenge, judged):
+    rubric, judge, sub = judged["rubric"], judged["ca_judges"][0], judged["ca"][0]
+    a = services.assign_manually(act(world.admin_a), sub, judge)
+    db.session.commit()
+    review = services.save_review(act(judge.user), a, score_values(rubric, "3", ""), "", "", False)
+    db.session.commit()
+    services.unassign(act(world.admin_a), a)
+    db.session.commit()
+    with pytest.raises(IntegrityError), db.session.begin_nested():
+        db.session.add(Score(review_id=review.id, criterion_id=rubric.criteria[1].id, value=4))
+        db.session.flush()
+
+
+def test_the_database_refuses_an_assignment_to_someone_else_s_seat(world, challenge, judged):
+    judge, other, sub = judged["ca_judges"][0], judged["ca_judges"][1], judged["ca"][0]
+    with pytest.raises(IntegrityError), db.session.begin_nested():
+        db.session.add(
+            Assignment(
+                round_id=sub.round_id,
+                submission_id=sub.id,
+                judge_id=judge.id,
+                user_id=other.user_id,
+                source="manual",
+            )
+        )
+        db.session.flush()
+
+
+def test_recusing_ends_the_assignment_and_records_the_conflict(world, challenge, judged):
+    judge, sub = judged["ca_judges"][0], judged["ca"][0]
+    a = services.assign_manually(act(world.admin_a), sub, judge)
+    db.session.commit()
+    with pytest.raises(DomainError, match="why"):
+        conflicts.recuse(act(judge.user), a, "")
+    conflicts.recuse(act(judge.user), a, "I advised this team last year")
+    db.session.commit()
+    db.session.refresh(a)
+    assert a.end_reason == "recused"
+    assert conflicts.is_conflicted(challenge.id, judge.user_id, sub.entry.team_id)
+    with pytest.raises(ConflictError):
+        services.assign_manually(act(world.admin_a), sub, judge)
+
+
+def test_only_the_assigned_judge_scores(world, challenge, judged):
+    rubric, judge, other, sub = (
+        judged["rubric"],
+        judged["ca_judges"][0],
+        judged["ca_judges"][1],
+        judged["ca"][0],
+    )
+    a = services.assign_manually(act(world.admin_a), sub, judge)
+    db.session.commit()
+    for intruder in (other.user, world.admin_a, sub.entry.team.lead.user):
+        with pytest.raises(PermissionDenied):
+            services.save_review(act(intruder), a, score_values(rubric, "1", "1"), "", "", True)
+
+
+# --- reviews ----------------------------------------------------------------------------------
+
+
+def test_a_review_is_saved_as_draft_then_submitted_and_stays_editable(world, challenge, judged):
+    rubric, judge, sub = judged["rubric"], judged["ca_judges"][0], judged["ca"][0]
+    a = services.assign_manually(act(world.admin_a), sub, judge)
+    db.session.commit()
+    services.save_review(act(judge.user), a, score_values(rubric, "8", ""), "Good", "", False)
+    db.session.commit()
+    with pytest.raises(DomainError, match="Score every criterion"):
+        services.save_review(act(judge.user), a, score_values(rubric, "8", ""), "", "", True)
+    db.session.rollback()
+    review = services.save_review(
+        act(judge.user), a, score_values(rubric, "8", "6"), "Good", "Fine", True
+    )
+    db.session.commit()
+    assert review.status == "submitted" and review.submitted_at is not None
+    assert review.score_map() == {rubric.criteria[0].id: Decimal(8), rubric.criteria[1].id: 6}
+    # Changing it keeps it submitted; emptying a score is refused while submitted.
+    services.save_review(act(judge.user), a, score_values(rubric, "9", "6"), "", "", False)
+    db.session.commit()
+    assert review.status == "submitted"
+    with pytest.raises(DomainError):
+        services.save_review(act(judge.user), a, score_values(rubric, "9", ""), "", "", False)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("11", "scored from 0 to 10"),
+        ("-1", "scored from 0 to 10"),
+        ("2.5", "steps of 1"),
+        ("abc", "Enter a number"),
+        ("NaN", "scored from"),
+        ("1e999", "scored from"),
+    ],
+)
+def test_scores_off_the_scale_are_refused(world, challenge, judged, value, message):
+    rubric, judge, sub = judged["rubric"], judged["ca_judges"][0], judged["ca"][0]
+    a = services.assign_manually(act(world.admin_a), sub, judge)
+    db.session.commit()
+    with pytest.raises(DomainError, match=message) as err:
+        services.save_review(act(judge.user), a, score_values(rubric, value, "5"), "", "", False)
+    assert err.value.field == f"c{rubric.criteria[0].id}"
+
+
+def test_reviews_close_with_judging(world, challenge, judged, clock):
+    rubric, judge, sub = judged["rubric"], judged["ca_judges"][0], judged["ca"][0]
+    a = services.assign_manually(act(world.admin_a), sub, judge)
+    db.session.commit()
+    clock.set_now(challenge.rounds[0].judging_closes + timedelta(seconds=1))
+    with pytest.raises(DomainError, match="closed"):
+        services.save_review(act(judge.user), a, score_values(rubric, "5", "5"), "", "", True)
+
+
+def test_a_flag_reaches_the_track_admins(world, challenge, judged):
+    judge, sub = judged["ca_judges"][0], judged["ca"][0]
+    a = services.assign_manually(act(world.admin_a), sub, judge)
+    db.session.commit()
+    services.flag(act(judge.user), a, "plagiarism", "Same text as a 2019 paper")
+    db.session.commit()
+    flags = services.flags_of(challenge.rounds[0], sub.entry.track)
+    assert [f.note for f in flags] == ["Same text as a 2019 paper"]
+    with pytest.raises(PermissionDenied):
+        services.resolve_flag(act(world.admin_b), flags[0], "")
+    services.resolve_flag(act(world.admin_a), flags[0], "Checked: cited properly")
+    assert flags[0].resolved_at is not None
+
+
+# --- assignment -------------------------------------------------------------------------------
+
+
+def _active(round_id: int) -> list[Assignment]:
+    return list(
+        db.session.scalars(
+            select(Assignment).where(Assignment.round_id == round_id, Assignment.ended_at.is_(None))
+        )
+    )
+
+
+def test_automatic_assignment_covers_balances_and_avoids_conflicts(world, challenge, judged):
+    ca, ca_judges = judged["ca"], judged["ca_judges"]
+    conflicts.declare(act(ca_judges[0].user), challenge, ca[0].entry.team, "")
+    db.session.commit()
+    outcome = services.auto_assign(
+        act(world.admin_a), challenge, judged["round"], ca[0].entry.track
+    )
+    db.session.commit()
+    rows = _active(judged["round"].id)
+    assert outcome.added == len(rows) == 3 * 2 and not outcome.shortfall
+    per_submission = {s.id: {a.user_id for a in rows if a.submission_id == s.id} for s in ca}
+    assert all(len(users) == 2 for users in per_submission.values())
+    assert ca_judges[0].user_id not in per_submission[ca[0].id]  # conflicted: never
+    loads = [sum(1 for a in rows if a.judge_id == j.id) for j in ca_judges]
+    assert max(loads) - min(loads) <= 1
+    assert {a.submission.entry.track_id for a in rows} == {ca[0].entry.track_id}  # CA only
+    # Running again keeps everything and adds nothing.
+    again = services.auto_assign(act(world.admin_a), challenge, judged["round"], ca[0].entry.track)
+    assert (again.added, again.kept, again.ended) == (0, 6, 0)
+    assert events("judging.auto_assigned")[-1].after["kept"] == 6
+
+
+def test_agency_b_cannot_assign_agency_a_s_track(world, challenge, judged):
+    with pytest.raises(PermissionDenied):
+        services.auto_assign(
+            act(world.admin_b), challenge, judged["round"], judged["ca"][0].entry.track
+        )
+    with pytest.raises(PermissionDenied):
+        services.assign_manually(act(world.admin_b), judged["ca"][0], judged["ca_judges"][0])
+
+
+def test_challenge_wide_assignment_calibrates_across_tracks(world, challenge, judged):
+    rubric = judged["rubric"]
+    rubric.cross_track = True
+    db.session.commit()
+    services.auto_assign(act(world.admin_a), challenge, judged["round"], None)
+    db.session.commit()
+    rows = _active(judged["round"].id)
+    for sub in judged["ca"] + judged["us"]:
+        mine = [a for a in rows if a.submission_id == sub.id]
+        assert len(mine) == 2
+        assert any(a.judge.panel.track_id != sub.entry.track_id for a in mine)
+
+
+def test_a_judge_takes_the_next_least_reviewed(world, challenge, judged):
+    judge, ca = judged["ca_judges"][0], judged["ca"]
+    services.assign_manually(act(world.admin_a), ca[0], judged["ca_judges"][1])
+    services.assign_manually(act(world.admin_a), ca[1], judged["ca_judges"][1])
+    db.session.commit()
+    taken = services.take_next(act(judge.user), challenge, judged["round"])
+    db.session.commit()
+    assert taken is not None and taken.submission_id == ca[2].id  # the unreviewed one
+    assert taken.source == "pool"
+    conflicts.declare(act(judge.user), challenge, ca[0].entry.team, "")
+    db.session.commit()
+    nxt = services.take_next(act(judge.user), challenge, judged["round"])
+    assert nxt is not None and nxt.submission_id == ca[1].id  # ca[0] is conflicted
+    db.session.commit()
+    assert services.take_next(act(judge.user), challenge, judged["round"]) is None
+
+
+# --- pages ------------------------------------------------------------------------------------
+
+
+def test_a_judge_scores_through_the_pages_blind(world, challenge, judged, client, login):
+    rubric, judge, sub = judged["rubric"], judged["ca_judges"][0], judged["ca"][0]
+    rubric.blind = True
+    stored_name = "Team Secret Name report.pdf"
+    version = sub.versions[0]
+    stored = get_storage().save(io.BytesIO(b"%PDF-1.4 blind"), 10_000)
+    db.session.add(
+        SubmissionFile(
+            submission_id=sub.id,
+            version_id=version.id,
+            field_key="report",
+            storage_key=stored.key,
+            filename=stored_name,
+            content_type="application/pdf",
+            size=stored.size,
+            sha256=stored.sha256,
+        )
+    )
+    a = services.assign_manually(act(world.admin_a), sub, judge)
+    db.session.commit()
+    login(judge.user)
+    page = text(client.get(f"/judging/assignments/{a.id}"))
+    assert sub.entry.team.name not in page and stored_name not in page
+    assert "Innovation" in page and "Outstanding" in page  # criterion and its descriptor
+    file_id = db.session.scalar(
+        select(SubmissionFile.id).where(SubmissionFile.version_id == version.id)
+    )
+    download = client.get(f"/judging/assignments/{a.id}/files/{file_id}", buffered=True)
+    assert download.status_code == 200
+    disposition = download.headers["Content-Disposition"]
+    assert "Secret" not in disposition and f"submission-{sub.id}-report" in disposition
+    assert download.headers["X-Content-Type-Options"] == "nosniff"
+    c1, c2 = rubric.criteria
+    bad = client.post(
+        f"/judging/assignments/{a.id}", data={f"c{c1.id}": "12", f"c{c2.id}": "3", "submit": "1"}
+    )
+    assert bad.status_code == 400 and "scored from 0 to 10" in text(bad, 400)
+    saved = client.post(
+        f"/judging/assignments/{a.id}",
+        data={f"c{c1.id}": "9", f"c{c2.id}": "3", "comment_to_team": "Bold idea", "submit": "1"},
+    )
+    assert saved.status_code == 303
+    review = db.session.scalar(select(Review).where(Review.assignment_id == a.id))
+    assert review.status == "submitted"
+    queue = text(client.get(f"/judging/rounds/{judged['round'].id}"))
+    assert "1 of 1 reviewed" in queue and sub.entry.team.name not in queue
+
+
+def test_a_judge_of_one_panel_cannot_open_another_s_assignment(
+    world, challenge, judged, client, login
+):
+    ca_judge, us_judge = judged["ca_judges"][0], judged["us_judges"][0]
+    a = services.assign_manually(act(world.admin_a), judged["ca"][0], ca_judge)
+    db.session.commit()
+    login(us_judge.user)
+    assert client.get(f"/judging/assignments/{a.id}").status_code == 404
+    assert client.post(f"/judging/assignments/{a.id}", data={"submit": "1"}).status_code == 404
+    # Agency B's admins do not see agency A's panel, assignments or reviews.
+    login(world.admin_b)
+    track = judged["ca"][0].entry.track
+    assert (
+        client.get(f"/challenges/{challenge.slug}/judging/panels/{track.slug}").status_code == 404
+    )
+    url = (
+        f"/challenges/{challenge.slug}/rounds/{judged['round'].id}/tracks/{track.slug}/assignments"
+    )
+    assert client.get(url).status_code == 404
+
+
+def test_a_conflicted_judge_gets_404(world, challenge, judged, client, login):
+    judge, sub = judged["ca_judges"][0], judged["ca"][0]
+    a = services.assign_manually(act(world.admin_a), sub, judge)
+    db.session.commit()
+    conflicts.record_by_admin(
+        act(world.admin_a), challenge, judge, sub.entry.team, "Former employer"
+    )
+    db.session.commit()
+    login(judge.user)
+    assert client.get(f"/judging/assignments/{a.id}").status_code == 404
+
+
+def test_the_admin_pages_render(world, challenge, judged, client, login):
+    services.auto_assign(
+        act(world.admin_a), challenge, judged["round"], judged["ca"][0].entry.track
+    )
+    db.session.commit()
+    login(world.admin_a)
+    slug, round_id = challenge.slug, judged["round"].id
+    track = judged["ca"][0].entry.track
+    assert "Innovation" in text(client.get(f"/challenges/{slug}/rounds/{round_id}/rubric"))
+    page = text(client.get(f"/challenges/{slug}/rounds/{round_id}/tracks/{track.slug}/assignments"))
+    assert judged["ca"][0].entry.team.name in page  # admins see names, even when blind
+    panel = text(client.get(f"/challenges/{slug}/judging/panels/{track.slug}"))
+    assert judged["ca_judges"][0].user.email in panel
+    assert "Rubric and settings" in text(client.get(f"/challenges/{slug}/judging"))

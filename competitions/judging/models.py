@@ -458,9 +458,7 @@ class Advancement(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(sa.ForeignKey("round.id", ondelete="CASCADE"))
-    entry_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("entry.id", ondelete="CASCADE"), index=True
-    )
+    entry_id: Mapped[int] = mapped_column(sa.ForeignKey("entry.id", ondelete="CASCADE"), index=True)
     advancing: Mapped[bool] = mapped_column()
     method: Mapped[str] = mapped_column(sa.String(12))
     rank: Mapped[int | None] = mapped_column()

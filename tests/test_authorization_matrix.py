@@ -291,6 +291,13 @@ EXPECT: dict[tuple[str, str], dict[str, Any]] = {
     ("judging.profile", "GET"): assigned_judge(200),
     ("judging.profile", "POST"): assigned_judge(303),
     ("judging.declare_conflict", "POST"): assigned_judge(303),
+    ("judging.results", "GET"): participants(200),
+    ("judging.results_csv", "GET"): participants(200),
+    ("judging.advancement", "GET"): agency_admins(200),
+    ("judging.advancement", "POST"): agency_admins(200),  # a preview of the default rule
+    # Before the results instant (and for a draft challenge) only the agencies see results.
+    ("judging.winners", "GET"): draft_visible(200),
+    ("judging.track_winners", "GET"): draft_visible(200),
 }
 
 STATIC_FILES = {"static": "css/tandem.css", "bootstrap.static": "css/bootstrap.min.css"}

@@ -63,6 +63,9 @@ Pair = tuple[int, int]
 """``(judge_id, item_id)``."""
 
 _NO_PARENT = -1
+# Judges looked at by all cross-track searches of one call, beyond the direct ones (each costs
+# about a microsecond; see cover_cross_track).
+_CROSS_SEARCH_BUDGET = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -229,6 +232,7 @@ class _Solver:
         # Only added pairs may be moved; kept pairs stay where they are.
         self.movable: list[set[int]] = [set() for _ in range(n_judges)]
         self.cross_count = [0] * n_items
+        self.cross_search_left = _CROSS_SEARCH_BUDGET
         # Conflicted item indexes per judge; built only if a chain search needs them.
         self.blocked: list[set[int]] | None = None
 
@@ -409,7 +413,13 @@ class _Solver:
             u = queue.popleft()
             for i in self.movable[u] - seen_items:
                 seen_items.add(i)
-                for j in self.eligible_judges[self.item_track[i]]:
+                takers = self.eligible_judges[self.item_track[i]]
+                if keep_cross:
+                    # Cross-track searches share a work budget: see cover_cross_track.
+                    self.cross_search_left -= len(takers)
+                    if self.cross_search_left < 0:
+                        return False
+                for j in takers:
                     if (
                         j not in parent
                         and j not in dead
@@ -436,14 +446,22 @@ class _Solver:
     def cover_cross_track(self) -> None:
         # Each success gives one more item a judge from another track and takes none away, so
         # this ends; it frees a judge, who may be what an earlier item lacked, hence the passes.
+        # Unlike coverage, a failed search does not prove much for later ones (each item drops
+        # a different judge, and cross-track cover changes which moves are allowed), so its
+        # "dead" judges are only trusted until the next success, and all the searches together
+        # get a work budget: when many items cannot be covered, each search would otherwise
+        # visit most of the plan. A judge from another track with spare capacity is always
+        # found, budget or not.
         changed = True
         while changed and self._any_room():
             changed = False
+            dead: set[int] = set()
             for i in self.order:
-                if self.cross_count[i] == 0 and self._give_cross(i):
+                if self.cross_count[i] == 0 and self._give_cross(i, dead):
                     changed = True
+                    dead = set()
 
-    def _give_cross(self, i: int) -> bool:
+    def _give_cross(self, i: int, dead: set[int]) -> bool:
         dropped: int | None = None
         if len(self.on_item[i]) >= self.k:
             # Coverage is maximal, so the item is full: make room by dropping its busiest
@@ -453,10 +471,9 @@ class _Solver:
                 return False
             dropped = max(droppable, key=lambda j: (self.load[j], self.rank[j]))
             self._drop(dropped, i)
+            dead.discard(dropped)  # it has room now
         starters = self._least_loaded_first(j for j in self.all_judges if self._is_cross(j, i))
-        # No "dead" judges shared between searches here: dropping a judge gives it room, so a
-        # judge that could not reach room before may reach it now.
-        if self._augment(i, set(), starters, keep_cross=True):
+        if self._augment(i, dead, starters, keep_cross=True):
             return True
         if dropped is not None:
             self._add(dropped, i)

@@ -6,8 +6,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
+    DecimalField,
     EmailField,
     IntegerField,
+    RadioField,
     SelectField,
     StringField,
     TextAreaField,
@@ -152,3 +154,22 @@ class FlagForm(BaseForm):
 
 class AssignForm(BaseForm):
     judge = SelectField(_l("Judge"), coerce=int, validate_choice=False)
+
+
+class AdvancementForm(BaseForm):
+    method = RadioField(
+        _l("Who advances"),
+        choices=[
+            SelectChoice("top_n", _l("The top N of the track")),
+            SelectChoice("threshold", _l("Every entry at or above a normalized score")),
+            SelectChoice("manual", _l("The entries I tick")),
+        ],
+        default="top_n",
+        validators=[DataRequired(_l("Choose how entries are selected."))],
+    )
+    n = IntegerField(_l("N"), validators=[Optional(), NumberRange(min=0, max=100000)], default=10)
+    threshold = DecimalField(
+        _l("Normalized score to reach (0 to 100)"),
+        validators=[Optional(), NumberRange(min=0, max=100)],
+        places=2,
+    )

@@ -371,6 +371,8 @@ class Review(Base):
     comment_to_admins: Mapped[str] = mapped_column(sa.Text, default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Bumped at every save: the results' fingerprint sums it, so no edit goes unnoticed.
+    revision: Mapped[int] = mapped_column(default=0, server_default="0")
 
     assignment: Mapped[Assignment] = relationship(back_populates="review")
     scores: Mapped[list[Score]] = relationship(

@@ -494,6 +494,7 @@ def save_review(
     review.comment_to_admins = (comment_to_admins or "").strip()[:20000]
     now = clock.now()
     review.updated_at = now
+    review.revision = (review.revision or 0) + 1
     if submit and review.status != ReviewStatus.SUBMITTED:
         review.status, review.submitted_at = ReviewStatus.SUBMITTED.value, now
     db.session.flush()

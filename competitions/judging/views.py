@@ -5,23 +5,45 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from competitions.accounts.forms import ConfirmForm
+from competitions.accounts.models import User
 from competitions.challenges import services as challenge_services
 from competitions.challenges.models import Challenge, Round, Track
-from competitions.core import clock
+from competitions.core import audit, clock
 from competitions.core.errors import DomainError, NotFound
 from competitions.core.i18n import current_language
 from competitions.core.web import current_actor, deny, form_error, send_attachment
 from competitions.extensions import db
-from competitions.judging import bp, conflicts, panels, permissions, rubrics, services
+from competitions.judging import (
+    bp,
+    conflicts,
+    normalization,
+    panels,
+    permissions,
+    rubrics,
+    services,
+)
+from competitions.judging import results as result_service
 from competitions.judging.forms import (
     AdminConflictForm,
+    AdvancementForm,
     AssignForm,
     CriterionForm,
     DeclareConflictForm,
@@ -352,8 +374,6 @@ def _panel_scope(challenge: Challenge, key: str) -> Track | None:
 
 
 def _existing_panel(challenge: Challenge, track: Track | None) -> Panel | None:
-    from sqlalchemy import select
-
     query = select(Panel).where(Panel.challenge_id == challenge.id)
     query = query.where(Panel.track_id.is_(None) if track is None else Panel.track_id == track.id)
     return db.session.scalar(query)
@@ -1050,6 +1070,11 @@ def _labels() -> dict[str, Any]:
             "plagiarism": _("Possible plagiarism"),
             "other": _("Something else"),
         },
+        "leniency_labels": {
+            "lenient": _("lenient"),
+            "severe": _("severe"),
+            "typical": _("typical"),
+        },
         "conflict_sources": {
             "declared": _("declared by the judge"),
             "recused": _("judge stepped back"),
@@ -1059,3 +1084,201 @@ def _labels() -> dict[str, Any]:
             "admin": _("recorded by an admin"),
         },
     }
+
+
+# --- results, advancement, release ------------------------------------------------------------
+
+
+def _results_round(slug: str, round_id: int) -> tuple[Challenge, Round]:
+    challenge = _challenge(slug)
+    return challenge, _round(challenge, round_id)
+
+
+@bp.route("/challenges/<slug>/rounds/<int:round_id>/results")
+@login_required
+def results(slug: str, round_id: int) -> ResponseReturnValue:
+    """The round's results for the agencies, before and after the release: comparable across
+    tracks; judges' leniency only for the panels the viewer runs."""
+    challenge, round_ = _results_round(slug, round_id)
+    data = result_service.results_of(round_)
+    db.session.commit()
+    lang = current_language()
+    visible_panels = {
+        p.id
+        for p in db.session.scalars(select(Panel).where(Panel.challenge_id == challenge.id))
+        if permissions.can_view_agency_judging(current_user, permissions.panel_agency(p, challenge))
+    }
+    decided: dict[int, bool] = {}
+    for t in challenge.tracks:
+        decided.update(
+            {e: a.advancing for e, a in result_service.advancement_of(round_, t).items()}
+        )
+    users = {
+        u.id: u
+        for u in db.session.scalars(
+            select(User).where(User.id.in_({row["user_id"] for row in data["leniency"]}))
+        )
+    }
+    return render_template(
+        "judging/results.html",
+        challenge=challenge,
+        round=round_,
+        data=data,
+        by_track={
+            t.id: [i for i in data["items"] if i["track_id"] == t.id] for t in challenge.tracks
+        },
+        leniency=[r for r in data["leniency"] if r["panel_id"] in visible_panels],
+        outliers=data["outliers"] if visible_panels else [],
+        users=users,
+        decided=decided,
+        released=result_service.released(round_),
+        explanation=normalization.explanation(lang),
+        can_advance={t.id: permissions.can_assign(current_user, t) for t in challenge.tracks},
+        lang=lang,
+    )
+
+
+@bp.route("/challenges/<slug>/rounds/<int:round_id>/results.csv")
+@login_required
+def results_csv(slug: str, round_id: int) -> ResponseReturnValue:
+    challenge, round_ = _results_round(slug, round_id)
+    audit.record(
+        current_actor(),
+        "judging.scores_exported",
+        obj=round_,
+        object_type="round",
+        agency_id=challenge.lead_agency_id,
+    )
+    db.session.commit()
+    user_id = current_user.id
+    challenge_id, rid = challenge.id, round_.id
+
+    def stream() -> Any:
+        # A fresh lookup inside the stream: the request's objects are gone once it returns.
+        from competitions.accounts.models import User as UserModel
+
+        user = db.session.get(UserModel, user_id)
+        ch = db.session.get(Challenge, challenge_id)
+        r = db.session.get(Round, rid)
+        assert user is not None and ch is not None and r is not None
+        yield from result_service.scores_csv(user, ch, r)
+        db.session.commit()
+
+    return Response(
+        stream_with_context(stream()),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{challenge.slug}-round-{rid}-scores.csv"'
+        },
+    )
+
+
+@bp.route(
+    "/challenges/<slug>/rounds/<int:round_id>/tracks/<track_slug>/advancement",
+    methods=["GET", "POST"],
+)
+@login_required
+def advancement(slug: str, round_id: int, track_slug: str) -> ResponseReturnValue:
+    challenge, round_ = _results_round(slug, round_id)
+    track = _track(challenge, track_slug)
+    if not permissions.can_assign(current_user, track):
+        deny(track, agency_id=track.agency_id)
+    data = result_service.results_of(round_)
+    items = [i for i in data["items"] if i["track_id"] == track.id]
+    form = AdvancementForm(formdata=request.form if request.method == "POST" else None)
+    existing = result_service.advancement_of(round_, track)
+    chosen = {e for e, a in existing.items() if a.advancing}
+    status = 200
+    if request.method == "POST":
+        if not form.validate():
+            status = 400
+        elif "confirm" in request.form:
+            picked = {int(v) for v in request.form.getlist("entry") if v.isdigit()}
+            try:
+                yes, no = result_service.decide(
+                    current_actor(), round_, track, form.method.data or "manual", picked
+                )
+            except DomainError as err:
+                db.session.rollback()
+                form_error(form, err)
+                status = 400
+            else:
+                db.session.commit()
+                flash(
+                    _(
+                        "Decision recorded: %(yes)d advancing, %(no)d not advancing.",
+                        yes=yes,
+                        no=no,
+                    ),
+                    "success",
+                )
+                return _back("judging.results", slug=slug, round_id=round_id)
+        else:  # preview what the rule selects
+            try:
+                chosen = set(
+                    result_service.select_advancing(
+                        items,
+                        form.method.data or "",
+                        form.n.data,
+                        None if form.threshold.data is None else float(form.threshold.data),
+                    )
+                )
+            except DomainError as err:
+                form_error(form, err)
+                status = 400
+    db.session.commit()
+    return render_template(
+        "judging/advancement.html",
+        challenge=challenge,
+        round=round_,
+        track=track,
+        items=sorted(items, key=lambda i: (i["rank_track"] is None, i["rank_track"] or 0)),
+        chosen=chosen,
+        form=form,
+        lang=current_language(),
+    ), status
+
+
+def _public_round(slug: str, round_id: int) -> tuple[Challenge, Round]:
+    """Results pages: public from the round's results instant, the same for every track;
+    before it (or for a draft challenge) they exist only for the agencies taking part."""
+    try:
+        challenge = challenge_services.get_challenge(slug)
+    except NotFound:
+        abort(404)
+    round_ = _round(challenge, round_id)
+    insider = permissions.can_view_judging(current_user, challenge)
+    if not insider and not (challenge.is_published and result_service.released(round_)):
+        abort(404)
+    return challenge, round_
+
+
+@bp.route("/challenges/<slug>/rounds/<int:round_id>/winners")
+def winners(slug: str, round_id: int) -> ResponseReturnValue:
+    challenge, round_ = _public_round(slug, round_id)
+    per_track = [(t, result_service.winners(round_, t)) for t in challenge.tracks]
+    db.session.commit()
+    return render_template(
+        "judging/winners.html",
+        challenge=challenge,
+        round=round_,
+        per_track=per_track,
+        released=result_service.released(round_),
+        lang=current_language(),
+    )
+
+
+@bp.route("/challenges/<slug>/tracks/<track_slug>/rounds/<int:round_id>/winners")
+def track_winners(slug: str, track_slug: str, round_id: int) -> ResponseReturnValue:
+    challenge, round_ = _public_round(slug, round_id)
+    track = _track(challenge, track_slug)
+    rows = result_service.winners(round_, track)
+    db.session.commit()
+    return render_template(
+        "judging/winners.html",
+        challenge=challenge,
+        round=round_,
+        per_track=[(track, rows)],
+        released=result_service.released(round_),
+        lang=current_language(),
+    )

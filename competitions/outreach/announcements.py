@@ -350,8 +350,7 @@ def release(ann: Announcement) -> int:
     ann.status = AnnouncementStatus.RELEASED.value
     ann.released_at = now
     ann.recipients = len(rows)
-    delay = max(0.0, (release_at - now).total_seconds())
-    run_after_commit(lambda: _wake(delay))
+    run_after_commit(lambda: _wake(release_at))
     return written
 
 
@@ -371,10 +370,12 @@ def _insert_once(rows: list[dict[str, Any]]) -> int:
     return written
 
 
-def _wake(delay: float) -> None:
+def _wake(release_at: datetime) -> None:
     from competitions.core.outbox import dispatch
     from competitions.core.tasks import send_task
 
+    # Measured now, after the commit: writing a large audience's rows takes a while.
+    delay = max(0.0, (release_at - clock.now()).total_seconds())
     if current_app.config.get("OUTBOX_DELIVERY") == "inline":
         if delay <= 0:
             dispatch()

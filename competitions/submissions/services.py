@@ -164,6 +164,36 @@ def _require_member(actor: Actor, entry: Entry) -> None:
 def _check_round(entry: Entry, round_: Round) -> None:
     if round_.challenge_id != entry.challenge_id:
         raise NotFound(_("No such round."))
+    if not advanced_to(entry, round_):
+        raise DomainError(
+            _("Only entries that advanced from the previous round take part in this round.")
+        )
+
+
+def advanced_to(entry: Entry, round_: Round) -> bool:
+    """The first round is open to every entry; a later one only to entries the track's admins
+    advanced from the round before."""
+    from competitions.judging.models import Advancement
+
+    before = db.session.scalar(
+        select(Round.id)
+        .where(
+            Round.challenge_id == round_.challenge_id,
+            (Round.position < round_.position)
+            | ((Round.position == round_.position) & (Round.id < round_.id)),
+        )
+        .order_by(Round.position.desc(), Round.id.desc())
+        .limit(1)
+    )
+    if before is None:
+        return True
+    return bool(
+        db.session.scalar(
+            select(Advancement.advancing).where(
+                Advancement.round_id == before, Advancement.entry_id == entry.id
+            )
+        )
+    )
 
 
 def submission_for(entry: Entry, round_: Round, create: bool = False) -> Submission | None:

@@ -517,3 +517,144 @@ def test_the_admin_pages_render(world, challenge, judged, client, login):
     panel = text(client.get(f"/challenges/{slug}/judging/panels/{track.slug}"))
     assert judged["ca_judges"][0].user.email in panel
     assert "Rubric and settings" in text(client.get(f"/challenges/{slug}/judging"))
+
+
+# --- results, advancement, release ----------------------------------------------------------
+
+
+def _score_all(world, challenge, judged, values):
+    """Assign every CA submission to every CA judge and submit ``values[judge][sub]``."""
+    rubric, round_ = judged["rubric"], judged["round"]
+    for j, judge in enumerate(judged["ca_judges"]):
+        for s, sub in enumerate(judged["ca"]):
+            a = services.assign_manually(act(world.admin_a), sub, judge)
+            v = values[j][s]
+            services.save_review(act(judge.user), a, score_values(rubric, v, v), "", "", True)
+    db.session.commit()
+    return round_
+
+
+def test_results_rank_normalized_scores_and_are_kept_until_a_review_changes(
+    world, challenge, judged
+):
+    from competitions.judging import results
+    from competitions.judging.models import RoundResult
+
+    round_ = _score_all(
+        world, challenge, judged, [["9", "6", "3"], ["8", "5", "2"], ["7", "4", "1"]]
+    )
+    data = results.results_of(round_)
+    db.session.commit()
+    ca = [i for i in data["items"] if i["track_id"] == judged["ca"][0].entry.track_id]
+    order = [i["submission_id"] for i in sorted(ca, key=lambda i: i["rank_track"])]
+    assert order == [s.id for s in judged["ca"]]
+    assert ca[0]["reviews"] == 3
+    # Raw of the first: 100 * (9 + 8 + 7) / 3 / 10 = 80.
+    first = next(i for i in ca if i["submission_id"] == judged["ca"][0].id)
+    assert first["raw"] == pytest.approx(80.0)
+    kept = db.session.get(RoundResult, round_.id)
+    stamp = kept.computed_at
+    results.results_of(round_)
+    assert kept.computed_at == stamp  # not recomputed
+    a = db.session.scalar(select(Assignment).where(Assignment.submission_id == judged["ca"][2].id))
+    services.save_review(
+        act(a.judge.user), a, score_values(judged["rubric"], "10", "10"), "", "", True
+    )
+    db.session.commit()
+    again = results.results_of(round_)
+    third = next(i for i in again["items"] if i["submission_id"] == judged["ca"][2].id)
+    assert (
+        third["raw"]
+        > next(i for i in data["items"] if i["submission_id"] == judged["ca"][2].id)["raw"]
+    )  # a changed review changes the results
+
+
+def test_advancement_moves_the_chosen_entries_to_the_next_round(world, challenge, judged):
+    from competitions.challenges import services as cs
+    from competitions.judging import results
+    from competitions.submissions import services as submissions
+
+    round_ = _score_all(
+        world, challenge, judged, [["9", "6", "3"], ["8", "5", "2"], ["7", "4", "1"]]
+    )
+    track = judged["ca"][0].entry.track
+    items = [i for i in results.results_of(round_)["items"] if i["track_id"] == track.id]
+    top = results.select_advancing(items, "top_n", 2, None)
+    assert top == {judged["ca"][0].entry_id, judged["ca"][1].entry_id}
+    with pytest.raises(PermissionDenied):
+        results.decide(act(world.admin_b), round_, track, "top_n", set(top))
+    assert results.decide(act(world.admin_a), round_, track, "top_n", set(top)) == (2, 1)
+    db.session.commit()
+    assert events("judging.advancement_decided")[0].after["not_advancing"] == [
+        judged["ca"][2].entry_id
+    ]
+    first = round_
+    cs.save_round(
+        act(world.admin_a),
+        challenge,
+        None,
+        cs.RoundData(
+            {"en": "Phase 2"},
+            {
+                "submission_opens": first.submission_opens,
+                "submission_deadline": first.submission_deadline + timedelta(days=60),
+                "judging_closes": first.judging_closes + timedelta(days=60),
+                "results_at": first.results_at + timedelta(days=60),
+            },
+        ),
+        reason="Phase 2 announced",
+    )
+    db.session.commit()
+    second = challenge.rounds[-1]
+    winner, loser = judged["ca"][0].entry, judged["ca"][2].entry
+    submissions.save_draft(act(winner.team.lead.user), winner, second, {}, [])
+    with pytest.raises(DomainError, match="advanced"):
+        submissions.save_draft(act(loser.team.lead.user), loser, second, {}, [])
+
+
+def test_results_are_released_at_the_same_instant_for_everyone(
+    world, challenge, judged, client, login, clock
+):
+    from competitions.judging import results
+
+    round_ = _score_all(
+        world, challenge, judged, [["9", "6", "3"], ["8", "5", "2"], ["7", "4", "1"]]
+    )
+    track = judged["ca"][0].entry.track
+    results.decide(act(world.admin_a), round_, track, "manual", {judged["ca"][1].entry_id})
+    db.session.commit()
+    url = f"/challenges/{challenge.slug}/rounds/{round_.id}/winners"
+    track_url = f"/challenges/{challenge.slug}/tracks/{track.slug}/rounds/{round_.id}/winners"
+    clock.set_now(round_.results_at - timedelta(seconds=1))
+    assert client.get(url).status_code == 404
+    assert client.get(track_url).status_code == 404
+    login(world.admin_a)
+    assert "Not public yet" in text(client.get(url))
+    client.post("/logout")
+    clock.set_now(round_.results_at)
+    page = text(client.get(url))
+    assert judged["ca"][1].entry.team.name in page
+    assert judged["ca"][0].entry.team.name not in page  # not advancing
+    assert "Not public yet" not in page
+    assert text(client.get(track_url))
+
+
+def test_the_results_page_and_scores_export(world, challenge, judged, client, login):
+    round_ = _score_all(
+        world, challenge, judged, [["9", "6", "3"], ["8", "5", "2"], ["7", "4", "1"]]
+    )
+    login(world.admin_a)
+    page = text(client.get(f"/challenges/{challenge.slug}/rounds/{round_.id}/results"))
+    assert "z = " in page or "z-score" in page or "standard deviation" in page.lower()
+    assert judged["ca"][0].entry.team.name in page
+    csv_text = client.get(f"/challenges/{challenge.slug}/rounds/{round_.id}/results.csv").get_data(
+        as_text=True
+    )
+    assert csv_text.count("\n") == 1 + 9  # header and nine reviews
+    # Agency B sees no row of agency A's track.
+    client.post("/logout")
+    login(world.admin_b)
+    b_csv = client.get(f"/challenges/{challenge.slug}/rounds/{round_.id}/results.csv").get_data(
+        as_text=True
+    )
+    assert b_csv.count("\n") == 1

@@ -116,6 +116,15 @@ class JudgeProfileForm(BaseForm):
         description=_l("One per line: a former employer, a client, a partner."),
     )
 
+    def values(self) -> tuple[str, list[str], list[str]]:
+        """Organisation, expertise tags (comma-separated) and conflicted organisations (one per
+        line), as the panel services take them."""
+        return (
+            self.organisation.data or "",
+            (self.expertise.data or "").split(","),
+            (self.conflicts.data or "").splitlines(),
+        )
+
 
 class DeclareConflictForm(BaseForm):
     team = SelectField(_l("Team"), coerce=int, validate_choice=False)

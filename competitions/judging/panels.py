@@ -24,11 +24,16 @@ JUDGE_INVITE = "judge-invitation"
 MAX_TAGS = 20
 
 
-def panel_for(challenge: Challenge, track: Track | None) -> Panel:
-    """The track's panel, or the challenge's shared panel (created on first use)."""
+def find_panel(challenge: Challenge, track: Track | None) -> Panel | None:
+    """The track's panel, or the challenge's shared panel, if it exists yet."""
     query = select(Panel).where(Panel.challenge_id == challenge.id)
     query = query.where(Panel.track_id.is_(None) if track is None else Panel.track_id == track.id)
-    panel = db.session.scalar(query)
+    return db.session.scalar(query)
+
+
+def panel_for(challenge: Challenge, track: Track | None) -> Panel:
+    """The track's panel, or the challenge's shared panel (created on first use)."""
+    panel = find_panel(challenge, track)
     if panel is None:
         panel = Panel(challenge_id=challenge.id, track_id=track.id if track else None)
         db.session.add(panel)
@@ -191,6 +196,14 @@ def clean_tags(values: list[str], limit: int = MAX_TAGS) -> list[str]:
     return out
 
 
+def _set_profile(
+    judge: Judge, organisation: str, expertise: list[str], conflicts: list[str]
+) -> None:
+    judge.organisation = " ".join((organisation or "").split())[:200]
+    judge.expertise = clean_tags(expertise)
+    judge.conflict_organisations = clean_tags(conflicts)
+
+
 def accept(
     actor: Actor, token: str, organisation: str, expertise: list[str], conflicts: list[str]
 ) -> Judge:
@@ -205,9 +218,7 @@ def accept(
         db.session.add(judge)
     judge.removed_at = None
     judge.added_at = clock.now()
-    judge.organisation = " ".join((organisation or "").split())[:200]
-    judge.expertise = clean_tags(expertise)
-    judge.conflict_organisations = clean_tags(conflicts)
+    _set_profile(judge, organisation, expertise, conflicts)
     if not user.is_verified:
         user.email_verified_at = clock.now()  # the emailed link proves the address
     inv.resolution, inv.resolved_at = "accepted", clock.now()
@@ -242,9 +253,7 @@ def update_profile(
         "expertise": judge.expertise,
         "conflict_organisations": judge.conflict_organisations,
     }
-    judge.organisation = " ".join((organisation or "").split())[:200]
-    judge.expertise = clean_tags(expertise)
-    judge.conflict_organisations = clean_tags(conflicts)
+    _set_profile(judge, organisation, expertise, conflicts)
     audit.record(
         actor,
         "judging.profile_changed",

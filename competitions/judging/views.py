@@ -373,12 +373,6 @@ def _panel_scope(challenge: Challenge, key: str) -> Track | None:
     return None if key == "shared" else _track(challenge, key)
 
 
-def _existing_panel(challenge: Challenge, track: Track | None) -> Panel | None:
-    query = select(Panel).where(Panel.challenge_id == challenge.id)
-    query = query.where(Panel.track_id.is_(None) if track is None else Panel.track_id == track.id)
-    return db.session.scalar(query)
-
-
 @bp.route("/challenges/<slug>/judging/panels/<key>", methods=["GET", "POST"])
 @login_required
 def panel(slug: str, key: str) -> ResponseReturnValue:
@@ -405,7 +399,7 @@ def panel(slug: str, key: str) -> ResponseReturnValue:
                 flash(_("An invitation was sent to %(email)s.", email=inv.email), "success")
                 return _back("judging.panel", slug=slug, key=key)
         status = 400
-    existing = _existing_panel(challenge, track)
+    existing = panels.find_panel(challenge, track)
     judges = panels.active_judges(existing) if existing else []
     lang = current_language()
     conflict_form = AdminConflictForm(formdata=None)
@@ -491,7 +485,7 @@ def remove_judge(slug: str, judge_id: int) -> ResponseReturnValue:
 def record_conflict(slug: str, key: str) -> ResponseReturnValue:
     challenge = _challenge(slug)
     track = _panel_scope(challenge, key)
-    existing = _existing_panel(challenge, track)
+    existing = panels.find_panel(challenge, track)
     if existing is None:
         abort(404)
     _manageable_panel(challenge, existing)
@@ -545,13 +539,7 @@ def invitation(token: str) -> ResponseReturnValue:
             return redirect(url_for("core.index"))
         if form.validate_on_submit():
             try:
-                judge = panels.accept(
-                    actor,
-                    token,
-                    form.organisation.data or "",
-                    (form.expertise.data or "").split(","),
-                    (form.conflicts.data or "").splitlines(),
-                )
+                judge = panels.accept(actor, token, *form.values())
             except DomainError as err:
                 db.session.rollback()
                 form_error(form, err)
@@ -990,13 +978,7 @@ def profile(slug: str) -> ResponseReturnValue:
         if form.validate_on_submit():
             try:
                 for seat in seats:
-                    panels.update_profile(
-                        current_actor(),
-                        seat,
-                        form.organisation.data or "",
-                        (form.expertise.data or "").split(","),
-                        (form.conflicts.data or "").splitlines(),
-                    )
+                    panels.update_profile(current_actor(), seat, *form.values())
             except DomainError as err:
                 db.session.rollback()
                 form_error(form, err)

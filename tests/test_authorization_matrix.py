@@ -298,6 +298,9 @@ EXPECT: dict[tuple[str, str], dict[str, Any]] = {
     # Before the results instant (and for a draft challenge) only the agencies see results.
     ("judging.winners", "GET"): draft_visible(200),
     ("judging.track_winners", "GET"): draft_visible(200),
+    # A team's feedback: its track's agency before the release; the team (innovator) only from
+    # the release of a published challenge, which the draft matrix challenge never reaches.
+    ("judging.feedback", "GET"): agency_members(200),
 }
 
 STATIC_FILES = {"static": "css/tandem.css", "bootstrap.static": "css/bootstrap.min.css"}

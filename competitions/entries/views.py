@@ -397,6 +397,11 @@ def entry(entry_id: int) -> ResponseReturnValue:
         confirm_form=ConfirmForm(),
         lang=current_language(),
         status_label=status_label,
+        released_rounds={
+            r.id
+            for r in entry.track.challenge.rounds
+            if entry.track.challenge.is_published and r.results_at <= clock.now()
+        },
     )
 
 

@@ -298,6 +298,47 @@ def winners(round_: Round, track: Track) -> list[tuple[Advancement, str, dict[st
     return [(a, name, by_entry.get(a.entry_id)) for a, name in rows]
 
 
+# --- what a team sees ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """What a team learns about its entry in a round once the results are out: the track's
+    decision, its rank in the track and the judges' comments to it (judges unnamed)."""
+
+    advancement: Advancement | None
+    result: dict[str, Any] | None
+    ranked_in_track: int
+    comments: list[str]
+
+
+def feedback(entry: Entry, round_: Round) -> Feedback:
+    advancement = db.session.scalar(
+        select(Advancement).where(
+            Advancement.round_id == round_.id, Advancement.entry_id == entry.id
+        )
+    )
+    data = results_of(round_)
+    result = next((i for i in data["items"] if i["entry_id"] == entry.id), None)
+    ranked = sum(
+        1 for i in data["items"] if i["track_id"] == entry.track_id and i["rank_track"] is not None
+    )
+    comments = db.session.scalars(
+        select(Review.comment_to_team)
+        .join(Assignment, Assignment.id == Review.assignment_id)
+        .join(Submission, Submission.id == Assignment.submission_id)
+        .where(
+            Submission.entry_id == entry.id,
+            Assignment.round_id == round_.id,
+            Assignment.ended_at.is_(None),
+            Review.status == "submitted",
+            Review.comment_to_team != "",
+        )
+        .order_by(Assignment.id)
+    ).all()
+    return Feedback(advancement, result, ranked, [c for c in comments if c.strip()])
+
+
 # --- export ----------------------------------------------------------------------------------
 
 

@@ -30,6 +30,8 @@ from competitions.core import audit, clock
 from competitions.core.errors import DomainError, NotFound
 from competitions.core.i18n import current_language
 from competitions.core.web import current_actor, deny, form_error, send_attachment
+from competitions.entries import permissions as entry_permissions
+from competitions.entries.models import Entry
 from competitions.extensions import db
 from competitions.judging import (
     bp,
@@ -1262,5 +1264,31 @@ def track_winners(slug: str, track_slug: str, round_id: int) -> ResponseReturnVa
         round=round_,
         per_track=[(track, rows)],
         released=result_service.released(round_),
+        lang=current_language(),
+    )
+
+
+@bp.route("/entries/<int:entry_id>/rounds/<int:round_id>/feedback")
+@login_required
+def feedback(entry_id: int, round_id: int) -> ResponseReturnValue:
+    """A team's outcome in a round and the judges' comments to it, from the release instant;
+    the track's agency sees the page before, to check what the team will read."""
+    entry = db.session.get(Entry, entry_id)
+    if entry is None or not entry_permissions.can_view_entry(current_user, entry):
+        abort(404)
+    challenge = entry.track.challenge
+    round_ = _round(challenge, round_id)
+    released = challenge.is_published and result_service.released(round_)
+    if not released and not permissions.can_view_track_judging(current_user, entry.track):
+        abort(404)
+    data = result_service.feedback(entry, round_)
+    db.session.commit()
+    return render_template(
+        "judging/feedback.html",
+        entry=entry,
+        challenge=challenge,
+        round=round_,
+        feedback=data,
+        released=released,
         lang=current_language(),
     )

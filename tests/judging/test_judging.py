@@ -658,3 +658,57 @@ def test_the_results_page_and_scores_export(world, challenge, judged, client, lo
         as_text=True
     )
     assert b_csv.count("\n") == 1
+
+
+def test_a_team_reads_its_outcome_and_the_judges_comments_from_the_release(
+    world, challenge, judged, client, login, clock
+):
+    from competitions.judging import results
+
+    rubric, (first, second, _third) = judged["rubric"], judged["ca"]
+    round_ = judged["round"]
+    j1, j2, j3 = judged["ca_judges"]
+    for judge, values, note, submit in (
+        (j1, ("9", "8"), "Strong prototype.\nTest it on the ISS.", True),
+        (j2, ("7", "6"), "", True),  # no comment: nothing shown
+        (j3, ("2", "2"), "Draft thought the team must not see", False),
+    ):
+        a = services.assign_manually(act(world.admin_a), first, judge)
+        services.save_review(
+            act(judge.user), a, score_values(rubric, *values), note, "Check their budget", submit
+        )
+    for judge in (j1, j2):
+        a = services.assign_manually(act(world.admin_a), second, judge)
+        services.save_review(act(judge.user), a, score_values(rubric, "3", "3"), "", "", True)
+    db.session.commit()
+    results.decide(act(world.admin_a), round_, first.entry.track, "manual", {first.entry_id})
+    db.session.commit()
+    url = f"/entries/{first.entry_id}/rounds/{round_.id}/feedback"
+    lead = first.entry.team.lead.user
+    clock.set_now(round_.results_at - timedelta(seconds=1))
+    login(lead)
+    entry_page = text(client.get(f"/entries/{first.entry_id}"))
+    assert "Results and judges' comments" not in entry_page
+    assert client.get(url).status_code == 404  # not yet
+    client.post("/logout")
+    login(world.admin_a)
+    assert "Not public yet" in text(client.get(url))  # the agency checks what the team will read
+    client.post("/logout")
+    clock.set_now(round_.results_at)
+    login(lead)
+    assert "Results and judges' comments" in text(client.get(f"/entries/{first.entry_id}"))
+    page = text(client.get(url))
+    assert "Selected: your entry advances." in page
+    assert "1 of 2" in page  # rank in the track among the ranked entries
+    assert "Strong prototype." in page and "Judge 1" in page
+    assert "Draft thought" not in page and "Judge 2" not in page
+    assert j1.user.display_name not in page and j1.user.email not in page
+    assert "Check their budget" not in page  # private notes to the admins stay private
+    assert client.get(f"/entries/{second.entry_id}/rounds/{round_.id}/feedback").status_code == 404
+    client.post("/logout")
+    login(second.entry.team.lead.user)
+    page = text(client.get(f"/entries/{second.entry_id}/rounds/{round_.id}/feedback"))
+    assert "Not selected this time." in page
+    assert "The judges left no comments for your team." in page
+    assert client.get(url).status_code == 404  # another team's page
+    assert "Results of" in text(client.get(f"/challenges/{challenge.slug}"))

@@ -12,13 +12,17 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from competitions.accounts.models import User
+from competitions.agencies.models import Membership, Role
 from competitions.challenges.models import Challenge, Round, Track
-from competitions.core import audit, clock
+from competitions.core import audit, clock, mail
 from competitions.core.actor import Actor
 from competitions.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from competitions.core.urls import external_url
 from competitions.entries.models import Entry
 from competitions.extensions import db
 from competitions.judging import assignment as allocation
@@ -521,14 +525,49 @@ def flag(actor: Actor, assignment: Assignment, kind: str, note: str) -> Flag:
     row = Flag(assignment_id=assignment.id, kind=kind, note=note[:5000])
     db.session.add(row)
     db.session.flush()
-    audit.record(
-        actor,
-        "judging.flagged",
-        obj=row,
-        agency_id=assignment.submission.entry.track.agency_id,
-        after={"kind": kind},
-    )
+    track = assignment.submission.entry.track
+    audit.record(actor, "judging.flagged", obj=row, agency_id=track.agency_id, after={"kind": kind})
+    _tell_admins_of_flag(row, track, assignment)
     return row
+
+
+def _tell_admins_of_flag(row: Flag, track: Track, assignment: Assignment) -> None:
+    """Each admin of the track's agency gets an email (in their language) with the concern and
+    a link to the track's assignments page, where it is resolved."""
+    admins = db.session.scalars(
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.agency_id == track.agency_id, Membership.role == Role.ADMIN)
+        .order_by(User.id)
+    ).all()
+    challenge = track.challenge
+    link = external_url(
+        "judging.assignments",
+        slug=challenge.slug,
+        round_id=assignment.round_id,
+        track_slug=track.slug,
+    )
+    for admin in admins:
+        lang = admin.preferred_language or "en"
+        mail.send_after_commit(
+            mail.render_mail(
+                "judging/flag",
+                admin.email,
+                lang,
+                _l(
+                    "A judge flagged submission #%(n)d in %(track)s",
+                    n=assignment.submission_id,
+                    track=track.name_in(lang),
+                ),
+                challenge=challenge.title_in(lang),
+                track=track.name_in(lang),
+                submission=assignment.submission_id,
+                kind=row.kind,
+                note=row.note,
+                link=link,
+            ),
+            source=f"judging:flag:{row.id}",
+        )
 
 
 def resolve_flag(actor: Actor, row: Flag, note: str) -> None:
@@ -645,3 +684,70 @@ def rubric_or_404(round_: Round) -> Rubric:
     if rubric is None:  # pragma: no cover - rubric_for creates it
         raise NotFound(_("No such rubric."))
     return rubric
+
+
+# --- audiences for outreach ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class JudgeRecipient:
+    """A judge to write to: their seat (the panel's track signs, or the lead agency for the
+    shared panel) and how many of their reviews in the round are not submitted yet."""
+
+    judge: Judge
+    reviews_left: int
+
+
+def seated_judges(challenge_id: int, track_id: int | None = None) -> list[JudgeRecipient]:
+    """Judges on the challenge's panels (only the track's panel when ``track_id``), one per
+    person, track panels before the shared one."""
+    stmt = (
+        select(Judge)
+        .join(Panel, Panel.id == Judge.panel_id)
+        .where(Panel.challenge_id == challenge_id, Judge.removed_at.is_(None))
+        .order_by(Panel.track_id.is_(None), Judge.id)
+    )
+    if track_id is not None:
+        stmt = stmt.where(Panel.track_id == track_id)
+    seen: dict[int, JudgeRecipient] = {}
+    for judge in db.session.scalars(stmt).unique():
+        seen.setdefault(judge.user_id, JudgeRecipient(judge, 0))
+    return list(seen.values())
+
+
+def judges_with_reviews_left(round_id: int, track_id: int | None = None) -> list[JudgeRecipient]:
+    """Seated judges with active assignments in the round whose review is not submitted (only
+    assignments of the track's submissions when ``track_id``), with how many, one per person."""
+    submitted = (
+        select(Review.id)
+        .where(Review.assignment_id == Assignment.id, Review.status == ReviewStatus.SUBMITTED)
+        .exists()
+    )
+    stmt = (
+        select(Assignment.judge_id, func.count(Assignment.id))
+        .join(Judge, Judge.id == Assignment.judge_id)
+        .where(
+            Assignment.round_id == round_id,
+            Assignment.ended_at.is_(None),
+            Judge.removed_at.is_(None),
+            ~submitted,
+        )
+        .group_by(Assignment.judge_id)
+    )
+    if track_id is not None:
+        stmt = (
+            stmt.join(Submission, Submission.id == Assignment.submission_id)
+            .join(Entry, Entry.id == Submission.entry_id)
+            .where(Entry.track_id == track_id)
+        )
+    left: dict[int, int] = {row[0]: row[1] for row in db.session.execute(stmt).all()}
+    if not left:
+        return []
+    per_user: dict[int, JudgeRecipient] = {}
+    for judge in db.session.scalars(
+        select(Judge).where(Judge.id.in_(left.keys())).order_by(Judge.id)
+    ).unique():
+        known = per_user.get(judge.user_id)
+        total = left[judge.id] + (known.reviews_left if known else 0)
+        per_user[judge.user_id] = JudgeRecipient(known.judge if known else judge, total)
+    return list(per_user.values())

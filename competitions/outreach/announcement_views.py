@@ -24,7 +24,7 @@ from competitions.outreach.forms import (
     NoticeSettingsForm,
     ScheduleForm,
 )
-from competitions.outreach.models import Announcement
+from competitions.outreach.models import Announcement, NoticeKind
 
 
 def _challenge(slug: str) -> Challenge:
@@ -74,13 +74,18 @@ def _draft(form: AnnouncementForm) -> announcements.Draft:
     )
 
 
+def _hours(minutes: list[int]) -> str:
+    return ", ".join(f"{m / 60:g}" for m in minutes)
+
+
 @bp.route("/challenges/<slug>/announcements")
 @login_required
 def announcement_list(slug: str) -> ResponseReturnValue:
     challenge = _challenge(slug)
     items = announcements.for_challenge(current_user, challenge)
     notice_form = NoticeSettingsForm(prefix="notices")
-    notice_form.hours.data = ", ".join(f"{m / 60:g}" for m in notices.offsets_of(challenge))
+    notice_form.hours.data = _hours(notices.offsets_of(challenge))
+    notice_form.judging_hours.data = _hours(notices.offsets_of(challenge, NoticeKind.JUDGING))
     return render_template(
         "outreach/announcements.html",
         challenge=challenge,
@@ -103,15 +108,18 @@ def notice_settings(slug: str) -> ResponseReturnValue:
     form = NoticeSettingsForm(prefix="notices")
     if form.validate_on_submit():
         try:
-            notices.set_offsets(
-                current_actor(), challenge, notices.parse_hours(form.hours.data or "")
-            )
+            deadline = notices.parse_hours(form.hours.data or "")
+            try:
+                judging = notices.parse_hours(form.judging_hours.data or "")
+            except DomainError as err:
+                raise DomainError(err.message, "judging_hours") from err
+            notices.set_offsets(current_actor(), challenge, deadline, judging)
         except DomainError as err:
             db.session.rollback()
             flash(err.message, "danger")
         else:
             db.session.commit()
-            flash(_("The deadline reminders are saved."), "success")
+            flash(_("The reminders are saved."), "success")
     return redirect(url_for("outreach.announcement_list", slug=slug) + "#reminders")
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
@@ -34,6 +34,8 @@ from competitions.core.outbox import OutboxMessage
 from competitions.core.urls import external_url
 from competitions.entries.models import Entry, Team, TeamMember
 from competitions.extensions import db
+from competitions.judging import services as judging
+from competitions.judging.models import Advancement, Judge
 from competitions.outreach import permissions
 from competitions.outreach.models import (
     Announcement,
@@ -47,6 +49,21 @@ from competitions.submissions.models import Submission, SubmissionVersion
 
 LEAD = timedelta(seconds=60)  # rows are written this long before the release instant
 UNSUBSCRIBE = "%%UNSUBSCRIBE%%"
+
+
+ENTRY_AUDIENCES = {
+    Audience.ENTRIES.value,
+    Audience.SUBMITTED.value,
+    Audience.NOT_SUBMITTED.value,
+    Audience.FINALISTS.value,
+}
+# Audiences drawn from one round, which the announcement names.
+ROUND_AUDIENCES = {
+    Audience.SUBMITTED,
+    Audience.NOT_SUBMITTED,
+    Audience.FINALISTS,
+    Audience.JUDGES_INCOMPLETE,
+}
 
 
 @dataclass(frozen=True)
@@ -78,7 +95,7 @@ def _check(challenge: Challenge, track: Track | None, data: Draft) -> Draft:
             "audiences",
         )
     round_id = None
-    if {Audience.SUBMITTED, Audience.NOT_SUBMITTED} & set(audiences):
+    if ROUND_AUDIENCES & set(audiences):
         if not any(r.id == data.round_id for r in challenge.rounds):
             raise DomainError(_("Choose the round."), "round_id")
         round_id = data.round_id
@@ -187,7 +204,7 @@ def recipients(ann: Announcement) -> list[Recipient]:
     }
     found: dict[str, Recipient] = {}
     wanted = set(ann.audiences or [])
-    entry_audiences = wanted - {Audience.SUBSCRIBERS.value}
+    entry_audiences = wanted & ENTRY_AUDIENCES
     if entry_audiences:  # entrants first: they have a track to sign for them
         for entry in _entries(ann, entry_audiences):
             for member in entry.team.members:
@@ -197,6 +214,15 @@ def recipients(ann: Announcement) -> list[Recipient]:
                     found[key] = Recipient(
                         user.email, user.preferred_language, entry.track, user, subs.get(key)
                     )
+    if {Audience.JUDGES.value, Audience.JUDGES_INCOMPLETE.value} & wanted:
+        for judge in _judges(ann, wanted):
+            user = judge.user
+            key = user.email_normalized
+            if key not in found:  # their panel's track signs (the shared panel: the scope's)
+                track = judge.panel.track or ann.track
+                found[key] = Recipient(
+                    user.email, user.preferred_language, track, user, subs.get(key)
+                )
     if Audience.SUBSCRIBERS in wanted:
         for key, s in subs.items():
             if s.status == SubscriptionStatus.ACTIVE and key not in found:
@@ -225,12 +251,29 @@ def _entries(ann: Announcement, audiences: set[str]) -> list[Entry]:
             Submission.withdrawn_at.is_(None),
             exists().where(SubmissionVersion.submission_id == Submission.id),
         )
-        if audiences == {Audience.SUBMITTED.value}:
-            stmt = stmt.where(submitted)
-        elif audiences == {Audience.NOT_SUBMITTED.value}:
-            stmt = stmt.where(~submitted)
-        # both: every entry
+        advancing = exists().where(
+            Advancement.entry_id == Entry.id,
+            Advancement.round_id == ann.round_id,
+            Advancement.advancing.is_(True),
+        )
+        wanted = {
+            Audience.SUBMITTED.value: submitted,
+            Audience.NOT_SUBMITTED.value: ~submitted,
+            Audience.FINALISTS.value: advancing,
+        }
+        stmt = stmt.where(or_(*(cond for name, cond in wanted.items() if name in audiences)))
     return list(db.session.scalars(stmt).unique())
+
+
+def _judges(ann: Announcement, audiences: set[str]) -> list[Judge]:
+    """Judges in the announcement's scope: all seated ones, or those with reviews left."""
+    if Audience.JUDGES in audiences:
+        found = judging.seated_judges(ann.challenge_id, ann.track_id)
+    elif ann.round_id is not None:
+        found = judging.judges_with_reviews_left(ann.round_id, ann.track_id)
+    else:
+        found = []
+    return [r.judge for r in found]
 
 
 def _language(ann: Announcement, wanted: str, track: Track | None) -> str:

@@ -16,6 +16,9 @@ AUDIENCE_LABELS = {
     "entries": _l("Every member of every entry"),
     "submitted": _l("Entries that have submitted in a round"),
     "not_submitted": _l("Entries that have not submitted in a round yet"),
+    "finalists": _l("Entries that advance from a round (finalists)"),
+    "judges": _l("Every judge on the panels"),
+    "judges_incomplete": _l("Judges with reviews left in a round"),
 }
 
 
@@ -79,5 +82,10 @@ class NoticeSettingsForm(BaseForm):
     hours = StringField(
         _l("Remind entrants without a final submission, hours before each deadline"),
         description=_l("Numbers separated by commas, e.g. 168, 24, 2 (7 days, 1 day, 2 hours)."),
+        validators=[Length(max=100)],
+    )
+    judging_hours = StringField(
+        _l("Remind judges with reviews left, hours before judging closes"),
+        description=_l("Numbers separated by commas, e.g. 72, 24 (3 days, 1 day)."),
         validators=[Length(max=100)],
     )

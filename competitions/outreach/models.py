@@ -70,6 +70,9 @@ class Audience(enum.StrEnum):
     ENTRIES = "entries"  # every member of every active entry in scope
     SUBMITTED = "submitted"  # ... whose entry has a final submission in the round
     NOT_SUBMITTED = "not_submitted"  # ... whose entry has none yet in the round
+    FINALISTS = "finalists"  # ... whose entry advances from the round
+    JUDGES = "judges"  # every judge seated on a panel in scope
+    JUDGES_INCOMPLETE = "judges_incomplete"  # ... with reviews left to submit in the round
 
 
 class Announcement(Base):
@@ -131,10 +134,12 @@ class Announcement(Base):
 
 
 DEFAULT_DEADLINE_OFFSETS = [7 * 24 * 60, 24 * 60, 120]  # minutes before a submission deadline
+DEFAULT_JUDGING_OFFSETS = [3 * 24 * 60, 24 * 60]  # minutes before judging closes
 
 
 class NoticeSettings(Base):
-    """When a challenge reminds entrants of its submission deadlines."""
+    """When a challenge reminds entrants of its submission deadlines, and judges of the close
+    of judging (empty ``judging_offsets``: the defaults)."""
 
     __tablename__ = "notice_settings"
 
@@ -142,24 +147,33 @@ class NoticeSettings(Base):
         sa.ForeignKey("challenge.id", ondelete="CASCADE"), primary_key=True
     )
     deadline_offsets: Mapped[list[int]] = mapped_column(sa.JSON, default=list)
+    judging_offsets: Mapped[list[int] | None] = mapped_column(sa.JSON)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
 
 
+class NoticeKind(enum.StrEnum):
+    DEADLINE = "deadline"  # to entries without a final submission, before the deadline
+    JUDGING = "judging"  # to judges with reviews left, before judging closes
+
+
 class NoticeRun(Base):
-    """A deadline reminder that was sent (or skipped, when a later one was already due): at
-    most one per round and offset, whatever the ticks and timeline edits."""
+    """A reminder that was sent (or skipped, when a later one was already due): at most one per
+    round, kind and offset, whatever the ticks and timeline edits."""
 
     __tablename__ = "notice_run"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     challenge_id: Mapped[int] = mapped_column(sa.ForeignKey("challenge.id", ondelete="CASCADE"))
     round_id: Mapped[int] = mapped_column(sa.ForeignKey("round.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(
+        sa.String(8), default=NoticeKind.DEADLINE.value, server_default=NoticeKind.DEADLINE.value
+    )
     offset_minutes: Mapped[int] = mapped_column()
     ran_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     skipped: Mapped[bool] = mapped_column(default=False)
     recipients: Mapped[int] = mapped_column(default=0)
 
-    __table_args__ = (sa.UniqueConstraint("round_id", "offset_minutes"),)
+    __table_args__ = (sa.UniqueConstraint("round_id", "kind", "offset_minutes"),)
 
 
 class TimelineNotice(Base):

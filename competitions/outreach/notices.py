@@ -1,9 +1,10 @@
 """Deadline reminders drawn from the shared timeline.
 
 Each challenge reminds, at set offsets before every submission deadline (default 7 days, 1 day
-and 2 hours), each member of each active entry that has no final submission in that round yet.
+and 2 hours), each member of each active entry that has no final submission in that round yet;
+and, before judging closes (default 3 days and 1 day), each judge with reviews left in the round.
 A beat tick runs ``run_due``: the offsets whose instant has come are recorded in ``NoticeRun``
-(unique per round and offset, so two ticks or a moved deadline never send one twice); when
+(unique per round, kind and offset, so two ticks or a moved deadline never send one twice); when
 several are due at once (a late start, a tick that was down) only the latest is sent and the
 earlier ones are recorded as skipped. Messages go through the outbox, one per address.
 """
@@ -37,9 +38,12 @@ from competitions.core.locks import tick_lock
 from competitions.core.urls import external_url
 from competitions.entries.models import Entry, Team, TeamMember
 from competitions.extensions import db
+from competitions.judging import services as judging
 from competitions.outreach import permissions
 from competitions.outreach.models import (
     DEFAULT_DEADLINE_OFFSETS,
+    DEFAULT_JUDGING_OFFSETS,
+    NoticeKind,
     NoticeRun,
     NoticeSettings,
     Subscription,
@@ -58,9 +62,14 @@ MAX_OFFSETS = 6
 MAX_OFFSET_HOURS = 90 * 24
 
 
-def offsets_of(challenge: Challenge) -> list[int]:
+def offsets_of(challenge: Challenge, kind: str = NoticeKind.DEADLINE) -> list[int]:
+    """Minutes before each submission deadline (or before judging closes) to remind at."""
     settings = db.session.get(NoticeSettings, challenge.id)
-    offsets = settings.deadline_offsets if settings is not None else DEFAULT_DEADLINE_OFFSETS
+    if kind == NoticeKind.JUDGING:
+        chosen = settings.judging_offsets if settings is not None else None
+        offsets = DEFAULT_JUDGING_OFFSETS if chosen is None else chosen
+    else:
+        offsets = settings.deadline_offsets if settings is not None else DEFAULT_DEADLINE_OFFSETS
     return sorted(set(offsets), reverse=True)
 
 
@@ -83,36 +92,52 @@ def parse_hours(text: str) -> list[int]:
     return sorted({round(h * 60) for h in hours}, reverse=True)
 
 
-def set_offsets(actor: Actor, challenge: Challenge, minutes: list[int]) -> None:
+def set_offsets(
+    actor: Actor, challenge: Challenge, minutes: list[int], judging: list[int] | None = None
+) -> None:
+    """Save the reminder offsets (``judging`` None: leave the judges' ones as they are)."""
     if not permissions.can_compose(actor.user, challenge, None):
         raise NotFound(_("No such challenge."))
     settings = db.session.get(NoticeSettings, challenge.id)
-    before = offsets_of(challenge)
+    before = {
+        "offsets": offsets_of(challenge),
+        "judging": offsets_of(challenge, NoticeKind.JUDGING),
+    }
     if settings is None:
         settings = NoticeSettings(challenge_id=challenge.id)
         db.session.add(settings)
     settings.deadline_offsets = minutes
+    if judging is not None:
+        settings.judging_offsets = judging
     settings.updated_at = clock.now()
     audit.record(
         actor,
         "notices.settings_changed",
         obj=challenge,
         agency_id=challenge.lead_agency_id,
-        before={"offsets": before},
-        after={"offsets": minutes},
+        before=before,
+        after={"offsets": minutes, "judging": offsets_of(challenge, NoticeKind.JUDGING)},
     )
 
 
-def schedule_of(challenge: Challenge) -> list[tuple[Round, int, datetime, NoticeRun | None]]:
-    """Every reminder of the challenge: round, offset, instant, and its run if it happened."""
+def _instant(rnd: Round, kind: str) -> datetime:
+    return rnd.judging_closes if kind == NoticeKind.JUDGING else rnd.submission_deadline
+
+
+def schedule_of(
+    challenge: Challenge,
+) -> list[tuple[Round, str, int, datetime, NoticeRun | None]]:
+    """Every reminder of the challenge: round, kind, offset, instant, and its run if it ran."""
     runs = {
-        (r.round_id, r.offset_minutes): r
+        (r.round_id, r.kind, r.offset_minutes): r
         for r in db.session.scalars(select(NoticeRun).where(NoticeRun.challenge_id == challenge.id))
     }
     return [
-        (rnd, o, rnd.submission_deadline - timedelta(minutes=o), runs.get((rnd.id, o)))
+        (rnd, kind.value, o, at - timedelta(minutes=o), runs.get((rnd.id, kind, o)))
         for rnd in challenge.rounds
-        for o in offsets_of(challenge)
+        for kind in NoticeKind
+        for at in [_instant(rnd, kind)]
+        for o in offsets_of(challenge, kind)
     ]
 
 
@@ -135,22 +160,28 @@ def _without_submission(challenge: Challenge, rnd: Round) -> list[Entry]:
     )
 
 
-def _remind(challenge: Challenge, rnd: Round, offset: int, now: datetime) -> int:
-    """Write the reminders of one (round, offset) to the outbox; answer how many."""
-    unsubscribed = set(
-        db.session.scalars(
-            select(Subscription.email_normalized).where(
-                Subscription.challenge_id == challenge.id,
-                Subscription.status == SubscriptionStatus.UNSUBSCRIBED.value,
-            )
-        )
-    )
+def _subscriptions(challenge: Challenge) -> tuple[dict[str, Subscription], set[str]]:
+    """The challenge's subscription rows by address, and the addresses that unsubscribed."""
     subs = {
         s.email_normalized: s
         for s in db.session.scalars(
             select(Subscription).where(Subscription.challenge_id == challenge.id)
         )
     }
+    gone = {k for k, s in subs.items() if s.status == SubscriptionStatus.UNSUBSCRIBED}
+    return subs, gone
+
+
+def _language(wanted: str, track: Track | None) -> str:
+    lang = wanted if wanted in languages() else "en"
+    if track is not None and track.languages and lang not in track.languages:
+        lang = track.languages[0]
+    return lang
+
+
+def _remind(challenge: Challenge, rnd: Round, offset: int, now: datetime) -> int:
+    """Write the reminders of one (round, offset) to the outbox; answer how many."""
+    subs, unsubscribed = _subscriptions(challenge)
     seen: set[str] = set()
     written = 0
     for entry in _without_submission(challenge, rnd):
@@ -164,9 +195,7 @@ def _remind(challenge: Challenge, rnd: Round, offset: int, now: datetime) -> int
             if key in seen or key in unsubscribed:
                 continue
             seen.add(key)
-            lang = user.preferred_language if user.preferred_language in languages() else "en"
-            if lang not in track.languages and track.languages:
-                lang = track.languages[0]
+            lang = _language(user.preferred_language, track)
             sub = ensure_subscription(challenge, user.email, lang, subs.get(key))
             left = deadline - now
             message = mail.render_mail(
@@ -195,6 +224,47 @@ def _remind(challenge: Challenge, rnd: Round, offset: int, now: datetime) -> int
     return written
 
 
+def _remind_judges(challenge: Challenge, rnd: Round, offset: int, now: datetime) -> int:
+    """Write one reminder per judge with reviews left in the round; answer how many."""
+    if rnd.judging_closes <= now:
+        return 0
+    subs, unsubscribed = _subscriptions(challenge)
+    written = 0
+    for who in judging.judges_with_reviews_left(rnd.id):
+        user = who.judge.user
+        key = user.email_normalized
+        if key in unsubscribed:
+            continue
+        track = who.judge.panel.track
+        lang = _language(user.preferred_language, track)
+        sub = ensure_subscription(challenge, user.email, lang, subs.get(key))
+        left = rnd.judging_closes - now
+        headers = unsubscribe_headers(sub)
+        message = mail.render_mail(
+            "outreach/judging_notice",
+            user.email,
+            lang,
+            LazyFormat(
+                _l("Reminder: judging of %(round)s closes in %(left)s"),
+                round=rnd.name_in(lang),
+                left=lambda left=left: format_duration(left),
+            ),
+            challenge=challenge.title_in(lang),
+            round=rnd.name_in(lang),
+            reviews=who.reviews_left,
+            closes=rnd.judging_closes,
+            zone=track.timezone if track is not None else challenge.timezone,
+            left=left,
+            link=external_url("judging.queue", round_id=rnd.id),
+            unsubscribe_link=headers["List-Unsubscribe"].strip("<>"),
+            agency=(track.agency.name if track is not None else challenge.lead_agency.name),
+        )
+        message.headers.update(headers)
+        mail.send_after_commit(message, source=f"notice:judging:{rnd.id}:{offset}")
+        written += 1
+    return written
+
+
 def run_due(now: datetime | None = None) -> int:
     """One tick at a time across processes (a second beat process skips its tick)."""
     with tick_lock("outreach.deadline_notices") as mine:
@@ -202,51 +272,69 @@ def run_due(now: datetime | None = None) -> int:
 
 
 def _run_due(now: datetime | None = None) -> int:
-    """The beat tick: send the reminders whose instant has come. Answers how many were sent."""
+    """The beat tick: send the reminders whose instant has come, before submission deadlines
+    and before judging closes. Answers how many were sent."""
     now = now or clock.now()
-    rounds = db.session.scalars(
-        select(Round)
-        .join(Challenge, Challenge.id == Round.challenge_id)
-        .where(
-            Challenge.status == ChallengeStatus.PUBLISHED.value,
-            Round.submission_deadline > now,
-            Round.submission_opens <= now,
-        )
-    ).all()
     sent = 0
-    for rnd in rounds:
-        challenge = rnd.challenge
-        offsets = offsets_of(challenge)
-        due = [o for o in offsets if rnd.submission_deadline - timedelta(minutes=o) <= now]
-        if not due:
-            continue
-        done = set(
-            db.session.scalars(select(NoticeRun.offset_minutes).where(NoticeRun.round_id == rnd.id))
+    for kind in NoticeKind:
+        closes = Round.judging_closes if kind == NoticeKind.JUDGING else Round.submission_deadline
+        rounds = db.session.scalars(
+            select(Round)
+            .join(Challenge, Challenge.id == Round.challenge_id)
+            .where(
+                Challenge.status == ChallengeStatus.PUBLISHED.value,
+                closes > now,
+                Round.submission_opens <= now,
+            )
+        ).all()
+        for rnd in rounds:
+            sent += _run_round(rnd, kind, now)
+    db.session.commit()
+    return sent
+
+
+def _run_round(rnd: Round, kind: NoticeKind, now: datetime) -> int:
+    """The due reminders of one round and kind: the latest is sent, earlier ones that were
+    missed are recorded as skipped; each (round, kind, offset) runs once (unique row)."""
+    challenge = rnd.challenge
+    due = [
+        o for o in offsets_of(challenge, kind) if _instant(rnd, kind) - timedelta(minutes=o) <= now
+    ]
+    if not due:
+        return 0
+    done = set(
+        db.session.scalars(
+            select(NoticeRun.offset_minutes).where(
+                NoticeRun.round_id == rnd.id, NoticeRun.kind == kind.value
+            )
         )
-        pending = [o for o in due if o not in done]
-        if not pending:
-            continue
-        latest = min(due)
-        try:
-            with db.session.begin_nested():
-                runs = {
-                    o: NoticeRun(
-                        challenge_id=challenge.id,
-                        round_id=rnd.id,
-                        offset_minutes=o,
-                        ran_at=now,
-                        skipped=o != latest,
-                    )
-                    for o in pending
-                }
-                db.session.add_all(runs.values())
-                db.session.flush()  # another tick took this round and offset: stop here
-                if latest in runs:
-                    runs[latest].recipients = _remind(challenge, rnd, latest, now)
-                    sent += runs[latest].recipients
-        except IntegrityError:
-            continue
-        db.session.commit()
+    )
+    pending = [o for o in due if o not in done]
+    if not pending:
+        return 0
+    latest = min(due)
+    remind = _remind_judges if kind == NoticeKind.JUDGING else _remind
+    sent = 0
+    try:
+        with db.session.begin_nested():
+            runs = {
+                o: NoticeRun(
+                    challenge_id=challenge.id,
+                    round_id=rnd.id,
+                    kind=kind.value,
+                    offset_minutes=o,
+                    ran_at=now,
+                    skipped=o != latest,
+                )
+                for o in pending
+            }
+            db.session.add_all(runs.values())
+            db.session.flush()  # another tick took this round, kind and offset: stop here
+            if latest in runs:
+                runs[latest].recipients = remind(challenge, rnd, latest, now)
+                sent = runs[latest].recipients
+    except IntegrityError:
+        return 0
     db.session.commit()
     return sent
 

@@ -333,12 +333,18 @@ def test_reviews_close_with_judging(world, challenge, judged, clock):
         services.save_review(act(judge.user), a, score_values(rubric, "5", "5"), "", "", True)
 
 
-def test_a_flag_reaches_the_track_admins(world, challenge, judged):
+def test_a_flag_reaches_the_track_admins(world, challenge, judged, mail):
     judge, sub = judged["ca_judges"][0], judged["ca"][0]
     a = services.assign_manually(act(world.admin_a), sub, judge)
     db.session.commit()
     services.flag(act(judge.user), a, "plagiarism", "Same text as a 2019 paper")
     db.session.commit()
+    (told,) = mail.to(world.admin_a.email)  # the track's agency's admin, by email
+    assert f"flagged submission #{sub.id}" in told["Subject"]
+    body = mail.text(told)
+    assert "Possible plagiarism" in body and "Same text as a 2019 paper" in body
+    assert mail.link(told, "/assignments")
+    assert mail.to(world.admin_b.email) == [] and mail.to(world.staff_a.email) == []
     flags = services.flags_of(challenge.rounds[0], sub.entry.track)
     assert [f.note for f in flags] == ["Same text as a 2019 paper"]
     with pytest.raises(PermissionDenied):

@@ -131,7 +131,7 @@ def test_the_lead_agency_sets_the_offsets(world, challenge, client, login):
     assert response.status_code == 302
     assert notices.offsets_of(challenge) == [2880, 180]
     page = client.get(f"/challenges/{challenge.slug}/announcements").get_data(as_text=True)
-    assert "Deadline reminders" in page and "Planned" in page
+    assert "Reminders" in page and "Planned" in page
     client.post(f"/challenges/{challenge.slug}/notices", data={"notices-hours": "x"})
     assert notices.offsets_of(challenge) == [2880, 180]
 

@@ -39,6 +39,24 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
+def _run(connection) -> None:
+    """Run the migrations. On SQLite, foreign keys are off meanwhile: a batch operation rebuilds
+    a table (create, copy, drop, rename), and dropping a parent table with them on would delete
+    its children's rows through ON DELETE CASCADE. They are checked and switched on after."""
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    try:
+        with context.begin_transaction():
+            context.run_migrations()
+    finally:
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            if broken:
+                raise RuntimeError(f"foreign keys broken by a migration: {broken[:10]}")
+
+
 def run_migrations_online() -> None:
     def process_revision_directives(context, revision, directives):
         # Do not write an empty revision when nothing changed.
@@ -55,14 +73,12 @@ def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if connection is not None:
         context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
-        with context.begin_transaction():
-            context.run_migrations()
+        _run(connection)
         return
 
     with get_engine().connect() as connection:
         context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
-        with context.begin_transaction():
-            context.run_migrations()
+        _run(connection)
 
 
 if context.is_offline_mode():

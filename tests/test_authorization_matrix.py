@@ -267,6 +267,8 @@ EXPECT: dict[tuple[str, str], dict[str, Any]] = {
     ("judging.remove_criterion", "POST"): lead_admins(303),
     ("judging.move_criterion", "POST"): lead_admins(303),
     ("judging.reset_rubric", "POST"): lead_admins(303),
+    ("judging.add_stage", "POST"): lead_admins(303),
+    ("judging.edit_stage", "POST"): lead_admins(400),
     ("judging.panel", "GET"): agency_members(200),
     ("judging.panel", "POST"): agency_admins(400),
     ("judging.revoke_invitation", "POST"): agency_admins(303),

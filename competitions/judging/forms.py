@@ -82,6 +82,21 @@ class CriterionForm(BaseForm):
     )
 
 
+class StageForm(BaseForm):
+    name_en = StringField(_l("Name of the stage (English)"), validators=[Length(max=100)])
+    name_fr = StringField(_l("Name of the stage (French)"), validators=[Length(max=100)])
+    panel_scope = RadioField(
+        _l("Judged by"),
+        choices=[
+            SelectChoice("all", _l("Each track's panel and the shared panel")),
+            SelectChoice("tracks", _l("Each track's own panel only")),
+            SelectChoice("shared", _l("The shared cross-track panel only")),
+        ],
+        default="all",
+        validators=[DataRequired(_l("Choose which panels judge this stage."))],
+    )
+
+
 class ResetForm(BaseForm):
     reason = TextAreaField(
         _l("Why the rubric must change"),

@@ -28,16 +28,36 @@ if TYPE_CHECKING:
 Translations = dict[str, str]
 
 
+class PanelScope(enum.StrEnum):
+    """Which panels judge a review stage."""
+
+    ALL = "all"  # each track's panel and the shared panel
+    TRACKS = "tracks"  # each track's own panel only (e.g. a technical review per agency)
+    SHARED = "shared"  # the shared cross-track panel only (e.g. a joint jury)
+
+
+PANEL_SCOPES = tuple(s.value for s in PanelScope)
+
+
 class Rubric(Base):
-    """A round's rubric, shared by every track of the challenge so scores are comparable, with
-    the round's judging settings. Locked once the first score is entered."""
+    """A review stage of a round: its rubric, shared by every track of the challenge so scores
+    are comparable, and its judging settings. Locked once its first score is entered.
+
+    A round has one stage (``stage`` 1) unless the lead agency adds more (e.g. a technical
+    review, then a jury): each later stage judges only the entries the previous one shortlisted,
+    with its own criteria and panels; the last stage's decision is the round's.
+    """
 
     __tablename__ = "rubric"
     audit_type = "rubric"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    round_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("round.id", ondelete="CASCADE"), unique=True
+    round_id: Mapped[int] = mapped_column(sa.ForeignKey("round.id", ondelete="CASCADE"))
+    stage: Mapped[int] = mapped_column(default=1, server_default="1")
+    # The stage's name per language (empty for a round's only stage).
+    name: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict, server_default="{}")
+    panel_scope: Mapped[str] = mapped_column(
+        sa.String(8), default=PanelScope.ALL.value, server_default=PanelScope.ALL.value
     )
     reviews_per_submission: Mapped[int] = mapped_column(default=3)
     blind: Mapped[bool] = mapped_column(default=False)
@@ -61,11 +81,17 @@ class Rubric(Base):
             "reviews_per_submission BETWEEN 1 AND 20", name="reviews_per_submission_range"
         ),
         sa.CheckConstraint("min_reviews >= 1", name="min_reviews_positive"),
+        sa.CheckConstraint("stage >= 1", name="stage_positive"),
+        sa.CheckConstraint(f"panel_scope IN {PANEL_SCOPES!r}", name="panel_scope_valid"),
+        sa.UniqueConstraint("round_id", "stage"),
     )
 
     @property
     def audit_label(self) -> str:
-        return f"rubric of round {self.round_id}"
+        return f"rubric of round {self.round_id}, stage {self.stage}"
+
+    def name_in(self, lang: str) -> str:
+        return self.name.get(lang) or next(iter(self.name.values()), "")
 
     @property
     def total_weight(self) -> Decimal:
@@ -299,6 +325,8 @@ class Assignment(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(sa.ForeignKey("round.id", ondelete="CASCADE"))
+    # The round's review stage (``Rubric.stage``) this assignment belongs to.
+    stage: Mapped[int] = mapped_column(default=1, server_default="1")
     submission_id: Mapped[int] = mapped_column(
         sa.ForeignKey("submission.id", ondelete="CASCADE"), index=True
     )
@@ -328,6 +356,7 @@ class Assignment(Base):
         sa.Index(
             "uq_assignment_active",
             "submission_id",
+            "stage",
             "user_id",
             unique=True,
             sqlite_where=sa.text("ended_at IS NULL"),
@@ -460,6 +489,9 @@ class Advancement(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(sa.ForeignKey("round.id", ondelete="CASCADE"))
+    # The review stage decided: an earlier stage shortlists for the next one; the last stage's
+    # decision is the round's (finalists, winners, the next round's entrants).
+    stage: Mapped[int] = mapped_column(default=1, server_default="1")
     entry_id: Mapped[int] = mapped_column(sa.ForeignKey("entry.id", ondelete="CASCADE"), index=True)
     advancing: Mapped[bool] = mapped_column()
     method: Mapped[str] = mapped_column(sa.String(12))
@@ -470,7 +502,7 @@ class Advancement(Base):
     )
 
     __table_args__ = (
-        sa.UniqueConstraint("round_id", "entry_id"),
+        sa.UniqueConstraint("round_id", "stage", "entry_id"),
         sa.CheckConstraint("method IN ('top_n', 'threshold', 'manual')", name="method_valid"),
     )
 
@@ -488,6 +520,7 @@ class RoundResult(Base):
     round_id: Mapped[int] = mapped_column(
         sa.ForeignKey("round.id", ondelete="CASCADE"), primary_key=True
     )
+    stage: Mapped[int] = mapped_column(primary_key=True, default=1)
     fingerprint: Mapped[str] = mapped_column(sa.String(200))
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     data: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)

@@ -34,7 +34,7 @@ from competitions.judging.models import (
 from competitions.submissions.models import Submission, SubmissionVersion
 
 
-def _raw_per_review(round_id: int) -> Any:
+def _raw_per_review(round_id: int, stage: int = 1) -> Any:
     """(judge user, submission, weighted raw on 0-100) for every submitted review that counts:
     each score placed on its criterion's scale (0 at the minimum, 1 at the maximum), weighted,
     averaged, times 100."""
@@ -54,6 +54,7 @@ def _raw_per_review(round_id: int) -> Any:
         .join(Criterion, Criterion.id == Score.criterion_id)
         .where(
             Assignment.round_id == round_id,
+            Assignment.stage == stage,
             Assignment.ended_at.is_(None),
             Review.status == "submitted",
         )
@@ -61,20 +62,55 @@ def _raw_per_review(round_id: int) -> Any:
     )
 
 
-def fingerprint(round_: Round) -> str:
-    """What the results depend on, in one query: the submitted reviews (count, last change),
-    ended assignments, the versions, and the rubric's settings."""
-    rubric = rubrics.rubric_for(round_)
-    assert rubric is not None
+def _stage(round_: Round, stage: int | None) -> int:
+    return rubrics.last_stage(round_) if stage is None else stage
+
+
+def _shortlisted(round_id: int, stage: int) -> Any:
+    """After the first stage, only the entries the stage before shortlisted are judged."""
+    return (
+        select(Advancement.id)
+        .where(
+            Advancement.round_id == round_id,
+            Advancement.stage == stage - 1,
+            Advancement.entry_id == Entry.id,
+            Advancement.advancing.is_(True),
+        )
+        .exists()
+    )
+
+
+def fingerprint(round_: Round, stage: int = 1) -> str:
+    """What the stage's results depend on, in one query: the submitted reviews (count, last
+    change), ended assignments, the versions, the previous stage's shortlist and the rubric's
+    settings."""
+    rubric = rubrics.get_stage(round_, stage)
     reviewed = (
         select(Review.id, Review.updated_at, Review.revision)
         .join(Assignment, Assignment.id == Review.assignment_id)
-        .where(Assignment.round_id == round_.id, Review.status == "submitted")
+        .where(
+            Assignment.round_id == round_.id,
+            Assignment.stage == stage,
+            Review.status == "submitted",
+        )
         .subquery()
     )
     ended = (
         select(Assignment.id, Assignment.ended_at)
-        .where(Assignment.round_id == round_.id, Assignment.ended_at.is_not(None))
+        .where(
+            Assignment.round_id == round_.id,
+            Assignment.stage == stage,
+            Assignment.ended_at.is_not(None),
+        )
+        .subquery()
+    )
+    shortlist = (
+        select(Advancement.id, Advancement.decided_at)
+        .where(
+            Advancement.round_id == round_.id,
+            Advancement.stage == stage - 1,
+            Advancement.advancing.is_(True),
+        )
         .subquery()
     )
     versions = (
@@ -84,8 +120,9 @@ def fingerprint(round_: Round) -> str:
         .subquery()
     )
     columns = [
-        select(func.count(q.c.id)).scalar_subquery() for q in (reviewed, ended, versions)
+        select(func.count(q.c.id)).scalar_subquery() for q in (reviewed, ended, versions, shortlist)
     ] + [
+        select(func.max(shortlist.c.decided_at)).scalar_subquery(),
         select(func.max(reviewed.c.updated_at)).scalar_subquery(),
         select(func.sum(reviewed.c.revision)).scalar_subquery(),
         select(func.max(ended.c.ended_at)).scalar_subquery(),
@@ -97,17 +134,16 @@ def fingerprint(round_: Round) -> str:
     return "|".join(parts)[:200]
 
 
-def compute(round_: Round) -> dict[str, Any]:
-    """The round's results as plain data (what ``round_result`` keeps)."""
-    rubric = rubrics.rubric_for(round_)
-    assert rubric is not None
-    rows = db.session.execute(_raw_per_review(round_.id)).all()
+def compute(round_: Round, stage: int = 1) -> dict[str, Any]:
+    """The stage's results as plain data (what ``round_result`` keeps)."""
+    rubric = rubrics.get_stage(round_, stage)
+    rows = db.session.execute(_raw_per_review(round_.id, stage)).all()
     panel_of = dict(
         db.session.execute(
             select(Judge.id, Judge.panel_id).where(Judge.id.in_({r.judge_id for r in rows}))
         ).all()
     )
-    items = db.session.execute(
+    query = (
         select(
             Submission.id,
             Entry.id,
@@ -124,7 +160,10 @@ def compute(round_: Round) -> dict[str, Any]:
             Entry.withdrawn_at.is_(None),
         )
         .group_by(Submission.id, Entry.id, Entry.track_id, Team.name)
-    ).all()
+    )
+    if stage > 1:
+        query = query.where(_shortlisted(round_.id, stage))
+    items = db.session.execute(query).all()
     outcome = normalization.compute_results(
         [normalization.ReviewScore(r.user_id, r.submission_id, float(r.raw)) for r in rows],
         [normalization.ItemInfo(s, track, at) for s, _e, track, _n, at in items],
@@ -176,15 +215,17 @@ def panels_of_row(row: Any) -> Any:
     return getattr(row, "panel", None)
 
 
-def results_of(round_: Round) -> dict[str, Any]:
-    """The round's results, recomputed only when the reviews behind them changed."""
-    current = fingerprint(round_)
-    kept = db.session.get(RoundResult, round_.id)
+def results_of(round_: Round, stage: int | None = None) -> dict[str, Any]:
+    """The results of the round's stage (by default its last, whose decision is the round's),
+    recomputed only when the reviews behind them changed."""
+    stage = _stage(round_, stage)
+    current = fingerprint(round_, stage)
+    kept = db.session.get(RoundResult, (round_.id, stage))
     if kept is not None and kept.fingerprint == current:
         return kept.data
-    data = compute(round_)
+    data = compute(round_, stage)
     if kept is None:
-        kept = RoundResult(round_id=round_.id)
+        kept = RoundResult(round_id=round_.id, stage=stage)
         db.session.add(kept)
     kept.fingerprint, kept.data, kept.computed_at = current, data, clock.now()
     db.session.flush()
@@ -223,11 +264,16 @@ def select_advancing(
     raise DomainError(_("Choose how entries are selected."), field="method")
 
 
-def advancement_of(round_: Round, track: Track) -> dict[int, Advancement]:
+def advancement_of(round_: Round, track: Track, stage: int | None = None) -> dict[int, Advancement]:
+    """The track's decisions at the round's stage (by default its last: the round's)."""
     rows = db.session.scalars(
         select(Advancement)
         .join(Entry, Entry.id == Advancement.entry_id)
-        .where(Advancement.round_id == round_.id, Entry.track_id == track.id)
+        .where(
+            Advancement.round_id == round_.id,
+            Advancement.stage == _stage(round_, stage),
+            Entry.track_id == track.id,
+        )
     )
     return {a.entry_id: a for a in rows}
 
@@ -238,25 +284,28 @@ def decide(
     track: Track,
     method: str,
     advancing: set[int],
+    stage: int | None = None,
 ) -> tuple[int, int]:
-    """Record the track's decision for every ranked entry of the round: ``advancing`` move on,
-    the rest do not. Returns (advancing, not advancing). Audited."""
+    """Record the track's decision for every ranked entry of the round's stage (by default the
+    last): ``advancing`` move on — to the next stage, or out of the round — the rest do not.
+    Returns (advancing, not advancing). Audited."""
     if not permissions.can_assign(actor.user, track):
         raise PermissionDenied(_("Only the track's admins decide who advances."))
     if method not in {"top_n", "threshold", "manual"}:
         raise DomainError(_("Choose how entries are selected."), field="method")
-    data = results_of(round_)
+    stage = _stage(round_, stage)
+    data = results_of(round_, stage)
     items = [i for i in data["items"] if i["track_id"] == track.id]
     known = {i["entry_id"]: i for i in items}
     unknown = advancing - known.keys()
     if unknown:
         raise DomainError(_("Only this track's entries of this round can advance."))
-    existing = advancement_of(round_, track)
+    existing = advancement_of(round_, track, stage)
     now = clock.now()
     for entry_id, item in known.items():
         row = existing.get(entry_id)
         if row is None:
-            row = Advancement(round_id=round_.id, entry_id=entry_id)
+            row = Advancement(round_id=round_.id, stage=stage, entry_id=entry_id)
             db.session.add(row)
         row.advancing = entry_id in advancing
         row.method = method
@@ -271,6 +320,7 @@ def decide(
         agency_id=track.agency_id,
         after={
             "track": track.id,
+            "stage": stage,
             "method": method,
             "advancing": sorted(advancing),
             "not_advancing": sorted(known.keys() - advancing),
@@ -281,8 +331,10 @@ def decide(
 
 
 def winners(round_: Round, track: Track) -> list[tuple[Advancement, str, dict[str, Any] | None]]:
-    """The track's advancing entries in rank order, with team name and result."""
-    data = results_of(round_)
+    """The track's entries advancing from the round (its last stage) in rank order, with team
+    name and result."""
+    stage = rubrics.last_stage(round_)
+    data = results_of(round_, stage)
     by_entry = {i["entry_id"]: i for i in data["items"]}
     rows = db.session.execute(
         select(Advancement, Team.name)
@@ -290,6 +342,7 @@ def winners(round_: Round, track: Track) -> list[tuple[Advancement, str, dict[st
         .join(Team, Team.id == Entry.team_id)
         .where(
             Advancement.round_id == round_.id,
+            Advancement.stage == stage,
             Advancement.advancing.is_(True),
             Entry.track_id == track.id,
         )
@@ -313,12 +366,19 @@ class Feedback:
 
 
 def feedback(entry: Entry, round_: Round) -> Feedback:
+    """The entry's last decision in the round (at the last stage it reached) and its result
+    there; comments from the judges of every stage."""
     advancement = db.session.scalar(
-        select(Advancement).where(
-            Advancement.round_id == round_.id, Advancement.entry_id == entry.id
-        )
+        select(Advancement)
+        .where(Advancement.round_id == round_.id, Advancement.entry_id == entry.id)
+        .order_by(Advancement.stage.desc())
+        .limit(1)
     )
-    data = results_of(round_)
+    last = rubrics.last_stage(round_)
+    stage = advancement.stage if advancement is not None else last
+    if advancement is not None and advancement.stage < last and advancement.advancing:
+        advancement, stage = None, last  # shortlisted: the later stage has not decided yet
+    data = results_of(round_, stage)
     result = next((i for i in data["items"] if i["entry_id"] == entry.id), None)
     ranked = sum(
         1 for i in data["items"] if i["track_id"] == entry.track_id and i["rank_track"] is not None
@@ -342,12 +402,15 @@ def feedback(entry: Entry, round_: Round) -> Feedback:
 # --- export ----------------------------------------------------------------------------------
 
 
-def scores_csv(user: Any, challenge: Challenge, round_: Round) -> Iterator[str]:
-    """Every counted review's scores, for the tracks the user may see (checked per row)."""
-    rubric = rubrics.rubric_for(round_)
-    assert rubric is not None
+def scores_csv(
+    user: Any, challenge: Challenge, round_: Round, stage: int | None = None
+) -> Iterator[str]:
+    """Every counted review's scores of the round's stage, for the tracks the user may see
+    (checked per row)."""
+    stage = _stage(round_, stage)
+    rubric = rubrics.get_stage(round_, stage)
     tracks = {t.id: t for t in challenge.tracks if permissions.can_view_track_judging(user, t)}
-    data = results_of(round_)
+    data = results_of(round_, stage)
     normalized = {i["submission_id"]: i for i in data["items"]}
     buffer = io.StringIO()
     out = csv.writer(buffer)
@@ -381,6 +444,7 @@ def scores_csv(user: Any, challenge: Challenge, round_: Round) -> Iterator[str]:
         .join(Team, Team.id == Entry.team_id)
         .where(
             Assignment.round_id == round_.id,
+            Assignment.stage == stage,
             Assignment.ended_at.is_(None),
             Review.status == "submitted",
             Entry.track_id.in_(tracks.keys()),

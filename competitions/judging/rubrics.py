@@ -1,4 +1,5 @@
-"""A round's rubric: criteria shared by every track, judging settings, lock and audited reset."""
+"""A round's review stages, each with its rubric (criteria shared by every track), judging
+settings and panels; lock and audited reset."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from competitions.core.errors import Conflict, DomainError, NotFound, Permission
 from competitions.extensions import db
 from competitions.judging import permissions
 from competitions.judging.models import (
+    PANEL_SCOPES,
+    Advancement,
     Assignment,
     Criterion,
     Review,
@@ -28,14 +31,115 @@ MAX_CRITERIA = 20
 MAX_LEVELS = 101
 
 
-def rubric_for(round_: Round, create: bool = True) -> Rubric | None:
-    """The round's rubric (created, empty, on first use)."""
-    rubric = db.session.scalar(select(Rubric).where(Rubric.round_id == round_.id))
-    if rubric is None and create:
-        rubric = Rubric(round=round_)
+MAX_STAGES = 5
+
+
+def rubric_for(round_: Round, stage: int = 1, create: bool = True) -> Rubric | None:
+    """The rubric of the round's stage (the first stage's is created, empty, on first use)."""
+    rubric = db.session.scalar(
+        select(Rubric).where(Rubric.round_id == round_.id, Rubric.stage == stage)
+    )
+    if rubric is None and create and stage == 1:
+        rubric = Rubric(round=round_, stage=1)
         db.session.add(rubric)
         db.session.flush()
     return rubric
+
+
+def stages_of(round_: Round) -> list[Rubric]:
+    """The round's review stages in order (at least the first, created on first use)."""
+    rubric_for(round_)
+    return list(
+        db.session.scalars(
+            select(Rubric).where(Rubric.round_id == round_.id).order_by(Rubric.stage)
+        )
+    )
+
+
+def last_stage(round_: Round) -> int:
+    """The stage whose decision is the round's (1 when the round has a single stage)."""
+    found = db.session.scalar(select(func.max(Rubric.stage)).where(Rubric.round_id == round_.id))
+    return found or 1
+
+
+def get_stage(round_: Round, stage: int) -> Rubric:
+    rubric = rubric_for(round_, stage)
+    if rubric is None:
+        raise NotFound(_("No such review stage."))
+    return rubric
+
+
+def _check_stage(name: dict[str, str], panel_scope: str) -> tuple[dict[str, str], str]:
+    clean = {k: v.strip() for k, v in name.items() if v and v.strip()}
+    if not clean:
+        raise DomainError(_("Name the stage, e.g. “Jury”."), field="name_en")
+    if any(len(v) > 100 for v in clean.values()):
+        raise DomainError(_("A stage's name must be 100 characters or fewer."), field="name_en")
+    if panel_scope not in PANEL_SCOPES:
+        raise DomainError(_("Choose which panels judge this stage."), field="panel_scope")
+    return clean, panel_scope
+
+
+def add_stage(
+    actor: Actor, challenge: Challenge, round_: Round, name: dict[str, str], panel_scope: str
+) -> Rubric:
+    """A new last stage: it judges the entries the stage before it shortlists, with its own
+    criteria (empty) and the panels chosen. The previous last stage's decision becomes a
+    shortlist; only added before any decision of the round's last stage."""
+    _require_editor(actor, challenge)
+    clean, scope = _check_stage(name, panel_scope)
+    current = stages_of(round_)
+    if len(current) >= MAX_STAGES:
+        raise DomainError(_("A round has at most %(n)d review stages.", n=MAX_STAGES))
+    last = current[-1]
+    decided = db.session.scalar(
+        select(func.count())
+        .select_from(Advancement)
+        .where(Advancement.round_id == round_.id, Advancement.stage == last.stage)
+    )
+    if decided:
+        raise Conflict(
+            _("Entries already advance from this round: add stages before deciding who advances.")
+        )
+    if not last.name:  # the first stage gets a name once there are several
+        last.name = {"en": "Review", "fr": "Évaluation"}
+    rubric = Rubric(
+        round=round_,
+        stage=last.stage + 1,
+        name=clean,
+        panel_scope=scope,
+        reviews_per_submission=last.reviews_per_submission,
+        blind=last.blind,
+        min_reviews=last.min_reviews,
+    )
+    db.session.add(rubric)
+    db.session.flush()
+    audit.record(
+        actor,
+        "rubric.stage_added",
+        obj=rubric,
+        agency_id=challenge.lead_agency_id,
+        after={"stage": rubric.stage, "name": clean, "panel_scope": scope},
+    )
+    return rubric
+
+
+def update_stage(
+    actor: Actor, challenge: Challenge, rubric: Rubric, name: dict[str, str], panel_scope: str
+) -> None:
+    """Rename a stage or change its panels (assignments already made stay)."""
+    _require_editor(actor, challenge)
+    clean, scope = _check_stage(name, panel_scope)
+    before = {"name": rubric.name, "panel_scope": rubric.panel_scope}
+    rubric.name, rubric.panel_scope = clean, scope
+    audit.record(
+        actor,
+        "rubric.stage_changed",
+        obj=rubric,
+        agency_id=challenge.lead_agency_id,
+        before=before,
+        after={"name": clean, "panel_scope": scope},
+    )
 
 
 def get_round(challenge: Challenge, round_id: int) -> Round:
@@ -266,13 +370,17 @@ def lock(rubric: Rubric) -> None:
 
 
 def reset(actor: Actor, challenge: Challenge, rubric: Rubric, reason: str) -> int:
-    """Unlock the rubric by clearing every score of the round (reviews go back to drafts,
+    """Unlock the rubric by clearing every score of its stage (reviews go back to drafts,
     comments kept). Audited with the number of reviews affected. Returns that number."""
     _require_editor(actor, challenge)
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("Say why the rubric is reset: judges will have to score again."))
-    review_ids = select(Review.id).join(Assignment).where(Assignment.round_id == rubric.round_id)
+    review_ids = (
+        select(Review.id)
+        .join(Assignment)
+        .where(Assignment.round_id == rubric.round_id, Assignment.stage == rubric.stage)
+    )
     affected = (
         db.session.scalar(select(func.count()).select_from(Review).where(Review.id.in_(review_ids)))
         or 0

@@ -28,6 +28,7 @@ from competitions.extensions import db
 from competitions.judging import assignment as allocation
 from competitions.judging import conflicts, permissions, rubrics
 from competitions.judging.models import (
+    Advancement,
     Assignment,
     AssignmentSource,
     EndReason,
@@ -35,6 +36,7 @@ from competitions.judging.models import (
     FlagKind,
     Judge,
     Panel,
+    PanelScope,
     Review,
     ReviewStatus,
     Rubric,
@@ -50,9 +52,10 @@ class Item:
     team_id: int
 
 
-def round_items(round_: Round, track: Track | None = None) -> list[Item]:
-    """The round's submissions that are judged: at least one version, not withdrawn, from an
-    entry still in the challenge."""
+def round_items(round_: Round, track: Track | None = None, stage: int = 1) -> list[Item]:
+    """The round's submissions that are judged in the stage: at least one version, not
+    withdrawn, from an entry still in the challenge — and, after the first stage, shortlisted
+    by the stage before."""
     has_version = (
         select(SubmissionVersion.id)
         .where(SubmissionVersion.submission_id == Submission.id)
@@ -71,12 +74,24 @@ def round_items(round_: Round, track: Track | None = None) -> list[Item]:
     )
     if track is not None:
         query = query.where(Entry.track_id == track.id)
+    if stage > 1:
+        query = query.where(
+            select(Advancement.id)
+            .where(
+                Advancement.round_id == round_.id,
+                Advancement.stage == stage - 1,
+                Advancement.entry_id == Entry.id,
+                Advancement.advancing.is_(True),
+            )
+            .exists()
+        )
     return [Item(s, t, team) for s, t, team in db.session.execute(query)]
 
 
-def _seats(challenge: Challenge, track: Track | None) -> list[Judge]:
+def _seats(challenge: Challenge, track: Track | None, scope: str = PanelScope.ALL) -> list[Judge]:
     """Active judges who may be given the scope's submissions: for a track, its panel and the
-    shared panel; for the whole challenge, every panel."""
+    shared panel; for the whole challenge, every panel — within the panels judging the stage
+    (``scope``: track panels, the shared panel, or both)."""
     query = (
         select(Judge)
         .join(Panel, Panel.id == Judge.panel_id)
@@ -85,6 +100,10 @@ def _seats(challenge: Challenge, track: Track | None) -> list[Judge]:
     )
     if track is not None:
         query = query.where((Panel.track_id == track.id) | Panel.track_id.is_(None))
+    if scope == PanelScope.TRACKS:
+        query = query.where(Panel.track_id.is_not(None))
+    elif scope == PanelScope.SHARED:
+        query = query.where(Panel.track_id.is_(None))
     return list(db.session.scalars(query))
 
 
@@ -99,19 +118,19 @@ class AutoResult:
 
 
 def auto_assign(
-    actor: Actor, challenge: Challenge, round_: Round, track: Track | None = None
+    actor: Actor, challenge: Challenge, round_: Round, track: Track | None = None, stage: int = 1
 ) -> AutoResult:
-    """Give every submission of the round (of ``track``, or of the whole challenge) k judges
-    without conflicts, loads balanced within each panel; assignments still valid are kept."""
+    """Give every submission of the round's stage (of ``track``, or of the whole challenge) k
+    judges of the stage's panels without conflicts, loads balanced within each panel;
+    assignments still valid are kept."""
     if track is not None and not permissions.can_assign(actor.user, track):
         raise PermissionDenied(_("Only the track's admins assign its submissions."))
     if track is None and not permissions.can_assign_challenge(actor.user, challenge):
         raise PermissionDenied(_("Only the challenge's lead admins assign across tracks."))
-    rubric = rubrics.rubric_for(round_)
-    assert rubric is not None
+    rubric = rubrics.get_stage(round_, stage)
     conflicts.detect_for_challenge(challenge)
-    items = round_items(round_, track)
-    seats = _seats(challenge, track)
+    items = round_items(round_, track, stage)
+    seats = _seats(challenge, track, rubric.panel_scope)
     by_item = {i.submission_id: i for i in items}
     user_of = {j.id: j.user_id for j in seats}
     users = set(user_of.values())
@@ -128,6 +147,7 @@ def auto_assign(
         db.session.scalars(
             select(Assignment).where(
                 Assignment.round_id == round_.id,
+                Assignment.stage == stage,
                 Assignment.ended_at.is_(None),
                 Assignment.submission_id.in_(list(by_item)),
             )
@@ -170,6 +190,7 @@ def auto_assign(
         rows.append(
             {
                 "round_id": round_.id,
+                "stage": stage,
                 "submission_id": submission_id,
                 "judge_id": judge_id,
                 "user_id": user_of[judge_id],
@@ -204,6 +225,7 @@ def auto_assign(
         agency_id=track.agency_id if track else challenge.lead_agency_id,
         after={
             "track": track.id if track else None,
+            "stage": stage,
             "added": outcome.added,
             "kept": outcome.kept,
             "ended": outcome.ended,
@@ -234,45 +256,58 @@ def get_submission(round_: Round, submission_id: int) -> Submission:
     return submission
 
 
-def assign_manually(actor: Actor, submission: Submission, judge: Judge) -> Assignment:
+def assign_manually(
+    actor: Actor, submission: Submission, judge: Judge, stage: int = 1
+) -> Assignment:
     track = submission.entry.track
     if not permissions.can_assign(actor.user, track):
         raise PermissionDenied(_("Only the track's admins assign its submissions."))
     panel = judge.panel
     if panel.challenge_id != submission.entry.challenge_id or not judge.active:
         raise NotFound(_("No such judge."))
-    if panel.track_id not in (None, track.id):
-        rubric = rubrics.rubric_for(submission.round, create=False)
-        if rubric is None or not rubric.cross_track:
-            raise DomainError(
-                _("This judge sits on another track's panel; turn on cross-track calibration.")
-            )
+    rubric = rubrics.get_stage(submission.round, stage)
+    if panel.track_id not in (None, track.id) and not rubric.cross_track:
+        raise DomainError(
+            _("This judge sits on another track's panel; turn on cross-track calibration.")
+        )
+    if (rubric.panel_scope == PanelScope.TRACKS and panel.is_shared) or (
+        rubric.panel_scope == PanelScope.SHARED and not panel.is_shared
+    ):
+        raise DomainError(_("This judge's panel does not judge this stage."))
+    if stage > 1 and submission.id not in {
+        i.submission_id for i in round_items(submission.round, track, stage)
+    }:
+        raise DomainError(_("This entry was not shortlisted for this stage."))
     team_id = submission.entry.team_id
     if conflicts.is_conflicted(panel.challenge_id, judge.user_id, team_id):
         raise Conflict(_("This judge has a conflict of interest with the team."))
     already = db.session.scalar(
         select(Assignment.id).where(
             Assignment.submission_id == submission.id,
+            Assignment.stage == stage,
             Assignment.user_id == judge.user_id,
             Assignment.ended_at.is_(None),
         )
     )
     if already is not None:
         raise Conflict(_("This judge is already assigned this submission."))
-    assignment = _insert(actor, submission, judge, AssignmentSource.MANUAL)
+    assignment = _insert(actor, submission, judge, AssignmentSource.MANUAL, stage)
     audit.record(
         actor,
         "judging.assigned",
         obj=assignment,
         agency_id=track.agency_id,
-        after={"judge": judge.user_id, "submission": submission.id},
+        after={"judge": judge.user_id, "submission": submission.id, "stage": stage},
     )
     return assignment
 
 
-def _insert(actor: Actor, submission: Submission, judge: Judge, source: str) -> Assignment:
+def _insert(
+    actor: Actor, submission: Submission, judge: Judge, source: str, stage: int = 1
+) -> Assignment:
     assignment = Assignment(
         round_id=submission.round_id,
+        stage=stage,
         submission_id=submission.id,
         judge_id=judge.id,
         user_id=judge.user_id,
@@ -302,22 +337,24 @@ def unassign(actor: Actor, assignment: Assignment) -> None:
     audit.record(actor, "judging.unassigned", obj=assignment, agency_id=track.agency_id)
 
 
-def take_next(actor: Actor, challenge: Challenge, round_: Round) -> Assignment | None:
-    """ "Score the next least-reviewed": give the judge the submission of their panels' tracks
-    with the fewest active assignments that they are not conflicted with nor already have."""
+def take_next(
+    actor: Actor, challenge: Challenge, round_: Round, stage: int = 1
+) -> Assignment | None:
+    """ "Score the next least-reviewed": give the judge the submission of the stage, from their
+    panels' tracks, with the fewest active assignments that they are not conflicted with nor
+    already have."""
     user = actor.user
     if user is None:
         raise PermissionDenied(_("Sign in as a judge."))
-    seats = [s for s in _seats(challenge, None) if s.user_id == user.id]
+    rubric = rubrics.get_stage(round_, stage)
+    seats = [s for s in _seats(challenge, None, rubric.panel_scope) if s.user_id == user.id]
     if not seats:
         raise PermissionDenied(_("You are not a judge of this challenge."))
     if clock.now() > round_.judging_closes:
         raise DomainError(_("Judging of this round has closed."))
     conflicts.detect_for_challenge(challenge)
-    rubric = rubrics.rubric_for(round_)
-    assert rubric is not None
     tracks = {s.panel.track_id for s in seats}
-    items = round_items(round_)
+    items = round_items(round_, None, stage)
     if not (None in tracks or rubric.cross_track):
         items = [i for i in items if i.track_id in tracks]
     conflicted = {t for _u, t in conflicts.conflicted_pairs({user.id})}
@@ -325,7 +362,11 @@ def take_next(actor: Actor, challenge: Challenge, round_: Round) -> Assignment |
         dict(
             db.session.execute(
                 select(Assignment.submission_id, func.count())
-                .where(Assignment.round_id == round_.id, Assignment.ended_at.is_(None))
+                .where(
+                    Assignment.round_id == round_.id,
+                    Assignment.stage == stage,
+                    Assignment.ended_at.is_(None),
+                )
                 .group_by(Assignment.submission_id)
             ).all()
         )
@@ -333,7 +374,9 @@ def take_next(actor: Actor, challenge: Challenge, round_: Round) -> Assignment |
     mine = set(
         db.session.scalars(
             select(Assignment.submission_id).where(
-                Assignment.round_id == round_.id, Assignment.user_id == user.id
+                Assignment.round_id == round_.id,
+                Assignment.stage == stage,
+                Assignment.user_id == user.id,
             )
         )
     )
@@ -347,7 +390,7 @@ def take_next(actor: Actor, challenge: Challenge, round_: Round) -> Assignment |
     item = next(i for i in candidates if i.submission_id == chosen)
     seat = next((s for s in seats if s.panel.track_id == item.track_id), seats[0])
     submission = get_submission(round_, chosen)
-    assignment = _insert(actor, submission, seat, AssignmentSource.POOL)
+    assignment = _insert(actor, submission, seat, AssignmentSource.POOL, stage)
     audit.record(
         actor,
         "judging.took_next",
@@ -377,7 +420,7 @@ def queue(user_id: int, round_: Round) -> list[QueueRow]:
             Assignment.ended_at.is_(None),
             Judge.removed_at.is_(None),
         )
-        .order_by(Assignment.id)
+        .order_by(Assignment.stage, Assignment.id)
     ).all()
     return [QueueRow(a, status or "new") for a, status in rows]
 
@@ -463,8 +506,7 @@ def save_review(
     round_ = assignment.submission.round
     if clock.now() > round_.judging_closes:
         raise DomainError(_("Judging of this round has closed: reviews can no longer change."))
-    rubric = rubrics.rubric_for(round_)
-    assert rubric is not None
+    rubric = rubrics.get_stage(round_, assignment.stage)
     if not rubric.criteria:
         raise DomainError(_("The rubric has no criteria yet: scoring opens when it has."))
     values: dict[int, Decimal] = {}
@@ -592,10 +634,10 @@ class SubmissionRow:
     submitted: int
 
 
-def track_overview(round_: Round, track: Track) -> list[SubmissionRow]:
-    """Per submission of the track in the round: its active assignments and how many reviews
-    are submitted. Three queries whatever the number of submissions."""
-    items = round_items(round_, track)
+def track_overview(round_: Round, track: Track, stage: int = 1) -> list[SubmissionRow]:
+    """Per submission of the track in the round's stage: its active assignments and how many
+    reviews are submitted. Four queries whatever the number of submissions."""
+    items = round_items(round_, track, stage)
     ids = [i.submission_id for i in items]
     names = dict(
         db.session.execute(
@@ -612,7 +654,11 @@ def track_overview(round_: Round, track: Track) -> list[SubmissionRow]:
     by_submission: dict[int, list[Assignment]] = defaultdict(list)
     for a in db.session.scalars(
         select(Assignment)
-        .where(Assignment.submission_id.in_(ids), Assignment.ended_at.is_(None))
+        .where(
+            Assignment.submission_id.in_(ids),
+            Assignment.stage == stage,
+            Assignment.ended_at.is_(None),
+        )
         .order_by(Assignment.id)
     ):
         by_submission[a.submission_id].append(a)
@@ -679,11 +725,8 @@ def end_for_withdrawn(entry: Entry) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def rubric_or_404(round_: Round) -> Rubric:
-    rubric = rubrics.rubric_for(round_)
-    if rubric is None:  # pragma: no cover - rubric_for creates it
-        raise NotFound(_("No such rubric."))
-    return rubric
+def rubric_or_404(round_: Round, stage: int = 1) -> Rubric:
+    return rubrics.get_stage(round_, stage)
 
 
 # --- audiences for outreach ---------------------------------------------------------------------

@@ -55,6 +55,7 @@ from competitions.judging.forms import (
     RecuseForm,
     ResetForm,
     SettingsForm,
+    StageForm,
 )
 from competitions.judging.models import Assignment, Criterion, Flag, Judge, JudgeInvitation, Panel
 from competitions.submissions import services as submission_services
@@ -79,6 +80,19 @@ def _challenge(slug: str) -> Challenge:
 def _round(challenge: Challenge, round_id: int) -> Round:
     try:
         return rubrics.get_round(challenge, round_id)
+    except NotFound:
+        abort(404)
+
+
+def _stage_number() -> int:
+    """The review stage a page or form is about (``?stage=``; the first by default)."""
+    raw = request.values.get("stage", "1")
+    return int(raw) if raw.isdigit() and 1 <= int(raw) <= rubrics.MAX_STAGES else 1
+
+
+def _stage(round_: Round, number: int | None = None) -> Any:
+    try:
+        return rubrics.get_stage(round_, number or _stage_number())
     except NotFound:
         abort(404)
 
@@ -112,9 +126,13 @@ def console(slug: str) -> ResponseReturnValue:
         permissions.can_view_track_judging(current_user, t) for t in challenge.tracks
     ):
         panel_keys.append(("shared", _("Shared panel (all tracks)")))
+    stages = {r.id: rubrics.stages_of(r) for r in challenge.rounds}
+    db.session.commit()  # first stages, created on first view
     return render_template(
         "judging/console.html",
         challenge=challenge,
+        stages=stages,
+        stage_form=StageForm(formdata=None),
         panel_keys=panel_keys,
         tracks=[t for t in challenge.tracks if permissions.can_view_track_judging(current_user, t)],
         can_edit=permissions.can_edit_rubric(current_user, challenge),
@@ -128,9 +146,16 @@ def _rubric_page(
     settings_form: SettingsForm | None = None,
     criterion_form: CriterionForm | None = None,
     status: int = 200,
+    stage_form: StageForm | None = None,
 ) -> ResponseReturnValue:
-    rubric = rubrics.rubric_for(round_)
-    assert rubric is not None
+    rubric = _stage(round_)
+    if stage_form is None:
+        stage_form = StageForm(
+            formdata=None,
+            name_en=rubric.name.get("en", ""),
+            name_fr=rubric.name.get("fr", ""),
+            panel_scope=rubric.panel_scope,
+        )
     if settings_form is None:
         settings_form = SettingsForm(
             formdata=None,
@@ -149,6 +174,8 @@ def _rubric_page(
         settings_form=settings_form,
         criterion_form=criterion_form or CriterionForm(formdata=None),
         reset_form=ResetForm(formdata=None),
+        stage_form=stage_form,
+        stages=rubrics.stages_of(round_),
         can_edit=permissions.can_edit_rubric(current_user, challenge),
         lang=current_language(),
     ), status
@@ -165,8 +192,7 @@ def rubric(slug: str, round_id: int) -> ResponseReturnValue:
         deny(round_, agency_id=challenge.lead_agency_id)
     form = SettingsForm()
     if form.validate_on_submit():
-        rubric_row = rubrics.rubric_for(round_)
-        assert rubric_row is not None
+        rubric_row = _stage(round_)
         try:
             rubrics.save_settings(
                 current_actor(),
@@ -186,7 +212,7 @@ def rubric(slug: str, round_id: int) -> ResponseReturnValue:
         else:
             db.session.commit()
             flash(_("The judging settings were saved."), "success")
-            return _back("judging.rubric", slug=slug, round_id=round_id)
+            return _back("judging.rubric", slug=slug, round_id=round_id, stage=rubric_row.stage)
     return _rubric_page(challenge, round_, settings_form=form, status=400)
 
 
@@ -223,8 +249,7 @@ def _editable_rubric(slug: str, round_id: int) -> tuple[Challenge, Round, Any]:
     round_ = _round(challenge, round_id)
     if not permissions.can_edit_rubric(current_user, challenge):
         deny(round_, agency_id=challenge.lead_agency_id)
-    rubric_row = rubrics.rubric_for(round_)
-    return challenge, round_, rubric_row
+    return challenge, round_, _stage(round_)
 
 
 @bp.route("/challenges/<slug>/rounds/<int:round_id>/rubric/criteria", methods=["POST"])
@@ -241,7 +266,7 @@ def add_criterion(slug: str, round_id: int) -> ResponseReturnValue:
         else:
             db.session.commit()
             flash(_("The criterion was added."), "success")
-            return _back("judging.rubric", slug=slug, round_id=round_id)
+            return _back("judging.rubric", slug=slug, round_id=round_id, stage=rubric_row.stage)
     return _rubric_page(challenge, round_, criterion_form=form, status=400)
 
 
@@ -293,12 +318,13 @@ def edit_criterion(slug: str, round_id: int, criterion_id: int) -> ResponseRetur
             else:
                 db.session.commit()
                 flash(_("The criterion was saved."), "success")
-                return _back("judging.rubric", slug=slug, round_id=round_id)
+                return _back("judging.rubric", slug=slug, round_id=round_id, stage=rubric_row.stage)
     return render_template(
         "judging/criterion.html",
         challenge=challenge,
         round=round_,
         criterion=criterion,
+        rubric=rubric_row,
         form=form,
         locked=rubric_row.locked_at is not None,
         lang=current_language(),
@@ -322,7 +348,7 @@ def remove_criterion(slug: str, round_id: int, criterion_id: int) -> ResponseRet
         else:
             db.session.commit()
             flash(_("The criterion was removed."), "info")
-    return _back("judging.rubric", slug=slug, round_id=round_id)
+    return _back("judging.rubric", slug=slug, round_id=round_id, stage=rubric_row.stage)
 
 
 @bp.route(
@@ -342,7 +368,7 @@ def move_criterion(slug: str, round_id: int, criterion_id: int) -> ResponseRetur
             flash(err.message, "danger")
         else:
             db.session.commit()
-    return _back("judging.rubric", slug=slug, round_id=round_id)
+    return _back("judging.rubric", slug=slug, round_id=round_id, stage=rubric_row.stage)
 
 
 @bp.route("/challenges/<slug>/rounds/<int:round_id>/rubric/reset", methods=["POST"])
@@ -365,7 +391,58 @@ def reset_rubric(slug: str, round_id: int) -> ResponseReturnValue:
     else:
         for message in form.reason.errors:
             flash(str(message), "danger")
-    return _back("judging.rubric", slug=slug, round_id=round_id)
+    return _back("judging.rubric", slug=slug, round_id=round_id, stage=rubric_row.stage)
+
+
+def _stage_values(form: StageForm) -> tuple[dict[str, str], str]:
+    return (
+        {"en": form.name_en.data or "", "fr": form.name_fr.data or ""},
+        form.panel_scope.data or "",
+    )
+
+
+@bp.route("/challenges/<slug>/rounds/<int:round_id>/stages", methods=["POST"])
+@login_required
+def add_stage(slug: str, round_id: int) -> ResponseReturnValue:
+    """A new last review stage of the round (e.g. a jury after the technical review)."""
+    challenge = _challenge(slug)
+    round_ = _round(challenge, round_id)
+    if not permissions.can_edit_rubric(current_user, challenge):
+        deny(round_, agency_id=challenge.lead_agency_id)
+    form = StageForm()
+    if form.validate_on_submit():
+        try:
+            row = rubrics.add_stage(current_actor(), challenge, round_, *_stage_values(form))
+        except DomainError as err:
+            db.session.rollback()
+            flash(err.message, "danger")
+        else:
+            db.session.commit()
+            flash(_("The stage was added: give it its criteria."), "success")
+            return _back("judging.rubric", slug=slug, round_id=round_id, stage=row.stage)
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                flash(str(message), "danger")
+    return _back("judging.console", slug=slug)
+
+
+@bp.route("/challenges/<slug>/rounds/<int:round_id>/stage", methods=["POST"])
+@login_required
+def edit_stage(slug: str, round_id: int) -> ResponseReturnValue:
+    challenge, round_, rubric_row = _editable_rubric(slug, round_id)
+    form = StageForm()
+    if form.validate_on_submit():
+        try:
+            rubrics.update_stage(current_actor(), challenge, rubric_row, *_stage_values(form))
+        except DomainError as err:
+            db.session.rollback()
+            form_error(form, err)
+        else:
+            db.session.commit()
+            flash(_("The stage was saved."), "success")
+            return _back("judging.rubric", slug=slug, round_id=round_id, stage=rubric_row.stage)
+    return _rubric_page(challenge, round_, stage_form=form, status=400)
 
 
 # --- panels -----------------------------------------------------------------------------------
@@ -573,11 +650,12 @@ def assignments(slug: str, round_id: int, track_slug: str) -> ResponseReturnValu
     track = _track(challenge, track_slug)
     if not permissions.can_assign(current_user, track):
         deny(track, agency_id=track.agency_id)
-    rubric_row = rubrics.rubric_for(round_)
+    rubrics.stages_of(round_)
+    rubric_row = _stage(round_)
     db.session.commit()
-    rows = services.track_overview(round_, track)
+    rows = services.track_overview(round_, track, rubric_row.stage)
     statuses = services.review_statuses([a.id for r in rows for a in r.assignments])
-    seats = services._seats(challenge, track)
+    seats = services._seats(challenge, track, rubric_row.panel_scope)
     assign_form = AssignForm(formdata=None)
     assign_form.judge.choices = [
         SelectChoice(j.id, j.user.display_name or j.user.email) for j in seats
@@ -588,6 +666,7 @@ def assignments(slug: str, round_id: int, track_slug: str) -> ResponseReturnValu
         round=round_,
         track=track,
         rubric=rubric_row,
+        stages=rubrics.stages_of(round_),
         rows=rows,
         statuses=statuses,
         assign_form=assign_form,
@@ -612,9 +691,10 @@ def auto_assign(slug: str, round_id: int) -> ResponseReturnValue:
     )
     if not allowed:
         deny(round_, agency_id=track.agency_id if track else challenge.lead_agency_id)
+    stage = _stage(round_).stage
     if ConfirmForm().validate_on_submit():
         try:
-            outcome = services.auto_assign(current_actor(), challenge, round_, track)
+            outcome = services.auto_assign(current_actor(), challenge, round_, track, stage)
         except DomainError as err:
             db.session.rollback()
             flash(err.message, "danger")
@@ -640,7 +720,9 @@ def auto_assign(slug: str, round_id: int) -> ResponseReturnValue:
                 )
     if track is None:
         return _back("judging.console", slug=slug)
-    return _back("judging.assignments", slug=slug, round_id=round_id, track_slug=track.slug)
+    return _back(
+        "judging.assignments", slug=slug, round_id=round_id, track_slug=track.slug, stage=stage
+    )
 
 
 @bp.route(
@@ -661,20 +743,23 @@ def assign(slug: str, round_id: int, track_slug: str, submission_id: int) -> Res
         abort(404)
     if submission.entry.track_id != track.id:
         abort(404)
+    stage = _stage(round_).stage
     form = AssignForm()
     if form.validate_on_submit() and not form.judge.data:
         flash(_("Choose a judge."), "danger")
     elif form.validate_on_submit():
         judge = _judge(challenge, form.judge.data or 0)
         try:
-            services.assign_manually(current_actor(), submission, judge)
+            services.assign_manually(current_actor(), submission, judge, stage)
         except DomainError as err:
             db.session.rollback()
             flash(err.message, "danger")
         else:
             db.session.commit()
             flash(_("The judge was assigned."), "success")
-    return _back("judging.assignments", slug=slug, round_id=round_id, track_slug=track_slug)
+    return _back(
+        "judging.assignments", slug=slug, round_id=round_id, track_slug=track_slug, stage=stage
+    )
 
 
 def _admin_assignment(challenge: Challenge, assignment_id: int) -> Assignment:
@@ -703,6 +788,7 @@ def unassign(slug: str, assignment_id: int) -> ResponseReturnValue:
         slug=slug,
         round_id=a.round_id,
         track_slug=a.submission.entry.track.slug,
+        stage=a.stage,
     )
 
 
@@ -723,6 +809,7 @@ def resolve_flag(slug: str, flag_id: int) -> ResponseReturnValue:
         slug=slug,
         round_id=a.round_id,
         track_slug=a.submission.entry.track.slug,
+        stage=a.stage,
     )
 
 
@@ -751,15 +838,15 @@ def _judge_round(round_id: int) -> Round:
 def queue(round_id: int) -> ResponseReturnValue:
     round_ = _judge_round(round_id)
     rows = services.queue(current_user.id, round_)
-    rubric_row = rubrics.rubric_for(round_)
+    stages = {r.stage: r for r in rubrics.stages_of(round_)}
     db.session.commit()
     return render_template(
         "judging/queue.html",
         round=round_,
         challenge=round_.challenge,
         rows=rows,
+        stages=stages,
         done=sum(1 for r in rows if r.status == "submitted"),
-        blind=bool(rubric_row and rubric_row.blind),
         open=clock.now() <= round_.judging_closes,
         lang=current_language(),
     )
@@ -772,7 +859,7 @@ def take_next(round_id: int) -> ResponseReturnValue:
     if not ConfirmForm().validate_on_submit():
         return _back("judging.queue", round_id=round_id)
     try:
-        a = services.take_next(current_actor(), round_.challenge, round_)
+        a = services.take_next(current_actor(), round_.challenge, round_, _stage(round_).stage)
     except DomainError as err:
         db.session.rollback()
         flash(err.message, "danger")
@@ -803,7 +890,7 @@ def _scores_from(form: Any, rubric_row: Any) -> dict[int, str]:
 def review(assignment_id: int) -> ResponseReturnValue:
     a = _my_assignment(assignment_id)
     round_ = a.submission.round
-    rubric_row = services.rubric_or_404(round_)
+    rubric_row = _stage(round_, a.stage)
     errors: dict[str, str] = {}
     form_errors: list[str] = []
     existing = a.review
@@ -880,7 +967,7 @@ def autosave(assignment_id: int) -> ResponseReturnValue:
     if not current_user.is_authenticated:
         return jsonify(status="signed_out"), 401
     a = _my_assignment(assignment_id)
-    rubric_row = services.rubric_or_404(a.submission.round)
+    rubric_row = _stage(a.submission.round, a.stage)
     payload = request.get_json(silent=True)
     answers = payload.get("answers") if isinstance(payload, dict) else None
     if not isinstance(answers, dict):
@@ -952,7 +1039,7 @@ def file(assignment_id: int, file_id: int) -> ResponseReturnValue:
     record = next((f for f in (version.files if version else []) if f.id == file_id), None)
     if record is None:
         abort(404)
-    rubric_row = rubrics.rubric_for(a.submission.round, create=False)
+    rubric_row = rubrics.rubric_for(a.submission.round, a.stage, create=False)
     name = record.filename
     if rubric_row is not None and rubric_row.blind:
         ext = name.rpartition(".")[2] if "." in name else "bin"
@@ -1059,6 +1146,11 @@ def _labels() -> dict[str, Any]:
             "severe": _("severe"),
             "typical": _("typical"),
         },
+        "scope_labels": {
+            "all": _("Each track's panel and the shared panel"),
+            "tracks": _("Each track's own panel only"),
+            "shared": _("The shared cross-track panel only"),
+        },
         "conflict_sources": {
             "declared": _("declared by the judge"),
             "recused": _("judge stepped back"),
@@ -1084,7 +1176,8 @@ def results(slug: str, round_id: int) -> ResponseReturnValue:
     """The round's results for the agencies, before and after the release: comparable across
     tracks; judges' leniency only for the panels the viewer runs."""
     challenge, round_ = _results_round(slug, round_id)
-    data = result_service.results_of(round_)
+    stage = _stage(round_)
+    data = result_service.results_of(round_, stage.stage)
     db.session.commit()
     lang = current_language()
     visible_panels = {
@@ -1095,7 +1188,10 @@ def results(slug: str, round_id: int) -> ResponseReturnValue:
     decided: dict[int, bool] = {}
     for t in challenge.tracks:
         decided.update(
-            {e: a.advancing for e, a in result_service.advancement_of(round_, t).items()}
+            {
+                e: a.advancing
+                for e, a in result_service.advancement_of(round_, t, stage.stage).items()
+            }
         )
     users = {
         u.id: u
@@ -1107,6 +1203,8 @@ def results(slug: str, round_id: int) -> ResponseReturnValue:
         "judging/results.html",
         challenge=challenge,
         round=round_,
+        stage=stage,
+        stages=rubrics.stages_of(round_),
         data=data,
         by_track={
             t.id: [i for i in data["items"] if i["track_id"] == t.id] for t in challenge.tracks
@@ -1126,12 +1224,14 @@ def results(slug: str, round_id: int) -> ResponseReturnValue:
 @login_required
 def results_csv(slug: str, round_id: int) -> ResponseReturnValue:
     challenge, round_ = _results_round(slug, round_id)
+    stage = _stage(round_).stage
     audit.record(
         current_actor(),
         "judging.scores_exported",
         obj=round_,
         object_type="round",
         agency_id=challenge.lead_agency_id,
+        after={"stage": stage},
     )
     db.session.commit()
     user_id = current_user.id
@@ -1145,14 +1245,16 @@ def results_csv(slug: str, round_id: int) -> ResponseReturnValue:
         ch = db.session.get(Challenge, challenge_id)
         r = db.session.get(Round, rid)
         assert user is not None and ch is not None and r is not None
-        yield from result_service.scores_csv(user, ch, r)
+        yield from result_service.scores_csv(user, ch, r, stage)
         db.session.commit()
 
     return Response(
         stream_with_context(stream()),
         mimetype="text/csv",
         headers={
-            "Content-Disposition": f'attachment; filename="{challenge.slug}-round-{rid}-scores.csv"'
+            "Content-Disposition": (
+                f'attachment; filename="{challenge.slug}-round-{rid}-stage-{stage}-scores.csv"'
+            )
         },
     )
 
@@ -1167,10 +1269,11 @@ def advancement(slug: str, round_id: int, track_slug: str) -> ResponseReturnValu
     track = _track(challenge, track_slug)
     if not permissions.can_assign(current_user, track):
         deny(track, agency_id=track.agency_id)
-    data = result_service.results_of(round_)
+    stage = _stage(round_)
+    data = result_service.results_of(round_, stage.stage)
     items = [i for i in data["items"] if i["track_id"] == track.id]
     form = AdvancementForm(formdata=request.form if request.method == "POST" else None)
-    existing = result_service.advancement_of(round_, track)
+    existing = result_service.advancement_of(round_, track, stage.stage)
     chosen = {e for e, a in existing.items() if a.advancing}
     status = 200
     if request.method == "POST":
@@ -1180,7 +1283,12 @@ def advancement(slug: str, round_id: int, track_slug: str) -> ResponseReturnValu
             picked = {int(v) for v in request.form.getlist("entry") if v.isdigit()}
             try:
                 yes, no = result_service.decide(
-                    current_actor(), round_, track, form.method.data or "manual", picked
+                    current_actor(),
+                    round_,
+                    track,
+                    form.method.data or "manual",
+                    picked,
+                    stage.stage,
                 )
             except DomainError as err:
                 db.session.rollback()
@@ -1196,7 +1304,7 @@ def advancement(slug: str, round_id: int, track_slug: str) -> ResponseReturnValu
                     ),
                     "success",
                 )
-                return _back("judging.results", slug=slug, round_id=round_id)
+                return _back("judging.results", slug=slug, round_id=round_id, stage=stage.stage)
         else:  # preview what the rule selects
             try:
                 chosen = set(
@@ -1216,6 +1324,8 @@ def advancement(slug: str, round_id: int, track_slug: str) -> ResponseReturnValu
         challenge=challenge,
         round=round_,
         track=track,
+        stage=stage,
+        last_stage=rubrics.last_stage(round_),
         items=sorted(items, key=lambda i: (i["rank_track"] is None, i["rank_track"] or 0)),
         chosen=chosen,
         form=form,

@@ -172,8 +172,10 @@ def _check_round(entry: Entry, round_: Round) -> None:
 
 def advanced_to(entry: Entry, round_: Round) -> bool:
     """The first round is open to every entry; a later one only to entries the track's admins
-    advanced from the round before."""
-    from competitions.judging.models import Advancement
+    advanced from the round before (at its last review stage)."""
+    from sqlalchemy import func
+
+    from competitions.judging.models import Advancement, Rubric
 
     before = db.session.scalar(
         select(Round.id)
@@ -190,7 +192,15 @@ def advanced_to(entry: Entry, round_: Round) -> bool:
     return bool(
         db.session.scalar(
             select(Advancement.advancing).where(
-                Advancement.round_id == before, Advancement.entry_id == entry.id
+                Advancement.round_id == before,
+                Advancement.entry_id == entry.id,
+                Advancement.stage
+                == func.coalesce(
+                    select(func.max(Rubric.stage))
+                    .where(Rubric.round_id == before)
+                    .scalar_subquery(),
+                    1,
+                ),
             )
         )
     )

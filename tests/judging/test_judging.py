@@ -558,7 +558,7 @@ def test_results_rank_normalized_scores_and_are_kept_until_a_review_changes(
     # Raw of the first: 100 * (9 + 8 + 7) / 3 / 10 = 80.
     first = next(i for i in ca if i["submission_id"] == judged["ca"][0].id)
     assert first["raw"] == pytest.approx(80.0)
-    kept = db.session.get(RoundResult, round_.id)
+    kept = db.session.get(RoundResult, (round_.id, 1))
     stamp = kept.computed_at
     results.results_of(round_)
     assert kept.computed_at == stamp  # not recomputed

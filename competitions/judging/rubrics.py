@@ -21,6 +21,8 @@ from competitions.judging.models import (
     Advancement,
     Assignment,
     Criterion,
+    Panel,
+    PanelScope,
     Review,
     ReviewStatus,
     Rubric,
@@ -60,6 +62,15 @@ def last_stage(round_: Round) -> int:
     """The stage whose decision is the round's (1 when the round has a single stage)."""
     found = db.session.scalar(select(func.max(Rubric.stage)).where(Rubric.round_id == round_.id))
     return found or 1
+
+
+def judges_stage(rubric: Rubric, panel: Panel) -> bool:
+    """Whether the panel's judges judge the stage (its panel scope)."""
+    if rubric.panel_scope == PanelScope.TRACKS:
+        return not panel.is_shared
+    if rubric.panel_scope == PanelScope.SHARED:
+        return panel.is_shared
+    return True
 
 
 def get_stage(round_: Round, stage: int) -> Rubric:

@@ -270,9 +270,7 @@ def assign_manually(
         raise DomainError(
             _("This judge sits on another track's panel; turn on cross-track calibration.")
         )
-    if (rubric.panel_scope == PanelScope.TRACKS and panel.is_shared) or (
-        rubric.panel_scope == PanelScope.SHARED and not panel.is_shared
-    ):
+    if not rubrics.judges_stage(rubric, panel):
         raise DomainError(_("This judge's panel does not judge this stage."))
     if stage > 1 and submission.id not in {
         i.submission_id for i in round_items(submission.round, track, stage)

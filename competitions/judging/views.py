@@ -839,6 +839,7 @@ def queue(round_id: int) -> ResponseReturnValue:
     round_ = _judge_round(round_id)
     rows = services.queue(current_user.id, round_)
     stages = {r.stage: r for r in rubrics.stages_of(round_)}
+    seats = panels.judge_seats(current_user, round_.challenge)
     db.session.commit()
     return render_template(
         "judging/queue.html",
@@ -846,6 +847,12 @@ def queue(round_id: int) -> ResponseReturnValue:
         challenge=round_.challenge,
         rows=rows,
         stages=stages,
+        # The stages whose panels include one of the judge's seats: they may take work there.
+        my_stages=[
+            st
+            for st in stages.values()
+            if any(rubrics.judges_stage(st, seat.panel) for seat in seats)
+        ],
         done=sum(1 for r in rows if r.status == "submitted"),
         open=clock.now() <= round_.judging_closes,
         lang=current_language(),

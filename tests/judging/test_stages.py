@@ -251,3 +251,29 @@ def test_the_stage_pages(world, challenge, judged, client, login):
     )
     assert response.status_code == 404
     assert len(rubrics.stages_of(round_)) == 2
+
+
+def test_a_judge_takes_work_only_in_the_stages_their_panel_judges(
+    world, challenge, judged, client, login
+):
+    round_ = judged["round"]
+    _jury(world, challenge)
+    shared = seat(world, challenge, None)
+    track_judge = judged["ca_judges"][0]
+    login(shared.user)
+    page = text(client.get(f"/judging/rounds/{round_.id}"))
+    assert "Score the next least-reviewed submission — Stage 2: Jury" in page
+    assert "Stage 1: Technical review" not in page  # nothing of stage 1 for the shared panel
+    client.post("/logout")
+    login(track_judge.user)
+    page = text(client.get(f"/judging/rounds/{round_.id}"))
+    assert "Score the next least-reviewed submission — Stage 1: Technical review" in page
+    assert "— Stage 2: Jury" not in page
+    # Taking the next of stage 1 gives a stage-1 assignment, scored with the stage-1 rubric.
+    response = client.post(f"/judging/rounds/{round_.id}/next?stage=1")
+    assert response.status_code == 303
+    (a,) = _active(round_.id, 1)
+    assert a.user_id == track_judge.user_id
+    review = text(client.get(f"/judging/assignments/{a.id}"))
+    assert "Stage 1: Technical review" in review and "Innovation" in review
+    assert "Impact" not in review

@@ -73,6 +73,13 @@ def judges_stage(rubric: Rubric, panel: Panel) -> bool:
     return True
 
 
+def last_stage_of(round_id: Any) -> Any:
+    """SQL for the round's last stage (1 without stages), for decisions that are the round's."""
+    return func.coalesce(
+        select(func.max(Rubric.stage)).where(Rubric.round_id == round_id).scalar_subquery(), 1
+    )
+
+
 def get_stage(round_: Round, stage: int) -> Rubric:
     rubric = rubric_for(round_, stage)
     if rubric is None:

@@ -36,6 +36,7 @@ from competitions.entries.models import Entry, Team, TeamMember
 from competitions.extensions import db
 from competitions.judging import services as judging
 from competitions.judging.models import Advancement, Judge
+from competitions.judging.rubrics import last_stage_of
 from competitions.outreach import permissions
 from competitions.outreach.models import (
     Announcement,
@@ -251,9 +252,10 @@ def _entries(ann: Announcement, audiences: set[str]) -> list[Entry]:
             Submission.withdrawn_at.is_(None),
             exists().where(SubmissionVersion.submission_id == Submission.id),
         )
-        advancing = exists().where(
+        advancing = exists().where(  # the round's decision: its last review stage
             Advancement.entry_id == Entry.id,
             Advancement.round_id == ann.round_id,
+            Advancement.stage == last_stage_of(ann.round_id),
             Advancement.advancing.is_(True),
         )
         wanted = {

@@ -173,9 +173,8 @@ def _check_round(entry: Entry, round_: Round) -> None:
 def advanced_to(entry: Entry, round_: Round) -> bool:
     """The first round is open to every entry; a later one only to entries the track's admins
     advanced from the round before (at its last review stage)."""
-    from sqlalchemy import func
-
-    from competitions.judging.models import Advancement, Rubric
+    from competitions.judging.models import Advancement
+    from competitions.judging.rubrics import last_stage_of
 
     before = db.session.scalar(
         select(Round.id)
@@ -194,13 +193,7 @@ def advanced_to(entry: Entry, round_: Round) -> bool:
             select(Advancement.advancing).where(
                 Advancement.round_id == before,
                 Advancement.entry_id == entry.id,
-                Advancement.stage
-                == func.coalesce(
-                    select(func.max(Rubric.stage))
-                    .where(Rubric.round_id == before)
-                    .scalar_subquery(),
-                    1,
-                ),
+                Advancement.stage == last_stage_of(before),
             )
         )
     )

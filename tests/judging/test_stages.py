@@ -277,3 +277,21 @@ def test_a_judge_takes_work_only_in_the_stages_their_panel_judges(
     review = text(client.get(f"/judging/assignments/{a.id}"))
     assert "Stage 1: Technical review" in review and "Innovation" in review
     assert "Impact" not in review
+
+
+def test_finalists_are_the_entries_the_last_stage_advances(world, challenge, judged):
+    from competitions.outreach import announcements
+
+    round_ = judged["round"]
+    _jury(world, challenge)
+    track, ca = judged["ca"][0].entry.track, judged["ca"]
+    results.decide(act(world.admin_a), round_, track, "manual", {ca[0].entry_id, ca[1].entry_id}, 1)
+    db.session.commit()
+    draft = announcements.Draft({"en": "Finalists"}, {"en": "Hello"}, ["finalists"], round_.id)
+    ann = announcements.create(act(world.admin_a), challenge, None, draft)
+    assert announcements.recipients(ann) == []  # shortlisted is not yet a finalist
+    results.decide(act(world.admin_a), round_, track, "manual", {ca[1].entry_id}, 2)
+    db.session.commit()
+    assert {r.email for r in announcements.recipients(ann)} == {
+        m.user.email for m in ca[1].entry.team.members
+    }

@@ -12,6 +12,7 @@ earlier ones are recorded as skipped. Messages go through the outbox, one per ad
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale
@@ -196,32 +197,52 @@ def _remind(challenge: Challenge, rnd: Round, offset: int, now: datetime) -> int
                 continue
             seen.add(key)
             lang = _language(user.preferred_language, track)
-            sub = ensure_subscription(challenge, user.email, lang, subs.get(key))
             left = deadline - now
-            message = mail.render_mail(
+            _notice(
                 "outreach/deadline_notice",
+                ensure_subscription(challenge, user.email, lang, subs.get(key)),
                 user.email,
                 lang,
-                LazyFormat(
-                    _l("Reminder: %(round)s closes in %(left)s"),
-                    round=rnd.name_in(lang),
-                    left=lambda left=left: format_duration(left),
-                ),
+                f"notice:deadline:{rnd.id}:{offset}",
+                _l("Reminder: %(round)s closes in %(left)s"),
+                left,
                 challenge=challenge.title_in(lang),
                 round=rnd.name_in(lang),
                 team=entry.team.name,
                 track=track.name_in(lang),
                 deadline=deadline,
                 zone=track.timezone,
-                left=left,
                 link=external_url("submissions.edit", entry_id=entry.id, round_id=rnd.id),
-                unsubscribe_link=unsubscribe_headers(sub)["List-Unsubscribe"].strip("<>"),
                 agency=track.agency.name,
             )
-            message.headers.update(unsubscribe_headers(sub))
-            mail.send_after_commit(message, source=f"notice:deadline:{rnd.id}:{offset}")
             written += 1
     return written
+
+
+def _notice(
+    template: str,
+    sub: Subscription,
+    to: str,
+    lang: str,
+    source: str,
+    subject: Any,
+    left: timedelta,
+    **context: Any,
+) -> None:
+    """One reminder to the outbox: ``subject`` gets the round's name and the time left, the
+    message the one-click unsubscribe of the person's subscription."""
+    headers = unsubscribe_headers(sub)
+    message = mail.render_mail(
+        template,
+        to,
+        lang,
+        LazyFormat(subject, round=context["round"], left=lambda left=left: format_duration(left)),
+        left=left,
+        unsubscribe_link=headers["List-Unsubscribe"].strip("<>"),
+        **context,
+    )
+    message.headers.update(headers)
+    mail.send_after_commit(message, source=source)
 
 
 def _remind_judges(challenge: Challenge, rnd: Round, offset: int, now: datetime) -> int:
@@ -237,30 +258,22 @@ def _remind_judges(challenge: Challenge, rnd: Round, offset: int, now: datetime)
             continue
         track = who.judge.panel.track
         lang = _language(user.preferred_language, track)
-        sub = ensure_subscription(challenge, user.email, lang, subs.get(key))
-        left = rnd.judging_closes - now
-        headers = unsubscribe_headers(sub)
-        message = mail.render_mail(
+        _notice(
             "outreach/judging_notice",
+            ensure_subscription(challenge, user.email, lang, subs.get(key)),
             user.email,
             lang,
-            LazyFormat(
-                _l("Reminder: judging of %(round)s closes in %(left)s"),
-                round=rnd.name_in(lang),
-                left=lambda left=left: format_duration(left),
-            ),
+            f"notice:judging:{rnd.id}:{offset}",
+            _l("Reminder: judging of %(round)s closes in %(left)s"),
+            rnd.judging_closes - now,
             challenge=challenge.title_in(lang),
             round=rnd.name_in(lang),
             reviews=who.reviews_left,
             closes=rnd.judging_closes,
             zone=track.timezone if track is not None else challenge.timezone,
-            left=left,
             link=external_url("judging.queue", round_id=rnd.id),
-            unsubscribe_link=headers["List-Unsubscribe"].strip("<>"),
             agency=(track.agency.name if track is not None else challenge.lead_agency.name),
         )
-        message.headers.update(headers)
-        mail.send_after_commit(message, source=f"notice:judging:{rnd.id}:{offset}")
         written += 1
     return written
 

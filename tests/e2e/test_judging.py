@@ -20,7 +20,7 @@ from competitions.core.actor import Actor
 from competitions.entries import services as entry_services
 from competitions.extensions import db
 from competitions.submissions.models import Submission, SubmissionVersion
-from tests.e2e.test_team_registration import _published_challenge, _sign_in, _user
+from tests.e2e.test_team_registration import _page, _published_challenge, _user
 from tests.support.axe import assert_accessible
 from tests.support.smtp import SMTPCapture
 
@@ -85,10 +85,7 @@ def test_admin_judge_and_team_from_rubric_to_released_results(
     with live_app.app_context():
         slug = _judging_world(run)
 
-    admin_ctx = browser.new_context(base_url=live_server.url, locale="en-GB")
-    admin = admin_ctx.new_page()
-    admin.set_default_timeout(15000)
-    _sign_in(admin, f"root-{run}@tandem.example")
+    admin_ctx, admin = _page(browser, live_server, f"root-{run}@tandem.example")
     admin.goto(f"/challenges/{slug}/manage")
     admin.get_by_role("link", name="Judging").first.click()
     admin.wait_for_url("**/judging")
@@ -132,10 +129,7 @@ def test_admin_judge_and_team_from_rubric_to_released_results(
     admin.wait_for_load_state()
     link = SMTPCapture.link(smtp_server.wait_for(judge_email)[-1], "/judging/invitations/")
 
-    judge_ctx = browser.new_context(base_url=live_server.url, locale="en-GB")
-    judge = judge_ctx.new_page()
-    judge.set_default_timeout(15000)
-    _sign_in(judge, judge_email)
+    judge_ctx, judge = _page(browser, live_server, judge_email)
     judge.goto(link)
     assert_accessible(judge)
     judge.get_by_label("Your organisation").fill("University of Guelph")
@@ -216,9 +210,7 @@ def test_admin_judge_and_team_from_rubric_to_released_results(
         round_.results_at = release
         round_id = round_.id
         db.session.commit()
-    public_ctx = browser.new_context(base_url=live_server.url, locale="en-GB")
-    public = public_ctx.new_page()
-    public.set_default_timeout(15000)
+    public_ctx, public = _page(browser, live_server)
     winners = f"/challenges/{slug}/rounds/{round_id}/winners"
     assert public.goto(winners).status == 404  # before the instant: nobody outside
     time.sleep(max(0.0, (release - clock.now()).total_seconds()) + 0.2)
@@ -231,10 +223,7 @@ def test_admin_judge_and_team_from_rubric_to_released_results(
     public.get_by_role("link", name="Results of Phase 1").click()
     public.wait_for_url(f"**{winners}")
 
-    team_ctx = browser.new_context(base_url=live_server.url, locale="en-GB")
-    team = team_ctx.new_page()
-    team.set_default_timeout(15000)
-    _sign_in(team, f"maple-{run}@example.org")
+    team_ctx, team = _page(browser, live_server, f"maple-{run}@example.org")
     team.goto("/teams/")
     team.get_by_role("link", name=f"Maple {run}").click()
     team.get_by_role("link", name="CA track").first.click()

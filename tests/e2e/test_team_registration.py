@@ -142,6 +142,16 @@ def _published_challenge(run: str) -> str:
     return challenge.slug
 
 
+def _page(browser: Any, live_server: Any, email: str | None = None) -> tuple[Any, Any]:
+    """A new browser context (British English) and its page, signed in as ``email`` if given."""
+    ctx = browser.new_context(base_url=live_server.url, locale="en-GB")
+    page = ctx.new_page()
+    page.set_default_timeout(15000)
+    if email:
+        _sign_in(page, email)
+    return ctx, page
+
+
 def _sign_in(page: Any, email: str) -> None:
     page.goto("/login")
     page.get_by_label("Email address").fill(email)

@@ -119,6 +119,32 @@ def entries(n: int, track: Track, country: str = "CA", **team: Any) -> list[Any]
     return out
 
 
+def next_round(world: Any, challenge: Challenge) -> Any:
+    """A second round, 60 days after the first (committed)."""
+    from datetime import timedelta
+
+    from competitions.challenges import services as cs
+
+    first = challenge.rounds[0]
+    cs.save_round(
+        act(world.admin_a),
+        challenge,
+        None,
+        cs.RoundData(
+            {"en": "Phase 2"},
+            {
+                "submission_opens": first.submission_opens,
+                "submission_deadline": first.submission_deadline + timedelta(days=60),
+                "judging_closes": first.judging_closes + timedelta(days=60),
+                "results_at": first.results_at + timedelta(days=60),
+            },
+        ),
+        reason="Phase 2 announced",
+    )
+    db.session.commit()
+    return challenge.rounds[-1]
+
+
 def score_values(rubric: Rubric, *values: str) -> dict[int, Any]:
     return {c.id: v for c, v in zip(rubric.criteria, values, strict=True)}
 

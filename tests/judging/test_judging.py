@@ -30,6 +30,7 @@ from tests.judging.conftest import (
     criterion,
     events,
     new_team,
+    next_round,
     person,
     register,
     score_values,
@@ -576,7 +577,6 @@ def test_results_rank_normalized_scores_and_are_kept_until_a_review_changes(
 
 
 def test_advancement_moves_the_chosen_entries_to_the_next_round(world, challenge, judged):
-    from competitions.challenges import services as cs
     from competitions.judging import results
     from competitions.submissions import services as submissions
 
@@ -594,24 +594,7 @@ def test_advancement_moves_the_chosen_entries_to_the_next_round(world, challenge
     assert events("judging.advancement_decided")[0].after["not_advancing"] == [
         judged["ca"][2].entry_id
     ]
-    first = round_
-    cs.save_round(
-        act(world.admin_a),
-        challenge,
-        None,
-        cs.RoundData(
-            {"en": "Phase 2"},
-            {
-                "submission_opens": first.submission_opens,
-                "submission_deadline": first.submission_deadline + timedelta(days=60),
-                "judging_closes": first.judging_closes + timedelta(days=60),
-                "results_at": first.results_at + timedelta(days=60),
-            },
-        ),
-        reason="Phase 2 announced",
-    )
-    db.session.commit()
-    second = challenge.rounds[-1]
+    second = next_round(world, challenge)
     winner, loser = judged["ca"][0].entry, judged["ca"][2].entry
     submissions.save_draft(act(winner.team.lead.user), winner, second, {}, [])
     with pytest.raises(DomainError, match="advanced"):

@@ -4,8 +4,6 @@ round's (winners, the next round's entrants, what teams read)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from sqlalchemy import select
 
@@ -13,7 +11,7 @@ from competitions.core.errors import Conflict, DomainError, PermissionDenied
 from competitions.extensions import db
 from competitions.judging import results, rubrics, services
 from competitions.judging.models import Assignment
-from tests.judging.conftest import act, criterion, score_values, seat, text
+from tests.judging.conftest import act, criterion, next_round, score_values, seat, text
 
 
 def _jury(world, challenge):
@@ -160,7 +158,6 @@ def test_the_jury_judges_only_the_shortlist_with_its_own_panel_and_criteria(
 
 
 def test_the_next_round_is_open_to_the_round_s_last_stage_decision(world, challenge, judged):
-    from competitions.challenges import services as cs
     from competitions.submissions import services as submissions
 
     round_ = judged["round"]
@@ -170,23 +167,7 @@ def test_the_next_round_is_open_to_the_round_s_last_stage_decision(world, challe
     results.decide(act(world.admin_a), round_, track, "manual", {ca[0].entry_id, ca[1].entry_id}, 1)
     results.decide(act(world.admin_a), round_, track, "manual", {ca[1].entry_id}, 2)
     db.session.commit()
-    cs.save_round(
-        act(world.admin_a),
-        challenge,
-        None,
-        cs.RoundData(
-            {"en": "Phase 2"},
-            {
-                "submission_opens": round_.submission_opens,
-                "submission_deadline": round_.submission_deadline + timedelta(days=60),
-                "judging_closes": round_.judging_closes + timedelta(days=60),
-                "results_at": round_.results_at + timedelta(days=60),
-            },
-        ),
-        reason="Phase 2 announced",
-    )
-    db.session.commit()
-    second = challenge.rounds[-1]
+    second = next_round(world, challenge)
     submissions.save_draft(act(ca[1].entry.team.lead.user), ca[1].entry, second, {}, [])
     with pytest.raises(DomainError, match="advanced"):  # shortlisted only: not enough
         submissions.save_draft(act(ca[0].entry.team.lead.user), ca[0].entry, second, {}, [])

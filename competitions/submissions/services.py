@@ -15,6 +15,7 @@ from typing import IO, Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import lazyload
 
 from competitions.accounts.models import User
 from competitions.challenges.models import Round
@@ -199,10 +200,18 @@ def advanced_to(entry: Entry, round_: Round) -> bool:
     )
 
 
-def submission_for(entry: Entry, round_: Round, create: bool = False) -> Submission | None:
-    found = db.session.scalar(
-        select(Submission).where(Submission.entry_id == entry.id, Submission.round_id == round_.id)
+def _of(entry: Entry, round_: Round) -> Any:
+    """The entry's submission in the round. The entry and round are in hand: not loaded again
+    with it (nor the team and its members behind the entry)."""
+    return (
+        select(Submission)
+        .where(Submission.entry_id == entry.id, Submission.round_id == round_.id)
+        .options(lazyload(Submission.entry), lazyload(Submission.round))
     )
+
+
+def submission_for(entry: Entry, round_: Round, create: bool = False) -> Submission | None:
+    found = db.session.scalar(_of(entry, round_))
     if found is None and create:
         found = Submission(entry=entry, round=round_, draft={})
         db.session.add(found)
@@ -329,11 +338,7 @@ def submit(actor: Actor, entry: Entry, round_: Round) -> SubmissionVersion:
     if now < round_.submission_opens:
         raise DomainError(_("Submissions for this round have not opened yet."))
     # Serialize concurrent submits of the same team (PostgreSQL row lock; SQLite serializes).
-    submission = db.session.scalar(
-        select(Submission)
-        .where(Submission.entry_id == entry.id, Submission.round_id == round_.id)
-        .with_for_update(of=Submission)
-    )
+    submission = db.session.scalar(_of(entry, round_).with_for_update(of=Submission))
     if submission is None:
         raise IncompleteSubmission({"": _("Save a draft first.")})
     # Files attached in this same transaction are not in a list loaded before them.

@@ -235,3 +235,44 @@ def test_admin_judge_and_team_from_rubric_to_released_results(
     assert_accessible(team)
     for ctx in (admin_ctx, judge_ctx, public_ctx, team_ctx):
         ctx.close()
+
+
+def test_admin_adds_a_jury_stage_for_the_shared_panel(
+    browser: Any, live_server: Any, live_app: Any
+) -> None:
+    run = uuid.uuid4().hex[:6]
+    with live_app.app_context():
+        slug = _judging_world(run)
+    ctx, admin = _page(browser, live_server, f"root-{run}@tandem.example")
+    admin.goto(f"/challenges/{slug}/judging")
+    admin.get_by_text("Add a review stage to Phase 1").click()
+    admin.get_by_role("button", name="Add the stage").click()  # no name: explained
+    admin.wait_for_load_state()
+    assert "Name the stage" in admin.locator(".flashes").inner_text()
+    admin.get_by_text("Add a review stage to Phase 1").click()
+    assert_accessible(admin)
+    admin.get_by_label("Name of the stage (English)").fill("Jury")
+    admin.get_by_label("Name of the stage (French)").fill("Jury")
+    admin.get_by_label("The shared cross-track panel only").check()
+    admin.get_by_role("button", name="Add the stage").click()
+    admin.wait_for_url("**/rubric?stage=2")
+    main = admin.locator("main").inner_text()
+    assert "Stage 2: Jury" in main and "No criteria yet." in main
+    assert_accessible(admin)
+    admin.get_by_role("link", name="Stage 1: Review").click()
+    admin.get_by_label("Name of the stage (English)").fill("Technical review")
+    admin.get_by_label("Each track's own panel only").check()
+    admin.get_by_role("button", name="Save the stage").click()
+    admin.wait_for_load_state()
+    assert "The stage was saved." in admin.locator(".flashes").inner_text()
+    admin.goto(f"/challenges/{slug}/judging")
+    assert "Stage 1: Technical review" in admin.locator("main").inner_text()
+    assert_accessible(admin)
+    admin.get_by_role("link", name="CA track — Phase 1 — Stage 2: Jury").click()
+    assert "This stage judges only the entries shortlisted" in admin.locator("main").inner_text()
+    assert_accessible(admin)
+    admin.goto(f"/challenges/{slug}/judging")
+    admin.get_by_role("link", name="Results — Phase 1 — Stage 1: Technical review").click()
+    assert "shortlists the entries for the next stage" in admin.locator("main").inner_text()
+    assert_accessible(admin)
+    ctx.close()

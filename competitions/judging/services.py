@@ -489,25 +489,6 @@ def review_of(assignment: Assignment) -> Review | None:
     return assignment.review
 
 
-def review_closed(assignment: Assignment) -> str | None:
-    """Why the assignment's review can no longer change, or None while it can: judging of the
-    round has closed, or the track has decided on the submission at this stage (the decision
-    rests on these reviews, so they stay as they were)."""
-    round_ = assignment.submission.round
-    if clock.now() > round_.judging_closes:
-        return _("Judging of this round has closed: reviews can no longer change.")
-    decided = db.session.scalar(
-        select(Advancement.id).where(
-            Advancement.round_id == round_.id,
-            Advancement.stage == assignment.stage,
-            Advancement.entry_id == assignment.submission.entry_id,
-        )
-    )
-    if decided is not None:
-        return _("The track has decided on this submission: its reviews can no longer change.")
-    return None
-
-
 def save_review(
     actor: Actor,
     assignment: Assignment,
@@ -521,9 +502,8 @@ def save_review(
     if not permissions.can_score(actor.user, assignment):
         raise PermissionDenied(_("This is not one of your assignments."))
     round_ = assignment.submission.round
-    closed = review_closed(assignment)
-    if closed:
-        raise DomainError(closed)
+    if clock.now() > round_.judging_closes:
+        raise DomainError(_("Judging of this round has closed: reviews can no longer change."))
     rubric = rubrics.get_stage(round_, assignment.stage)
     if not rubric.criteria:
         raise DomainError(_("The rubric has no criteria yet: scoring opens when it has."))

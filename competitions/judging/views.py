@@ -963,7 +963,6 @@ def review(assignment_id: int) -> ResponseReturnValue:
         recuse_form=RecuseForm(formdata=None),
         flag_form=FlagForm(formdata=None),
         open=clock.now() <= round_.judging_closes,
-        closed=services.review_closed(a),
         lang=current_language(),
     ), status
 

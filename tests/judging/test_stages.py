@@ -108,13 +108,6 @@ def test_the_jury_judges_only_the_shortlist_with_its_own_panel_and_criteria(
     results.decide(act(world.admin_b), round_, us_track, "manual", {us[0].entry_id}, 1)
     db.session.commit()
     assert results.winners(round_, ca_track) == []  # a shortlist is not the round's decision
-    # The shortlist rests on the stage-1 reviews of the track: they no longer change.
-    decided = next(a for a in stage_one if a.submission_id == ca[0].id)
-    assert services.review_closed(decided) is not None
-    with pytest.raises(DomainError, match="decided on this submission"):
-        services.save_review(
-            act(decided.judge.user), decided, score_values(first, "1", "1"), "", "", True
-        )
     # Stage 2: the three shortlisted submissions, the two shared judges each.
     outcome = services.auto_assign(act(world.admin_a), challenge, round_, None, 2)
     db.session.commit()
@@ -265,12 +258,6 @@ def test_a_judge_takes_work_only_in_the_stages_their_panel_judges(
     review = text(client.get(f"/judging/assignments/{a.id}"))
     assert "Stage 1: Technical review" in review and "Innovation" in review
     assert "Impact" not in review
-    # Once the track decides on it, the review page says so instead of offering the form.
-    results.decide(act(world.admin_a), round_, track_judge.panel.track, "manual", set(), 1)
-    db.session.commit()
-    closed = text(client.get(f"/judging/assignments/{a.id}"))
-    assert "The track has decided on this submission" in closed
-    assert "Submit the review" not in closed
 
 
 def test_finalists_are_the_entries_the_last_stage_advances(world, challenge, judged):

@@ -7,15 +7,22 @@ change never emails anyone and a commit never loses its email.
 
 from __future__ import annotations
 
+import binascii
+import io
 import logging
+import re
+import secrets
 import smtplib
 import ssl
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from email import policy
+from email.generator import BytesGenerator
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime, getaddresses, make_msgid
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -78,6 +85,133 @@ def build_message(mail: Mail, default_sender: str, message_id: str | None = None
     return msg
 
 
+@dataclass(frozen=True)
+class Wire:
+    """A message as it goes to the SMTP server: the envelope and the RFC 5322 bytes."""
+
+    sender: str
+    recipients: list[str]
+    data: bytes
+    options: tuple[str, ...] = ()
+
+
+# The outbox sends thousands of messages a minute: building each with ``EmailMessage`` (header
+# objects, ``set_content``, the generator) costs about 1.5 ms, more than the SMTP exchange, so
+# ``wire_message`` assembles the same message as bytes. What it cannot write plainly (non-ASCII
+# or long headers, display names) goes through the email package's own folding, cached: such
+# values (subject, sender) are the same for every recipient of one announcement copy.
+_FOLD = policy.default.clone(linesep="\r\n")
+_PLAIN = re.compile(r"[\x21-\x7e]+(?: [\x21-\x7e]+)*\Z")  # printable ASCII, single spaces
+_ADDR_SPEC = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+\Z")
+_ADDRESS_HEADERS = {"from", "to", "cc", "bcc", "reply-to", "sender"}
+_MAX_LINE = 78  # RFC 5322's "SHOULD" (998 is its "MUST")
+
+
+@lru_cache(maxsize=2048)
+def _folded(name: str, value: str) -> bytes:
+    return _FOLD.header_factory(name, value).fold(policy=_FOLD).encode("ascii")
+
+
+def _header(name: str, value: str) -> bytes:
+    """``Name: value`` CRLF, as the email package would fold it; a value with a line break is
+    refused (``ValueError``, as ``EmailMessage`` does): it would inject headers."""
+    if "\r" in value or "\n" in value:
+        raise ValueError(f"Header values may not contain linefeed or carriage return: {name}")
+    if name.lower() in _ADDRESS_HEADERS:
+        if _ADDR_SPEC.match(value):  # a bare address: written as is
+            return f"{name}: {value}\r\n".encode("ascii")
+    elif _PLAIN.match(value):
+        size = len(name) + 2 + len(value)
+        # One long word (an unsubscribe URL) cannot be folded; the email package would turn it
+        # into RFC 2047 encoded words, which a URL header (RFC 2369) must not contain.
+        if size <= _MAX_LINE or (" " not in value and size <= 998):
+            return f"{name}: {value}\r\n".encode("ascii")
+    return _folded(name, value)
+
+
+def _part(text: str) -> tuple[bytes, bytes]:
+    """A text body as ``set_content`` would store it (line breaks normalised, a final one),
+    answering (Content-Transfer-Encoding, encoded CRLF bytes): 7bit when it is ASCII with short
+    lines, else quoted-printable (7-bit safe, needs no 8BITMIME)."""
+    lines = text.encode("utf-8").splitlines()
+    data = b"\r\n".join(lines) + b"\r\n"
+    if data.isascii() and max(map(len, lines), default=0) <= _MAX_LINE:
+        return b"7bit", data
+    return b"quoted-printable", binascii.b2a_qp(data, istext=True)
+
+
+def _text_headers(subtype: bytes, cte: bytes) -> bytes:
+    return (
+        b"Content-Type: text/" + subtype + b'; charset="utf-8"\r\n'
+        b"Content-Transfer-Encoding: " + cte + b"\r\n"
+    )
+
+
+@lru_cache(maxsize=256)
+def _envelope_sender(header: str) -> str:
+    return getaddresses([header])[0][1]
+
+
+def wire_message(mail: Mail, default_sender: str, message_id: str | None = None) -> Wire:
+    """The message ``build_message`` builds, as ``smtplib``'s ``send_message`` would send it
+    (envelope from the From/Sender, To, Cc and Bcc headers; Bcc not written), about twenty
+    times cheaper. Addresses that need SMTPUTF8 take the email package's way."""
+    sender = mail.sender or default_sender
+    headers = {"From": sender, "To": mail.to, "Subject": mail.subject}
+    headers["Date"] = format_datetime(clock.now())
+    domain = default_sender.rsplit("@", 1)[-1].strip(">") or "tandem.localhost"
+    headers["Message-ID"] = f"<{message_id}@{domain}>" if message_id else make_msgid(domain=domain)
+    extra = {k.lower(): v for k, v in mail.headers.items()}
+    if any(k in extra for k in ("from", "to", "subject", "date", "message-id")):
+        return _wire_of(build_message(mail, default_sender, message_id))
+    headers.update(mail.headers)
+    envelope_from = _envelope_sender(extra.get("sender", sender))
+    if _ADDR_SPEC.match(mail.to) and not ({"cc", "bcc"} & extra.keys()):
+        recipients = [mail.to]
+    else:  # in send_message's order: To, Bcc, Cc
+        fields = [mail.to, *(extra[k] for k in ("bcc", "cc") if k in extra)]
+        recipients = [a for _name, a in getaddresses(fields)]
+    if not (envelope_from.isascii() and all(r.isascii() for r in recipients)):
+        return _wire_of(build_message(mail, default_sender, message_id))
+    out = [_header(k, v) for k, v in headers.items() if k.lower() not in ("bcc", "resent-bcc")]
+    out.append(b"MIME-Version: 1.0\r\n")
+    cte, text = _part(mail.text)
+    if not mail.html:
+        out += [_text_headers(b"plain", cte), b"\r\n", text]
+    else:
+        html_cte, html = _part(mail.html)
+        boundary = b"=_" + secrets.token_hex(16).encode()
+        while b"--" + boundary in text or b"--" + boundary in html:  # pragma: no cover
+            boundary = b"=_" + secrets.token_hex(16).encode()
+        delimiter = b"\r\n--" + boundary + b"\r\n"
+        out += [
+            b'Content-Type: multipart/alternative;\r\n boundary="' + boundary + b'"\r\n\r\n',
+            b"--" + boundary + b"\r\n" + _text_headers(b"plain", cte) + b"\r\n",
+            text,
+            delimiter + _text_headers(b"html", html_cte) + b"\r\n",
+            html,
+            b"\r\n--" + boundary + b"--\r\n",
+        ]
+    return Wire(envelope_from, recipients, b"".join(out))
+
+
+def _wire_of(msg: EmailMessage) -> Wire:
+    """What ``smtplib.SMTP.send_message`` sends for ``msg`` (the slow, general way)."""
+    sender = msg["Sender"] or msg["From"]
+    from_addr = getaddresses([str(sender)])[0][1]
+    fields = [str(v) for name in ("To", "Bcc", "Cc") for v in msg.get_all(name, [])]
+    recipients = [a for _name, a in getaddresses(fields)]
+    del msg["Bcc"]
+    del msg["Resent-Bcc"]
+    international = not (from_addr.isascii() and all(r.isascii() for r in recipients))
+    buffer = io.BytesIO()
+    if international:
+        BytesGenerator(buffer, policy=policy.SMTPUTF8).flatten(msg, linesep="\r\n")
+        return Wire(from_addr, recipients, buffer.getvalue(), ("SMTPUTF8", "BODY=8BITMIME"))
+    BytesGenerator(buffer).flatten(msg, linesep="\r\n")
+    return Wire(from_addr, recipients, buffer.getvalue())
+
+
 class Refused(smtplib.SMTPException):
     """The server refused one message (``smtp_code`` 4xx: try again later; 5xx: never)."""
 
@@ -89,9 +223,9 @@ class Refused(smtplib.SMTPException):
 class Transport(Protocol):
     def send_many(self, messages: Sequence[EmailMessage]) -> None: ...
 
-    def send_each(self, messages: Sequence[EmailMessage]) -> Iterator[BaseException | None]:
-        """Send one by one, answering each message's error (``None``: accepted). A failure of
-        the connection itself is raised."""
+    def send_each(self, messages: Sequence[Wire]) -> Iterator[BaseException | None]:
+        """Send one by one, answering each message's error (``None``: accepted) as soon as the
+        server answered it. A failure of the connection itself is raised."""
         ...
 
 
@@ -125,7 +259,7 @@ class SMTPTransport:
             for msg in messages:
                 conn.send_message(msg)
 
-    def send_each(self, messages: Sequence[EmailMessage]) -> Iterator[BaseException | None]:
+    def send_each(self, messages: Sequence[Wire]) -> Iterator[BaseException | None]:
         if not messages:
             return
         with self._connect() as conn:
@@ -133,7 +267,7 @@ class SMTPTransport:
                 conn.login(self.username, self.password)
             for msg in messages:
                 try:
-                    refused = conn.send_message(msg)
+                    refused = conn.sendmail(msg.sender, msg.recipients, msg.data, msg.options)
                 except smtplib.SMTPRecipientsRefused as exc:
                     code, reply = next(iter(exc.recipients.values()))
                     yield Refused(code, reply.decode(errors="replace"))
@@ -164,9 +298,12 @@ class FileTransport:
             path = self.folder / f"{stamp}-{uuid.uuid4().hex[:12]}.eml"
             path.write_bytes(bytes(msg))
 
-    def send_each(self, messages: Sequence[EmailMessage]) -> Iterator[BaseException | None]:
+    def send_each(self, messages: Sequence[Wire]) -> Iterator[BaseException | None]:
+        self.folder.mkdir(parents=True, exist_ok=True)
         for msg in messages:
-            self.send_many([msg])
+            stamp = clock.now().strftime("%Y%m%dT%H%M%S")
+            path = self.folder / f"{stamp}-{uuid.uuid4().hex[:12]}.eml"
+            path.write_bytes(msg.data.replace(b"\r\n", b"\n"))  # as send_many writes them
             yield None
 
 

@@ -18,12 +18,14 @@ import enum
 import logging
 import smtplib
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from competitions.core import clock
@@ -80,45 +82,52 @@ class OutboxMessage(Base):
 
 def claim(limit: int = BATCH, ids: list[int] | None = None) -> list[int]:
     """Mark up to ``limit`` due rows as being sent by this process and answer their ids
-    (committed: no other dispatcher can take them)."""
+    (committed: no other dispatcher can take them).
+
+    Rows left "sending" by a dead worker come first, then due retries, then due new rows, each
+    kind the earliest due first. Each kind is read in the order of the ``(status,
+    next_attempt_at)`` index, so a claim stops after ``limit`` rows instead of sorting every
+    due row (about 100 ms a claim with 100,000 rows due at one instant)."""
     now = clock.now()
     stale = now - timedelta(seconds=current_app.config.get("OUTBOX_CLAIM_TIMEOUT", 300))
-    due = (
-        select(OutboxMessage.id)
-        .where(
-            or_(
-                and_(
-                    OutboxMessage.status.in_([Status.QUEUED.value, Status.RETRYING.value]),
-                    OutboxMessage.next_attempt_at <= now,
-                ),
-                and_(
-                    OutboxMessage.status == Status.SENDING.value,
-                    OutboxMessage.claimed_at < stale,
-                ),
-            )
-        )
-        .order_by(OutboxMessage.id)
-        .limit(limit)
-    )
-    if ids is not None:
-        due = due.where(OutboxMessage.id.in_(ids))
-    if db.session.get_bind().dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
-    claimed = list(
-        db.session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_(due.scalar_subquery()))
-            .values(
-                status=Status.SENDING.value,
-                claimed_at=now,
-                attempts=OutboxMessage.attempts + 1,
-            )
-            .returning(OutboxMessage.id),
+    m = OutboxMessage
+    kinds = [
+        and_(m.status == Status.SENDING.value, m.claimed_at < stale),
+        and_(m.status == Status.RETRYING.value, m.next_attempt_at <= now),
+        and_(m.status == Status.QUEUED.value, m.next_attempt_at <= now),
+    ]
+    skip_locked = db.session.get_bind().dialect.name == "postgresql"
+    claimed: list[int] = []
+    for kind in kinds:
+        left = limit - len(claimed)
+        if left <= 0:
+            break
+        due = select(m.id).where(kind).order_by(m.next_attempt_at).limit(left)
+        if ids is not None:
+            due = due.where(m.id.in_(ids))
+        if skip_locked:
+            due = due.with_for_update(skip_locked=True)
+        claimed += db.session.execute(
+            update(m)
+            .where(m.id.in_(due.scalar_subquery()))
+            .values(status=Status.SENDING.value, claimed_at=now, attempts=m.attempts + 1)
+            .returning(m.id),
             execution_options={"synchronize_session": False},
         ).scalars()
-    )
     db.session.commit()
     return sorted(claimed)
+
+
+ANALYZE_AFTER = 1000
+
+
+def written_in_bulk(n: int) -> None:
+    """After writing ``n`` rows at once (an announcement): on PostgreSQL, refresh the table's
+    statistics in this transaction (they apply once it commits). With statistics that still
+    count few due rows, the planner would read every due row and sort them at each claim
+    instead of walking the index (100 ms instead of 1 ms a claim with 100,000 rows due)."""
+    if n >= ANALYZE_AFTER and db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.text("ANALYZE outbox_message"))
 
 
 def _retry_delay(attempts: int) -> timedelta:
@@ -134,46 +143,109 @@ def _relaxed_commit() -> None:
         db.session.execute(sa.text("SET LOCAL synchronous_commit TO OFF"))
 
 
-def _finish(message_id: int, attempts: int, error: BaseException | None) -> str:
-    """Record the outcome of one attempt (one UPDATE) and commit it at once."""
-    _relaxed_commit()
-    now = clock.now()
-    values: dict[str, Any]
-    if error is None:
-        values = {"status": Status.SENT.value, "sent_at": now, "last_error": None}
-    else:
-        code = getattr(error, "smtp_code", None)
-        permanent = isinstance(code, int) and 500 <= code < 600
-        values = {"last_error": f"{type(error).__name__}: {error}"[:2000]}
-        if permanent or attempts >= MAX_ATTEMPTS:
-            values["status"] = Status.FAILED.value
-            log.warning("outbox: message %s failed: %s", message_id, error)
-        else:
-            values["status"] = Status.RETRYING.value
-            values["next_attempt_at"] = now + _retry_delay(attempts)
-    db.session.execute(
-        update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values),
-        execution_options={"synchronize_session": False},
+_t = cast(sa.Table, OutboxMessage.__table__)
+# One statement for every outcome, built once (executing it again costs no compilation).
+_RECORD = (
+    update(_t)
+    .where(_t.c.id == sa.bindparam("message_id"))
+    .values(
+        status=sa.bindparam("status", type_=_t.c.status.type),
+        last_error=sa.bindparam("last_error", type_=_t.c.last_error.type),
+        sent_at=sa.func.coalesce(sa.bindparam("sent_at", type_=_t.c.sent_at.type), _t.c.sent_at),
+        next_attempt_at=sa.func.coalesce(
+            sa.bindparam("retry_at", type_=_t.c.next_attempt_at.type), _t.c.next_attempt_at
+        ),
     )
-    db.session.commit()
-    return str(values["status"])
+)
+
+
+def _outcome(message_id: int, attempts: int, error: BaseException | None) -> dict[str, Any]:
+    """The parameters of ``_RECORD`` for one attempt's outcome."""
+    now = clock.now()
+    values: dict[str, Any] = {"message_id": message_id, "sent_at": None, "retry_at": None}
+    if error is None:
+        return {**values, "status": Status.SENT.value, "sent_at": now, "last_error": None}
+    code = getattr(error, "smtp_code", None)
+    permanent = isinstance(code, int) and 500 <= code < 600
+    values["last_error"] = f"{type(error).__name__}: {error}"[:2000]
+    if permanent or attempts >= MAX_ATTEMPTS:
+        values["status"] = Status.FAILED.value
+        log.warning("outbox: message %s failed: %s", message_id, error)
+    else:
+        values["status"] = Status.RETRYING.value
+        values["retry_at"] = now + _retry_delay(attempts)
+    return values
+
+
+@contextmanager
+def _ledger() -> Iterator[Callable[[int, int, BaseException | None], str]]:
+    """A recorder of outcomes, each committed at once (before the next message is sent).
+
+    On PostgreSQL with an engine (production, workers), one connection for the whole batch in
+    autocommit mode with ``synchronous_commit`` off (see ``_relaxed_commit``): one round trip
+    per outcome. Otherwise (SQLite; a session bound to a connection, as in the tests' rollback
+    isolation) through the session, one commit per outcome as well."""
+    bind = db.session.get_bind()
+    if isinstance(bind, sa.Engine) and bind.dialect.name == "postgresql":
+        with bind.connect() as conn:
+            auto = conn.execution_options(isolation_level="AUTOCOMMIT")
+            auto.exec_driver_sql("SET synchronous_commit TO OFF")
+
+            def direct(message_id: int, attempts: int, error: BaseException | None) -> str:
+                values = _outcome(message_id, attempts, error)
+                auto.execute(_RECORD, values)  # committed when it returns
+                return str(values["status"])
+
+            try:
+                yield direct
+            finally:
+                if not conn.invalidated:
+                    auto.exec_driver_sql("RESET synchronous_commit")
+        return
+
+    def through_session(message_id: int, attempts: int, error: BaseException | None) -> str:
+        _relaxed_commit()
+        values = _outcome(message_id, attempts, error)
+        db.session.execute(_RECORD, values)
+        db.session.commit()
+        return str(values["status"])
+
+    yield through_session
 
 
 def deliver(ids: list[int]) -> dict[str, int]:
-    """Send the claimed rows ``ids`` over one connection; answer how many ended in each state."""
+    """Send the claimed rows ``ids`` over one connection; answer how many ended in each state.
+
+    Each outcome is committed as soon as the SMTP server has answered that message, before the
+    next one is sent: a worker killed mid-batch can have sent at most the message in flight
+    without recording it (it is sent again, with the same Message-ID, after the claim times
+    out)."""
     from competitions.core import mail
 
     counts: dict[str, int] = {}
     if not ids:
         return counts
-    rows = db.session.scalars(
-        select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)
+    t = OutboxMessage.__table__.c
+    rows = db.session.execute(
+        select(
+            t.id,
+            t.attempts,
+            t.to_address,
+            t.subject,
+            t.text_body,
+            t.html_body,
+            t.headers,
+            t.sender,
+            t.created_at,
+        )
+        .where(t.id.in_(ids))
+        .order_by(t.id)
     ).all()
     sender = current_app.config["MAIL_FROM"]
     batch = [
         (
             (row.id, row.attempts),
-            mail.build_message(
+            mail.wire_message(
                 mail.Mail(
                     to=row.to_address,
                     subject=row.subject,
@@ -189,18 +261,19 @@ def deliver(ids: list[int]) -> dict[str, int]:
         for row in rows
     ]
     db.session.rollback()  # no transaction held open while talking to the SMTP server
-    results = mail.get_transport().send_each([m for _i, m in batch])
     done = 0
-    try:
-        for ((message_id, attempts), _msg), error in zip(batch, results, strict=False):
-            status = _finish(message_id, attempts, error)
-            counts[status] = counts.get(status, 0) + 1
-            done += 1
-    except (OSError, smtplib.SMTPException) as exc:  # the connection itself failed
-        log.warning("outbox: SMTP connection failed after %d message(s): %s", done, exc)
-        for (message_id, attempts), _msg in batch[done:]:
-            status = _finish(message_id, attempts, exc)
-            counts[status] = counts.get(status, 0) + 1
+    with _ledger() as finish:
+        try:
+            results = mail.get_transport().send_each([m for _i, m in batch])
+            for ((message_id, attempts), _msg), error in zip(batch, results, strict=False):
+                status = finish(message_id, attempts, error)
+                counts[status] = counts.get(status, 0) + 1
+                done += 1
+        except (OSError, smtplib.SMTPException) as exc:  # the connection itself failed
+            log.warning("outbox: SMTP connection failed after %d message(s): %s", done, exc)
+            for (message_id, attempts), _msg in batch[done:]:
+                status = finish(message_id, attempts, exc)
+                counts[status] = counts.get(status, 0) + 1
     return counts
 
 

@@ -12,18 +12,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import formataddr, parseaddr
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import Table, exists, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import selectinload
 
 from competitions.accounts.models import User, normalize_email
 from competitions.challenges.models import Challenge, Round, Track
-from competitions.core import audit, clock, mail, tokens
+from competitions.core import audit, clock, mail, outbox, tokens
 from competitions.core.actor import Actor
 from competitions.core.after_commit import run_after_commit
 from competitions.core.errors import DomainError, NotFound
@@ -32,7 +31,7 @@ from competitions.core.locks import tick_lock
 from competitions.core.markdown import render_markdown
 from competitions.core.outbox import OutboxMessage
 from competitions.core.urls import external_url
-from competitions.entries.models import Entry, Team, TeamMember
+from competitions.entries.models import Entry, TeamMember
 from competitions.extensions import db
 from competitions.judging import services as judging
 from competitions.judging.models import Advancement, Judge
@@ -207,14 +206,10 @@ def recipients(ann: Announcement) -> list[Recipient]:
     wanted = set(ann.audiences or [])
     entry_audiences = wanted & ENTRY_AUDIENCES
     if entry_audiences:  # entrants first: they have a track to sign for them
-        for entry in _entries(ann, entry_audiences):
-            for member in entry.team.members:
-                user = member.user
-                key = user.email_normalized
-                if key not in found:
-                    found[key] = Recipient(
-                        user.email, user.preferred_language, entry.track, user, subs.get(key)
-                    )
+        tracks = {t.id: t for t in challenge.tracks}
+        for email, key, lang, track_id in _entrants(ann, entry_audiences):
+            if key not in found:
+                found[key] = Recipient(email, lang, tracks[track_id], None, subs.get(key))
     if {Audience.JUDGES.value, Audience.JUDGES_INCOMPLETE.value} & wanted:
         for judge in _judges(ann, wanted):
             user = judge.user
@@ -235,13 +230,16 @@ def recipients(ann: Announcement) -> list[Recipient]:
     ]
 
 
-def _entries(ann: Announcement, audiences: set[str]) -> list[Entry]:
-    """Active entries in the announcement's scope, in any of ``audiences`` (one query)."""
+def _entrants(ann: Announcement, audiences: set[str]) -> list[tuple[str, str, str, int]]:
+    """(email, normalized email, language, track id) of the members of the active entries in
+    the announcement's scope, in any of ``audiences``: one query, plain rows (loading 100,000
+    entries with their teams, members and users as objects took about 45 s)."""
     stmt = (
-        select(Entry)
+        select(User.email, User.email_normalized, User.preferred_language, Entry.track_id)
+        .join(TeamMember, TeamMember.team_id == Entry.team_id)
+        .join(User, User.id == TeamMember.user_id)
         .where(Entry.challenge_id == ann.challenge_id, Entry.withdrawn_at.is_(None))
-        .options(selectinload(Entry.team).selectinload(Team.members).selectinload(TeamMember.user))
-        .order_by(Entry.id)
+        .order_by(Entry.id, TeamMember.id)
     )
     if ann.track_id is not None:
         stmt = stmt.where(Entry.track_id == ann.track_id)
@@ -264,7 +262,7 @@ def _entries(ann: Announcement, audiences: set[str]) -> list[Entry]:
             Audience.FINALISTS.value: advancing,
         }
         stmt = stmt.where(or_(*(cond for name, cond in wanted.items() if name in audiences)))
-    return list(db.session.scalars(stmt).unique())
+    return [(r[0], r[1], r[2], r[3]) for r in db.session.execute(stmt)]
 
 
 def _judges(ann: Announcement, audiences: set[str]) -> list[Judge]:
@@ -310,12 +308,12 @@ def _subscribe_entrants(challenge: Challenge, everyone: list[Recipient]) -> None
         }
         for key, r in missing.items()
     ]
-    for start in range(0, len(values), 500):
-        db.session.execute(
-            insert(Subscription)
-            .values(values[start : start + 500])
-            .on_conflict_do_nothing(index_elements=["challenge_id", "email_normalized"])
-        )
+    db.session.execute(  # one statement, executed for each row (see _insert_once)
+        insert(cast(Table, Subscription.__table__)).on_conflict_do_nothing(
+            index_elements=["challenge_id", "email_normalized"]
+        ),
+        values,
+    )
     keys = list(missing)
     for start in range(0, len(keys), 500):
         for sub in db.session.scalars(
@@ -392,6 +390,7 @@ def release(ann: Announcement) -> int:
             }
         )
     written = _insert_once(rows)
+    outbox.written_in_bulk(written)
     ann.status = AnnouncementStatus.RELEASED.value
     ann.released_at = now
     ann.recipients = len(rows)
@@ -400,19 +399,22 @@ def release(ann: Announcement) -> int:
 
 
 def _insert_once(rows: list[dict[str, Any]]) -> int:
+    """Insert ``rows`` (of one source) unless already there; answer how many were new.
+
+    One single-row statement executed for every row (the driver sends them in a pipeline):
+    building and parsing multi-row VALUES statements took most of a 100,000-row release."""
     if not rows:
         return 0
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    written = 0
-    for start in range(0, len(rows), 500):
-        result = db.session.execute(
-            insert(OutboxMessage)
-            .values(rows[start : start + 500])
-            .on_conflict_do_nothing(index_elements=["source", "to_address"])
-        )
-        written += max(0, result.rowcount or 0)  # type: ignore[attr-defined]
-    return written
+    table = cast(Table, OutboxMessage.__table__)
+    source = rows[0]["source"]
+    count = select(func.count()).select_from(table).where(table.c.source == source)
+    before = db.session.scalar(count) or 0
+    db.session.execute(
+        insert(table).on_conflict_do_nothing(index_elements=["source", "to_address"]), rows
+    )
+    return (db.session.scalar(count) or 0) - before
 
 
 def _wake(release_at: datetime) -> None:

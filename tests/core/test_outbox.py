@@ -201,3 +201,86 @@ def test_a_real_worker_delivers_what_the_web_committed(live_app, smtp_server, ce
     wait_until(lambda: status() == "sent", timeout=30)
     with live_app.app_context():
         assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
+
+
+# --- one batch, one connection: each outcome recorded as soon as the server answered ---------
+
+
+def test_a_temporary_refusal_in_the_middle_of_a_batch_retries_that_message_only(db, mail, clock):
+    mail.refuse["mid@example.org"] = "450 4.2.1 Mailbox busy, try again later"
+    batch = ("first@example.org", "mid@example.org", "last@example.org")
+    for to in batch:
+        mail_module.send_after_commit(message(to))
+    db.session.commit()  # one delivery: the three rows over one connection
+    statuses = {to: (rows(to)[0].status, rows(to)[0].attempts) for to in batch}
+    assert statuses == {
+        "first@example.org": ("sent", 1),
+        "mid@example.org": ("retrying", 1),
+        "last@example.org": ("sent", 1),
+    }
+    (busy,) = rows("mid@example.org")
+    assert "450" in (busy.last_error or "")
+    assert busy.next_attempt_at == clock.now() + outbox.FIRST_RETRY
+    mail.refuse.clear()
+    clock.advance(outbox.FIRST_RETRY)
+    assert outbox.dispatch() == {"sent": 1}
+    assert [len(mail.to(to)) for to in batch] == [1, 1, 1]
+
+
+def test_a_421_in_the_middle_of_a_batch_retries_the_rest_and_resends_nothing_accepted(
+    db, mail, clock
+):
+    """421 closes the connection (RFC 5321): the refused message and the rest of the batch are
+    retried later; what the server accepted before stays sent, once."""
+    mail.refuse["mid@example.org"] = "421 4.3.2 Shutting down"
+    batch = ("first@example.org", "mid@example.org", "third@example.org", "last@example.org")
+    for to in batch:
+        mail_module.send_after_commit(message(to))
+    db.session.commit()
+    assert [rows(to)[0].status for to in batch] == ["sent", "retrying", "retrying", "retrying"]
+    assert "421" in (rows("mid@example.org")[0].last_error or "")
+    mail.refuse.clear()
+    clock.advance(outbox.FIRST_RETRY)
+    assert outbox.dispatch() == {"sent": 3}
+    assert [len(mail.to(to)) for to in batch] == [1, 1, 1, 1]
+    assert [rows(to)[0].attempts for to in batch] == [1, 2, 2, 2]
+
+
+def test_each_outcome_is_committed_after_the_server_accepts_it_and_before_the_next_is_sent(
+    live_app, smtp_server
+):
+    """The window in which a killed worker leaves an accepted message unrecorded (to be sent
+    again, with its Message-ID) is one message wide: at each acceptance, as another connection
+    sees the ledger, that message is still "sending" and every one accepted before is "sent"."""
+    from tests.support.delivery import CountingSMTP, headers
+
+    addresses = _fill(live_app, "window", 12)
+    counting = CountingSMTP()
+    counting.start()
+    seen: list[tuple[str, dict[str, str]]] = []
+
+    def look(_count: int) -> None:
+        to = str(headers(counting.received[-1][1])["To"]).lower()
+        with live_app.app_context():
+            ledger = dict(
+                db.session.execute(select(OutboxMessage.to_address, OutboxMessage.status)).all()
+            )
+            db.session.rollback()
+        seen.append((to, ledger))
+
+    counting.on_accept = look
+    port = live_app.config["MAIL_PORT"]
+    live_app.config["MAIL_PORT"] = counting.port
+    try:
+        with live_app.app_context():
+            assert outbox.dispatch(limit=100) == {"sent": 12}
+    finally:
+        live_app.config["MAIL_PORT"] = port
+        counting.stop()
+    assert [to for to, _ledger in seen] == addresses  # one batch, in order, each once
+    for n, (to, ledger) in enumerate(seen):
+        assert ledger[to] == "sending", (n, to)
+        assert all(ledger[a] == "sent" for a in addresses[:n]), n
+        assert all(ledger[a] == "sending" for a in addresses[n:]), n
+    with live_app.app_context():
+        assert outbox.stats() == {"sent": 12}

@@ -32,6 +32,7 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench import cpu  # noqa: E402
 from bench.pages import environment, free_port, start_gunicorn, stop  # noqa: E402
 from tests.concurrency.test_deadline_rush import Browser, _multipart  # noqa: E402
 
@@ -196,6 +197,17 @@ def drive(
     return latencies, statuses, ok_per_client
 
 
+def classify(comm: str, cmdline: str) -> str:
+    if "gunicorn" in cmdline:
+        return "gunicorn"
+    if comm.startswith("postgres") or cmdline.startswith("postgres:"):
+        return "postgres"
+    for name in ("celery", "redis", "aiosmtpd"):
+        if name in cmdline or name in comm:
+            return name
+    return "client" if "deadline_rush" in cmdline else "other"
+
+
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))] if ordered else 0.0
@@ -267,14 +279,17 @@ def main() -> None:
         rows[name].append((len(lat) / args.duration, pct(lat, 50), pct(lat, 99), errors, lost))
 
     receipts: list[tuple[int, int, float]] = []
+    usage: dict[str, list[tuple[dict[str, float], int]]] = {"ceiling": [], "tandem": []}
     for _run in range(args.runs):
         proc, port = start_gunicorn("bench.upload_ceiling:app", env, args.workers)
         try:
             base = f"http://127.0.0.1:{port}"
             body, content_type = _multipart({}, "report.pdf", payload)
             prepared = [(Browser(base), "/upload", body, content_type) for _ in people]
+            before = cpu.snapshot(classify)
             lat, statuses, _ok = drive(base + "/upload", prepared, args.duration)
             record("ceiling", lat, statuses)
+            usage["ceiling"].append((cpu.spent(before, cpu.snapshot(classify)), len(lat)))
             lat, statuses, _ok = drive(base + "/upload", prepared, args.duration, args.rate)
             record(f"ceiling {paced}", lat, statuses)
         finally:
@@ -298,8 +313,11 @@ def main() -> None:
                 prepared.append((browser, path, body, content_type))
             for name, rate in (("tandem", None), (f"tandem {paced}", args.rate)):
                 before = count_versions(app)
+                started = cpu.snapshot(classify)
                 lat, statuses, ok_per_client = drive(base + "/x", prepared, args.duration, rate)
                 accepted = sum(ok for _i, ok in ok_per_client)
+                if rate is None:
+                    usage["tandem"].append((cpu.spent(started, cpu.snapshot(classify)), len(lat)))
                 record(name, lat, statuses, verify(app, accepted, before, digest))
             receipts.append(wait_for_receipts(app))
         finally:
@@ -328,6 +346,17 @@ def main() -> None:
             f"{statistics.median(r[2] for r in runs):>9.1f}{sum(r[3] for r in runs):>8}"
             f"{sum(r[4] for r in runs):>6}{rps / ceiling:>12.0%}"
         )
+    print("CPU ms per request at saturation, per process group (medians of the runs):")
+    for name, samples in usage.items():
+        groups = sorted({g for spent, _n in samples for g in spent})
+        per = {
+            g: statistics.median(s.get(g, 0.0) * 1000 / max(n, 1) for s, n in samples)
+            for g in groups
+        }
+        shown = ", ".join(
+            f"{g} {ms:.1f}" for g, ms in sorted(per.items(), key=lambda i: -i[1]) if ms >= 0.1
+        )
+        print(f"  {name:<9} total {sum(per.values()):.1f}: {shown}")
 
 
 def start_worker(env: dict[str, str], instance: Path) -> subprocess.Popen:

@@ -45,9 +45,10 @@ class User(UserMixin, TimestampMixin, Base):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    # Loaded with the user so permission checks in views and templates need no query.
+    # Loaded at the first permission check that needs them (one query per request), not with
+    # every user a page lists (team members, judges).
     memberships: Mapped[list[Membership]] = relationship(
-        back_populates="user", lazy="selectin", cascade="all, delete-orphan"
+        back_populates="user", cascade="all, delete-orphan"
     )
 
     __table_args__ = (

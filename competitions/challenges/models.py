@@ -272,8 +272,12 @@ class Round(Base):
     def audit_label(self) -> str:
         return pick(self.name, "en") or f"round {self.position + 1}"
 
-    def name_in(self, lang: str) -> str:
-        return pick(self.name, lang, self.challenge.languages) or str(self.position + 1)
+    def name_in(self, lang: str, fallbacks: list[str] | None = None) -> str:
+        """The name in ``lang``, else in the first of ``fallbacks`` (default: the challenge's
+        languages) that has one. A track's pages pass the track's languages: the challenge is
+        then not loaded."""
+        languages = self.challenge.languages if fallbacks is None else fallbacks
+        return pick(self.name, lang, languages) or str(self.position + 1)
 
     def instants(self) -> dict[str, datetime | None]:
         return {field: getattr(self, field) for field in ROUND_INSTANTS}

@@ -317,12 +317,14 @@ def get_transport(config: dict[str, Any] | None = None) -> Transport:
     raise ValueError(f"unknown MAIL_TRANSPORT {kind!r}")
 
 
-def send_after_commit(mail: Mail, *, source: str | None = None) -> None:
+def send_after_commit(mail: Mail, *, source: str | None = None, new_source: bool = False) -> None:
     """Write ``mail`` to the outbox in the current transaction; it is delivered once that
     transaction commits (and never if it, or the SAVEPOINT it was written in, rolls back).
 
     ``source`` names what caused it: one message per source and address (a second one is
-    ignored), so a retried task or a double click does not email twice.
+    ignored), so a retried task or a double click does not email twice. ``new_source``: the
+    source was created in this same transaction (e.g. a new version's id), so no earlier
+    message can exist and the lookup is skipped (the unique constraint still holds).
     """
     from competitions.core.outbox import OutboxMessage
     from competitions.extensions import db
@@ -333,9 +335,12 @@ def send_after_commit(mail: Mail, *, source: str | None = None) -> None:
             isinstance(o, OutboxMessage) and o.source == source and o.to_address == mail.to
             for o in session.new
         )
-        exists = pending or session.scalar(
-            select(OutboxMessage.id).where(
-                OutboxMessage.source == source, OutboxMessage.to_address == mail.to
+        exists = pending or (
+            not new_source
+            and session.scalar(
+                select(OutboxMessage.id).where(
+                    OutboxMessage.source == source, OutboxMessage.to_address == mail.to
+                )
             )
         )
         if exists:

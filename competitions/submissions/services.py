@@ -427,6 +427,7 @@ def _send_receipt(actor: Actor, entry: Entry, round_: Round, version: Submission
             ),
         ),
         source=f"submission_version:{version.id}:receipt",
+        new_source=True,  # the version was inserted just before, in this transaction
     )
 
 

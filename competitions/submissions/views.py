@@ -150,13 +150,14 @@ def edit(entry_id: int, round_id: int) -> ResponseReturnValue:
                     db.session.commit()
                     form_error(form, err)
                 else:
-                    flash(_("Submitted: version %(n)d is recorded.", n=number), "success")
+                    # The receipt page confirms it (no flash: the session is left unchanged).
                     return redirect(
                         url_for(
                             "submissions.receipt",
                             entry_id=entry_id,
                             round_id=round_id,
                             number=number,
+                            submitted=1,
                         )
                     )
             submission = services.submission_for(entry, round_)
@@ -273,6 +274,7 @@ def receipt(entry_id: int, round_id: int, number: int) -> ResponseReturnValue:
         lang=current_language(),
         latest=services.latest_number(version.submission),
         display_answer=display_answer,
+        just_submitted=request.args.get("submitted") == "1",
     )
 
 

@@ -271,7 +271,7 @@ def test_innovator_forms_a_team_and_registers_in_the_right_track(
     )
     lead.get_by_label("This submission is our own work.").check()
     lead.get_by_role("button", name="Submit").click()
-    lead.wait_for_url("**/versions/1")
+    lead.wait_for_url("**/versions/1?submitted=1")
     receipt = lead.locator("main").inner_text()
     digest = __import__("hashlib").sha256(pdf).hexdigest()
     assert "Receipt: version 1" in receipt and digest in receipt and "report.pdf" in receipt

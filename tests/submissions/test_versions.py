@@ -61,7 +61,8 @@ def test_submit_creates_version_1_with_a_utc_time_answers_and_file_digests(
     login(world.innovator)
     response = submit_page(client, entry, round_, form_data(report=upload(PDF), action="submit"))
     assert response.status_code == 302
-    assert response.headers["Location"].endswith(f"{page_url(entry, round_)}/versions/1?submitted=1")
+    location = response.headers["Location"]
+    assert location.endswith(f"{page_url(entry, round_)}/versions/1?submitted=1")
     (version,) = services.submission_for(entry, round_).versions
     assert version.number == 1
     assert version.submitted_at == NOW and version.submitted_at.tzinfo == UTC
@@ -117,7 +118,8 @@ def test_a_resubmission_is_version_2_and_version_1_does_not_change(
             action="submit",
         ),
     )
-    assert response.headers["Location"].endswith(f"{page_url(entry, round_)}/versions/2?submitted=1")
+    location = response.headers["Location"]
+    assert location.endswith(f"{page_url(entry, round_)}/versions/2?submitted=1")
 
     db.session.expire_all()
     submission = services.submission_for(entry, round_)

@@ -14,8 +14,9 @@ from typing import IO, Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
-from sqlalchemy.orm import lazyload
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session, SessionTransaction, lazyload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from competitions.accounts.models import User
 from competitions.challenges.models import Round
@@ -51,6 +52,27 @@ class IncompleteSubmission(DomainError):
     def __init__(self, problems: dict[str, str]) -> None:
         super().__init__(_("The submission is not complete yet."))
         self.problems = problems
+
+
+# --- what this transaction already read ----------------------------------------------------
+#
+# A final submission saves the draft, then submits it (in a SAVEPOINT), in one transaction.
+# What the first step read — whether the entry takes part in the round, its extension, the
+# submission row it locked and its draft files — is kept for the second here, so that the
+# instant that counts is reached with fewer round trips. Forgotten when the transaction ends.
+
+_FACTS = "tandem_submission_facts"
+
+
+def _facts(entry: Entry, round_: Round) -> dict[str, Any]:
+    known: dict[tuple[int, int], dict[str, Any]] = db.session.info.setdefault(_FACTS, {})
+    return known.setdefault((entry.id, round_.id), {})
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_facts(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_FACTS, None)
 
 
 # --- the form -------------------------------------------------------------------------------
@@ -105,9 +127,13 @@ def define_form(actor: Actor, round_: Round, definition: Any) -> list[FieldDef]:
 
 
 def extension_of(entry: Entry, round_: Round) -> Extension | None:
-    return db.session.scalar(
-        select(Extension).where(Extension.entry_id == entry.id, Extension.round_id == round_.id)
-    )
+    facts = _facts(entry, round_)
+    if "extension" not in facts:
+        facts["extension"] = db.session.scalar(
+            select(Extension).where(Extension.entry_id == entry.id, Extension.round_id == round_.id)
+        )
+    extension: Extension | None = facts["extension"]
+    return extension
 
 
 def deadline_for(entry: Entry, round_: Round) -> datetime:
@@ -139,6 +165,7 @@ def grant_extension(
     if extension is None:
         extension = Extension(entry_id=entry.id, round_id=round_.id)
         db.session.add(extension)
+        _facts(entry, round_)["extension"] = extension
     extension.until, extension.reason = until, reason
     extension.granted_by_id, extension.granted_at = actor.user_id, clock.now()
     audit.record(
@@ -174,6 +201,13 @@ def _check_round(entry: Entry, round_: Round) -> None:
 def advanced_to(entry: Entry, round_: Round) -> bool:
     """The first round is open to every entry; a later one only to entries the track's admins
     advanced from the round before (at its last review stage)."""
+    facts = _facts(entry, round_)
+    if "advanced" not in facts:
+        facts["advanced"] = _advanced_to(entry, round_)
+    return bool(facts["advanced"])
+
+
+def _advanced_to(entry: Entry, round_: Round) -> bool:
     from competitions.judging.models import Advancement
     from competitions.judging.rubrics import last_stage_of
 
@@ -210,8 +244,13 @@ def _of(entry: Entry, round_: Round) -> Any:
     )
 
 
-def submission_for(entry: Entry, round_: Round, create: bool = False) -> Submission | None:
-    found = db.session.scalar(_of(entry, round_))
+def submission_for(
+    entry: Entry, round_: Round, create: bool = False, lock: bool = False
+) -> Submission | None:
+    """The entry's submission in the round (``create``: made if missing; ``lock``: its row
+    locked until the transaction ends, so concurrent saves and submits of one team queue)."""
+    query = _of(entry, round_)
+    found = db.session.scalar(query.with_for_update(of=Submission) if lock else query)
     if found is None and create:
         found = Submission(entry=entry, round=round_, draft={})
         db.session.add(found)
@@ -260,7 +299,7 @@ def save_draft(
     if state_for(entry, round_) is WindowState.CLOSED:
         raise DeadlinePassed(_("The deadline has passed: the draft can no longer be changed."))
     fields = {f.key: f for f in fields_of(round_)}
-    submission = submission_for(entry, round_, create=True)
+    submission = submission_for(entry, round_, create=True, lock=True)
     assert submission is not None
     clean: dict[str, Any] = {}
     for key, f in fields.items():
@@ -273,6 +312,7 @@ def save_draft(
     submission.draft = {**(submission.draft or {}), **clean}
     submission.draft_saved_at, submission.draft_saved_by_id = clock.now(), actor.user_id
     counts = _draft_counts(submission)
+    added: list[SubmissionFile] = []
     for upload in uploads:
         target = fields.get(upload.field_key)
         if target is None or target.type != "file":
@@ -289,9 +329,19 @@ def save_draft(
                 _("Remove a file first: at most %(n)d can be attached here.", n=f.max_files),
                 field=f.key,
             )
-        _store(actor, submission, f, upload)
+        added.append(_store(actor, submission, f, upload))
         counts[f.key] = counts.get(f.key, 0) + 1
+    # The draft's files as they now are (a submit in this transaction reads them, not the
+    # database again), and the row is locked: see ``submit``.
+    current = [f for f in submission.draft_files if f.removed_at is None] + added
+    set_committed_value(submission, "draft_files", current)
+    _facts(entry, round_)["draft"] = (_innermost(), submission)
     return submission
+
+
+def _innermost() -> SessionTransaction | None:
+    session = db.session()
+    return session.get_nested_transaction() or session.get_transaction()
 
 
 def _draft_counts(submission: Submission) -> dict[str, int]:
@@ -309,6 +359,8 @@ def remove_draft_file(actor: Actor, submission: Submission, file_id: int) -> Non
     if state_for(submission.entry, submission.round) is WindowState.CLOSED:
         raise DeadlinePassed(_("The deadline has passed: the draft can no longer be changed."))
     record.removed_at = clock.now()
+    remaining = [f for f in submission.draft_files if f is not record]
+    set_committed_value(submission, "draft_files", remaining)
 
 
 def field_problems(round_: Round, answers: dict[str, Any]) -> dict[str, str]:
@@ -337,12 +389,17 @@ def submit(actor: Actor, entry: Entry, round_: Round) -> SubmissionVersion:
     now = clock.now()
     if now < round_.submission_opens:
         raise DomainError(_("Submissions for this round have not opened yet."))
-    # Serialize concurrent submits of the same team (PostgreSQL row lock; SQLite serializes).
-    submission = db.session.scalar(_of(entry, round_).with_for_update(of=Submission))
-    if submission is None:
-        raise IncompleteSubmission({"": _("Save a draft first.")})
-    # Files attached in this same transaction are not in a list loaded before them.
-    db.session.expire(submission, ["draft_files"])
+    # Serialize concurrent submits of the same team (PostgreSQL row lock; SQLite serializes):
+    # taken by ``save_draft`` if it ran earlier in this transaction, with the files it left.
+    saved = _facts(entry, round_).get("draft")
+    if saved is not None and saved[0] is not None and saved[0].is_active:
+        submission = saved[1]
+    else:
+        submission = submission_for(entry, round_, lock=True)
+        if submission is None:
+            raise IncompleteSubmission({"": _("Save a draft first.")})
+        # Files attached in this same transaction are not in a list loaded before them.
+        db.session.expire(submission, ["draft_files"])
     fields = fields_of(round_)
     problems = completeness_problems(fields, submission.draft or {}, _draft_counts(submission))
     if problems:

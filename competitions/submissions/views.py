@@ -97,11 +97,12 @@ def edit(entry_id: int, round_id: int) -> ResponseReturnValue:
     lang = current_language()
     fields = services.fields_of(round_)
     form_class = build_form_class(fields, lang)
-    submission = services.submission_for(entry, round_)
     is_member = entry_permissions.is_member(current_user, entry.team)
-    form = form_class(data=(submission.draft if submission else {}))
     status = 200
-    if request.method == "POST":
+    if request.method != "POST":
+        submission = services.submission_for(entry, round_)
+        form = form_class(data=(submission.draft if submission else {}))
+    else:
         if not is_member:
             deny(entry)
         form = form_class()

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from competitions.accounts.models import User
 from competitions.accounts.services import check_email
@@ -655,7 +656,10 @@ def _lang_of(actor: Actor) -> str:
 
 
 def get_entry(entry_id: int) -> Entry:
-    entry = db.session.get(Entry, entry_id)
+    # With its team's members in the same statement: every permission check reads them.
+    entry = db.session.get(
+        Entry, entry_id, options=[joinedload(Entry.team).joinedload(Team.members)]
+    )
     if entry is None:
         raise NotFound(_("No such entry."))
     return entry

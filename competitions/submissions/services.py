@@ -59,7 +59,8 @@ class IncompleteSubmission(DomainError):
 # A final submission saves the draft, then submits it (in a SAVEPOINT), in one transaction.
 # What the first step read — whether the entry takes part in the round, its extension, the
 # submission row it locked and its draft files — is kept for the second here, so that the
-# instant that counts is reached with fewer round trips. Forgotten when the transaction ends.
+# instant that counts is reached with fewer round trips. Forgotten when any transaction ends,
+# a SAVEPOINT included (what was read or written in a rolled-back one is not to be trusted).
 
 _FACTS = "tandem_submission_facts"
 
@@ -71,7 +72,7 @@ def _facts(entry: Entry, round_: Round) -> dict[str, Any]:
 
 @event.listens_for(Session, "after_transaction_end")
 def _forget_facts(session: Session, transaction: SessionTransaction) -> None:
-    if transaction.parent is None:
+    if transaction.parent is None or transaction.nested:  # not a flush's own subtransaction
         session.info.pop(_FACTS, None)
 
 
@@ -335,13 +336,8 @@ def save_draft(
     # database again), and the row is locked: see ``submit``.
     current = [f for f in submission.draft_files if f.removed_at is None] + added
     set_committed_value(submission, "draft_files", current)
-    _facts(entry, round_)["draft"] = (_innermost(), submission)
+    _facts(entry, round_)["draft"] = submission
     return submission
-
-
-def _innermost() -> SessionTransaction | None:
-    session = db.session()
-    return session.get_nested_transaction() or session.get_transaction()
 
 
 def _draft_counts(submission: Submission) -> dict[str, int]:
@@ -391,10 +387,8 @@ def submit(actor: Actor, entry: Entry, round_: Round) -> SubmissionVersion:
         raise DomainError(_("Submissions for this round have not opened yet."))
     # Serialize concurrent submits of the same team (PostgreSQL row lock; SQLite serializes):
     # taken by ``save_draft`` if it ran earlier in this transaction, with the files it left.
-    saved = _facts(entry, round_).get("draft")
-    if saved is not None and saved[0] is not None and saved[0].is_active:
-        submission = saved[1]
-    else:
+    submission = _facts(entry, round_).get("draft")
+    if submission is None:
         submission = submission_for(entry, round_, lock=True)
         if submission is None:
             raise IncompleteSubmission({"": _("Save a draft first.")})

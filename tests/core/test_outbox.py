@@ -134,6 +134,40 @@ def test_a_row_left_sending_by_a_dead_worker_is_claimed_again(db, mail, clock, a
     assert len(mail.to("orphan@example.org")) == 1
 
 
+def test_a_claim_takes_orphans_then_due_retries_then_new_rows_in_one_statement(
+    db, clock, app, count_queries
+):
+    now = clock.now()
+    stale = now - timedelta(seconds=app.config["OUTBOX_CLAIM_TIMEOUT"] + 1)
+
+    def row(to: str, status: str, due_in: timedelta, claimed_at: Any = None) -> OutboxMessage:
+        made = OutboxMessage(
+            to_address=to,
+            subject="S",
+            text_body="B",
+            status=status,
+            next_attempt_at=now + due_in,
+            claimed_at=claimed_at,
+        )
+        db.session.add(made)
+        return made
+
+    new_early = row("new-early@example.org", "queued", -timedelta(hours=2))
+    new_late = row("new-late@example.org", "queued", -timedelta(minutes=1))
+    row("new-future@example.org", "queued", timedelta(minutes=5))  # not due yet
+    retry = row("retry@example.org", "retrying", -timedelta(minutes=10))
+    row("retry-later@example.org", "retrying", timedelta(minutes=10))  # not due yet
+    orphan = row("orphan@example.org", "sending", -timedelta(hours=1), claimed_at=stale)
+    row("busy@example.org", "sending", -timedelta(hours=1), claimed_at=now)  # being sent
+    db.session.commit()
+    with count_queries() as queries:
+        first = outbox.claim(3)
+    assert queries.count == 1, queries.statements
+    assert first == sorted([orphan.id, retry.id, new_early.id])
+    assert outbox.claim(3) == [new_late.id]
+    assert outbox.claim(3) == []
+
+
 # --- committed data: concurrent dispatchers, a real Celery worker ---------------------------
 
 

@@ -7,7 +7,9 @@ run (bench/upload_ceiling.py: stream the same upload to disk with SHA-256, inser
 Prints submissions/s, p50/p99 latency, errors and lost submissions (every 302 must have its
 version row and file, the file's SHA-256 verified on the stored bytes), first with every client
 submitting again as soon as it is answered (throughput at saturation), then at a fixed total
-rate (latency under a heavy but sustainable last-minute load). Not a test.
+rate (latency under a heavy but sustainable last-minute load); then the CPU milliseconds each
+process group (gunicorn, PostgreSQL, the Celery worker, the SMTP sink, the clients) spent per
+request at saturation, from /proc: where the two cores went. Not a test.
 """
 
 from __future__ import annotations

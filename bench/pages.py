@@ -263,8 +263,10 @@ def stop(proc: subprocess.Popen) -> None:
         proc.wait(10)
     log: Path | None = getattr(proc, "log", None)
     lines = log.read_text(errors="replace").splitlines() if log and log.exists() else []
+    # The application logs at INFO too (the audit trail): only problems are worth a word.
+    lines = [line for line in lines if re.search(r"\b(WARNING|ERROR|CRITICAL)\b|Traceback", line)]
     if lines:
-        print(f"gunicorn logged {len(lines)} lines ({log}), first: {lines[:3]}", file=sys.stderr)
+        print(f"gunicorn logged {len(lines)} problems ({log}), first: {lines[:3]}", file=sys.stderr)
 
 
 def wrk(url: str, duration: int, connections: int) -> tuple[float, float, float]:

@@ -8,6 +8,7 @@ transaction by the caller) untouched.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any
@@ -70,6 +71,14 @@ def _facts(entry: Entry, round_: Round) -> dict[str, Any]:
     return known.setdefault((entry.id, round_.id), {})
 
 
+def _remembered(entry: Entry, round_: Round, key: str, read: Callable[[], Any]) -> Any:
+    """``read()`` once per transaction for this entry and round."""
+    facts = _facts(entry, round_)
+    if key not in facts:
+        facts[key] = read()
+    return facts[key]
+
+
 @event.listens_for(Session, "after_transaction_end")
 def _forget_facts(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None or transaction.nested:  # not a flush's own subtransaction
@@ -128,12 +137,10 @@ def define_form(actor: Actor, round_: Round, definition: Any) -> list[FieldDef]:
 
 
 def extension_of(entry: Entry, round_: Round) -> Extension | None:
-    facts = _facts(entry, round_)
-    if "extension" not in facts:
-        facts["extension"] = db.session.scalar(
-            select(Extension).where(Extension.entry_id == entry.id, Extension.round_id == round_.id)
-        )
-    extension: Extension | None = facts["extension"]
+    query = select(Extension).where(Extension.entry_id == entry.id, Extension.round_id == round_.id)
+    extension: Extension | None = _remembered(
+        entry, round_, "extension", lambda: db.session.scalar(query)
+    )
     return extension
 
 
@@ -202,10 +209,7 @@ def _check_round(entry: Entry, round_: Round) -> None:
 def advanced_to(entry: Entry, round_: Round) -> bool:
     """The first round is open to every entry; a later one only to entries the track's admins
     advanced from the round before (at its last review stage)."""
-    facts = _facts(entry, round_)
-    if "advanced" not in facts:
-        facts["advanced"] = _advanced_to(entry, round_)
-    return bool(facts["advanced"])
+    return bool(_remembered(entry, round_, "advanced", lambda: _advanced_to(entry, round_)))
 
 
 def _advanced_to(entry: Entry, round_: Round) -> bool:

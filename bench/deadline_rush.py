@@ -59,8 +59,8 @@ def setup(app, clients: int) -> tuple[int, list[tuple[str, int]]]:
     from competitions.challenges import services as cs
     from competitions.core import clock
     from competitions.core.actor import Actor
+    from competitions.core.extensions import db
     from competitions.entries import services as es
-    from competitions.extensions import db
 
     with app.app_context():
         run = uuid.uuid4().hex[:6]
@@ -379,8 +379,8 @@ def start_worker(env: dict[str, str], instance: Path) -> subprocess.Popen:
 
 def wait_for_receipts(app, timeout: float = 180.0) -> tuple[int, int, float]:
     """Wait until the outbox is drained: (receipts sent, not sent, seconds waited)."""
+    from competitions.core.extensions import db
     from competitions.core.outbox import OutboxMessage
-    from competitions.extensions import db
 
     started = time.monotonic()
     with app.app_context():
@@ -399,7 +399,7 @@ def wait_for_receipts(app, timeout: float = 180.0) -> tuple[int, int, float]:
 
 
 def count_versions(app) -> int:
-    from competitions.extensions import db
+    from competitions.core.extensions import db
     from competitions.submissions.models import SubmissionVersion
 
     with app.app_context():
@@ -408,8 +408,8 @@ def count_versions(app) -> int:
 
 def verify(app, accepted: int, before: int, digest: str) -> int:
     """Lost = accepted responses without a version row, or files whose bytes changed."""
+    from competitions.core.extensions import db
     from competitions.core.storage import get_storage
-    from competitions.extensions import db
     from competitions.submissions.models import SubmissionFile, SubmissionVersion
 
     with app.app_context():

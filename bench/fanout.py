@@ -77,8 +77,8 @@ def setup(app, recipients: int, tracks: int) -> tuple[int, list[str]]:
     from competitions.challenges import services as cs
     from competitions.core import clock
     from competitions.core.actor import Actor
+    from competitions.core.extensions import db
     from competitions.entries.models import Entry, Team, TeamMember
-    from competitions.extensions import db
 
     with app.app_context():
         run = uuid.uuid4().hex[:6]
@@ -225,7 +225,7 @@ def end_to_end(app, env, instance, challenge_id, emails, workers, tag) -> dict:
     from competitions.challenges.models import Challenge
     from competitions.core import clock
     from competitions.core.actor import Actor
-    from competitions.extensions import db
+    from competitions.core.extensions import db
     from competitions.outreach import announcements as ann
 
     sink, port, stats = start_sink(instance, tag)

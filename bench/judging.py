@@ -71,8 +71,8 @@ def populate(app, submissions: int, tracks: int, judges: int, conflict_rate: flo
     from competitions.challenges.models import Challenge
     from competitions.core import clock
     from competitions.core.actor import Actor
+    from competitions.core.extensions import db
     from competitions.entries.models import Entry
-    from competitions.extensions import db
     from competitions.judging import panels, rubrics
     from competitions.judging.models import Conflict, Judge
     from competitions.submissions.models import Submission, SubmissionVersion
@@ -183,7 +183,7 @@ def populate(app, submissions: int, tracks: int, judges: int, conflict_rate: flo
 def score_everything(app, round_id: int) -> int:
     """A submitted review with a random score per criterion for every active assignment."""
     from competitions.core import clock
-    from competitions.extensions import db
+    from competitions.core.extensions import db
     from competitions.judging.models import Assignment, Criterion, Review, Rubric, Score
 
     rng = random.Random(11)
@@ -271,7 +271,7 @@ def main() -> None:
 
     from competitions.challenges.models import Challenge, Round
     from competitions.core.actor import Actor
-    from competitions.extensions import db
+    from competitions.core.extensions import db
     from competitions.judging import assignment as allocation
     from competitions.judging import results, services
 

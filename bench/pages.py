@@ -78,7 +78,7 @@ def load(app, challenges: int, tracks_per_challenge: int = 4) -> None:
         TermsVersion,
         Track,
     )
-    from competitions.extensions import db
+    from competitions.core.extensions import db
 
     now = datetime.now(UTC)
     rules = {
@@ -200,7 +200,7 @@ def load(app, challenges: int, tracks_per_challenge: int = 4) -> None:
 
 
 def count_queries(app, path: str) -> int:
-    from competitions.extensions import db
+    from competitions.core.extensions import db
 
     with app.app_context():
         engine = db.engine

@@ -62,7 +62,15 @@ def _configure_logging(app: Flask) -> None:
 
 def _init_extensions(app: Flask) -> None:
     from competitions.core import i18n
-    from competitions.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
+    from competitions.core.extensions import (
+        babel,
+        bootstrap,
+        csrf,
+        db,
+        limiter,
+        login_manager,
+        migrate,
+    )
 
     db.init_app(app)
     with app.app_context():

@@ -17,7 +17,7 @@ def register_cli(app: Flask) -> None:
     def create_admin(email: str, display_name: str, password: str) -> None:
         """Create a platform administrator, or promote an existing account."""
         from competitions.accounts.services import create_admin as create
-        from competitions.extensions import db
+        from competitions.core.extensions import db
 
         try:
             user = create(Actor(None, via="cli"), email, password, display_name or email)

@@ -12,7 +12,7 @@ from competitions.accounts.models import User, normalize_email
 from competitions.agencies.models import Agency, Membership, Role
 from competitions.core import clock
 from competitions.core.actor import Actor
-from competitions.extensions import db
+from competitions.core.extensions import db
 
 # Development only; printed by `make run` and documented in README.
 DEMO_PASSWORD = "tandem-demo-2026"  # noqa: S105 (documented demo credential)

@@ -13,8 +13,8 @@ from competitions.challenges import services
 from competitions.challenges.models import Challenge, Track
 from competitions.core import clock
 from competitions.core.actor import Actor
+from competitions.core.extensions import db
 from competitions.entries import documents
-from competitions.extensions import db
 
 # Phase 1 of the Deep Space Food Challenge closed on 30 July 2021, 17:00 Central Time.
 DSFC_PHASE1 = datetime(2021, 7, 30, 17, 0, tzinfo=ZoneInfo("America/Chicago"))

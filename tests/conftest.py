@@ -21,8 +21,8 @@ os.environ["TANDEM_ENV"] = "testing"
 
 from competitions import create_app
 from competitions.core import clock as clock_module
-from competitions.extensions import TandemSession, limiter
-from competitions.extensions import db as _db
+from competitions.core.extensions import TandemSession, limiter
+from competitions.core.extensions import db as _db
 from tests.support.database import prepare_database
 from tests.support.smtp import SMTPCapture
 

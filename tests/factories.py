@@ -13,7 +13,7 @@ from competitions.accounts import passwords
 from competitions.accounts.models import User, normalize_email
 from competitions.agencies.models import Agency, Membership, Role
 from competitions.core import clock
-from competitions.extensions import db
+from competitions.core.extensions import db
 
 PASSWORD = "correct horse battery"
 _seq = itertools.count(1)

@@ -20,6 +20,7 @@ from competitions.challenges import services
 from competitions.challenges.models import PartnerInvitation, Track
 from competitions.core import clock
 from competitions.core.actor import Actor
+from competitions.core.extensions import db
 from competitions.core.storage import get_storage
 from competitions.entries.models import (
     DocumentRequirement,
@@ -29,7 +30,6 @@ from competitions.entries.models import (
     TeamInvitation,
     TeamMember,
 )
-from competitions.extensions import db
 from competitions.judging.models import (
     Assignment,
     Criterion,

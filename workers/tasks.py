@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from competitions.core.actor import Actor
-from competitions.extensions import db
+from competitions.core.extensions import db
 from workers.celery_app import celery_app
 
 WORKER = Actor(None, via="worker")

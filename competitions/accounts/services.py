@@ -21,10 +21,10 @@ from competitions.accounts.models import User, normalize_email
 from competitions.core import audit, clock, mail, tokens
 from competitions.core.actor import Actor
 from competitions.core.errors import DomainError
+from competitions.core.extensions import db
 from competitions.core.forms import has_control_characters
 from competitions.core.i18n import is_valid_country, is_valid_timezone, languages
 from competitions.core.urls import external_url
-from competitions.extensions import db
 
 VERIFY = "verify-email"
 RESET = "reset-password"

@@ -20,9 +20,9 @@ from competitions.accounts.forms import (
 )
 from competitions.accounts.models import User, normalize_email
 from competitions.core.errors import DomainError
+from competitions.core.extensions import db, limiter, login_manager
 from competitions.core.urls import is_safe_next
 from competitions.core.web import current_actor, form_error
-from competitions.extensions import db, limiter, login_manager
 
 
 @login_manager.user_loader

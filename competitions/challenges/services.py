@@ -45,9 +45,9 @@ from competitions.challenges.timeline import check_round, check_sequence
 from competitions.core import audit, clock, mail, tokens
 from competitions.core.actor import Actor
 from competitions.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from competitions.core.extensions import db
 from competitions.core.i18n import current_language, is_valid_timezone, languages
 from competitions.core.urls import external_url
-from competitions.extensions import db
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
 RESERVED_SLUGS = frozenset({"new", "feed", "feed.atom", "manage"})

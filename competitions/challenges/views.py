@@ -56,11 +56,11 @@ from competitions.challenges.timeline import INSTANT_LABELS, LocalTimeError, to_
 from competitions.challenges.timeline_svg import Bar, Lane, draw
 from competitions.core import clock
 from competitions.core.errors import DomainError, NotFound, PermissionDenied
+from competitions.core.extensions import db
 from competitions.core.i18n import current_language, is_valid_timezone
 from competitions.core.page_cache import cached_public_page
 from competitions.core.urls import external_url
 from competitions.core.web import current_actor, deny, form_error
-from competitions.extensions import db
 
 PAGE_SIZE = 20
 

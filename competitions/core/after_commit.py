@@ -46,7 +46,7 @@ def _innermost(session: Session) -> SessionTransaction:
 def run_after_commit(callback: Callable[[], None], *, session: Session | None = None) -> None:
     """Run ``callback`` after the commit; ``session`` given: tied to its whole transaction,
     not to the SAVEPOINT open now."""
-    from competitions.extensions import db
+    from competitions.core.extensions import db
 
     queue = _queue(session or db.session(), _KEY)
     root = session.get_transaction() if session is not None else None
@@ -56,7 +56,7 @@ def run_after_commit(callback: Callable[[], None], *, session: Session | None = 
 def run_after_rollback(callback: Callable[[], None]) -> None:
     """Undo a side effect already made (e.g. bytes written to storage) if the transaction
     rolls back; forgotten once it commits."""
-    from competitions.extensions import db
+    from competitions.core.extensions import db
 
     session = db.session()
     _queue(session, _UNDO_KEY).append((_innermost(session), callback))

@@ -85,7 +85,7 @@ def record(
     actor_label: str | None = None,
 ) -> AuditEvent:
     """Add an audit event to the session (committed with the change it describes)."""
-    from competitions.extensions import db
+    from competitions.core.extensions import db
 
     if obj is not None:
         object_type = object_type or getattr(obj, "audit_type", type(obj).__name__.lower())

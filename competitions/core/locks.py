@@ -13,7 +13,7 @@ from contextlib import contextmanager
 
 import sqlalchemy as sa
 
-from competitions.extensions import db
+from competitions.core.extensions import db
 
 
 @contextmanager

@@ -326,8 +326,8 @@ def send_after_commit(mail: Mail, *, source: str | None = None, new_source: bool
     source was created in this same transaction (e.g. a new version's id), so no earlier
     message can exist and the lookup is skipped (the unique constraint still holds).
     """
+    from competitions.core.extensions import db
     from competitions.core.outbox import OutboxMessage
-    from competitions.extensions import db
 
     session = db.session()
     if source is not None:

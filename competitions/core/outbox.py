@@ -30,7 +30,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from competitions.core import clock
 from competitions.core.db import Base, UTCDateTime
-from competitions.extensions import db
+from competitions.core.extensions import db
 
 log = logging.getLogger(__name__)
 

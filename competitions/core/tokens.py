@@ -70,7 +70,7 @@ def invitation_from_token(purpose: str, token: str, model: type[T], expired_mess
     Whether the invitation is still open is for the caller to decide (its rules differ).
     """
     from competitions.core.errors import DomainError
-    from competitions.extensions import db
+    from competitions.core.extensions import db
 
     try:
         data = read_token(purpose, token, current_app.config["INVITATION_MAX_AGE"])

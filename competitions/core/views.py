@@ -6,9 +6,9 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from competitions.core.extensions import csrf, db
 from competitions.core.health import check_broker, check_database
 from competitions.core.urls import is_safe_next
-from competitions.extensions import csrf, db
 
 bp = Blueprint("core", __name__)
 

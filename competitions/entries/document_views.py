@@ -12,11 +12,11 @@ from competitions.accounts.forms import ConfirmForm
 from competitions.challenges import services as challenge_services
 from competitions.challenges.models import Challenge, Track
 from competitions.core.errors import DomainError, NotFound
+from competitions.core.extensions import db
 from competitions.core.i18n import current_language
 from competitions.core.web import current_actor, deny, form_error, send_attachment
 from competitions.entries import bp, documents, permissions, services
 from competitions.entries.forms import DocumentReviewForm, RequirementForm
-from competitions.extensions import db
 
 
 @bp.app_template_global()

@@ -21,6 +21,7 @@ from competitions.core import audit, clock, mail
 from competitions.core import filetypes as file_types
 from competitions.core.actor import Actor
 from competitions.core.errors import DomainError, NotFound
+from competitions.core.extensions import db
 from competitions.core.storage import get_storage
 from competitions.core.urls import external_url
 from competitions.entries import permissions
@@ -31,7 +32,6 @@ from competitions.entries.models import (
     EligibilityDocument,
     Entry,
 )
-from competitions.extensions import db
 
 ALLOWED_TYPES = ("pdf", "png", "jpeg", "webp")
 MAX_SIZE_MB = 20

@@ -42,6 +42,7 @@ from competitions.challenges.services import current_terms
 from competitions.core import audit, clock, mail, tokens
 from competitions.core.actor import Actor
 from competitions.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from competitions.core.extensions import db
 from competitions.core.i18n import current_language, is_valid_country, is_valid_jurisdiction
 from competitions.core.urls import external_url
 from competitions.entries import permissions
@@ -53,7 +54,6 @@ from competitions.entries.models import (
     TeamMember,
     TeamRole,
 )
-from competitions.extensions import db
 
 TEAM_INVITE = "team-invitation"
 

@@ -13,6 +13,7 @@ from competitions.challenges.eligibility import Status, entrant_type_label, expl
 from competitions.challenges.models import Challenge, Track
 from competitions.core import clock
 from competitions.core.errors import DomainError, NotFound, PermissionDenied
+from competitions.core.extensions import db
 from competitions.core.i18n import current_language
 from competitions.core.web import current_actor, deny, form_error
 from competitions.entries import bp, documents, permissions, services
@@ -27,7 +28,6 @@ from competitions.entries.forms import (
     TeamForm,
 )
 from competitions.entries.models import Entry, Team
-from competitions.extensions import db
 
 PAGE_SIZE = 50
 

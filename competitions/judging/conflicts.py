@@ -19,8 +19,8 @@ from competitions.challenges.models import Challenge
 from competitions.core import audit, clock
 from competitions.core.actor import Actor
 from competitions.core.errors import DomainError, PermissionDenied
+from competitions.core.extensions import db
 from competitions.entries.models import Entry, Team, TeamMember
-from competitions.extensions import db
 from competitions.judging import permissions
 from competitions.judging.models import (
     Assignment,

@@ -15,8 +15,8 @@ from competitions.challenges.models import Challenge, Track
 from competitions.core import audit, clock, mail, tokens
 from competitions.core.actor import Actor
 from competitions.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from competitions.core.extensions import db
 from competitions.core.urls import external_url
-from competitions.extensions import db
 from competitions.judging import permissions
 from competitions.judging.models import Assignment, EndReason, Judge, JudgeInvitation, Panel
 

@@ -19,8 +19,8 @@ from competitions.challenges.models import Challenge, Round, Track
 from competitions.core import audit, clock
 from competitions.core.actor import Actor
 from competitions.core.errors import DomainError, PermissionDenied
+from competitions.core.extensions import db
 from competitions.entries.models import Entry, Team
-from competitions.extensions import db
 from competitions.judging import normalization, permissions, rubrics
 from competitions.judging.models import (
     Advancement,

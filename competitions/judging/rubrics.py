@@ -14,7 +14,7 @@ from competitions.challenges.models import Challenge, Round
 from competitions.core import audit, clock
 from competitions.core.actor import Actor
 from competitions.core.errors import Conflict, DomainError, NotFound, PermissionDenied
-from competitions.extensions import db
+from competitions.core.extensions import db
 from competitions.judging import permissions
 from competitions.judging.models import (
     PANEL_SCOPES,

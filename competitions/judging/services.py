@@ -22,9 +22,9 @@ from competitions.challenges.models import Challenge, Round, Track
 from competitions.core import audit, clock, mail
 from competitions.core.actor import Actor
 from competitions.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from competitions.core.extensions import db
 from competitions.core.urls import external_url
 from competitions.entries.models import Entry
-from competitions.extensions import db
 from competitions.judging import assignment as allocation
 from competitions.judging import conflicts, permissions, rubrics
 from competitions.judging.models import (

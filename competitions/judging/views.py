@@ -28,11 +28,11 @@ from competitions.challenges import services as challenge_services
 from competitions.challenges.models import Challenge, Round, Track
 from competitions.core import audit, clock
 from competitions.core.errors import DomainError, NotFound
+from competitions.core.extensions import db
 from competitions.core.i18n import current_language
 from competitions.core.web import current_actor, deny, form_error, send_attachment
 from competitions.entries import permissions as entry_permissions
 from competitions.entries.models import Entry
-from competitions.extensions import db
 from competitions.judging import (
     bp,
     conflicts,

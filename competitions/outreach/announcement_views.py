@@ -14,9 +14,9 @@ from competitions.challenges import services as challenge_services
 from competitions.challenges.models import Challenge
 from competitions.core import clock
 from competitions.core.errors import DomainError, NotFound
+from competitions.core.extensions import db
 from competitions.core.i18n import current_language
 from competitions.core.web import current_actor, deny, form_error
-from competitions.extensions import db
 from competitions.outreach import announcements, bp, notices, permissions
 from competitions.outreach.forms import (
     AUDIENCE_LABELS,

@@ -26,13 +26,13 @@ from competitions.core import audit, clock, mail, outbox, tokens
 from competitions.core.actor import Actor
 from competitions.core.after_commit import run_after_commit
 from competitions.core.errors import DomainError, NotFound
+from competitions.core.extensions import db
 from competitions.core.i18n import languages
 from competitions.core.locks import tick_lock
 from competitions.core.markdown import render_markdown
 from competitions.core.outbox import OutboxMessage
 from competitions.core.urls import external_url
 from competitions.entries.models import Entry, TeamMember
-from competitions.extensions import db
 from competitions.judging import services as judging
 from competitions.judging.models import Advancement, Judge
 from competitions.judging.rubrics import last_stage_of

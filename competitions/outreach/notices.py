@@ -34,11 +34,11 @@ from competitions.challenges.timeline import INSTANT_LABELS
 from competitions.core import audit, clock, mail
 from competitions.core.actor import Actor
 from competitions.core.errors import DomainError, NotFound
+from competitions.core.extensions import db
 from competitions.core.i18n import format_duration, languages
 from competitions.core.locks import tick_lock
 from competitions.core.urls import external_url
 from competitions.entries.models import Entry, Team, TeamMember
-from competitions.extensions import db
 from competitions.judging import services as judging
 from competitions.outreach import permissions
 from competitions.outreach.models import (

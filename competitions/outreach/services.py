@@ -20,9 +20,9 @@ from competitions.challenges.models import Challenge
 from competitions.core import audit, clock, mail, tokens
 from competitions.core.actor import Actor
 from competitions.core.errors import DomainError, NotFound
+from competitions.core.extensions import db
 from competitions.core.i18n import languages
 from competitions.core.urls import external_url
-from competitions.extensions import db
 from competitions.outreach.models import Subscription, SubscriptionStatus
 
 PURPOSE = "subscription"

@@ -18,10 +18,10 @@ from flask_babel import gettext as _
 from competitions.challenges import services as challenge_services
 from competitions.challenges.models import Challenge
 from competitions.core.errors import DomainError, NotFound
+from competitions.core.extensions import csrf, db, limiter
 from competitions.core.i18n import current_language
 from competitions.core.urls import external_url
 from competitions.core.web import current_actor, form_error
-from competitions.extensions import csrf, db, limiter
 from competitions.outreach import bp, services
 from competitions.outreach.forms import FollowForm, PreferencesForm
 from competitions.outreach.models import Announcement, Subscription

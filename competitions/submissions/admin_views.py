@@ -13,10 +13,10 @@ from competitions.challenges.eligibility import Status, status_label
 from competitions.challenges.models import Challenge, Round, Track
 from competitions.core import audit
 from competitions.core.errors import NotFound
+from competitions.core.extensions import db
 from competitions.core.i18n import current_language
 from competitions.core.web import current_actor, deny
 from competitions.entries import permissions as entry_permissions
-from competitions.extensions import db
 from competitions.submissions import bp, exports
 
 PAGE_SIZE = 50

@@ -23,11 +23,11 @@ from sqlalchemy import Select, and_, exists, func, select
 from competitions.accounts.models import User
 from competitions.challenges.models import Round, Track
 from competitions.core.errors import NotFound
+from competitions.core.extensions import db
 from competitions.core.storage import CHUNK, get_storage
 from competitions.entries import permissions as entry_permissions
 from competitions.entries import services as entry_services
 from competitions.entries.models import Entry
-from competitions.extensions import db
 from competitions.submissions.fields import FieldDef, display_answer
 from competitions.submissions.models import Submission, SubmissionFile, SubmissionVersion
 from competitions.submissions.services import fields_of

@@ -26,11 +26,11 @@ from competitions.core import audit, clock, mail
 from competitions.core import filetypes as file_types
 from competitions.core.actor import Actor
 from competitions.core.errors import Conflict, DomainError, NotFound
+from competitions.core.extensions import db
 from competitions.core.storage import get_storage
 from competitions.entries import services as entry_services
 from competitions.entries.models import Entry
 from competitions.entries.permissions import can_decide_eligibility, is_lead, is_member
-from competitions.extensions import db
 from competitions.submissions.fields import (
     FieldDef,
     FieldsError,

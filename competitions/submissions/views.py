@@ -17,12 +17,12 @@ from competitions.challenges import services as challenge_services
 from competitions.challenges.models import Round
 from competitions.challenges.timeline import LocalTimeError, WindowState, to_utc
 from competitions.core.errors import DomainError, NotFound
+from competitions.core.extensions import db
 from competitions.core.i18n import current_language
 from competitions.core.web import current_actor, deny, form_error, send_attachment
 from competitions.entries import permissions as entry_permissions
 from competitions.entries import services as entry_services
 from competitions.entries.models import Entry
-from competitions.extensions import db
 from competitions.submissions import bp, services
 from competitions.submissions.fields import display_answer
 from competitions.submissions.forms import (

@@ -15,7 +15,7 @@ from werkzeug.test import TestResponse
 
 from competitions.accounts.models import User
 from competitions.core.audit import AuditEvent
-from competitions.extensions import db as _db
+from competitions.core.extensions import db as _db
 from tests.factories import PASSWORD
 
 BASE = "https://tandem.test/"

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from competitions.core.audit import AuditEvent
-from competitions.extensions import db
+from competitions.core.extensions import db
 
 BASE_URL = "https://tandem.test"
 

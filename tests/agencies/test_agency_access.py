@@ -12,7 +12,7 @@ import pytest
 
 from competitions.agencies.models import AgencyInvitation, Membership
 from competitions.core import clock
-from competitions.extensions import db
+from competitions.core.extensions import db
 from tests.agencies.helpers import PNG, events
 
 

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from competitions.agencies.models import Agency
-from competitions.extensions import db
+from competitions.core.extensions import db
 from tests.agencies.helpers import events, field_error, page_text
 
 NEW_AGENCY = {

@@ -11,7 +11,7 @@ from competitions.agencies.models import Agency
 from competitions.core import audit
 from competitions.core.actor import Actor
 from competitions.core.audit import AuditEvent, AuditLogIsAppendOnly
-from competitions.extensions import db
+from competitions.core.extensions import db
 from tests.agencies.helpers import CONTROL, audit_actions, events, page_text
 from tests.factories import make_user
 

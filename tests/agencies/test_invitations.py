@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from competitions.accounts.models import User
 from competitions.agencies.models import AgencyInvitation, Membership
-from competitions.extensions import db
+from competitions.core.extensions import db
 from tests.agencies.helpers import BASE_URL, events, field_error, invitation_path, page_text
 from tests.factories import PASSWORD, make_user
 from tests.support.smtp import SMTPCapture

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from competitions.agencies.models import Agency
-from competitions.extensions import db
+from competitions.core.extensions import db
 from tests.agencies.helpers import JPEG, PNG, WEBP, events, page_text
 
 NOT_AN_IMAGE = "The logo must be a PNG, JPEG or WebP image."

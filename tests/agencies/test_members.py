@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from competitions.agencies.models import Membership
-from competitions.extensions import db
+from competitions.core.extensions import db
 from tests.agencies.helpers import events, page_text
 from tests.factories import make_membership, make_user
 

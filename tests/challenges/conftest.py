@@ -10,7 +10,7 @@ from flask import Flask
 
 from competitions.challenges import services
 from competitions.challenges.models import Challenge, PartnerInvitation, Track
-from competitions.extensions import db
+from competitions.core.extensions import db
 from tests.challenges.helpers import BASE_URL, act, token_for, utc
 
 # Before the Deep Space Food Challenge timeline starts.

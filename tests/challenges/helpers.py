@@ -13,7 +13,7 @@ from competitions.challenges.services import RoundData, TrackSettings
 from competitions.core import tokens
 from competitions.core.actor import Actor
 from competitions.core.audit import AuditEvent
-from competitions.extensions import db
+from competitions.core.extensions import db
 
 BASE_URL = "https://tandem.test"
 

@@ -9,7 +9,7 @@ from competitions.challenges.eligibility import EntrantType as T
 from competitions.challenges.eligibility import Member, Status, TeamProfile, evaluate, parse_rules
 from competitions.challenges.models import Challenge, ChallengeStatus, Track
 from competitions.core.errors import Conflict, DomainError, NotFound
-from competitions.extensions import db
+from competitions.core.extensions import db
 from tests.challenges.conftest import TEXTS
 from tests.challenges.helpers import act, count, events
 from tests.factories import make_agency, make_membership, make_user

@@ -11,7 +11,7 @@ from competitions.challenges import services
 from competitions.challenges.models import Challenge, ChallengeStatus, Round
 from competitions.challenges.timeline import to_utc
 from competitions.core.errors import Conflict, DomainError, NotFound
-from competitions.extensions import db
+from competitions.core.extensions import db
 from tests.challenges.helpers import (
     PHASE_1,
     PHASE_2,

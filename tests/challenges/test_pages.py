@@ -14,7 +14,7 @@ from icalendar import Calendar
 from competitions.challenges import services
 from competitions.challenges.models import Challenge, Track
 from competitions.core.actor import Actor
-from competitions.extensions import db
+from competitions.core.extensions import db
 from tests.factories import make_agency, make_membership, make_user
 
 DEADLINE = datetime(2027, 7, 30, 17, 0, tzinfo=ZoneInfo("America/Chicago"))

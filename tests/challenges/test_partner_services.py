@@ -12,7 +12,7 @@ from competitions.challenges import services
 from competitions.challenges.eligibility import parse_rules
 from competitions.challenges.models import PartnerInvitation, Track
 from competitions.core.errors import Conflict, DomainError, NotFound, PermissionDenied
-from competitions.extensions import db
+from competitions.core.extensions import db
 from tests.challenges.helpers import BASE_URL, act, count, events, publish, token_for
 from tests.factories import make_agency, make_membership, make_user
 from tests.support.smtp import SMTPCapture

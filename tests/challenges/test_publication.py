@@ -9,7 +9,7 @@ import pytest
 from competitions.challenges import services
 from competitions.challenges.models import Challenge, ChallengeStatus
 from competitions.core.errors import Conflict, DomainError, NotFound
-from competitions.extensions import db
+from competitions.core.extensions import db
 from tests.challenges.helpers import act, events, make_ready, round_data, settings
 
 NO_CONTACT = "Give a contact email address for entrants."

@@ -11,7 +11,7 @@ from competitions.challenges import services
 from competitions.challenges.eligibility import parse_rules, rules_to_data
 from competitions.challenges.models import Prize, TermsVersion, Track
 from competitions.core.errors import DomainError, NotFound
-from competitions.extensions import db
+from competitions.core.extensions import db
 from tests.challenges.helpers import act, count, events, make_ready, settings
 
 CSA_RULES = {

@@ -29,9 +29,9 @@ from competitions.challenges import services as challenge_services
 from competitions.challenges.models import Round
 from competitions.core import clock
 from competitions.core.actor import Actor
+from competitions.core.extensions import db, limiter
 from competitions.core.storage import get_storage
 from competitions.entries import services as entry_services
-from competitions.extensions import db, limiter
 from competitions.submissions.models import Submission, SubmissionFile, SubmissionVersion
 
 THREADS = 50

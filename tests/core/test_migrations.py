@@ -11,7 +11,7 @@ from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 
 from competitions import create_app
-from competitions.extensions import db
+from competitions.core.extensions import db
 from tests.support.database import prepare_database
 
 

@@ -13,8 +13,8 @@ from sqlalchemy import delete, func, select
 
 from competitions.core import mail as mail_module
 from competitions.core import outbox
+from competitions.core.extensions import db
 from competitions.core.outbox import OutboxMessage
-from competitions.extensions import db
 from tests.support.live import wait_until
 
 

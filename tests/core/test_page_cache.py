@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from competitions.core import page_cache
+from competitions.core.extensions import db
 from competitions.core.page_cache import TOKEN_PLACEHOLDER
-from competitions.extensions import db
 from tests.factories import make_agency
 
 

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from competitions.accounts.models import User, normalize_email
 from competitions.core import clock
 from competitions.core.audit import AuditEvent
+from competitions.core.extensions import db
 from competitions.core.tasks import send_task
-from competitions.extensions import db
 from tests.support.live import wait_until
 
 pytestmark = pytest.mark.worker

@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
-from competitions.extensions import db
+from competitions.core.extensions import db
 from competitions.outreach.models import Subscription
 from tests.e2e.test_team_registration import _published_challenge
 from tests.support.axe import assert_accessible

@@ -17,8 +17,8 @@ from competitions.challenges import services as challenge_services
 from competitions.challenges.models import Challenge
 from competitions.core import clock
 from competitions.core.actor import Actor
+from competitions.core.extensions import db
 from competitions.entries import services as entry_services
-from competitions.extensions import db
 from competitions.submissions.models import Submission, SubmissionVersion
 from tests.e2e.test_team_registration import _page, _published_challenge, _user
 from tests.support.axe import assert_accessible

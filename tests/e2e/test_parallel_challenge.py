@@ -13,7 +13,7 @@ from competitions.accounts import passwords
 from competitions.accounts.models import User, normalize_email
 from competitions.agencies.models import Agency, Membership
 from competitions.core import clock
-from competitions.extensions import db
+from competitions.core.extensions import db
 from tests.support.axe import assert_accessible
 from tests.support.smtp import SMTPCapture
 

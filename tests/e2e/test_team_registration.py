@@ -17,8 +17,8 @@ from competitions.agencies.models import Agency
 from competitions.challenges import services
 from competitions.core import clock
 from competitions.core.actor import Actor
+from competitions.core.extensions import db
 from competitions.entries import documents
-from competitions.extensions import db
 from tests.support.axe import assert_accessible
 from tests.support.smtp import SMTPCapture
 
@@ -155,7 +155,7 @@ def _page(browser: Any, live_server: Any, email: str | None = None) -> tuple[Any
 def _sign_in(page: Any, email: str) -> None:
     """Sign in through the form. The live server is shared by every e2e test, all from
     127.0.0.1: the sign-in rate limit is reset so that earlier tests' sign-ins do not count."""
-    from competitions.extensions import limiter
+    from competitions.core.extensions import limiter
 
     limiter.reset()
     page.goto("/login")

@@ -22,9 +22,9 @@ from competitions.challenges import services as challenge_services
 from competitions.challenges.models import Challenge, Track
 from competitions.core.actor import Actor
 from competitions.core.audit import AuditEvent
+from competitions.core.extensions import db
 from competitions.entries import services
 from competitions.entries.models import Entry, Team, TeamMember, TeamRole
-from competitions.extensions import db
 from tests.factories import make_user
 
 NOW = datetime(2027, 6, 1, 12, tzinfo=UTC)

@@ -13,9 +13,9 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from competitions.core.errors import DomainError, NotFound
+from competitions.core.extensions import db
 from competitions.entries import documents
 from competitions.entries.models import DocumentScope, EligibilityDocument
-from competitions.extensions import db
 from tests.entries.conftest import act, count, events, new_team, person, register, text
 
 PDF = b"%PDF-1.4\n% proof of residence\n%%EOF\n"

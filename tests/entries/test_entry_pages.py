@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from competitions.core.extensions import db
 from competitions.entries import services
-from competitions.extensions import db
 from tests.entries.conftest import (
     STATEMENTS_EN,
     act,

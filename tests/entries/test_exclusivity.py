@@ -7,9 +7,9 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from competitions.core.errors import Conflict, DomainError
+from competitions.core.extensions import db
 from competitions.entries import services
 from competitions.entries.models import Entry, EntryMember
-from competitions.extensions import db
 from tests.entries.conftest import (
     CA_RULES,
     NOW,

@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 
 from competitions.core.errors import DomainError
+from competitions.core.extensions import db
 from competitions.entries import services
 from competitions.entries.models import Entry, Team, TeamInvitation
-from competitions.extensions import db
 from tests.entries.conftest import (
     CA_RULES,
     NOW,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from competitions.core.errors import DomainError, NotFound
+from competitions.core.extensions import db
 from competitions.entries import services
-from competitions.extensions import db
 from tests.entries.conftest import act, events, follow, new_team, person, register, text
 
 REASON = "Proof of residence was not provided."

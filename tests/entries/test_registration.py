@@ -10,9 +10,9 @@ import sqlalchemy as sa
 
 from competitions.challenges import services as challenge_services
 from competitions.core.errors import DomainError, NotFound, PermissionDenied
+from competitions.core.extensions import db
 from competitions.entries import services
 from competitions.entries.models import Entry, EntryMember, TeamInvitation
-from competitions.extensions import db
 from tests.entries.conftest import (
     CA_RULES,
     DEADLINE,

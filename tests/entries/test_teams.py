@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from competitions.core.errors import Conflict, DomainError, PermissionDenied
+from competitions.core.extensions import db
 from competitions.entries import services
 from competitions.entries.models import Team, TeamInvitation, TeamMember, TeamRole
-from competitions.extensions import db
 from tests.entries.conftest import NOW, act, count, events, follow, new_team, person, text
 
 INVITE_PATH = "/team-invitations/"

@@ -12,7 +12,7 @@ import pytest
 from competitions.accounts.models import User
 from competitions.challenges.models import Challenge, Track
 from competitions.core import clock
-from competitions.extensions import db
+from competitions.core.extensions import db
 from competitions.judging import panels, rubrics
 from competitions.judging.models import Judge, Rubric
 from competitions.submissions.models import Submission, SubmissionVersion

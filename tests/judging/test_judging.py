@@ -13,8 +13,8 @@ from sqlalchemy.exc import IntegrityError
 
 from competitions.core.errors import Conflict as ConflictError
 from competitions.core.errors import DomainError, PermissionDenied
+from competitions.core.extensions import db
 from competitions.core.storage import get_storage
-from competitions.extensions import db
 from competitions.judging import conflicts, panels, permissions, rubrics, services
 from competitions.judging.models import (
     Assignment,

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from competitions.core.errors import DomainError
-from competitions.extensions import db
+from competitions.core.extensions import db
 from competitions.judging import panels, services
 from competitions.judging import results as result_service
 from competitions.outreach import announcements, notices

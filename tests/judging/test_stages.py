@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from competitions.core.errors import Conflict, DomainError, PermissionDenied
-from competitions.extensions import db
+from competitions.core.extensions import db
 from competitions.judging import results, rubrics, services
 from competitions.judging.models import Assignment
 from tests.judging.conftest import act, criterion, next_round, score_values, seat, text

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from competitions.core import outbox
 from competitions.core.errors import DomainError, NotFound
+from competitions.core.extensions import db
 from competitions.core.outbox import OutboxMessage
-from competitions.extensions import db
 from competitions.outreach import announcements as ann_services
 from competitions.outreach import services as sub_services
 from competitions.outreach.models import Subscription

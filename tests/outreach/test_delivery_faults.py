@@ -56,9 +56,9 @@ from competitions.accounts.models import User
 from competitions.challenges.models import Challenge
 from competitions.core import clock, outbox, tasks
 from competitions.core.actor import Actor
+from competitions.core.extensions import db
 from competitions.core.outbox import OutboxMessage
 from competitions.entries.models import Entry, TeamMember
-from competitions.extensions import db
 from competitions.outreach import announcements
 from tests.entries import conftest as entrants
 from tests.support.database import normalize_url, prepare_database

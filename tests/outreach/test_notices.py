@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from competitions.challenges.models import ROUND_INSTANTS
 from competitions.core.errors import DomainError
-from competitions.extensions import db
+from competitions.core.extensions import db
 from competitions.outreach import notices
 from competitions.outreach.models import NoticeRun
 from competitions.submissions import services as submission_services

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from competitions.core.audit import AuditEvent
-from competitions.extensions import db
+from competitions.core.extensions import db
 from competitions.outreach import services
 from competitions.outreach.models import Subscription
 from tests.submissions.conftest import build

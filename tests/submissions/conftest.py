@@ -20,8 +20,8 @@ from werkzeug.test import encode_multipart
 
 from competitions.accounts.models import User
 from competitions.challenges.models import Challenge, Round, Track
+from competitions.core.extensions import db
 from competitions.entries.models import Entry, Team
-from competitions.extensions import db
 from competitions.submissions import services
 from tests.entries import conftest as entrants
 from tests.entries.conftest import (  # noqa: F401 (helpers and fixtures the tests import)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from competitions.extensions import db
+from competitions.core.extensions import db
 from competitions.submissions import services
 from competitions.submissions.models import SubmissionVersion
 from tests.submissions.conftest import DEADLINE, NOW, count, draft, page_url, text

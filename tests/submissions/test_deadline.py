@@ -11,8 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from competitions.core.errors import DomainError, NotFound
+from competitions.core.extensions import db
 from competitions.entries import services as entry_services
-from competitions.extensions import db
 from competitions.submissions import services
 from competitions.submissions.models import Extension, SubmissionVersion
 from tests.submissions.conftest import (

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from competitions.core.errors import Conflict, DomainError, NotFound
-from competitions.extensions import db
+from competitions.core.extensions import db
 from competitions.submissions import services
 from competitions.submissions.fields import FieldDef, parse_fields
 from tests.submissions.conftest import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from competitions.extensions import db
+from competitions.core.extensions import db
 from competitions.submissions import services
 from tests.submissions.conftest import (
     PDF,

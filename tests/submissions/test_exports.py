@@ -10,8 +10,8 @@ import zipfile
 
 import pytest
 
+from competitions.core.extensions import db
 from competitions.core.storage import get_storage
-from competitions.extensions import db
 from competitions.submissions import exports, services
 from tests.submissions.conftest import (
     PDF,

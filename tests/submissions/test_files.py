@@ -15,7 +15,7 @@ import pytest
 
 from competitions.core import filetypes as file_types
 from competitions.core.errors import DomainError, NotFound
-from competitions.extensions import db
+from competitions.core.extensions import db
 from competitions.submissions import services
 from competitions.submissions.models import SubmissionFile
 from tests.submissions.conftest import (

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from competitions.extensions import db
+from competitions.core.extensions import db
 from competitions.submissions import services
 from competitions.submissions.models import SubmissionVersion
 from tests.submissions.conftest import (

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from competitions.extensions import db
+from competitions.core.extensions import db
 from competitions.submissions import services
 from tests.submissions.conftest import (
     PDF,

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from competitions.extensions import db
+from competitions.core.extensions import db
 from competitions.submissions import services
 from competitions.submissions.models import SubmissionVersion
 from tests.submissions.conftest import (

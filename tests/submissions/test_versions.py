@@ -11,7 +11,7 @@ from datetime import UTC, timedelta
 import pytest
 
 from competitions.core.errors import DomainError, NotFound
-from competitions.extensions import db
+from competitions.core.extensions import db
 from competitions.submissions import services
 from competitions.submissions.models import SubmissionFile, SubmissionVersion
 from tests.submissions.conftest import (

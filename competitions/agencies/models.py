@@ -54,6 +54,10 @@ class Agency(TimestampMixin, Base):
         return self.name
 
     @property
+    def audit_agency_id(self) -> int:
+        return self.id
+
+    @property
     def display_name(self) -> str:
         return self.short_name or self.name
 

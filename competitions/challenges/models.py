@@ -90,6 +90,11 @@ class Challenge(TimestampMixin, Base):
         return pick(self.title, "en") or self.slug
 
     @property
+    def audit_agency_id(self) -> int:
+        """A refusal on the challenge shows in its lead agency's audit log."""
+        return self.lead_agency_id
+
+    @property
     def is_published(self) -> bool:
         return self.status == ChallengeStatus.PUBLISHED
 
@@ -155,6 +160,10 @@ class Track(TimestampMixin, Base):
     @property
     def audit_label(self) -> str:
         return f"{self.challenge.slug}/{self.slug}"
+
+    @property
+    def audit_agency_id(self) -> int:
+        return self.agency_id
 
     def name_in(self, lang: str) -> str:
         return pick(self.name, lang, self.languages) or self.agency.name

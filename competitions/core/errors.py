@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
@@ -33,7 +33,14 @@ class NotFound(DomainError):
 
 
 class PermissionDenied(DomainError):
-    """The actor is known to the object but may not do this."""
+    """The actor may not do this. Answered on the web as an audited 404 (see ``core.web``).
+
+    ``obj``, when given, is the object the actor was refused (recorded in the audit log).
+    """
+
+    def __init__(self, message: str, field: str | None = None, *, obj: Any = None) -> None:
+        super().__init__(message, field)
+        self.obj = obj
 
 
 class Conflict(DomainError):
@@ -106,16 +113,25 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(NotFound)
     def domain_not_found(err: NotFound) -> ResponseReturnValue:
+        from competitions.core.extensions import db
+
+        db.session.rollback()
         return render_error(404)
 
     @app.errorhandler(PermissionDenied)
     def domain_forbidden(err: PermissionDenied) -> ResponseReturnValue:
-        return render_error(403, err.message)
+        # A service's refusal is answered like a view's: audited, and 404 so that nothing
+        # reveals whether the object exists.
+        from competitions.core.web import record_denial
+
+        log.info("permission denied on %s: %s", request.path, err.message)
+        record_denial(err.obj, reason=err.message)
+        return render_error(404)
 
     @app.errorhandler(500)
     def server_error(err: Exception) -> ResponseReturnValue:
         # The original exception is logged by Flask; make sure the session is usable again.
-        from competitions.extensions import db
+        from competitions.core.extensions import db
 
         db.session.rollback()
         return render_error(500)

@@ -1,17 +1,34 @@
-"""Small helpers for views: the acting user, domain errors onto forms, denial with audit."""
+"""The web kit: what every view does the same way.
+
+- ``current_actor()``: the acting user, passed explicitly to services.
+- ``guard(obj, rule)`` / ``require(allowed, obj)``: load-then-check in one line. A refusal is
+  recorded in the audit log and answers 404, so objects of another agency or team never
+  reveal that they exist. A ``PermissionDenied`` raised by a service is answered the same way
+  (``core.errors``), so views need not repeat the rules their services check. ``NotFound``
+  from a service answers 404 by itself: views do not catch it.
+- ``found(x)`` turns a look-up that found nothing into that 404; ``flash_errors(form)`` shows
+  the messages of a form posted from another page.
+- ``attempt(form)``: the form → service → commit step. On success the transaction is
+  committed (and an optional message flashed); on a ``DomainError`` it is rolled back and the
+  message is shown on the form field it names (or flashed when there is no form).
+"""
 
 from __future__ import annotations
 
-from typing import IO, Any, NoReturn
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import IO, Any, NoReturn, TypeVar
 
-from flask import Response, abort, request, send_file
+from flask import Response, abort, flash, request, send_file
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from competitions.core import audit
 from competitions.core.actor import Actor
-from competitions.core.errors import DomainError
-from competitions.extensions import client_ip, db
+from competitions.core.errors import DomainError, NotFound, PermissionDenied
+from competitions.core.extensions import client_ip, db
+
+T = TypeVar("T")
 
 
 def current_actor() -> Actor:
@@ -28,21 +45,99 @@ def form_error(form: FlaskForm, err: DomainError) -> None:
         form.form_errors.append(err.message)
 
 
+def record_denial(
+    obj: Any = None, *, agency_id: int | None = None, reason: str | None = None
+) -> None:
+    """Write (and commit) the audit event of a refused request; what was pending is undone.
+
+    The agency defaults to the object's own (``audit_agency_id``), so the denial shows in
+    that agency's audit log.
+    """
+    db.session.rollback()
+    if agency_id is None:
+        agency_id = getattr(obj, "audit_agency_id", None)
+    details = {"method": request.method, "path": request.path, "endpoint": request.endpoint}
+    if reason:
+        details["reason"] = reason
+    audit.record(current_actor(), "authz.denied", obj=obj, agency_id=agency_id, after=details)
+    db.session.commit()
+
+
 def deny(obj: Any = None, *, agency_id: int | None = None, status: int = 404) -> NoReturn:
     """Record an authorization failure in the audit log, then answer 404 (or ``status``).
 
     404 is the default so that objects of another agency or team do not reveal they exist.
     """
-    db.session.rollback()
-    audit.record(
-        current_actor(),
-        "authz.denied",
-        obj=obj,
-        agency_id=agency_id,
-        after={"method": request.method, "path": request.path, "endpoint": request.endpoint},
-    )
-    db.session.commit()
+    record_denial(obj, agency_id=agency_id)
     abort(status)
+
+
+def require(allowed: bool, obj: Any = None, *, agency_id: int | None = None) -> None:
+    """Deny (audited 404) unless ``allowed``."""
+    if not allowed:
+        deny(obj, agency_id=agency_id)
+
+
+def guard(obj: T, rule: Callable[[Any, T], bool], *, agency_id: int | None = None) -> T:
+    """``obj`` if ``rule(current_user, obj)`` holds; otherwise an audited 404."""
+    require(rule(current_user, obj), obj, agency_id=agency_id)
+    return obj
+
+
+def found(obj: T | None) -> T:
+    """``obj``, or a 404 when the look-up found nothing."""
+    if obj is None:
+        raise NotFound("not found")
+    return obj
+
+
+def flash_errors(form: FlaskForm) -> None:
+    """Flash a form's validation messages (for forms posted from another page)."""
+    for errors in form.errors.values():
+        for message in errors:
+            flash(str(message), "danger")
+
+
+class Outcome:
+    """What ``attempt`` did: true once the change is committed; ``error`` when refused."""
+
+    def __init__(self) -> None:
+        self.done = False
+        self.error: DomainError | None = None
+
+    def __bool__(self) -> bool:
+        return self.done
+
+
+@contextmanager
+def attempt(
+    form: FlaskForm | None = None, *, success: str | None = None, category: str = "success"
+) -> Iterator[Outcome]:
+    """Run the block (a service call) in the request's transaction and settle it.
+
+    Committed when the block returns, then ``success`` is flashed. A ``DomainError`` rolls
+    back and goes onto ``form`` (flashed when there is no form); the block's exception is
+    then swallowed and the outcome is false. ``NotFound`` and ``PermissionDenied`` are rolled
+    back and passed on: they answer 404 (the latter audited).
+    """
+    outcome = Outcome()
+    try:
+        yield outcome
+    except (NotFound, PermissionDenied):
+        db.session.rollback()
+        raise
+    except DomainError as err:
+        db.session.rollback()
+        outcome.error = err
+        if form is not None:
+            form_error(form, err)
+        else:
+            flash(err.message, "danger")
+    else:
+        db.session.commit()
+        outcome.done = True
+        if success:
+            flash(success, category)
 
 
 def send_attachment(handle: IO[bytes], mimetype: str, filename: str) -> Response:

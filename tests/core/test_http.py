@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+
 from competitions import create_app
+from competitions.core.actor import Actor
 
 
 def test_security_headers_on_every_page(client):
@@ -134,32 +140,69 @@ def test_readyz_reports_an_unreachable_database(tmp_path):
     assert app.test_client().get("/healthz").status_code == 200
 
 
-def test_403_and_400_pages_are_friendly_and_translated(tmp_path):
-    from competitions.core.errors import PermissionDenied
-
+def _bare_app(tmp_path: Any) -> Flask:
+    """An app of its own (routes can still be added) with only the audit table."""
     app = create_app(
         {
             "TANDEM_ENV": "testing",
             "INSTANCE_PATH": str(tmp_path),
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}",
+            "WTF_CSRF_ENABLED": False,
         }
     )
+    with app.app_context():
+        from competitions.core.audit import AuditEvent
+        from competitions.core.extensions import db
+
+        AuditEvent.__table__.create(db.engine)  # type: ignore[attr-defined]
+    return app
+
+
+def test_403_and_400_pages_are_friendly_and_translated(tmp_path):
+    from flask import abort
+
+    app = _bare_app(tmp_path)
 
     @app.route("/forbidden")
     def forbidden() -> str:
-        raise PermissionDenied("Only the lead agency may do this.")
+        abort(403)
 
     @app.route("/bad")
     def bad() -> str:
-        from flask import abort
-
         abort(400)
 
     client = app.test_client()
     response = client.get("/forbidden", headers={"Accept-Language": "fr"})
     assert response.status_code == 403
-    html = response.get_data(as_text=True)
-    assert "Accès refusé" in html and "Only the lead agency may do this." in html
+    assert "Accès refusé" in response.get_data(as_text=True)
     response = client.get("/bad")
     assert response.status_code == 400
     assert "Bad request" in response.get_data(as_text=True)
+
+
+def test_a_services_refusal_answers_an_audited_404(tmp_path):
+    """A ``PermissionDenied`` a view lets through is answered like ``deny()``: the attempt is
+    recorded with its reason, pending changes are undone, and the page says "not found"."""
+    from competitions.core import audit
+    from competitions.core.errors import PermissionDenied
+    from competitions.core.extensions import db
+
+    app = _bare_app(tmp_path)
+
+    @app.route("/forbidden", methods=["POST"])
+    def forbidden() -> str:
+        audit.record(Actor(None), "pending.change")  # must not survive the refusal
+        raise PermissionDenied("Only the lead agency may do this.")
+
+    response = app.test_client().post("/forbidden", headers={"Accept-Language": "fr"})
+    assert response.status_code == 404
+    assert "Page introuvable" in response.get_data(as_text=True)
+    with app.app_context():
+        events = db.session.scalars(sa.select(audit.AuditEvent)).all()
+        assert [e.action for e in events] == ["authz.denied"]
+        assert events[0].after == {
+            "method": "POST",
+            "path": "/forbidden",
+            "endpoint": "forbidden",
+            "reason": "Only the lead agency may do this.",
+        }

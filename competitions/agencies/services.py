@@ -25,11 +25,11 @@ from competitions.core import audit, clock, mail, tokens
 from competitions.core.actor import Actor
 from competitions.core.after_commit import run_after_commit
 from competitions.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from competitions.core.extensions import db
 from competitions.core.i18n import is_valid_jurisdiction, is_valid_timezone, languages
 from competitions.core.storage import TooLarge, get_storage, sniff_image
 from competitions.core.tokens import new_nonce
 from competitions.core.urls import external_url
-from competitions.extensions import db
 
 INVITE = "agency-invitation"
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
@@ -141,8 +141,10 @@ def update_agency(actor: Actor, agency: Agency, data: AgencyData) -> None:
     data = _check(data)
     identity_changed = (data.slug, data.jurisdiction) != (agency.slug, agency.jurisdiction)
     if identity_changed and not permissions.can_edit_identity(actor.user, agency):
-        raise PermissionDenied(
-            _("Only platform administrators can change an agency's address or jurisdiction.")
+        # The admin may edit the agency, only not these fields: a message on the form.
+        raise DomainError(
+            _("Only platform administrators can change an agency's address or jurisdiction."),
+            field="slug" if data.slug != agency.slug else "jurisdiction",
         )
     if data.slug != agency.slug and db.session.scalar(
         select(Agency.id).where(Agency.slug == data.slug)

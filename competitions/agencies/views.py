@@ -13,10 +13,10 @@ from competitions.agencies import bp, permissions, services
 from competitions.agencies.forms import AgencyForm, AuditFilterForm, InviteForm, LogoForm, RoleForm
 from competitions.agencies.models import Agency
 from competitions.core import audit
-from competitions.core.errors import DomainError, NotFound, PermissionDenied
+from competitions.core.errors import DomainError, PermissionDenied
+from competitions.core.extensions import db
 from competitions.core.storage import get_storage
-from competitions.core.web import current_actor, deny, form_error
-from competitions.extensions import db
+from competitions.core.web import attempt, current_actor, guard, require
 
 
 def _data(form: AgencyForm) -> services.AgencyData:
@@ -31,27 +31,6 @@ def _data(form: AgencyForm) -> services.AgencyData:
     )
 
 
-def _agency_or_404(slug: str) -> Agency:
-    try:
-        return services.get_agency(slug)
-    except NotFound:
-        abort(404)
-
-
-def _console_agency(slug: str) -> Agency:
-    agency = _agency_or_404(slug)
-    if not permissions.can_view_agency_console(current_user, agency):
-        deny(agency, agency_id=agency.id)
-    return agency
-
-
-def _managed_agency(slug: str) -> Agency:
-    agency = _agency_or_404(slug)
-    if not permissions.can_manage_agency(current_user, agency):
-        deny(agency, agency_id=agency.id)
-    return agency
-
-
 # --- public ---------------------------------------------------------------------------------
 
 
@@ -62,12 +41,12 @@ def directory() -> ResponseReturnValue:
 
 @bp.route("/agencies/<slug>")
 def public_profile(slug: str) -> ResponseReturnValue:
-    return render_template("agencies/profile.html", agency=_agency_or_404(slug))
+    return render_template("agencies/profile.html", agency=services.get_agency(slug))
 
 
 @bp.route("/agencies/<slug>/logo")
 def logo(slug: str) -> ResponseReturnValue:
-    agency = _agency_or_404(slug)
+    agency = services.get_agency(slug)
     if not agency.logo_key:
         abort(404)
     try:
@@ -93,24 +72,30 @@ def logo(slug: str) -> ResponseReturnValue:
 @bp.route("/agencies/<slug>/console")
 @login_required
 def console(slug: str) -> ResponseReturnValue:
-    agency = _console_agency(slug)
+    agency = guard(services.get_agency(slug), permissions.can_view_agency_console)
+    return _console_page(agency, InviteForm())
+
+
+def _console_page(
+    agency: Agency, invite_form: InviteForm, status: int = 200
+) -> ResponseReturnValue:
     can_manage = permissions.can_manage_agency(current_user, agency)
     return render_template(
         "agencies/console.html",
         agency=agency,
         members=services.members(agency),
         invitations=services.open_invitations(agency) if can_manage else [],
-        invite_form=InviteForm(),
+        invite_form=invite_form,
         role_form=RoleForm(),
         confirm_form=ConfirmForm(),
         can_manage=can_manage,
-    )
+    ), status
 
 
 @bp.route("/agencies/<slug>/settings", methods=["GET", "POST"])
 @login_required
 def settings(slug: str) -> ResponseReturnValue:
-    agency = _managed_agency(slug)
+    agency = guard(services.get_agency(slug), permissions.can_manage_agency)
     form = AgencyForm(obj=agency)
     logo_form = LogoForm(prefix="logo")
     identity_locked = not permissions.can_edit_identity(current_user, agency)
@@ -118,14 +103,9 @@ def settings(slug: str) -> ResponseReturnValue:
         form.slug.render_kw = {**(form.slug.render_kw or {}), "readonly": True}
         form.jurisdiction.render_kw = {**(form.jurisdiction.render_kw or {}), "readonly": True}
     if form.validate_on_submit():
-        try:
+        with attempt(form, success=_("The agency's settings were saved.")) as done:
             services.update_agency(current_actor(), agency, _data(form))
-        except DomainError as err:
-            db.session.rollback()
-            form_error(form, err)
-        else:
-            db.session.commit()
-            flash(_("The agency's settings were saved."), "success")
+        if done:
             return redirect(url_for("agencies.settings", slug=agency.slug))
     return render_template(
         "agencies/settings.html",
@@ -140,132 +120,88 @@ def settings(slug: str) -> ResponseReturnValue:
 @bp.route("/agencies/<slug>/logo", methods=["POST"])
 @login_required
 def upload_logo(slug: str) -> ResponseReturnValue:
-    agency = _managed_agency(slug)
+    agency = guard(services.get_agency(slug), permissions.can_manage_agency)
     form = LogoForm(prefix="logo")
     if form.validate_on_submit():
         upload = form.logo.data
         if not upload or not getattr(upload, "filename", ""):
             flash(_("Choose an image file to upload."), "danger")
         else:
-            try:
+            with attempt(success=_("The logo was updated.")):
                 services.set_logo(current_actor(), agency, upload.stream)
-            except DomainError as err:
-                db.session.rollback()
-                flash(err.message, "danger")
-            else:
-                db.session.commit()
-                flash(_("The logo was updated."), "success")
     return redirect(url_for("agencies.settings", slug=agency.slug))
 
 
 @bp.route("/agencies/<slug>/logo/remove", methods=["POST"])
 @login_required
 def remove_logo(slug: str) -> ResponseReturnValue:
-    agency = _managed_agency(slug)
+    agency = guard(services.get_agency(slug), permissions.can_manage_agency)
     if ConfirmForm().validate_on_submit():
-        services.remove_logo(current_actor(), agency)
-        db.session.commit()
-        flash(_("The logo was removed."), "info")
+        with attempt(success=_("The logo was removed."), category="info"):
+            services.remove_logo(current_actor(), agency)
     return redirect(url_for("agencies.settings", slug=agency.slug))
 
 
 @bp.route("/agencies/<slug>/members/invite", methods=["POST"])
 @login_required
 def invite(slug: str) -> ResponseReturnValue:
-    agency = _managed_agency(slug)
+    agency = guard(services.get_agency(slug), permissions.can_manage_agency)
     form = InviteForm()
     if form.validate_on_submit():
-        try:
+        with attempt(form) as done:
             inv = services.invite_member(
                 current_actor(), agency, form.email.data or "", form.role.data or ""
             )
-        except DomainError as err:
-            db.session.rollback()
-            form_error(form, err)
-        else:
-            db.session.commit()
+        if done:
             flash(_("Invitation sent to %(email)s.", email=inv.email), "success")
             return redirect(url_for("agencies.console", slug=agency.slug))
-    return (
-        render_template(
-            "agencies/console.html",
-            agency=agency,
-            members=services.members(agency),
-            invitations=services.open_invitations(agency),
-            invite_form=form,
-            role_form=RoleForm(),
-            confirm_form=ConfirmForm(),
-            can_manage=True,
-        ),
-        400,
-    )
+    return _console_page(agency, form, 400)
 
 
 @bp.route("/agencies/<slug>/invitations/<int:invitation_id>/revoke", methods=["POST"])
 @login_required
 def revoke_invitation(slug: str, invitation_id: int) -> ResponseReturnValue:
-    agency = _managed_agency(slug)
-    try:
-        inv = services.get_invitation(agency, invitation_id)
-    except NotFound:
-        abort(404)
+    agency = guard(services.get_agency(slug), permissions.can_manage_agency)
+    inv = services.get_invitation(agency, invitation_id)
     if ConfirmForm().validate_on_submit():
-        try:
+        withdrawn = _("The invitation to %(email)s was withdrawn.", email=inv.email)
+        with attempt(success=withdrawn, category="info"):
             services.revoke_invitation(current_actor(), inv)
-        except DomainError as err:
-            flash(err.message, "danger")
-        else:
-            db.session.commit()
-            flash(_("The invitation to %(email)s was withdrawn.", email=inv.email), "info")
     return redirect(url_for("agencies.console", slug=agency.slug))
 
 
 @bp.route("/agencies/<slug>/members/<int:membership_id>/role", methods=["POST"])
 @login_required
 def change_role(slug: str, membership_id: int) -> ResponseReturnValue:
-    agency = _managed_agency(slug)
-    try:
-        membership = services.get_membership(agency, membership_id)
-    except NotFound:
-        abort(404)
+    agency = guard(services.get_agency(slug), permissions.can_manage_agency)
+    membership = services.get_membership(agency, membership_id)
     form = RoleForm()
     if form.validate_on_submit():
-        try:
+        changed = _("The role of %(name)s was changed.", name=membership.user.display_name)
+        with attempt(success=changed):
             services.change_role(current_actor(), membership, form.role.data or "")
-        except DomainError as err:
-            db.session.rollback()
-            flash(err.message, "danger")
-        else:
-            db.session.commit()
-            flash(
-                _("The role of %(name)s was changed.", name=membership.user.display_name), "success"
-            )
     return redirect(url_for("agencies.console", slug=agency.slug))
 
 
 @bp.route("/agencies/<slug>/members/<int:membership_id>/remove", methods=["POST"])
 @login_required
 def remove_member(slug: str, membership_id: int) -> ResponseReturnValue:
-    agency = _console_agency(slug)
-    try:
-        membership = services.get_membership(agency, membership_id)
-    except NotFound:
-        abort(404)
+    agency = guard(services.get_agency(slug), permissions.can_view_agency_console)
+    membership = services.get_membership(agency, membership_id)
     is_self = membership.user_id == current_user.id
-    if not is_self and not permissions.can_manage_agency(current_user, agency):
-        deny(membership, agency_id=agency.id)
+    require(
+        is_self or permissions.can_manage_agency(current_user, agency),
+        membership,
+        agency_id=agency.id,
+    )
     if ConfirmForm().validate_on_submit():
         name = membership.user.display_name
-        try:
+        with attempt() as done:
             services.remove_member(current_actor(), membership)
-        except DomainError as err:
-            db.session.rollback()
-            flash(err.message, "danger")
-        else:
-            db.session.commit()
-            if is_self:
-                flash(_("You left %(agency)s.", agency=agency.name), "info")
-                return redirect(url_for("core.home"))
+        if done and is_self:
+            flash(_("You left %(agency)s.", agency=agency.name), "info")
+            return redirect(url_for("core.home"))
+        if done:
             flash(_("%(name)s was removed from the agency.", name=name), "info")
     return redirect(url_for("agencies.console", slug=agency.slug))
 
@@ -273,10 +209,7 @@ def remove_member(slug: str, membership_id: int) -> ResponseReturnValue:
 @bp.route("/agencies/<slug>/audit")
 @login_required
 def agency_audit(slug: str) -> ResponseReturnValue:
-    agency = _agency_or_404(slug)
-    if not permissions.can_view_agency_audit(current_user, agency):
-        deny(agency, agency_id=agency.id)
-    return _audit_page(agency)
+    return _audit_page(guard(services.get_agency(slug), permissions.can_view_agency_audit))
 
 
 # --- invitations (addressee) ----------------------------------------------------------------
@@ -331,8 +264,7 @@ def invitation(token: str) -> ResponseReturnValue:
 @bp.route("/admin/")
 @login_required
 def admin_home() -> ResponseReturnValue:
-    if not permissions.can_create_agency(current_user):
-        deny()
+    require(permissions.can_create_agency(current_user))
     return render_template(
         "admin/home.html",
         agencies=services.list_agencies(),
@@ -343,20 +275,15 @@ def admin_home() -> ResponseReturnValue:
 @bp.route("/admin/agencies/new", methods=["GET", "POST"])
 @login_required
 def create_agency() -> ResponseReturnValue:
-    if not permissions.can_create_agency(current_user):
-        deny()
+    require(permissions.can_create_agency(current_user))
     form = AgencyForm()
     if request.method == "GET":
         form.languages.data = ["en"]
         form.timezone.data = "UTC"
     if form.validate_on_submit():
-        try:
+        with attempt(form) as done:
             agency = services.create_agency(current_actor(), _data(form))
-        except DomainError as err:
-            db.session.rollback()
-            form_error(form, err)
-        else:
-            db.session.commit()
+        if done:
             flash(
                 _(
                     "Agency %(name)s created. Invite its first administrator below.",
@@ -371,8 +298,7 @@ def create_agency() -> ResponseReturnValue:
 @bp.route("/admin/audit")
 @login_required
 def platform_audit() -> ResponseReturnValue:
-    if not can_view_audit_log(current_user):
-        deny()
+    require(can_view_audit_log(current_user))
     return _audit_page(None)
 
 

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("judging", __name__)
 
-from competitions.judging import views  # noqa: E402,F401
+from competitions.judging import admission, views  # noqa: E402,F401

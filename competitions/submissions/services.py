@@ -206,37 +206,24 @@ def _check_round(entry: Entry, round_: Round) -> None:
         )
 
 
+# Which entries take part in a later round is judging's decision, and judging builds on
+# submissions: it installs its rule here (``judging.admission``) instead of being imported.
+AdmissionRule = Callable[[Entry, Round], bool]
+_admission: list[AdmissionRule] = []
+
+
+def set_admission_rule(rule: AdmissionRule) -> None:
+    """Install the rule saying whether an entry takes part in a round (one rule at a time)."""
+    _admission[:] = [rule]
+
+
 def advanced_to(entry: Entry, round_: Round) -> bool:
-    """The first round is open to every entry; a later one only to entries the track's admins
-    advanced from the round before (at its last review stage)."""
-    return bool(_remembered(entry, round_, "advanced", lambda: _advanced_to(entry, round_)))
-
-
-def _advanced_to(entry: Entry, round_: Round) -> bool:
-    from competitions.judging.models import Advancement
-    from competitions.judging.rubrics import last_stage_of
-
-    before = db.session.scalar(
-        select(Round.id)
-        .where(
-            Round.challenge_id == round_.challenge_id,
-            (Round.position < round_.position)
-            | ((Round.position == round_.position) & (Round.id < round_.id)),
-        )
-        .order_by(Round.position.desc(), Round.id.desc())
-        .limit(1)
-    )
-    if before is None:
-        return True
-    return bool(
-        db.session.scalar(
-            select(Advancement.advancing).where(
-                Advancement.round_id == before,
-                Advancement.entry_id == entry.id,
-                Advancement.stage == last_stage_of(before),
-            )
-        )
-    )
+    """Whether the entry takes part in the round (by the installed rule), read once per
+    transaction."""
+    if not _admission:
+        raise RuntimeError("no admission rule installed (import competitions.judging)")
+    rule = _admission[0]
+    return bool(_remembered(entry, round_, "advanced", lambda: rule(entry, round_)))
 
 
 def _of(entry: Entry, round_: Round) -> Any:

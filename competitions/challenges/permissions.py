@@ -59,6 +59,13 @@ def can_edit_track(user: Any, track: Track) -> bool:
     return _platform(user) or _role_in_agency(user, track.agency_id) is not None
 
 
+def can_edit_milestones(user: Any, challenge: Challenge, track: Track | None) -> bool:
+    """A track's local milestones are its agency's; the shared ones are the lead agency's."""
+    if track is not None:
+        return can_edit_track(user, track)
+    return can_manage_challenge(user, challenge)
+
+
 def can_mark_ready(user: Any, track: Track) -> bool:
     return _platform(user) or _role_in_agency(user, track.agency_id) == Role.ADMIN
 

@@ -104,6 +104,15 @@ def get_challenge(slug: str) -> Challenge:
     return challenge
 
 
+def get_visible_challenge(user: Any, slug: str) -> Challenge:
+    """The challenge if ``user`` may see it. An unpublished challenge, to anyone but its
+    participants, does not exist: a plain ``NotFound`` (not a refusal worth auditing)."""
+    challenge = get_challenge(slug)
+    if not permissions.can_view_challenge(user, challenge):
+        raise NotFound(_("No such challenge."))
+    return challenge
+
+
 def get_track(challenge: Challenge, track_slug: str) -> Track:
     track = next((t for t in challenge.tracks if t.slug == track_slug), None)
     if track is None:
@@ -310,6 +319,13 @@ def open_partner_invitations(challenge: Challenge) -> list[PartnerInvitation]:
             .order_by(PartnerInvitation.created_at)
         )
     )
+
+
+def get_open_partner_invitation(challenge: Challenge, invitation_id: int) -> PartnerInvitation:
+    inv = next((i for i in open_partner_invitations(challenge) if i.id == invitation_id), None)
+    if inv is None:
+        raise NotFound(_("No such invitation."))
+    return inv
 
 
 def revoke_partner_invitation(actor: Actor, inv: PartnerInvitation) -> None:

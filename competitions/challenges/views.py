@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from competitions.accounts.forms import ConfirmForm
 from competitions.agencies import services as agency_services
+from competitions.agencies.permissions import can_view_agency_console
 from competitions.challenges import bp, permissions, services
 from competitions.challenges.calendar import challenge_calendar
 from competitions.challenges.comparison import comparison_rows
@@ -51,64 +52,18 @@ from competitions.challenges.forms import (
     local_naive,
     per_language,
 )
-from competitions.challenges.models import ROUND_INSTANTS, Challenge, Milestone, Round, Track
+from competitions.challenges.models import ROUND_INSTANTS, Challenge, Milestone, TermsVersion, Track
 from competitions.challenges.timeline import INSTANT_LABELS, LocalTimeError, to_utc
 from competitions.challenges.timeline_svg import Bar, Lane, draw
 from competitions.core import clock
-from competitions.core.errors import DomainError, NotFound, PermissionDenied
+from competitions.core.errors import DomainError, PermissionDenied
 from competitions.core.extensions import db
 from competitions.core.i18n import current_language, is_valid_timezone
 from competitions.core.page_cache import cached_public_page
 from competitions.core.urls import external_url
-from competitions.core.web import current_actor, deny, form_error
+from competitions.core.web import attempt, current_actor, flash_errors, found, guard, require
 
 PAGE_SIZE = 20
-
-
-# --- lookups with authorization ------------------------------------------------------------
-
-
-def _challenge(slug: str) -> Challenge:
-    try:
-        return services.get_challenge(slug)
-    except NotFound:
-        abort(404)
-
-
-def _visible(slug: str) -> Challenge:
-    challenge = _challenge(slug)
-    if not permissions.can_view_challenge(current_user, challenge):
-        abort(404)  # unpublished: as if it did not exist
-    return challenge
-
-
-def _console(slug: str) -> Challenge:
-    challenge = _challenge(slug)
-    if not permissions.can_view_console(current_user, challenge):
-        deny(challenge, agency_id=challenge.lead_agency_id)
-    return challenge
-
-
-def _managed(slug: str) -> Challenge:
-    challenge = _challenge(slug)
-    if not permissions.can_manage_challenge(current_user, challenge):
-        deny(challenge, agency_id=challenge.lead_agency_id)
-    return challenge
-
-
-def _editable_track(slug: str, track_slug: str) -> tuple[Challenge, Track]:
-    challenge = _challenge(slug)
-    try:
-        track = services.get_track(challenge, track_slug)
-    except NotFound:
-        abort(404)
-    if not permissions.can_edit_track(current_user, track):
-        deny(track, agency_id=track.agency_id)
-    return challenge, track
-
-
-def _lang() -> str:
-    return current_language()
 
 
 # --- public pages -------------------------------------------------------------------------
@@ -198,8 +153,8 @@ def _check_form_profile(form: EligibilityCheckForm) -> TeamProfile | None:
 @bp.route("/challenges/<slug>")
 @cached_public_page
 def challenge_page(slug: str) -> ResponseReturnValue:
-    challenge = _visible(slug)
-    lang, now = _lang(), clock.now()
+    challenge = services.get_visible_challenge(current_user, slug)
+    lang, now = current_language(), clock.now()
     check = EligibilityCheckForm(request.args, meta={"csrf": False})
     routing = None
     profile = _check_form_profile(check) if "entrant_type" in request.args else None
@@ -240,12 +195,9 @@ def challenge_page(slug: str) -> ResponseReturnValue:
 @bp.route("/challenges/<slug>/tracks/<track_slug>")
 @cached_public_page
 def track_page(slug: str, track_slug: str) -> ResponseReturnValue:
-    challenge = _visible(slug)
-    try:
-        track = services.get_track(challenge, track_slug)
-    except NotFound:
-        abort(404)
-    lang = _lang()
+    challenge = services.get_visible_challenge(current_user, slug)
+    track = services.get_track(challenge, track_slug)
+    lang = current_language()
     try:
         rules = parse_rules(track.rules or {})
     except RulesError:
@@ -268,33 +220,29 @@ def track_page(slug: str, track_slug: str) -> ResponseReturnValue:
 
 @bp.route("/challenges/<slug>/tracks/<track_slug>/terms")
 def terms_page(slug: str, track_slug: str) -> ResponseReturnValue:
-    challenge = _visible(slug)
-    try:
-        track = services.get_track(challenge, track_slug)
-    except NotFound:
-        abort(404)
+    challenge = services.get_visible_challenge(current_user, slug)
+    track = services.get_track(challenge, track_slug)
     versions = track.terms_versions
     wanted = request.args.get("version", type=int)
-    shown = next((v for v in versions if v.version == wanted), None) if wanted else None
-    if wanted and shown is None:
-        abort(404)
-    shown = shown or (versions[-1] if versions else None)
+    shown: TermsVersion | None = versions[-1] if versions else None
+    if wanted:
+        shown = found(next((v for v in versions if v.version == wanted), None))
     return render_template(
         "challenges/terms.html",
         challenge=challenge,
         track=track,
         versions=versions,
         shown=shown,
-        lang=_lang(),
+        lang=current_language(),
     )
 
 
 @bp.route("/challenges/<slug>/calendar.ics")
 def calendar(slug: str) -> ResponseReturnValue:
-    challenge = _visible(slug)
+    challenge = services.get_visible_challenge(current_user, slug)
     body = challenge_calendar(
         challenge,
-        _lang(),
+        current_language(),
         current_app.config["BASE_URL"],
         external_url("challenges.challenge_page", slug=challenge.slug),
         clock.now(),
@@ -314,7 +262,7 @@ def feed() -> ResponseReturnValue:
     body = render_template(
         "challenges/feed.atom.xml",
         challenges=challenges,
-        lang=_lang(),
+        lang=current_language(),
         feed_url=external_url("challenges.feed"),
         site_url=external_url("challenges.directory"),
         updated=max((c.published_at for c in challenges if c.published_at), default=clock.now()),
@@ -326,40 +274,29 @@ def feed() -> ResponseReturnValue:
 # --- creating and managing a challenge (lead agency) ---------------------------------------
 
 
+def _texts(form: ChallengeForm | TextsForm) -> services.Texts:
+    return services.Texts(
+        per_language(form, "title"),
+        per_language(form, "summary"),
+        per_language(form, "description"),
+    )
+
+
 @bp.route("/agencies/<slug>/challenges/new", methods=["GET", "POST"])
 @login_required
 def create(slug: str) -> ResponseReturnValue:
-    try:
-        agency = agency_services.get_agency(slug)
-    except NotFound:
-        abort(404)
-    if not permissions.can_create_challenge(current_user, agency.id):
-        deny(agency, agency_id=agency.id)
+    agency = agency_services.get_agency(slug)
+    require(permissions.can_create_challenge(current_user, agency.id), agency)
     form = ChallengeForm()
     if request.method == "GET":
         form.timezone.data = agency.timezone
     if form.validate_on_submit():
-        try:
+        created = _("Challenge created as a draft. Invite partner agencies and build the timeline.")
+        with attempt(form, success=created) as done:
             challenge = services.create_challenge(
-                current_actor(),
-                agency,
-                form.slug.data or "",
-                services.Texts(
-                    per_language(form, "title"),
-                    per_language(form, "summary"),
-                    per_language(form, "description"),
-                ),
-                form.timezone.data,
+                current_actor(), agency, form.slug.data or "", _texts(form), form.timezone.data
             )
-        except DomainError as err:
-            db.session.rollback()
-            form_error(form, err)
-        else:
-            db.session.commit()
-            flash(
-                _("Challenge created as a draft. Invite partner agencies and build the timeline."),
-                "success",
-            )
+        if done:
             return redirect(url_for("challenges.console", slug=challenge.slug))
     return render_template("challenges/manage/new.html", form=form, agency=agency)
 
@@ -367,32 +304,25 @@ def create(slug: str) -> ResponseReturnValue:
 @bp.route("/agencies/<slug>/challenges")
 @login_required
 def agency_challenges(slug: str) -> ResponseReturnValue:
-    try:
-        agency = agency_services.get_agency(slug)
-    except NotFound:
-        abort(404)
-    from competitions.agencies.permissions import can_view_agency_console
-
-    if not can_view_agency_console(current_user, agency):
-        deny(agency, agency_id=agency.id)
+    agency = guard(agency_services.get_agency(slug), can_view_agency_console)
     return render_template(
         "challenges/manage/agency_challenges.html",
         agency=agency,
         challenges=services.agency_challenges(agency),
         can_create=permissions.can_create_challenge(current_user, agency.id),
-        lang=_lang(),
+        lang=current_language(),
     )
 
 
 @bp.route("/challenges/<slug>/manage")
 @login_required
 def console(slug: str) -> ResponseReturnValue:
-    challenge = _console(slug)
+    challenge = guard(services.get_challenge(slug), permissions.can_view_console)
     can_manage = permissions.can_manage_challenge(current_user, challenge)
     return render_template(
         "challenges/manage/console.html",
         challenge=challenge,
-        lang=_lang(),
+        lang=current_language(),
         can_manage=can_manage,
         editable={t.id for t in permissions.editable_tracks(current_user, challenge)},
         can_ready={t.id for t in challenge.tracks if permissions.can_mark_ready(current_user, t)},
@@ -408,68 +338,80 @@ def console(slug: str) -> ResponseReturnValue:
 @bp.route("/challenges/<slug>/manage/details", methods=["GET", "POST"])
 @login_required
 def details(slug: str) -> ResponseReturnValue:
-    challenge = _managed(slug)
+    challenge = guard(services.get_challenge(slug), permissions.can_manage_challenge)
     form = TextsForm()
     if request.method == "GET":
         for prefix in ("title", "summary", "description"):
             fill_per_language(form, prefix, getattr(challenge, prefix))
     if form.validate_on_submit():
-        try:
-            services.update_texts(
-                current_actor(),
-                challenge,
-                services.Texts(
-                    per_language(form, "title"),
-                    per_language(form, "summary"),
-                    per_language(form, "description"),
-                ),
-            )
-        except DomainError as err:
-            db.session.rollback()
-            form_error(form, err)
-        else:
-            db.session.commit()
-            flash(_("The challenge's texts were saved."), "success")
+        with attempt(form, success=_("The challenge's texts were saved.")) as done:
+            services.update_texts(current_actor(), challenge, _texts(form))
+        if done:
             return redirect(url_for("challenges.console", slug=challenge.slug))
     return render_template(
-        "challenges/manage/details.html", form=form, challenge=challenge, lang=_lang()
+        "challenges/manage/details.html", form=form, challenge=challenge, lang=current_language()
     )
 
 
 @bp.route("/challenges/<slug>/manage/partners", methods=["POST"])
 @login_required
 def invite_partner(slug: str) -> ResponseReturnValue:
-    challenge = _managed(slug)
+    challenge = guard(services.get_challenge(slug), permissions.can_manage_challenge)
     form = PartnerInviteForm()
     if form.validate_on_submit():
-        try:
+        with attempt() as done:
             inv = services.invite_partner(current_actor(), challenge, form.email.data or "")
-        except DomainError as err:
-            db.session.rollback()
-            flash(err.message, "danger")
-        else:
-            db.session.commit()
+        if done:
             flash(_("Invitation sent to %(email)s.", email=inv.email), "success")
     else:
-        for message in form.email.errors:
-            flash(message, "danger")
+        flash_errors(form)
     return redirect(url_for("challenges.console", slug=challenge.slug) + "#partners")
 
 
 @bp.route("/challenges/<slug>/manage/partners/<int:invitation_id>/revoke", methods=["POST"])
 @login_required
 def revoke_partner(slug: str, invitation_id: int) -> ResponseReturnValue:
-    challenge = _managed(slug)
-    inv = next(
-        (i for i in services.open_partner_invitations(challenge) if i.id == invitation_id), None
-    )
-    if inv is None:
-        abort(404)
+    challenge = guard(services.get_challenge(slug), permissions.can_manage_challenge)
+    inv = services.get_open_partner_invitation(challenge, invitation_id)
     if ConfirmForm().validate_on_submit():
-        services.revoke_partner_invitation(current_actor(), inv)
-        db.session.commit()
-        flash(_("The invitation to %(email)s was withdrawn.", email=inv.email), "info")
+        withdrawn = _("The invitation to %(email)s was withdrawn.", email=inv.email)
+        with attempt(success=withdrawn, category="info"):
+            services.revoke_partner_invitation(current_actor(), inv)
     return redirect(url_for("challenges.console", slug=challenge.slug) + "#partners")
+
+
+def _partner_invitation_problem(inv: Any, choices: list[Any]) -> str | None:
+    """Why the signed-in user cannot answer the invitation, if they cannot."""
+    if current_user.email_normalized != inv.email_normalized:
+        return _(
+            "This invitation was sent to %(email)s. Sign in with that address to accept it.",
+            email=inv.email,
+        )
+    if not choices:
+        return _(
+            "You do not administer an agency that could join this challenge. Ask a "
+            "platform administrator to create your agency, or its administrator to "
+            "invite you."
+        )
+    return None
+
+
+def _answer_partner_invitation(
+    token: str, inv: Any, form: AcceptPartnerForm
+) -> ResponseReturnValue | None:
+    """Decline, or accept with the chosen agency; ``None`` when the form is shown again."""
+    if request.form.get("answer") == "decline":
+        with attempt(form, success=_("You declined the invitation."), category="info") as done:
+            services.decline_partner_invitation(current_actor(), token)
+        return redirect(url_for("core.home")) if done else None
+    added = _("Your agency's track was added. Configure it and mark it ready.")
+    with attempt(form, success=added) as done:
+        track = services.accept_partner_invitation(current_actor(), token, form.agency.data or 0)
+    if not done:
+        return None
+    return redirect(
+        url_for("challenges.edit_track", slug=inv.challenge.slug, track_slug=track.slug)
+    )
 
 
 @bp.route("/partner-invitations/<token>", methods=["GET", "POST"])
@@ -484,45 +426,20 @@ def partner_invitation(token: str) -> ResponseReturnValue:
     form = AcceptPartnerForm()
     choices = services.agencies_that_can_join(current_user, inv.challenge)
     form.agency.choices = [(a.id, a.name) for a in choices]
-    problem = None
-    if current_user.email_normalized != inv.email_normalized:
-        problem = _(
-            "This invitation was sent to %(email)s. Sign in with that address to accept it.",
-            email=inv.email,
-        )
-    elif not choices:
-        problem = _(
-            "You do not administer an agency that could join this challenge. Ask a "
-            "platform administrator to create your agency, or its administrator to "
-            "invite you."
-        )
+    problem = _partner_invitation_problem(inv, choices)
     if request.method == "POST" and form.validate_on_submit() and problem is None:
         try:
-            if request.form.get("answer") == "decline":
-                services.decline_partner_invitation(current_actor(), token)
-                db.session.commit()
-                flash(_("You declined the invitation."), "info")
-                return redirect(url_for("core.home"))
-            track = services.accept_partner_invitation(
-                current_actor(), token, form.agency.data or 0
-            )
+            answered = _answer_partner_invitation(token, inv, form)
         except PermissionDenied as err:
-            problem = err.message
-        except DomainError as err:
-            db.session.rollback()
-            form_error(form, err)
-        else:
-            db.session.commit()
-            flash(_("Your agency's track was added. Configure it and mark it ready."), "success")
-            return redirect(
-                url_for("challenges.edit_track", slug=inv.challenge.slug, track_slug=track.slug)
-            )
+            answered, problem = None, err.message
+        if answered is not None:
+            return answered
     return render_template(
         "challenges/manage/partner_invitation.html",
         invitation=inv,
         form=form,
         problem=problem,
-        lang=_lang(),
+        lang=current_language(),
     )
 
 
@@ -543,17 +460,16 @@ def _instants_from(form: RoundForm | MilestoneForm, fields: tuple[str, ...]) -> 
     return out
 
 
+def _timeline_url(challenge: Challenge) -> str:
+    return url_for("challenges.console", slug=challenge.slug) + "#timeline"
+
+
 @bp.route("/challenges/<slug>/manage/rounds/new", methods=["GET", "POST"])
 @bp.route("/challenges/<slug>/manage/rounds/<int:round_id>", methods=["GET", "POST"])
 @login_required
 def edit_round(slug: str, round_id: int | None = None) -> ResponseReturnValue:
-    challenge = _managed(slug)
-    existing: Round | None = None
-    if round_id is not None:
-        try:
-            existing = services.get_round(challenge, round_id)
-        except NotFound:
-            abort(404)
+    challenge = guard(services.get_challenge(slug), permissions.can_manage_challenge)
+    existing = services.get_round(challenge, round_id) if round_id is not None else None
     form = RoundForm()
     if request.method == "GET":
         form.timezone.data = challenge.timezone
@@ -562,153 +478,115 @@ def edit_round(slug: str, round_id: int | None = None) -> ResponseReturnValue:
             for name in ROUND_INSTANTS:
                 getattr(form, name).data = local_naive(getattr(existing, name), challenge.timezone)
     if form.validate_on_submit():
-        try:
-            instants = _instants_from(form, ROUND_INSTANTS)
+        with attempt(form, success=_("The round was saved.")) as done:
             services.save_round(
                 current_actor(),
                 challenge,
                 existing,
-                services.RoundData(per_language(form, "name"), instants),
+                services.RoundData(
+                    per_language(form, "name"), _instants_from(form, ROUND_INSTANTS)
+                ),
                 form.reason.data,
             )
-        except DomainError as err:
-            db.session.rollback()
-            form_error(form, err)
-        else:
-            db.session.commit()
-            flash(_("The round was saved."), "success")
-            return redirect(url_for("challenges.console", slug=challenge.slug) + "#timeline")
+        if done:
+            return redirect(_timeline_url(challenge))
     return render_template(
         "challenges/manage/round.html",
         form=form,
         challenge=challenge,
         existing=existing,
-        lang=_lang(),
+        lang=current_language(),
     )
 
 
 @bp.route("/challenges/<slug>/manage/rounds/<int:round_id>/delete", methods=["POST"])
 @login_required
 def delete_round(slug: str, round_id: int) -> ResponseReturnValue:
-    challenge = _managed(slug)
-    try:
-        target = services.get_round(challenge, round_id)
-    except NotFound:
-        abort(404)
+    challenge = guard(services.get_challenge(slug), permissions.can_manage_challenge)
+    target = services.get_round(challenge, round_id)
     if ConfirmForm().validate_on_submit():
-        try:
+        with attempt(success=_("The round was deleted."), category="info"):
             services.delete_round(current_actor(), challenge, target)
-        except DomainError as err:
-            db.session.rollback()
-            flash(err.message, "danger")
-        else:
-            db.session.commit()
-            flash(_("The round was deleted."), "info")
-    return redirect(url_for("challenges.console", slug=challenge.slug) + "#timeline")
+    return redirect(_timeline_url(challenge))
+
+
+def _fill_milestone_form(form: MilestoneForm, existing: Milestone | None, zone: str) -> None:
+    form.timezone.data = zone
+    if existing is not None:
+        fill_per_language(form, "name", existing.name)
+        for name in ("starts_at", "ends_at"):
+            getattr(form, name).data = local_naive(getattr(existing, name), zone)
+        form.url.data = existing.url
 
 
 @bp.route("/challenges/<slug>/manage/milestones/new", methods=["GET", "POST"])
 @bp.route("/challenges/<slug>/manage/milestones/<int:milestone_id>", methods=["GET", "POST"])
 @login_required
 def edit_milestone(slug: str, milestone_id: int | None = None) -> ResponseReturnValue:
-    challenge = _console(slug)
-    existing: Milestone | None = None
-    track: Track | None = None
-    if milestone_id is not None:
-        try:
-            existing = services.get_milestone(challenge, milestone_id)
-        except NotFound:
-            abort(404)
+    challenge = guard(services.get_challenge(slug), permissions.can_view_console)
+    existing = services.get_milestone(challenge, milestone_id) if milestone_id is not None else None
+    track: Track | None
+    if existing is not None:
         track = existing.track
-    elif request.args.get("track"):
-        try:
-            track = services.get_track(challenge, request.args["track"])
-        except NotFound:
-            abort(404)
-    allowed = (
-        permissions.can_edit_track(current_user, track)
-        if track is not None
-        else permissions.can_manage_challenge(current_user, challenge)
+    else:
+        track_slug = request.args.get("track")
+        track = services.get_track(challenge, track_slug) if track_slug else None
+    require(
+        permissions.can_edit_milestones(current_user, challenge, track),
+        existing or challenge,
+        agency_id=track.agency_id if track else None,
     )
-    if not allowed:
-        deny(existing or challenge, agency_id=track.agency_id if track else None)
     form = MilestoneForm()
-    zone = track.timezone if track else challenge.timezone
     if request.method == "GET":
-        form.timezone.data = zone
-        if existing is not None:
-            fill_per_language(form, "name", existing.name)
-            for name in ("starts_at", "ends_at"):
-                getattr(form, name).data = local_naive(getattr(existing, name), zone)
-            form.url.data = existing.url
+        _fill_milestone_form(form, existing, track.timezone if track else challenge.timezone)
     if form.validate_on_submit():
-        try:
+        with attempt(form, success=_("The milestone was saved.")) as done:
             instants = _instants_from(form, ("starts_at", "ends_at"))
-            services.save_milestone(
-                current_actor(),
-                challenge,
-                existing,
-                track,
-                services.MilestoneData(
-                    per_language(form, "name"),
-                    instants["starts_at"],
-                    instants["ends_at"],
-                    form.url.data,
-                ),
-                form.reason.data,
+            data = services.MilestoneData(
+                per_language(form, "name"),
+                instants["starts_at"],
+                instants["ends_at"],
+                form.url.data,
             )
-        except DomainError as err:
-            db.session.rollback()
-            form_error(form, err)
-        else:
-            db.session.commit()
-            flash(_("The milestone was saved."), "success")
-            return redirect(url_for("challenges.console", slug=challenge.slug) + "#timeline")
+            services.save_milestone(
+                current_actor(), challenge, existing, track, data, form.reason.data
+            )
+        if done:
+            return redirect(_timeline_url(challenge))
     return render_template(
         "challenges/manage/milestone.html",
         form=form,
         challenge=challenge,
         existing=existing,
         track=track,
-        lang=_lang(),
+        lang=current_language(),
     )
 
 
 @bp.route("/challenges/<slug>/manage/milestones/<int:milestone_id>/delete", methods=["POST"])
 @login_required
 def delete_milestone(slug: str, milestone_id: int) -> ResponseReturnValue:
-    challenge = _console(slug)
-    try:
-        target = services.get_milestone(challenge, milestone_id)
-    except NotFound:
-        abort(404)
-    allowed = (
-        permissions.can_edit_track(current_user, target.track)
-        if target.track is not None
-        else permissions.can_manage_challenge(current_user, challenge)
+    challenge = guard(services.get_challenge(slug), permissions.can_view_console)
+    target = services.get_milestone(challenge, milestone_id)
+    require(
+        permissions.can_edit_milestones(current_user, challenge, target.track),
+        target,
+        agency_id=target.track.agency_id if target.track else None,
     )
-    if not allowed:
-        deny(target, agency_id=target.track.agency_id if target.track else None)
     if ConfirmForm().validate_on_submit():
-        services.delete_milestone(current_actor(), challenge, target)
-        db.session.commit()
-        flash(_("The milestone was deleted."), "info")
-    return redirect(url_for("challenges.console", slug=challenge.slug) + "#timeline")
+        with attempt(success=_("The milestone was deleted."), category="info"):
+            services.delete_milestone(current_actor(), challenge, target)
+    return redirect(_timeline_url(challenge))
 
 
 @bp.route("/challenges/<slug>/manage/publish", methods=["POST"])
 @login_required
 def publish(slug: str) -> ResponseReturnValue:
-    challenge = _managed(slug)
+    challenge = guard(services.get_challenge(slug), permissions.can_manage_challenge)
     if ConfirmForm().validate_on_submit():
-        try:
+        with attempt(success=_("The challenge is published.")) as done:
             services.publish(current_actor(), challenge)
-        except DomainError as err:
-            db.session.rollback()
-            flash(err.message, "danger")
-        else:
-            db.session.commit()
-            flash(_("The challenge is published."), "success")
+        if done:
             return redirect(url_for("challenges.challenge_page", slug=challenge.slug))
     return redirect(url_for("challenges.console", slug=challenge.slug))
 
@@ -716,71 +594,72 @@ def publish(slug: str) -> ResponseReturnValue:
 @bp.route("/challenges/<slug>/manage/next-edition", methods=["GET", "POST"])
 @login_required
 def next_edition(slug: str) -> ResponseReturnValue:
-    challenge = _managed(slug)
+    challenge = guard(services.get_challenge(slug), permissions.can_manage_challenge)
     form = NextEditionForm()
     if request.method == "GET":
         form.slug.data = f"{challenge.slug}-{challenge.edition + 1}"
     if form.validate_on_submit():
-        try:
+        with attempt(form, success=_("The next edition was created as a draft.")) as done:
             copy = services.launch_next_edition(
                 current_actor(), challenge, form.slug.data or "", form.offset_days.data or 0
             )
-        except DomainError as err:
-            db.session.rollback()
-            form_error(form, err)
-        else:
-            db.session.commit()
-            flash(_("The next edition was created as a draft."), "success")
+        if done:
             return redirect(url_for("challenges.console", slug=copy.slug))
     return render_template(
-        "challenges/manage/next_edition.html", form=form, challenge=challenge, lang=_lang()
+        "challenges/manage/next_edition.html",
+        form=form,
+        challenge=challenge,
+        lang=current_language(),
     )
 
 
 # --- a track (its own agency) ---------------------------------------------------------------
 
 
+def _track_url(track: Track, anchor: str = "") -> str:
+    return (
+        url_for("challenges.edit_track", slug=track.challenge.slug, track_slug=track.slug) + anchor
+    )
+
+
+def _fill_track_form(form: TrackForm, track: Track) -> None:
+    fill_per_language(form, "name", track.name)
+    fill_per_language(form, "description", track.description)
+    fill_per_language(
+        form, "attestations", {k: "\n".join(v) for k, v in (track.attestations or {}).items()}
+    )
+    form.languages.data = list(track.languages)
+    form.contact_email.data = track.contact_email
+    form.timezone.data = track.timezone
+
+
 @bp.route("/challenges/<slug>/tracks/<track_slug>/manage", methods=["GET", "POST"])
 @login_required
 def edit_track(slug: str, track_slug: str) -> ResponseReturnValue:
-    challenge, track = _editable_track(slug, track_slug)
+    challenge = services.get_challenge(slug)
+    track = guard(services.get_track(challenge, track_slug), permissions.can_edit_track)
     form = TrackForm()
     if request.method == "GET":
-        fill_per_language(form, "name", track.name)
-        fill_per_language(form, "description", track.description)
-        fill_per_language(
-            form, "attestations", {k: "\n".join(v) for k, v in (track.attestations or {}).items()}
-        )
-        form.languages.data = list(track.languages)
-        form.contact_email.data = track.contact_email
-        form.timezone.data = track.timezone
+        _fill_track_form(form, track)
     if form.validate_on_submit():
-        try:
-            services.update_track(
-                current_actor(),
-                track,
-                services.TrackSettings(
-                    name=per_language(form, "name"),
-                    description=per_language(form, "description"),
-                    languages=list(form.languages.data or []),
-                    contact_email=form.contact_email.data,
-                    timezone=form.timezone.data or "",
-                    attestations=per_language(form, "attestations"),
-                ),
-            )
-        except DomainError as err:
-            db.session.rollback()
-            form_error(form, err)
-        else:
-            db.session.commit()
-            flash(_("The track's settings were saved."), "success")
-            return redirect(url_for("challenges.edit_track", slug=slug, track_slug=track_slug))
+        settings = services.TrackSettings(
+            name=per_language(form, "name"),
+            description=per_language(form, "description"),
+            languages=list(form.languages.data or []),
+            contact_email=form.contact_email.data,
+            timezone=form.timezone.data or "",
+            attestations=per_language(form, "attestations"),
+        )
+        with attempt(form, success=_("The track's settings were saved.")) as done:
+            services.update_track(current_actor(), track, settings)
+        if done:
+            return redirect(_track_url(track))
     return render_template(
         "challenges/manage/track.html",
         form=form,
         challenge=challenge,
         track=track,
-        lang=_lang(),
+        lang=current_language(),
         problems=services.readiness_problems(track),
         can_ready=permissions.can_mark_ready(current_user, track),
         confirm_form=ConfirmForm(),
@@ -788,56 +667,62 @@ def edit_track(slug: str, track_slug: str) -> ResponseReturnValue:
     )
 
 
+def _fill_rules_form(form: RulesForm, rules: dict[str, Any]) -> None:
+    form.allowed_countries.data = " ".join(rules.get("allowed_countries") or [])
+    form.excluded_countries.data = " ".join(rules.get("excluded_countries") or [])
+    form.establishment_countries.data = " ".join(rules.get("establishment_countries") or [])
+    form.entrant_types.data = list(rules.get("entrant_types") or [t.value for t in EntrantType])
+    form.team_min.data = rules.get("team_min") or 1
+    form.team_max.data = rules.get("team_max")
+    form.minimum_age.data = rules.get("minimum_age")
+    form.member_policy.data = rules.get("member_policy") or "all"
+    form.recognition_for_others.data = bool(rules.get("recognition_for_others"))
+    form.exclusive.data = bool(rules.get("exclusive", True))
+    first = (rules.get("prize_conditions") or [{}])[0]
+    fill_per_language(form, "condition", first.get("text") or {})
+    form.condition_types.data = list(first.get("entrant_types") or [])
+
+
+def _rules_data(form: RulesForm) -> dict[str, Any]:
+    return {
+        "allowed_countries": form.allowed_countries.data,
+        "excluded_countries": form.excluded_countries.data,
+        "establishment_countries": form.establishment_countries.data,
+        "entrant_types": list(form.entrant_types.data or []),
+        "team_min": form.team_min.data,
+        "team_max": form.team_max.data,
+        "minimum_age": form.minimum_age.data,
+        "member_policy": form.member_policy.data,
+        "recognition_for_others": form.recognition_for_others.data,
+        "exclusive": form.exclusive.data,
+        "prize_conditions": [
+            {
+                "text": per_language(form, "condition"),
+                "entrant_types": list(form.condition_types.data or []),
+            }
+        ],
+    }
+
+
 @bp.route("/challenges/<slug>/tracks/<track_slug>/manage/rules", methods=["GET", "POST"])
 @login_required
 def edit_rules(slug: str, track_slug: str) -> ResponseReturnValue:
-    challenge, track = _editable_track(slug, track_slug)
+    challenge = services.get_challenge(slug)
+    track = guard(services.get_track(challenge, track_slug), permissions.can_edit_track)
     form = RulesForm()
     if request.method == "GET":
-        rules = track.rules or {}
-        form.allowed_countries.data = " ".join(rules.get("allowed_countries") or [])
-        form.excluded_countries.data = " ".join(rules.get("excluded_countries") or [])
-        form.establishment_countries.data = " ".join(rules.get("establishment_countries") or [])
-        form.entrant_types.data = list(rules.get("entrant_types") or [t.value for t in EntrantType])
-        form.team_min.data = rules.get("team_min") or 1
-        form.team_max.data = rules.get("team_max")
-        form.minimum_age.data = rules.get("minimum_age")
-        form.member_policy.data = rules.get("member_policy") or "all"
-        form.recognition_for_others.data = bool(rules.get("recognition_for_others"))
-        form.exclusive.data = bool(rules.get("exclusive", True))
-        first = (rules.get("prize_conditions") or [{}])[0]
-        fill_per_language(form, "condition", first.get("text") or {})
-        form.condition_types.data = list(first.get("entrant_types") or [])
+        _fill_rules_form(form, track.rules or {})
     if form.validate_on_submit():
-        data = {
-            "allowed_countries": form.allowed_countries.data,
-            "excluded_countries": form.excluded_countries.data,
-            "establishment_countries": form.establishment_countries.data,
-            "entrant_types": list(form.entrant_types.data or []),
-            "team_min": form.team_min.data,
-            "team_max": form.team_max.data,
-            "minimum_age": form.minimum_age.data,
-            "member_policy": form.member_policy.data,
-            "recognition_for_others": form.recognition_for_others.data,
-            "exclusive": form.exclusive.data,
-            "prize_conditions": [
-                {
-                    "text": per_language(form, "condition"),
-                    "entrant_types": list(form.condition_types.data or []),
-                }
-            ],
-        }
-        try:
-            services.update_rules(current_actor(), track, data)
-        except DomainError as err:
-            db.session.rollback()
-            form_error(form, err)
-        else:
-            db.session.commit()
-            flash(_("The eligibility rules were saved."), "success")
-            return redirect(url_for("challenges.edit_track", slug=slug, track_slug=track_slug))
+        with attempt(form, success=_("The eligibility rules were saved.")) as done:
+            services.update_rules(current_actor(), track, _rules_data(form))
+        if done:
+            return redirect(_track_url(track))
     return render_template(
-        "challenges/manage/rules.html", form=form, challenge=challenge, track=track, lang=_lang()
+        "challenges/manage/rules.html",
+        form=form,
+        challenge=challenge,
+        track=track,
+        lang=current_language(),
     )
 
 
@@ -848,13 +733,9 @@ def edit_rules(slug: str, track_slug: str) -> ResponseReturnValue:
 )
 @login_required
 def edit_prize(slug: str, track_slug: str, prize_id: int | None = None) -> ResponseReturnValue:
-    challenge, track = _editable_track(slug, track_slug)
-    prize = None
-    if prize_id is not None:
-        try:
-            prize = services.get_prize(track, prize_id)
-        except NotFound:
-            abort(404)
+    challenge = services.get_challenge(slug)
+    track = guard(services.get_track(challenge, track_slug), permissions.can_edit_track)
+    prize = services.get_prize(track, prize_id) if prize_id is not None else None
     form = PrizeForm()
     if request.method == "GET" and prize is not None:
         fill_per_language(form, "label", prize.label)
@@ -862,35 +743,24 @@ def edit_prize(slug: str, track_slug: str, prize_id: int | None = None) -> Respo
         form.amount.data, form.currency.data = str(prize.amount), prize.currency
         form.count.data = prize.count
     if form.validate_on_submit():
-        try:
-            services.save_prize(
-                current_actor(),
-                track,
-                prize,
-                services.PrizeData(
-                    per_language(form, "label"),
-                    form.amount.data or "",
-                    form.currency.data or "",
-                    form.count.data or 0,
-                    per_language(form, "condition"),
-                ),
-            )
-        except DomainError as err:
-            db.session.rollback()
-            form_error(form, err)
-        else:
-            db.session.commit()
-            flash(_("The prize was saved."), "success")
-            return redirect(
-                url_for("challenges.edit_track", slug=slug, track_slug=track_slug) + "#prizes"
-            )
+        data = services.PrizeData(
+            per_language(form, "label"),
+            form.amount.data or "",
+            form.currency.data or "",
+            form.count.data or 0,
+            per_language(form, "condition"),
+        )
+        with attempt(form, success=_("The prize was saved.")) as done:
+            services.save_prize(current_actor(), track, prize, data)
+        if done:
+            return redirect(_track_url(track, "#prizes"))
     return render_template(
         "challenges/manage/prize.html",
         form=form,
         challenge=challenge,
         track=track,
         prize=prize,
-        lang=_lang(),
+        lang=current_language(),
     )
 
 
@@ -900,70 +770,51 @@ def edit_prize(slug: str, track_slug: str, prize_id: int | None = None) -> Respo
 )
 @login_required
 def delete_prize(slug: str, track_slug: str, prize_id: int) -> ResponseReturnValue:
-    _challenge_obj, track = _editable_track(slug, track_slug)
-    try:
-        prize = services.get_prize(track, prize_id)
-    except NotFound:
-        abort(404)
+    challenge = services.get_challenge(slug)
+    track = guard(services.get_track(challenge, track_slug), permissions.can_edit_track)
+    prize = services.get_prize(track, prize_id)
     if ConfirmForm().validate_on_submit():
-        services.delete_prize(current_actor(), track, prize)
-        db.session.commit()
-        flash(_("The prize was deleted."), "info")
-    return redirect(url_for("challenges.edit_track", slug=slug, track_slug=track_slug) + "#prizes")
+        with attempt(success=_("The prize was deleted."), category="info"):
+            services.delete_prize(current_actor(), track, prize)
+    return redirect(_track_url(track, "#prizes"))
 
 
 @bp.route("/challenges/<slug>/tracks/<track_slug>/manage/terms", methods=["GET", "POST"])
 @login_required
 def edit_terms(slug: str, track_slug: str) -> ResponseReturnValue:
-    challenge, track = _editable_track(slug, track_slug)
+    challenge = services.get_challenge(slug)
+    track = guard(services.get_track(challenge, track_slug), permissions.can_edit_track)
     form = TermsForm()
     current = services.current_terms(track)
     if request.method == "GET" and current is not None:
         fill_per_language(form, "body", current.body)
     if form.validate_on_submit():
-        try:
+        with attempt(form) as done:
             version = services.publish_terms(current_actor(), track, per_language(form, "body"))
-        except DomainError as err:
-            db.session.rollback()
-            form_error(form, err)
-        else:
-            db.session.commit()
+        if done:
             if version is None:
                 flash(_("The terms did not change; no new version was made."), "info")
             else:
                 flash(_("Version %(n)d of the terms is published.", n=version.version), "success")
-            return redirect(url_for("challenges.edit_track", slug=slug, track_slug=track_slug))
+            return redirect(_track_url(track))
     return render_template(
         "challenges/manage/terms.html",
         form=form,
         challenge=challenge,
         track=track,
         current=current,
-        lang=_lang(),
+        lang=current_language(),
     )
 
 
 @bp.route("/challenges/<slug>/tracks/<track_slug>/manage/ready", methods=["POST"])
 @login_required
 def mark_ready(slug: str, track_slug: str) -> ResponseReturnValue:
-    challenge = _challenge(slug)
-    try:
-        track = services.get_track(challenge, track_slug)
-    except NotFound:
-        abort(404)
-    if not permissions.can_mark_ready(current_user, track):
-        deny(track, agency_id=track.agency_id)
+    challenge = services.get_challenge(slug)
+    track = guard(services.get_track(challenge, track_slug), permissions.can_mark_ready)
     if ConfirmForm().validate_on_submit():
         ready = request.form.get("ready", "1") == "1"
-        try:
+        marked = _("The track is marked ready.") if ready else _("The track is back in draft.")
+        with attempt(success=marked):
             services.mark_ready(current_actor(), track, ready)
-        except DomainError as err:
-            db.session.rollback()
-            flash(err.message, "danger")
-        else:
-            db.session.commit()
-            flash(
-                _("The track is marked ready.") if ready else _("The track is back in draft."),
-                "success",
-            )
-    return redirect(url_for("challenges.edit_track", slug=slug, track_slug=track_slug))
+    return redirect(_track_url(track))

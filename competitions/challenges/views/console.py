@@ -1,0 +1,196 @@
+"""Creating a challenge, its console, its texts, and its partners: the lead agency invites
+partner agencies, whose admins answer the invitation by adding their agency's track."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from competitions.accounts.forms import ConfirmForm
+from competitions.agencies import services as agency_services
+from competitions.agencies.permissions import can_view_agency_console
+from competitions.challenges import bp, permissions, services
+from competitions.challenges.forms import (
+    AcceptPartnerForm,
+    ChallengeForm,
+    PartnerInviteForm,
+    TextsForm,
+    fill_per_language,
+    per_language,
+)
+from competitions.core.errors import DomainError, PermissionDenied
+from competitions.core.i18n import current_language
+from competitions.core.web import attempt, current_actor, flash_errors, guard, require
+
+
+def _texts(form: ChallengeForm | TextsForm) -> services.Texts:
+    return services.Texts(
+        per_language(form, "title"),
+        per_language(form, "summary"),
+        per_language(form, "description"),
+    )
+
+
+@bp.route("/agencies/<slug>/challenges/new", methods=["GET", "POST"])
+@login_required
+def create(slug: str) -> ResponseReturnValue:
+    agency = agency_services.get_agency(slug)
+    require(permissions.can_create_challenge(current_user, agency.id), agency)
+    form = ChallengeForm()
+    if request.method == "GET":
+        form.timezone.data = agency.timezone
+    if form.validate_on_submit():
+        created = _("Challenge created as a draft. Invite partner agencies and build the timeline.")
+        with attempt(form, success=created) as done:
+            challenge = services.create_challenge(
+                current_actor(), agency, form.slug.data or "", _texts(form), form.timezone.data
+            )
+        if done:
+            return redirect(url_for("challenges.console", slug=challenge.slug))
+    return render_template("challenges/manage/new.html", form=form, agency=agency)
+
+
+@bp.route("/agencies/<slug>/challenges")
+@login_required
+def agency_challenges(slug: str) -> ResponseReturnValue:
+    agency = guard(agency_services.get_agency(slug), can_view_agency_console)
+    return render_template(
+        "challenges/manage/agency_challenges.html",
+        agency=agency,
+        challenges=services.agency_challenges(agency),
+        can_create=permissions.can_create_challenge(current_user, agency.id),
+        lang=current_language(),
+    )
+
+
+@bp.route("/challenges/<slug>/manage")
+@login_required
+def console(slug: str) -> ResponseReturnValue:
+    challenge = guard(services.get_challenge(slug), permissions.can_view_console)
+    can_manage = permissions.can_manage_challenge(current_user, challenge)
+    return render_template(
+        "challenges/manage/console.html",
+        challenge=challenge,
+        lang=current_language(),
+        can_manage=can_manage,
+        editable={t.id for t in permissions.editable_tracks(current_user, challenge)},
+        can_ready={t.id for t in challenge.tracks if permissions.can_mark_ready(current_user, t)},
+        problems={t.id: services.readiness_problems(t) for t in challenge.tracks},
+        publication_problems=services.publication_problems(challenge),
+        invitations=services.open_partner_invitations(challenge) if can_manage else [],
+        invite_form=PartnerInviteForm(),
+        confirm_form=ConfirmForm(),
+        changes=services.timeline_changes(challenge),
+    )
+
+
+@bp.route("/challenges/<slug>/manage/details", methods=["GET", "POST"])
+@login_required
+def details(slug: str) -> ResponseReturnValue:
+    challenge = guard(services.get_challenge(slug), permissions.can_manage_challenge)
+    form = TextsForm()
+    if request.method == "GET":
+        for prefix in ("title", "summary", "description"):
+            fill_per_language(form, prefix, getattr(challenge, prefix))
+    if form.validate_on_submit():
+        with attempt(form, success=_("The challenge's texts were saved.")) as done:
+            services.update_texts(current_actor(), challenge, _texts(form))
+        if done:
+            return redirect(url_for("challenges.console", slug=challenge.slug))
+    return render_template(
+        "challenges/manage/details.html", form=form, challenge=challenge, lang=current_language()
+    )
+
+
+@bp.route("/challenges/<slug>/manage/partners", methods=["POST"])
+@login_required
+def invite_partner(slug: str) -> ResponseReturnValue:
+    challenge = guard(services.get_challenge(slug), permissions.can_manage_challenge)
+    form = PartnerInviteForm()
+    if form.validate_on_submit():
+        with attempt() as done:
+            inv = services.invite_partner(current_actor(), challenge, form.email.data or "")
+        if done:
+            flash(_("Invitation sent to %(email)s.", email=inv.email), "success")
+    else:
+        flash_errors(form)
+    return redirect(url_for("challenges.console", slug=challenge.slug) + "#partners")
+
+
+@bp.route("/challenges/<slug>/manage/partners/<int:invitation_id>/revoke", methods=["POST"])
+@login_required
+def revoke_partner(slug: str, invitation_id: int) -> ResponseReturnValue:
+    challenge = guard(services.get_challenge(slug), permissions.can_manage_challenge)
+    inv = services.get_open_partner_invitation(challenge, invitation_id)
+    if ConfirmForm().validate_on_submit():
+        withdrawn = _("The invitation to %(email)s was withdrawn.", email=inv.email)
+        with attempt(success=withdrawn, category="info"):
+            services.revoke_partner_invitation(current_actor(), inv)
+    return redirect(url_for("challenges.console", slug=challenge.slug) + "#partners")
+
+
+def _partner_invitation_problem(inv: Any, choices: list[Any]) -> str | None:
+    """Why the signed-in user cannot answer the invitation, if they cannot."""
+    if current_user.email_normalized != inv.email_normalized:
+        return _(
+            "This invitation was sent to %(email)s. Sign in with that address to accept it.",
+            email=inv.email,
+        )
+    if not choices:
+        return _(
+            "You do not administer an agency that could join this challenge. Ask a "
+            "platform administrator to create your agency, or its administrator to "
+            "invite you."
+        )
+    return None
+
+
+def _answer_partner_invitation(
+    token: str, inv: Any, form: AcceptPartnerForm
+) -> ResponseReturnValue | None:
+    """Decline, or accept with the chosen agency; ``None`` when the form is shown again."""
+    if request.form.get("answer") == "decline":
+        with attempt(form, success=_("You declined the invitation."), category="info") as done:
+            services.decline_partner_invitation(current_actor(), token)
+        return redirect(url_for("core.home")) if done else None
+    added = _("Your agency's track was added. Configure it and mark it ready.")
+    with attempt(form, success=added) as done:
+        track = services.accept_partner_invitation(current_actor(), token, form.agency.data or 0)
+    if not done:
+        return None
+    return redirect(
+        url_for("challenges.edit_track", slug=inv.challenge.slug, track_slug=track.slug)
+    )
+
+
+@bp.route("/partner-invitations/<token>", methods=["GET", "POST"])
+def partner_invitation(token: str) -> ResponseReturnValue:
+    try:
+        inv = services.partner_invitation_from_token(token)
+    except DomainError as err:
+        return render_template("accounts/link_problem.html", message=err.message), 400
+    if not current_user.is_authenticated:
+        flash(_("Sign in with %(email)s to answer this invitation.", email=inv.email), "info")
+        return redirect(url_for("accounts.login", next=request.path))
+    form = AcceptPartnerForm()
+    choices = services.agencies_that_can_join(current_user, inv.challenge)
+    form.agency.choices = [(a.id, a.name) for a in choices]
+    problem = _partner_invitation_problem(inv, choices)
+    if request.method == "POST" and form.validate_on_submit() and problem is None:
+        try:
+            answered = _answer_partner_invitation(token, inv, form)
+        except PermissionDenied as err:
+            answered, problem = None, err.message
+        if answered is not None:
+            return answered
+    return render_template(
+        "challenges/manage/partner_invitation.html",
+        invitation=inv,
+        form=form,
+        problem=problem,
+        lang=current_language(),
+    )

@@ -1,0 +1,232 @@
+"""A track, configured by its own agency: settings, eligibility rules, prizes, terms, and
+marking it ready."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from competitions.accounts.forms import ConfirmForm
+from competitions.challenges import bp, permissions, services
+from competitions.challenges.eligibility import (
+    EntrantType,
+)
+from competitions.challenges.forms import (
+    PrizeForm,
+    RulesForm,
+    TermsForm,
+    TrackForm,
+    fill_per_language,
+    per_language,
+)
+from competitions.challenges.models import Track
+from competitions.core.i18n import current_language
+from competitions.core.web import attempt, current_actor, guard
+
+
+def _track_url(track: Track, anchor: str = "") -> str:
+    return (
+        url_for("challenges.edit_track", slug=track.challenge.slug, track_slug=track.slug) + anchor
+    )
+
+
+def _fill_track_form(form: TrackForm, track: Track) -> None:
+    fill_per_language(form, "name", track.name)
+    fill_per_language(form, "description", track.description)
+    fill_per_language(
+        form, "attestations", {k: "\n".join(v) for k, v in (track.attestations or {}).items()}
+    )
+    form.languages.data = list(track.languages)
+    form.contact_email.data = track.contact_email
+    form.timezone.data = track.timezone
+
+
+@bp.route("/challenges/<slug>/tracks/<track_slug>/manage", methods=["GET", "POST"])
+@login_required
+def edit_track(slug: str, track_slug: str) -> ResponseReturnValue:
+    challenge = services.get_challenge(slug)
+    track = guard(services.get_track(challenge, track_slug), permissions.can_edit_track)
+    form = TrackForm()
+    if request.method == "GET":
+        _fill_track_form(form, track)
+    if form.validate_on_submit():
+        settings = services.TrackSettings(
+            name=per_language(form, "name"),
+            description=per_language(form, "description"),
+            languages=list(form.languages.data or []),
+            contact_email=form.contact_email.data,
+            timezone=form.timezone.data or "",
+            attestations=per_language(form, "attestations"),
+        )
+        with attempt(form, success=_("The track's settings were saved.")) as done:
+            services.update_track(current_actor(), track, settings)
+        if done:
+            return redirect(_track_url(track))
+    return render_template(
+        "challenges/manage/track.html",
+        form=form,
+        challenge=challenge,
+        track=track,
+        lang=current_language(),
+        problems=services.readiness_problems(track),
+        can_ready=permissions.can_mark_ready(current_user, track),
+        confirm_form=ConfirmForm(),
+        terms=services.current_terms(track),
+    )
+
+
+def _fill_rules_form(form: RulesForm, rules: dict[str, Any]) -> None:
+    form.allowed_countries.data = " ".join(rules.get("allowed_countries") or [])
+    form.excluded_countries.data = " ".join(rules.get("excluded_countries") or [])
+    form.establishment_countries.data = " ".join(rules.get("establishment_countries") or [])
+    form.entrant_types.data = list(rules.get("entrant_types") or [t.value for t in EntrantType])
+    form.team_min.data = rules.get("team_min") or 1
+    form.team_max.data = rules.get("team_max")
+    form.minimum_age.data = rules.get("minimum_age")
+    form.member_policy.data = rules.get("member_policy") or "all"
+    form.recognition_for_others.data = bool(rules.get("recognition_for_others"))
+    form.exclusive.data = bool(rules.get("exclusive", True))
+    first = (rules.get("prize_conditions") or [{}])[0]
+    fill_per_language(form, "condition", first.get("text") or {})
+    form.condition_types.data = list(first.get("entrant_types") or [])
+
+
+def _rules_data(form: RulesForm) -> dict[str, Any]:
+    return {
+        "allowed_countries": form.allowed_countries.data,
+        "excluded_countries": form.excluded_countries.data,
+        "establishment_countries": form.establishment_countries.data,
+        "entrant_types": list(form.entrant_types.data or []),
+        "team_min": form.team_min.data,
+        "team_max": form.team_max.data,
+        "minimum_age": form.minimum_age.data,
+        "member_policy": form.member_policy.data,
+        "recognition_for_others": form.recognition_for_others.data,
+        "exclusive": form.exclusive.data,
+        "prize_conditions": [
+            {
+                "text": per_language(form, "condition"),
+                "entrant_types": list(form.condition_types.data or []),
+            }
+        ],
+    }
+
+
+@bp.route("/challenges/<slug>/tracks/<track_slug>/manage/rules", methods=["GET", "POST"])
+@login_required
+def edit_rules(slug: str, track_slug: str) -> ResponseReturnValue:
+    challenge = services.get_challenge(slug)
+    track = guard(services.get_track(challenge, track_slug), permissions.can_edit_track)
+    form = RulesForm()
+    if request.method == "GET":
+        _fill_rules_form(form, track.rules or {})
+    if form.validate_on_submit():
+        with attempt(form, success=_("The eligibility rules were saved.")) as done:
+            services.update_rules(current_actor(), track, _rules_data(form))
+        if done:
+            return redirect(_track_url(track))
+    return render_template(
+        "challenges/manage/rules.html",
+        form=form,
+        challenge=challenge,
+        track=track,
+        lang=current_language(),
+    )
+
+
+@bp.route("/challenges/<slug>/tracks/<track_slug>/manage/prizes/new", methods=["GET", "POST"])
+@bp.route(
+    "/challenges/<slug>/tracks/<track_slug>/manage/prizes/<int:prize_id>",
+    methods=["GET", "POST"],
+)
+@login_required
+def edit_prize(slug: str, track_slug: str, prize_id: int | None = None) -> ResponseReturnValue:
+    challenge = services.get_challenge(slug)
+    track = guard(services.get_track(challenge, track_slug), permissions.can_edit_track)
+    prize = services.get_prize(track, prize_id) if prize_id is not None else None
+    form = PrizeForm()
+    if request.method == "GET" and prize is not None:
+        fill_per_language(form, "label", prize.label)
+        fill_per_language(form, "condition", prize.condition)
+        form.amount.data, form.currency.data = str(prize.amount), prize.currency
+        form.count.data = prize.count
+    if form.validate_on_submit():
+        data = services.PrizeData(
+            per_language(form, "label"),
+            form.amount.data or "",
+            form.currency.data or "",
+            form.count.data or 0,
+            per_language(form, "condition"),
+        )
+        with attempt(form, success=_("The prize was saved.")) as done:
+            services.save_prize(current_actor(), track, prize, data)
+        if done:
+            return redirect(_track_url(track, "#prizes"))
+    return render_template(
+        "challenges/manage/prize.html",
+        form=form,
+        challenge=challenge,
+        track=track,
+        prize=prize,
+        lang=current_language(),
+    )
+
+
+@bp.route(
+    "/challenges/<slug>/tracks/<track_slug>/manage/prizes/<int:prize_id>/delete",
+    methods=["POST"],
+)
+@login_required
+def delete_prize(slug: str, track_slug: str, prize_id: int) -> ResponseReturnValue:
+    challenge = services.get_challenge(slug)
+    track = guard(services.get_track(challenge, track_slug), permissions.can_edit_track)
+    prize = services.get_prize(track, prize_id)
+    if ConfirmForm().validate_on_submit():
+        with attempt(success=_("The prize was deleted."), category="info"):
+            services.delete_prize(current_actor(), track, prize)
+    return redirect(_track_url(track, "#prizes"))
+
+
+@bp.route("/challenges/<slug>/tracks/<track_slug>/manage/terms", methods=["GET", "POST"])
+@login_required
+def edit_terms(slug: str, track_slug: str) -> ResponseReturnValue:
+    challenge = services.get_challenge(slug)
+    track = guard(services.get_track(challenge, track_slug), permissions.can_edit_track)
+    form = TermsForm()
+    current = services.current_terms(track)
+    if request.method == "GET" and current is not None:
+        fill_per_language(form, "body", current.body)
+    if form.validate_on_submit():
+        with attempt(form) as done:
+            version = services.publish_terms(current_actor(), track, per_language(form, "body"))
+        if done:
+            if version is None:
+                flash(_("The terms did not change; no new version was made."), "info")
+            else:
+                flash(_("Version %(n)d of the terms is published.", n=version.version), "success")
+            return redirect(_track_url(track))
+    return render_template(
+        "challenges/manage/terms.html",
+        form=form,
+        challenge=challenge,
+        track=track,
+        current=current,
+        lang=current_language(),
+    )
+
+
+@bp.route("/challenges/<slug>/tracks/<track_slug>/manage/ready", methods=["POST"])
+@login_required
+def mark_ready(slug: str, track_slug: str) -> ResponseReturnValue:
+    challenge = services.get_challenge(slug)
+    track = guard(services.get_track(challenge, track_slug), permissions.can_mark_ready)
+    if ConfirmForm().validate_on_submit():
+        ready = request.form.get("ready", "1") == "1"
+        marked = _("The track is marked ready.") if ready else _("The track is back in draft.")
+        with attempt(success=marked):
+            services.mark_ready(current_actor(), track, ready)
+    return redirect(_track_url(track))

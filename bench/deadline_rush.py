@@ -57,6 +57,8 @@ def setup(app, clients: int) -> tuple[int, list[tuple[str, int]]]:
     from competitions.accounts.models import User, normalize_email
     from competitions.agencies.models import Agency
     from competitions.challenges import services as cs
+    from competitions.challenges.services import timeline as timeline_services
+    from competitions.challenges.services import tracks as track_services
     from competitions.core import clock
     from competitions.core.actor import Actor
     from competitions.core.extensions import db
@@ -87,19 +89,21 @@ def setup(app, clients: int) -> tuple[int, list[tuple[str, int]]]:
             admin, agency, f"rush-{run}", cs.Texts({"en": "Rush"}, {}, {})
         )
         track = challenge.tracks[0]
-        cs.update_track(
+        track_services.update_track(
             admin,
             track,
-            cs.TrackSettings({"en": "Track"}, {}, ["en"], "help@example.org", "America/Toronto"),
+            track_services.TrackSettings(
+                {"en": "Track"}, {}, ["en"], "help@example.org", "America/Toronto"
+            ),
         )
-        cs.publish_terms(admin, track, {"en": "Terms"})
-        cs.mark_ready(admin, track, True)
+        track_services.publish_terms(admin, track, {"en": "Terms"})
+        track_services.mark_ready(admin, track, True)
         now = clock.now()
-        round_ = cs.save_round(
+        round_ = timeline_services.save_round(
             admin,
             challenge,
             None,
-            cs.RoundData(
+            timeline_services.RoundData(
                 {"en": "Phase 1"},
                 {
                     "submission_opens": now - timedelta(days=1),

@@ -75,6 +75,8 @@ def setup(app, recipients: int, tracks: int) -> tuple[int, list[str]]:
     from competitions.accounts.models import User
     from competitions.agencies.models import Agency
     from competitions.challenges import services as cs
+    from competitions.challenges.services import timeline as timeline_services
+    from competitions.challenges.services import tracks as track_services
     from competitions.core import clock
     from competitions.core.actor import Actor
     from competitions.core.extensions import db
@@ -107,14 +109,14 @@ def setup(app, recipients: int, tracks: int) -> tuple[int, list[str]]:
             admin, agencies[0], f"fan-{run}", cs.Texts({"en": "Fan-out", "fr": "Diffusion"}, {}, {})
         )
         for t in range(1, tracks):
-            cs._new_track(challenge, agencies[t], t)
+            cs.new_track(challenge, agencies[t], t)
         db.session.flush()
         now = clock.now()
         for t, track in enumerate(challenge.tracks):
-            cs.update_track(
+            track_services.update_track(
                 admin,
                 track,
-                cs.TrackSettings(
+                track_services.TrackSettings(
                     {"en": f"Track {t + 1}", "fr": f"Volet {t + 1}"},
                     {},
                     ["en", "fr"],
@@ -122,13 +124,13 @@ def setup(app, recipients: int, tracks: int) -> tuple[int, list[str]]:
                     "America/Toronto",
                 ),
             )
-            cs.publish_terms(admin, track, {"en": "Terms", "fr": "Conditions"})
-            cs.mark_ready(admin, track, True)
-        cs.save_round(
+            track_services.publish_terms(admin, track, {"en": "Terms", "fr": "Conditions"})
+            track_services.mark_ready(admin, track, True)
+        timeline_services.save_round(
             admin,
             challenge,
             None,
-            cs.RoundData(
+            timeline_services.RoundData(
                 {"en": "Phase 1"},
                 {
                     "submission_opens": now - timedelta(days=1),

@@ -11,6 +11,8 @@ from competitions.accounts.models import User
 from competitions.agencies.models import Agency
 from competitions.challenges import services
 from competitions.challenges.models import Challenge, Track
+from competitions.challenges.services import timeline as timeline_services
+from competitions.challenges.services import tracks as track_services
 from competitions.core import clock
 from competitions.core.actor import Actor
 from competitions.core.extensions import db
@@ -47,7 +49,7 @@ def _admin(email: str) -> Actor:
 
 
 def _add_track(challenge: Challenge, agency: Agency, position: int) -> Track:
-    track = services._new_track(challenge, agency, position)
+    track = services.new_track(challenge, agency, position)
     db.session.flush()
     return track
 
@@ -85,10 +87,10 @@ def _deep_space_food() -> None:
     )
     nasa_track = challenge.tracks[0]
     csa_track = _add_track(challenge, csa, 1)
-    services.update_track(
+    track_services.update_track(
         lead,
         nasa_track,
-        services.TrackSettings(
+        track_services.TrackSettings(
             name={"en": "NASA track (United States)"},
             description={},
             languages=["en"],
@@ -96,7 +98,7 @@ def _deep_space_food() -> None:
             timezone="America/Chicago",
         ),
     )
-    services.update_rules(
+    track_services.update_rules(
         lead,
         nasa_track,
         {
@@ -112,10 +114,13 @@ def _deep_space_food() -> None:
         ("Phase 2 winners", "150000", 5),
         ("Grand prize", "750000", 1),
     ):
-        services.save_prize(
-            lead, nasa_track, None, services.PrizeData({"en": label}, amount, "USD", count, {})
+        track_services.save_prize(
+            lead,
+            nasa_track,
+            None,
+            track_services.PrizeData({"en": label}, amount, "USD", count, {}),
         )
-    services.publish_terms(
+    track_services.publish_terms(
         lead,
         nasa_track,
         {
@@ -124,10 +129,10 @@ def _deep_space_food() -> None:
         },
     )
     csa_admin = _admin("lead@csa.example")
-    services.update_track(
+    track_services.update_track(
         csa_admin,
         csa_track,
-        services.TrackSettings(
+        track_services.TrackSettings(
             name={"en": "CSA track (Canada)", "fr": "Volet de l'ASC (Canada)"},
             description={},
             languages=["en", "fr"],
@@ -135,7 +140,7 @@ def _deep_space_food() -> None:
             timezone="America/Toronto",
         ),
     )
-    services.update_rules(
+    track_services.update_rules(
         csa_admin,
         csa_track,
         {
@@ -170,10 +175,10 @@ def _deep_space_food() -> None:
         ({"en": "Phase 2 winners", "fr": "Lauréats de la phase 2"}, "100000", 4),
         ({"en": "Grand prize", "fr": "Grand prix"}, "380000", 1),
     ):
-        services.save_prize(
-            csa_admin, csa_track, None, services.PrizeData(labels, amount, "CAD", count, {})
+        track_services.save_prize(
+            csa_admin, csa_track, None, track_services.PrizeData(labels, amount, "CAD", count, {})
         )
-    services.publish_terms(
+    track_services.publish_terms(
         csa_admin,
         csa_track,
         {
@@ -202,11 +207,11 @@ def _deep_space_food() -> None:
         ),
     ]
     for name, opens, deadline in rounds:
-        services.save_round(
+        timeline_services.save_round(
             lead,
             challenge,
             None,
-            services.RoundData(
+            timeline_services.RoundData(
                 name,
                 {
                     "registration_opens": opens - timedelta(days=30),
@@ -218,32 +223,32 @@ def _deep_space_food() -> None:
                 },
             ),
         )
-    services.save_milestone(
+    timeline_services.save_milestone(
         lead,
         challenge,
         None,
         None,
-        services.MilestoneData(
+        timeline_services.MilestoneData(
             {"en": "Information webinar", "fr": "Webinaire d'information"},
             phase1 - timedelta(days=60),
             phase1 - timedelta(days=60) + timedelta(hours=1),
             None,
         ),
     )
-    services.save_milestone(
+    timeline_services.save_milestone(
         csa_admin,
         challenge,
         None,
         csa_track,
-        services.MilestoneData(
+        timeline_services.MilestoneData(
             {"en": "CSA info session (French)", "fr": "Séance d'information de l'ASC"},
             phase1 - timedelta(days=50),
             None,
             None,
         ),
     )
-    services.mark_ready(lead, nasa_track, True)
-    services.mark_ready(csa_admin, csa_track, True)
+    track_services.mark_ready(lead, nasa_track, True)
+    track_services.mark_ready(csa_admin, csa_track, True)
     services.publish(lead, challenge)
 
 
@@ -293,10 +298,10 @@ def _city_challenge() -> None:
     }
     for slug, (name, langs, zone, country, currency, amount) in settings.items():
         actor, track = _admin(admins[slug]), tracks[slug]
-        services.update_track(
+        track_services.update_track(
             actor,
             track,
-            services.TrackSettings(
+            track_services.TrackSettings(
                 name=name,
                 description={},
                 languages=langs,
@@ -304,7 +309,7 @@ def _city_challenge() -> None:
                 timezone=zone,
             ),
         )
-        services.update_rules(
+        track_services.update_rules(
             actor,
             track,
             {
@@ -316,16 +321,16 @@ def _city_challenge() -> None:
                 "exclusive": False,
             },
         )
-        services.save_prize(
+        track_services.save_prize(
             actor,
             track,
             None,
-            services.PrizeData(
+            track_services.PrizeData(
                 {"en": "Pilot contract", "fr": "Contrat pilote"}, amount, currency, 2, {}
             ),
         )
         body = {code: f"Terms of the {name.get('en')} ({country})." for code in langs}
-        services.publish_terms(actor, track, body)
+        track_services.publish_terms(actor, track, body)
         documents.add_requirement(
             actor,
             track,
@@ -340,13 +345,13 @@ def _city_challenge() -> None:
                 10,
             ),
         )
-        services.mark_ready(actor, track, True)
+        track_services.mark_ready(actor, track, True)
     start = clock.now().replace(minute=0, second=0, microsecond=0) - timedelta(days=10)
-    services.save_round(
+    timeline_services.save_round(
         lead,
         challenge,
         None,
-        services.RoundData(
+        timeline_services.RoundData(
             {"en": "Proposals", "fr": "Propositions"},
             {
                 "submission_opens": start,
@@ -359,11 +364,11 @@ def _city_challenge() -> None:
             },
         ),
     )
-    services.save_round(
+    timeline_services.save_round(
         lead,
         challenge,
         None,
-        services.RoundData(
+        timeline_services.RoundData(
             {"en": "Test-bed pilots", "fr": "Pilotes en banc d'essai"},
             {
                 "submission_opens": start + timedelta(days=120),

@@ -10,6 +10,7 @@ from flask import Flask
 
 from competitions.challenges import services
 from competitions.challenges.models import Challenge, PartnerInvitation, Track
+from competitions.challenges.services import partners as partner_services
 from competitions.core.extensions import db
 from tests.challenges.helpers import BASE_URL, act, token_for, utc
 
@@ -25,7 +26,7 @@ TEXTS = services.Texts(
 
 @pytest.fixture
 def invite(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Callable[..., PartnerInvitation]:
-    """``invite(actor, challenge, email)`` calls ``services.invite_partner``.
+    """``invite(actor, challenge, email)`` calls ``partner_services.invite_partner``.
 
     Until the partner-invitation page exists, its link is built by a stand-in URL builder
     (same shape, same token), so the service can be exercised end to end.
@@ -37,7 +38,7 @@ def invite(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Partner
             return f"{BASE_URL}/partner-invitations/{values['token']}"
 
         monkeypatch.setattr(services, "external_url", fake_url)
-    return services.invite_partner
+    return partner_services.invite_partner
 
 
 @pytest.fixture
@@ -55,7 +56,9 @@ def draft(world: Any, clock: Any) -> Challenge:
 def challenge(draft: Challenge, world: Any, invite: Callable[..., Any]) -> Challenge:
     """The draft with agency B as a partner (invited, accepted, committed)."""
     inv = invite(act(world.admin_a), draft, world.admin_b.email)
-    services.accept_partner_invitation(act(world.admin_b), token_for(inv), world.agency_b.id)
+    partner_services.accept_partner_invitation(
+        act(world.admin_b), token_for(inv), world.agency_b.id
+    )
     db.session.commit()
     return draft
 

@@ -9,7 +9,11 @@ from sqlalchemy import func, select
 
 from competitions.challenges import services
 from competitions.challenges.models import Track
-from competitions.challenges.services import RoundData, TrackSettings
+from competitions.challenges.services import partners as partner_services
+from competitions.challenges.services import timeline as timeline_services
+from competitions.challenges.services import tracks as track_services
+from competitions.challenges.services.timeline import RoundData
+from competitions.challenges.services.tracks import TrackSettings
 from competitions.core import tokens
 from competitions.core.actor import Actor
 from competitions.core.audit import AuditEvent
@@ -39,7 +43,7 @@ def count(model: Any, *where: Any) -> int:
 
 def token_for(inv: Any) -> str:
     """The token the invitation email carries (same purpose and payload as the service)."""
-    return tokens.make_token(services.PARTNER_INVITE, {"i": inv.id, "n": inv.nonce})
+    return tokens.make_token(partner_services.PARTNER_INVITE, {"i": inv.id, "n": inv.nonce})
 
 
 # Deep Space Food Challenge, Phase 1: closed for everyone 30 July 2021, 17:00 Central Time.
@@ -83,11 +87,13 @@ def settings(track: Track, **changes: Any) -> TrackSettings:
 def make_ready(admin: Any, track: Track) -> None:
     """Give ``track`` a contact and terms in each of its languages, then mark it ready."""
     actor = act(admin)
-    services.update_track(
+    track_services.update_track(
         actor, track, settings(track, contact_email=f"prizes@{track.agency.slug}.example")
     )
-    services.publish_terms(actor, track, {code: f"Terms ({code})" for code in track.languages})
-    services.mark_ready(actor, track, True)
+    track_services.publish_terms(
+        actor, track, {code: f"Terms ({code})" for code in track.languages}
+    )
+    track_services.mark_ready(actor, track, True)
 
 
 def publish(world: Any, challenge: Any) -> None:
@@ -97,6 +103,6 @@ def publish(world: Any, challenge: Any) -> None:
         if not track.is_ready:
             make_ready(admins[track.agency_id], track)
     if not challenge.rounds:
-        services.save_round(act(world.admin_a), challenge, None, round_data())
+        timeline_services.save_round(act(world.admin_a), challenge, None, round_data())
     services.publish(act(world.admin_a), challenge)
     db.session.commit()

@@ -9,6 +9,9 @@ import pytest
 
 from competitions.challenges import services
 from competitions.challenges.models import Challenge, ChallengeStatus, Round
+from competitions.challenges.services import editions as edition_services
+from competitions.challenges.services import timeline as timeline_services
+from competitions.challenges.services import tracks as track_services
 from competitions.challenges.timeline import to_utc
 from competitions.core.errors import Conflict, DomainError, NotFound
 from competitions.core.extensions import db
@@ -30,41 +33,44 @@ OFFSET = timedelta(days=364)  # same weekday, a year later
 def source(challenge, track_a, track_b, world):
     """The first edition, fully configured by both agencies and published."""
     lead, partner = act(world.admin_a), act(world.admin_b)
-    services.update_rules(
+    track_services.update_rules(
         lead, track_a, {"allowed_countries": ["CA"], "minimum_age": 18, "team_max": 10}
     )
-    services.save_prize(
+    track_services.save_prize(
         lead,
         track_a,
         None,
-        services.PrizeData({"en": "Phase 1 prize"}, "30000", "CAD", 20, {"en": "Per team."}),
+        track_services.PrizeData({"en": "Phase 1 prize"}, "30000", "CAD", 20, {"en": "Per team."}),
     )
-    services.publish_terms(lead, track_a, {"en": "CSA terms v1", "fr": "Modalités v1"})
-    services.update_rules(
+    track_services.publish_terms(lead, track_a, {"en": "CSA terms v1", "fr": "Modalités v1"})
+    track_services.update_rules(
         partner, track_b, {"allowed_countries": ["US"], "recognition_for_others": True}
     )
-    services.save_prize(
-        partner, track_b, None, services.PrizeData({"en": "Phase 1 award"}, "25000", "USD", 18, {})
+    track_services.save_prize(
+        partner,
+        track_b,
+        None,
+        track_services.PrizeData({"en": "Phase 1 award"}, "25000", "USD", 18, {}),
     )
     make_ready(world.admin_a, track_a)  # publishes a second version of the CSA terms
     make_ready(world.admin_b, track_b)
-    services.save_round(lead, challenge, None, round_data("Phase 1", PHASE_1))
-    services.save_round(lead, challenge, None, round_data("Phase 2", PHASE_2))
-    services.save_milestone(
+    timeline_services.save_round(lead, challenge, None, round_data("Phase 1", PHASE_1))
+    timeline_services.save_round(lead, challenge, None, round_data("Phase 2", PHASE_2))
+    timeline_services.save_milestone(
         lead,
         challenge,
         None,
         None,
-        services.MilestoneData(
+        timeline_services.MilestoneData(
             {"en": "Launch webinar"}, utc(2021, 2, 10, 16), utc(2021, 2, 10, 17), None
         ),
     )
-    services.save_milestone(
+    timeline_services.save_milestone(
         partner,
         challenge,
         None,
         track_b,
-        services.MilestoneData(
+        timeline_services.MilestoneData(
             {"en": "NASA info session"}, utc(2021, 3, 3, 18), None, "https://b.example/info"
         ),
     )
@@ -74,7 +80,7 @@ def source(challenge, track_a, track_b, world):
 
 
 def launch(world, source, slug="deep-space-food-2", days=OFFSET.days, user=None):
-    return services.launch_next_edition(act(user or world.admin_a), source, slug, days)
+    return edition_services.launch_next_edition(act(user or world.admin_a), source, slug, days)
 
 
 def test_the_next_edition_is_a_draft_linked_to_the_previous_one(source, world):
@@ -171,7 +177,7 @@ def test_the_previous_edition_is_left_as_it_was(source, world):
 def test_the_next_edition_can_be_published_once_its_tracks_are_ready(source, world):
     copy = launch(world, source)
     for track, admin in zip(copy.tracks, (world.admin_a, world.admin_b), strict=True):
-        services.mark_ready(act(admin), track, True)
+        track_services.mark_ready(act(admin), track, True)
 
     services.publish(act(world.admin_a), copy)
 

@@ -13,6 +13,8 @@ from icalendar import Calendar
 
 from competitions.challenges import services
 from competitions.challenges.models import Challenge, Track
+from competitions.challenges.services import timeline as timeline_services
+from competitions.challenges.services import tracks as track_services
 from competitions.core.actor import Actor
 from competitions.core.extensions import db
 from tests.factories import make_agency, make_membership, make_user
@@ -61,10 +63,10 @@ def build(world: Any, slug: str = "dsfc", publish: bool = True, **texts: Any) ->
     )
     db.session.add(track_b)
     db.session.flush()
-    services.update_track(
+    track_services.update_track(
         a,
         track_a,
-        services.TrackSettings(
+        track_services.TrackSettings(
             {"en": "Canada track", "fr": "Volet canadien"},
             {},
             ["en", "fr"],
@@ -72,34 +74,36 @@ def build(world: Any, slug: str = "dsfc", publish: bool = True, **texts: Any) ->
             "America/Toronto",
         ),
     )
-    services.update_rules(a, track_a, {"allowed_countries": ["CA"], "minimum_age": 18})
-    services.save_prize(
+    track_services.update_rules(a, track_a, {"allowed_countries": ["CA"], "minimum_age": 18})
+    track_services.save_prize(
         a,
         track_a,
         None,
-        services.PrizeData({"en": "Grand prize", "fr": "Grand prix"}, "30000", "CAD", 2, {}),
+        track_services.PrizeData({"en": "Grand prize", "fr": "Grand prix"}, "30000", "CAD", 2, {}),
     )
-    services.publish_terms(a, track_a, {"en": "Terms v1", "fr": "Conditions v1"})
+    track_services.publish_terms(a, track_a, {"en": "Terms v1", "fr": "Conditions v1"})
     b = actor(world.admin_b)
-    services.update_track(
+    track_services.update_track(
         b,
         track_b,
-        services.TrackSettings({"en": "US track"}, {}, ["en"], "us@example.org", "America/Chicago"),
+        track_services.TrackSettings(
+            {"en": "US track"}, {}, ["en"], "us@example.org", "America/Chicago"
+        ),
     )
-    services.update_rules(
+    track_services.update_rules(
         b,
         track_b,
         {"allowed_countries": ["US"], "member_policy": "lead", "recognition_for_others": True},
     )
-    services.save_prize(
-        b, track_b, None, services.PrizeData({"en": "Winner"}, "150000", "USD", 1, {})
+    track_services.save_prize(
+        b, track_b, None, track_services.PrizeData({"en": "Winner"}, "150000", "USD", 1, {})
     )
-    services.publish_terms(b, track_b, {"en": "US terms"})
-    services.save_round(
+    track_services.publish_terms(b, track_b, {"en": "US terms"})
+    timeline_services.save_round(
         a,
         challenge,
         None,
-        services.RoundData(
+        timeline_services.RoundData(
             {"en": "Phase 1"},
             {
                 "submission_opens": (DEADLINE - timedelta(days=90)).astimezone(UTC),
@@ -110,8 +114,8 @@ def build(world: Any, slug: str = "dsfc", publish: bool = True, **texts: Any) ->
         ),
     )
     if publish:
-        services.mark_ready(a, track_a, True)
-        services.mark_ready(b, track_b, True)
+        track_services.mark_ready(a, track_a, True)
+        track_services.mark_ready(b, track_b, True)
         services.publish(a, challenge)
     db.session.commit()
     return challenge
@@ -156,7 +160,7 @@ def test_challenges_i_can_enter(client, world, published, login):
     login(world.innovator)
     assert "Deep Space Food" in html(client.get("/challenges/?mine=1"))
     track_b = published.tracks[1]
-    services.update_rules(actor(world.admin_b), track_b, {"allowed_countries": ["US"]})
+    track_services.update_rules(actor(world.admin_b), track_b, {"allowed_countries": ["US"]})
     db.session.commit()
     japan = make_user("tokyo@example.org", country="JP")
     db.session.commit()
@@ -300,11 +304,11 @@ def test_calendar_is_valid_icalendar_with_stable_uids_and_sequence(client, world
     uid = str(deadline["UID"])
 
     round_ = published.rounds[0]
-    services.save_round(
+    timeline_services.save_round(
         actor(world.admin_a),
         published,
         round_,
-        services.RoundData(
+        timeline_services.RoundData(
             round_.name,
             {
                 **round_.instants(),
@@ -337,7 +341,9 @@ def test_atom_feed_lists_published_challenges(client, world, published):
 
 def test_terms_versions_are_kept(client, world, published):
     track = published.tracks[0]
-    services.publish_terms(actor(world.admin_a), track, {"en": "Terms v2", "fr": "Conditions v2"})
+    track_services.publish_terms(
+        actor(world.admin_a), track, {"en": "Terms v2", "fr": "Conditions v2"}
+    )
     db.session.commit()
     assert "Terms v2" in html(client.get("/challenges/dsfc/tracks/agency-a/terms"))
     assert "Terms v1" in html(client.get("/challenges/dsfc/tracks/agency-a/terms?version=1"))

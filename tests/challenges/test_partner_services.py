@@ -8,9 +8,9 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from competitions.challenges import services
 from competitions.challenges.eligibility import parse_rules
 from competitions.challenges.models import PartnerInvitation, Track
+from competitions.challenges.services import partners as partner_services
 from competitions.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from competitions.core.extensions import db
 from tests.challenges.helpers import BASE_URL, act, count, events, publish, token_for
@@ -38,20 +38,22 @@ def test_invitation_is_emailed_to_the_address_once_committed(draft, world, invit
     [msg] = mail.wait_for("admin-b@agency-b.example")
     assert "Agency A invites your agency" in msg["Subject"]
     assert "Deep Space Food Challenge" in SMTPCapture.text(msg)
-    assert services.partner_invitation_from_token(token_in(msg)) is inv
+    assert partner_services.partner_invitation_from_token(token_in(msg)) is inv
     [event] = events("challenge.partner_invited")
     assert event.after == {"email": "Admin-B@Agency-B.example"}
     assert event.agency_id == world.agency_a.id
 
 
 def test_invitation_link_opens_the_partner_invitation_page(draft, world, mail):
-    services.invite_partner(act(world.admin_a), draft, world.admin_b.email)
+    partner_services.invite_partner(act(world.admin_a), draft, world.admin_b.email)
     db.session.commit()
 
     [msg] = mail.wait_for(world.admin_b.email)
     link = SMTPCapture.link(msg, "/partner-invitations/")
     assert link.startswith(f"{BASE_URL}/partner-invitations/")
-    track = services.accept_partner_invitation(act(world.admin_b), token_in(msg), world.agency_b.id)
+    track = partner_services.accept_partner_invitation(
+        act(world.admin_b), token_in(msg), world.agency_b.id
+    )
     assert track.agency_id == world.agency_b.id
 
 
@@ -74,7 +76,7 @@ def test_an_invalid_address_is_refused(draft, world, invite):
 def test_partner_admin_accepts_and_gets_their_agency_track(draft, world, invite):
     inv = invite(act(world.admin_a), draft, world.admin_b.email)
 
-    track = services.accept_partner_invitation(
+    track = partner_services.accept_partner_invitation(
         act(world.admin_b), token_for(inv), world.agency_b.id
     )
     db.session.commit()
@@ -99,10 +101,10 @@ def test_partner_admin_accepts_and_gets_their_agency_track(draft, world, invite)
 def test_an_accepted_invitation_cannot_be_used_again(draft, world, invite):
     inv = invite(act(world.admin_a), draft, world.admin_b.email)
     token = token_for(inv)
-    services.accept_partner_invitation(act(world.admin_b), token, world.agency_b.id)
+    partner_services.accept_partner_invitation(act(world.admin_b), token, world.agency_b.id)
 
     with pytest.raises(DomainError):
-        services.accept_partner_invitation(act(world.admin_b), token, world.agency_b.id)
+        partner_services.accept_partner_invitation(act(world.admin_b), token, world.agency_b.id)
     assert len(draft.tracks) == 2
 
 
@@ -110,7 +112,9 @@ def test_only_the_invited_address_may_accept(draft, world, invite):
     inv = invite(act(world.admin_a), draft, "director@agency-b.example")
 
     with pytest.raises(PermissionDenied) as refused:
-        services.accept_partner_invitation(act(world.admin_b), token_for(inv), world.agency_b.id)
+        partner_services.accept_partner_invitation(
+            act(world.admin_b), token_for(inv), world.agency_b.id
+        )
 
     assert "director@agency-b.example" in refused.value.message
     assert len(draft.tracks) == 1
@@ -123,7 +127,9 @@ def test_an_agency_already_in_the_challenge_cannot_join_again(challenge, world, 
     inv = invite(act(world.admin_a), challenge, second_admin.email)
 
     with pytest.raises(DomainError) as refused:
-        services.accept_partner_invitation(act(second_admin), token_for(inv), world.agency_b.id)
+        partner_services.accept_partner_invitation(
+            act(second_admin), token_for(inv), world.agency_b.id
+        )
 
     assert refused.value.field == "agency"
     assert count(Track, Track.agency_id == world.agency_b.id) == 1
@@ -134,7 +140,9 @@ def test_the_lead_agency_cannot_join_its_own_challenge_twice(draft, world, invit
     inv = invite(act(world.admin_a), draft, world.admin_a.email)
 
     with pytest.raises(DomainError) as refused:
-        services.accept_partner_invitation(act(world.admin_a), token_for(inv), world.agency_a.id)
+        partner_services.accept_partner_invitation(
+            act(world.admin_a), token_for(inv), world.agency_a.id
+        )
 
     assert refused.value.field == "agency"
     assert len(draft.tracks) == 1
@@ -148,7 +156,7 @@ def test_one_can_join_only_with_an_agency_one_administers(draft, world, invite):
 
     for agency in (london, world.agency_b):  # staff only / not a member at all
         with pytest.raises(DomainError) as refused:
-            services.accept_partner_invitation(act(officer), token_for(inv), agency.id)
+            partner_services.accept_partner_invitation(act(officer), token_for(inv), agency.id)
         assert refused.value.field == "agency"
     assert len(draft.tracks) == 1
 
@@ -178,11 +186,11 @@ def test_reinviting_replaces_the_link(draft, world, invite, mail):
 
     assert again.id == first.id
     assert again.nonce != old_nonce
-    assert services.open_partner_invitations(draft) == [again]
+    assert partner_services.open_partner_invitations(draft) == [again]
     assert len(mail.wait_for(world.admin_b.email, 2)) == 2
     with pytest.raises(DomainError, match="replaced by a newer one"):
-        services.partner_invitation_from_token(old_token)
-    assert services.partner_invitation_from_token(token_for(again)) is again
+        partner_services.partner_invitation_from_token(old_token)
+    assert partner_services.partner_invitation_from_token(token_for(again)) is again
 
 
 def test_a_revoked_invitation_is_refused(draft, world, invite):
@@ -190,15 +198,15 @@ def test_a_revoked_invitation_is_refused(draft, world, invite):
     token = token_for(inv)
 
     with pytest.raises(NotFound):
-        services.revoke_partner_invitation(act(world.admin_b), inv)
-    services.revoke_partner_invitation(act(world.admin_a), inv)
+        partner_services.revoke_partner_invitation(act(world.admin_b), inv)
+    partner_services.revoke_partner_invitation(act(world.admin_a), inv)
 
     assert inv.resolution == "revoked"
-    assert services.open_partner_invitations(draft) == []
+    assert partner_services.open_partner_invitations(draft) == []
     with pytest.raises(DomainError, match="withdrawn"):
-        services.accept_partner_invitation(act(world.admin_b), token, world.agency_b.id)
+        partner_services.accept_partner_invitation(act(world.admin_b), token, world.agency_b.id)
     with pytest.raises(Conflict):
-        services.revoke_partner_invitation(act(world.admin_a), inv)
+        partner_services.revoke_partner_invitation(act(world.admin_a), inv)
     assert len(draft.tracks) == 1
     assert len(events("challenge.partner_invitation_revoked")) == 1
 
@@ -207,8 +215,8 @@ def test_a_declined_invitation_adds_no_track(draft, world, invite):
     inv = invite(act(world.admin_a), draft, world.admin_b.email)
 
     with pytest.raises(PermissionDenied):
-        services.decline_partner_invitation(act(world.admin_a), token_for(inv))
-    services.decline_partner_invitation(act(world.admin_b), token_for(inv))
+        partner_services.decline_partner_invitation(act(world.admin_a), token_for(inv))
+    partner_services.decline_partner_invitation(act(world.admin_b), token_for(inv))
 
     assert inv.resolution == "declined"
     assert len(draft.tracks) == 1
@@ -220,15 +228,15 @@ def test_an_invitation_expires(app, draft, world, invite, clock):
     token = token_for(inv)
 
     clock.advance(max_age - timedelta(minutes=1))
-    assert services.partner_invitation_from_token(token) is inv
+    assert partner_services.partner_invitation_from_token(token) is inv
 
     clock.advance(timedelta(minutes=2))
     with pytest.raises(DomainError, match="expired"):
-        services.accept_partner_invitation(act(world.admin_b), token, world.agency_b.id)
+        partner_services.accept_partner_invitation(act(world.admin_b), token, world.agency_b.id)
     assert len(draft.tracks) == 1
 
     renewed = invite(act(world.admin_a), draft, world.admin_b.email)  # a fresh link
-    track = services.accept_partner_invitation(
+    track = partner_services.accept_partner_invitation(
         act(world.admin_b), token_for(renewed), world.agency_b.id
     )
     assert track.agency_id == world.agency_b.id
@@ -240,7 +248,7 @@ def test_a_tampered_token_is_refused(draft, world, invite):
     tampered = token[:-5] + ("A" if token[-5] != "A" else "B") + token[-4:]
 
     with pytest.raises(DomainError, match="not valid"):
-        services.partner_invitation_from_token(tampered)
+        partner_services.partner_invitation_from_token(tampered)
 
 
 def test_no_unready_track_joins_a_published_challenge(draft, world, invite):
@@ -251,6 +259,6 @@ def test_no_unready_track_joins_a_published_challenge(draft, world, invite):
     publish(world, draft)
 
     with pytest.raises(DomainError):
-        services.accept_partner_invitation(act(officer), token_for(inv), london.id)
+        partner_services.accept_partner_invitation(act(officer), token_for(inv), london.id)
 
     assert all(track.is_ready for track in draft.tracks)

@@ -8,6 +8,8 @@ import pytest
 
 from competitions.challenges import services
 from competitions.challenges.models import Challenge, ChallengeStatus
+from competitions.challenges.services import timeline as timeline_services
+from competitions.challenges.services import tracks as track_services
 from competitions.core.errors import Conflict, DomainError, NotFound
 from competitions.core.extensions import db
 from tests.challenges.helpers import act, events, make_ready, round_data, settings
@@ -19,16 +21,18 @@ NO_TERMS = "Publish the terms and conditions."
 def test_marking_ready_lists_every_problem(track_a, world):
     actor = act(world.admin_a)
 
-    assert services.readiness_problems(track_a) == [NO_CONTACT, NO_TERMS]
+    assert track_services.readiness_problems(track_a) == [NO_CONTACT, NO_TERMS]
     with pytest.raises(DomainError) as refused:
-        services.mark_ready(actor, track_a, True)
+        track_services.mark_ready(actor, track_a, True)
     assert NO_CONTACT in refused.value.message
     assert NO_TERMS in refused.value.message
     assert track_a.ready_at is None
 
-    services.update_track(actor, track_a, settings(track_a, contact_email="csa@agency-a.example"))
+    track_services.update_track(
+        actor, track_a, settings(track_a, contact_email="csa@agency-a.example")
+    )
     with pytest.raises(DomainError) as refused:
-        services.mark_ready(actor, track_a, True)
+        track_services.mark_ready(actor, track_a, True)
     assert NO_CONTACT not in refused.value.message
     assert NO_TERMS in refused.value.message
     assert events("track.ready") == []
@@ -41,24 +45,24 @@ def test_a_complete_track_is_marked_ready_then_unmarked(track_a, world, clock):
     [ready] = events("track.ready")
     assert (ready.actor_id, ready.agency_id) == (world.admin_a.id, world.agency_a.id)
 
-    services.mark_ready(act(world.admin_a), track_a, False)
+    track_services.mark_ready(act(world.admin_a), track_a, False)
     assert track_a.ready_at is None
     assert len(events("track.not_ready")) == 1
 
 
 def test_broken_rules_stop_a_track_from_being_ready(track_a, world):
     make_ready(world.admin_a, track_a)
-    services.mark_ready(act(world.admin_a), track_a, False)
+    track_services.mark_ready(act(world.admin_a), track_a, False)
     track_a.rules = {"allowed_countries": ["XX"]}  # e.g. written by an older version
 
     with pytest.raises(DomainError, match="Fix the eligibility rules"):
-        services.mark_ready(act(world.admin_a), track_a, True)
+        track_services.mark_ready(act(world.admin_a), track_a, True)
 
 
 def test_a_track_is_not_ready_without_terms_in_a_language_added_later(track_b, world):
     actor = act(world.admin_b)
-    services.publish_terms(actor, track_b, {"en": "NASA terms"})
-    services.update_track(
+    track_services.publish_terms(actor, track_b, {"en": "NASA terms"})
+    track_services.update_track(
         actor,
         track_b,
         settings(
@@ -70,7 +74,7 @@ def test_a_track_is_not_ready_without_terms_in_a_language_added_later(track_b, w
     )
 
     with pytest.raises(DomainError):
-        services.mark_ready(actor, track_b, True)
+        track_services.mark_ready(actor, track_b, True)
     assert track_b.ready_at is None
 
 
@@ -94,7 +98,7 @@ def test_publication_waits_for_every_track_and_a_round(challenge, track_a, track
     assert "Add at least one round to the timeline." in refused.value.message
     assert challenge.status == ChallengeStatus.DRAFT
 
-    services.save_round(lead, challenge, None, round_data())
+    timeline_services.save_round(lead, challenge, None, round_data())
     assert services.publication_problems(challenge) == []
     services.publish(lead, challenge)
     db.session.commit()
@@ -116,7 +120,7 @@ def test_the_title_is_needed_in_every_track_language(draft, world):
         services.Texts(title={"en": "Deep Space Food Challenge"}, summary={}, description={}),
     )
     make_ready(world.admin_a, track)
-    services.save_round(act(world.admin_a), draft, None, round_data())
+    timeline_services.save_round(act(world.admin_a), draft, None, round_data())
 
     with pytest.raises(DomainError, match=r"title in every track language \(fr\)"):
         services.publish(act(world.admin_a), draft)
@@ -126,7 +130,7 @@ def test_the_title_is_needed_in_every_track_language(draft, world):
 def test_only_lead_admins_publish(challenge, track_a, track_b, world, who):
     make_ready(world.admin_a, track_a)
     make_ready(world.admin_b, track_b)
-    services.save_round(act(world.admin_a), challenge, None, round_data())
+    timeline_services.save_round(act(world.admin_a), challenge, None, round_data())
 
     with pytest.raises(NotFound):
         services.publish(act(getattr(world, who)), challenge)
@@ -137,12 +141,12 @@ def test_only_lead_admins_publish(challenge, track_a, track_b, world, who):
 def test_after_publication_tracks_stay_ready(challenge, track_a, track_b, world):
     make_ready(world.admin_a, track_a)
     make_ready(world.admin_b, track_b)
-    services.save_round(act(world.admin_a), challenge, None, round_data())
+    timeline_services.save_round(act(world.admin_a), challenge, None, round_data())
     services.publish(act(world.admin_a), challenge)
     ready_at = track_b.ready_at
 
     with pytest.raises(Conflict):
-        services.mark_ready(act(world.admin_b), track_b, False)
+        track_services.mark_ready(act(world.admin_b), track_b, False)
 
     assert track_b.ready_at == ready_at
     assert events("track.not_ready") == []
@@ -151,7 +155,7 @@ def test_after_publication_tracks_stay_ready(challenge, track_a, track_b, world)
 def test_publishing_again_changes_nothing(challenge, track_a, track_b, world, clock):
     make_ready(world.admin_a, track_a)
     make_ready(world.admin_b, track_b)
-    services.save_round(act(world.admin_a), challenge, None, round_data())
+    timeline_services.save_round(act(world.admin_a), challenge, None, round_data())
     services.publish(act(world.admin_a), challenge)
     published_at = challenge.published_at
 

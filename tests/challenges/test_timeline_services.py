@@ -10,6 +10,7 @@ import pytest
 
 from competitions.challenges import services
 from competitions.challenges.models import Milestone, Round, TimelineChange
+from competitions.challenges.services import timeline as timeline_services
 from competitions.challenges.timeline import to_utc
 from competitions.core.errors import Conflict, DomainError, NotFound
 from competitions.core.extensions import db
@@ -30,7 +31,7 @@ DEADLINE = PHASE_1["submission_deadline"]
 
 
 def save(world, challenge, existing=None, data=None, reason=None, user=None):
-    return services.save_round(
+    return timeline_services.save_round(
         act(user or world.admin_a), challenge, existing, data or round_data(), reason
     )
 
@@ -39,7 +40,7 @@ START = utc(2021, 3, 2, 16)
 
 
 def milestone(name="Info session", starts_at=START, ends_at=None, url=None):
-    return services.MilestoneData(
+    return timeline_services.MilestoneData(
         name={"en": name}, starts_at=starts_at, ends_at=ends_at or starts_at + HOUR, url=url
     )
 
@@ -99,7 +100,7 @@ def test_an_inconsistent_round_is_refused_on_its_field(challenge, world, changes
 
 def test_a_round_needs_a_name(challenge, world):
     with pytest.raises(DomainError) as refused:
-        save(world, challenge, data=services.RoundData(name={"en": " "}, instants=PHASE_1))
+        save(world, challenge, data=timeline_services.RoundData(name={"en": " "}, instants=PHASE_1))
 
     assert refused.value.field == "name_en"
 
@@ -147,7 +148,7 @@ def test_only_lead_admins_shape_the_shared_rounds(challenge, world, who):
     with pytest.raises(NotFound):
         save(world, challenge, None, round_data("Phase 2", PHASE_2), user=getattr(world, who))
     with pytest.raises(NotFound):
-        services.delete_round(act(getattr(world, who)), challenge, phase_1)
+        timeline_services.delete_round(act(getattr(world, who)), challenge, phase_1)
 
     db.session.rollback()
     assert [r.submission_deadline for r in challenge.rounds] == [DEADLINE]
@@ -167,7 +168,7 @@ def test_a_draft_round_is_deleted_and_the_others_renumbered(challenge, world):
     phase_1 = save(world, challenge)
     save(world, challenge, data=round_data("Phase 2", PHASE_2))
 
-    services.delete_round(act(world.admin_a), challenge, phase_1)
+    timeline_services.delete_round(act(world.admin_a), challenge, phase_1)
     db.session.commit()
 
     assert [(r.position, r.name["en"]) for r in challenge.rounds] == [(0, "Phase 2")]
@@ -217,7 +218,7 @@ def test_a_moved_published_date_is_recorded_for_outreach(published, world, clock
     )
     db.session.commit()
 
-    changes = sorted(services.timeline_changes(published), key=lambda c: c.field)
+    changes = sorted(timeline_services.timeline_changes(published), key=lambda c: c.field)
     assert [(c.field, c.old_at, c.new_at) for c in changes] == [
         ("judging_closes", PHASE_1["judging_closes"], new_judging),
         ("registration_closes", DEADLINE, new_deadline),
@@ -262,7 +263,7 @@ def test_adding_a_round_after_publication_needs_a_reason(published, world):
 
     phase_2 = save(world, published, None, round_data("Phase 2", PHASE_2), "Phase 2 announced.")
 
-    [change] = services.timeline_changes(published)
+    [change] = timeline_services.timeline_changes(published)
     assert (change.round_id, change.field) == (phase_2.id, "submission_deadline")
     assert (change.old_at, change.new_at) == (None, PHASE_2["submission_deadline"])
 
@@ -271,7 +272,7 @@ def test_a_published_round_cannot_be_deleted(published, world):
     [phase_1] = published.rounds
 
     with pytest.raises(Conflict):
-        services.delete_round(act(world.admin_a), published, phase_1)
+        timeline_services.delete_round(act(world.admin_a), published, phase_1)
 
     assert count(Round) == 1
     assert events("timeline.round_deleted") == []
@@ -281,7 +282,7 @@ def test_a_published_round_cannot_be_deleted(published, world):
 
 
 def test_lead_admin_adds_a_shared_milestone(challenge, world):
-    saved = services.save_milestone(
+    saved = timeline_services.save_milestone(
         act(world.admin_a),
         challenge,
         None,
@@ -298,7 +299,7 @@ def test_lead_admin_adds_a_shared_milestone(challenge, world):
 
 
 def test_partner_adds_a_milestone_local_to_its_own_track(challenge, track_b, world):
-    local = services.save_milestone(
+    local = timeline_services.save_milestone(
         act(world.admin_b), challenge, None, track_b, milestone("NASA open house")
     )
     db.session.commit()
@@ -307,7 +308,7 @@ def test_partner_adds_a_milestone_local_to_its_own_track(challenge, track_b, wor
     [event] = events("timeline.milestone_saved")
     assert (event.agency_id, event.after["track"]) == (world.agency_b.id, "agency-b")
 
-    moved = services.save_milestone(
+    moved = timeline_services.save_milestone(
         act(world.admin_b), challenge, local, None, milestone(starts_at=utc(2021, 3, 9, 16))
     )
     assert (moved.track_id, moved.starts_at, moved.sequence) == (track_b.id, utc(2021, 3, 9, 16), 1)
@@ -317,24 +318,28 @@ def test_partner_cannot_create_or_move_a_shared_or_another_track_milestone(
     challenge, track_a, track_b, world
 ):
     lead = act(world.admin_a)
-    shared = services.save_milestone(lead, challenge, None, None, milestone("Launch webinar"))
-    local_a = services.save_milestone(lead, challenge, None, track_a, milestone("CSA info"))
+    shared = timeline_services.save_milestone(
+        lead, challenge, None, None, milestone("Launch webinar")
+    )
+    local_a = timeline_services.save_milestone(
+        lead, challenge, None, track_a, milestone("CSA info")
+    )
     db.session.commit()
     partner = act(world.admin_b)
     later = milestone(starts_at=utc(2021, 4, 1, 16))
 
     with pytest.raises(NotFound):
-        services.save_milestone(partner, challenge, None, None, milestone())
+        timeline_services.save_milestone(partner, challenge, None, None, milestone())
     with pytest.raises(NotFound):
-        services.save_milestone(partner, challenge, shared, None, later)
+        timeline_services.save_milestone(partner, challenge, shared, None, later)
     with pytest.raises(NotFound):  # naming its own track does not make a shared one local
-        services.save_milestone(partner, challenge, shared, track_b, later)
+        timeline_services.save_milestone(partner, challenge, shared, track_b, later)
     with pytest.raises(NotFound):
-        services.save_milestone(partner, challenge, None, track_a, milestone())
+        timeline_services.save_milestone(partner, challenge, None, track_a, milestone())
     with pytest.raises(NotFound):
-        services.save_milestone(partner, challenge, local_a, None, later)
+        timeline_services.save_milestone(partner, challenge, local_a, None, later)
     with pytest.raises(NotFound):
-        services.delete_milestone(partner, challenge, shared)
+        timeline_services.delete_milestone(partner, challenge, shared)
 
     db.session.rollback()
     assert count(Milestone) == 2
@@ -354,10 +359,10 @@ def test_partner_cannot_create_or_move_a_shared_or_another_track_milestone(
 )
 def test_an_invalid_milestone_is_refused_on_its_field(challenge, world, changes, field):
     data = milestone()
-    data = services.MilestoneData(**{**data.__dict__, **changes})
+    data = timeline_services.MilestoneData(**{**data.__dict__, **changes})
 
     with pytest.raises(DomainError) as refused:
-        services.save_milestone(act(world.admin_a), challenge, None, None, data)
+        timeline_services.save_milestone(act(world.admin_a), challenge, None, None, data)
 
     assert refused.value.field == field
     db.session.rollback()
@@ -366,18 +371,20 @@ def test_an_invalid_milestone_is_refused_on_its_field(challenge, world, changes,
 
 def test_moving_a_shared_published_milestone_needs_a_reason_and_is_recorded(published, world):
     lead = act(world.admin_a)
-    webinar = services.save_milestone(lead, published, None, None, milestone("Webinar"))
+    webinar = timeline_services.save_milestone(lead, published, None, None, milestone("Webinar"))
     db.session.commit()
     later = milestone("Webinar", starts_at=utc(2021, 3, 4, 16))
 
     with pytest.raises(DomainError) as refused:
-        services.save_milestone(lead, published, webinar, None, later)
+        timeline_services.save_milestone(lead, published, webinar, None, later)
     assert refused.value.field == "reason"
     db.session.rollback()
 
-    services.save_milestone(lead, published, webinar, None, later, reason="Speaker unavailable.")
+    timeline_services.save_milestone(
+        lead, published, webinar, None, later, reason="Speaker unavailable."
+    )
 
-    [change] = services.timeline_changes(published)
+    [change] = timeline_services.timeline_changes(published)
     assert (change.milestone_id, change.field) == (webinar.id, "starts_at")
     assert (change.old_at, change.new_at) == (utc(2021, 3, 2, 16), utc(2021, 3, 4, 16))
     assert change.reason == "Speaker unavailable."
@@ -385,7 +392,7 @@ def test_moving_a_shared_published_milestone_needs_a_reason_and_is_recorded(publ
 
 
 def test_a_milestone_of_another_challenge_is_not_found(challenge, world):
-    webinar = services.save_milestone(
+    webinar = timeline_services.save_milestone(
         act(world.admin_a), challenge, None, None, milestone("Webinar")
     )
     own = services.create_challenge(
@@ -396,7 +403,7 @@ def test_a_milestone_of_another_challenge_is_not_found(challenge, world):
     )
 
     with pytest.raises(NotFound):
-        services.save_milestone(
+        timeline_services.save_milestone(
             act(world.admin_b), own, webinar, None, milestone(starts_at=utc(2021, 5, 1))
         )
     assert webinar.starts_at == utc(2021, 3, 2, 16)

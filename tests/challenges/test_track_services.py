@@ -10,6 +10,7 @@ from sqlalchemy import select
 from competitions.challenges import services
 from competitions.challenges.eligibility import parse_rules, rules_to_data
 from competitions.challenges.models import Prize, TermsVersion, Track
+from competitions.challenges.services import tracks as track_services
 from competitions.core.errors import DomainError, NotFound
 from competitions.core.extensions import db
 from tests.challenges.helpers import act, count, events, make_ready, settings
@@ -36,7 +37,7 @@ CSA_RULES = {
 
 
 def prize(amount="150000", currency="CAD", count=1, label=None, condition=None):
-    return services.PrizeData(
+    return track_services.PrizeData(
         label={"en": "Phase 1 prize", "fr": "Prix de la phase 1"} if label is None else label,
         amount=amount,
         currency=currency,
@@ -48,15 +49,17 @@ def prize(amount="150000", currency="CAD", count=1, label=None, condition=None):
 # --- who may edit which track -------------------------------------------------------------
 
 EDITS = {
-    "settings": lambda actor, track: services.update_track(
+    "settings": lambda actor, track: track_services.update_track(
         actor, track, settings(track, name={"en": "Renamed", "fr": "Renommé"})
     ),
-    "rules": lambda actor, track: services.update_rules(actor, track, {"allowed_countries": "GB"}),
-    "prize": lambda actor, track: services.save_prize(actor, track, None, prize()),
-    "terms": lambda actor, track: services.publish_terms(
+    "rules": lambda actor, track: track_services.update_rules(
+        actor, track, {"allowed_countries": "GB"}
+    ),
+    "prize": lambda actor, track: track_services.save_prize(actor, track, None, prize()),
+    "terms": lambda actor, track: track_services.publish_terms(
         actor, track, dict.fromkeys(track.languages, "Terms")
     ),
-    "ready": lambda actor, track: services.mark_ready(actor, track, True),
+    "ready": lambda actor, track: track_services.mark_ready(actor, track, True),
 }
 
 
@@ -73,17 +76,17 @@ def snapshot(track: Track) -> tuple:
 def test_partner_admin_configures_their_own_track(track_b, world, clock):
     actor = act(world.admin_b)
 
-    services.update_track(
+    track_services.update_track(
         actor,
         track_b,
         settings(track_b, name={"en": "NASA track"}, contact_email="food@agency-b.example"),
     )
-    services.update_rules(
+    track_services.update_rules(
         actor, track_b, {"allowed_countries": ["US"], "recognition_for_others": True}
     )
-    services.save_prize(actor, track_b, None, prize("250000", "USD", 2))
-    services.publish_terms(actor, track_b, {"en": "NASA terms"})
-    services.mark_ready(actor, track_b, True)
+    track_services.save_prize(actor, track_b, None, prize("250000", "USD", 2))
+    track_services.publish_terms(actor, track_b, {"en": "NASA terms"})
+    track_services.mark_ready(actor, track_b, True)
     db.session.commit()
 
     assert track_b.name == {"en": "NASA track"}
@@ -102,7 +105,7 @@ def test_partner_admin_configures_their_own_track(track_b, world, clock):
 @pytest.mark.parametrize("edit", EDITS, ids=list(EDITS))
 def test_partner_admin_cannot_touch_the_lead_agency_track(track_a, world, edit):
     make_ready(world.admin_a, track_a)  # complete, so only permission can refuse "ready"
-    services.mark_ready(act(world.admin_a), track_a, False)
+    track_services.mark_ready(act(world.admin_a), track_a, False)
     before = snapshot(track_a)
 
     with pytest.raises(NotFound):
@@ -123,14 +126,14 @@ def test_people_outside_the_agencies_cannot_edit_any_track(track_b, world, edit)
 
 
 def test_partner_admin_cannot_reach_a_prize_of_another_track(track_a, track_b, world):
-    lead_prize = services.save_prize(act(world.admin_a), track_a, None, prize())
+    lead_prize = track_services.save_prize(act(world.admin_a), track_a, None, prize())
 
     with pytest.raises(NotFound):
-        services.save_prize(act(world.admin_b), track_b, lead_prize, prize("1"))
+        track_services.save_prize(act(world.admin_b), track_b, lead_prize, prize("1"))
     with pytest.raises(NotFound):
-        services.delete_prize(act(world.admin_b), track_b, lead_prize)
+        track_services.delete_prize(act(world.admin_b), track_b, lead_prize)
     with pytest.raises(NotFound):
-        services.get_prize(track_b, lead_prize.id)
+        track_services.get_prize(track_b, lead_prize.id)
 
     assert lead_prize.amount == Decimal("150000")
     assert track_a.prizes == [lead_prize]
@@ -138,27 +141,29 @@ def test_partner_admin_cannot_reach_a_prize_of_another_track(track_a, track_b, w
 
 def test_staff_configure_their_track_but_only_admins_mark_it_ready(track_a, world):
     staff = act(world.staff_a)
-    services.update_track(staff, track_a, settings(track_a, contact_email="csa@agency-a.example"))
-    services.save_prize(staff, track_a, None, prize())
-    services.publish_terms(staff, track_a, {"en": "Terms", "fr": "Modalités"})
-    assert services.readiness_problems(track_a) == []
+    track_services.update_track(
+        staff, track_a, settings(track_a, contact_email="csa@agency-a.example")
+    )
+    track_services.save_prize(staff, track_a, None, prize())
+    track_services.publish_terms(staff, track_a, {"en": "Terms", "fr": "Modalités"})
+    assert track_services.readiness_problems(track_a) == []
 
     with pytest.raises(NotFound):
-        services.mark_ready(staff, track_a, True)
+        track_services.mark_ready(staff, track_a, True)
     assert track_a.ready_at is None
 
-    services.mark_ready(act(world.admin_a), track_a, True)
+    track_services.mark_ready(act(world.admin_a), track_a, True)
     with pytest.raises(NotFound):
-        services.mark_ready(staff, track_a, False)
+        track_services.mark_ready(staff, track_a, False)
     assert track_a.is_ready
 
 
 @pytest.mark.parametrize("edit", EDITS, ids=list(EDITS))
 def test_platform_admin_may_edit_every_track(track_b, world, edit):
-    services.update_track(
+    track_services.update_track(
         act(world.admin_b), track_b, settings(track_b, contact_email="food@agency-b.example")
     )
-    services.publish_terms(act(world.admin_b), track_b, {"en": "NASA terms"})
+    track_services.publish_terms(act(world.admin_b), track_b, {"en": "NASA terms"})
     before = snapshot(track_b)
 
     EDITS[edit](act(world.platform_admin), track_b)
@@ -170,7 +175,7 @@ def test_platform_admin_may_edit_every_track(track_b, world, edit):
 
 
 def test_settings_are_cleaned_and_stored_in_the_configured_language_order(track_a, world):
-    services.update_track(
+    track_services.update_track(
         act(world.admin_a),
         track_a,
         settings(
@@ -193,7 +198,7 @@ def test_settings_are_cleaned_and_stored_in_the_configured_language_order(track_
 
 
 def test_saving_unchanged_settings_is_not_audited(track_a, world):
-    services.update_track(act(world.admin_a), track_a, settings(track_a))
+    track_services.update_track(act(world.admin_a), track_a, settings(track_a))
 
     assert events("track.updated") == []
 
@@ -214,7 +219,7 @@ def test_invalid_settings_are_refused_on_their_field(track_a, world, changes, fi
     before = (dict(track_a.name), list(track_a.languages), track_a.timezone)
 
     with pytest.raises(DomainError) as refused:
-        services.update_track(act(world.admin_a), track_a, settings(track_a, **changes))
+        track_services.update_track(act(world.admin_a), track_a, settings(track_a, **changes))
 
     assert refused.value.field == field
     assert (track_a.name, track_a.languages, track_a.timezone) == before
@@ -222,7 +227,7 @@ def test_invalid_settings_are_refused_on_their_field(track_a, world, changes, fi
 
 def test_a_bad_contact_email_is_refused_on_its_field(track_a, world):
     with pytest.raises(DomainError) as refused:
-        services.update_track(
+        track_services.update_track(
             act(world.admin_a), track_a, settings(track_a, contact_email="prizes at csa")
         )
 
@@ -231,7 +236,7 @@ def test_a_bad_contact_email_is_refused_on_its_field(track_a, world):
 
 def test_a_bad_contact_email_is_refused(track_a, world):
     with pytest.raises(DomainError):
-        services.update_track(
+        track_services.update_track(
             act(world.admin_a), track_a, settings(track_a, contact_email="prizes at csa")
         )
 
@@ -242,7 +247,7 @@ def test_a_bad_contact_email_is_refused(track_a, world):
 
 
 def test_rules_are_stored_as_validated_json_that_round_trips(track_a, world):
-    services.update_rules(act(world.admin_a), track_a, CSA_RULES)
+    track_services.update_rules(act(world.admin_a), track_a, CSA_RULES)
     db.session.commit()
     db.session.expire_all()
 
@@ -257,7 +262,7 @@ def test_rules_are_stored_as_validated_json_that_round_trips(track_a, world):
 
 
 def test_form_shaped_rules_are_normalised(track_a, world):
-    services.update_rules(
+    track_services.update_rules(
         act(world.admin_a),
         track_a,
         {"allowed_countries": "ca, us-ny", "team_min": "2", "team_max": "", "minimum_age": "18"},
@@ -269,7 +274,7 @@ def test_form_shaped_rules_are_normalised(track_a, world):
 
 
 def test_unchanged_rules_are_not_audited(track_a, world):
-    services.update_rules(act(world.admin_a), track_a, dict(track_a.rules))
+    track_services.update_rules(act(world.admin_a), track_a, dict(track_a.rules))
 
     assert events("track.rules_updated") == []
 
@@ -292,7 +297,7 @@ def test_invalid_rules_are_refused_on_their_field(track_a, world, data, field):
     before = dict(track_a.rules)
 
     with pytest.raises(DomainError) as refused:
-        services.update_rules(act(world.admin_a), track_a, data)
+        track_services.update_rules(act(world.admin_a), track_a, data)
 
     assert refused.value.field == field
     assert track_a.rules == before
@@ -302,7 +307,7 @@ def test_invalid_rules_are_refused_on_their_field(track_a, world, data, field):
 
 
 def test_a_prize_has_a_decimal_amount_and_an_iso_4217_currency(track_a, world):
-    saved = services.save_prize(
+    saved = track_services.save_prize(
         act(world.admin_a),
         track_a,
         None,
@@ -324,7 +329,7 @@ def test_a_prize_has_a_decimal_amount_and_an_iso_4217_currency(track_a, world):
 def test_prizes_are_listed_in_the_order_they_were_added(track_a, world):
     actor = act(world.admin_a)
     for label in ("Grand prize", "Runner-up", "Small business"):
-        services.save_prize(actor, track_a, None, prize(label={"en": label}))
+        track_services.save_prize(actor, track_a, None, prize(label={"en": label}))
 
     assert [(p.position, p.label["en"]) for p in track_a.prizes] == [
         (0, "Grand prize"),
@@ -357,7 +362,7 @@ def test_prizes_are_listed_in_the_order_they_were_added(track_a, world):
 )
 def test_an_invalid_prize_is_refused_on_its_field(track_a, world, changes, field):
     with pytest.raises(DomainError) as refused:
-        services.save_prize(act(world.admin_a), track_a, None, prize(**changes))
+        track_services.save_prize(act(world.admin_a), track_a, None, prize(**changes))
 
     assert refused.value.field == field
     assert count(Prize) == 0
@@ -365,8 +370,8 @@ def test_an_invalid_prize_is_refused_on_its_field(track_a, world, changes, field
 
 def test_the_largest_and_smallest_amounts_are_accepted(track_a, world):
     actor = act(world.admin_a)
-    services.save_prize(actor, track_a, None, prize("999999999999.99"))
-    services.save_prize(actor, track_a, None, prize("0", "usd", label={"en": "Recognition"}))
+    track_services.save_prize(actor, track_a, None, prize("999999999999.99"))
+    track_services.save_prize(actor, track_a, None, prize("0", "usd", label={"en": "Recognition"}))
     db.session.commit()
     db.session.expire_all()
 
@@ -376,7 +381,7 @@ def test_the_largest_and_smallest_amounts_are_accepted(track_a, world):
 
 def test_a_french_formatted_amount_is_never_misread(track_a, world):
     try:
-        saved = services.save_prize(act(world.admin_a), track_a, None, prize("150 000,50"))
+        saved = track_services.save_prize(act(world.admin_a), track_a, None, prize("150 000,50"))
     except DomainError as refused:
         assert refused.field == "amount"
     else:
@@ -385,14 +390,14 @@ def test_a_french_formatted_amount_is_never_misread(track_a, world):
 
 def test_a_prize_is_edited_in_place_then_deleted(track_a, world):
     actor = act(world.admin_a)
-    saved = services.save_prize(actor, track_a, None, prize())
+    saved = track_services.save_prize(actor, track_a, None, prize())
 
-    edited = services.save_prize(actor, track_a, saved, prize("200000", "CAD", 3))
+    edited = track_services.save_prize(actor, track_a, saved, prize("200000", "CAD", 3))
     assert edited is saved
     assert (saved.amount, saved.count) == (Decimal("200000"), 3)
     assert events("track.prize_saved")[1].before["amount"] == "150000"
 
-    services.delete_prize(actor, track_a, saved)
+    track_services.delete_prize(actor, track_a, saved)
     db.session.commit()
 
     assert track_a.prizes == []
@@ -406,8 +411,8 @@ def test_a_prize_is_edited_in_place_then_deleted(track_a, world):
 
 def test_terms_are_versioned_and_old_versions_never_change(track_a, world):
     actor = act(world.admin_a)
-    first = services.publish_terms(actor, track_a, {"en": "Rules v1", "fr": "Règles v1"})
-    second = services.publish_terms(actor, track_a, {"en": "Rules v2", "fr": "Règles v1"})
+    first = track_services.publish_terms(actor, track_a, {"en": "Rules v1", "fr": "Règles v1"})
+    second = track_services.publish_terms(actor, track_a, {"en": "Rules v2", "fr": "Règles v1"})
     db.session.commit()
     db.session.expire_all()
 
@@ -425,9 +430,9 @@ def test_terms_are_versioned_and_old_versions_never_change(track_a, world):
 
 def test_an_unchanged_text_makes_no_new_version(track_a, world):
     actor = act(world.admin_a)
-    services.publish_terms(actor, track_a, {"en": "Rules", "fr": "Règles"})
+    track_services.publish_terms(actor, track_a, {"en": "Rules", "fr": "Règles"})
 
-    again = services.publish_terms(actor, track_a, {"en": "  Rules\n", "fr": "Règles"})
+    again = track_services.publish_terms(actor, track_a, {"en": "  Rules\n", "fr": "Règles"})
 
     assert again is None
     assert count(TermsVersion) == 1
@@ -440,13 +445,13 @@ def test_an_unchanged_text_makes_no_new_version(track_a, world):
 )
 def test_terms_must_exist_in_each_track_language(track_a, world, body, field):
     with pytest.raises(DomainError) as refused:
-        services.publish_terms(act(world.admin_a), track_a, body)
+        track_services.publish_terms(act(world.admin_a), track_a, body)
 
     assert refused.value.field == field
     assert count(TermsVersion) == 0
 
 
 def test_a_single_language_track_needs_terms_in_that_language_only(track_b, world):
-    version = services.publish_terms(act(world.admin_b), track_b, {"en": "NASA terms"})
+    version = track_services.publish_terms(act(world.admin_b), track_b, {"en": "NASA terms"})
 
     assert version.version == 1

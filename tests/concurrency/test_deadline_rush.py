@@ -27,6 +27,8 @@ from competitions.accounts.models import User, normalize_email
 from competitions.agencies.models import Agency
 from competitions.challenges import services as challenge_services
 from competitions.challenges.models import Round
+from competitions.challenges.services import timeline as timeline_services
+from competitions.challenges.services import tracks as track_services
 from competitions.core import clock
 from competitions.core.actor import Actor
 from competitions.core.extensions import db, limiter
@@ -68,21 +70,21 @@ def _setup(run: str) -> tuple[int, list[tuple[str, int]]]:
         admin, agency, f"rush-{run}", challenge_services.Texts({"en": "Rush"}, {}, {})
     )
     track = challenge.tracks[0]
-    challenge_services.update_track(
+    track_services.update_track(
         admin,
         track,
-        challenge_services.TrackSettings(
+        track_services.TrackSettings(
             {"en": "Track"}, {}, ["en"], "help@example.org", "America/Toronto"
         ),
     )
-    challenge_services.publish_terms(admin, track, {"en": "Terms"})
-    challenge_services.mark_ready(admin, track, True)
+    track_services.publish_terms(admin, track, {"en": "Terms"})
+    track_services.mark_ready(admin, track, True)
     now = clock.now()
-    round_ = challenge_services.save_round(
+    round_ = timeline_services.save_round(
         admin,
         challenge,
         None,
-        challenge_services.RoundData(
+        timeline_services.RoundData(
             {"en": "Phase 1"},
             {
                 "submission_opens": now - timedelta(days=1),

@@ -15,6 +15,7 @@ import pytest
 from competitions.accounts.models import User
 from competitions.challenges import services as challenge_services
 from competitions.challenges.models import Challenge
+from competitions.challenges.services import tracks as track_services
 from competitions.core import clock
 from competitions.core.actor import Actor
 from competitions.core.extensions import db
@@ -62,11 +63,11 @@ def _judging_world(run: str) -> str:
     _entered(challenge, 1, f"oak-{run}@example.org", f"Oak {run}", "US")
     _user(f"judge-{run}@university.example", "CA", "America/Toronto")
     root_user = db.session.query(User).filter_by(email=f"root-{run}@tandem.example").one()
-    challenge_services.save_prize(
+    track_services.save_prize(
         Actor(root_user, ip="127.0.0.1"),
         challenge.tracks[0],
         None,
-        challenge_services.PrizeData({"en": "Winner"}, "150000", "CAD", 1, {}),
+        track_services.PrizeData({"en": "Winner"}, "150000", "CAD", 1, {}),
     )
     now = clock.now()
     round_ = challenge.rounds[0]

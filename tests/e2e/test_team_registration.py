@@ -15,6 +15,8 @@ from competitions.accounts import passwords
 from competitions.accounts.models import User, normalize_email
 from competitions.agencies.models import Agency
 from competitions.challenges import services
+from competitions.challenges.services import timeline as timeline_services
+from competitions.challenges.services import tracks as track_services
 from competitions.core import clock
 from competitions.core.actor import Actor
 from competitions.core.extensions import db
@@ -65,13 +67,13 @@ def _published_challenge(run: str) -> str:
         actor, ca, f"food-{run}", services.Texts({"en": f"Food {run}"}, {}, {})
     )
     track_ca = challenge.tracks[0]
-    track_us = services._new_track(challenge, us, 1)
+    track_us = services.new_track(challenge, us, 1)
     db.session.flush()
     for track, country, recognition in ((track_ca, "CA", False), (track_us, "US", True)):
-        services.update_track(
+        track_services.update_track(
             actor,
             track,
-            services.TrackSettings(
+            track_services.TrackSettings(
                 {"en": f"{country} track"},
                 {},
                 ["en"],
@@ -80,7 +82,7 @@ def _published_challenge(run: str) -> str:
                 {"en": "I confirm that our submission is our own work."},
             ),
         )
-        services.update_rules(
+        track_services.update_rules(
             actor,
             track,
             {
@@ -89,14 +91,14 @@ def _published_challenge(run: str) -> str:
                 "recognition_for_others": recognition,
             },
         )
-        services.publish_terms(actor, track, {"en": f"Terms of the {country} track."})
-        services.mark_ready(actor, track, True)
+        track_services.publish_terms(actor, track, {"en": f"Terms of the {country} track."})
+        track_services.mark_ready(actor, track, True)
     now = clock.now()
-    services.save_round(
+    timeline_services.save_round(
         actor,
         challenge,
         None,
-        services.RoundData(
+        timeline_services.RoundData(
             {"en": "Phase 1"},
             {
                 "submission_opens": now - timedelta(days=1),

@@ -20,6 +20,8 @@ from sqlalchemy import func, select
 from competitions.accounts.models import User
 from competitions.challenges import services as challenge_services
 from competitions.challenges.models import Challenge, Track
+from competitions.challenges.services import timeline as timeline_services
+from competitions.challenges.services import tracks as track_services
 from competitions.core.actor import Actor
 from competitions.core.audit import AuditEvent
 from competitions.core.extensions import db
@@ -93,10 +95,10 @@ def build(
     )
     db.session.add(track_b)
     db.session.flush()
-    challenge_services.update_track(
+    track_services.update_track(
         a,
         track_a,
-        challenge_services.TrackSettings(
+        track_services.TrackSettings(
             {"en": "Canada track", "fr": "Volet canadien"},
             {},
             ["en", "fr"],
@@ -105,24 +107,24 @@ def build(
             {"en": "\n".join(STATEMENTS_EN), "fr": "\n".join(STATEMENTS_FR)},
         ),
     )
-    challenge_services.update_rules(a, track_a, CA_RULES if rules_a is None else rules_a)
-    challenge_services.publish_terms(a, track_a, {"en": "Terms v1", "fr": "Conditions v1"})
+    track_services.update_rules(a, track_a, CA_RULES if rules_a is None else rules_a)
+    track_services.publish_terms(a, track_a, {"en": "Terms v1", "fr": "Conditions v1"})
     b = act(world.admin_b)
-    challenge_services.update_track(
+    track_services.update_track(
         b,
         track_b,
-        challenge_services.TrackSettings(
+        track_services.TrackSettings(
             {"en": "US track"}, {}, ["en"], "us@example.org", "America/Chicago"
         ),
     )
-    challenge_services.update_rules(b, track_b, US_RULES if rules_b is None else rules_b)
-    challenge_services.publish_terms(b, track_b, {"en": "US terms"})
-    challenge_services.save_round(
-        a, challenge, None, challenge_services.RoundData({"en": "Phase 1"}, instants or phase_1())
+    track_services.update_rules(b, track_b, US_RULES if rules_b is None else rules_b)
+    track_services.publish_terms(b, track_b, {"en": "US terms"})
+    timeline_services.save_round(
+        a, challenge, None, timeline_services.RoundData({"en": "Phase 1"}, instants or phase_1())
     )
     if publish:
-        challenge_services.mark_ready(a, track_a, True)
-        challenge_services.mark_ready(b, track_b, True)
+        track_services.mark_ready(a, track_a, True)
+        track_services.mark_ready(b, track_b, True)
         challenge_services.publish(a, challenge)
     db.session.commit()
     return challenge

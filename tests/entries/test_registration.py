@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from competitions.challenges import services as challenge_services
+from competitions.challenges.services import tracks as track_services
 from competitions.core.errors import DomainError, NotFound, PermissionDenied
 from competitions.core.extensions import db
 from competitions.entries import services
@@ -123,7 +124,7 @@ def test_register_through_the_page_records_the_address(client, world, login, ca_
 def test_terms_that_changed_meanwhile_are_refused(client, world, login, ca_track):
     team = new_team(world.innovator, "CA", 30)
     stale = challenge_services.current_terms(ca_track).id
-    v2 = challenge_services.publish_terms(
+    v2 = track_services.publish_terms(
         act(world.admin_a), ca_track, {"en": "Terms v2", "fr": "Conditions v2"}
     )
     db.session.commit()

@@ -123,14 +123,14 @@ def next_round(world: Any, challenge: Challenge) -> Any:
     """A second round, 60 days after the first (committed)."""
     from datetime import timedelta
 
-    from competitions.challenges import services as cs
+    from competitions.challenges.services import timeline as timeline_services
 
     first = challenge.rounds[0]
-    cs.save_round(
+    timeline_services.save_round(
         act(world.admin_a),
         challenge,
         None,
-        cs.RoundData(
+        timeline_services.RoundData(
             {"en": "Phase 2"},
             {
                 "submission_opens": first.submission_opens,

@@ -137,17 +137,17 @@ def test_the_lead_agency_sets_the_offsets(world, challenge, client, login):
 
 
 def move_deadline(world, challenge, new_deadline, reason="The test-bed opens later."):
-    from competitions.challenges import services as challenge_services
+    from competitions.challenges.services import timeline as timeline_services
 
     rnd = challenge.rounds[0]
     instants = {f: getattr(rnd, f) for f in ROUND_INSTANTS}
     instants["submission_deadline"] = new_deadline
     instants["judging_closes"] = new_deadline + timedelta(days=30)
-    challenge_services.save_round(
+    timeline_services.save_round(
         act(world.admin_a),
         challenge,
         rnd,
-        challenge_services.RoundData(rnd.name, instants),
+        timeline_services.RoundData(rnd.name, instants),
         reason,
     )
     db.session.commit()

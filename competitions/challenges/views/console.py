@@ -22,6 +22,9 @@ from competitions.challenges.forms import (
     fill_per_language,
     per_language,
 )
+from competitions.challenges.services import partners as partner_services
+from competitions.challenges.services import timeline as timeline_services
+from competitions.challenges.services import tracks as track_services
 from competitions.core.errors import DomainError, PermissionDenied
 from competitions.core.i18n import current_language
 from competitions.core.web import attempt, current_actor, flash_errors, guard, require
@@ -79,12 +82,12 @@ def console(slug: str) -> ResponseReturnValue:
         can_manage=can_manage,
         editable={t.id for t in permissions.editable_tracks(current_user, challenge)},
         can_ready={t.id for t in challenge.tracks if permissions.can_mark_ready(current_user, t)},
-        problems={t.id: services.readiness_problems(t) for t in challenge.tracks},
+        problems={t.id: track_services.readiness_problems(t) for t in challenge.tracks},
         publication_problems=services.publication_problems(challenge),
-        invitations=services.open_partner_invitations(challenge) if can_manage else [],
+        invitations=partner_services.open_partner_invitations(challenge) if can_manage else [],
         invite_form=PartnerInviteForm(),
         confirm_form=ConfirmForm(),
-        changes=services.timeline_changes(challenge),
+        changes=timeline_services.timeline_changes(challenge),
     )
 
 
@@ -113,7 +116,7 @@ def invite_partner(slug: str) -> ResponseReturnValue:
     form = PartnerInviteForm()
     if form.validate_on_submit():
         with attempt() as done:
-            inv = services.invite_partner(current_actor(), challenge, form.email.data or "")
+            inv = partner_services.invite_partner(current_actor(), challenge, form.email.data or "")
         if done:
             flash(_("Invitation sent to %(email)s.", email=inv.email), "success")
     else:
@@ -125,11 +128,11 @@ def invite_partner(slug: str) -> ResponseReturnValue:
 @login_required
 def revoke_partner(slug: str, invitation_id: int) -> ResponseReturnValue:
     challenge = guard(services.get_challenge(slug), permissions.can_manage_challenge)
-    inv = services.get_open_partner_invitation(challenge, invitation_id)
+    inv = partner_services.get_open_partner_invitation(challenge, invitation_id)
     if ConfirmForm().validate_on_submit():
         withdrawn = _("The invitation to %(email)s was withdrawn.", email=inv.email)
         with attempt(success=withdrawn, category="info"):
-            services.revoke_partner_invitation(current_actor(), inv)
+            partner_services.revoke_partner_invitation(current_actor(), inv)
     return redirect(url_for("challenges.console", slug=challenge.slug) + "#partners")
 
 
@@ -155,11 +158,13 @@ def _answer_partner_invitation(
     """Decline, or accept with the chosen agency; ``None`` when the form is shown again."""
     if request.form.get("answer") == "decline":
         with attempt(form, success=_("You declined the invitation."), category="info") as done:
-            services.decline_partner_invitation(current_actor(), token)
+            partner_services.decline_partner_invitation(current_actor(), token)
         return redirect(url_for("core.home")) if done else None
     added = _("Your agency's track was added. Configure it and mark it ready.")
     with attempt(form, success=added) as done:
-        track = services.accept_partner_invitation(current_actor(), token, form.agency.data or 0)
+        track = partner_services.accept_partner_invitation(
+            current_actor(), token, form.agency.data or 0
+        )
     if not done:
         return None
     return redirect(
@@ -170,14 +175,14 @@ def _answer_partner_invitation(
 @bp.route("/partner-invitations/<token>", methods=["GET", "POST"])
 def partner_invitation(token: str) -> ResponseReturnValue:
     try:
-        inv = services.partner_invitation_from_token(token)
+        inv = partner_services.partner_invitation_from_token(token)
     except DomainError as err:
         return render_template("accounts/link_problem.html", message=err.message), 400
     if not current_user.is_authenticated:
         flash(_("Sign in with %(email)s to answer this invitation.", email=inv.email), "info")
         return redirect(url_for("accounts.login", next=request.path))
     form = AcceptPartnerForm()
-    choices = services.agencies_that_can_join(current_user, inv.challenge)
+    choices = partner_services.agencies_that_can_join(current_user, inv.challenge)
     form.agency.choices = [(a.id, a.name) for a in choices]
     problem = _partner_invitation_problem(inv, choices)
     if request.method == "POST" and form.validate_on_submit() and problem is None:

@@ -35,6 +35,7 @@ from competitions.challenges.forms import (
     EligibilityCheckForm,
 )
 from competitions.challenges.models import Challenge, TermsVersion
+from competitions.challenges.services import timeline as timeline_services
 from competitions.challenges.timeline import INSTANT_LABELS
 from competitions.challenges.timeline_svg import Bar, Lane, draw
 from competitions.core import clock
@@ -163,7 +164,7 @@ def challenge_page(slug: str) -> ResponseReturnValue:
         routing=routing,
         explain=explain,
         status_label=status_label,
-        changes=services.timeline_changes(challenge) if challenge.is_published else [],
+        changes=timeline_services.timeline_changes(challenge) if challenge.is_published else [],
         can_manage=permissions.can_manage_challenge(current_user, challenge),
         can_console=permissions.can_view_console(current_user, challenge),
         instant_labels=INSTANT_LABELS,

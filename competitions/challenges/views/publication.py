@@ -12,6 +12,7 @@ from competitions.challenges import bp, permissions, services
 from competitions.challenges.forms import (
     NextEditionForm,
 )
+from competitions.challenges.services import editions as edition_services
 from competitions.core.i18n import current_language
 from competitions.core.web import attempt, current_actor, guard
 
@@ -37,7 +38,7 @@ def next_edition(slug: str) -> ResponseReturnValue:
         form.slug.data = f"{challenge.slug}-{challenge.edition + 1}"
     if form.validate_on_submit():
         with attempt(form, success=_("The next edition was created as a draft.")) as done:
-            copy = services.launch_next_edition(
+            copy = edition_services.launch_next_edition(
                 current_actor(), challenge, form.slug.data or "", form.offset_days.data or 0
             )
         if done:

@@ -20,6 +20,7 @@ from competitions.challenges.forms import (
     per_language,
 )
 from competitions.challenges.models import ROUND_INSTANTS, Challenge, Milestone, Track
+from competitions.challenges.services import timeline as timeline_services
 from competitions.challenges.timeline import LocalTimeError, to_utc
 from competitions.core.errors import DomainError
 from competitions.core.i18n import current_language, is_valid_timezone
@@ -59,11 +60,11 @@ def edit_round(slug: str, round_id: int | None = None) -> ResponseReturnValue:
                 getattr(form, name).data = local_naive(getattr(existing, name), challenge.timezone)
     if form.validate_on_submit():
         with attempt(form, success=_("The round was saved.")) as done:
-            services.save_round(
+            timeline_services.save_round(
                 current_actor(),
                 challenge,
                 existing,
-                services.RoundData(
+                timeline_services.RoundData(
                     per_language(form, "name"), _instants_from(form, ROUND_INSTANTS)
                 ),
                 form.reason.data,
@@ -86,7 +87,7 @@ def delete_round(slug: str, round_id: int) -> ResponseReturnValue:
     target = services.get_round(challenge, round_id)
     if ConfirmForm().validate_on_submit():
         with attempt(success=_("The round was deleted."), category="info"):
-            services.delete_round(current_actor(), challenge, target)
+            timeline_services.delete_round(current_actor(), challenge, target)
     return redirect(_timeline_url(challenge))
 
 
@@ -104,7 +105,11 @@ def _fill_milestone_form(form: MilestoneForm, existing: Milestone | None, zone: 
 @login_required
 def edit_milestone(slug: str, milestone_id: int | None = None) -> ResponseReturnValue:
     challenge = guard(services.get_challenge(slug), permissions.can_view_console)
-    existing = services.get_milestone(challenge, milestone_id) if milestone_id is not None else None
+    existing = (
+        timeline_services.get_milestone(challenge, milestone_id)
+        if milestone_id is not None
+        else None
+    )
     track: Track | None
     if existing is not None:
         track = existing.track
@@ -122,13 +127,13 @@ def edit_milestone(slug: str, milestone_id: int | None = None) -> ResponseReturn
     if form.validate_on_submit():
         with attempt(form, success=_("The milestone was saved.")) as done:
             instants = _instants_from(form, ("starts_at", "ends_at"))
-            data = services.MilestoneData(
+            data = timeline_services.MilestoneData(
                 per_language(form, "name"),
                 instants["starts_at"],
                 instants["ends_at"],
                 form.url.data,
             )
-            services.save_milestone(
+            timeline_services.save_milestone(
                 current_actor(), challenge, existing, track, data, form.reason.data
             )
         if done:
@@ -147,7 +152,7 @@ def edit_milestone(slug: str, milestone_id: int | None = None) -> ResponseReturn
 @login_required
 def delete_milestone(slug: str, milestone_id: int) -> ResponseReturnValue:
     challenge = guard(services.get_challenge(slug), permissions.can_view_console)
-    target = services.get_milestone(challenge, milestone_id)
+    target = timeline_services.get_milestone(challenge, milestone_id)
     require(
         permissions.can_edit_milestones(current_user, challenge, target.track),
         target,
@@ -155,5 +160,5 @@ def delete_milestone(slug: str, milestone_id: int) -> ResponseReturnValue:
     )
     if ConfirmForm().validate_on_submit():
         with attempt(success=_("The milestone was deleted."), category="info"):
-            services.delete_milestone(current_actor(), challenge, target)
+            timeline_services.delete_milestone(current_actor(), challenge, target)
     return redirect(_timeline_url(challenge))

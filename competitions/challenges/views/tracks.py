@@ -24,6 +24,7 @@ from competitions.challenges.forms import (
     per_language,
 )
 from competitions.challenges.models import Track
+from competitions.challenges.services import tracks as track_services
 from competitions.core.i18n import current_language
 from competitions.core.web import attempt, current_actor, guard
 
@@ -54,7 +55,7 @@ def edit_track(slug: str, track_slug: str) -> ResponseReturnValue:
     if request.method == "GET":
         _fill_track_form(form, track)
     if form.validate_on_submit():
-        settings = services.TrackSettings(
+        settings = track_services.TrackSettings(
             name=per_language(form, "name"),
             description=per_language(form, "description"),
             languages=list(form.languages.data or []),
@@ -63,7 +64,7 @@ def edit_track(slug: str, track_slug: str) -> ResponseReturnValue:
             attestations=per_language(form, "attestations"),
         )
         with attempt(form, success=_("The track's settings were saved.")) as done:
-            services.update_track(current_actor(), track, settings)
+            track_services.update_track(current_actor(), track, settings)
         if done:
             return redirect(_track_url(track))
     return render_template(
@@ -72,7 +73,7 @@ def edit_track(slug: str, track_slug: str) -> ResponseReturnValue:
         challenge=challenge,
         track=track,
         lang=current_language(),
-        problems=services.readiness_problems(track),
+        problems=track_services.readiness_problems(track),
         can_ready=permissions.can_mark_ready(current_user, track),
         confirm_form=ConfirmForm(),
         terms=services.current_terms(track),
@@ -126,7 +127,7 @@ def edit_rules(slug: str, track_slug: str) -> ResponseReturnValue:
         _fill_rules_form(form, track.rules or {})
     if form.validate_on_submit():
         with attempt(form, success=_("The eligibility rules were saved.")) as done:
-            services.update_rules(current_actor(), track, _rules_data(form))
+            track_services.update_rules(current_actor(), track, _rules_data(form))
         if done:
             return redirect(_track_url(track))
     return render_template(
@@ -147,7 +148,7 @@ def edit_rules(slug: str, track_slug: str) -> ResponseReturnValue:
 def edit_prize(slug: str, track_slug: str, prize_id: int | None = None) -> ResponseReturnValue:
     challenge = services.get_challenge(slug)
     track = guard(services.get_track(challenge, track_slug), permissions.can_edit_track)
-    prize = services.get_prize(track, prize_id) if prize_id is not None else None
+    prize = track_services.get_prize(track, prize_id) if prize_id is not None else None
     form = PrizeForm()
     if request.method == "GET" and prize is not None:
         fill_per_language(form, "label", prize.label)
@@ -155,7 +156,7 @@ def edit_prize(slug: str, track_slug: str, prize_id: int | None = None) -> Respo
         form.amount.data, form.currency.data = str(prize.amount), prize.currency
         form.count.data = prize.count
     if form.validate_on_submit():
-        data = services.PrizeData(
+        data = track_services.PrizeData(
             per_language(form, "label"),
             form.amount.data or "",
             form.currency.data or "",
@@ -163,7 +164,7 @@ def edit_prize(slug: str, track_slug: str, prize_id: int | None = None) -> Respo
             per_language(form, "condition"),
         )
         with attempt(form, success=_("The prize was saved.")) as done:
-            services.save_prize(current_actor(), track, prize, data)
+            track_services.save_prize(current_actor(), track, prize, data)
         if done:
             return redirect(_track_url(track, "#prizes"))
     return render_template(
@@ -184,10 +185,10 @@ def edit_prize(slug: str, track_slug: str, prize_id: int | None = None) -> Respo
 def delete_prize(slug: str, track_slug: str, prize_id: int) -> ResponseReturnValue:
     challenge = services.get_challenge(slug)
     track = guard(services.get_track(challenge, track_slug), permissions.can_edit_track)
-    prize = services.get_prize(track, prize_id)
+    prize = track_services.get_prize(track, prize_id)
     if ConfirmForm().validate_on_submit():
         with attempt(success=_("The prize was deleted."), category="info"):
-            services.delete_prize(current_actor(), track, prize)
+            track_services.delete_prize(current_actor(), track, prize)
     return redirect(_track_url(track, "#prizes"))
 
 
@@ -202,7 +203,9 @@ def edit_terms(slug: str, track_slug: str) -> ResponseReturnValue:
         fill_per_language(form, "body", current.body)
     if form.validate_on_submit():
         with attempt(form) as done:
-            version = services.publish_terms(current_actor(), track, per_language(form, "body"))
+            version = track_services.publish_terms(
+                current_actor(), track, per_language(form, "body")
+            )
         if done:
             if version is None:
                 flash(_("The terms did not change; no new version was made."), "info")
@@ -228,5 +231,5 @@ def mark_ready(slug: str, track_slug: str) -> ResponseReturnValue:
         ready = request.form.get("ready", "1") == "1"
         marked = _("The track is marked ready.") if ready else _("The track is back in draft.")
         with attempt(success=marked):
-            services.mark_ready(current_actor(), track, ready)
+            track_services.mark_ready(current_actor(), track, ready)
     return redirect(_track_url(track))

@@ -1,0 +1,331 @@
+"""Challenge services: the challenge itself, and the look-ups every package uses.
+
+Here: getting a challenge, a track, a round and a track's current terms; creating a challenge
+and editing its texts; publishing it; the challenges of an agency. The other areas are
+modules of this package:
+
+- ``partners``: inviting partner agencies, and their joining with a track;
+- ``tracks``: a track's settings, eligibility rules, prizes, terms and readiness;
+- ``timeline``: rounds and milestones of the shared timeline, and the changes made to it;
+- ``editions``: launching the next edition of a challenge.
+
+The helpers the area modules share (``role_of``, ``clean_texts``, ``require_manager``,
+``new_track``, ...) are here too, so that the modules depend on this one and never on each
+other.
+
+Every service checks its own permission (``permissions.py``): another agency's track answers
+``NotFound`` exactly like a track that does not exist.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from competitions.agencies import permissions as agency_permissions
+from competitions.agencies.models import Agency
+from competitions.challenges import permissions
+from competitions.challenges.eligibility import parse_rules, rules_to_data
+from competitions.challenges.models import (
+    Challenge,
+    ChallengeStatus,
+    Round,
+    TermsVersion,
+    Track,
+    Translations,
+)
+from competitions.challenges.timeline import check_sequence
+from competitions.core import audit, clock
+from competitions.core.actor import Actor
+from competitions.core.errors import Conflict, DomainError, NotFound
+from competitions.core.extensions import db
+from competitions.core.i18n import is_valid_timezone, languages
+
+SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
+RESERVED_SLUGS = frozenset({"new", "feed", "feed.atom", "manage"})
+
+
+# --- shared by the modules of this package -------------------------------------------------
+
+
+def role_of(actor: Actor, agency: Agency) -> str:
+    """The actor's role in ``agency``, as the audit log records it."""
+    return agency_permissions.role_in(actor.user, agency)
+
+
+def clean_texts(texts: dict[str, str] | None, max_length: int | None = None) -> Translations:
+    """Per-language texts, stripped, without empty ones (cut to ``max_length`` if given)."""
+    out: Translations = {}
+    for code in languages():
+        value = ((texts or {}).get(code) or "").strip()
+        if value:
+            out[code] = value[:max_length] if max_length else value
+    return out
+
+
+def check_slug(slug: str) -> str:
+    """The short address, normalised, or a ``DomainError`` on the ``slug`` field."""
+    slug = slug.strip().lower()
+    if not SLUG_RE.match(slug) or slug in RESERVED_SLUGS:
+        raise DomainError(
+            _(
+                "Use lower-case letters, digits and hyphens, not starting or ending with a hyphen "
+                "(for example: deep-space-food-2025)."
+            ),
+            field="slug",
+        )
+    return slug
+
+
+def search_text(challenge: Challenge) -> str:
+    """What the directory's search matches: every title and summary, and the slug."""
+    parts = [*challenge.title.values(), *challenge.summary.values(), challenge.slug]
+    return " ".join(parts).casefold()
+
+
+def require_manager(actor: Actor, challenge: Challenge) -> None:
+    """``NotFound`` unless the actor manages the challenge (see ``permissions``)."""
+    if not permissions.can_manage_challenge(actor.user, challenge):
+        raise NotFound(_("No such challenge."))
+
+
+# --- lookups -----------------------------------------------------------------------------
+
+
+def get_challenge(slug: str) -> Challenge:
+    """The challenge with everything its pages show, in a fixed number of queries."""
+    challenge = db.session.scalar(
+        select(Challenge)
+        .where(Challenge.slug == slug)
+        .options(
+            selectinload(Challenge.tracks).selectinload(Track.prizes),
+            selectinload(Challenge.rounds),
+            selectinload(Challenge.milestones),
+        )
+    )
+    if challenge is None:
+        raise NotFound(_("No such challenge."))
+    return challenge
+
+
+def get_visible_challenge(user: Any, slug: str) -> Challenge:
+    """The challenge if ``user`` may see it. An unpublished challenge, to anyone but its
+    participants, does not exist: a plain ``NotFound`` (not a refusal worth auditing)."""
+    challenge = get_challenge(slug)
+    if not permissions.can_view_challenge(user, challenge):
+        raise NotFound(_("No such challenge."))
+    return challenge
+
+
+def get_track(challenge: Challenge, track_slug: str) -> Track:
+    track = next((t for t in challenge.tracks if t.slug == track_slug), None)
+    if track is None:
+        raise NotFound(_("No such track."))
+    return track
+
+
+def get_round(challenge: Challenge, round_id: int) -> Round:
+    found = db.session.get(Round, round_id)
+    if found is None or found.challenge_id != challenge.id:
+        raise NotFound(_("No such round."))
+    return found
+
+
+def current_terms(track: Track) -> TermsVersion | None:
+    """The track's latest terms (what an entrant accepts now), if it has any."""
+    return track.terms_versions[-1] if track.terms_versions else None
+
+
+# --- challenge ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Texts:
+    title: dict[str, str]
+    summary: dict[str, str]
+    description: dict[str, str]
+
+
+def _check_texts(texts: Texts) -> Texts:
+    title = clean_texts(texts.title)
+    if not title:
+        raise DomainError(_("Enter a title in at least one language."), field="title_en")
+    for code, value in title.items():
+        if len(value) > 200:
+            raise DomainError(
+                _("The title must be 200 characters or fewer."), field=f"title_{code}"
+            )
+    summary = clean_texts(texts.summary)
+    for code, value in summary.items():
+        if len(value) > 500:
+            raise DomainError(
+                _("The summary must be 500 characters or fewer."), field=f"summary_{code}"
+            )
+    description = clean_texts(texts.description)
+    for code, value in description.items():
+        if len(value) > 50_000:
+            raise DomainError(
+                _("The description must be 50,000 characters or fewer."),
+                field=f"description_{code}",
+            )
+    return Texts(title, summary, description)
+
+
+def default_rules(agency: Agency) -> dict[str, Any]:
+    """A new track accepts residents of its agency's country (an editable starting point)."""
+    country = agency.jurisdiction.split("-", 1)[0]
+    return rules_to_data(parse_rules({"allowed_countries": [country]}))
+
+
+def new_track(challenge: Challenge, agency: Agency, position: int) -> Track:
+    """Add ``agency``'s track to the challenge, with the agency's name, languages and zone."""
+    taken = {t.slug for t in challenge.tracks}
+    slug = agency.slug if agency.slug not in taken else f"{agency.slug}-{position + 1}"
+    track = Track(
+        challenge=challenge,
+        agency=agency,
+        slug=slug,
+        position=position,
+        name=dict.fromkeys(agency.languages or ["en"], agency.name),
+        languages=list(agency.languages or ["en"]),
+        timezone=agency.timezone,
+        rules=default_rules(agency),
+    )
+    db.session.add(track)
+    return track
+
+
+def create_challenge(
+    actor: Actor, agency: Agency, slug: str, texts: Texts, timezone: str | None = None
+) -> Challenge:
+    """A draft challenge led by ``agency``, with the lead agency's track."""
+    if not permissions.can_create_challenge(actor.user, agency.id):
+        raise NotFound(_("No such agency."))
+    slug = check_slug(slug)
+    texts = _check_texts(texts)
+    timezone = timezone or agency.timezone
+    if not is_valid_timezone(timezone):
+        raise DomainError(_("Select a time zone from the list."), field="timezone")
+    if db.session.scalar(select(Challenge.id).where(Challenge.slug == slug)) is not None:
+        raise Conflict(_("Another challenge already uses this short address."), field="slug")
+    challenge = Challenge(
+        slug=slug,
+        lead_agency=agency,
+        status=ChallengeStatus.DRAFT,
+        timezone=timezone,
+        created_by_id=actor.user_id,
+        title=texts.title,
+        summary=texts.summary,
+        description=texts.description,
+    )
+    challenge.search_text = search_text(challenge)
+    db.session.add(challenge)
+    new_track(challenge, agency, 0)
+    db.session.flush()
+    audit.record(
+        actor,
+        "challenge.created",
+        obj=challenge,
+        agency_id=agency.id,
+        role=role_of(actor, agency),
+        after={"slug": slug, "title": texts.title},
+    )
+    return challenge
+
+
+def update_texts(actor: Actor, challenge: Challenge, texts: Texts) -> None:
+    require_manager(actor, challenge)
+    texts = _check_texts(texts)
+    before = {"title": challenge.title, "summary": challenge.summary}
+    challenge.title, challenge.summary = texts.title, texts.summary
+    challenge.description = texts.description
+    challenge.search_text = search_text(challenge)
+    audit.record(
+        actor,
+        "challenge.texts_updated",
+        obj=challenge,
+        agency_id=challenge.lead_agency_id,
+        role=role_of(actor, challenge.lead_agency),
+        before=before,
+        after={"title": texts.title, "summary": texts.summary},
+    )
+
+
+# --- publication --------------------------------------------------------------------------
+
+
+def timeline_problems(challenge: Challenge) -> list[str]:
+    """What is wrong with the order of the rounds' deadlines (blocks saving and publishing)."""
+    rounds = sorted(challenge.rounds, key=lambda r: r.position)
+    return check_sequence((r.name_in("en"), r.submission_deadline) for r in rounds)
+
+
+def publication_problems(challenge: Challenge) -> list[str]:
+    problems = []
+    not_ready = [t.name_in("en") for t in challenge.tracks if not t.is_ready]
+    if not_ready:
+        problems.append(_("Tracks not marked ready yet: %(tracks)s.", tracks=", ".join(not_ready)))
+    if not challenge.rounds:
+        problems.append(_("Add at least one round to the timeline."))
+    missing = [code for code in challenge.languages if not challenge.title.get(code)]
+    if missing:
+        problems.append(
+            _(
+                "Give the challenge a title in every track language (%(langs)s).",
+                langs=", ".join(missing),
+            )
+        )
+    problems.extend(timeline_problems(challenge))
+    return problems
+
+
+def publish(actor: Actor, challenge: Challenge) -> None:
+    require_manager(actor, challenge)
+    if challenge.is_published:
+        return
+    problems = publication_problems(challenge)
+    if problems:
+        raise DomainError(" ".join(problems))
+    challenge.status = ChallengeStatus.PUBLISHED
+    challenge.published_at = clock.now()
+    audit.record(
+        actor,
+        "challenge.published",
+        obj=challenge,
+        agency_id=challenge.lead_agency_id,
+        role=role_of(actor, challenge.lead_agency),
+    )
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def agency_challenges(agency: Agency) -> list[Challenge]:
+    """Challenges the agency leads or has a track in."""
+    ids = select(Track.challenge_id).where(Track.agency_id == agency.id)
+    return list(
+        db.session.scalars(
+            select(Challenge)
+            .where((Challenge.lead_agency_id == agency.id) | Challenge.id.in_(ids))
+            .order_by(Challenge.created_at.desc())
+        )
+    )
+
+
+# tests/test_authorization_matrix.py builds its objects through ``services.<name>`` and is not
+# edited in the step that split this module: these names stay reachable here until it imports
+# them from their modules. Nothing else may use them from here.
+from competitions.challenges.services.timeline import (  # noqa: E402
+    MilestoneData as MilestoneData,
+)
+from competitions.challenges.services.timeline import RoundData as RoundData  # noqa: E402
+from competitions.challenges.services.timeline import save_milestone as save_milestone  # noqa: E402
+from competitions.challenges.services.timeline import save_round as save_round  # noqa: E402
+from competitions.challenges.services.tracks import PrizeData as PrizeData  # noqa: E402
+from competitions.challenges.services.tracks import publish_terms as publish_terms  # noqa: E402
+from competitions.challenges.services.tracks import save_prize as save_prize  # noqa: E402

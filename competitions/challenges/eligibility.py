@@ -2,7 +2,9 @@
 
 ``evaluate(team, rules)`` has no side effects and touches neither the database nor Flask: it
 returns a ``Decision`` (eligible / eligible for recognition only / not eligible) with
-``Reason`` codes. ``explain(reason)`` turns a code into a sentence in the current language.
+``Reason`` codes. Each kind of rule has its own check (``CHECKS``, in the order the reasons
+are listed); ``explain(reason)`` turns a code into a sentence in the current language
+(``EXPLANATIONS``, one entry per code).
 
 How a decision is reached:
 
@@ -19,7 +21,7 @@ How a decision is reached:
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -144,104 +146,142 @@ def _lead(members: Sequence[Member]) -> Member:
     return next((m for m in members if m.is_lead), members[0])
 
 
-def evaluate(team: TeamProfile, rules: Rules) -> Decision:
-    """Evaluate ``team`` against a track's ``rules`` (pure: same inputs, same decision)."""
-    reasons: list[Reason] = []
-    members = team.members
-    size = len(members)
+def _reason(code: str, severity: Severity, **params: Any) -> Reason:
+    return Reason(code, severity, params)
 
-    def add(code: str, severity: Severity, **params: Any) -> None:
-        reasons.append(Reason(code, severity, params))
 
-    # Entrant type.
+# --- one check per kind of rule: each gives the reasons it finds -----------------------------
+
+
+def _check_entrant_type(team: TeamProfile, rules: Rules) -> list[Reason]:
+    kind = team.entrant_type.value
     if team.entrant_type in rules.entrant_types:
-        add("entrant_type_ok", Severity.OK, entrant_type=team.entrant_type.value)
-    else:
-        add("entrant_type_not_allowed", Severity.HARD, entrant_type=team.entrant_type.value)
+        return [_reason("entrant_type_ok", Severity.OK, entrant_type=kind)]
+    return [_reason("entrant_type_not_allowed", Severity.HARD, entrant_type=kind)]
 
-    # Team size.
+
+def _check_team_size(team: TeamProfile, rules: Rules) -> list[Reason]:
+    size = len(team.members)
     if size == 0:
-        add("no_members", Severity.HARD)
-    elif team.entrant_type is EntrantType.INDIVIDUAL and size != 1:
-        add("individual_alone", Severity.HARD, size=size)
-    elif size < rules.team_min:
-        add("team_too_small", Severity.HARD, size=size, minimum=rules.team_min)
-    elif rules.team_max is not None and size > rules.team_max:
-        add("team_too_large", Severity.HARD, size=size, maximum=rules.team_max)
-    else:
-        add("team_size_ok", Severity.OK, size=size)
+        return [_reason("no_members", Severity.HARD)]
+    if team.entrant_type is EntrantType.INDIVIDUAL and size != 1:
+        return [_reason("individual_alone", Severity.HARD, size=size)]
+    if size < rules.team_min:
+        return [_reason("team_too_small", Severity.HARD, size=size, minimum=rules.team_min)]
+    if rules.team_max is not None and size > rules.team_max:
+        return [_reason("team_too_large", Severity.HARD, size=size, maximum=rules.team_max)]
+    return [_reason("team_size_ok", Severity.OK, size=size)]
 
-    # Age.
-    if rules.minimum_age is not None and members:
-        undeclared = sum(1 for m in members if m.age is None)
-        too_young = sum(1 for m in members if m.age is not None and m.age < rules.minimum_age)
-        if undeclared:
-            add("age_not_declared", Severity.HARD, count=undeclared, minimum=rules.minimum_age)
-        if too_young:
-            add("members_too_young", Severity.HARD, count=too_young, minimum=rules.minimum_age)
-        if not undeclared and not too_young:
-            add("age_ok", Severity.OK, minimum=rules.minimum_age)
 
-    # Excluded countries: nobody from there may take part, not even for recognition.
-    if rules.excluded_countries:
-        excluded = sorted(
-            {m.residence for m in members if in_region(m.residence, rules.excluded_countries)}
+def _check_age(team: TeamProfile, rules: Rules) -> list[Reason]:
+    minimum = rules.minimum_age
+    if minimum is None or not team.members:
+        return []
+    undeclared = sum(1 for m in team.members if m.age is None)
+    too_young = sum(1 for m in team.members if m.age is not None and m.age < minimum)
+    reasons = []
+    if undeclared:
+        reasons.append(
+            _reason("age_not_declared", Severity.HARD, count=undeclared, minimum=minimum)
         )
-        if team.organisation_country and in_region(
-            team.organisation_country, rules.excluded_countries
-        ):
-            excluded.append(team.organisation_country)
-        if excluded:
-            add("excluded_country", Severity.HARD, countries=tuple(sorted(set(excluded))))
+    if too_young:
+        reasons.append(
+            _reason("members_too_young", Severity.HARD, count=too_young, minimum=minimum)
+        )
+    return reasons or [_reason("age_ok", Severity.OK, minimum=minimum)]
 
-    # Residence, per the member policy.
-    if rules.allowed_countries and members:
-        inside = [m for m in members if in_region(m.residence, rules.allowed_countries)]
-        countries = tuple(sorted(rules.allowed_countries))
-        if rules.member_policy is MemberPolicy.ALL:
-            met = len(inside) == size
-        elif rules.member_policy is MemberPolicy.LEAD:
-            met = in_region(_lead(members).residence, rules.allowed_countries)
-        else:
-            met = 2 * len(inside) > size
-        add(
+
+def _check_excluded(team: TeamProfile, rules: Rules) -> list[Reason]:
+    """Nobody from an excluded country may take part, not even for recognition."""
+    if not rules.excluded_countries:
+        return []
+    places = [m.residence for m in team.members]
+    if team.organisation_country:
+        places.append(team.organisation_country)
+    excluded = {p for p in places if in_region(p, rules.excluded_countries)}
+    if not excluded:
+        return []
+    return [_reason("excluded_country", Severity.HARD, countries=tuple(sorted(excluded)))]
+
+
+def _residence_met(members: Sequence[Member], rules: Rules, inside: int) -> bool:
+    if rules.member_policy is MemberPolicy.ALL:
+        return inside == len(members)
+    if rules.member_policy is MemberPolicy.LEAD:
+        return in_region(_lead(members).residence, rules.allowed_countries)
+    return 2 * inside > len(members)
+
+
+def _check_residence(team: TeamProfile, rules: Rules) -> list[Reason]:
+    """Where members reside, per the member policy."""
+    members = team.members
+    if not rules.allowed_countries or not members:
+        return []
+    inside = sum(1 for m in members if in_region(m.residence, rules.allowed_countries))
+    met = _residence_met(members, rules, inside)
+    return [
+        _reason(
             "residence_ok" if met else "residence_not_met",
             Severity.OK if met else Severity.JURISDICTION,
             policy=rules.member_policy.value,
-            inside=len(inside),
-            size=size,
-            countries=countries,
+            inside=inside,
+            size=len(members),
+            countries=tuple(sorted(rules.allowed_countries)),
         )
+    ]
 
-    # Organisations: country of establishment.
-    if team.entrant_type in ORGANISATIONS:
-        where = rules.establishment_countries or rules.allowed_countries
-        if not team.organisation_country:
-            add("organisation_country_missing", Severity.HARD)
-        elif where and not in_region(team.organisation_country, where):
-            add(
+
+def _check_establishment(team: TeamProfile, rules: Rules) -> list[Reason]:
+    """Where an organisation is established."""
+    if team.entrant_type not in ORGANISATIONS:
+        return []
+    where = rules.establishment_countries or rules.allowed_countries
+    country = team.organisation_country
+    if not country:
+        return [_reason("organisation_country_missing", Severity.HARD)]
+    if not where:
+        return []
+    if not in_region(country, where):
+        return [
+            _reason(
                 "organisation_not_established",
                 Severity.JURISDICTION,
-                country=team.organisation_country,
+                country=country,
                 countries=tuple(sorted(where)),
             )
-        elif where:
-            add("organisation_established", Severity.OK, country=team.organisation_country)
+        ]
+    return [_reason("organisation_established", Severity.OK, country=country)]
 
+
+# The checks, in the order their reasons are listed.
+CHECKS: tuple[Callable[[TeamProfile, Rules], list[Reason]], ...] = (
+    _check_entrant_type,
+    _check_team_size,
+    _check_age,
+    _check_excluded,
+    _check_residence,
+    _check_establishment,
+)
+
+
+def _status(reasons: Sequence[Reason], rules: Rules) -> Status:
     severities = {r.severity for r in reasons}
     if Severity.HARD in severities:
-        status = Status.INELIGIBLE
-    elif Severity.JURISDICTION in severities:
-        status = Status.RECOGNITION if rules.recognition_for_others else Status.INELIGIBLE
-        if rules.recognition_for_others:
-            add("recognition_only", Severity.OK)
-    else:
-        status = Status.ELIGIBLE
-    conditions = (
-        tuple(c for c in rules.prize_conditions if c.applies_to(team.entrant_type))
-        if status is Status.ELIGIBLE
-        else ()
-    )
+        return Status.INELIGIBLE
+    if Severity.JURISDICTION in severities:
+        return Status.RECOGNITION if rules.recognition_for_others else Status.INELIGIBLE
+    return Status.ELIGIBLE
+
+
+def evaluate(team: TeamProfile, rules: Rules) -> Decision:
+    """Evaluate ``team`` against a track's ``rules`` (pure: same inputs, same decision)."""
+    reasons = [reason for check in CHECKS for reason in check(team, rules)]
+    status = _status(reasons, rules)
+    if status is Status.RECOGNITION:
+        reasons.append(_reason("recognition_only", Severity.OK))
+    conditions: tuple[PrizeCondition, ...] = ()
+    if status is Status.ELIGIBLE:
+        conditions = tuple(c for c in rules.prize_conditions if c.applies_to(team.entrant_type))
     return Decision(status, tuple(reasons), conditions)
 
 
@@ -407,105 +447,103 @@ def _places(codes: Iterable[str]) -> str:
     return ", ".join(country_name(c) for c in codes)
 
 
-def explain(reason: Reason) -> str:
-    """One sentence, in the current language, for ``reason``."""
-    p = dict(reason.params)
-    code = reason.code
-    if code == "entrant_type_ok":
-        return _("Entries from %(kind)s are accepted.", kind=entrant_type_label(p["entrant_type"]))
-    if code == "entrant_type_not_allowed":
+def _residence_ok(p: Mapping[str, Any]) -> str:
+    places = _places(p["countries"])
+    if p["policy"] == MemberPolicy.LEAD:
+        return _("The team lead resides in %(places)s.", places=places)
+    if p["policy"] == MemberPolicy.MAJORITY:
         return _(
-            "This track does not accept entries from %(kind)s.",
-            kind=entrant_type_label(p["entrant_type"]),
-        )
-    if code == "no_members":
-        return _("The team has no members yet.")
-    if code == "individual_alone":
-        return _("An individual entry has exactly one member; this one has %(n)d.", n=p["size"])
-    if code == "team_too_small":
-        return _(
-            "Teams need at least %(min)d members; yours has %(n)d.", min=p["minimum"], n=p["size"]
-        )
-    if code == "team_too_large":
-        return _(
-            "Teams can have at most %(max)d members; yours has %(n)d.",
-            max=p["maximum"],
+            "A majority of members (%(inside)d of %(n)d) reside in %(places)s.",
+            inside=p["inside"],
             n=p["size"],
+            places=places,
         )
-    if code == "team_size_ok":
-        return ngettext(
-            "The team size (%(num)d member) is allowed.",
-            "The team size (%(num)d members) is allowed.",
-            p["size"],
-        )
-    if code == "age_not_declared":
-        return ngettext(
-            "%(num)d member has not declared being at least %(min)d years old.",
-            "%(num)d members have not declared being at least %(min)d years old.",
-            p["count"],
-            min=p["minimum"],
-        )
-    if code == "members_too_young":
-        return ngettext(
-            "%(num)d member is younger than %(min)d.",
-            "%(num)d members are younger than %(min)d.",
-            p["count"],
-            min=p["minimum"],
-        )
-    if code == "age_ok":
-        return _("Every member is at least %(min)d years old.", min=p["minimum"])
-    if code == "excluded_country":
+    return _("Every member resides in %(places)s.", places=places)
+
+
+def _residence_not_met(p: Mapping[str, Any]) -> str:
+    places = _places(p["countries"])
+    if p["policy"] == MemberPolicy.LEAD:
+        return _("Prizes need the team lead to reside in %(places)s.", places=places)
+    if p["policy"] == MemberPolicy.MAJORITY:
         return _(
-            "People and organisations from %(places)s cannot take part in this track.",
-            places=_places(p["countries"]),
-        )
-    if code in ("residence_ok", "residence_not_met"):
-        places = _places(p["countries"])
-        policy = p["policy"]
-        if code == "residence_ok":
-            if policy == MemberPolicy.LEAD:
-                return _("The team lead resides in %(places)s.", places=places)
-            if policy == MemberPolicy.MAJORITY:
-                return _(
-                    "A majority of members (%(inside)d of %(n)d) reside in %(places)s.",
-                    inside=p["inside"],
-                    n=p["size"],
-                    places=places,
-                )
-            return _("Every member resides in %(places)s.", places=places)
-        if policy == MemberPolicy.LEAD:
-            return _("Prizes need the team lead to reside in %(places)s.", places=places)
-        if policy == MemberPolicy.MAJORITY:
-            return _(
-                "Prizes need a majority of members to reside in %(places)s; "
-                "%(inside)d of %(n)d do.",
-                places=places,
-                inside=p["inside"],
-                n=p["size"],
-            )
-        return _(
-            "Prizes need every member to reside in %(places)s; %(inside)d of %(n)d do.",
+            "Prizes need a majority of members to reside in %(places)s; %(inside)d of %(n)d do.",
             places=places,
             inside=p["inside"],
             n=p["size"],
         )
-    if code == "organisation_country_missing":
-        return _("Say in which country the organisation is established.")
-    if code == "organisation_not_established":
-        return _(
-            "Prizes need the organisation to be established in %(places)s, not %(country)s.",
-            places=_places(p["countries"]),
-            country=country_name(p["country"]),
-        )
-    if code == "organisation_established":
-        return _(
-            "The organisation is established in %(country)s.", country=country_name(p["country"])
-        )
-    if code == "recognition_only":
-        return _(
-            "This track welcomes entrants from elsewhere for recognition, without prize money."
-        )
-    return code
+    return _(
+        "Prizes need every member to reside in %(places)s; %(inside)d of %(n)d do.",
+        places=places,
+        inside=p["inside"],
+        n=p["size"],
+    )
+
+
+# One sentence per reason code, from the reason's parameters (translated when called).
+EXPLANATIONS: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    "entrant_type_ok": lambda p: _(
+        "Entries from %(kind)s are accepted.", kind=entrant_type_label(p["entrant_type"])
+    ),
+    "entrant_type_not_allowed": lambda p: _(
+        "This track does not accept entries from %(kind)s.",
+        kind=entrant_type_label(p["entrant_type"]),
+    ),
+    "no_members": lambda p: _("The team has no members yet."),
+    "individual_alone": lambda p: _(
+        "An individual entry has exactly one member; this one has %(n)d.", n=p["size"]
+    ),
+    "team_too_small": lambda p: _(
+        "Teams need at least %(min)d members; yours has %(n)d.", min=p["minimum"], n=p["size"]
+    ),
+    "team_too_large": lambda p: _(
+        "Teams can have at most %(max)d members; yours has %(n)d.", max=p["maximum"], n=p["size"]
+    ),
+    "team_size_ok": lambda p: ngettext(
+        "The team size (%(num)d member) is allowed.",
+        "The team size (%(num)d members) is allowed.",
+        p["size"],
+    ),
+    "age_not_declared": lambda p: ngettext(
+        "%(num)d member has not declared being at least %(min)d years old.",
+        "%(num)d members have not declared being at least %(min)d years old.",
+        p["count"],
+        min=p["minimum"],
+    ),
+    "members_too_young": lambda p: ngettext(
+        "%(num)d member is younger than %(min)d.",
+        "%(num)d members are younger than %(min)d.",
+        p["count"],
+        min=p["minimum"],
+    ),
+    "age_ok": lambda p: _("Every member is at least %(min)d years old.", min=p["minimum"]),
+    "excluded_country": lambda p: _(
+        "People and organisations from %(places)s cannot take part in this track.",
+        places=_places(p["countries"]),
+    ),
+    "residence_ok": _residence_ok,
+    "residence_not_met": _residence_not_met,
+    "organisation_country_missing": lambda p: _(
+        "Say in which country the organisation is established."
+    ),
+    "organisation_not_established": lambda p: _(
+        "Prizes need the organisation to be established in %(places)s, not %(country)s.",
+        places=_places(p["countries"]),
+        country=country_name(p["country"]),
+    ),
+    "organisation_established": lambda p: _(
+        "The organisation is established in %(country)s.", country=country_name(p["country"])
+    ),
+    "recognition_only": lambda p: _(
+        "This track welcomes entrants from elsewhere for recognition, without prize money."
+    ),
+}
+
+
+def explain(reason: Reason) -> str:
+    """One sentence, in the current language, for ``reason`` (its code when unknown)."""
+    sentence = EXPLANATIONS.get(reason.code)
+    return sentence(reason.params) if sentence else reason.code
 
 
 def status_label(status: Status | str) -> str:

@@ -14,6 +14,7 @@ from competitions.challenges.eligibility import (
     Member,
     MemberPolicy,
     PrizeCondition,
+    Reason,
     Rules,
     RulesError,
     Severity,
@@ -162,6 +163,11 @@ def test_reasons_are_explained_in_the_users_language(app):
     assert any("United States" in s for s in english)
     assert any("États-Unis" in s for s in french)
     assert english != french
+
+
+def test_an_unknown_reason_is_shown_by_its_code(app):
+    with app.test_request_context():
+        assert explain(Reason("from_a_newer_release", Severity.HARD)) == "from_a_newer_release"
 
 
 def test_rules_round_trip_and_validation(app):

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from competitions.accounts.models import User
 from competitions.accounts.services import check_email
-from competitions.agencies.models import Agency, Role
+from competitions.agencies.models import Agency, InvitationStatus, Role
 from competitions.challenges.models import Challenge, PartnerInvitation, Track
 from competitions.challenges.services import new_track, require_manager, role_of
 from competitions.core import audit, clock, mail, tokens
@@ -101,7 +101,11 @@ def revoke_partner_invitation(actor: Actor, inv: PartnerInvitation) -> None:
     require_manager(actor, inv.challenge)
     if inv.resolution is not None:
         raise Conflict(_("This invitation is already closed."))
-    inv.resolution, inv.resolved_at, inv.resolved_by_id = "revoked", clock.now(), actor.user_id
+    inv.resolution, inv.resolved_at, inv.resolved_by_id = (
+        InvitationStatus.REVOKED,
+        clock.now(),
+        actor.user_id,
+    )
     audit.record(
         actor,
         "challenge.partner_invitation_revoked",
@@ -160,7 +164,11 @@ def accept_partner_invitation(actor: Actor, token: str, agency_id: int) -> Track
         )
     track = new_track(challenge, agency, len(challenge.tracks))
     db.session.flush()
-    inv.resolution, inv.resolved_at, inv.resolved_by_id = "accepted", clock.now(), user.id
+    inv.resolution, inv.resolved_at, inv.resolved_by_id = (
+        InvitationStatus.ACCEPTED,
+        clock.now(),
+        user.id,
+    )
     inv.track_id = track.id
     audit.record(
         actor,
@@ -191,7 +199,11 @@ def decline_partner_invitation(actor: Actor, token: str) -> None:
                 email=inv.email,
             )
         )
-    inv.resolution, inv.resolved_at, inv.resolved_by_id = "declined", clock.now(), user.id
+    inv.resolution, inv.resolved_at, inv.resolved_by_id = (
+        InvitationStatus.DECLINED,
+        clock.now(),
+        user.id,
+    )
     audit.record(
         actor, "challenge.partner_declined", obj=inv, agency_id=inv.challenge.lead_agency_id
     )

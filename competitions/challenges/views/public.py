@@ -31,9 +31,7 @@ from competitions.challenges.eligibility import (
     route,
     status_label,
 )
-from competitions.challenges.forms import (
-    EligibilityCheckForm,
-)
+from competitions.challenges.forms import EligibilityCheckForm
 from competitions.challenges.models import Challenge, TermsVersion
 from competitions.challenges.services import timeline as timeline_services
 from competitions.challenges.timeline import INSTANT_LABELS

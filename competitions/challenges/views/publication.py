@@ -9,9 +9,7 @@ from flask_login import login_required
 
 from competitions.accounts.forms import ConfirmForm
 from competitions.challenges import bp, permissions, services
-from competitions.challenges.forms import (
-    NextEditionForm,
-)
+from competitions.challenges.forms import NextEditionForm
 from competitions.challenges.services import editions as edition_services
 from competitions.core.i18n import current_language
 from competitions.core.web import attempt, current_actor, guard

@@ -12,9 +12,7 @@ from flask_login import current_user, login_required
 
 from competitions.accounts.forms import ConfirmForm
 from competitions.challenges import bp, permissions, services
-from competitions.challenges.eligibility import (
-    EntrantType,
-)
+from competitions.challenges.eligibility import EntrantType, MemberPolicy
 from competitions.challenges.forms import (
     PrizeForm,
     RulesForm,
@@ -88,7 +86,7 @@ def _fill_rules_form(form: RulesForm, rules: dict[str, Any]) -> None:
     form.team_min.data = rules.get("team_min") or 1
     form.team_max.data = rules.get("team_max")
     form.minimum_age.data = rules.get("minimum_age")
-    form.member_policy.data = rules.get("member_policy") or "all"
+    form.member_policy.data = rules.get("member_policy") or MemberPolicy.ALL
     form.recognition_for_others.data = bool(rules.get("recognition_for_others"))
     form.exclusive.data = bool(rules.get("exclusive", True))
     first = (rules.get("prize_conditions") or [{}])[0]

@@ -46,16 +46,18 @@ def fill_per_language(form: BaseForm, prefix: str, values: dict[str, str] | None
 
 
 def _add_translated(
-    namespace: dict[str, Any], prefix: str, label: Any, factory: type[Field], **kwargs: Any
+    form: type[BaseForm], prefix: str, label: Any, factory: type[Field], **kwargs: Any
 ) -> None:
-    """One field per content language, labelled e.g. "Title (French)" and marked ``lang``."""
+    """Add to ``form`` one field per content language, labelled e.g. "Title (French)" and
+    marked ``lang``."""
     render_kw = kwargs.pop("render_kw", {})
     for code in CONTENT_LANGUAGES:
-        namespace[f"{prefix}_{code}"] = factory(
+        field = factory(
             _l("%(what)s (%(language)s)", what=label, language=_language_label(code)),
             render_kw={"lang": code, **render_kw},
             **kwargs,
         )
+        setattr(form, f"{prefix}_{code}", field)
 
 
 def _language_label(code: str) -> Any:
@@ -96,26 +98,20 @@ class ChallengeForm(BaseForm):
         self.timezone.choices = timezone_choices()
 
 
-_ns: dict[str, Any] = {}
-_add_translated(_ns, "title", _l("Title"), StringField, validators=[Length(max=200)])
-_add_translated(_ns, "summary", _l("Summary"), TextAreaField, validators=[Length(max=500)])
-_add_translated(
-    _ns,
-    "description",
-    _l("Description (Markdown)"),
-    TextAreaField,
-    validators=[Length(max=50_000)],
-)
-for _name, _field in _ns.items():
-    setattr(ChallengeForm, _name, _field)
-
-
 class TextsForm(BaseForm):
     pass
 
 
-for _name, _field in _ns.items():
-    setattr(TextsForm, _name, _field)
+for _form in (ChallengeForm, TextsForm):
+    _add_translated(_form, "title", _l("Title"), StringField, validators=[Length(max=200)])
+    _add_translated(_form, "summary", _l("Summary"), TextAreaField, validators=[Length(max=500)])
+    _add_translated(
+        _form,
+        "description",
+        _l("Description (Markdown)"),
+        TextAreaField,
+        validators=[Length(max=50_000)],
+    )
 
 
 class PartnerInviteForm(BaseForm):
@@ -149,24 +145,21 @@ class TrackForm(BaseForm):
         self.languages.choices = [(c, language_name(c)) for c in CONTENT_LANGUAGES]
 
 
-_ns = {}
-_add_translated(_ns, "name", _l("Track name"), StringField, validators=[Length(max=200)])
+_add_translated(TrackForm, "name", _l("Track name"), StringField, validators=[Length(max=200)])
 _add_translated(
-    _ns,
+    TrackForm,
     "description",
     _l("About this track (Markdown)"),
     TextAreaField,
     validators=[Length(max=20_000)],
 )
 _add_translated(
-    _ns,
+    TrackForm,
     "attestations",
     _l("Statements entrants confirm when registering, one per line"),
     TextAreaField,
     validators=[Length(max=10_000)],
 )
-for _name, _field in _ns.items():
-    setattr(TrackForm, _name, _field)
 
 
 def entrant_type_choices() -> list[tuple[str, str]]:
@@ -225,16 +218,13 @@ class RulesForm(BaseForm):
         ]
 
 
-_ns = {}
 _add_translated(
-    _ns,
+    RulesForm,
     "condition",
     _l("Condition on receiving a prize"),
     TextAreaField,
     validators=[Length(max=1000)],
 )
-for _name, _field in _ns.items():
-    setattr(RulesForm, _name, _field)
 
 
 class PrizeForm(BaseForm):
@@ -260,27 +250,21 @@ class PrizeForm(BaseForm):
     )
 
 
-_ns = {}
-_add_translated(_ns, "label", _l("Prize name"), StringField, validators=[Length(max=200)])
-_add_translated(_ns, "condition", _l("Condition"), StringField, validators=[Length(max=1000)])
-for _name, _field in _ns.items():
-    setattr(PrizeForm, _name, _field)
+_add_translated(PrizeForm, "label", _l("Prize name"), StringField, validators=[Length(max=200)])
+_add_translated(PrizeForm, "condition", _l("Condition"), StringField, validators=[Length(max=1000)])
 
 
 class TermsForm(BaseForm):
     pass
 
 
-_ns = {}
 _add_translated(
-    _ns,
+    TermsForm,
     "body",
     _l("Terms and conditions (Markdown)"),
     TextAreaField,
     validators=[Length(max=100_000)],
 )
-for _name, _field in _ns.items():
-    setattr(TermsForm, _name, _field)
 
 
 class RoundForm(BaseForm):
@@ -306,10 +290,7 @@ class RoundForm(BaseForm):
         self.timezone.choices = timezone_choices()
 
 
-_ns = {}
-_add_translated(_ns, "name", _l("Round name"), StringField, validators=[Length(max=200)])
-for _name, _field in _ns.items():
-    setattr(RoundForm, _name, _field)
+_add_translated(RoundForm, "name", _l("Round name"), StringField, validators=[Length(max=200)])
 
 
 class MilestoneForm(BaseForm):
@@ -328,10 +309,9 @@ class MilestoneForm(BaseForm):
         self.timezone.choices = timezone_choices()
 
 
-_ns = {}
-_add_translated(_ns, "name", _l("Milestone name"), StringField, validators=[Length(max=200)])
-for _name, _field in _ns.items():
-    setattr(MilestoneForm, _name, _field)
+_add_translated(
+    MilestoneForm, "name", _l("Milestone name"), StringField, validators=[Length(max=200)]
+)
 
 
 class NextEditionForm(BaseForm):

@@ -21,9 +21,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+from flask_babel import LazyString
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -46,6 +48,7 @@ from competitions.core.errors import Conflict, DomainError, NotFound
 from competitions.core.extensions import db
 from competitions.core.i18n import is_valid_timezone, languages
 
+M = TypeVar("M")
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
 RESERVED_SLUGS = frozenset({"new", "feed", "feed.atom", "manage"})
 
@@ -56,6 +59,11 @@ RESERVED_SLUGS = frozenset({"new", "feed", "feed.atom", "manage"})
 def role_of(actor: Actor, agency: Agency) -> str:
     """The actor's role in ``agency``, as the audit log records it."""
     return agency_permissions.role_in(actor.user, agency)
+
+
+def record_in(actor: Actor, agency: Agency, action: str, obj: Any, **change: Any) -> None:
+    """Audit ``action`` on ``obj`` in ``agency``'s log, with the actor's role there."""
+    audit.record(actor, action, obj=obj, agency_id=agency.id, role=role_of(actor, agency), **change)
 
 
 def clean_texts(texts: dict[str, str] | None, max_length: int | None = None) -> Translations:
@@ -129,11 +137,22 @@ def get_track(challenge: Challenge, track_slug: str) -> Track:
     return track
 
 
-def get_round(challenge: Challenge, round_id: int) -> Round:
-    found = db.session.get(Round, round_id)
-    if found is None or found.challenge_id != challenge.id:
-        raise NotFound(_("No such round."))
+def get_challenge_track(slug: str, track_slug: str) -> Track:
+    """The track ``track_slug`` of the challenge ``slug`` (loaded as ``get_challenge`` does)."""
+    return get_track(get_challenge(slug), track_slug)
+
+
+def get_owned(model: type[M], object_id: int, missing: LazyString, **owner: int) -> M:
+    """The ``model`` row ``object_id`` if it belongs to ``owner`` (e.g. ``challenge_id=3``);
+    otherwise ``NotFound`` with the ``missing`` message."""
+    found = db.session.get(model, object_id)
+    if found is None or any(getattr(found, key) != value for key, value in owner.items()):
+        raise NotFound(str(missing))
     return found
+
+
+def get_round(challenge: Challenge, round_id: int) -> Round:
+    return get_owned(Round, round_id, _l("No such round."), challenge_id=challenge.id)
 
 
 def current_terms(track: Track) -> TermsVersion | None:
@@ -227,12 +246,11 @@ def create_challenge(
     db.session.add(challenge)
     new_track(challenge, agency, 0)
     db.session.flush()
-    audit.record(
+    record_in(
         actor,
+        agency,
         "challenge.created",
-        obj=challenge,
-        agency_id=agency.id,
-        role=role_of(actor, agency),
+        challenge,
         after={"slug": slug, "title": texts.title},
     )
     return challenge
@@ -245,12 +263,11 @@ def update_texts(actor: Actor, challenge: Challenge, texts: Texts) -> None:
     challenge.title, challenge.summary = texts.title, texts.summary
     challenge.description = texts.description
     challenge.search_text = search_text(challenge)
-    audit.record(
+    record_in(
         actor,
+        challenge.lead_agency,
         "challenge.texts_updated",
-        obj=challenge,
-        agency_id=challenge.lead_agency_id,
-        role=role_of(actor, challenge.lead_agency),
+        challenge,
         before=before,
         after={"title": texts.title, "summary": texts.summary},
     )
@@ -293,12 +310,11 @@ def publish(actor: Actor, challenge: Challenge) -> None:
         raise DomainError(" ".join(problems))
     challenge.status = ChallengeStatus.PUBLISHED
     challenge.published_at = clock.now()
-    audit.record(
+    record_in(
         actor,
+        challenge.lead_agency,
         "challenge.published",
-        obj=challenge,
-        agency_id=challenge.lead_agency_id,
-        role=role_of(actor, challenge.lead_agency),
+        challenge,
     )
 
 

@@ -23,11 +23,11 @@ from competitions.challenges.models import (
 from competitions.challenges.services import (
     check_slug,
     current_terms,
+    record_in,
     require_manager,
-    role_of,
     search_text,
 )
-from competitions.core import audit, clock
+from competitions.core import clock
 from competitions.core.actor import Actor
 from competitions.core.errors import Conflict, DomainError
 from competitions.core.extensions import db
@@ -65,12 +65,11 @@ def launch_next_edition(
         db.session.add(Round(challenge=copy, position=r.position, name=dict(r.name), **instants))
     _copy_milestones(challenge, copy, shift)
     db.session.flush()
-    audit.record(
+    record_in(
         actor,
+        challenge.lead_agency,
         "challenge.next_edition",
-        obj=copy,
-        agency_id=challenge.lead_agency_id,
-        role=role_of(actor, challenge.lead_agency),
+        copy,
         after={"from": challenge.slug, "offset_days": offset_days},
     )
     return copy

@@ -15,7 +15,7 @@ from competitions.accounts.models import User
 from competitions.accounts.services import check_email
 from competitions.agencies.models import Agency, InvitationStatus, Role
 from competitions.challenges.models import Challenge, PartnerInvitation, Track
-from competitions.challenges.services import new_track, require_manager, role_of
+from competitions.challenges.services import new_track, record_in, require_manager, role_of
 from competitions.core import audit, clock, mail, tokens
 from competitions.core.actor import Actor
 from competitions.core.errors import Conflict, DomainError, NotFound, PermissionDenied
@@ -66,12 +66,11 @@ def invite_partner(actor: Actor, challenge: Challenge, email: str) -> PartnerInv
             days=current_app.config["INVITATION_MAX_AGE"] // 86400,
         )
     )
-    audit.record(
+    record_in(
         actor,
+        challenge.lead_agency,
         "challenge.partner_invited",
-        obj=inv,
-        agency_id=challenge.lead_agency_id,
-        role=role_of(actor, challenge.lead_agency),
+        inv,
         after={"email": display},
     )
     return inv
@@ -170,12 +169,11 @@ def accept_partner_invitation(actor: Actor, token: str, agency_id: int) -> Track
         user.id,
     )
     inv.track_id = track.id
-    audit.record(
+    record_in(
         actor,
+        agency,
         "challenge.partner_joined",
-        obj=track,
-        agency_id=agency.id,
-        role=role_of(actor, agency),
+        track,
         after={"challenge": challenge.slug},
     )
     audit.record(

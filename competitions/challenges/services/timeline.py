@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from competitions.challenges import permissions
@@ -22,8 +23,9 @@ from competitions.challenges.models import (
 )
 from competitions.challenges.services import (
     clean_texts,
+    get_owned,
+    record_in,
     require_manager,
-    role_of,
     timeline_problems,
 )
 from competitions.challenges.timeline import check_round
@@ -126,12 +128,11 @@ def save_round(
                 (old_at, getattr(target, field)),
                 round_id=target.id,
             )
-    audit.record(
+    record_in(
         actor,
+        challenge.lead_agency,
         "timeline.round_changed" if changes_timeline else "timeline.round_saved",
-        obj=target,
-        agency_id=challenge.lead_agency_id,
-        role=role_of(actor, challenge.lead_agency),
+        target,
         before=before,
         after={**target.instants(), **({"reason": reason} if reason else {})},
     )
@@ -170,10 +171,7 @@ class MilestoneData:
 
 
 def get_milestone(challenge: Challenge, milestone_id: int) -> Milestone:
-    found = db.session.get(Milestone, milestone_id)
-    if found is None or found.challenge_id != challenge.id:
-        raise NotFound(_("No such milestone."))
-    return found
+    return get_owned(Milestone, milestone_id, _l("No such milestone."), challenge_id=challenge.id)
 
 
 def _require_milestone_editor(actor: Actor, challenge: Challenge, track: Track | None) -> None:
@@ -235,12 +233,11 @@ def save_milestone(
         moved_start = (old_start, target.starts_at)
         _record_change(actor, challenge, reason, "starts_at", moved_start, milestone_id=target.id)
     agency = track.agency if track else challenge.lead_agency
-    audit.record(
+    record_in(
         actor,
+        agency,
         "timeline.milestone_saved",
-        obj=target,
-        agency_id=agency.id,
-        role=role_of(actor, agency),
+        target,
         after={
             "starts_at": target.starts_at,
             "ends_at": target.ends_at,

@@ -11,13 +11,14 @@ from typing import Any
 import pycountry
 from babel.numbers import NumberFormatError, parse_decimal
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from competitions.accounts.services import check_email
 from competitions.challenges import permissions
 from competitions.challenges.eligibility import RulesError, parse_rules, rules_to_data
 from competitions.challenges.models import Prize, TermsVersion, Track, Translations
-from competitions.challenges.services import clean_texts, current_terms, role_of
-from competitions.core import audit, clock
+from competitions.challenges.services import clean_texts, current_terms, get_owned, record_in
+from competitions.core import clock
 from competitions.core.actor import Actor
 from competitions.core.errors import Conflict, DomainError, NotFound
 from competitions.core.extensions import db
@@ -103,12 +104,11 @@ def update_track(actor: Actor, track: Track, data: TrackSettings) -> None:
         "attestations": track.attestations,
     }
     if before != after:
-        audit.record(
+        record_in(
             actor,
+            track.agency,
             "track.updated",
-            obj=track,
-            agency_id=track.agency_id,
-            role=role_of(actor, track.agency),
+            track,
             before=before,
             after=after,
         )
@@ -125,12 +125,11 @@ def update_rules(actor: Actor, track: Track, data: dict[str, Any]) -> None:
     if stored != track.rules:
         before = track.rules
         track.rules = stored
-        audit.record(
+        record_in(
             actor,
+            track.agency,
             "track.rules_updated",
-            obj=track,
-            agency_id=track.agency_id,
-            role=role_of(actor, track.agency),
+            track,
             before=before,
             after=stored,
         )
@@ -202,12 +201,11 @@ def save_prize(actor: Actor, track: Track, prize: Prize | None, data: PrizeData)
     prize.label, prize.amount, prize.currency = label, amount, currency
     prize.count, prize.condition = count, condition
     db.session.flush()
-    audit.record(
+    record_in(
         actor,
+        track.agency,
         "track.prize_saved",
-        obj=track,
-        agency_id=track.agency_id,
-        role=role_of(actor, track.agency),
+        track,
         before=before,
         after={"label": label, "amount": str(amount), "currency": currency, "count": count},
     )
@@ -215,22 +213,18 @@ def save_prize(actor: Actor, track: Track, prize: Prize | None, data: PrizeData)
 
 
 def get_prize(track: Track, prize_id: int) -> Prize:
-    prize = db.session.get(Prize, prize_id)
-    if prize is None or prize.track_id != track.id:
-        raise NotFound(_("No such prize."))
-    return prize
+    return get_owned(Prize, prize_id, _l("No such prize."), track_id=track.id)
 
 
 def delete_prize(actor: Actor, track: Track, prize: Prize) -> None:
     _require_editor(actor, track)
     if prize.track_id != track.id:
         raise NotFound(_("No such prize."))
-    audit.record(
+    record_in(
         actor,
+        track.agency,
         "track.prize_deleted",
-        obj=track,
-        agency_id=track.agency_id,
-        role=role_of(actor, track.agency),
+        track,
         before={"label": prize.label, "amount": str(prize.amount), "currency": prize.currency},
     )
     track.prizes.remove(prize)
@@ -258,12 +252,11 @@ def publish_terms(actor: Actor, track: Track, body: dict[str, str]) -> TermsVers
     )
     db.session.add(version)
     db.session.flush()
-    audit.record(
+    record_in(
         actor,
+        track.agency,
         "track.terms_published",
-        obj=track,
-        agency_id=track.agency_id,
-        role=role_of(actor, track.agency),
+        track,
         after={"version": version.version},
     )
     return version
@@ -305,10 +298,4 @@ def mark_ready(actor: Actor, track: Track, ready: bool) -> None:
         if track.ready_at is None:
             return
         track.ready_at = None
-    audit.record(
-        actor,
-        "track.ready" if ready else "track.not_ready",
-        obj=track,
-        agency_id=track.agency_id,
-        role=role_of(actor, track.agency),
-    )
+    record_in(actor, track.agency, "track.ready" if ready else "track.not_ready", track)

@@ -27,6 +27,18 @@ from competitions.core.i18n import current_language
 from competitions.core.web import attempt, current_actor, guard
 
 
+def _track_page(template: str, track: Track, form: Any, **context: Any) -> str:
+    """A page of the track's console: its form, with the track and its challenge."""
+    return render_template(
+        f"challenges/manage/{template}",
+        form=form,
+        challenge=track.challenge,
+        track=track,
+        lang=current_language(),
+        **context,
+    )
+
+
 def _track_url(track: Track, anchor: str = "") -> str:
     return (
         url_for("challenges.edit_track", slug=track.challenge.slug, track_slug=track.slug) + anchor
@@ -47,8 +59,7 @@ def _fill_track_form(form: TrackForm, track: Track) -> None:
 @bp.route("/challenges/<slug>/tracks/<track_slug>/manage", methods=["GET", "POST"])
 @login_required
 def edit_track(slug: str, track_slug: str) -> ResponseReturnValue:
-    challenge = services.get_challenge(slug)
-    track = guard(services.get_track(challenge, track_slug), permissions.can_edit_track)
+    track = guard(services.get_challenge_track(slug, track_slug), permissions.can_edit_track)
     form = TrackForm()
     if request.method == "GET":
         _fill_track_form(form, track)
@@ -65,12 +76,10 @@ def edit_track(slug: str, track_slug: str) -> ResponseReturnValue:
             track_services.update_track(current_actor(), track, settings)
         if done:
             return redirect(_track_url(track))
-    return render_template(
-        "challenges/manage/track.html",
-        form=form,
-        challenge=challenge,
-        track=track,
-        lang=current_language(),
+    return _track_page(
+        "track.html",
+        track,
+        form,
         problems=track_services.readiness_problems(track),
         can_ready=permissions.can_mark_ready(current_user, track),
         confirm_form=ConfirmForm(),
@@ -118,8 +127,7 @@ def _rules_data(form: RulesForm) -> dict[str, Any]:
 @bp.route("/challenges/<slug>/tracks/<track_slug>/manage/rules", methods=["GET", "POST"])
 @login_required
 def edit_rules(slug: str, track_slug: str) -> ResponseReturnValue:
-    challenge = services.get_challenge(slug)
-    track = guard(services.get_track(challenge, track_slug), permissions.can_edit_track)
+    track = guard(services.get_challenge_track(slug, track_slug), permissions.can_edit_track)
     form = RulesForm()
     if request.method == "GET":
         _fill_rules_form(form, track.rules or {})
@@ -128,13 +136,7 @@ def edit_rules(slug: str, track_slug: str) -> ResponseReturnValue:
             track_services.update_rules(current_actor(), track, _rules_data(form))
         if done:
             return redirect(_track_url(track))
-    return render_template(
-        "challenges/manage/rules.html",
-        form=form,
-        challenge=challenge,
-        track=track,
-        lang=current_language(),
-    )
+    return _track_page("rules.html", track, form)
 
 
 @bp.route("/challenges/<slug>/tracks/<track_slug>/manage/prizes/new", methods=["GET", "POST"])
@@ -144,8 +146,7 @@ def edit_rules(slug: str, track_slug: str) -> ResponseReturnValue:
 )
 @login_required
 def edit_prize(slug: str, track_slug: str, prize_id: int | None = None) -> ResponseReturnValue:
-    challenge = services.get_challenge(slug)
-    track = guard(services.get_track(challenge, track_slug), permissions.can_edit_track)
+    track = guard(services.get_challenge_track(slug, track_slug), permissions.can_edit_track)
     prize = track_services.get_prize(track, prize_id) if prize_id is not None else None
     form = PrizeForm()
     if request.method == "GET" and prize is not None:
@@ -165,14 +166,7 @@ def edit_prize(slug: str, track_slug: str, prize_id: int | None = None) -> Respo
             track_services.save_prize(current_actor(), track, prize, data)
         if done:
             return redirect(_track_url(track, "#prizes"))
-    return render_template(
-        "challenges/manage/prize.html",
-        form=form,
-        challenge=challenge,
-        track=track,
-        prize=prize,
-        lang=current_language(),
-    )
+    return _track_page("prize.html", track, form, prize=prize)
 
 
 @bp.route(
@@ -181,8 +175,7 @@ def edit_prize(slug: str, track_slug: str, prize_id: int | None = None) -> Respo
 )
 @login_required
 def delete_prize(slug: str, track_slug: str, prize_id: int) -> ResponseReturnValue:
-    challenge = services.get_challenge(slug)
-    track = guard(services.get_track(challenge, track_slug), permissions.can_edit_track)
+    track = guard(services.get_challenge_track(slug, track_slug), permissions.can_edit_track)
     prize = track_services.get_prize(track, prize_id)
     if ConfirmForm().validate_on_submit():
         with attempt(success=_("The prize was deleted."), category="info"):
@@ -193,8 +186,7 @@ def delete_prize(slug: str, track_slug: str, prize_id: int) -> ResponseReturnVal
 @bp.route("/challenges/<slug>/tracks/<track_slug>/manage/terms", methods=["GET", "POST"])
 @login_required
 def edit_terms(slug: str, track_slug: str) -> ResponseReturnValue:
-    challenge = services.get_challenge(slug)
-    track = guard(services.get_track(challenge, track_slug), permissions.can_edit_track)
+    track = guard(services.get_challenge_track(slug, track_slug), permissions.can_edit_track)
     form = TermsForm()
     current = services.current_terms(track)
     if request.method == "GET" and current is not None:
@@ -210,21 +202,13 @@ def edit_terms(slug: str, track_slug: str) -> ResponseReturnValue:
             else:
                 flash(_("Version %(n)d of the terms is published.", n=version.version), "success")
             return redirect(_track_url(track))
-    return render_template(
-        "challenges/manage/terms.html",
-        form=form,
-        challenge=challenge,
-        track=track,
-        current=current,
-        lang=current_language(),
-    )
+    return _track_page("terms.html", track, form, current=current)
 
 
 @bp.route("/challenges/<slug>/tracks/<track_slug>/manage/ready", methods=["POST"])
 @login_required
 def mark_ready(slug: str, track_slug: str) -> ResponseReturnValue:
-    challenge = services.get_challenge(slug)
-    track = guard(services.get_track(challenge, track_slug), permissions.can_mark_ready)
+    track = guard(services.get_challenge_track(slug, track_slug), permissions.can_mark_ready)
     if ConfirmForm().validate_on_submit():
         ready = request.form.get("ready", "1") == "1"
         marked = _("The track is marked ready.") if ready else _("The track is back in draft.")

@@ -102,6 +102,17 @@ def _check(challenge: Challenge, track: Track | None, data: Draft) -> Draft:
     return Draft(subject, body, [a.value for a in audiences], round_id)
 
 
+def scope_track(actor: Actor, challenge: Challenge, scope: str) -> Track | None:
+    """The track an announcement is from (its slug; empty: None, the whole challenge). The
+    composer offers only the scopes the actor may write for: another one is refused on it."""
+    track = next((t for t in challenge.tracks if t.slug == scope), None)
+    if scope and track is None:
+        raise DomainError(_("Choose who it is from."), "scope")
+    if not permissions.can_compose(actor.user, challenge, track):
+        raise DomainError(_("No such challenge."))
+    return track
+
+
 def create(actor: Actor, challenge: Challenge, track: Track | None, data: Draft) -> Announcement:
     if not permissions.can_compose(actor.user, challenge, track):
         raise NotFound(_("No such challenge."))

@@ -125,6 +125,11 @@ class Announcement(Base):
         return next(iter(self.subject.values()), f"announcement {self.id}")
 
     @property
+    def audit_agency_id(self) -> int:
+        """A refusal on the announcement shows in its owning agency's audit log."""
+        return self.agency_id
+
+    @property
     def source(self) -> str:
         """The outbox source of its messages: one per recipient address."""
         return f"announcement:{self.id}"

@@ -74,23 +74,30 @@ def offsets_of(challenge: Challenge, kind: str = NoticeKind.DEADLINE) -> list[in
     return sorted(set(offsets), reverse=True)
 
 
-def parse_hours(text: str) -> list[int]:
-    """ "168, 24, 2" → minutes, or ``DomainError`` saying what is wrong."""
+def parse_hours(text: str, field: str = "hours") -> list[int]:
+    """ "168, 24, 2" → minutes, or ``DomainError`` (on ``field``) saying what is wrong."""
     parts = [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
     try:
         hours = [float(p) for p in parts]
     except ValueError as exc:
         raise DomainError(
-            _("Give hours as numbers separated by commas, like 168, 24, 2."), "hours"
+            _("Give hours as numbers separated by commas, like 168, 24, 2."), field
         ) from exc
     if len(hours) > MAX_OFFSETS:
-        raise DomainError(_("At most %(n)d reminders per deadline.", n=MAX_OFFSETS), "hours")
+        raise DomainError(_("At most %(n)d reminders per deadline.", n=MAX_OFFSETS), field)
     if any(not 0 < h <= MAX_OFFSET_HOURS for h in hours):
         raise DomainError(
             _("Each reminder must come between 0 and %(n)d hours before.", n=MAX_OFFSET_HOURS),
-            "hours",
+            field,
         )
     return sorted({round(h * 60) for h in hours}, reverse=True)
+
+
+def set_hours(actor: Actor, challenge: Challenge, deadline_hours: str, judging_hours: str) -> None:
+    """Save the reminders given as hours ("168, 24, 2") before deadlines and judging's close."""
+    deadline = parse_hours(deadline_hours)
+    judging = parse_hours(judging_hours, "judging_hours")
+    set_offsets(actor, challenge, deadline, judging)
 
 
 def set_offsets(

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from competitions.accounts.models import normalize_email
 from competitions.accounts.services import check_email
 from competitions.challenges.models import Challenge
+from competitions.challenges.services import get_challenge
 from competitions.core import audit, clock, mail, tokens
 from competitions.core.actor import Actor
 from competitions.core.errors import DomainError, NotFound
@@ -30,17 +31,30 @@ NEVER = 60 * 60 * 24 * 365 * 20  # unsubscribe links keep working
 RESEND_AFTER = timedelta(minutes=2)
 
 
+class LinkExpired(DomainError):
+    """A confirmation link too old to use (the page says so and how to ask again)."""
+
+
+def published_challenge(slug: str) -> Challenge:
+    """The challenge of a public outreach page: one that is published (else ``NotFound``)."""
+    challenge = get_challenge(slug)
+    if not challenge.is_published:
+        raise NotFound(_("No such challenge."))
+    return challenge
+
+
 def link_token(sub: Subscription) -> str:
     return tokens.make_token(PURPOSE, {"i": sub.id, "n": sub.nonce})
 
 
 def from_token(token: str, max_age: int = NEVER) -> Subscription:
-    """The subscription a link names, or ``DomainError`` saying why the link is unusable."""
+    """The subscription a link names: ``NotFound`` for a link that is not valid,
+    ``LinkExpired`` for a confirmation link that is too old."""
     try:
         data = tokens.read_token(PURPOSE, token, max_age)
     except tokens.InvalidToken as exc:
         if exc.expired:
-            raise DomainError(
+            raise LinkExpired(
                 _("This confirmation link has expired. Ask to follow the challenge again.")
             ) from exc
         raise NotFound(_("This link is not valid.")) from exc

@@ -22,7 +22,7 @@ from competitions.accounts.models import User, normalize_email
 from competitions.core.errors import DomainError
 from competitions.core.extensions import db, limiter, login_manager
 from competitions.core.urls import is_safe_next
-from competitions.core.web import current_actor, form_error
+from competitions.core.web import attempt, current_actor, form_error
 
 
 @login_manager.user_loader
@@ -57,6 +57,11 @@ def _reset_limit() -> str:
     return str(current_app.config["RATELIMIT_RESET"])
 
 
+def _link_problem(err: DomainError) -> ResponseReturnValue:
+    """The page of a signed link that cannot be used (expired, used, not valid)."""
+    return render_template("accounts/link_problem.html", message=err.message), 400
+
+
 def _profile(form: ProfileForm | RegisterForm) -> services.Profile:
     return services.Profile(
         display_name=form.display_name.data or "",
@@ -79,14 +84,11 @@ def register() -> ResponseReturnValue:
         form.preferred_language.data = lang or current_app.config["LANGUAGES"][0]
         form.timezone.data = "UTC"
     if form.validate_on_submit():
-        try:
+        with attempt(form) as done:
             services.register(
                 current_actor(), form.email.data or "", form.password.data or "", _profile(form)
             )
-        except DomainError as err:
-            form_error(form, err)
-        else:
-            db.session.commit()
+        if done:
             session["lang"] = form.preferred_language.data
             return redirect(url_for("accounts.check_email", why="register"))
     return render_template("accounts/register.html", form=form)
@@ -105,7 +107,7 @@ def verify_email(token: str) -> ResponseReturnValue:
     try:
         services.verify_email(current_actor(), token)
     except DomainError as err:
-        return render_template("accounts/link_problem.html", message=err.message), 400
+        return _link_problem(err)
     db.session.commit()
     flash(_("Thank you: your email address is confirmed."), "success")
     if current_user.is_authenticated:
@@ -119,9 +121,9 @@ def verify_email(token: str) -> ResponseReturnValue:
 def resend_verification() -> ResponseReturnValue:
     form = ConfirmForm()
     if form.validate_on_submit():
-        services.resend_verification(current_actor(), current_user._get_current_object())
-        db.session.commit()
-        flash(_("We sent a new confirmation link to %(email)s.", email=current_user.email), "info")
+        sent = _("We sent a new confirmation link to %(email)s.", email=current_user.email)
+        with attempt(success=sent, category="info"):
+            services.resend_verification(current_actor(), current_user._get_current_object())
     return redirect(url_for("accounts.profile"))
 
 
@@ -158,8 +160,8 @@ def login() -> ResponseReturnValue:
 def logout() -> ResponseReturnValue:
     form = ConfirmForm()
     if form.validate_on_submit() and current_user.is_authenticated:
-        services.record_logout(current_actor())
-        db.session.commit()
+        with attempt():
+            services.record_logout(current_actor())
         lang = session.get("lang")
         logout_user()
         # Flask-Login marks the remember-me cookie for deletion in the session: keep the mark.
@@ -178,8 +180,8 @@ def logout() -> ResponseReturnValue:
 def forgot_password() -> ResponseReturnValue:
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        services.request_password_reset(current_actor(), form.email.data or "")
-        db.session.commit()
+        with attempt():
+            services.request_password_reset(current_actor(), form.email.data or "")
         return redirect(url_for("accounts.check_email", why="reset"))
     return render_template("accounts/forgot_password.html", form=form)
 
@@ -190,15 +192,12 @@ def reset_password(token: str) -> ResponseReturnValue:
     try:
         services.user_for_reset_token(token)
     except DomainError as err:
-        return render_template("accounts/link_problem.html", message=err.message), 400
+        return _link_problem(err)
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        try:
+        with attempt(form) as done:
             services.reset_password(current_actor(), token, form.password.data or "")
-        except DomainError as err:
-            form_error(form, err)
-        else:
-            db.session.commit()
+        if done:
             if current_user.is_authenticated:
                 logout_user()
             flash(_("Your password was changed. You can now sign in."), "success")
@@ -212,13 +211,11 @@ def profile() -> ResponseReturnValue:
     user = current_user._get_current_object()
     form = ProfileForm(obj=user)
     if form.validate_on_submit():
-        try:
+        with attempt(form) as done:
             services.update_profile(current_actor(), user, _profile(form))
-        except DomainError as err:
-            form_error(form, err)
-        else:
-            db.session.commit()
+        if done:
             session["lang"] = user.preferred_language
+            # Said in the language just chosen.
             flash(_("Your profile was saved."), "success")
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/profile.html", form=form, resend_form=ConfirmForm())
@@ -230,17 +227,14 @@ def change_password() -> ResponseReturnValue:
     user = current_user._get_current_object()
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        try:
+        with attempt(form) as done:
             services.change_password(
                 current_actor(),
                 user,
                 form.current_password.data or "",
                 form.new_password.data or "",
             )
-        except DomainError as err:
-            form_error(form, err)
-        else:
-            db.session.commit()
+        if done:
             # The session token changed: sign this browser in again with the new one.
             login_user(user)
             flash(_("Your password was changed. Other devices have been signed out."), "success")
@@ -254,14 +248,11 @@ def change_email() -> ResponseReturnValue:
     user = current_user._get_current_object()
     form = ChangeEmailForm()
     if form.validate_on_submit():
-        try:
+        with attempt(form) as done:
             services.request_email_change(
                 current_actor(), user, form.password.data or "", form.email.data or ""
             )
-        except DomainError as err:
-            form_error(form, err)
-        else:
-            db.session.commit()
+        if done:
             return redirect(url_for("accounts.check_email", why="change"))
     return render_template("accounts/change_email.html", form=form)
 
@@ -271,7 +262,7 @@ def confirm_email_change(token: str) -> ResponseReturnValue:
     try:
         user = services.confirm_email_change(current_actor(), token)
     except DomainError as err:
-        return render_template("accounts/link_problem.html", message=err.message), 400
+        return _link_problem(err)
     db.session.commit()
     if current_user.is_authenticated and current_user.id == user.id:
         login_user(user)

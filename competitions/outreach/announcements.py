@@ -297,7 +297,7 @@ def _language(ann: Announcement, wanted: str, track: Track | None) -> str:
 
 
 def _subscribe_entrants(challenge: Challenge, everyone: list[Recipient]) -> None:
-    """Entrants without a subscription row get one (active: they entered), so that their
+    """Entrants without a subscription get one (active subscribers: they entered), so that their
     one-click unsubscribe works like everyone else's — written in bulk, then read back."""
     missing = {normalize_email(r.email): r for r in everyone if r.subscription is None}
     if not missing:
@@ -536,7 +536,7 @@ def round_of(ann: Announcement) -> Round | None:
 
 
 def public_for(challenge: Challenge, limit: int = 10) -> list[Announcement]:
-    """Public announcements (those sent to the challenge's followers) of a published challenge
+    """Public announcements (those sent to the challenge's subscribers) of a published challenge
     whose instant has come, newest first. Messages to entrants only stay in their inboxes."""
     if not challenge.is_published:
         return []

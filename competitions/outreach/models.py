@@ -23,8 +23,14 @@ class SubscriptionStatus(enum.StrEnum):
 
 
 class Subscription(Base):
-    """An address following a challenge. Nothing but the confirmation is sent until the address
-    confirms; every later email carries a one-click unsubscribe link."""
+    """A Subscription row is a Subscriber (glossary): someone following a challenge, by email
+    address, one row per challenge and address.
+
+    The words in code: to *follow* is to ask to become a subscriber (``services.follow``, then
+    ``confirm`` from the email); the people are *subscribers* (``active_subscribers``, the
+    ``subscribers`` audience); the row, its status and its signed links are the
+    *subscription* (``sub``). Nothing but the confirmation is sent until the address confirms;
+    every later email carries a one-click unsubscribe link."""
 
     __tablename__ = "subscription"
     audit_type = "subscription"
@@ -182,7 +188,7 @@ class NoticeRun(Base):
 
 
 class TimelineNotice(Base):
-    """A change of the shared timeline that entrants and followers were told about (once)."""
+    """A change of the shared timeline that entrants and subscribers were told about (once)."""
 
     __tablename__ = "timeline_notice"
 

@@ -169,7 +169,7 @@ def _without_submission(challenge: Challenge, rnd: Round) -> list[Entry]:
 
 
 def _subscriptions(challenge: Challenge) -> tuple[dict[str, Subscription], set[str]]:
-    """The challenge's subscription rows by address, and the addresses that unsubscribed."""
+    """The challenge's subscriptions by address, and the addresses that unsubscribed."""
     subs = {
         s.email_normalized: s
         for s in db.session.scalars(
@@ -381,7 +381,7 @@ def timeline_due(now: datetime | None = None) -> int:
 
 
 def _timeline_due(now: datetime | None = None) -> int:
-    """Tell entrants and followers about timeline changes made more than a short while ago
+    """Tell entrants and subscribers about timeline changes made more than a short while ago
     (an admin may correct a slip first); one email per person for all of a challenge's pending
     changes; each change is told once (``TimelineNotice``). Answers how many emails."""
     now = now or clock.now()

@@ -1,4 +1,5 @@
-"""Following a challenge: double opt-in, preferences and one-click unsubscribe (RFC 8058).
+"""Subscribers: following a challenge with double opt-in, preferences and one-click
+unsubscribe (RFC 8058).
 
 Every link for a subscription is a signed token naming it and its current nonce. The
 confirmation link expires; the unsubscribe and preferences links do not (an old email must
@@ -158,7 +159,7 @@ def confirm(actor: Actor, token: str) -> Subscription:
 
 
 def mail_welcome(sub: Subscription) -> None:
-    """The first email a follower gets: it already carries the one-click unsubscribe."""
+    """The first email a subscriber gets: it already carries the one-click unsubscribe."""
     lang = sub.language
     title = sub.challenge.title_in(lang)
     token = link_token(sub)
@@ -199,7 +200,8 @@ def set_language(actor: Actor, sub: Subscription, lang: str) -> None:
         )
 
 
-def active_followers(challenge: Challenge) -> list[Subscription]:
+def active_subscribers(challenge: Challenge) -> list[Subscription]:
+    """The challenge's confirmed subscribers (not the pending or unsubscribed ones)."""
     return list(
         db.session.scalars(
             select(Subscription)
@@ -215,8 +217,8 @@ def active_followers(challenge: Challenge) -> list[Subscription]:
 def ensure_subscription(
     challenge: Challenge, email: str, lang: str, existing: Subscription | None = None
 ) -> Subscription:
-    """The address's subscription row, created for an entrant who has none (active: they
-    entered), so that their one-click unsubscribe works like everyone else's."""
+    """The address's subscription, created for an entrant who has none (an active subscriber:
+    they entered), so that their one-click unsubscribe works like everyone else's."""
     if existing is not None:
         return existing
     sub = Subscription(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import enum
+
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -23,6 +25,14 @@ from competitions.core.errors import DomainError
 from competitions.core.extensions import db, limiter, login_manager
 from competitions.core.urls import is_safe_next
 from competitions.core.web import attempt, current_actor, form_error
+
+
+class EmailSent(enum.StrEnum):
+    """Why the "check your email" page is shown: what the email we sent is about."""
+
+    REGISTER = "register"
+    RESET = "reset"
+    CHANGE = "change"
 
 
 @login_manager.user_loader
@@ -90,15 +100,16 @@ def register() -> ResponseReturnValue:
             )
         if done:
             session["lang"] = form.preferred_language.data
-            return redirect(url_for("accounts.check_email", why="register"))
+            return redirect(url_for("accounts.check_email", why=EmailSent.REGISTER))
     return render_template("accounts/register.html", form=form)
 
 
 @bp.route("/check-email")
 def check_email() -> ResponseReturnValue:
-    why = request.args.get("why", "register")
-    if why not in {"register", "reset", "change"}:
-        why = "register"
+    try:
+        why = EmailSent(request.args.get("why", EmailSent.REGISTER))
+    except ValueError:
+        why = EmailSent.REGISTER
     return render_template("accounts/check_email.html", why=why)
 
 
@@ -182,7 +193,7 @@ def forgot_password() -> ResponseReturnValue:
     if form.validate_on_submit():
         with attempt():
             services.request_password_reset(current_actor(), form.email.data or "")
-        return redirect(url_for("accounts.check_email", why="reset"))
+        return redirect(url_for("accounts.check_email", why=EmailSent.RESET))
     return render_template("accounts/forgot_password.html", form=form)
 
 
@@ -253,7 +264,7 @@ def change_email() -> ResponseReturnValue:
                 current_actor(), user, form.password.data or "", form.email.data or ""
             )
         if done:
-            return redirect(url_for("accounts.check_email", why="change"))
+            return redirect(url_for("accounts.check_email", why=EmailSent.CHANGE))
     return render_template("accounts/change_email.html", form=form)
 
 

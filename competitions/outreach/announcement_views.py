@@ -23,7 +23,7 @@ from competitions.outreach.forms import (
     NoticeSettingsForm,
     ScheduleForm,
 )
-from competitions.outreach.models import Announcement, NoticeKind
+from competitions.outreach.models import Announcement, AnnouncementStatus, NoticeKind
 
 
 def _challenge(slug: str) -> Challenge:
@@ -78,7 +78,11 @@ def announcement_list(slug: str) -> ResponseReturnValue:
         "outreach/announcements.html",
         challenge=challenge,
         items=items,
-        progress={a.id: announcements.progress(a) for a in items if a.status == "released"},
+        progress={
+            a.id: announcements.progress(a)
+            for a in items
+            if a.status == AnnouncementStatus.RELEASED
+        },
         can_compose=permissions.can_compose_any(current_user, challenge),
         can_set_notices=permissions.can_set_notices(current_user, challenge),
         notice_form=notice_form,
@@ -166,7 +170,9 @@ def announcement(slug: str, announcement_id: int) -> ResponseReturnValue:
         ann=ann,
         previews=[(code, announcements.render(ann, code, ann.track)) for code in ann.subject],
         audience_label=", ".join(str(AUDIENCE_LABELS.get(a, a)) for a in ann.audiences),
-        audience_size=len(announcements.recipients(ann)) if ann.status != "released" else None,
+        audience_size=len(announcements.recipients(ann))
+        if ann.status != AnnouncementStatus.RELEASED
+        else None,
         round=announcements.round_of(ann),
         progress=announcements.progress(ann),
         failures=announcements.failures(ann),

@@ -182,7 +182,10 @@ def cancel(actor: Actor, ann: Announcement) -> int:
     if ann.status == AnnouncementStatus.RELEASED:
         withdrawn = (
             db.session.query(OutboxMessage)
-            .filter(OutboxMessage.source == ann.source, OutboxMessage.status == "queued")
+            .filter(
+                OutboxMessage.source == ann.source,
+                OutboxMessage.status == outbox.Status.QUEUED.value,
+            )
             .delete(synchronize_session=False)
         )
     ann.status, ann.cancelled_at = AnnouncementStatus.CANCELLED.value, now
@@ -394,7 +397,7 @@ def release(ann: Announcement) -> int:
                 "text_body": copy["text"].replace(UNSUBSCRIBE, link),
                 "html_body": copy["html"].replace(UNSUBSCRIBE, link),
                 "headers": headers,
-                "status": "queued",
+                "status": outbox.Status.QUEUED.value,
                 "attempts": 0,
                 "next_attempt_at": release_at,
                 "created_at": now,
@@ -482,14 +485,17 @@ def progress(ann: Announcement) -> dict[str, int]:
             .group_by(OutboxMessage.status)
         ).all()
     )
-    return {s: int(counts.get(s, 0)) for s in ("queued", "sending", "sent", "retrying", "failed")}
+    return {s.value: int(counts.get(s.value, 0)) for s in outbox.Status}
 
 
 def failures(ann: Announcement, limit: int = 100) -> list[OutboxMessage]:
     return list(
         db.session.scalars(
             select(OutboxMessage)
-            .where(OutboxMessage.source == ann.source, OutboxMessage.status == "failed")
+            .where(
+                OutboxMessage.source == ann.source,
+                OutboxMessage.status == outbox.Status.FAILED.value,
+            )
             .order_by(OutboxMessage.id)
             .limit(limit)
         )

@@ -44,8 +44,8 @@ from competitions.outreach.models import (
     Subscription,
     SubscriptionStatus,
 )
-from competitions.outreach.services import unsubscribe_headers
-from competitions.submissions.models import Submission, SubmissionVersion
+from competitions.outreach.notices import has_final_submission
+from competitions.outreach.services import subscriptions_by_address, unsubscribe_headers
 
 LEAD = timedelta(seconds=60)  # rows are written this long before the release instant
 UNSUBSCRIBE = "%%UNSUBSCRIBE%%"
@@ -210,12 +210,7 @@ class Recipient:
 def recipients(ann: Announcement) -> list[Recipient]:
     """Everyone the announcement reaches, one per address, minus addresses that unsubscribed."""
     challenge = ann.challenge
-    subs = {
-        s.email_normalized: s
-        for s in db.session.scalars(
-            select(Subscription).where(Subscription.challenge_id == challenge.id)
-        )
-    }
+    subs, unsubscribed = subscriptions_by_address(challenge)
     found: dict[str, Recipient] = {}
     wanted = set(ann.audiences or [])
     entry_audiences = wanted & ENTRY_AUDIENCES
@@ -237,11 +232,7 @@ def recipients(ann: Announcement) -> list[Recipient]:
         for key, s in subs.items():
             if s.status == SubscriptionStatus.ACTIVE and key not in found:
                 found[key] = Recipient(s.email, s.language, None, subscription=s)
-    return [
-        r
-        for key, r in found.items()
-        if not (key in subs and subs[key].status == SubscriptionStatus.UNSUBSCRIBED)
-    ]
+    return [r for key, r in found.items() if key not in unsubscribed]
 
 
 def _entrants(ann: Announcement, audiences: set[str]) -> list[tuple[str, str, str, int]]:
@@ -258,12 +249,7 @@ def _entrants(ann: Announcement, audiences: set[str]) -> list[tuple[str, str, st
     if ann.track_id is not None:
         stmt = stmt.where(Entry.track_id == ann.track_id)
     if Audience.ENTRIES not in audiences:
-        submitted = exists().where(
-            Submission.entry_id == Entry.id,
-            Submission.round_id == ann.round_id,
-            Submission.withdrawn_at.is_(None),
-            exists().where(SubmissionVersion.submission_id == Submission.id),
-        )
+        submitted = has_final_submission(ann.round_id)
         advancing = exists().where(  # the round's decision: its last review stage
             Advancement.entry_id == Entry.id,
             Advancement.round_id == ann.round_id,

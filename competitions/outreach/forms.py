@@ -34,24 +34,21 @@ def language_choices() -> list[tuple[str, Any]]:
     return [("en", "English"), ("fr", "Français")]
 
 
-class FollowForm(BaseForm):
-    email = EmailField(
-        _l("Email address"),
-        validators=[DataRequired(_l("Enter your email address.")), Length(max=320)],
-    )
-    language = SelectField(_l("Language of the emails"), validate_choice=False)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.language.choices = language_choices()
-
-
 class PreferencesForm(BaseForm):
     language = SelectField(_l("Language of the emails"), validate_choice=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.language.choices = language_choices()
+
+
+class FollowForm(PreferencesForm):
+    """The address to follow with, and its preferences."""
+
+    email = EmailField(
+        _l("Email address"),
+        validators=[DataRequired(_l("Enter your email address.")), Length(max=320)],
+    )
 
 
 class AnnouncementForm(BaseForm):

@@ -9,6 +9,7 @@ still let its reader stop the emails), and asking again issues a new nonce.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -162,19 +163,42 @@ def mail_welcome(sub: Subscription) -> None:
     """The first email a subscriber gets: it already carries the one-click unsubscribe."""
     lang = sub.language
     title = sub.challenge.title_in(lang)
-    token = link_token(sub)
-    message = mail.render_mail(
+    send_with_unsubscribe(
+        sub,
         "outreach/welcome",
         sub.email,
         lang,
         LazyFormat(_l("You now follow %(title)s"), title=title),
+        source=f"subscription:{sub.id}:welcome:{sub.nonce}",
         title=title,
-        preferences_link=external_url("outreach.preferences", token=token),
-        unsubscribe_link=external_url("outreach.unsubscribe", token=token),
+        preferences_link=external_url("outreach.preferences", token=link_token(sub)),
         challenge_link=external_url("challenges.challenge_page", slug=sub.challenge.slug),
     )
-    message.headers.update(unsubscribe_headers(sub))
-    mail.send_after_commit(message, source=f"subscription:{sub.id}:welcome:{sub.nonce}")
+
+
+def send_with_unsubscribe(
+    sub: Subscription,
+    template: str,
+    to: str,
+    lang: str,
+    subject: LazyFormat,
+    *,
+    source: str,
+    **context: Any,
+) -> None:
+    """One email to the outbox (once per ``source`` and address) that carries ``sub``'s
+    one-click unsubscribe: the link in the message (``unsubscribe_link``) and the headers."""
+    headers = unsubscribe_headers(sub)
+    message = mail.render_mail(
+        template,
+        to,
+        lang,
+        subject,
+        unsubscribe_link=headers["List-Unsubscribe"].strip("<>"),
+        **context,
+    )
+    message.headers.update(headers)
+    mail.send_after_commit(message, source=source)
 
 
 def unsubscribe(actor: Actor, sub: Subscription) -> None:
@@ -198,6 +222,19 @@ def set_language(actor: Actor, sub: Subscription, lang: str) -> None:
             before={"language": before},
             after={"language": lang},
         )
+
+
+def subscriptions_by_address(challenge: Challenge) -> tuple[dict[str, Subscription], set[str]]:
+    """The challenge's subscriptions by normalized address, and the addresses that
+    unsubscribed (nothing of the challenge is sent to those)."""
+    subs = {
+        s.email_normalized: s
+        for s in db.session.scalars(
+            select(Subscription).where(Subscription.challenge_id == challenge.id)
+        )
+    }
+    gone = {k for k, s in subs.items() if s.status == SubscriptionStatus.UNSUBSCRIBED}
+    return subs, gone
 
 
 def active_subscribers(challenge: Challenge) -> list[Subscription]:

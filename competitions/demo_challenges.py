@@ -56,11 +56,14 @@ def _add_track(challenge: Challenge, agency: Agency, position: int) -> Track:
 
 @dataclass(frozen=True)
 class TrackSeed:
-    """What an agency's admin sets on its track: settings, rules, prizes (label, amount,
-    count) in one currency, and the terms."""
+    """What an agency's admin sets on its track: its name, languages, contact and time zone,
+    the rules, prizes (label, amount, count) in one currency, and the terms."""
 
     admin: str
-    settings: services.TrackSettings
+    name: dict[str, str]
+    languages: list[str]
+    contact_email: str
+    timezone: str
     rules: dict[str, Any]
     prizes: list[tuple[dict[str, str], str, int]]
     currency: str
@@ -70,7 +73,10 @@ class TrackSeed:
 def _configure(track: Track, seed: TrackSeed) -> Actor:
     """Set up ``track`` as its agency's admin would; answer that admin."""
     actor = _admin(seed.admin)
-    services.update_track(actor, track, seed.settings)
+    settings = services.TrackSettings(
+        seed.name, {}, seed.languages, seed.contact_email, seed.timezone
+    )
+    services.update_track(actor, track, settings)
     services.update_rules(actor, track, seed.rules)
     for label, amount, count in seed.prizes:
         services.save_prize(
@@ -118,13 +124,10 @@ def _dsfc_texts() -> services.Texts:
 def _nasa_track() -> TrackSeed:
     return TrackSeed(
         admin="lead@nasa.example",
-        settings=services.TrackSettings(
-            name={"en": "NASA track (United States)"},
-            description={},
-            languages=["en"],
-            contact_email="deepspacefood@nasa.example",
-            timezone="America/Chicago",
-        ),
+        name={"en": "NASA track (United States)"},
+        languages=["en"],
+        contact_email="deepspacefood@nasa.example",
+        timezone="America/Chicago",
         rules={
             "allowed_countries": ["US"],
             "member_policy": "lead",
@@ -148,13 +151,10 @@ def _nasa_track() -> TrackSeed:
 def _csa_track() -> TrackSeed:
     return TrackSeed(
         admin="lead@csa.example",
-        settings=services.TrackSettings(
-            name={"en": "CSA track (Canada)", "fr": "Volet de l'ASC (Canada)"},
-            description={},
-            languages=["en", "fr"],
-            contact_email="deepspacefood@csa.example",
-            timezone="America/Toronto",
-        ),
+        name={"en": "CSA track (Canada)", "fr": "Volet de l'ASC (Canada)"},
+        languages=["en", "fr"],
+        contact_email="deepspacefood@csa.example",
+        timezone="America/Toronto",
         rules={
             "allowed_countries": ["CA"],
             "member_policy": "all",
@@ -336,13 +336,10 @@ def _city_track(slug: str) -> TrackSeed:
     admin, name, langs, zone, country, currency, amount = CITY_TRACKS[slug]
     return TrackSeed(
         admin=admin,
-        settings=services.TrackSettings(
-            name=dict(name),
-            description={},
-            languages=list(langs),
-            contact_email=f"pilot@{slug}.example",
-            timezone=zone,
-        ),
+        name=dict(name),
+        languages=list(langs),
+        contact_email=f"pilot@{slug}.example",
+        timezone=zone,
         rules={
             "entrant_types": ["business", "nonprofit", "academic"],
             "establishment_countries": [],

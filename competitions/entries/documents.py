@@ -265,6 +265,14 @@ def get_document(document_id: int) -> EligibilityDocument:
     return document
 
 
+def get_entry_document(entry_id: int, document_id: int) -> EligibilityDocument:
+    """A document of the entry (``NotFound`` when it belongs to another)."""
+    document = get_document(document_id)
+    if document.entry_id != entry_id:
+        raise NotFound(_("No such document."))
+    return document
+
+
 def review(actor: Actor, document: EligibilityDocument, decision: str, reason: str) -> None:
     entry = document.entry
     if not permissions.can_decide_eligibility(actor.user, entry):
@@ -320,4 +328,8 @@ def _tell_rejected(document: EligibilityDocument) -> None:
 
 
 def open_document(document: EligibilityDocument) -> IO[bytes]:
-    return get_storage().open(document.storage_key)
+    """The stored bytes (``NotFound`` when they are missing from storage)."""
+    try:
+        return get_storage().open(document.storage_key)
+    except (FileNotFoundError, ValueError) as exc:
+        raise NotFound(_("No such document.")) from exc

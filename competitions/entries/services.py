@@ -38,7 +38,7 @@ from competitions.challenges.eligibility import (
     route,
 )
 from competitions.challenges.models import Challenge, Track
-from competitions.challenges.services import current_terms
+from competitions.challenges.services import current_terms, get_challenge
 from competitions.core import audit, clock, mail, tokens
 from competitions.core.actor import Actor
 from competitions.core.errors import Conflict, DomainError, NotFound, PermissionDenied
@@ -207,6 +207,13 @@ def get_team(team_id: int) -> Team:
     return team
 
 
+def get_member(team: Team, member_id: int) -> TeamMember:
+    member = next((m for m in team.members if m.id == member_id), None)
+    if member is None:
+        raise NotFound(_("No such member."))
+    return member
+
+
 def my_teams(user: Any) -> list[Team]:
     return list(
         db.session.scalars(
@@ -372,6 +379,14 @@ def open_invitations(team: Team) -> list[TeamInvitation]:
     )
 
 
+def get_open_invitation(team: Team, invitation_id: int) -> TeamInvitation:
+    """One of the team's open invitations (``NotFound`` otherwise)."""
+    inv = next((i for i in open_invitations(team) if i.id == invitation_id), None)
+    if inv is None:
+        raise NotFound(_("No such invitation."))
+    return inv
+
+
 def revoke_invitation(actor: Actor, team: Team, inv: TeamInvitation) -> None:
     _require_lead(actor, team)
     if inv.team_id != team.id:
@@ -535,6 +550,14 @@ def registration_window(challenge: Challenge) -> tuple[datetime | None, datetime
         return None, None
     first = min(challenge.rounds, key=lambda r: r.position)
     return first.registration_opens, first.registration_closes or first.submission_deadline
+
+
+def published_challenge(slug: str) -> Challenge:
+    """The challenge entrants register in: a draft one is not found."""
+    challenge = get_challenge(slug)
+    if not challenge.is_published:
+        raise NotFound(_("No such challenge."))
+    return challenge
 
 
 def registration_problem(challenge: Challenge, now: datetime) -> str | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -10,12 +10,11 @@ from flask_login import current_user, login_required
 from competitions.accounts.forms import ConfirmForm
 from competitions.challenges import services as challenge_services
 from competitions.challenges.eligibility import Status, entrant_type_label, explain, status_label
-from competitions.challenges.models import Challenge, Track
 from competitions.core import clock
-from competitions.core.errors import DomainError, NotFound, PermissionDenied
+from competitions.core.errors import DomainError, PermissionDenied
 from competitions.core.extensions import db
 from competitions.core.i18n import current_language
-from competitions.core.web import current_actor, deny, form_error
+from competitions.core.web import attempt, current_actor, flash_errors, guard, require
 from competitions.entries import bp, documents, permissions, services
 from competitions.entries.forms import (
     DocumentReviewForm,
@@ -27,36 +26,9 @@ from competitions.entries.forms import (
     TeamEditForm,
     TeamForm,
 )
-from competitions.entries.models import Entry, Team
+from competitions.entries.models import Team
 
 PAGE_SIZE = 50
-
-
-def _team(team_id: int) -> Team:
-    try:
-        team = services.get_team(team_id)
-    except NotFound:
-        abort(404)
-    if not permissions.can_view_team(current_user, team):
-        deny(team)
-    return team
-
-
-def _lead_team(team_id: int) -> Team:
-    team = _team(team_id)
-    if not permissions.is_lead(current_user, team):
-        deny(team)
-    return team
-
-
-def _entry(entry_id: int) -> Entry:
-    try:
-        entry = services.get_entry(entry_id)
-    except NotFound:
-        abort(404)
-    if not permissions.can_view_entry(current_user, entry):
-        deny(entry, agency_id=None)
-    return entry
 
 
 def _team_data(form: TeamForm | TeamEditForm) -> services.TeamData:
@@ -87,21 +59,15 @@ def create_team() -> ResponseReturnValue:
         form.residence.data = current_user.country
         form.entrant_type.data = "team"
     if form.validate_on_submit():
-        try:
+        created = _("Team created. Invite its members, then register it in a challenge.")
+        with attempt(form, success=created) as done:
             team = services.create_team(
                 current_actor(),
                 _team_data(form),
                 form.residence.data or "",
                 form.declared_age.data,
             )
-        except DomainError as err:
-            db.session.rollback()
-            form_error(form, err)
-        else:
-            db.session.commit()
-            flash(
-                _("Team created. Invite its members, then register it in a challenge."), "success"
-            )
+        if done:
             nxt = request.args.get("challenge")
             if nxt:
                 return redirect(url_for("entries.register", slug=nxt, team=team.id))
@@ -112,7 +78,7 @@ def create_team() -> ResponseReturnValue:
 @bp.route("/teams/<int:team_id>")
 @login_required
 def team(team_id: int) -> ResponseReturnValue:
-    team = _team(team_id)
+    team = guard(services.get_team(team_id), permissions.can_view_team)
     me = team.member_of(current_user.id)
     profile_form = MemberProfileFields(prefix="me")
     if me is not None:
@@ -137,17 +103,12 @@ def team(team_id: int) -> ResponseReturnValue:
 @bp.route("/teams/<int:team_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_team(team_id: int) -> ResponseReturnValue:
-    team = _lead_team(team_id)
+    team = guard(services.get_team(team_id), permissions.is_lead)
     form = TeamEditForm(obj=team)
     if form.validate_on_submit():
-        try:
+        with attempt(form, success=_("The team was saved.")) as done:
             services.update_team(current_actor(), team, _team_data(form))
-        except DomainError as err:
-            db.session.rollback()
-            form_error(form, err)
-        else:
-            db.session.commit()
-            flash(_("The team was saved."), "success")
+        if done:
             return redirect(url_for("entries.team", team_id=team.id))
     return render_template("entries/team_edit.html", form=form, team=team)
 
@@ -159,84 +120,60 @@ def _back_to(team: Team) -> ResponseReturnValue:
 @bp.route("/teams/<int:team_id>/me", methods=["POST"])
 @login_required
 def update_me(team_id: int) -> ResponseReturnValue:
-    team = _team(team_id)
-    if team.member_of(current_user.id) is None:
-        deny(team)
+    team = guard(services.get_team(team_id), permissions.is_member)
     form = MemberProfileFields(prefix="me")
     if form.validate_on_submit():
-        try:
+        with attempt(success=_("Your details were saved.")):
             services.update_my_profile(
                 current_actor(), team, form.residence.data or "", form.declared_age.data
             )
-        except DomainError as err:
-            db.session.rollback()
-            flash(err.message, "danger")
-        else:
-            db.session.commit()
-            flash(_("Your details were saved."), "success")
     else:
-        for errors in form.errors.values():
-            for message in errors:
-                flash(str(message), "danger")
+        flash_errors(form)
     return _back_to(team)
 
 
 @bp.route("/teams/<int:team_id>/invite", methods=["POST"])
 @login_required
 def invite(team_id: int) -> ResponseReturnValue:
-    team = _lead_team(team_id)
+    team = guard(services.get_team(team_id), permissions.is_lead)
     form = InviteMemberForm()
     if form.validate_on_submit():
-        try:
+        with attempt() as done:
             inv = services.invite_member(current_actor(), team, form.email.data or "")
-        except DomainError as err:
-            db.session.rollback()
-            flash(err.message, "danger")
-        else:
-            db.session.commit()
+        if done:
             flash(_("Invitation sent to %(email)s.", email=inv.email), "success")
     else:
-        for message in form.email.errors:
-            flash(str(message), "danger")
+        flash_errors(form)
     return _back_to(team)
 
 
 @bp.route("/teams/<int:team_id>/invitations/<int:invitation_id>/revoke", methods=["POST"])
 @login_required
 def revoke_invitation(team_id: int, invitation_id: int) -> ResponseReturnValue:
-    team = _lead_team(team_id)
-    inv = next((i for i in services.open_invitations(team) if i.id == invitation_id), None)
-    if inv is None:
-        abort(404)
+    team = guard(services.get_team(team_id), permissions.is_lead)
+    inv = services.get_open_invitation(team, invitation_id)
     if ConfirmForm().validate_on_submit():
-        services.revoke_invitation(current_actor(), team, inv)
-        db.session.commit()
-        flash(_("The invitation to %(email)s was withdrawn.", email=inv.email), "info")
+        withdrawn = _("The invitation to %(email)s was withdrawn.", email=inv.email)
+        with attempt(success=withdrawn, category="info"):
+            services.revoke_invitation(current_actor(), team, inv)
     return _back_to(team)
 
 
 @bp.route("/teams/<int:team_id>/members/<int:member_id>/remove", methods=["POST"])
 @login_required
 def remove_member(team_id: int, member_id: int) -> ResponseReturnValue:
-    team = _team(team_id)
-    member = next((m for m in team.members if m.id == member_id), None)
-    if member is None:
-        abort(404)
+    team = guard(services.get_team(team_id), permissions.can_view_team)
+    member = services.get_member(team, member_id)
     leaving = member.user_id == current_user.id
-    if not leaving and not permissions.is_lead(current_user, team):
-        deny(team)
+    require(leaving or permissions.is_lead(current_user, team), team)
     if ConfirmForm().validate_on_submit():
         name = member.user.display_name
-        try:
+        with attempt() as done:
             services.remove_member(current_actor(), team, member)
-        except DomainError as err:
-            db.session.rollback()
-            flash(err.message, "danger")
-        else:
-            db.session.commit()
-            if leaving:
-                flash(_("You left the team %(team)s.", team=team.name), "info")
-                return redirect(url_for("entries.my_teams"))
+        if done and leaving:
+            flash(_("You left the team %(team)s.", team=team.name), "info")
+            return redirect(url_for("entries.my_teams"))
+        if done:
             flash(_("%(name)s was removed from the team.", name=name), "info")
     return _back_to(team)
 
@@ -244,19 +181,11 @@ def remove_member(team_id: int, member_id: int) -> ResponseReturnValue:
 @bp.route("/teams/<int:team_id>/members/<int:member_id>/lead", methods=["POST"])
 @login_required
 def transfer_lead(team_id: int, member_id: int) -> ResponseReturnValue:
-    team = _lead_team(team_id)
-    member = next((m for m in team.members if m.id == member_id), None)
-    if member is None:
-        abort(404)
+    team = guard(services.get_team(team_id), permissions.is_lead)
+    member = services.get_member(team, member_id)
     if ConfirmForm().validate_on_submit():
-        try:
+        with attempt(success=_("%(name)s now leads the team.", name=member.user.display_name)):
             services.transfer_lead(current_actor(), team, member)
-        except DomainError as err:
-            db.session.rollback()
-            flash(err.message, "danger")
-        else:
-            db.session.commit()
-            flash(_("%(name)s now leads the team.", name=member.user.display_name), "success")
     return _back_to(team)
 
 
@@ -285,22 +214,21 @@ def team_invitation(token: str) -> ResponseReturnValue:
             email=inv.email,
         )
     if request.method == "POST" and problem is None and form.validate_on_submit():
+        declining = request.form.get("answer") == "decline"
         try:
-            if request.form.get("answer") == "decline":
-                services.decline_invitation(current_actor(), token)
-                db.session.commit()
-                flash(_("You declined the invitation."), "info")
-                return redirect(url_for("core.home"))
-            team = services.accept_invitation(
-                current_actor(), token, form.residence.data or "", form.declared_age.data
-            )
-        except PermissionDenied as err:
+            with attempt(form) as done:
+                if declining:
+                    services.decline_invitation(current_actor(), token)
+                else:
+                    team = services.accept_invitation(
+                        current_actor(), token, form.residence.data or "", form.declared_age.data
+                    )
+        except PermissionDenied as err:  # not the addressee: said on the page, not a 404
             problem = err.message
-        except DomainError as err:
-            db.session.rollback()
-            form_error(form, err)
-        else:
-            db.session.commit()
+        if done and declining:
+            flash(_("You declined the invitation."), "info")
+            return redirect(url_for("core.home"))
+        if done:
             flash(_("You joined the team %(team)s.", team=team.name), "success")
             return redirect(url_for("entries.team", team_id=team.id))
     return render_template(
@@ -311,20 +239,10 @@ def team_invitation(token: str) -> ResponseReturnValue:
 # --- registration ---------------------------------------------------------------------------
 
 
-def _published(slug: str) -> Challenge:
-    try:
-        challenge = challenge_services.get_challenge(slug)
-    except NotFound:
-        abort(404)
-    if not challenge.is_published:
-        abort(404)
-    return challenge
-
-
 @bp.route("/challenges/<slug>/register", methods=["GET", "POST"])
 @login_required
 def register(slug: str) -> ResponseReturnValue:
-    challenge = _published(slug)
+    challenge = services.published_challenge(slug)
     lang = current_language()
     led = [t for t in services.my_teams(current_user) if permissions.is_lead(current_user, t)]
     form = RegisterForm()
@@ -333,10 +251,8 @@ def register(slug: str) -> ResponseReturnValue:
     team = next((t for t in led if t.id == team_id), led[0] if len(led) == 1 else None)
     problem = services.registration_problem(challenge, clock.now())
     if request.method == "POST" and team is not None and form.validate_on_submit():
-        track = next((t for t in challenge.tracks if t.slug == form.track.data), None)
-        if track is None:
-            abort(404)
-        try:
+        track = challenge_services.get_track(challenge, form.track.data or "")
+        with attempt(form) as done:
             if not form.accept_terms.data:
                 raise DomainError(
                     _("Accept the terms and conditions to register."), field="accept_terms"
@@ -348,11 +264,7 @@ def register(slug: str) -> ResponseReturnValue:
                 int(form.terms_version.data or 0),
                 list(form.attestations.data or []),
             )
-        except DomainError as err:
-            db.session.rollback()
-            form_error(form, err)
-        else:
-            db.session.commit()
+        if done:
             flash(_("Your team is registered in %(track)s.", track=track.name_in(lang)), "success")
             return redirect(url_for("entries.entry", entry_id=entry.id))
     options = services.options_for(team, challenge) if team is not None else []
@@ -376,7 +288,7 @@ def register(slug: str) -> ResponseReturnValue:
 @bp.route("/entries/<int:entry_id>")
 @login_required
 def entry(entry_id: int) -> ResponseReturnValue:
-    entry = _entry(entry_id)
+    entry = guard(services.get_entry(entry_id), permissions.can_view_entry)
     can_decide = permissions.can_decide_eligibility(current_user, entry)
     decision_form = EligibilityDecisionForm()
     decision_form.decision.data = entry.override or ""
@@ -408,50 +320,40 @@ def entry(entry_id: int) -> ResponseReturnValue:
 @bp.route("/entries/<int:entry_id>/withdraw", methods=["POST"])
 @login_required
 def withdraw(entry_id: int) -> ResponseReturnValue:
-    entry = _entry(entry_id)
-    if not permissions.is_lead(current_user, entry.team):
-        deny(entry)
+    entry = guard(services.get_entry(entry_id), permissions.can_view_entry)
+    require(permissions.is_lead(current_user, entry.team), entry)
     if ConfirmForm().validate_on_submit():
-        services.withdraw(current_actor(), entry)
-        db.session.commit()
-        flash(_("The entry was withdrawn."), "info")
+        with attempt(success=_("The entry was withdrawn."), category="info"):
+            services.withdraw(current_actor(), entry)
     return redirect(url_for("entries.entry", entry_id=entry.id))
 
 
 @bp.route("/entries/<int:entry_id>/eligibility", methods=["POST"])
 @login_required
 def decide(entry_id: int) -> ResponseReturnValue:
-    entry = _entry(entry_id)
-    if not permissions.can_decide_eligibility(current_user, entry):
-        deny(entry, agency_id=entry.track.agency_id)
+    entry = guard(services.get_entry(entry_id), permissions.can_view_entry)
+    require(
+        permissions.can_decide_eligibility(current_user, entry),
+        entry,
+        agency_id=entry.track.agency_id,
+    )
     form = EligibilityDecisionForm()
     if form.validate_on_submit():
-        try:
+        with attempt(success=_("The eligibility decision was recorded.")):
             services.decide_eligibility(
                 current_actor(), entry, form.decision.data or "", form.reason.data or ""
             )
-        except DomainError as err:
-            db.session.rollback()
-            flash(err.message, "danger")
-        else:
-            db.session.commit()
-            flash(_("The eligibility decision was recorded."), "success")
     else:
-        for message in form.reason.errors:
-            flash(str(message), "danger")
+        flash_errors(form)
     return redirect(url_for("entries.entry", entry_id=entry.id))
 
 
 @bp.route("/challenges/<slug>/tracks/<track_slug>/entries")
 @login_required
 def track_entries(slug: str, track_slug: str) -> ResponseReturnValue:
-    try:
-        challenge = challenge_services.get_challenge(slug)
-        track: Track = challenge_services.get_track(challenge, track_slug)
-    except NotFound:
-        abort(404)
-    if not permissions.can_list_entries(current_user, track.agency_id):
-        deny(track, agency_id=track.agency_id)
+    challenge = challenge_services.get_challenge(slug)
+    track = challenge_services.get_track(challenge, track_slug)
+    require(permissions.can_list_entries(current_user, track.agency_id), track)
     status = request.args.get("status", "active")
     eligibility = request.args.get("eligibility", "")
     page = db.paginate(

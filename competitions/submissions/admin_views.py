@@ -4,37 +4,21 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Response, abort, render_template, request, stream_with_context
+from flask import Response, render_template, request, stream_with_context
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from competitions.challenges import services as challenge_services
 from competitions.challenges.eligibility import Status, status_label
-from competitions.challenges.models import Challenge, Round, Track
+from competitions.challenges.models import Round, Track
 from competitions.core import audit
-from competitions.core.errors import NotFound
 from competitions.core.extensions import db
 from competitions.core.i18n import current_language
-from competitions.core.web import current_actor, deny
+from competitions.core.web import current_actor, require
 from competitions.entries import permissions as entry_permissions
 from competitions.submissions import bp, exports
 
 PAGE_SIZE = 50
-
-
-def _track_and_round(slug: str, track_slug: str) -> tuple[Challenge, Track, Round]:
-    try:
-        challenge = challenge_services.get_challenge(slug)
-        track: Track = challenge_services.get_track(challenge, track_slug)
-    except NotFound:
-        abort(404)
-    if not entry_permissions.can_list_entries(current_user, track.agency_id):
-        deny(track, agency_id=track.agency_id)
-    if not challenge.rounds:
-        abort(404)
-    wanted = request.args.get("round", type=int)
-    round_ = next((r for r in challenge.rounds if r.id == wanted), challenge.rounds[0])
-    return challenge, track, round_
 
 
 def _filters() -> dict[str, str]:
@@ -54,7 +38,10 @@ def _filters() -> dict[str, str]:
 @bp.route("/challenges/<slug>/tracks/<track_slug>/submissions")
 @login_required
 def track_submissions(slug: str, track_slug: str) -> ResponseReturnValue:
-    challenge, track, round_ = _track_and_round(slug, track_slug)
+    challenge = challenge_services.get_challenge(slug)
+    track = challenge_services.get_track(challenge, track_slug)
+    require(entry_permissions.can_list_entries(current_user, track.agency_id), track)
+    round_ = exports.listed_round(challenge, request.args.get("round", type=int))
     filters = _filters()
     page = db.paginate(
         exports.entries_query(track, round_, **filters),
@@ -96,7 +83,10 @@ def _record_export(kind: str, track: Track, round_: Round, filters: dict[str, st
 @bp.route("/challenges/<slug>/tracks/<track_slug>/submissions.csv")
 @login_required
 def export_csv(slug: str, track_slug: str) -> ResponseReturnValue:
-    _challenge, track, round_ = _track_and_round(slug, track_slug)
+    challenge = challenge_services.get_challenge(slug)
+    track = challenge_services.get_track(challenge, track_slug)
+    require(entry_permissions.can_list_entries(current_user, track.agency_id), track)
+    round_ = exports.listed_round(challenge, request.args.get("round", type=int))
     filters = _filters()
     ids = (current_user.id, track.id, round_.id)
     name = _export_name(track, round_, "csv")
@@ -116,7 +106,10 @@ def export_csv(slug: str, track_slug: str) -> ResponseReturnValue:
 @bp.route("/challenges/<slug>/tracks/<track_slug>/submissions.zip")
 @login_required
 def export_zip(slug: str, track_slug: str) -> ResponseReturnValue:
-    _challenge, track, round_ = _track_and_round(slug, track_slug)
+    challenge = challenge_services.get_challenge(slug)
+    track = challenge_services.get_track(challenge, track_slug)
+    require(entry_permissions.can_list_entries(current_user, track.agency_id), track)
+    round_ = exports.listed_round(challenge, request.args.get("round", type=int))
     ids = (current_user.id, track.id, round_.id)
     name = _export_name(track, round_, "zip")
     _record_export("zip", track, round_, {})

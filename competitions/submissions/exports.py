@@ -18,10 +18,11 @@ from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, and_, exists, func, select
 
 from competitions.accounts.models import User
-from competitions.challenges.models import Round, Track
+from competitions.challenges.models import Challenge, Round, Track
 from competitions.core.errors import NotFound
 from competitions.core.extensions import db
 from competitions.core.storage import CHUNK, get_storage
@@ -53,6 +54,13 @@ class Row:
         if self.submission.withdrawn_at is not None:
             return "withdrawn"
         return "submitted" if self.version is not None else "draft"
+
+
+def listed_round(challenge: Challenge, round_id: int | None) -> Round:
+    """The round whose submissions are listed: the one asked for, else the first."""
+    if not challenge.rounds:
+        raise NotFound(_("No such round."))
+    return next((r for r in challenge.rounds if r.id == round_id), challenge.rounds[0])
 
 
 def entries_query(

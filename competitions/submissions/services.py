@@ -2,8 +2,8 @@
 
 The deadline is enforced here, on the server: a final submission is accepted only if the
 instant taken just before its transaction commits is at or before the round's deadline plus
-the entry's extension. A refused submission leaves the draft (saved in its own, earlier
-transaction by the caller) untouched.
+the entry's extension. A refused submission leaves the draft untouched: it is saved first, and
+the submission runs in a SAVEPOINT of the same transaction (``save_and_submit``).
 """
 
 from __future__ import annotations
@@ -293,23 +293,32 @@ def save_draft(
     fields = {f.key: f for f in fields_of(round_)}
     submission = submission_for(entry, round_, create=True, lock=True)
     assert submission is not None
-    clean: dict[str, Any] = {}
-    for key, f in fields.items():
-        if f.type == "file" or key not in answers:
-            continue
-        value = answers[key]
-        if isinstance(value, str):
-            value = value[:200_000]
-        clean[key] = value
+    clean = {
+        key: answers[key][:200_000] if isinstance(answers[key], str) else answers[key]
+        for key, f in fields.items()
+        if f.type != "file" and key in answers
+    }
     submission.draft = {**(submission.draft or {}), **clean}
     submission.draft_saved_at, submission.draft_saved_by_id = clock.now(), actor.user_id
+    added = _attach(actor, submission, fields, uploads)
+    # The draft's files as they now are (a submit in this transaction reads them, not the
+    # database again), and the row is locked: see ``submit``.
+    current = [f for f in submission.draft_files if f.removed_at is None] + added
+    set_committed_value(submission, "draft_files", current)
+    _facts(entry, round_)["draft"] = submission
+    return submission
+
+
+def _attach(
+    actor: Actor, submission: Submission, fields: dict[str, FieldDef], uploads: list[Upload]
+) -> list[SubmissionFile]:
+    """Store the uploads into the draft's file fields (each within its number of files)."""
     counts = _draft_counts(submission)
     added: list[SubmissionFile] = []
     for upload in uploads:
-        target = fields.get(upload.field_key)
-        if target is None or target.type != "file":
+        f = fields.get(upload.field_key)
+        if f is None or f.type != "file":
             raise DomainError(_("This form has no such file field."), field=upload.field_key)
-        f = target
         if f.max_files == 1 and counts.get(f.key, 0) == 1:
             # A single-file field: the new upload replaces the draft's file.
             for old in submission.draft_files:
@@ -323,12 +332,7 @@ def save_draft(
             )
         added.append(_store(actor, submission, f, upload))
         counts[f.key] = counts.get(f.key, 0) + 1
-    # The draft's files as they now are (a submit in this transaction reads them, not the
-    # database again), and the row is locked: see ``submit``.
-    current = [f for f in submission.draft_files if f.removed_at is None] + added
-    set_committed_value(submission, "draft_files", current)
-    _facts(entry, round_)["draft"] = submission
-    return submission
+    return added
 
 
 def _draft_counts(submission: Submission) -> dict[str, int]:
@@ -364,12 +368,67 @@ def field_problems(round_: Round, answers: dict[str, Any]) -> dict[str, str]:
 # --- final submission -----------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class DraftSaved:
+    """Only the draft was saved (no final submission was asked for)."""
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """The draft was saved and submitted as version ``number``."""
+
+    number: int
+
+
+@dataclass(frozen=True)
+class Refused:
+    """The draft was saved, but its final submission was refused (late, incomplete): ``error``
+    says why; only the submission was undone."""
+
+    error: DomainError
+
+
+SaveOutcome = DraftSaved | Submitted | Refused
+
+
+def save_and_submit(
+    actor: Actor,
+    entry: Entry,
+    round_: Round,
+    answers: dict[str, Any],
+    uploads: list[Upload],
+    *,
+    submitting: bool,
+) -> SaveOutcome:
+    """Save the draft, then (``submitting``) turn it into a new version: the form's one action.
+
+    Nothing is committed here; the caller commits once, whatever the outcome. The final
+    submission runs in a SAVEPOINT inside the caller's transaction: if it is refused, only the
+    SAVEPOINT is rolled back, and the caller's single commit still keeps the draft saved just
+    before (``Refused``). A draft that cannot be saved raises its ``DomainError`` (the caller
+    rolls back; nothing is kept). Saving and submitting in one transaction lets the submission
+    reuse what saving read (see "what this transaction already read" above).
+    """
+    save_draft(actor, entry, round_, answers, uploads)
+    db.session.flush()
+    if not submitting:
+        return DraftSaved()
+    savepoint = db.session.begin_nested()
+    try:
+        version = submit(actor, entry, round_)
+    except DomainError as err:
+        savepoint.rollback()
+        return Refused(err)
+    savepoint.commit()
+    return Submitted(version.number)
+
+
 def submit(actor: Actor, entry: Entry, round_: Round) -> SubmissionVersion:
     """Turn the saved draft into a new immutable version — if it is complete and on time.
 
     The time is taken last, just before the caller commits; anything slower (big uploads)
-    happened before, while saving the draft. The caller runs this in a SAVEPOINT after
-    saving the draft, so that a refusal undoes only the submission.
+    happened before, while saving the draft. Run in a SAVEPOINT after saving the draft
+    (``save_and_submit``), so that a refusal undoes only the submission.
     """
     _require_member(actor, entry)
     _check_round(entry, round_)
@@ -407,21 +466,7 @@ def submit(actor: Actor, entry: Entry, round_: Round) -> SubmissionVersion:
         submitted_at=now,
     )
     db.session.add(version)
-    for record in submission.draft_files:
-        db.session.add(
-            SubmissionFile(
-                submission=submission,
-                version=version,
-                field_key=record.field_key,
-                storage_key=record.storage_key,
-                filename=record.filename,
-                content_type=record.content_type,
-                size=record.size,
-                sha256=record.sha256,
-                uploaded_at=record.uploaded_at,
-                uploaded_by_id=record.uploaded_by_id,
-            )
-        )
+    _copy_draft_files(submission, version)
     submission.withdrawn_at = None
     entry_services.freeze_eligibility(entry)
     db.session.flush()
@@ -445,6 +490,25 @@ def submit(actor: Actor, entry: Entry, round_: Round) -> SubmissionVersion:
     )
     _send_receipt(actor, entry, round_, version)
     return version
+
+
+def _copy_draft_files(submission: Submission, version: SubmissionVersion) -> None:
+    """The version gets its own rows for the draft's files (the same stored bytes)."""
+    for record in submission.draft_files:
+        db.session.add(
+            SubmissionFile(
+                submission=submission,
+                version=version,
+                field_key=record.field_key,
+                storage_key=record.storage_key,
+                filename=record.filename,
+                content_type=record.content_type,
+                size=record.size,
+                sha256=record.sha256,
+                uploaded_at=record.uploaded_at,
+                uploaded_by_id=record.uploaded_by_id,
+            )
+        )
 
 
 def _send_receipt(actor: Actor, entry: Entry, round_: Round, version: SubmissionVersion) -> None:
@@ -497,6 +561,14 @@ def latest_number(submission: Submission) -> int:
     )
 
 
+def get_round(entry: Entry, round_id: int) -> Round:
+    """A round of the entry's challenge (``NotFound`` otherwise)."""
+    round_ = db.session.get(Round, round_id)
+    if round_ is None or round_.challenge_id != entry.challenge_id:
+        raise NotFound(_("No such round."))
+    return round_
+
+
 def get_version(entry: Entry, round_: Round, number: int) -> SubmissionVersion:
     submission = submission_for(entry, round_)
     version = (
@@ -522,4 +594,8 @@ def get_file(file_id: int) -> SubmissionFile:
 
 
 def open_file(record: SubmissionFile) -> IO[bytes]:
-    return get_storage().open(record.storage_key)
+    """The stored bytes (``NotFound`` when they are missing from storage)."""
+    try:
+        return get_storage().open(record.storage_key)
+    except (FileNotFoundError, ValueError) as exc:
+        raise NotFound(_("No such file.")) from exc

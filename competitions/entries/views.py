@@ -15,7 +15,16 @@ from competitions.core.errors import DomainError, PermissionDenied
 from competitions.core.extensions import db
 from competitions.core.i18n import current_language
 from competitions.core.web import attempt, current_actor, flash_errors, guard, require
-from competitions.entries import bp, documents, permissions, services
+from competitions.entries import (
+    bp,
+    decisions,
+    documents,
+    permissions,
+    registration,
+    services,
+    team_invitations,
+    teams,
+)
 from competitions.entries.forms import (
     DocumentReviewForm,
     EligibilityDecisionForm,
@@ -31,8 +40,8 @@ from competitions.entries.models import Team
 PAGE_SIZE = 50
 
 
-def _team_data(form: TeamForm | TeamEditForm) -> services.TeamData:
-    return services.TeamData(
+def _team_data(form: TeamForm | TeamEditForm) -> teams.TeamData:
+    return teams.TeamData(
         name=form.name.data or "",
         entrant_type=form.entrant_type.data or "",
         organisation_name=form.organisation_name.data,
@@ -47,7 +56,7 @@ def _team_data(form: TeamForm | TeamEditForm) -> services.TeamData:
 @login_required
 def my_teams() -> ResponseReturnValue:
     return render_template(
-        "entries/my_teams.html", teams=services.my_teams(current_user), lang=current_language()
+        "entries/my_teams.html", teams=teams.my_teams(current_user), lang=current_language()
     )
 
 
@@ -61,7 +70,7 @@ def create_team() -> ResponseReturnValue:
     if form.validate_on_submit():
         created = _("Team created. Invite its members, then register it in a challenge.")
         with attempt(form, success=created) as done:
-            team = services.create_team(
+            team = teams.create_team(
                 current_actor(),
                 _team_data(form),
                 form.residence.data or "",
@@ -78,7 +87,7 @@ def create_team() -> ResponseReturnValue:
 @bp.route("/teams/<int:team_id>")
 @login_required
 def team(team_id: int) -> ResponseReturnValue:
-    team = guard(services.get_team(team_id), permissions.can_view_team)
+    team = guard(teams.get_team(team_id), permissions.can_view_team)
     me = team.member_of(current_user.id)
     profile_form = MemberProfileFields(prefix="me")
     if me is not None:
@@ -90,7 +99,7 @@ def team(team_id: int) -> ResponseReturnValue:
         team=team,
         me=me,
         is_lead=is_lead,
-        invitations=services.open_invitations(team) if is_lead else [],
+        invitations=team_invitations.open_invitations(team) if is_lead else [],
         invite_form=InviteMemberForm(),
         profile_form=profile_form,
         confirm_form=ConfirmForm(),
@@ -103,11 +112,11 @@ def team(team_id: int) -> ResponseReturnValue:
 @bp.route("/teams/<int:team_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_team(team_id: int) -> ResponseReturnValue:
-    team = guard(services.get_team(team_id), permissions.is_lead)
+    team = guard(teams.get_team(team_id), permissions.is_lead)
     form = TeamEditForm(obj=team)
     if form.validate_on_submit():
         with attempt(form, success=_("The team was saved.")) as done:
-            services.update_team(current_actor(), team, _team_data(form))
+            teams.update_team(current_actor(), team, _team_data(form))
         if done:
             return redirect(url_for("entries.team", team_id=team.id))
     return render_template("entries/team_edit.html", form=form, team=team)
@@ -120,11 +129,11 @@ def _back_to(team: Team) -> ResponseReturnValue:
 @bp.route("/teams/<int:team_id>/me", methods=["POST"])
 @login_required
 def update_me(team_id: int) -> ResponseReturnValue:
-    team = guard(services.get_team(team_id), permissions.is_member)
+    team = guard(teams.get_team(team_id), permissions.is_member)
     form = MemberProfileFields(prefix="me")
     if form.validate_on_submit():
         with attempt(success=_("Your details were saved.")):
-            services.update_my_profile(
+            teams.update_my_profile(
                 current_actor(), team, form.residence.data or "", form.declared_age.data
             )
     else:
@@ -135,11 +144,11 @@ def update_me(team_id: int) -> ResponseReturnValue:
 @bp.route("/teams/<int:team_id>/invite", methods=["POST"])
 @login_required
 def invite(team_id: int) -> ResponseReturnValue:
-    team = guard(services.get_team(team_id), permissions.is_lead)
+    team = guard(teams.get_team(team_id), permissions.is_lead)
     form = InviteMemberForm()
     if form.validate_on_submit():
         with attempt() as done:
-            inv = services.invite_member(current_actor(), team, form.email.data or "")
+            inv = team_invitations.invite_member(current_actor(), team, form.email.data or "")
         if done:
             flash(_("Invitation sent to %(email)s.", email=inv.email), "success")
     else:
@@ -150,26 +159,26 @@ def invite(team_id: int) -> ResponseReturnValue:
 @bp.route("/teams/<int:team_id>/invitations/<int:invitation_id>/revoke", methods=["POST"])
 @login_required
 def revoke_invitation(team_id: int, invitation_id: int) -> ResponseReturnValue:
-    team = guard(services.get_team(team_id), permissions.is_lead)
-    inv = services.get_open_invitation(team, invitation_id)
+    team = guard(teams.get_team(team_id), permissions.is_lead)
+    inv = team_invitations.get_open_invitation(team, invitation_id)
     if ConfirmForm().validate_on_submit():
         withdrawn = _("The invitation to %(email)s was withdrawn.", email=inv.email)
         with attempt(success=withdrawn, category="info"):
-            services.revoke_invitation(current_actor(), team, inv)
+            team_invitations.revoke_invitation(current_actor(), team, inv)
     return _back_to(team)
 
 
 @bp.route("/teams/<int:team_id>/members/<int:member_id>/remove", methods=["POST"])
 @login_required
 def remove_member(team_id: int, member_id: int) -> ResponseReturnValue:
-    team = guard(services.get_team(team_id), permissions.can_view_team)
-    member = services.get_member(team, member_id)
+    team = guard(teams.get_team(team_id), permissions.can_view_team)
+    member = teams.get_member(team, member_id)
     leaving = member.user_id == current_user.id
     require(leaving or permissions.is_lead(current_user, team), team)
     if ConfirmForm().validate_on_submit():
         name = member.user.display_name
         with attempt() as done:
-            services.remove_member(current_actor(), team, member)
+            teams.remove_member(current_actor(), team, member)
         if done and leaving:
             flash(_("You left the team %(team)s.", team=team.name), "info")
             return redirect(url_for("entries.my_teams"))
@@ -181,18 +190,18 @@ def remove_member(team_id: int, member_id: int) -> ResponseReturnValue:
 @bp.route("/teams/<int:team_id>/members/<int:member_id>/lead", methods=["POST"])
 @login_required
 def transfer_lead(team_id: int, member_id: int) -> ResponseReturnValue:
-    team = guard(services.get_team(team_id), permissions.is_lead)
-    member = services.get_member(team, member_id)
+    team = guard(teams.get_team(team_id), permissions.is_lead)
+    member = teams.get_member(team, member_id)
     if ConfirmForm().validate_on_submit():
         with attempt(success=_("%(name)s now leads the team.", name=member.user.display_name)):
-            services.transfer_lead(current_actor(), team, member)
+            teams.transfer_lead(current_actor(), team, member)
     return _back_to(team)
 
 
 @bp.route("/team-invitations/<token>", methods=["GET", "POST"])
 def team_invitation(token: str) -> ResponseReturnValue:
     try:
-        inv = services.invitation_from_token(token)
+        inv = team_invitations.invitation_from_token(token)
     except DomainError as err:
         return render_template("accounts/link_problem.html", message=err.message), 400
     if not current_user.is_authenticated:
@@ -218,9 +227,9 @@ def team_invitation(token: str) -> ResponseReturnValue:
         try:
             with attempt(form) as done:
                 if declining:
-                    services.decline_invitation(current_actor(), token)
+                    team_invitations.decline_invitation(current_actor(), token)
                 else:
-                    team = services.accept_invitation(
+                    team = team_invitations.accept_invitation(
                         current_actor(), token, form.residence.data or "", form.declared_age.data
                     )
         except PermissionDenied as err:  # not the addressee: said on the page, not a 404
@@ -242,14 +251,14 @@ def team_invitation(token: str) -> ResponseReturnValue:
 @bp.route("/challenges/<slug>/register", methods=["GET", "POST"])
 @login_required
 def register(slug: str) -> ResponseReturnValue:
-    challenge = services.published_challenge(slug)
+    challenge = registration.published_challenge(slug)
     lang = current_language()
-    led = [t for t in services.my_teams(current_user) if permissions.is_lead(current_user, t)]
+    led = [t for t in teams.my_teams(current_user) if permissions.is_lead(current_user, t)]
     form = RegisterForm()
     form.team.choices = [(t.id, t.name) for t in led]
     team_id = form.team.data if request.method == "POST" else request.args.get("team", type=int)
     team = next((t for t in led if t.id == team_id), led[0] if len(led) == 1 else None)
-    problem = services.registration_problem(challenge, clock.now())
+    problem = registration.registration_problem(challenge, clock.now())
     if request.method == "POST" and team is not None and form.validate_on_submit():
         track = challenge_services.get_track(challenge, form.track.data or "")
         with attempt(form) as done:
@@ -257,7 +266,7 @@ def register(slug: str) -> ResponseReturnValue:
                 raise DomainError(
                     _("Accept the terms and conditions to register."), field="accept_terms"
                 )
-            entry = services.register(
+            entry = registration.register(
                 current_actor(),
                 team,
                 track,
@@ -267,14 +276,14 @@ def register(slug: str) -> ResponseReturnValue:
         if done:
             flash(_("Your team is registered in %(track)s.", track=track.name_in(lang)), "success")
             return redirect(url_for("entries.entry", entry_id=entry.id))
-    options = services.options_for(team, challenge) if team is not None else []
+    options = registration.options_for(team, challenge) if team is not None else []
     return render_template(
         "entries/register.html",
         challenge=challenge,
         teams=led,
         team=team,
         options=options,
-        existing=services.entries_in(team, challenge) if team is not None else [],
+        existing=registration.entries_in(team, challenge) if team is not None else [],
         terms={t.id: challenge_services.current_terms(t) for t in challenge.tracks},
         form=form,
         problem=problem,
@@ -302,7 +311,7 @@ def entry(entry_id: int) -> ResponseReturnValue:
         may_upload=documents.may_upload,
         can_see=permissions.can_view_document,
         review_form=DocumentReviewForm(),
-        reasons=services.explain_entry(entry),
+        reasons=decisions.explain_entry(entry),
         is_lead=permissions.is_lead(current_user, entry.team),
         can_decide=can_decide,
         decision_form=decision_form,
@@ -340,7 +349,7 @@ def decide(entry_id: int) -> ResponseReturnValue:
     form = EligibilityDecisionForm()
     if form.validate_on_submit():
         with attempt(success=_("The eligibility decision was recorded.")):
-            services.decide_eligibility(
+            decisions.decide_eligibility(
                 current_actor(), entry, form.decision.data or "", form.reason.data or ""
             )
     else:

@@ -28,7 +28,7 @@ from competitions.core.actor import Actor
 from competitions.core.errors import Conflict, DomainError, NotFound
 from competitions.core.extensions import db
 from competitions.core.storage import get_storage
-from competitions.entries import services as entry_services
+from competitions.entries import decisions
 from competitions.entries.models import Entry
 from competitions.entries.permissions import can_decide_eligibility, is_lead, is_member
 from competitions.submissions.fields import (
@@ -468,7 +468,7 @@ def submit(actor: Actor, entry: Entry, round_: Round) -> SubmissionVersion:
     db.session.add(version)
     _copy_draft_files(submission, version)
     submission.withdrawn_at = None
-    entry_services.freeze_eligibility(entry)
+    decisions.freeze_eligibility(entry)
     db.session.flush()
     # The instant that counts: taken now, after every other step, just before the commit.
     stamped = clock.now()

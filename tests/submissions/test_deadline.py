@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from competitions.core.errors import DomainError, NotFound
 from competitions.core.extensions import db
-from competitions.entries import services as entry_services
+from competitions.entries import decisions
 from competitions.submissions import services
 from competitions.submissions.models import Extension, SubmissionVersion
 from tests.submissions.conftest import (
@@ -94,13 +94,13 @@ def test_a_request_that_commits_after_the_deadline_is_refused(
 ):
     """The request starts one second before the deadline; the instant taken just before the
     commit is one second after it (a slow step in the transaction)."""
-    original = entry_services.freeze_eligibility
+    original = decisions.freeze_eligibility
 
     def slow_freeze(e):
         original(e)
         clock.set_now(DEADLINE + SECOND)
 
-    monkeypatch.setattr(entry_services, "freeze_eligibility", slow_freeze)
+    monkeypatch.setattr(decisions, "freeze_eligibility", slow_freeze)
     clock.set_now(DEADLINE - SECOND)
     login(world.innovator)
     response = client.post(

@@ -1,27 +1,27 @@
-"""Submission services: drafts, immutable versions, files, the deadline, extensions.
+"""Submission services: the round's form, drafts, immutable versions, files.
 
 The deadline is enforced here, on the server: a final submission is accepted only if the
 instant taken just before its transaction commits is at or before the round's deadline plus
-the entry's extension. A refused submission leaves the draft untouched: it is saved first, and
-the submission runs in a SAVEPOINT of the same transaction (``save_and_submit``).
+the entry's extension (``deadlines``). A refused submission leaves the draft untouched: it is
+saved first, and the submission runs in a SAVEPOINT of the same transaction
+(``save_and_submit``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import IO, Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event, func, select
-from sqlalchemy.orm import Session, SessionTransaction, lazyload
+from sqlalchemy import func, select
+from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from competitions.accounts.models import User
 from competitions.challenges.models import Round
-from competitions.challenges.timeline import WindowState, window_state
+from competitions.challenges.timeline import WindowState
 from competitions.core import audit, clock, mail
 from competitions.core import filetypes as file_types
 from competitions.core.actor import Actor
@@ -30,7 +30,8 @@ from competitions.core.extensions import db
 from competitions.core.storage import get_storage
 from competitions.entries import decisions
 from competitions.entries.models import Entry
-from competitions.entries.permissions import can_decide_eligibility, is_lead, is_member
+from competitions.entries.permissions import is_lead, is_member
+from competitions.submissions import deadlines, facts
 from competitions.submissions.fields import (
     FieldDef,
     FieldsError,
@@ -39,7 +40,7 @@ from competitions.submissions.fields import (
     fields_to_data,
     parse_fields,
 )
-from competitions.submissions.models import Extension, Submission, SubmissionFile, SubmissionVersion
+from competitions.submissions.models import Submission, SubmissionFile, SubmissionVersion
 
 
 class DeadlinePassed(DomainError):
@@ -53,36 +54,6 @@ class IncompleteSubmission(DomainError):
     def __init__(self, problems: dict[str, str]) -> None:
         super().__init__(_("The submission is not complete yet."))
         self.problems = problems
-
-
-# --- what this transaction already read ----------------------------------------------------
-#
-# A final submission saves the draft, then submits it (in a SAVEPOINT), in one transaction.
-# What the first step read — whether the entry takes part in the round, its extension, the
-# submission row it locked and its draft files — is kept for the second here, so that the
-# instant that counts is reached with fewer round trips. Forgotten when any transaction ends,
-# a SAVEPOINT included (what was read or written in a rolled-back one is not to be trusted).
-
-_FACTS = "tandem_submission_facts"
-
-
-def _facts(entry: Entry, round_: Round) -> dict[str, Any]:
-    known: dict[tuple[int, int], dict[str, Any]] = db.session.info.setdefault(_FACTS, {})
-    return known.setdefault((entry.id, round_.id), {})
-
-
-def _remembered(entry: Entry, round_: Round, key: str, read: Callable[[], Any]) -> Any:
-    """``read()`` once per transaction for this entry and round."""
-    facts = _facts(entry, round_)
-    if key not in facts:
-        facts[key] = read()
-    return facts[key]
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _forget_facts(session: Session, transaction: SessionTransaction) -> None:
-    if transaction.parent is None or transaction.nested:  # not a flush's own subtransaction
-        session.info.pop(_FACTS, None)
 
 
 # --- the form -------------------------------------------------------------------------------
@@ -133,60 +104,6 @@ def define_form(actor: Actor, round_: Round, definition: Any) -> list[FieldDef]:
     return fields
 
 
-# --- deadlines -------------------------------------------------------------------------------
-
-
-def extension_of(entry: Entry, round_: Round) -> Extension | None:
-    query = select(Extension).where(Extension.entry_id == entry.id, Extension.round_id == round_.id)
-    extension: Extension | None = _remembered(
-        entry, round_, "extension", lambda: db.session.scalar(query)
-    )
-    return extension
-
-
-def deadline_for(entry: Entry, round_: Round) -> datetime:
-    extension = extension_of(entry, round_)
-    if extension is not None and extension.until > round_.submission_deadline:
-        return extension.until
-    return round_.submission_deadline
-
-
-def state_for(entry: Entry, round_: Round, now: datetime | None = None) -> WindowState:
-    return window_state(round_.submission_opens, deadline_for(entry, round_), now or clock.now())
-
-
-def grant_extension(
-    actor: Actor, entry: Entry, round_: Round, until: datetime, reason: str
-) -> Extension:
-    """A track admin extends one entry's deadline (audited)."""
-    if not can_decide_eligibility(actor.user, entry):
-        raise NotFound(_("No such entry."))
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError(_("Give the reason for the extension."), field="reason")
-    if until <= round_.submission_deadline:
-        raise DomainError(_("An extension must end after the round's deadline."), field="until")
-    if until > round_.judging_closes:
-        raise DomainError(_("An extension must end before judging closes."), field="until")
-    extension = extension_of(entry, round_)
-    before = {"until": extension.until} if extension else None
-    if extension is None:
-        extension = Extension(entry_id=entry.id, round_id=round_.id)
-        db.session.add(extension)
-        _facts(entry, round_)["extension"] = extension
-    extension.until, extension.reason = until, reason
-    extension.granted_by_id, extension.granted_at = actor.user_id, clock.now()
-    audit.record(
-        actor,
-        "entry.extension_granted",
-        obj=entry,
-        agency_id=entry.track.agency_id,
-        before=before,
-        after={"round": round_.id, "until": until, "reason": reason},
-    )
-    return extension
-
-
 # --- drafts ---------------------------------------------------------------------------------
 
 
@@ -223,7 +140,7 @@ def advanced_to(entry: Entry, round_: Round) -> bool:
     if not _admission:
         raise RuntimeError("no admission rule installed (import competitions.judging)")
     rule = _admission[0]
-    return bool(_remembered(entry, round_, "advanced", lambda: rule(entry, round_)))
+    return bool(facts.remembered(entry, round_, "advanced", lambda: rule(entry, round_)))
 
 
 def _of(entry: Entry, round_: Round) -> Any:
@@ -288,7 +205,7 @@ def save_draft(
     """Keep what the team typed and uploaded (validated loosely; the final submit checks all)."""
     _require_member(actor, entry)
     _check_round(entry, round_)
-    if state_for(entry, round_) is WindowState.CLOSED:
+    if deadlines.state_for(entry, round_) is WindowState.CLOSED:
         raise DeadlinePassed(_("The deadline has passed: the draft can no longer be changed."))
     fields = {f.key: f for f in fields_of(round_)}
     submission = submission_for(entry, round_, create=True, lock=True)
@@ -305,7 +222,7 @@ def save_draft(
     # database again), and the row is locked: see ``submit``.
     current = [f for f in submission.draft_files if f.removed_at is None] + added
     set_committed_value(submission, "draft_files", current)
-    _facts(entry, round_)["draft"] = submission
+    facts.of(entry, round_)["draft"] = submission
     return submission
 
 
@@ -347,7 +264,7 @@ def remove_draft_file(actor: Actor, submission: Submission, file_id: int) -> Non
     record = next((f for f in submission.draft_files if f.id == file_id), None)
     if record is None:
         raise NotFound(_("No such file."))
-    if state_for(submission.entry, submission.round) is WindowState.CLOSED:
+    if deadlines.state_for(submission.entry, submission.round) is WindowState.CLOSED:
         raise DeadlinePassed(_("The deadline has passed: the draft can no longer be changed."))
     record.removed_at = clock.now()
     remaining = [f for f in submission.draft_files if f is not record]
@@ -407,7 +324,7 @@ def save_and_submit(
     SAVEPOINT is rolled back, and the caller's single commit still keeps the draft saved just
     before (``Refused``). A draft that cannot be saved raises its ``DomainError`` (the caller
     rolls back; nothing is kept). Saving and submitting in one transaction lets the submission
-    reuse what saving read (see "what this transaction already read" above).
+    reuse what saving read (``facts``).
     """
     save_draft(actor, entry, round_, answers, uploads)
     db.session.flush()
@@ -437,7 +354,7 @@ def submit(actor: Actor, entry: Entry, round_: Round) -> SubmissionVersion:
         raise DomainError(_("Submissions for this round have not opened yet."))
     # Serialize concurrent submits of the same team (PostgreSQL row lock; SQLite serializes):
     # taken by ``save_draft`` if it ran earlier in this transaction, with the files it left.
-    submission = _facts(entry, round_).get("draft")
+    submission = facts.of(entry, round_).get("draft")
     if submission is None:
         submission = submission_for(entry, round_, lock=True)
         if submission is None:
@@ -449,7 +366,7 @@ def submit(actor: Actor, entry: Entry, round_: Round) -> SubmissionVersion:
     if problems:
         raise IncompleteSubmission(problems)
     number = latest_number(submission) + 1
-    deadline = deadline_for(entry, round_)
+    deadline = deadlines.deadline_for(entry, round_)
     late = _(
         "The deadline passed while your submission was being recorded, so it was not "
         "accepted. Your draft is kept."
@@ -543,7 +460,7 @@ def withdraw_submission(actor: Actor, entry: Entry, round_: Round) -> None:
     submission = submission_for(entry, round_)
     if submission is None or not latest_number(submission):
         raise DomainError(_("There is no submission to withdraw."))
-    if state_for(entry, round_) is WindowState.CLOSED:
+    if deadlines.state_for(entry, round_) is WindowState.CLOSED:
         raise DeadlinePassed(_("The deadline has passed: the submission stays as it is."))
     submission.withdrawn_at = clock.now()
     audit.record(actor, "submission.withdrawn", obj=submission, agency_id=entry.track.agency_id)

@@ -32,7 +32,7 @@ from competitions.core.web import (
 from competitions.entries import permissions as entry_permissions
 from competitions.entries import services as entry_services
 from competitions.entries.models import Entry
-from competitions.submissions import bp, services
+from competitions.submissions import bp, deadlines, services
 from competitions.submissions.fields import display_answer
 from competitions.submissions.forms import (
     ExtensionForm,
@@ -161,13 +161,13 @@ def _form_page(
         fields=fields,
         form=form,
         submission=submission,
-        deadline=services.deadline_for(entry, round_),
-        state=services.state_for(entry, round_),
+        deadline=deadlines.deadline_for(entry, round_),
+        state=deadlines.state_for(entry, round_),
         closed=WindowState.CLOSED,
         is_member=entry_permissions.is_member(current_user, entry.team),
         is_lead=entry_permissions.is_lead(current_user, entry.team),
         can_decide=entry_permissions.can_decide_eligibility(current_user, entry),
-        extension=services.extension_of(entry, round_),
+        extension=deadlines.extension_of(entry, round_),
         extension_form=ExtensionForm(),
         confirm_form=ConfirmForm(),
         lang=current_language(),
@@ -284,7 +284,7 @@ def extension(entry_id: int, round_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         with attempt(success=_("The extension was granted.")):
             until = _until(form, entry.track.timezone)
-            services.grant_extension(current_actor(), entry, round_, until, form.reason.data or "")
+            deadlines.grant_extension(current_actor(), entry, round_, until, form.reason.data or "")
     return redirect(url_for("submissions.edit", entry_id=entry.id, round_id=round_.id))
 
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from competitions.core.errors import DomainError, NotFound
 from competitions.core.extensions import db
 from competitions.entries import decisions
-from competitions.submissions import services
+from competitions.submissions import deadlines, services
 from competitions.submissions.models import Extension, SubmissionVersion
 from tests.submissions.conftest import (
     DEADLINE,
@@ -245,7 +245,7 @@ def test_only_the_tracks_admins_grant_extensions(world, client, login, entry, ro
     assert count(Extension) == 0
     assert events("entry.extension_granted") == []
     with pytest.raises(NotFound):
-        services.grant_extension(
+        deadlines.grant_extension(
             act(getattr(world, who)), entry, round_, DEADLINE + timedelta(days=1), "Please."
         )
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -111,78 +112,85 @@ def parse_fields(data: Any) -> list[FieldDef]:
         raise FieldsError(_("The form must be a list of fields."))
     if len(data) > 60:
         raise FieldsError(_("A form can have at most 60 fields."))
-    fields: list[FieldDef] = []
     seen: set[str] = set()
-    for index, raw in enumerate(data, start=1):
-        where = _("Field %(n)d", n=index)
-        if not isinstance(raw, dict):
-            raise FieldsError(_("%(where)s must be an object.", where=where))
-        key = str(raw.get("key", ""))
-        if not KEY_RE.match(key):
-            raise FieldsError(
-                _(
-                    "%(where)s: the key must be lower-case letters, digits or _, starting with a "
-                    "letter.",
-                    where=where,
-                )
-            )
-        if key in seen:
-            raise FieldsError(_("%(where)s: the key %(key)s is used twice.", where=where, key=key))
-        seen.add(key)
-        kind = raw.get("type")
-        if kind not in FIELD_TYPES:
-            raise FieldsError(
-                _(
-                    "%(where)s: the type must be one of %(types)s.",
-                    where=where,
-                    types=", ".join(FIELD_TYPES),
-                )
-            )
-        options: tuple[Option, ...] = ()
-        if kind in ("choice", "multi_choice"):
-            raw_options = raw.get("options")
-            if not isinstance(raw_options, list) or not raw_options:
-                raise FieldsError(_("%(where)s: list the options to choose from.", where=where))
-            values = [str(o.get("value", "")) if isinstance(o, dict) else "" for o in raw_options]
-            if not all(values) or len(set(values)) != len(values):
-                raise FieldsError(_("%(where)s: each option needs its own value.", where=where))
-            options = tuple(
-                Option(str(o["value"]), _texts(o.get("label"), where)) for o in raw_options
-            )
-        file_types: tuple[str, ...] = ()
-        if kind == "file":
-            file_types = tuple(str(t) for t in raw.get("file_types") or ())
-            unknown = [t for t in file_types if t not in FILE_KINDS]
-            if not file_types or unknown:
-                raise FieldsError(
-                    _(
-                        "%(where)s: allowed file types are %(types)s.",
-                        where=where,
-                        types=", ".join(FILE_KINDS),
-                    )
-                )
-        minimum = _number(raw.get("min"), where)
-        maximum = _number(raw.get("max"), where)
-        if minimum is not None and maximum is not None and maximum < minimum:
-            raise FieldsError(_("%(where)s: the maximum is below the minimum.", where=where))
-        fields.append(
-            FieldDef(
-                key=key,
-                type=kind,
-                label=_texts(raw.get("label"), where),
-                help=_texts(raw["help"], where) if raw.get("help") else {},
-                required=bool(raw.get("required")),
-                max_words=_int(raw.get("max_words"), where, 1, 100_000),
-                max_length=_int(raw.get("max_length"), where, 1, 100_000),
-                min=minimum,
-                max=maximum,
-                options=options,
-                file_types=file_types,
-                max_size_mb=_int(raw.get("max_size_mb"), where, 1, MAX_FILE_MB) or 20,
-                max_files=_int(raw.get("max_files"), where, 1, 50) or 1,
+    return [_parse_field(raw, _("Field %(n)d", n=n), seen) for n, raw in enumerate(data, 1)]
+
+
+def _parse_field(raw: Any, where: str, seen: set[str]) -> FieldDef:
+    """One field of a definition; ``seen`` holds the keys of the fields before it."""
+    if not isinstance(raw, dict):
+        raise FieldsError(_("%(where)s must be an object.", where=where))
+    key = _key(raw, where, seen)
+    kind = raw.get("type")
+    if kind not in FIELD_TYPES:
+        raise FieldsError(
+            _(
+                "%(where)s: the type must be one of %(types)s.",
+                where=where,
+                types=", ".join(FIELD_TYPES),
             )
         )
-    return fields
+    options = _options(raw, where) if kind in ("choice", "multi_choice") else ()
+    file_types = _file_types(raw, where) if kind == "file" else ()
+    minimum = _number(raw.get("min"), where)
+    maximum = _number(raw.get("max"), where)
+    if minimum is not None and maximum is not None and maximum < minimum:
+        raise FieldsError(_("%(where)s: the maximum is below the minimum.", where=where))
+    return FieldDef(
+        key=key,
+        type=kind,
+        label=_texts(raw.get("label"), where),
+        help=_texts(raw["help"], where) if raw.get("help") else {},
+        required=bool(raw.get("required")),
+        max_words=_int(raw.get("max_words"), where, 1, 100_000),
+        max_length=_int(raw.get("max_length"), where, 1, 100_000),
+        min=minimum,
+        max=maximum,
+        options=options,
+        file_types=file_types,
+        max_size_mb=_int(raw.get("max_size_mb"), where, 1, MAX_FILE_MB) or 20,
+        max_files=_int(raw.get("max_files"), where, 1, 50) or 1,
+    )
+
+
+def _key(raw: dict[str, Any], where: str, seen: set[str]) -> str:
+    key = str(raw.get("key", ""))
+    if not KEY_RE.match(key):
+        raise FieldsError(
+            _(
+                "%(where)s: the key must be lower-case letters, digits or _, starting with a "
+                "letter.",
+                where=where,
+            )
+        )
+    if key in seen:
+        raise FieldsError(_("%(where)s: the key %(key)s is used twice.", where=where, key=key))
+    seen.add(key)
+    return key
+
+
+def _options(raw: dict[str, Any], where: str) -> tuple[Option, ...]:
+    raw_options = raw.get("options")
+    if not isinstance(raw_options, list) or not raw_options:
+        raise FieldsError(_("%(where)s: list the options to choose from.", where=where))
+    values = [str(o.get("value", "")) if isinstance(o, dict) else "" for o in raw_options]
+    if not all(values) or len(set(values)) != len(values):
+        raise FieldsError(_("%(where)s: each option needs its own value.", where=where))
+    return tuple(Option(str(o["value"]), _texts(o.get("label"), where)) for o in raw_options)
+
+
+def _file_types(raw: dict[str, Any], where: str) -> tuple[str, ...]:
+    file_types = tuple(str(t) for t in raw.get("file_types") or ())
+    unknown = [t for t in file_types if t not in FILE_KINDS]
+    if not file_types or unknown:
+        raise FieldsError(
+            _(
+                "%(where)s: allowed file types are %(types)s.",
+                where=where,
+                types=", ".join(FILE_KINDS),
+            )
+        )
+    return file_types
 
 
 def fields_to_data(fields: list[FieldDef]) -> list[dict[str, Any]]:
@@ -222,51 +230,73 @@ def check_answer(f: FieldDef, value: Any) -> str | None:
     """The problem with one answer (``None`` if fine). Empty answers are checked elsewhere."""
     if value in (None, "", []):
         return None
-    if f.type in ("short_text", "long_text"):
-        text = str(value)
-        if f.max_length and len(text) > f.max_length:
-            return _("Use at most %(n)d characters.", n=f.max_length)
-        if f.max_words and words(text) > f.max_words:
-            return ngettext(
-                "Use at most %(num)d word (you wrote %(used)d).",
-                "Use at most %(num)d words (you wrote %(used)d).",
-                f.max_words,
-                used=words(text),
-            )
-        if f.type == "short_text" and len(text) > 500:
-            return _("Use at most %(n)d characters.", n=500)
-        return None
-    if f.type == "number":
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            return _("Enter a number.")
-        if not math.isfinite(number):
-            return _("Enter a number.")
-        if f.min is not None and number < f.min:
-            return _("Enter a number of at least %(n)s.", n=_fmt(f.min))
-        if f.max is not None and number > f.max:
-            return _("Enter a number of at most %(n)s.", n=_fmt(f.max))
-        return None
-    if f.type == "choice":
-        return None if value in {o.value for o in f.options} else _("Choose one of the options.")
-    if f.type == "multi_choice":
-        values = value if isinstance(value, list) else [value]
-        allowed = {o.value for o in f.options}
-        return None if all(v in allowed for v in values) else _("Choose among the options.")
-    if f.type == "url":
-        return (
-            None
-            if URL_RE.match(str(value)) and len(str(value)) <= 2000
-            else _("Enter a web address starting with https://.")
+    check = _CHECKS.get(f.type)
+    return check(f, value) if check else None
+
+
+def _check_text(f: FieldDef, value: Any) -> str | None:
+    text = str(value)
+    if f.max_length and len(text) > f.max_length:
+        return _("Use at most %(n)d characters.", n=f.max_length)
+    if f.max_words and words(text) > f.max_words:
+        return ngettext(
+            "Use at most %(num)d word (you wrote %(used)d).",
+            "Use at most %(num)d words (you wrote %(used)d).",
+            f.max_words,
+            used=words(text),
         )
-    if f.type == "date":
-        try:
-            date.fromisoformat(str(value))
-        except ValueError:
-            return _("Enter a date like 2025-07-30.")
-        return None
+    if f.type == "short_text" and len(text) > 500:
+        return _("Use at most %(n)d characters.", n=500)
     return None
+
+
+def _check_number(f: FieldDef, value: Any) -> str | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return _("Enter a number.")
+    if not math.isfinite(number):
+        return _("Enter a number.")
+    if f.min is not None and number < f.min:
+        return _("Enter a number of at least %(n)s.", n=_fmt(f.min))
+    if f.max is not None and number > f.max:
+        return _("Enter a number of at most %(n)s.", n=_fmt(f.max))
+    return None
+
+
+def _check_choice(f: FieldDef, value: Any) -> str | None:
+    return None if value in {o.value for o in f.options} else _("Choose one of the options.")
+
+
+def _check_choices(f: FieldDef, value: Any) -> str | None:
+    values = value if isinstance(value, list) else [value]
+    allowed = {o.value for o in f.options}
+    return None if all(v in allowed for v in values) else _("Choose among the options.")
+
+
+def _check_url(f: FieldDef, value: Any) -> str | None:
+    if URL_RE.match(str(value)) and len(str(value)) <= 2000:
+        return None
+    return _("Enter a web address starting with https://.")
+
+
+def _check_date(f: FieldDef, value: Any) -> str | None:
+    try:
+        date.fromisoformat(str(value))
+    except ValueError:
+        return _("Enter a date like 2025-07-30.")
+    return None
+
+
+_CHECKS: dict[str, Callable[[FieldDef, Any], str | None]] = {
+    "short_text": _check_text,
+    "long_text": _check_text,
+    "number": _check_number,
+    "choice": _check_choice,
+    "multi_choice": _check_choices,
+    "url": _check_url,
+    "date": _check_date,
+}
 
 
 def _fmt(number: float) -> str:

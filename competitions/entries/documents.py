@@ -8,6 +8,7 @@ document; a new upload supersedes the current one and goes back to "pending".
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -36,16 +37,27 @@ from competitions.entries.models import (
 ALLOWED_TYPES = ("pdf", "png", "jpeg", "webp")
 MAX_SIZE_MB = 20
 MAX_REQUIREMENTS = 20
+
+
+class SlotStatus(enum.StrEnum):
+    """Where a slot stands: no document yet, or its current document's review status."""
+
+    MISSING = "missing"
+    PENDING = DocumentStatus.PENDING.value
+    VERIFIED = DocumentStatus.VERIFIED.value
+    REJECTED = DocumentStatus.REJECTED.value
+
+
 SCOPE_LABELS = {
     DocumentScope.MEMBER: _l("Each member, their own"),
     DocumentScope.TEAM: _l("One per team"),
     DocumentScope.ORGANISATION: _l("Organisations only"),
 }
 STATUS_LABELS = {
-    "missing": _l("Missing"),
-    DocumentStatus.PENDING: _l("Waiting for review"),
-    DocumentStatus.VERIFIED: _l("Verified"),
-    DocumentStatus.REJECTED: _l("Rejected"),
+    SlotStatus.MISSING: _l("Missing"),
+    SlotStatus.PENDING: _l("Waiting for review"),
+    SlotStatus.VERIFIED: _l("Verified"),
+    SlotStatus.REJECTED: _l("Rejected"),
 }
 
 
@@ -152,8 +164,8 @@ class Slot:
     document: EligibilityDocument | None
 
     @property
-    def status(self) -> str:
-        return self.document.status if self.document else "missing"
+    def status(self) -> SlotStatus:
+        return SlotStatus(self.document.status) if self.document else SlotStatus.MISSING
 
 
 def subject_of(member: User | None) -> str:
@@ -183,8 +195,8 @@ def slots_for(entry: Entry) -> list[Slot]:
     return slots
 
 
-def summary(slots: list[Slot]) -> dict[str, int]:
-    counts = {"missing": 0, "pending": 0, "verified": 0, "rejected": 0}
+def summary(slots: list[Slot]) -> dict[SlotStatus, int]:
+    counts = dict.fromkeys(SlotStatus, 0)
     for s in slots:
         counts[s.status] += 1
     return counts

@@ -7,6 +7,7 @@ The rest of the package's services: ``teams``, ``team_invitations``, ``registrat
 
 from __future__ import annotations
 
+import enum
 from typing import Any
 
 from flask_babel import gettext as _
@@ -21,6 +22,14 @@ from competitions.core.errors import NotFound
 from competitions.core.extensions import db
 from competitions.entries import teams
 from competitions.entries.models import Entry, Team
+
+
+class EntryStatus(enum.StrEnum):
+    """Which entries a list shows (``track_entries_query``): active, withdrawn, or all."""
+
+    ACTIVE = "active"
+    WITHDRAWN = "withdrawn"
+    ALL = "all"
 
 
 def get_entry(entry_id: int) -> Entry:
@@ -47,9 +56,9 @@ def track_entries_query(
     track: Track, status: str | None = None, eligibility: str | None = None
 ) -> Any:
     stmt = select(Entry).where(Entry.track_id == track.id).order_by(Entry.registered_at.desc())
-    if status == "active":
+    if status == EntryStatus.ACTIVE:
         stmt = stmt.where(Entry.withdrawn_at.is_(None))
-    elif status == "withdrawn":
+    elif status == EntryStatus.WITHDRAWN:
         stmt = stmt.where(Entry.withdrawn_at.is_not(None))
     if eligibility in {s.value for s in Status}:
         stmt = stmt.where(

@@ -9,7 +9,13 @@ from flask_login import current_user, login_required
 
 from competitions.accounts.forms import ConfirmForm
 from competitions.challenges import services as challenge_services
-from competitions.challenges.eligibility import Status, entrant_type_label, explain, status_label
+from competitions.challenges.eligibility import (
+    EntrantType,
+    Status,
+    entrant_type_label,
+    explain,
+    status_label,
+)
 from competitions.core import clock
 from competitions.core.errors import DomainError, PermissionDenied
 from competitions.core.extensions import db
@@ -66,7 +72,7 @@ def create_team() -> ResponseReturnValue:
     form = TeamForm()
     if request.method == "GET":
         form.residence.data = current_user.country
-        form.entrant_type.data = "team"
+        form.entrant_type.data = EntrantType.TEAM.value
     if form.validate_on_submit():
         created = _("Team created. Invite its members, then register it in a challenge.")
         with attempt(form, success=created) as done:
@@ -363,7 +369,7 @@ def track_entries(slug: str, track_slug: str) -> ResponseReturnValue:
     challenge = challenge_services.get_challenge(slug)
     track = challenge_services.get_track(challenge, track_slug)
     require(permissions.can_list_entries(current_user, track.agency_id), track)
-    status = request.args.get("status", "active")
+    status = request.args.get("status", services.EntryStatus.ACTIVE)
     eligibility = request.args.get("eligibility", "")
     page = db.paginate(
         services.track_entries_query(track, status, eligibility),

@@ -16,6 +16,7 @@ from competitions.core.extensions import db
 from competitions.core.i18n import current_language
 from competitions.core.web import current_actor, require
 from competitions.entries import permissions as entry_permissions
+from competitions.entries.services import EntryStatus
 from competitions.submissions import bp, exports
 
 PAGE_SIZE = 50
@@ -23,11 +24,11 @@ PAGE_SIZE = 50
 
 def _filters() -> dict[str, str]:
     """The list's filters from the query string; unknown values mean "any"."""
-    entry_status = request.args.get("status", "active")
+    entry_status = request.args.get("status", EntryStatus.ACTIVE)
     eligibility = request.args.get("eligibility", "")
     state = request.args.get("submission", "")
-    if entry_status not in ("active", "withdrawn", "all"):
-        entry_status = "active"
+    if entry_status not in set(EntryStatus):
+        entry_status = EntryStatus.ACTIVE
     return {
         "entry_status": entry_status,
         "eligibility": eligibility if eligibility in {s.value for s in Status} else "",

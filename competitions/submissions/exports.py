@@ -8,6 +8,7 @@ export of 10,000 entries holds at most one page in memory and costs the same per
 from __future__ import annotations
 
 import csv
+import enum
 import hashlib
 import io
 import logging
@@ -29,13 +30,25 @@ from competitions.core.storage import CHUNK, get_storage
 from competitions.entries import permissions as entry_permissions
 from competitions.entries import services as entry_services
 from competitions.entries.models import Entry
-from competitions.submissions.fields import FieldDef, display_answer
+from competitions.submissions.fields import FieldDef, FieldType, display_answer
 from competitions.submissions.models import Submission, SubmissionFile, SubmissionVersion
 from competitions.submissions.services import fields_of
 
 log = logging.getLogger(__name__)
 BATCH = 200
-SUBMISSION_STATES = ("submitted", "draft", "none", "withdrawn")
+
+
+class SubmissionState(enum.StrEnum):
+    """Where an entry stands in a round: submitted (a version counts), a draft only, not
+    started, or its submission withdrawn."""
+
+    SUBMITTED = "submitted"
+    DRAFT = "draft"
+    NONE = "none"
+    WITHDRAWN = "withdrawn"
+
+
+SUBMISSION_STATES = tuple(SubmissionState)
 
 
 @dataclass
@@ -48,12 +61,12 @@ class Row:
     files: list[SubmissionFile] = field(default_factory=list)
 
     @property
-    def state(self) -> str:
+    def state(self) -> SubmissionState:
         if self.submission is None:
-            return "none"
+            return SubmissionState.NONE
         if self.submission.withdrawn_at is not None:
-            return "withdrawn"
-        return "submitted" if self.version is not None else "draft"
+            return SubmissionState.WITHDRAWN
+        return SubmissionState.SUBMITTED if self.version is not None else SubmissionState.DRAFT
 
 
 def listed_round(challenge: Challenge, round_id: int | None) -> Round:
@@ -76,13 +89,13 @@ def entries_query(
     )
     in_round = and_(Submission.entry_id == Entry.id, Submission.round_id == round_.id)
     has_version = exists().where(SubmissionVersion.submission_id == Submission.id)
-    if submission_state == "none":
+    if submission_state == SubmissionState.NONE:
         stmt = stmt.where(~exists().where(in_round))
-    elif submission_state == "withdrawn":
+    elif submission_state == SubmissionState.WITHDRAWN:
         stmt = stmt.where(exists().where(in_round, Submission.withdrawn_at.is_not(None)))
-    elif submission_state == "draft":
+    elif submission_state == SubmissionState.DRAFT:
         stmt = stmt.where(exists().where(in_round, Submission.withdrawn_at.is_(None), ~has_version))
-    elif submission_state == "submitted":
+    elif submission_state == SubmissionState.SUBMITTED:
         stmt = stmt.where(exists().where(in_round, Submission.withdrawn_at.is_(None), has_version))
     return stmt
 
@@ -173,8 +186,10 @@ def _utc(value: Any) -> str:
 
 
 def csv_header(fields: list[FieldDef], lang: str) -> list[str]:
-    answers = [f"{f.label_in(lang)} [{f.key}]" for f in fields if f.type != "file"]
-    files = [f"{f.label_in(lang)} [{f.key}] (file; SHA-256)" for f in fields if f.type == "file"]
+    answers = [f"{f.label_in(lang)} [{f.key}]" for f in fields if f.type != FieldType.FILE]
+    files = [
+        f"{f.label_in(lang)} [{f.key}] (file; SHA-256)" for f in fields if f.type == FieldType.FILE
+    ]
     return [
         "entry_id",
         "team",
@@ -215,11 +230,11 @@ def csv_line(row: Row, fields: list[FieldDef], lang: str) -> list[str]:
         _utc(v.submitted_at) if v is not None else "",
     ]
     for f in fields:
-        if f.type != "file":
+        if f.type != FieldType.FILE:
             value = answers.get(f.key)
             values.append("" if value in (None, "", []) else display_answer(f, value, lang))
     for f in fields:
-        if f.type == "file":
+        if f.type == FieldType.FILE:
             values.append(
                 "; ".join(f"{x.filename} ({x.sha256})" for x in row.files if x.field_key == f.key)
             )
@@ -318,7 +333,9 @@ def zip_stream(user_id: int, track_id: int, round_id: int) -> Iterator[bytes]:
             "check",
         ]
     )
-    stmt = entries_query(track, round_, "active", None, "submitted")
+    stmt = entries_query(
+        track, round_, entry_services.EntryStatus.ACTIVE, None, SubmissionState.SUBMITTED
+    )
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
         for entries in _batches(stmt):
             for row in rows_for(entries, round_, with_files=True):

@@ -11,6 +11,7 @@ A definition is a list of fields, e.g.::
 
 from __future__ import annotations
 
+import enum
 import math
 import re
 from collections.abc import Callable
@@ -21,17 +22,20 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-FIELD_TYPES = (
-    "short_text",
-    "long_text",
-    "number",
-    "choice",
-    "multi_choice",
-    "url",
-    "date",
-    "attestation",
-    "file",
-)
+
+class FieldType(enum.StrEnum):
+    SHORT_TEXT = "short_text"
+    LONG_TEXT = "long_text"
+    NUMBER = "number"
+    CHOICE = "choice"
+    MULTI_CHOICE = "multi_choice"
+    URL = "url"
+    DATE = "date"
+    ATTESTATION = "attestation"
+    FILE = "file"
+
+
+FIELD_TYPES = tuple(FieldType)
 FILE_KINDS = ("pdf", "png", "jpeg", "webp", "zip", "docx", "xlsx", "pptx", "mp4", "txt", "csv")
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 MAX_FILE_MB = 500
@@ -52,7 +56,7 @@ class Option:
 @dataclass(frozen=True)
 class FieldDef:
     key: str
-    type: str
+    type: FieldType
     label: dict[str, str]
     help: dict[str, str] = field(default_factory=dict)
     required: bool = False
@@ -130,15 +134,15 @@ def _parse_field(raw: Any, where: str, seen: set[str]) -> FieldDef:
                 types=", ".join(FIELD_TYPES),
             )
         )
-    options = _options(raw, where) if kind in ("choice", "multi_choice") else ()
-    file_types = _file_types(raw, where) if kind == "file" else ()
+    options = _options(raw, where) if kind in (FieldType.CHOICE, FieldType.MULTI_CHOICE) else ()
+    file_types = _file_types(raw, where) if kind == FieldType.FILE else ()
     minimum = _number(raw.get("min"), where)
     maximum = _number(raw.get("max"), where)
     if minimum is not None and maximum is not None and maximum < minimum:
         raise FieldsError(_("%(where)s: the maximum is below the minimum.", where=where))
     return FieldDef(
         key=key,
-        type=kind,
+        type=FieldType(kind),
         label=_texts(raw.get("label"), where),
         help=_texts(raw["help"], where) if raw.get("help") else {},
         required=bool(raw.get("required")),
@@ -209,7 +213,7 @@ def fields_to_data(fields: list[FieldDef]) -> list[dict[str, Any]]:
                 item[name] = getattr(f, name)
         if f.options:
             item["options"] = [{"value": o.value, "label": o.label} for o in f.options]
-        if f.type == "file":
+        if f.type == FieldType.FILE:
             item.update(
                 file_types=list(f.file_types), max_size_mb=f.max_size_mb, max_files=f.max_files
             )
@@ -245,7 +249,7 @@ def _check_text(f: FieldDef, value: Any) -> str | None:
             f.max_words,
             used=words(text),
         )
-    if f.type == "short_text" and len(text) > 500:
+    if f.type == FieldType.SHORT_TEXT and len(text) > 500:
         return _("Use at most %(n)d characters.", n=500)
     return None
 
@@ -289,13 +293,13 @@ def _check_date(f: FieldDef, value: Any) -> str | None:
 
 
 _CHECKS: dict[str, Callable[[FieldDef, Any], str | None]] = {
-    "short_text": _check_text,
-    "long_text": _check_text,
-    "number": _check_number,
-    "choice": _check_choice,
-    "multi_choice": _check_choices,
-    "url": _check_url,
-    "date": _check_date,
+    FieldType.SHORT_TEXT: _check_text,
+    FieldType.LONG_TEXT: _check_text,
+    FieldType.NUMBER: _check_number,
+    FieldType.CHOICE: _check_choice,
+    FieldType.MULTI_CHOICE: _check_choices,
+    FieldType.URL: _check_url,
+    FieldType.DATE: _check_date,
 }
 
 
@@ -309,7 +313,7 @@ def completeness_problems(
     """What stops ``answers`` from being submitted: {field key: message}."""
     problems: dict[str, str] = {}
     for f in fields:
-        if f.type == "file":
+        if f.type == FieldType.FILE:
             count = file_counts.get(f.key, 0)
             if f.required and count == 0:
                 problems[f.key] = _("Upload this file.")
@@ -321,11 +325,11 @@ def completeness_problems(
         value = answers.get(f.key)
         if isinstance(value, str):
             value = value.strip()
-        empty = value in (None, "", []) or (f.type == "attestation" and value is not True)
+        empty = value in (None, "", []) or (f.type == FieldType.ATTESTATION and value is not True)
         if f.required and empty:
             problems[f.key] = (
                 _("Confirm this statement.")
-                if f.type == "attestation"
+                if f.type == FieldType.ATTESTATION
                 else _("Answer this question.")
             )
             continue
@@ -342,10 +346,10 @@ def display_answer(f: FieldDef, value: Any, lang: str) -> str:
     }
     if value in (None, "", []):
         return "—"
-    if f.type == "attestation":
+    if f.type == FieldType.ATTESTATION:
         return "✓" if value is True else "—"
-    if f.type == "multi_choice" and isinstance(value, list):
+    if f.type == FieldType.MULTI_CHOICE and isinstance(value, list):
         return ", ".join(labels.get(str(v), str(v)) for v in value)
-    if f.type == "choice":
+    if f.type == FieldType.CHOICE:
         return labels.get(str(value), str(value))
     return str(value)

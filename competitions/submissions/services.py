@@ -35,6 +35,7 @@ from competitions.submissions import deadlines, facts
 from competitions.submissions.fields import (
     FieldDef,
     FieldsError,
+    FieldType,
     check_answer,
     completeness_problems,
     fields_to_data,
@@ -213,7 +214,7 @@ def save_draft(
     clean = {
         key: answers[key][:200_000] if isinstance(answers[key], str) else answers[key]
         for key, f in fields.items()
-        if f.type != "file" and key in answers
+        if f.type != FieldType.FILE and key in answers
     }
     submission.draft = {**(submission.draft or {}), **clean}
     submission.draft_saved_at, submission.draft_saved_by_id = clock.now(), actor.user_id
@@ -234,7 +235,7 @@ def _attach(
     added: list[SubmissionFile] = []
     for upload in uploads:
         f = fields.get(upload.field_key)
-        if f is None or f.type != "file":
+        if f is None or f.type != FieldType.FILE:
             raise DomainError(_("This form has no such file field."), field=upload.field_key)
         if f.max_files == 1 and counts.get(f.key, 0) == 1:
             # A single-file field: the new upload replaces the draft's file.
@@ -275,7 +276,7 @@ def field_problems(round_: Round, answers: dict[str, Any]) -> dict[str, str]:
     """Per-field problems worth showing while editing a draft (not "required")."""
     problems = {}
     for f in fields_of(round_):
-        if f.type != "file" and f.key in answers:
+        if f.type != FieldType.FILE and f.key in answers:
             problem = check_answer(f, answers[f.key])
             if problem:
                 problems[f.key] = problem
@@ -373,7 +374,7 @@ def submit(actor: Actor, entry: Entry, round_: Round) -> SubmissionVersion:
     )
     if clock.now() > deadline:
         raise DeadlinePassed(late)
-    answers = {f.key: submission.draft.get(f.key) for f in fields if f.type != "file"}
+    answers = {f.key: submission.draft.get(f.key) for f in fields if f.type != FieldType.FILE}
     version = SubmissionVersion(
         submission=submission,
         number=number,

@@ -33,7 +33,7 @@ from competitions.entries import permissions as entry_permissions
 from competitions.entries import services as entry_services
 from competitions.entries.models import Entry
 from competitions.submissions import bp, deadlines, services
-from competitions.submissions.fields import display_answer
+from competitions.submissions.fields import FieldType, display_answer
 from competitions.submissions.forms import (
     ExtensionForm,
     FormDefinitionForm,
@@ -78,7 +78,7 @@ EXAMPLE = [
 def _uploads(fields: list[Any]) -> list[services.Upload]:
     uploads = []
     for f in fields:
-        if f.type != "file":
+        if f.type != FieldType.FILE:
             continue
         for storage in request.files.getlist(f.key):
             if storage and storage.filename:
@@ -188,7 +188,7 @@ def autosave(entry_id: int, round_id: int) -> ResponseReturnValue:
     if not isinstance(payload, dict) or not isinstance(payload.get("answers"), dict):
         return jsonify(status="invalid"), 400
     fields = services.fields_of(round_)
-    known = {f.key for f in fields if f.type != "file"}
+    known = {f.key for f in fields if f.type != FieldType.FILE}
     answers = {
         k: v
         for k, v in payload["answers"].items()

@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 
 from competitions.accounts.models import User
 from competitions.challenges.eligibility import (
@@ -115,16 +114,14 @@ def register(
         EntryMember(user_id=m.user_id, exclusive_challenge_id=key) for m in team.members
     ]
     db.session.add(entry)
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError as exc:
-        raise Conflict(
+    teams.flush_entry_members(
+        Conflict(
             _(
                 "Your team, or someone in it, is already registered in this challenge, and its "
                 "tracks allow only one entry per person."
             )
-        ) from exc
+        )
+    )
     audit.record(
         actor,
         "entry.registered",

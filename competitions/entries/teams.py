@@ -203,16 +203,25 @@ def sync_entry_members(team: Team) -> None:
             entry.members.append(
                 EntryMember(user_id=user_id, exclusive_challenge_id=entry.exclusive_challenge_id)
             )
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError as exc:
-        raise DomainError(
+    flush_entry_members(
+        DomainError(
             _(
                 "Someone in the team already takes part in this challenge with another team, and "
                 "its tracks allow only one entry per person."
             )
-        ) from exc
+        )
+    )
+
+
+def flush_entry_members(refusal: DomainError) -> None:
+    """Write who the entries stand for now, in a SAVEPOINT, so that the exclusivity constraints
+    speak: a person already in another entry of an exclusive challenge raises ``refusal``, and
+    only this flush is undone."""
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError as exc:
+        raise refusal from exc
 
 
 def remove_member(actor: Actor, team: Team, member: TeamMember) -> None:

@@ -367,8 +367,7 @@ def decide(entry_id: int) -> ResponseReturnValue:
 @login_required
 def track_entries(slug: str, track_slug: str) -> ResponseReturnValue:
     challenge = challenge_services.get_challenge(slug)
-    track = challenge_services.get_track(challenge, track_slug)
-    require(permissions.can_list_entries(current_user, track.agency_id), track)
+    track = guard(challenge_services.get_track(challenge, track_slug), permissions.can_list_entries)
     status = request.args.get("status", services.EntryStatus.ACTIVE)
     eligibility = request.args.get("eligibility", "")
     page = db.paginate(

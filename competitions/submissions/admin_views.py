@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from flask import Response, render_template, request, stream_with_context
@@ -14,8 +15,8 @@ from competitions.challenges.models import Round, Track
 from competitions.core import audit
 from competitions.core.extensions import db
 from competitions.core.i18n import current_language
-from competitions.core.web import current_actor, require
-from competitions.entries import permissions as entry_permissions
+from competitions.core.web import current_actor, guard
+from competitions.entries.permissions import can_list_entries
 from competitions.entries.services import EntryStatus
 from competitions.submissions import bp, exports
 
@@ -40,8 +41,7 @@ def _filters() -> dict[str, str]:
 @login_required
 def track_submissions(slug: str, track_slug: str) -> ResponseReturnValue:
     challenge = challenge_services.get_challenge(slug)
-    track = challenge_services.get_track(challenge, track_slug)
-    require(entry_permissions.can_list_entries(current_user, track.agency_id), track)
+    track = guard(challenge_services.get_track(challenge, track_slug), can_list_entries)
     round_ = exports.listed_round(challenge, request.args.get("round", type=int))
     filters = _filters()
     page = db.paginate(
@@ -64,13 +64,37 @@ def track_submissions(slug: str, track_slug: str) -> ResponseReturnValue:
     )
 
 
-def _export_name(track: Track, round_: Round, ext: str) -> str:
+@bp.route("/challenges/<slug>/tracks/<track_slug>/submissions.csv")
+@login_required
+def export_csv(slug: str, track_slug: str) -> ResponseReturnValue:
+    challenge = challenge_services.get_challenge(slug)
+    track = guard(challenge_services.get_track(challenge, track_slug), can_list_entries)
+    round_ = exports.listed_round(challenge, request.args.get("round", type=int))
+    filters = _filters()
+    ids, name = _start_export("csv", track, round_, filters)
+    body = exports.csv_stream(*ids, current_language(), filters)
+    return _attachment((chunk.encode() for chunk in body), "text/csv", name)
+
+
+@bp.route("/challenges/<slug>/tracks/<track_slug>/submissions.zip")
+@login_required
+def export_zip(slug: str, track_slug: str) -> ResponseReturnValue:
+    challenge = challenge_services.get_challenge(slug)
+    track = guard(challenge_services.get_track(challenge, track_slug), can_list_entries)
+    round_ = exports.listed_round(challenge, request.args.get("round", type=int))
+    ids, name = _start_export("zip", track, round_, {})
+    return _attachment(exports.zip_stream(*ids), "application/zip", name)
+
+
+def _start_export(
+    kind: str, track: Track, round_: Round, filters: dict[str, str]
+) -> tuple[tuple[int, int, int], str]:
+    """Record the export: exports of personal data are audited (and committed) before the
+    first byte is sent. Answers the ids the stream reads (taken before the commit, which
+    expires the objects) and the file's name."""
+    ids = (current_user.id, track.id, round_.id)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
-    return f"{track.slug}-round{round_.position + 1}-{stamp}.{ext}"
-
-
-def _record_export(kind: str, track: Track, round_: Round, filters: dict[str, str]) -> None:
-    """Exports of personal data are audited (and committed) before the first byte is sent."""
+    name = f"{track.slug}-round{round_.position + 1}-{stamp}.{kind}"
     audit.record(
         current_actor(),
         f"submissions.exported_{kind}",
@@ -79,44 +103,14 @@ def _record_export(kind: str, track: Track, round_: Round, filters: dict[str, st
         after={"round": round_.id, **filters},
     )
     db.session.commit()
+    return ids, name
 
 
-@bp.route("/challenges/<slug>/tracks/<track_slug>/submissions.csv")
-@login_required
-def export_csv(slug: str, track_slug: str) -> ResponseReturnValue:
-    challenge = challenge_services.get_challenge(slug)
-    track = challenge_services.get_track(challenge, track_slug)
-    require(entry_permissions.can_list_entries(current_user, track.agency_id), track)
-    round_ = exports.listed_round(challenge, request.args.get("round", type=int))
-    filters = _filters()
-    ids = (current_user.id, track.id, round_.id)
-    name = _export_name(track, round_, "csv")
-    _record_export("csv", track, round_, filters)
-    body = exports.csv_stream(*ids, current_language(), filters)
+def _attachment(chunks: Iterator[bytes], mimetype: str, name: str) -> Response:
+    """A streamed export, as a download that is neither sniffed nor cached."""
     return Response(
-        stream_with_context(chunk.encode() for chunk in body),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
-            "Cache-Control": "private, no-store",
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
-
-
-@bp.route("/challenges/<slug>/tracks/<track_slug>/submissions.zip")
-@login_required
-def export_zip(slug: str, track_slug: str) -> ResponseReturnValue:
-    challenge = challenge_services.get_challenge(slug)
-    track = challenge_services.get_track(challenge, track_slug)
-    require(entry_permissions.can_list_entries(current_user, track.agency_id), track)
-    round_ = exports.listed_round(challenge, request.args.get("round", type=int))
-    ids = (current_user.id, track.id, round_.id)
-    name = _export_name(track, round_, "zip")
-    _record_export("zip", track, round_, {})
-    return Response(
-        stream_with_context(exports.zip_stream(*ids)),
-        mimetype="application/zip",
+        stream_with_context(chunks),
+        mimetype=mimetype,
         headers={
             "Content-Disposition": f'attachment; filename="{name}"',
             "Cache-Control": "private, no-store",

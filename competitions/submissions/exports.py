@@ -162,9 +162,7 @@ def _batches(stmt: Select[Any]) -> Iterator[list[Entry]]:
 
 def _authorized(user: Any, entry: Entry, track: Track) -> bool:
     """Each exported entry is checked again, not only the page that asked for it."""
-    if entry.track_id != track.id or not entry_permissions.can_list_entries(
-        user, entry.track.agency_id
-    ):
+    if entry.track_id != track.id or not entry_permissions.can_list_entries(user, entry.track):
         log.warning("export skipped entry %s: not in track %s for this user", entry.id, track.id)
         return False
     return True

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import IO, Any
 
 from flask_babel import gettext as _
@@ -185,19 +186,32 @@ def _store(actor: Actor, submission: Submission, f: FieldDef, upload: Upload) ->
         field=f.key,
         fallback_name=f.key,
     )
-    record = SubmissionFile(
-        submission=submission,
-        field_key=f.key,
-        storage_key=checked.storage_key,
-        filename=checked.filename,
-        content_type=checked.content_type,
-        size=checked.size,
-        sha256=checked.sha256,
-        uploaded_at=clock.now(),
-        uploaded_by_id=actor.user_id,
-    )
+    record = _file_row(submission, f.key, checked, clock.now(), actor.user_id)
     db.session.add(record)
     return record
+
+
+def _file_row(
+    submission: Submission,
+    field_key: str,
+    stored: file_types.CheckedFile | SubmissionFile,
+    uploaded_at: datetime,
+    uploaded_by_id: int | None,
+    version: SubmissionVersion | None = None,
+) -> SubmissionFile:
+    """A file's row: the stored bytes (a new upload's, or a draft file's for a version)."""
+    return SubmissionFile(
+        submission=submission,
+        version=version,
+        field_key=field_key,
+        storage_key=stored.storage_key,
+        filename=stored.filename,
+        content_type=stored.content_type,
+        size=stored.size,
+        sha256=stored.sha256,
+        uploaded_at=uploaded_at,
+        uploaded_by_id=uploaded_by_id,
+    )
 
 
 def save_draft(
@@ -412,20 +426,9 @@ def submit(actor: Actor, entry: Entry, round_: Round) -> SubmissionVersion:
 
 def _copy_draft_files(submission: Submission, version: SubmissionVersion) -> None:
     """The version gets its own rows for the draft's files (the same stored bytes)."""
-    for record in submission.draft_files:
+    for r in submission.draft_files:
         db.session.add(
-            SubmissionFile(
-                submission=submission,
-                version=version,
-                field_key=record.field_key,
-                storage_key=record.storage_key,
-                filename=record.filename,
-                content_type=record.content_type,
-                size=record.size,
-                sha256=record.sha256,
-                uploaded_at=record.uploaded_at,
-                uploaded_by_id=record.uploaded_by_id,
-            )
+            _file_row(submission, r.field_key, r, r.uploaded_at, r.uploaded_by_id, version)
         )
 
 

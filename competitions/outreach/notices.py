@@ -57,8 +57,8 @@ from competitions.outreach.services import (
     send_with_unsubscribe,
     subscriptions_by_address,
 )
+from competitions.submissions.deadlines import deadline_for
 from competitions.submissions.models import Submission, SubmissionVersion
-from competitions.submissions.services import deadline_for
 
 MAX_OFFSETS = 6
 MAX_OFFSET_HOURS = 90 * 24

@@ -8,7 +8,7 @@ export FLASK_APP := wsgi
 export TANDEM_ENV ?= development
 
 .PHONY: run test install lint fmt typecheck migrate upgrade worker beat web seed translations \
-        compile-translations clean bench
+        compile-translations clean bench check-commits
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Tandem needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -72,6 +72,10 @@ translations: install
 
 bench: install
 	@ls bench/*.py >/dev/null 2>&1 && for b in bench/*.py; do $(BIN)/python $$b; done || echo "no benchmarks yet"
+
+## make check-commits: subjects of the commits not on origin/main (or since BASE=<rev>).
+check-commits:
+	@bash scripts/check-commits.sh
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -62,7 +62,7 @@ def setup(app, clients: int) -> tuple[int, list[tuple[str, int]]]:
     from competitions.core import clock
     from competitions.core.actor import Actor
     from competitions.core.extensions import db
-    from competitions.entries import services as es
+    from competitions.entries import registration, teams
 
     with app.app_context():
         run = uuid.uuid4().hex[:6]
@@ -141,8 +141,8 @@ def setup(app, clients: int) -> tuple[int, list[tuple[str, int]]]:
             db.session.add(user)
             db.session.flush()
             actor = Actor(user)
-            team = es.create_team(actor, es.TeamData(f"T{n}", "individual"), "CA", 30)
-            entry = es.register(actor, team, track, track.terms_versions[-1].id, [])
+            team = teams.create_team(actor, teams.TeamData(f"T{n}", "individual"), "CA", 30)
+            entry = registration.register(actor, team, track, track.terms_versions[-1].id, [])
             people.append((email, entry.id))
         db.session.commit()
         return round_.id, people

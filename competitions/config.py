@@ -93,58 +93,63 @@ def ensure_broker_folders(settings: dict[str, Any]) -> None:
             Path(opts[key]).mkdir(parents=True, exist_ok=True)
 
 
-def build_config(env: str | None = None, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Return the configuration mapping for ``env`` (default: ``$TANDEM_ENV`` or development)."""
+PROFILES = ("development", "testing", "production")
+
+
+def _profile(env: str | None) -> str:
     env = (env or os.environ.get("TANDEM_ENV") or "development").strip().lower()
-    if env not in {"development", "testing", "production"}:
+    if env not in PROFILES:
         raise ConfigError(f"TANDEM_ENV must be development, testing or production, not {env!r}")
-    overrides = overrides or {}
-    instance = Path(overrides.get("INSTANCE_PATH") or instance_path())
-    production = env == "production"
+    return env
 
+
+def _secret_key(env: str, instance: Path) -> str:
     secret = os.environ.get("SECRET_KEY", "")
-    if not secret:
-        if production:
-            raise ConfigError(
-                "SECRET_KEY is not set. Production needs a long random value, e.g. "
-                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
-            )
-        secret = "testing-secret-key" if env == "testing" else _dev_secret_key(instance)
+    if secret:
+        return secret
+    if env == "production":
+        raise ConfigError(
+            "SECRET_KEY is not set. Production needs a long random value, e.g. "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
+        )
+    return "testing-secret-key" if env == "testing" else _dev_secret_key(instance)
 
+
+def _debug(env: str) -> bool:
     debug = _bool("FLASK_DEBUG", env == "development")
-    if production and debug:
+    if env == "production" and debug:
         raise ConfigError("FLASK_DEBUG is on in production: this exposes an interactive debugger.")
+    return debug
 
-    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'tandem.db'}"
-    if database_url.startswith("postgres://"):
-        database_url = "postgresql+psycopg://" + database_url[len("postgres://") :]
-    elif database_url.startswith("postgresql://"):
-        database_url = "postgresql+psycopg://" + database_url[len("postgresql://") :]
 
+def _database_url(instance: Path) -> str:
+    """``DATABASE_URL`` (PostgreSQL URLs get the psycopg 3 driver), else SQLite in instance/."""
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'tandem.db'}"
+    for scheme in ("postgres://", "postgresql://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg://" + url[len(scheme) :]
+    return url
+
+
+def _base_url(env: str, overrides: dict[str, Any]) -> str:
     base_url = str(
         overrides.get("BASE_URL") or os.environ.get("BASE_URL") or "http://127.0.0.1:5000"
     ).rstrip("/")
-    https = base_url.startswith("https://")
-    if production and not https and not _bool("ALLOW_INSECURE_HTTP", False):
+    if (
+        env == "production"
+        and not base_url.startswith("https://")
+        and not _bool("ALLOW_INSECURE_HTTP", False)
+    ):
         raise ConfigError(
             "BASE_URL must start with https:// in production (set ALLOW_INSECURE_HTTP=1 to "
             "run plain HTTP behind a trusted network, e.g. a local docker-compose)."
         )
+    return base_url
 
-    broker_url = os.environ.get("CELERY_BROKER_URL", "filesystem://")
-    fast_hash = env == "testing"
 
-    config: dict[str, Any] = {
-        "TANDEM_ENV": env,
-        "TESTING": env == "testing",
-        "DEBUG": debug,
-        "SECRET_KEY": secret,
-        "INSTANCE_PATH": str(instance),
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-        "BASE_URL": base_url,
-        "PREFERRED_URL_SCHEME": "https" if https else "http",
-        # Cookies: Secure whenever the site is served over HTTPS.
+def _cookies(https: bool) -> dict[str, Any]:
+    """Cookies: Secure whenever the site is served over HTTPS."""
+    return {
         "SESSION_COOKIE_SECURE": https,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -154,6 +159,12 @@ def build_config(env: str | None = None, overrides: dict[str, Any] | None = None
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * 30,
         "PERMANENT_SESSION_LIFETIME": 60 * 60 * 12,
+    }
+
+
+def _requests(https: bool) -> dict[str, Any]:
+    """Request sizes, CSRF, the interface's languages and the proxies in front."""
+    return {
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 64 * 1024 * 1024),
         "MAX_FORM_MEMORY_SIZE": 1024 * 1024,
         "WTF_CSRF_ENABLED": True,
@@ -167,7 +178,12 @@ def build_config(env: str | None = None, overrides: dict[str, Any] | None = None
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
         # Number of reverse proxies in front of the app whose X-Forwarded-* to trust (0 = none).
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
-        # Rate limits (Flask-Limiter); storage is shared between processes in production.
+    }
+
+
+def _rate_limits() -> dict[str, Any]:
+    """Rate limits (Flask-Limiter); storage is shared between processes in production."""
+    return {
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
         "RATELIMIT_HEADERS_ENABLED": True,
@@ -176,18 +192,35 @@ def build_config(env: str | None = None, overrides: dict[str, Any] | None = None
         "RATELIMIT_REGISTER": os.environ.get("RATELIMIT_REGISTER", "5 per minute;30 per hour"),
         "RATELIMIT_RESET": os.environ.get("RATELIMIT_RESET", "5 per minute;20 per hour"),
         "RATELIMIT_FOLLOW": os.environ.get("RATELIMIT_FOLLOW", "5 per minute;30 per hour"),
+    }
+
+
+def _credentials(fast_hash: bool) -> dict[str, Any]:
+    """How long signed links live, and the password hashing (tests use cheap parameters)."""
+    return {
         "SUBSCRIPTION_CONFIRM_MAX_AGE": 60 * 60 * 24 * 7,
-        # Signed links
         "EMAIL_VERIFY_MAX_AGE": 60 * 60 * 48,
         "PASSWORD_RESET_MAX_AGE": 60 * 60,
         "INVITATION_MAX_AGE": 60 * 60 * 24 * 14,
-        # Password hashing (argon2id). Tests use cheap parameters.
+        # argon2id
         "ARGON2_TIME_COST": 1 if fast_hash else 3,
         "ARGON2_MEMORY_COST": 1024 if fast_hash else 65536,
         "ARGON2_PARALLELISM": 1 if fast_hash else 4,
         "PASSWORD_MIN_LENGTH": 10,
-        # Mail: "file" writes .eml files under instance/outbox; "smtp" talks to MAIL_HOST.
-        "MAIL_TRANSPORT": os.environ.get("MAIL_TRANSPORT", "smtp" if production else "file"),
+    }
+
+
+def _mail(env: str, instance: Path) -> dict[str, Any]:
+    """Mail and its outbox.
+
+    ``MAIL_TRANSPORT``: "file" writes .eml files under instance/outbox; "smtp" talks to
+    MAIL_HOST. ``OUTBOX_DELIVERY``: "worker" (Celery, kicked after each commit and every few
+    seconds by beat) or "inline" (right after the commit, in the request: tests).
+    """
+    return {
+        "MAIL_TRANSPORT": os.environ.get(
+            "MAIL_TRANSPORT", "smtp" if env == "production" else "file"
+        ),
         "MAIL_HOST": os.environ.get("MAIL_HOST", "127.0.0.1"),
         "MAIL_PORT": _int("MAIL_PORT", 25),
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
@@ -196,24 +229,60 @@ def build_config(env: str | None = None, overrides: dict[str, Any] | None = None
         "MAIL_TIMEOUT": _int("MAIL_TIMEOUT", 20),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Tandem <no-reply@tandem.localhost>"),
         "MAIL_OUTBOX_DIR": str(instance / "outbox"),
-        # Outbox delivery: "worker" (Celery, kicked after each commit and every few seconds by
-        # beat) or "inline" (right after the commit, in the request: tests).
         "OUTBOX_DELIVERY": os.environ.get(
             "OUTBOX_DELIVERY", "inline" if env == "testing" else "worker"
         ),
         "OUTBOX_CLAIM_TIMEOUT": _int("OUTBOX_CLAIM_TIMEOUT", 300),
         # How many dispatch tasks start at a release instant (one per worker process is right).
         "OUTBOX_PARALLEL": _int("OUTBOX_PARALLEL", 2),
+    }
+
+
+def _storage_and_pages(env: str, instance: Path) -> dict[str, Any]:
+    return {
         # Uploaded files (agency logos, later entries) live outside the web root.
         "STORAGE_DIR": os.environ.get("STORAGE_DIR", str(instance / "storage")),
         "LOGO_MAX_BYTES": 1024 * 1024,
-        "CELERY": celery_settings(broker_url, instance),
+        "CELERY": celery_settings(os.environ.get("CELERY_BROKER_URL", "filesystem://"), instance),
         "AUDIT_PAGE_SIZE": 50,
         # Public pages for anonymous visitors are re-rendered at most this often (0: never
         # cached). Tests turn it off; a dedicated test turns it on.
         "PUBLIC_PAGE_CACHE_SECONDS": _int(
             "PUBLIC_PAGE_CACHE_SECONDS", 0 if env == "testing" else 10
         ),
+    }
+
+
+def build_config(env: str | None = None, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Return the configuration mapping for ``env`` (default: ``$TANDEM_ENV`` or development).
+
+    Unsafe production settings raise ``ConfigError``, in this order: no SECRET_KEY, debug on,
+    a plain-HTTP BASE_URL.
+    """
+    env = _profile(env)
+    overrides = overrides or {}
+    instance = Path(overrides.get("INSTANCE_PATH") or instance_path())
+    secret = _secret_key(env, instance)
+    debug = _debug(env)
+    database_url = _database_url(instance)
+    base_url = _base_url(env, overrides)
+    https = base_url.startswith("https://")
+    config: dict[str, Any] = {
+        "TANDEM_ENV": env,
+        "TESTING": env == "testing",
+        "DEBUG": debug,
+        "SECRET_KEY": secret,
+        "INSTANCE_PATH": str(instance),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "BASE_URL": base_url,
+        "PREFERRED_URL_SCHEME": "https" if https else "http",
+        **_cookies(https),
+        **_requests(https),
+        **_rate_limits(),
+        **_credentials(fast_hash=env == "testing"),
+        **_mail(env, instance),
+        **_storage_and_pages(env, instance),
     }
     config.update(overrides)
     config["BASE_URL"] = base_url

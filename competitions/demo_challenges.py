@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -54,96 +56,110 @@ def _add_track(challenge: Challenge, agency: Agency, position: int) -> Track:
     return track
 
 
-def _deep_space_food() -> None:
-    nasa, csa = _agency("nasa"), _agency("csa")
-    lead = _admin("lead@nasa.example")
-    challenge = services.create_challenge(
-        lead,
-        nasa,
-        "deep-space-food",
-        services.Texts(
-            title={
-                "en": "Deep Space Food Challenge",
-                "fr": "Défi de l'alimentation dans l'espace lointain",
-            },
-            summary={
-                "en": "Novel food production technologies for long-duration space missions "
-                "— and for communities on Earth.",
-                "fr": "De nouvelles technologies de production alimentaire pour les longues "
-                "missions spatiales, et pour les collectivités sur Terre.",
-            },
-            description={
-                "en": "NASA and the Canadian Space Agency run this challenge **in parallel**. "
-                "Canadian residents enter the CSA track (prizes in CAD); U.S. residents enter "
-                "the NASA track (prizes in USD); people living elsewhere may take part in the "
-                "NASA track for recognition only.\n\n*Applicants may not apply in more than one "
-                "competitor category.*",
-                "fr": "La NASA et l'Agence spatiale canadienne mènent ce défi **en parallèle**. "
-                "Les résidents du Canada participent au volet de l'ASC (prix en dollars "
-                "canadiens); les résidents des États-Unis au volet de la NASA.",
-            },
-        ),
-        "America/Chicago",
+@dataclass(frozen=True)
+class TrackSeed:
+    """What an agency's admin sets on its track: its name, languages, contact and time zone,
+    the rules, prizes (label, amount, count) in one currency, and the terms."""
+
+    admin: str
+    name: dict[str, str]
+    languages: list[str]
+    contact_email: str
+    timezone: str
+    rules: dict[str, Any]
+    prizes: list[tuple[dict[str, str], str, int]]
+    currency: str
+    terms: dict[str, str]
+
+
+def _configure(track: Track, seed: TrackSeed) -> Actor:
+    """Set up ``track`` as its agency's admin would; answer that admin."""
+    actor = _admin(seed.admin)
+    settings = track_services.TrackSettings(
+        seed.name, {}, seed.languages, seed.contact_email, seed.timezone
     )
-    nasa_track = challenge.tracks[0]
-    csa_track = _add_track(challenge, csa, 1)
-    track_services.update_track(
-        lead,
-        nasa_track,
-        track_services.TrackSettings(
-            name={"en": "NASA track (United States)"},
-            description={},
-            languages=["en"],
-            contact_email="deepspacefood@nasa.example",
-            timezone="America/Chicago",
-        ),
+    track_services.update_track(actor, track, settings)
+    track_services.update_rules(actor, track, seed.rules)
+    for label, amount, count in seed.prizes:
+        track_services.save_prize(
+            actor, track, None, track_services.PrizeData(label, amount, seed.currency, count, {})
+        )
+    track_services.publish_terms(actor, track, seed.terms)
+    return actor
+
+
+def _save_rounds(
+    actor: Actor, challenge: Challenge, rounds: list[tuple[dict[str, str], dict[str, Any]]]
+) -> None:
+    for name, instants in rounds:
+        timeline_services.save_round(
+            actor, challenge, None, timeline_services.RoundData(name, instants)
+        )
+
+
+# --- Deep Space Food Challenge: NASA and CSA in parallel --------------------------------------
+
+
+def _dsfc_texts() -> services.Texts:
+    return services.Texts(
+        title={
+            "en": "Deep Space Food Challenge",
+            "fr": "Défi de l'alimentation dans l'espace lointain",
+        },
+        summary={
+            "en": "Novel food production technologies for long-duration space missions "
+            "— and for communities on Earth.",
+            "fr": "De nouvelles technologies de production alimentaire pour les longues "
+            "missions spatiales, et pour les collectivités sur Terre.",
+        },
+        description={
+            "en": "NASA and the Canadian Space Agency run this challenge **in parallel**. "
+            "Canadian residents enter the CSA track (prizes in CAD); U.S. residents enter "
+            "the NASA track (prizes in USD); people living elsewhere may take part in the "
+            "NASA track for recognition only.\n\n*Applicants may not apply in more than one "
+            "competitor category.*",
+            "fr": "La NASA et l'Agence spatiale canadienne mènent ce défi **en parallèle**. "
+            "Les résidents du Canada participent au volet de l'ASC (prix en dollars "
+            "canadiens); les résidents des États-Unis au volet de la NASA.",
+        },
     )
-    track_services.update_rules(
-        lead,
-        nasa_track,
-        {
+
+
+def _nasa_track() -> TrackSeed:
+    return TrackSeed(
+        admin="lead@nasa.example",
+        name={"en": "NASA track (United States)"},
+        languages=["en"],
+        contact_email="deepspacefood@nasa.example",
+        timezone="America/Chicago",
+        rules={
             "allowed_countries": ["US"],
             "member_policy": "lead",
             "minimum_age": 18,
             "recognition_for_others": True,
             "exclusive": True,
         },
-    )
-    for label, amount, count in (
-        ("Phase 1 winners", "25000", 18),
-        ("Phase 2 winners", "150000", 5),
-        ("Grand prize", "750000", 1),
-    ):
-        track_services.save_prize(
-            lead,
-            nasa_track,
-            None,
-            track_services.PrizeData({"en": label}, amount, "USD", count, {}),
-        )
-    track_services.publish_terms(
-        lead,
-        nasa_track,
-        {
+        prizes=[
+            ({"en": "Phase 1 winners"}, "25000", 18),
+            ({"en": "Phase 2 winners"}, "150000", 5),
+            ({"en": "Grand prize"}, "750000", 1),
+        ],
+        currency="USD",
+        terms={
             "en": "## Rules\n\nTeams led by a U.S. resident may win prizes. Others may take part "
             "for recognition only.\n\nFull rules: the NASA Centennial Challenges rules."
         },
     )
-    csa_admin = _admin("lead@csa.example")
-    track_services.update_track(
-        csa_admin,
-        csa_track,
-        track_services.TrackSettings(
-            name={"en": "CSA track (Canada)", "fr": "Volet de l'ASC (Canada)"},
-            description={},
-            languages=["en", "fr"],
-            contact_email="deepspacefood@csa.example",
-            timezone="America/Toronto",
-        ),
-    )
-    track_services.update_rules(
-        csa_admin,
-        csa_track,
-        {
+
+
+def _csa_track() -> TrackSeed:
+    return TrackSeed(
+        admin="lead@csa.example",
+        name={"en": "CSA track (Canada)", "fr": "Volet de l'ASC (Canada)"},
+        languages=["en", "fr"],
+        contact_email="deepspacefood@csa.example",
+        timezone="America/Toronto",
+        rules={
             "allowed_countries": ["CA"],
             "member_policy": "all",
             "minimum_age": 18,
@@ -169,60 +185,55 @@ def _deep_space_food() -> None:
                 }
             ],
         },
-    )
-    for labels, amount, count in (
-        ({"en": "Phase 1 winners", "fr": "Lauréats de la phase 1"}, "30000", 10),
-        ({"en": "Phase 2 winners", "fr": "Lauréats de la phase 2"}, "100000", 4),
-        ({"en": "Grand prize", "fr": "Grand prix"}, "380000", 1),
-    ):
-        track_services.save_prize(
-            csa_admin, csa_track, None, track_services.PrizeData(labels, amount, "CAD", count, {})
-        )
-    track_services.publish_terms(
-        csa_admin,
-        csa_track,
-        {
+        prizes=[
+            ({"en": "Phase 1 winners", "fr": "Lauréats de la phase 1"}, "30000", 10),
+            ({"en": "Phase 2 winners", "fr": "Lauréats de la phase 2"}, "100000", 4),
+            ({"en": "Grand prize", "fr": "Grand prix"}, "380000", 1),
+        ],
+        currency="CAD",
+        terms={
             "en": "## Terms\n\nOpen to residents of Canada. Individuals must form a Canadian legal "
             "entity before receiving a prize.",
             "fr": "## Conditions\n\nOuvert aux résidents du Canada. Les particuliers doivent "
             "constituer une personne morale canadienne avant de recevoir un prix.",
         },
     )
-    phase1 = _next_anniversary(DSFC_PHASE1)
-    rounds = [
+
+
+def _dsfc_phase(opens: datetime, deadline: datetime) -> dict[str, Any]:
+    """A phase's instants: registration a month before it opens until a week before its
+    deadline; judging for 45 days after, results after 60."""
+    return {
+        "registration_opens": opens - timedelta(days=30),
+        "registration_closes": deadline - timedelta(days=7),
+        "submission_opens": opens,
+        "submission_deadline": deadline,
+        "judging_closes": deadline + timedelta(days=45),
+        "results_at": deadline + timedelta(days=60),
+    }
+
+
+def _dsfc_rounds(phase1: datetime) -> list[tuple[dict[str, str], dict[str, Any]]]:
+    return [
         (
             {"en": "Phase 1: design", "fr": "Phase 1 : conception"},
-            phase1 - timedelta(days=120),
-            phase1,
+            _dsfc_phase(phase1 - timedelta(days=120), phase1),
         ),
         (
             {"en": "Phase 2: kitchen demonstration", "fr": "Phase 2 : démonstration en cuisine"},
-            phase1 + timedelta(days=120),
-            phase1 + timedelta(days=300),
+            _dsfc_phase(phase1 + timedelta(days=120), phase1 + timedelta(days=300)),
         ),
         (
             {"en": "Phase 3: final demonstration", "fr": "Phase 3 : démonstration finale"},
-            phase1 + timedelta(days=420),
-            phase1 + timedelta(days=600),
+            _dsfc_phase(phase1 + timedelta(days=420), phase1 + timedelta(days=600)),
         ),
     ]
-    for name, opens, deadline in rounds:
-        timeline_services.save_round(
-            lead,
-            challenge,
-            None,
-            timeline_services.RoundData(
-                name,
-                {
-                    "registration_opens": opens - timedelta(days=30),
-                    "registration_closes": deadline - timedelta(days=7),
-                    "submission_opens": opens,
-                    "submission_deadline": deadline,
-                    "judging_closes": deadline + timedelta(days=45),
-                    "results_at": deadline + timedelta(days=60),
-                },
-            ),
-        )
+
+
+def _dsfc_milestones(
+    lead: Actor, csa_admin: Actor, challenge: Challenge, csa_track: Track, phase1: datetime
+) -> None:
+    """A shared webinar, and the CSA's own information session."""
     timeline_services.save_milestone(
         lead,
         challenge,
@@ -247,128 +258,133 @@ def _deep_space_food() -> None:
             None,
         ),
     )
+
+
+def _deep_space_food() -> None:
+    lead = _admin("lead@nasa.example")
+    challenge = services.create_challenge(
+        lead, _agency("nasa"), "deep-space-food", _dsfc_texts(), "America/Chicago"
+    )
+    nasa_track = challenge.tracks[0]
+    csa_track = _add_track(challenge, _agency("csa"), 1)
+    _configure(nasa_track, _nasa_track())
+    csa_admin = _configure(csa_track, _csa_track())
+    phase1 = _next_anniversary(DSFC_PHASE1)
+    _save_rounds(lead, challenge, _dsfc_rounds(phase1))
+    _dsfc_milestones(lead, csa_admin, challenge, csa_track, phase1)
     track_services.mark_ready(lead, nasa_track, True)
     track_services.mark_ready(csa_admin, csa_track, True)
     services.publish(lead, challenge)
 
 
-def _city_challenge() -> None:
-    london, berlin, nyc, paris = (_agency(s) for s in ("london", "berlin", "new-york", "paris"))
-    lead = _admin("lead@london.example")
-    challenge = services.create_challenge(
-        lead,
-        london,
-        "resilient-cities",
-        services.Texts(
-            title={"en": "Resilient Cities Challenge", "fr": "Défi des villes résilientes"},
-            summary={
-                "en": "Berlin, London, New York and Paris pose shared recovery challenges; "
-                "deploy your solution in each city's local test-bed.",
-                "fr": "Berlin, Londres, New York et Paris posent des défis de relance communs; "
-                "déployez votre solution dans le banc d'essai de chaque ville.",
-            },
-            description={
-                "en": "Datasets shared by the cities and industry partners are "
-                "available to every track."
-            },
-        ),
+# --- Resilient Cities: four cities' test-beds -------------------------------------------------
+
+CITY_TRACKS = {
+    # slug: admin, track name, languages, zone, country, currency, prize amount
+    "london": (
+        "lead@london.example",
+        {"en": "London test-bed"},
+        ["en"],
         "Europe/London",
+        "GB",
+        "GBP",
+        "50000",
+    ),
+    "berlin": (
+        "lead@berlin.example",
+        {"en": "Berlin test-bed"},
+        ["en"],
+        "Europe/Berlin",
+        "DE",
+        "EUR",
+        "60000",
+    ),
+    "new-york": (
+        "lead@nyc.example",
+        {"en": "New York test-bed"},
+        ["en"],
+        "America/New_York",
+        "US",
+        "USD",
+        "65000",
+    ),
+    "paris": (
+        "lead@paris.example",
+        {"en": "Paris test-bed", "fr": "Banc d'essai de Paris"},
+        ["fr", "en"],
+        "Europe/Paris",
+        "FR",
+        "EUR",
+        "60000",
+    ),
+}
+
+
+def _city_texts() -> services.Texts:
+    return services.Texts(
+        title={"en": "Resilient Cities Challenge", "fr": "Défi des villes résilientes"},
+        summary={
+            "en": "Berlin, London, New York and Paris pose shared recovery challenges; "
+            "deploy your solution in each city's local test-bed.",
+            "fr": "Berlin, Londres, New York et Paris posent des défis de relance communs; "
+            "déployez votre solution dans le banc d'essai de chaque ville.",
+        },
+        description={
+            "en": "Datasets shared by the cities and industry partners are "
+            "available to every track."
+        },
     )
-    tracks = {"london": challenge.tracks[0]}
-    for position, agency in enumerate((berlin, nyc, paris), start=1):
-        tracks[agency.slug] = _add_track(challenge, agency, position)
-    settings = {
-        "london": ({"en": "London test-bed"}, ["en"], "Europe/London", "GB", "GBP", "50000"),
-        "berlin": ({"en": "Berlin test-bed"}, ["en"], "Europe/Berlin", "DE", "EUR", "60000"),
-        "new-york": ({"en": "New York test-bed"}, ["en"], "America/New_York", "US", "USD", "65000"),
-        "paris": (
-            {"en": "Paris test-bed", "fr": "Banc d'essai de Paris"},
-            ["fr", "en"],
-            "Europe/Paris",
-            "FR",
-            "EUR",
-            "60000",
-        ),
-    }
-    admins = {
-        "london": "lead@london.example",
-        "berlin": "lead@berlin.example",
-        "new-york": "lead@nyc.example",
-        "paris": "lead@paris.example",
-    }
-    for slug, (name, langs, zone, country, currency, amount) in settings.items():
-        actor, track = _admin(admins[slug]), tracks[slug]
-        track_services.update_track(
-            actor,
-            track,
-            track_services.TrackSettings(
-                name=name,
-                description={},
-                languages=langs,
-                contact_email=f"pilot@{slug}.example",
-                timezone=zone,
-            ),
-        )
-        track_services.update_rules(
-            actor,
-            track,
-            {
-                "entrant_types": ["business", "nonprofit", "academic"],
-                "establishment_countries": [],
-                "allowed_countries": [],
-                "team_min": 1,
-                "team_max": 20,
-                "exclusive": False,
-            },
-        )
-        track_services.save_prize(
-            actor,
-            track,
-            None,
-            track_services.PrizeData(
-                {"en": "Pilot contract", "fr": "Contrat pilote"}, amount, currency, 2, {}
-            ),
-        )
-        body = {code: f"Terms of the {name.get('en')} ({country})." for code in langs}
-        track_services.publish_terms(actor, track, body)
-        documents.add_requirement(
-            actor,
-            track,
-            documents.RequirementData(
-                {"en": "Proof of incorporation", "fr": "Preuve de constitution"},
-                {
-                    "en": "A registry extract under 6 months old.",
-                    "fr": "Un extrait de moins de 6 mois.",
-                },
-                "organisation",
-                ["pdf"],
-                10,
-            ),
-        )
-        track_services.mark_ready(actor, track, True)
-    start = clock.now().replace(minute=0, second=0, microsecond=0) - timedelta(days=10)
-    timeline_services.save_round(
-        lead,
-        challenge,
-        None,
-        timeline_services.RoundData(
+
+
+def _city_track(slug: str) -> TrackSeed:
+    admin, name, langs, zone, country, currency, amount = CITY_TRACKS[slug]
+    return TrackSeed(
+        admin=admin,
+        name=dict(name),
+        languages=list(langs),
+        contact_email=f"pilot@{slug}.example",
+        timezone=zone,
+        rules={
+            "entrant_types": ["business", "nonprofit", "academic"],
+            "establishment_countries": [],
+            "allowed_countries": [],
+            "team_min": 1,
+            "team_max": 20,
+            "exclusive": False,
+        },
+        prizes=[({"en": "Pilot contract", "fr": "Contrat pilote"}, amount, 2)],
+        currency=currency,
+        terms={code: f"Terms of the {name.get('en')} ({country})." for code in langs},
+    )
+
+
+def _proof_of_incorporation() -> documents.RequirementData:
+    return documents.RequirementData(
+        {"en": "Proof of incorporation", "fr": "Preuve de constitution"},
+        {
+            "en": "A registry extract under 6 months old.",
+            "fr": "Un extrait de moins de 6 mois.",
+        },
+        "organisation",
+        ["pdf"],
+        10,
+    )
+
+
+def _city_rounds(start: datetime) -> list[tuple[dict[str, str], dict[str, Any]]]:
+    """Proposals (open ten days ago, due at noon London time 55 days after) then pilots."""
+    deadline = _local(start.year, start.month, start.day, 12, "Europe/London")
+    return [
+        (
             {"en": "Proposals", "fr": "Propositions"},
             {
                 "submission_opens": start,
-                "submission_deadline": _local(
-                    start.year, start.month, start.day, 12, "Europe/London"
-                )
-                + timedelta(days=55),
+                "submission_deadline": deadline + timedelta(days=55),
                 "judging_closes": start + timedelta(days=80),
                 "results_at": start + timedelta(days=90),
             },
         ),
-    )
-    timeline_services.save_round(
-        lead,
-        challenge,
-        None,
-        timeline_services.RoundData(
+        (
             {"en": "Test-bed pilots", "fr": "Pilotes en banc d'essai"},
             {
                 "submission_opens": start + timedelta(days=120),
@@ -377,7 +393,24 @@ def _city_challenge() -> None:
                 "results_at": start + timedelta(days=270),
             },
         ),
+    ]
+
+
+def _city_challenge() -> None:
+    lead = _admin("lead@london.example")
+    challenge = services.create_challenge(
+        lead, _agency("london"), "resilient-cities", _city_texts(), "Europe/London"
     )
+    tracks = {"london": challenge.tracks[0]}
+    for position, slug in enumerate(("berlin", "new-york", "paris"), start=1):
+        tracks[slug] = _add_track(challenge, _agency(slug), position)
+    for slug in CITY_TRACKS:
+        track = tracks[slug]
+        actor = _configure(track, _city_track(slug))
+        documents.add_requirement(actor, track, _proof_of_incorporation())
+        track_services.mark_ready(actor, track, True)
+    start = clock.now().replace(minute=0, second=0, microsecond=0) - timedelta(days=10)
+    _save_rounds(lead, challenge, _city_rounds(start))
     services.publish(lead, challenge)
 
 

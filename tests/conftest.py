@@ -103,9 +103,10 @@ class IsolatedClient(FlaskClient):
         return response
 
 
-@pytest.fixture
-def db(app: Flask) -> Iterator[Any]:
-    """Per-test transaction rolled back at the end; requests share the same connection."""
+@contextmanager
+def rolled_back_database(app: Flask) -> Iterator[sa.Connection]:
+    """Everything in the block runs on one connection in one transaction, rolled back at the
+    end; requests made meanwhile join it (each session in a SAVEPOINT of its own)."""
     ctx = app.app_context()
     ctx.push()
     conn = _db.engine.connect()
@@ -116,7 +117,7 @@ def db(app: Flask) -> Iterator[Any]:
     )
     limiter.reset()
     try:
-        yield _db
+        yield conn
     finally:
         _db.session.remove()
         _db.session = original
@@ -124,6 +125,13 @@ def db(app: Flask) -> Iterator[Any]:
         conn.close()
         ctx.pop()
         clock_module.set_now(None)
+
+
+@pytest.fixture
+def db(app: Flask) -> Iterator[Any]:
+    """Per-test transaction rolled back at the end; requests share the same connection."""
+    with rolled_back_database(app):
+        yield _db
 
 
 @pytest.fixture

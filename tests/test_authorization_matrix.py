@@ -9,6 +9,7 @@ token every role gets the same 400 page (their token-specific rules are tested i
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -20,7 +21,7 @@ from competitions.challenges import services
 from competitions.challenges.models import PartnerInvitation, Track
 from competitions.core import clock
 from competitions.core.actor import Actor
-from competitions.core.extensions import db
+from competitions.core.extensions import db, limiter
 from competitions.core.storage import get_storage
 from competitions.entries.models import (
     DocumentRequirement,
@@ -41,6 +42,7 @@ from competitions.judging.models import (
 )
 from competitions.outreach.models import Announcement
 from competitions.submissions.models import Submission, SubmissionFile, SubmissionVersion
+from tests.conftest import rolled_back_database
 from tests.factories import World, make_user
 
 # "judge" sits on agency A's panel and is assigned the matrix submission.
@@ -591,22 +593,53 @@ def _judging_objects(
     }
 
 
+class Matrix:
+    """The matrix world, built once for the whole module: each route's URL and each role's
+    user. Every case then runs in a SAVEPOINT rolled back after its request, so a POST that
+    changes something never reaches the next case."""
+
+    def __init__(self, app: Flask, conn: Any) -> None:
+        self.conn = conn
+        world = World()
+        stored = get_storage().save(io.BytesIO(PNG), 10_000)
+        world.agency_a.logo_key, world.agency_a.logo_mime = stored.key, "image/png"
+        objects = _matrix_objects(world)
+        self.urls = {endpoint: _url(app, endpoint, world, objects) for endpoint, _ in EXPECT}
+        users = {r: objects["judge_user"] if r == "judge" else world.user(r) for r in ROLES}
+        self.user_ids = {role: u.get_id() if u is not None else None for role, u in users.items()}
+        db.session.remove()  # no session holds the world's rows across cases
+
+
+@pytest.fixture(scope="module")
+def matrix(app: Flask) -> Iterator[Matrix]:
+    with rolled_back_database(app) as conn:
+        yield Matrix(app, conn)
+
+
+@pytest.fixture
+def case(matrix: Matrix) -> Iterator[Matrix]:
+    savepoint = matrix.conn.begin_nested()
+    limiter.reset()
+    try:
+        yield matrix
+    finally:
+        db.session.remove()
+        savepoint.rollback()
+
+
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize(("endpoint", "method"), sorted(EXPECT))
 def test_route_outcome_for_role(
-    app: Flask, client: Any, world: World, endpoint: str, method: str, role: str
+    app: Flask, case: Matrix, endpoint: str, method: str, role: str
 ) -> None:
-    stored = get_storage().save(io.BytesIO(PNG), 10_000)
-    world.agency_a.logo_key, world.agency_a.logo_mime = stored.key, "image/png"
-    objects = _matrix_objects(world)
-
-    user = objects["judge_user"] if role == "judge" else world.user(role)
-    if user is not None:
+    client = app.test_client()
+    user_id = case.user_ids[role]
+    if user_id is not None:
         with client.session_transaction() as session:
-            session["_user_id"] = user.get_id()
+            session["_user_id"] = user_id
             session["_fresh"] = True
 
-    url = _url(app, endpoint, world, objects)
+    url = case.urls[endpoint]
     response = client.open(url, method=method, data={} if method == "POST" else None)
     response.close()
     expected = EXPECT[(endpoint, method)][role]
@@ -619,3 +652,24 @@ def test_route_outcome_for_role(
         )
         if expected == 302:
             assert "/login" not in response.headers["Location"]
+
+
+def test_what_a_case_commits_is_gone_for_the_next(app: Flask, matrix: Matrix) -> None:
+    """The isolation the shared world relies on, done by hand as the ``case`` fixture does."""
+    from sqlalchemy import func, select
+
+    from competitions.core.audit import AuditEvent
+
+    def events() -> int:
+        return int(matrix.conn.scalar(select(func.count()).select_from(AuditEvent)))
+
+    before = events()
+    savepoint = matrix.conn.begin_nested()
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = matrix.user_ids["admin_b"]
+    assert client.get(matrix.urls["agencies.settings"]).status_code == 404
+    assert events() == before + 1  # the denial was committed (in the case's SAVEPOINT)
+    db.session.remove()
+    savepoint.rollback()
+    assert events() == before

@@ -60,7 +60,7 @@ def deadline_notices() -> int:
 
 @celery_app.task(name="outreach.timeline_notices")
 def timeline_notices() -> int:
-    """Tell entrants and followers about changes of the shared timeline (each change once)."""
+    """Tell entrants and subscribers about changes of the shared timeline (each change once)."""
     from competitions.outreach.notices import timeline_due
 
     return timeline_due()

@@ -12,6 +12,28 @@ from competitions.core.forms import BaseForm, LongSelect
 from competitions.core.i18n import country_choices, language_name, languages, timezone_choices
 
 
+def _current_password(label: Any = None, message: Any = None) -> Any:
+    """A password the person already has (browsers offer the saved one); by default the
+    current password asked before a change."""
+    return PasswordField(
+        _l("Current password") if label is None else label,
+        validators=[
+            InputRequired(_l("Enter your current password.") if message is None else message)
+        ],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+def _new_password(label: Any, message: Any, description: Any) -> Any:
+    """A password being chosen (browsers offer to generate one)."""
+    return PasswordField(
+        label,
+        validators=[InputRequired(message)],
+        description=description,
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
 class ProfileFields(BaseForm):
     display_name = StringField(
         _l("Your name"),
@@ -49,11 +71,10 @@ class RegisterForm(ProfileFields):
         validators=[DataRequired(_l("Enter your email address."))],
         render_kw={"autocomplete": "email", "spellcheck": "false"},
     )
-    password = PasswordField(
+    password = _new_password(
         _l("Password"),
-        validators=[InputRequired(_l("Choose a password."))],
-        description=_l("At least 10 characters. A few unrelated words make a strong password."),
-        render_kw={"autocomplete": "new-password"},
+        _l("Choose a password."),
+        _l("At least 10 characters. A few unrelated words make a strong password."),
     )
 
     field_order = ("email", "password", "display_name", "country", "preferred_language", "timezone")
@@ -65,11 +86,7 @@ class LoginForm(BaseForm):
         validators=[DataRequired(_l("Enter your email address.")), Length(max=320)],
         render_kw={"autocomplete": "username", "spellcheck": "false"},
     )
-    password = PasswordField(
-        _l("Password"),
-        validators=[InputRequired(_l("Enter your password."))],
-        render_kw={"autocomplete": "current-password"},
-    )
+    password = _current_password(_l("Password"), _l("Enter your password."))
     remember = BooleanField(_l("Keep me signed in on this device"))
     next = HiddenField()
 
@@ -83,25 +100,17 @@ class ForgotPasswordForm(BaseForm):
 
 
 class ResetPasswordForm(BaseForm):
-    password = PasswordField(
-        _l("New password"),
-        validators=[InputRequired(_l("Choose a new password."))],
-        description=_l("At least 10 characters."),
-        render_kw={"autocomplete": "new-password"},
+    password = _new_password(
+        _l("New password"), _l("Choose a new password."), _l("At least 10 characters.")
     )
 
 
 class ChangePasswordForm(BaseForm):
-    current_password = PasswordField(
-        _l("Current password"),
-        validators=[InputRequired(_l("Enter your current password."))],
-        render_kw={"autocomplete": "current-password"},
-    )
-    new_password = PasswordField(
+    current_password = _current_password()
+    new_password = _new_password(
         _l("New password"),
-        validators=[InputRequired(_l("Choose a new password."))],
-        description=_l("At least 10 characters. Other devices will be signed out."),
-        render_kw={"autocomplete": "new-password"},
+        _l("Choose a new password."),
+        _l("At least 10 characters. Other devices will be signed out."),
     )
 
 
@@ -112,11 +121,7 @@ class ChangeEmailForm(BaseForm):
         description=_l("We will send a confirmation link to this address."),
         render_kw={"autocomplete": "email"},
     )
-    password = PasswordField(
-        _l("Current password"),
-        validators=[InputRequired(_l("Enter your current password."))],
-        render_kw={"autocomplete": "current-password"},
-    )
+    password = _current_password()
 
 
 class ProfileForm(ProfileFields):

@@ -105,9 +105,16 @@ def _queue(
     )
 
 
-def _verification_link(user: User) -> str:
+def _send_verification(user: User) -> None:
+    """Email ``user`` the link that confirms their address."""
     token = tokens.make_token(VERIFY, {"u": user.id, "e": user.email_normalized})
-    return external_url("accounts.verify_email", token=token)
+    _queue(
+        "accounts/verify_email",
+        user,
+        _l("Confirm your email address"),
+        link=external_url("accounts.verify_email", token=token),
+        hours=current_app.config["EMAIL_VERIFY_MAX_AGE"] // 3600,
+    )
 
 
 def register(actor: Actor, email: str, password: str, profile: Profile) -> User | None:
@@ -130,11 +137,7 @@ def register(actor: Actor, email: str, password: str, profile: Profile) -> User 
             login_url=external_url("accounts.login"),
             reset_url=external_url("accounts.forgot_password"),
         )
-        audit.record(
-            actor,
-            "account.register_existing",
-            obj=existing,
-        )
+        audit.record(actor, "account.register_existing", obj=existing)
         return None
     user = User(
         email=display,
@@ -147,13 +150,7 @@ def register(actor: Actor, email: str, password: str, profile: Profile) -> User 
     )
     db.session.add(user)
     db.session.flush()
-    _queue(
-        "accounts/verify_email",
-        user,
-        _l("Confirm your email address"),
-        link=_verification_link(user),
-        hours=current_app.config["EMAIL_VERIFY_MAX_AGE"] // 3600,
-    )
+    _send_verification(user)
     audit.record(
         actor,
         "account.registered",
@@ -164,15 +161,8 @@ def register(actor: Actor, email: str, password: str, profile: Profile) -> User 
 
 
 def resend_verification(actor: Actor, user: User) -> None:
-    if user.is_verified:
-        return
-    _queue(
-        "accounts/verify_email",
-        user,
-        _l("Confirm your email address"),
-        link=_verification_link(user),
-        hours=current_app.config["EMAIL_VERIFY_MAX_AGE"] // 3600,
-    )
+    if not user.is_verified:
+        _send_verification(user)
 
 
 def verify_email(actor: Actor, token: str) -> User:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import enum
+
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -22,7 +24,15 @@ from competitions.accounts.models import User, normalize_email
 from competitions.core.errors import DomainError
 from competitions.core.extensions import db, limiter, login_manager
 from competitions.core.urls import is_safe_next
-from competitions.core.web import current_actor, form_error
+from competitions.core.web import attempt, current_actor, form_error
+
+
+class EmailSent(enum.StrEnum):
+    """Why the "check your email" page is shown: what the email we sent is about."""
+
+    REGISTER = "register"
+    RESET = "reset"
+    CHANGE = "change"
 
 
 @login_manager.user_loader
@@ -57,6 +67,11 @@ def _reset_limit() -> str:
     return str(current_app.config["RATELIMIT_RESET"])
 
 
+def _link_problem(err: DomainError) -> ResponseReturnValue:
+    """The page of a signed link that cannot be used (expired, used, not valid)."""
+    return render_template("accounts/link_problem.html", message=err.message), 400
+
+
 def _profile(form: ProfileForm | RegisterForm) -> services.Profile:
     return services.Profile(
         display_name=form.display_name.data or "",
@@ -79,24 +94,22 @@ def register() -> ResponseReturnValue:
         form.preferred_language.data = lang or current_app.config["LANGUAGES"][0]
         form.timezone.data = "UTC"
     if form.validate_on_submit():
-        try:
+        with attempt(form) as done:
             services.register(
                 current_actor(), form.email.data or "", form.password.data or "", _profile(form)
             )
-        except DomainError as err:
-            form_error(form, err)
-        else:
-            db.session.commit()
+        if done:
             session["lang"] = form.preferred_language.data
-            return redirect(url_for("accounts.check_email", why="register"))
+            return redirect(url_for("accounts.check_email", why=EmailSent.REGISTER))
     return render_template("accounts/register.html", form=form)
 
 
 @bp.route("/check-email")
 def check_email() -> ResponseReturnValue:
-    why = request.args.get("why", "register")
-    if why not in {"register", "reset", "change"}:
-        why = "register"
+    try:
+        why = EmailSent(request.args.get("why", EmailSent.REGISTER))
+    except ValueError:
+        why = EmailSent.REGISTER
     return render_template("accounts/check_email.html", why=why)
 
 
@@ -105,7 +118,7 @@ def verify_email(token: str) -> ResponseReturnValue:
     try:
         services.verify_email(current_actor(), token)
     except DomainError as err:
-        return render_template("accounts/link_problem.html", message=err.message), 400
+        return _link_problem(err)
     db.session.commit()
     flash(_("Thank you: your email address is confirmed."), "success")
     if current_user.is_authenticated:
@@ -119,9 +132,9 @@ def verify_email(token: str) -> ResponseReturnValue:
 def resend_verification() -> ResponseReturnValue:
     form = ConfirmForm()
     if form.validate_on_submit():
-        services.resend_verification(current_actor(), current_user._get_current_object())
-        db.session.commit()
-        flash(_("We sent a new confirmation link to %(email)s.", email=current_user.email), "info")
+        sent = _("We sent a new confirmation link to %(email)s.", email=current_user.email)
+        with attempt(success=sent, category="info"):
+            services.resend_verification(current_actor(), current_user._get_current_object())
     return redirect(url_for("accounts.profile"))
 
 
@@ -158,8 +171,8 @@ def login() -> ResponseReturnValue:
 def logout() -> ResponseReturnValue:
     form = ConfirmForm()
     if form.validate_on_submit() and current_user.is_authenticated:
-        services.record_logout(current_actor())
-        db.session.commit()
+        with attempt():
+            services.record_logout(current_actor())
         lang = session.get("lang")
         logout_user()
         # Flask-Login marks the remember-me cookie for deletion in the session: keep the mark.
@@ -178,9 +191,9 @@ def logout() -> ResponseReturnValue:
 def forgot_password() -> ResponseReturnValue:
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        services.request_password_reset(current_actor(), form.email.data or "")
-        db.session.commit()
-        return redirect(url_for("accounts.check_email", why="reset"))
+        with attempt():
+            services.request_password_reset(current_actor(), form.email.data or "")
+        return redirect(url_for("accounts.check_email", why=EmailSent.RESET))
     return render_template("accounts/forgot_password.html", form=form)
 
 
@@ -190,15 +203,12 @@ def reset_password(token: str) -> ResponseReturnValue:
     try:
         services.user_for_reset_token(token)
     except DomainError as err:
-        return render_template("accounts/link_problem.html", message=err.message), 400
+        return _link_problem(err)
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        try:
+        with attempt(form) as done:
             services.reset_password(current_actor(), token, form.password.data or "")
-        except DomainError as err:
-            form_error(form, err)
-        else:
-            db.session.commit()
+        if done:
             if current_user.is_authenticated:
                 logout_user()
             flash(_("Your password was changed. You can now sign in."), "success")
@@ -212,13 +222,11 @@ def profile() -> ResponseReturnValue:
     user = current_user._get_current_object()
     form = ProfileForm(obj=user)
     if form.validate_on_submit():
-        try:
+        with attempt(form) as done:
             services.update_profile(current_actor(), user, _profile(form))
-        except DomainError as err:
-            form_error(form, err)
-        else:
-            db.session.commit()
+        if done:
             session["lang"] = user.preferred_language
+            # Said in the language just chosen.
             flash(_("Your profile was saved."), "success")
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/profile.html", form=form, resend_form=ConfirmForm())
@@ -230,17 +238,14 @@ def change_password() -> ResponseReturnValue:
     user = current_user._get_current_object()
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        try:
+        with attempt(form) as done:
             services.change_password(
                 current_actor(),
                 user,
                 form.current_password.data or "",
                 form.new_password.data or "",
             )
-        except DomainError as err:
-            form_error(form, err)
-        else:
-            db.session.commit()
+        if done:
             # The session token changed: sign this browser in again with the new one.
             login_user(user)
             flash(_("Your password was changed. Other devices have been signed out."), "success")
@@ -254,15 +259,12 @@ def change_email() -> ResponseReturnValue:
     user = current_user._get_current_object()
     form = ChangeEmailForm()
     if form.validate_on_submit():
-        try:
+        with attempt(form) as done:
             services.request_email_change(
                 current_actor(), user, form.password.data or "", form.email.data or ""
             )
-        except DomainError as err:
-            form_error(form, err)
-        else:
-            db.session.commit()
-            return redirect(url_for("accounts.check_email", why="change"))
+        if done:
+            return redirect(url_for("accounts.check_email", why=EmailSent.CHANGE))
     return render_template("accounts/change_email.html", form=form)
 
 
@@ -271,7 +273,7 @@ def confirm_email_change(token: str) -> ResponseReturnValue:
     try:
         user = services.confirm_email_change(current_actor(), token)
     except DomainError as err:
-        return render_template("accounts/link_problem.html", message=err.message), 400
+        return _link_problem(err)
     db.session.commit()
     if current_user.is_authenticated and current_user.id == user.id:
         login_user(user)

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from competitions.accounts.models import User
-from competitions.core import clock
-from competitions.core.db import Base, TimestampMixin, UTCDateTime
-from competitions.core.tokens import new_nonce
+from competitions.core.db import Base, TimestampMixin
+from competitions.core.invitations import Invitation, invitation_rules
 
 
 class Role(enum.StrEnum):
@@ -102,16 +100,9 @@ class Membership(TimestampMixin, Base):
         return self.role == Role.ADMIN
 
 
-class InvitationStatus(enum.StrEnum):
-    PENDING = "pending"
-    ACCEPTED = "accepted"
-    DECLINED = "declined"
-    REVOKED = "revoked"
-    EXPIRED = "expired"
-
-
-class AgencyInvitation(Base):
-    """An emailed offer to join an agency with a role. The link carries a signed token."""
+class AgencyInvitation(Invitation, Base):
+    """An emailed offer to join an agency with a role (the shared lifecycle:
+    ``core.invitations``)."""
 
     __tablename__ = "agency_invitation"
     audit_type = "invitation"
@@ -120,54 +111,18 @@ class AgencyInvitation(Base):
     agency_id: Mapped[int] = mapped_column(
         sa.ForeignKey("agency.id", ondelete="CASCADE"), index=True
     )
-    email: Mapped[str] = mapped_column(sa.String(320))
-    email_normalized: Mapped[str] = mapped_column(sa.String(320), index=True)
     role: Mapped[str] = mapped_column(sa.String(16))
-    # Re-sending replaces the nonce, which invalidates links sent earlier.
-    nonce: Mapped[str] = mapped_column(sa.String(64), default=new_nonce)
-    invited_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("user_account.id", ondelete="SET NULL")
-    )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
-    sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    # A closed invitation has a resolution (accepted | declined | revoked) and when.
-    resolution: Mapped[str | None] = mapped_column(sa.String(16))
-    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    resolved_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("user_account.id", ondelete="SET NULL")
-    )
 
     agency: Mapped[Agency] = relationship(Agency, lazy="joined")
-    invited_by: Mapped[User | None] = relationship(User, foreign_keys=[invited_by_id])
+    invited_by: Mapped[User | None] = relationship(
+        User, foreign_keys="AgencyInvitation.invited_by_id"
+    )
 
     __table_args__ = (
         sa.CheckConstraint(f"role IN {ROLE_VALUES!r}", name="role_valid"),
-        sa.CheckConstraint(
-            "resolution IS NULL OR resolution IN ('accepted', 'declined', 'revoked')",
-            name="resolution_valid",
-        ),
-        sa.CheckConstraint(
-            "(resolution IS NULL) = (resolved_at IS NULL)", name="resolution_has_time"
-        ),
-        # At most one open invitation per address and agency (a partial unique index).
-        sa.Index(
-            "uq_agency_invitation_open",
-            "agency_id",
-            "email_normalized",
-            unique=True,
-            sqlite_where=sa.text("resolution IS NULL"),
-            postgresql_where=sa.text("resolution IS NULL"),
-        ),
+        sa.Index("ix_agency_invitation_email_normalized", "email_normalized"),
+        *invitation_rules("agency_invitation", "agency_id"),
     )
-
-    @property
-    def status(self) -> InvitationStatus:
-        if self.resolution is not None:
-            return InvitationStatus(self.resolution)
-        if self.expires_at <= clock.now():
-            return InvitationStatus.EXPIRED
-        return InvitationStatus.PENDING
 
     @property
     def audit_label(self) -> str:

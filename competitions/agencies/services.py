@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import IO
 
 from flask import current_app
@@ -17,21 +16,17 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, load_only
 
-from competitions.accounts.models import User
 from competitions.accounts.services import check_email, find_by_email
 from competitions.agencies import permissions
 from competitions.agencies.models import Agency, AgencyInvitation, Membership, Role
-from competitions.core import audit, clock, mail, tokens
+from competitions.core import audit, invitations, mail
 from competitions.core.actor import Actor
 from competitions.core.after_commit import run_after_commit
 from competitions.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from competitions.core.extensions import db
 from competitions.core.i18n import is_valid_jurisdiction, is_valid_timezone, languages
 from competitions.core.storage import TooLarge, get_storage, sniff_image
-from competitions.core.tokens import new_nonce
-from competitions.core.urls import external_url
 
-INVITE = "agency-invitation"
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 RESERVED_SLUGS = frozenset({"new", "admin", "api", "static", "invitations"})
 
@@ -238,19 +233,18 @@ def members(agency: Agency) -> list[Membership]:
     return sorted(rows, key=lambda m: (m.role != Role.ADMIN, m.user.display_name.casefold()))
 
 
-def open_invitations(agency: Agency) -> list[AgencyInvitation]:
-    return list(
-        db.session.scalars(
-            select(AgencyInvitation)
-            .where(AgencyInvitation.agency_id == agency.id, AgencyInvitation.resolution.is_(None))
-            .order_by(AgencyInvitation.created_at.desc())
-        )
-    )
-
-
-def _invitation_link(inv: AgencyInvitation) -> str:
-    token = tokens.invitation_token(INVITE, inv)
-    return external_url("agencies.invitation", token=token)
+INVITATIONS = invitations.InvitationKind(
+    model=AgencyInvitation,
+    purpose="agency-invitation",
+    endpoint="agencies.invitation",
+    owner="agency_id",
+    expired_message=_l("This invitation has expired. Ask the agency to send a new one."),
+    sent="agency.invitation_sent",
+    resent="agency.invitation_resent",
+    revoked="agency.invitation_revoked",
+    declined="agency.invitation_declined",
+    audit_agency=lambda inv: inv.agency_id,
+)
 
 
 def _send_invitation(actor: Actor, inv: AgencyInvitation, lang: str) -> None:
@@ -263,7 +257,7 @@ def _send_invitation(actor: Actor, inv: AgencyInvitation, lang: str) -> None:
             _l("You are invited to join %(agency)s on Tandem", agency=inv.agency.name),
             invitation=inv,
             inviter=inviter,
-            link=_invitation_link(inv),
+            link=INVITATIONS.link(inv),
             days=current_app.config["INVITATION_MAX_AGE"] // 86400,
         ),
     )
@@ -285,101 +279,43 @@ def invite_member(actor: Actor, agency: Agency, email: str, role: str) -> Agency
         raise Conflict(
             _("%(email)s is already a member of this agency.", email=display), field="email"
         )
-    now = clock.now()
-    expires = now + timedelta(seconds=current_app.config["INVITATION_MAX_AGE"])
-    inv = db.session.scalar(
-        select(AgencyInvitation).where(
-            AgencyInvitation.agency_id == agency.id,
-            AgencyInvitation.email_normalized == normalized,
-            AgencyInvitation.resolution.is_(None),
-        )
+    inv, _created = invitations.issue(
+        actor,
+        INVITATIONS,
+        agency.id,
+        (display, normalized),
+        role=permissions.role_in(actor.user, agency),
+        values={"role": role},
     )
-    action = "agency.invitation_resent"
-    if inv is None:
-        inv = AgencyInvitation(agency=agency, email=display, email_normalized=normalized)
-        db.session.add(inv)
-        action = "agency.invitation_sent"
-    inv.role, inv.nonce = role, new_nonce()
-    inv.invited_by_id = actor.user_id
-    inv.sent_at, inv.expires_at = now, expires
-    db.session.flush()
     lang = existing_user.preferred_language if existing_user else (agency.languages or ["en"])[0]
     _send_invitation(actor, inv, lang)
-    audit.record(
-        actor,
-        action,
-        obj=inv,
-        agency_id=agency.id,
-        role=permissions.role_in(actor.user, agency),
-        after={"email": display, "role": role},
-    )
     return inv
+
+
+def open_invitations(agency: Agency) -> list[AgencyInvitation]:
+    return invitations.open_invitations(INVITATIONS, agency.id)
 
 
 def get_invitation(agency: Agency, invitation_id: int) -> AgencyInvitation:
-    inv = db.session.get(AgencyInvitation, invitation_id)
-    if inv is None or inv.agency_id != agency.id:
-        raise NotFound(_("No such invitation."))
-    return inv
+    return invitations.get(INVITATIONS, agency.id, invitation_id)
 
 
 def revoke_invitation(actor: Actor, inv: AgencyInvitation) -> None:
     _require_manage(actor, inv.agency)
-    if inv.resolution is not None:
-        raise Conflict(_("This invitation is already closed."))
-    inv.resolution, inv.resolved_at, inv.resolved_by_id = "revoked", clock.now(), actor.user_id
-    audit.record(
-        actor,
-        "agency.invitation_revoked",
-        obj=inv,
-        agency_id=inv.agency_id,
-        role=permissions.role_in(actor.user, inv.agency),
-    )
+    invitations.revoke(actor, INVITATIONS, inv, role=permissions.role_in(actor.user, inv.agency))
 
 
 def invitation_from_token(token: str) -> AgencyInvitation:
     """The invitation a link points to, or ``DomainError`` saying why it cannot be used."""
-    inv = tokens.invitation_from_token(
-        INVITE,
-        token,
-        AgencyInvitation,
-        _("This invitation has expired. Ask the agency to send a new one."),
-    )
-    status = inv.status
-    if status == "expired":
-        raise DomainError(_("This invitation has expired. Ask the agency to send a new one."))
-    if status != "pending":
-        raise DomainError(_("This invitation has already been used or was withdrawn."))
-    return inv
-
-
-def _check_addressee(actor: Actor, inv: AgencyInvitation) -> User:
-    user = actor.user
-    if not isinstance(user, User):
-        raise PermissionDenied(_("Sign in to answer this invitation."))
-    if user.email_normalized != inv.email_normalized:
-        raise PermissionDenied(
-            _(
-                "This invitation was sent to %(invited)s, but you are signed in as %(you)s. "
-                "Sign in with the invited address to accept it.",
-                invited=inv.email,
-                you=user.email,
-            )
-        )
-    return user
+    return invitations.from_token(INVITATIONS, token)
 
 
 def accept_invitation(actor: Actor, token: str) -> Membership:
-    inv = invitation_from_token(token)
-    user = _check_addressee(actor, inv)
-    now = clock.now()
-    if not user.is_verified:
-        user.email_verified_at = now  # the emailed link proves the address
+    inv, user = invitations.accept(actor, INVITATIONS, token)
     membership = permissions.membership_of(user, inv.agency)
     if membership is None:
         membership = Membership(user=user, agency=inv.agency, role=inv.role)
         db.session.add(membership)
-    inv.resolution, inv.resolved_at, inv.resolved_by_id = "accepted", now, user.id
     db.session.flush()
     audit.record(
         actor,
@@ -393,11 +329,7 @@ def accept_invitation(actor: Actor, token: str) -> Membership:
 
 
 def decline_invitation(actor: Actor, token: str) -> AgencyInvitation:
-    inv = invitation_from_token(token)
-    user = _check_addressee(actor, inv)
-    inv.resolution, inv.resolved_at, inv.resolved_by_id = "declined", clock.now(), user.id
-    audit.record(actor, "agency.invitation_declined", obj=inv, agency_id=inv.agency_id)
-    return inv
+    return invitations.decline(actor, INVITATIONS, token)
 
 
 def get_membership(agency: Agency, membership_id: int) -> Membership:

@@ -11,10 +11,10 @@ from competitions.accounts.forms import ConfirmForm
 from competitions.accounts.permissions import can_view_audit_log
 from competitions.agencies import bp, permissions, services
 from competitions.agencies.forms import AgencyForm, AuditFilterForm, InviteForm, LogoForm, RoleForm
-from competitions.agencies.models import Agency
+from competitions.agencies.models import Agency, AgencyInvitation
 from competitions.core import audit
-from competitions.core.errors import DomainError, PermissionDenied
 from competitions.core.extensions import db
+from competitions.core.invitation_page import invitation_page
 from competitions.core.storage import get_storage
 from competitions.core.web import attempt, current_actor, guard, require
 
@@ -217,45 +217,15 @@ def agency_audit(slug: str) -> ResponseReturnValue:
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
 def invitation(token: str) -> ResponseReturnValue:
-    try:
-        inv = services.invitation_from_token(token)
-    except DomainError as err:
-        return render_template("accounts/link_problem.html", message=err.message), 400
-    if not current_user.is_authenticated:
-        flash(
-            _(
-                "Sign in or create an account with %(email)s to answer this invitation.",
-                email=inv.email,
-            ),
-            "info",
-        )
-        return redirect(url_for("accounts.login", next=request.path))
-    form = ConfirmForm()
-    problem = None
-    if current_user.email_normalized != inv.email_normalized:
-        problem = _(
-            "This invitation was sent to %(invited)s, but you are signed in as %(you)s. "
-            "Sign in with the invited address to accept it.",
-            invited=inv.email,
-            you=current_user.email,
-        )
-    if request.method == "POST" and form.validate_on_submit():
-        try:
-            if request.form.get("answer") == "decline":
-                services.decline_invitation(current_actor(), token)
-                db.session.commit()
-                flash(_("You declined the invitation."), "info")
-                return redirect(url_for("core.home"))
-            membership = services.accept_invitation(current_actor(), token)
-        except PermissionDenied as err:
-            problem = err.message
-        except DomainError as err:
-            return render_template("accounts/link_problem.html", message=err.message), 400
-        else:
-            db.session.commit()
-            flash(_("You joined %(agency)s.", agency=membership.agency.name), "success")
-            return redirect(url_for("agencies.console", slug=membership.agency.slug))
-    return render_template("agencies/invitation.html", invitation=inv, form=form, problem=problem)
+    def accept(inv: AgencyInvitation) -> tuple[str, str]:
+        membership = services.accept_invitation(current_actor(), token)
+        agency = membership.agency
+        joined = _("You joined %(agency)s.", agency=agency.name)
+        return joined, url_for("agencies.console", slug=agency.slug)
+
+    return invitation_page(
+        services.INVITATIONS, token, ConfirmForm(), "agencies/invitation.html", accept
+    )
 
 
 # --- platform administration ----------------------------------------------------------------

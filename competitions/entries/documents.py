@@ -8,6 +8,7 @@ document; a new upload supersedes the current one and goes back to "pending".
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -36,16 +37,27 @@ from competitions.entries.models import (
 ALLOWED_TYPES = ("pdf", "png", "jpeg", "webp")
 MAX_SIZE_MB = 20
 MAX_REQUIREMENTS = 20
+
+
+class SlotStatus(enum.StrEnum):
+    """Where a slot stands: no document yet, or its current document's review status."""
+
+    MISSING = "missing"
+    PENDING = DocumentStatus.PENDING.value
+    VERIFIED = DocumentStatus.VERIFIED.value
+    REJECTED = DocumentStatus.REJECTED.value
+
+
 SCOPE_LABELS = {
     DocumentScope.MEMBER: _l("Each member, their own"),
     DocumentScope.TEAM: _l("One per team"),
     DocumentScope.ORGANISATION: _l("Organisations only"),
 }
 STATUS_LABELS = {
-    "missing": _l("Missing"),
-    DocumentStatus.PENDING: _l("Waiting for review"),
-    DocumentStatus.VERIFIED: _l("Verified"),
-    DocumentStatus.REJECTED: _l("Rejected"),
+    SlotStatus.MISSING: _l("Missing"),
+    SlotStatus.PENDING: _l("Waiting for review"),
+    SlotStatus.VERIFIED: _l("Verified"),
+    SlotStatus.REJECTED: _l("Rejected"),
 }
 
 
@@ -152,8 +164,8 @@ class Slot:
     document: EligibilityDocument | None
 
     @property
-    def status(self) -> str:
-        return self.document.status if self.document else "missing"
+    def status(self) -> SlotStatus:
+        return SlotStatus(self.document.status) if self.document else SlotStatus.MISSING
 
 
 def subject_of(member: User | None) -> str:
@@ -183,8 +195,8 @@ def slots_for(entry: Entry) -> list[Slot]:
     return slots
 
 
-def summary(slots: list[Slot]) -> dict[str, int]:
-    counts = {"missing": 0, "pending": 0, "verified": 0, "rejected": 0}
+def summary(slots: list[Slot]) -> dict[SlotStatus, int]:
+    counts = dict.fromkeys(SlotStatus, 0)
     for s in slots:
         counts[s.status] += 1
     return counts
@@ -265,6 +277,14 @@ def get_document(document_id: int) -> EligibilityDocument:
     return document
 
 
+def get_entry_document(entry_id: int, document_id: int) -> EligibilityDocument:
+    """A document of the entry (``NotFound`` when it belongs to another)."""
+    document = get_document(document_id)
+    if document.entry_id != entry_id:
+        raise NotFound(_("No such document."))
+    return document
+
+
 def review(actor: Actor, document: EligibilityDocument, decision: str, reason: str) -> None:
     entry = document.entry
     if not permissions.can_decide_eligibility(actor.user, entry):
@@ -320,4 +340,8 @@ def _tell_rejected(document: EligibilityDocument) -> None:
 
 
 def open_document(document: EligibilityDocument) -> IO[bytes]:
-    return get_storage().open(document.storage_key)
+    """The stored bytes (``NotFound`` when they are missing from storage)."""
+    try:
+        return get_storage().open(document.storage_key)
+    except (FileNotFoundError, ValueError) as exc:
+        raise NotFound(_("No such document.")) from exc

@@ -17,9 +17,11 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from competitions.agencies.forms import CheckboxesField
+from competitions.challenges.eligibility import Status
 from competitions.challenges.forms import entrant_type_choices
 from competitions.core.forms import BaseForm, LongSelect
 from competitions.core.i18n import country_choices
+from competitions.entries.models import DocumentStatus
 
 
 class MemberProfileFields(BaseForm):
@@ -102,9 +104,9 @@ class EligibilityDecisionForm(BaseForm):
         super().__init__(*args, **kwargs)
         self.decision.choices = [
             ("", _l("Follow the rules (no override)")),
-            ("eligible", _l("Eligible")),
-            ("recognition_only", _l("Eligible for recognition only")),
-            ("not_eligible", _l("Not eligible")),
+            (Status.ELIGIBLE.value, _l("Eligible")),
+            (Status.RECOGNITION.value, _l("Eligible for recognition only")),
+            (Status.INELIGIBLE.value, _l("Not eligible")),
         ]
 
 
@@ -137,4 +139,7 @@ class DocumentReviewForm(BaseForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.decision.choices = [("verified", _l("Verify")), ("rejected", _l("Reject"))]
+        self.decision.choices = [
+            (DocumentStatus.VERIFIED.value, _l("Verify")),
+            (DocumentStatus.REJECTED.value, _l("Reject")),
+        ]

@@ -7,10 +7,13 @@ decide eligibility overrides. Everyone else gets 404.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from competitions.agencies.models import Role
 from competitions.entries.models import Entry, Team, TeamRole
+
+if TYPE_CHECKING:
+    from competitions.challenges.models import Track
 
 
 def _authenticated(user: Any) -> bool:
@@ -52,8 +55,9 @@ def can_view_entry(user: Any, entry: Entry) -> bool:
     )
 
 
-def can_list_entries(user: Any, agency_id: int) -> bool:
-    return _platform(user) or _agency_role(user, agency_id) is not None
+def can_list_entries(user: Any, track: Track) -> bool:
+    """A track's entries and submissions: its agency's admins and staff."""
+    return _platform(user) or _agency_role(user, track.agency_id) is not None
 
 
 def can_decide_eligibility(user: Any, entry: Entry) -> bool:

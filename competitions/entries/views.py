@@ -2,21 +2,35 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from competitions.accounts.forms import ConfirmForm
 from competitions.challenges import services as challenge_services
-from competitions.challenges.eligibility import Status, entrant_type_label, explain, status_label
-from competitions.challenges.models import Challenge, Track
+from competitions.challenges.eligibility import (
+    EntrantType,
+    Status,
+    entrant_type_label,
+    explain,
+    status_label,
+)
 from competitions.core import clock
-from competitions.core.errors import DomainError, NotFound, PermissionDenied
+from competitions.core.errors import DomainError, PermissionDenied
 from competitions.core.extensions import db
 from competitions.core.i18n import current_language
-from competitions.core.web import current_actor, deny, form_error
-from competitions.entries import bp, documents, permissions, services
+from competitions.core.web import attempt, current_actor, flash_errors, guard, require
+from competitions.entries import (
+    bp,
+    decisions,
+    documents,
+    permissions,
+    registration,
+    services,
+    team_invitations,
+    teams,
+)
 from competitions.entries.forms import (
     DocumentReviewForm,
     EligibilityDecisionForm,
@@ -27,40 +41,13 @@ from competitions.entries.forms import (
     TeamEditForm,
     TeamForm,
 )
-from competitions.entries.models import Entry, Team
+from competitions.entries.models import Team
 
 PAGE_SIZE = 50
 
 
-def _team(team_id: int) -> Team:
-    try:
-        team = services.get_team(team_id)
-    except NotFound:
-        abort(404)
-    if not permissions.can_view_team(current_user, team):
-        deny(team)
-    return team
-
-
-def _lead_team(team_id: int) -> Team:
-    team = _team(team_id)
-    if not permissions.is_lead(current_user, team):
-        deny(team)
-    return team
-
-
-def _entry(entry_id: int) -> Entry:
-    try:
-        entry = services.get_entry(entry_id)
-    except NotFound:
-        abort(404)
-    if not permissions.can_view_entry(current_user, entry):
-        deny(entry, agency_id=None)
-    return entry
-
-
-def _team_data(form: TeamForm | TeamEditForm) -> services.TeamData:
-    return services.TeamData(
+def _team_data(form: TeamForm | TeamEditForm) -> teams.TeamData:
+    return teams.TeamData(
         name=form.name.data or "",
         entrant_type=form.entrant_type.data or "",
         organisation_name=form.organisation_name.data,
@@ -75,7 +62,7 @@ def _team_data(form: TeamForm | TeamEditForm) -> services.TeamData:
 @login_required
 def my_teams() -> ResponseReturnValue:
     return render_template(
-        "entries/my_teams.html", teams=services.my_teams(current_user), lang=current_language()
+        "entries/my_teams.html", teams=teams.my_teams(current_user), lang=current_language()
     )
 
 
@@ -85,23 +72,17 @@ def create_team() -> ResponseReturnValue:
     form = TeamForm()
     if request.method == "GET":
         form.residence.data = current_user.country
-        form.entrant_type.data = "team"
+        form.entrant_type.data = EntrantType.TEAM.value
     if form.validate_on_submit():
-        try:
-            team = services.create_team(
+        created = _("Team created. Invite its members, then register it in a challenge.")
+        with attempt(form, success=created) as done:
+            team = teams.create_team(
                 current_actor(),
                 _team_data(form),
                 form.residence.data or "",
                 form.declared_age.data,
             )
-        except DomainError as err:
-            db.session.rollback()
-            form_error(form, err)
-        else:
-            db.session.commit()
-            flash(
-                _("Team created. Invite its members, then register it in a challenge."), "success"
-            )
+        if done:
             nxt = request.args.get("challenge")
             if nxt:
                 return redirect(url_for("entries.register", slug=nxt, team=team.id))
@@ -112,7 +93,7 @@ def create_team() -> ResponseReturnValue:
 @bp.route("/teams/<int:team_id>")
 @login_required
 def team(team_id: int) -> ResponseReturnValue:
-    team = _team(team_id)
+    team = guard(teams.get_team(team_id), permissions.can_view_team)
     me = team.member_of(current_user.id)
     profile_form = MemberProfileFields(prefix="me")
     if me is not None:
@@ -124,7 +105,7 @@ def team(team_id: int) -> ResponseReturnValue:
         team=team,
         me=me,
         is_lead=is_lead,
-        invitations=services.open_invitations(team) if is_lead else [],
+        invitations=team_invitations.open_invitations(team) if is_lead else [],
         invite_form=InviteMemberForm(),
         profile_form=profile_form,
         confirm_form=ConfirmForm(),
@@ -137,17 +118,12 @@ def team(team_id: int) -> ResponseReturnValue:
 @bp.route("/teams/<int:team_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_team(team_id: int) -> ResponseReturnValue:
-    team = _lead_team(team_id)
+    team = guard(teams.get_team(team_id), permissions.is_lead)
     form = TeamEditForm(obj=team)
     if form.validate_on_submit():
-        try:
-            services.update_team(current_actor(), team, _team_data(form))
-        except DomainError as err:
-            db.session.rollback()
-            form_error(form, err)
-        else:
-            db.session.commit()
-            flash(_("The team was saved."), "success")
+        with attempt(form, success=_("The team was saved.")) as done:
+            teams.update_team(current_actor(), team, _team_data(form))
+        if done:
             return redirect(url_for("entries.team", team_id=team.id))
     return render_template("entries/team_edit.html", form=form, team=team)
 
@@ -159,84 +135,60 @@ def _back_to(team: Team) -> ResponseReturnValue:
 @bp.route("/teams/<int:team_id>/me", methods=["POST"])
 @login_required
 def update_me(team_id: int) -> ResponseReturnValue:
-    team = _team(team_id)
-    if team.member_of(current_user.id) is None:
-        deny(team)
+    team = guard(teams.get_team(team_id), permissions.is_member)
     form = MemberProfileFields(prefix="me")
     if form.validate_on_submit():
-        try:
-            services.update_my_profile(
+        with attempt(success=_("Your details were saved.")):
+            teams.update_my_profile(
                 current_actor(), team, form.residence.data or "", form.declared_age.data
             )
-        except DomainError as err:
-            db.session.rollback()
-            flash(err.message, "danger")
-        else:
-            db.session.commit()
-            flash(_("Your details were saved."), "success")
     else:
-        for errors in form.errors.values():
-            for message in errors:
-                flash(str(message), "danger")
+        flash_errors(form)
     return _back_to(team)
 
 
 @bp.route("/teams/<int:team_id>/invite", methods=["POST"])
 @login_required
 def invite(team_id: int) -> ResponseReturnValue:
-    team = _lead_team(team_id)
+    team = guard(teams.get_team(team_id), permissions.is_lead)
     form = InviteMemberForm()
     if form.validate_on_submit():
-        try:
-            inv = services.invite_member(current_actor(), team, form.email.data or "")
-        except DomainError as err:
-            db.session.rollback()
-            flash(err.message, "danger")
-        else:
-            db.session.commit()
+        with attempt() as done:
+            inv = team_invitations.invite_member(current_actor(), team, form.email.data or "")
+        if done:
             flash(_("Invitation sent to %(email)s.", email=inv.email), "success")
     else:
-        for message in form.email.errors:
-            flash(str(message), "danger")
+        flash_errors(form)
     return _back_to(team)
 
 
 @bp.route("/teams/<int:team_id>/invitations/<int:invitation_id>/revoke", methods=["POST"])
 @login_required
 def revoke_invitation(team_id: int, invitation_id: int) -> ResponseReturnValue:
-    team = _lead_team(team_id)
-    inv = next((i for i in services.open_invitations(team) if i.id == invitation_id), None)
-    if inv is None:
-        abort(404)
+    team = guard(teams.get_team(team_id), permissions.is_lead)
+    inv = team_invitations.get_open_invitation(team, invitation_id)
     if ConfirmForm().validate_on_submit():
-        services.revoke_invitation(current_actor(), team, inv)
-        db.session.commit()
-        flash(_("The invitation to %(email)s was withdrawn.", email=inv.email), "info")
+        withdrawn = _("The invitation to %(email)s was withdrawn.", email=inv.email)
+        with attempt(success=withdrawn, category="info"):
+            team_invitations.revoke_invitation(current_actor(), team, inv)
     return _back_to(team)
 
 
 @bp.route("/teams/<int:team_id>/members/<int:member_id>/remove", methods=["POST"])
 @login_required
 def remove_member(team_id: int, member_id: int) -> ResponseReturnValue:
-    team = _team(team_id)
-    member = next((m for m in team.members if m.id == member_id), None)
-    if member is None:
-        abort(404)
+    team = guard(teams.get_team(team_id), permissions.can_view_team)
+    member = teams.get_member(team, member_id)
     leaving = member.user_id == current_user.id
-    if not leaving and not permissions.is_lead(current_user, team):
-        deny(team)
+    require(leaving or permissions.is_lead(current_user, team), team)
     if ConfirmForm().validate_on_submit():
         name = member.user.display_name
-        try:
-            services.remove_member(current_actor(), team, member)
-        except DomainError as err:
-            db.session.rollback()
-            flash(err.message, "danger")
-        else:
-            db.session.commit()
-            if leaving:
-                flash(_("You left the team %(team)s.", team=team.name), "info")
-                return redirect(url_for("entries.my_teams"))
+        with attempt() as done:
+            teams.remove_member(current_actor(), team, member)
+        if done and leaving:
+            flash(_("You left the team %(team)s.", team=team.name), "info")
+            return redirect(url_for("entries.my_teams"))
+        if done:
             flash(_("%(name)s was removed from the team.", name=name), "info")
     return _back_to(team)
 
@@ -244,26 +196,18 @@ def remove_member(team_id: int, member_id: int) -> ResponseReturnValue:
 @bp.route("/teams/<int:team_id>/members/<int:member_id>/lead", methods=["POST"])
 @login_required
 def transfer_lead(team_id: int, member_id: int) -> ResponseReturnValue:
-    team = _lead_team(team_id)
-    member = next((m for m in team.members if m.id == member_id), None)
-    if member is None:
-        abort(404)
+    team = guard(teams.get_team(team_id), permissions.is_lead)
+    member = teams.get_member(team, member_id)
     if ConfirmForm().validate_on_submit():
-        try:
-            services.transfer_lead(current_actor(), team, member)
-        except DomainError as err:
-            db.session.rollback()
-            flash(err.message, "danger")
-        else:
-            db.session.commit()
-            flash(_("%(name)s now leads the team.", name=member.user.display_name), "success")
+        with attempt(success=_("%(name)s now leads the team.", name=member.user.display_name)):
+            teams.transfer_lead(current_actor(), team, member)
     return _back_to(team)
 
 
 @bp.route("/team-invitations/<token>", methods=["GET", "POST"])
 def team_invitation(token: str) -> ResponseReturnValue:
     try:
-        inv = services.invitation_from_token(token)
+        inv = team_invitations.invitation_from_token(token)
     except DomainError as err:
         return render_template("accounts/link_problem.html", message=err.message), 400
     if not current_user.is_authenticated:
@@ -285,22 +229,21 @@ def team_invitation(token: str) -> ResponseReturnValue:
             email=inv.email,
         )
     if request.method == "POST" and problem is None and form.validate_on_submit():
+        declining = request.form.get("answer") == "decline"
         try:
-            if request.form.get("answer") == "decline":
-                services.decline_invitation(current_actor(), token)
-                db.session.commit()
-                flash(_("You declined the invitation."), "info")
-                return redirect(url_for("core.home"))
-            team = services.accept_invitation(
-                current_actor(), token, form.residence.data or "", form.declared_age.data
-            )
-        except PermissionDenied as err:
+            with attempt(form) as done:
+                if declining:
+                    team_invitations.decline_invitation(current_actor(), token)
+                else:
+                    team = team_invitations.accept_invitation(
+                        current_actor(), token, form.residence.data or "", form.declared_age.data
+                    )
+        except PermissionDenied as err:  # not the addressee: said on the page, not a 404
             problem = err.message
-        except DomainError as err:
-            db.session.rollback()
-            form_error(form, err)
-        else:
-            db.session.commit()
+        if done and declining:
+            flash(_("You declined the invitation."), "info")
+            return redirect(url_for("core.home"))
+        if done:
             flash(_("You joined the team %(team)s.", team=team.name), "success")
             return redirect(url_for("entries.team", team_id=team.id))
     return render_template(
@@ -311,58 +254,42 @@ def team_invitation(token: str) -> ResponseReturnValue:
 # --- registration ---------------------------------------------------------------------------
 
 
-def _published(slug: str) -> Challenge:
-    try:
-        challenge = challenge_services.get_challenge(slug)
-    except NotFound:
-        abort(404)
-    if not challenge.is_published:
-        abort(404)
-    return challenge
-
-
 @bp.route("/challenges/<slug>/register", methods=["GET", "POST"])
 @login_required
 def register(slug: str) -> ResponseReturnValue:
-    challenge = _published(slug)
+    challenge = registration.published_challenge(slug)
     lang = current_language()
-    led = [t for t in services.my_teams(current_user) if permissions.is_lead(current_user, t)]
+    led = [t for t in teams.my_teams(current_user) if permissions.is_lead(current_user, t)]
     form = RegisterForm()
     form.team.choices = [(t.id, t.name) for t in led]
     team_id = form.team.data if request.method == "POST" else request.args.get("team", type=int)
     team = next((t for t in led if t.id == team_id), led[0] if len(led) == 1 else None)
-    problem = services.registration_problem(challenge, clock.now())
+    problem = registration.registration_problem(challenge, clock.now())
     if request.method == "POST" and team is not None and form.validate_on_submit():
-        track = next((t for t in challenge.tracks if t.slug == form.track.data), None)
-        if track is None:
-            abort(404)
-        try:
+        track = challenge_services.get_track(challenge, form.track.data or "")
+        with attempt(form) as done:
             if not form.accept_terms.data:
                 raise DomainError(
                     _("Accept the terms and conditions to register."), field="accept_terms"
                 )
-            entry = services.register(
+            entry = registration.register(
                 current_actor(),
                 team,
                 track,
                 int(form.terms_version.data or 0),
                 list(form.attestations.data or []),
             )
-        except DomainError as err:
-            db.session.rollback()
-            form_error(form, err)
-        else:
-            db.session.commit()
+        if done:
             flash(_("Your team is registered in %(track)s.", track=track.name_in(lang)), "success")
             return redirect(url_for("entries.entry", entry_id=entry.id))
-    options = services.options_for(team, challenge) if team is not None else []
+    options = registration.options_for(team, challenge) if team is not None else []
     return render_template(
         "entries/register.html",
         challenge=challenge,
         teams=led,
         team=team,
         options=options,
-        existing=services.entries_in(team, challenge) if team is not None else [],
+        existing=registration.entries_in(team, challenge) if team is not None else [],
         terms={t.id: challenge_services.current_terms(t) for t in challenge.tracks},
         form=form,
         problem=problem,
@@ -376,7 +303,7 @@ def register(slug: str) -> ResponseReturnValue:
 @bp.route("/entries/<int:entry_id>")
 @login_required
 def entry(entry_id: int) -> ResponseReturnValue:
-    entry = _entry(entry_id)
+    entry = guard(services.get_entry(entry_id), permissions.can_view_entry)
     can_decide = permissions.can_decide_eligibility(current_user, entry)
     decision_form = EligibilityDecisionForm()
     decision_form.decision.data = entry.override or ""
@@ -390,7 +317,7 @@ def entry(entry_id: int) -> ResponseReturnValue:
         may_upload=documents.may_upload,
         can_see=permissions.can_view_document,
         review_form=DocumentReviewForm(),
-        reasons=services.explain_entry(entry),
+        reasons=decisions.explain_entry(entry),
         is_lead=permissions.is_lead(current_user, entry.team),
         can_decide=can_decide,
         decision_form=decision_form,
@@ -408,51 +335,40 @@ def entry(entry_id: int) -> ResponseReturnValue:
 @bp.route("/entries/<int:entry_id>/withdraw", methods=["POST"])
 @login_required
 def withdraw(entry_id: int) -> ResponseReturnValue:
-    entry = _entry(entry_id)
-    if not permissions.is_lead(current_user, entry.team):
-        deny(entry)
+    entry = guard(services.get_entry(entry_id), permissions.can_view_entry)
+    require(permissions.is_lead(current_user, entry.team), entry)
     if ConfirmForm().validate_on_submit():
-        services.withdraw(current_actor(), entry)
-        db.session.commit()
-        flash(_("The entry was withdrawn."), "info")
+        with attempt(success=_("The entry was withdrawn."), category="info"):
+            services.withdraw(current_actor(), entry)
     return redirect(url_for("entries.entry", entry_id=entry.id))
 
 
 @bp.route("/entries/<int:entry_id>/eligibility", methods=["POST"])
 @login_required
 def decide(entry_id: int) -> ResponseReturnValue:
-    entry = _entry(entry_id)
-    if not permissions.can_decide_eligibility(current_user, entry):
-        deny(entry, agency_id=entry.track.agency_id)
+    entry = guard(services.get_entry(entry_id), permissions.can_view_entry)
+    require(
+        permissions.can_decide_eligibility(current_user, entry),
+        entry,
+        agency_id=entry.track.agency_id,
+    )
     form = EligibilityDecisionForm()
     if form.validate_on_submit():
-        try:
-            services.decide_eligibility(
+        with attempt(success=_("The eligibility decision was recorded.")):
+            decisions.decide_eligibility(
                 current_actor(), entry, form.decision.data or "", form.reason.data or ""
             )
-        except DomainError as err:
-            db.session.rollback()
-            flash(err.message, "danger")
-        else:
-            db.session.commit()
-            flash(_("The eligibility decision was recorded."), "success")
     else:
-        for message in form.reason.errors:
-            flash(str(message), "danger")
+        flash_errors(form)
     return redirect(url_for("entries.entry", entry_id=entry.id))
 
 
 @bp.route("/challenges/<slug>/tracks/<track_slug>/entries")
 @login_required
 def track_entries(slug: str, track_slug: str) -> ResponseReturnValue:
-    try:
-        challenge = challenge_services.get_challenge(slug)
-        track: Track = challenge_services.get_track(challenge, track_slug)
-    except NotFound:
-        abort(404)
-    if not permissions.can_list_entries(current_user, track.agency_id):
-        deny(track, agency_id=track.agency_id)
-    status = request.args.get("status", "active")
+    challenge = challenge_services.get_challenge(slug)
+    track = guard(challenge_services.get_track(challenge, track_slug), permissions.can_list_entries)
+    status = request.args.get("status", services.EntryStatus.ACTIVE)
     eligibility = request.args.get("eligibility", "")
     page = db.paginate(
         services.track_entries_query(track, status, eligibility),

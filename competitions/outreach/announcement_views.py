@@ -13,10 +13,9 @@ from flask_login import current_user, login_required
 from competitions.challenges import services as challenge_services
 from competitions.challenges.models import Challenge
 from competitions.core import clock
-from competitions.core.errors import DomainError, NotFound
-from competitions.core.extensions import db
+from competitions.core.errors import DomainError
 from competitions.core.i18n import current_language
-from competitions.core.web import current_actor, deny, form_error
+from competitions.core.web import attempt, current_actor, guard, require
 from competitions.outreach import announcements, bp, notices, permissions
 from competitions.outreach.forms import (
     AUDIENCE_LABELS,
@@ -24,27 +23,16 @@ from competitions.outreach.forms import (
     NoticeSettingsForm,
     ScheduleForm,
 )
-from competitions.outreach.models import Announcement, NoticeKind
+from competitions.outreach.models import Announcement, AnnouncementStatus, NoticeKind
 
 
 def _challenge(slug: str) -> Challenge:
-    try:
-        challenge = challenge_services.get_challenge(slug)
-    except NotFound:
-        abort(404)
-    if not permissions.can_list(current_user, challenge):
-        deny(challenge, agency_id=challenge.lead_agency_id)
-    return challenge
+    return guard(challenge_services.get_challenge(slug), permissions.can_list)
 
 
-def _announcement(challenge: Challenge, announcement_id: int) -> Announcement:
-    try:
-        ann = announcements.get(challenge, announcement_id)
-    except NotFound:
-        abort(404)
-    if not permissions.can_view(current_user, ann):
-        deny(ann, agency_id=ann.agency_id)
-    return ann
+def _announcement(slug: str, announcement_id: int) -> tuple[Challenge, Announcement]:
+    challenge = _challenge(slug)
+    return challenge, guard(announcements.get(challenge, announcement_id), permissions.can_view)
 
 
 def _scopes(challenge: Challenge) -> list[tuple[str, str]]:
@@ -90,9 +78,13 @@ def announcement_list(slug: str) -> ResponseReturnValue:
         "outreach/announcements.html",
         challenge=challenge,
         items=items,
-        progress={a.id: announcements.progress(a) for a in items if a.status == "released"},
-        can_compose=bool(_scopes(challenge)),
-        can_set_notices=permissions.can_compose(current_user, challenge, None),
+        progress={
+            a.id: announcements.progress(a)
+            for a in items
+            if a.status == AnnouncementStatus.RELEASED
+        },
+        can_compose=permissions.can_compose_any(current_user, challenge),
+        can_set_notices=permissions.can_set_notices(current_user, challenge),
         notice_form=notice_form,
         notice_schedule=notices.schedule_of(challenge),
         lang=current_language(),
@@ -102,117 +94,97 @@ def announcement_list(slug: str) -> ResponseReturnValue:
 @bp.route("/challenges/<slug>/notices", methods=["POST"])
 @login_required
 def notice_settings(slug: str) -> ResponseReturnValue:
-    challenge = _challenge(slug)
-    if not permissions.can_compose(current_user, challenge, None):
-        deny(challenge, agency_id=challenge.lead_agency_id)
+    challenge = guard(challenge_services.get_challenge(slug), permissions.can_set_notices)
     form = NoticeSettingsForm(prefix="notices")
     if form.validate_on_submit():
-        try:
-            deadline = notices.parse_hours(form.hours.data or "")
-            try:
-                judging = notices.parse_hours(form.judging_hours.data or "")
-            except DomainError as err:
-                raise DomainError(err.message, "judging_hours") from err
-            notices.set_offsets(current_actor(), challenge, deadline, judging)
-        except DomainError as err:
-            db.session.rollback()
-            flash(err.message, "danger")
-        else:
-            db.session.commit()
-            flash(_("The reminders are saved."), "success")
+        with attempt(success=_("The reminders are saved.")):
+            notices.set_hours(
+                current_actor(), challenge, form.hours.data or "", form.judging_hours.data or ""
+            )
     return redirect(url_for("outreach.announcement_list", slug=slug) + "#reminders")
 
 
 @bp.route("/challenges/<slug>/announcements/new", methods=["GET", "POST"])
 @login_required
 def announcement_new(slug: str) -> ResponseReturnValue:
-    challenge = _challenge(slug)
+    challenge = guard(challenge_services.get_challenge(slug), permissions.can_compose_any)
     form = _form(challenge)
-    if not form.scope.choices:
-        deny(challenge, agency_id=challenge.lead_agency_id)
     if form.validate_on_submit():
-        track = next((t for t in challenge.tracks if t.slug == form.scope.data), None)
-        try:
-            if form.scope.data and track is None:
-                raise DomainError(_("Choose who it is from."), "scope")
-            ann = announcements.create(current_actor(), challenge, track, _draft(form))
-        except DomainError as err:
-            db.session.rollback()
-            form_error(form, err)
-        else:
-            db.session.commit()
-            flash(_("Draft saved: preview it, test it, then schedule or send it."), "success")
+        saved = _("Draft saved: preview it, test it, then schedule or send it.")
+        with attempt(form, success=saved) as done:
+            actor = current_actor()
+            track = announcements.scope_track(actor, challenge, form.scope.data or "")
+            ann = announcements.create(actor, challenge, track, _draft(form))
+        if done:
             return redirect(url_for("outreach.announcement", slug=slug, announcement_id=ann.id))
     return render_template(
         "outreach/announcement_form.html", challenge=challenge, form=form, lang=current_language()
     ), (400 if form.errors else 200)
 
 
+def _release_at(form: ScheduleForm) -> datetime:
+    """The release instant typed in the form (UTC unless it names its offset)."""
+    if not form.validate_on_submit():
+        raise DomainError(_("Give the instant of the release."), "release_at")
+    try:
+        when = datetime.fromisoformat((form.release_at.data or "").strip())
+    except ValueError as exc:
+        raise DomainError(_("Enter a date and time like 2025-07-30 17:00."), "release_at") from exc
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+def _act(action: str, ann: Announcement, form: ScheduleForm) -> str:
+    """Do one of the announcement page's actions; answer the message that says it is done."""
+    if action == "schedule":
+        announcements.schedule(current_actor(), ann, _release_at(form))
+        return _("Scheduled: every track's audience gets it at the same instant.")
+    if action == "send":
+        announcements.send_now(current_actor(), ann)
+        return _("Released: the emails are on their way.")
+    if action == "cancel":
+        announcements.cancel(current_actor(), ann)
+        return _("Cancelled: nobody will receive it.")
+    if action == "test":
+        announcements.test_send(current_actor(), ann, current_language())
+        return _("A test copy is on its way to you.")
+    abort(400)
+
+
 @bp.route("/challenges/<slug>/announcements/<int:announcement_id>", methods=["GET", "POST"])
 @login_required
 def announcement(slug: str, announcement_id: int) -> ResponseReturnValue:
-    challenge = _challenge(slug)
-    ann = _announcement(challenge, announcement_id)
+    challenge, ann = _announcement(slug, announcement_id)
     schedule_form = ScheduleForm(prefix="schedule")
     status = 200
     if request.method == "POST":
-        if not permissions.can_act(current_user, ann):
-            deny(ann, agency_id=ann.agency_id)
-        action = request.form.get("action", "")
-        try:
-            if action == "schedule":
-                if not schedule_form.validate_on_submit():
-                    raise DomainError(_("Give the instant of the release."), "release_at")
-                try:
-                    when = datetime.fromisoformat((schedule_form.release_at.data or "").strip())
-                except ValueError as exc:
-                    raise DomainError(
-                        _("Enter a date and time like 2025-07-30 17:00."), "release_at"
-                    ) from exc
-                when = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
-                announcements.schedule(current_actor(), ann, when)
-                message = _("Scheduled: every track's audience gets it at the same instant.")
-            elif action == "send":
-                announcements.send_now(current_actor(), ann)
-                message = _("Released: the emails are on their way.")
-            elif action == "cancel":
-                announcements.cancel(current_actor(), ann)
-                message = _("Cancelled: nobody will receive it.")
-            elif action == "test":
-                announcements.test_send(current_actor(), ann, current_language())
-                message = _("A test copy is on its way to you.")
-            else:
-                abort(400)
-        except DomainError as err:
-            db.session.rollback()
-            form_error(schedule_form, err)
-            status = 400
-        else:
-            db.session.commit()
+        require(permissions.can_act(current_user, ann), ann)
+        with attempt(schedule_form) as done:
+            message = _act(request.form.get("action", ""), ann, schedule_form)
+        if done:
             flash(message, "success")
             return redirect(url_for("outreach.announcement", slug=slug, announcement_id=ann.id))
-    lang = current_language()
-    langs = list(ann.subject)
+        status = 400
     return render_template(
         "outreach/announcement.html",
         challenge=challenge,
         ann=ann,
-        previews=[(code, announcements.render(ann, code, ann.track)) for code in langs],
+        previews=[(code, announcements.render(ann, code, ann.track)) for code in ann.subject],
         audience_label=", ".join(str(AUDIENCE_LABELS.get(a, a)) for a in ann.audiences),
-        audience_size=len(announcements.recipients(ann)) if ann.status != "released" else None,
+        audience_size=len(announcements.recipients(ann))
+        if ann.status != AnnouncementStatus.RELEASED
+        else None,
         round=announcements.round_of(ann),
         progress=announcements.progress(ann),
         failures=announcements.failures(ann),
         can_act=permissions.can_act(current_user, ann),
         schedule_form=schedule_form,
         now=clock.now(),
-        lang=lang,
+        lang=current_language(),
     ), status
 
 
 @bp.route("/challenges/<slug>/announcements/<int:announcement_id>/progress.json")
 @login_required
 def announcement_progress(slug: str, announcement_id: int) -> ResponseReturnValue:
-    challenge = _challenge(slug)
-    ann = _announcement(challenge, announcement_id)
+    ann = _announcement(slug, announcement_id)[1]
     return jsonify(status=ann.status, recipients=ann.recipients, **announcements.progress(ann))

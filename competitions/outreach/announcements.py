@@ -44,8 +44,8 @@ from competitions.outreach.models import (
     Subscription,
     SubscriptionStatus,
 )
-from competitions.outreach.services import unsubscribe_headers
-from competitions.submissions.models import Submission, SubmissionVersion
+from competitions.outreach.notices import has_final_submission
+from competitions.outreach.services import subscriptions_by_address, unsubscribe_headers
 
 LEAD = timedelta(seconds=60)  # rows are written this long before the release instant
 UNSUBSCRIBE = "%%UNSUBSCRIBE%%"
@@ -100,6 +100,17 @@ def _check(challenge: Challenge, track: Track | None, data: Draft) -> Draft:
             raise DomainError(_("Choose the round."), "round_id")
         round_id = data.round_id
     return Draft(subject, body, [a.value for a in audiences], round_id)
+
+
+def scope_track(actor: Actor, challenge: Challenge, scope: str) -> Track | None:
+    """The track an announcement is from (its slug; empty: None, the whole challenge). The
+    composer offers only the scopes the actor may write for: another one is refused on it."""
+    track = next((t for t in challenge.tracks if t.slug == scope), None)
+    if scope and track is None:
+        raise DomainError(_("Choose who it is from."), "scope")
+    if not permissions.can_compose(actor.user, challenge, track):
+        raise DomainError(_("No such challenge."))
+    return track
 
 
 def create(actor: Actor, challenge: Challenge, track: Track | None, data: Draft) -> Announcement:
@@ -171,7 +182,10 @@ def cancel(actor: Actor, ann: Announcement) -> int:
     if ann.status == AnnouncementStatus.RELEASED:
         withdrawn = (
             db.session.query(OutboxMessage)
-            .filter(OutboxMessage.source == ann.source, OutboxMessage.status == "queued")
+            .filter(
+                OutboxMessage.source == ann.source,
+                OutboxMessage.status == outbox.Status.QUEUED.value,
+            )
             .delete(synchronize_session=False)
         )
     ann.status, ann.cancelled_at = AnnouncementStatus.CANCELLED.value, now
@@ -196,12 +210,7 @@ class Recipient:
 def recipients(ann: Announcement) -> list[Recipient]:
     """Everyone the announcement reaches, one per address, minus addresses that unsubscribed."""
     challenge = ann.challenge
-    subs = {
-        s.email_normalized: s
-        for s in db.session.scalars(
-            select(Subscription).where(Subscription.challenge_id == challenge.id)
-        )
-    }
+    subs, unsubscribed = subscriptions_by_address(challenge)
     found: dict[str, Recipient] = {}
     wanted = set(ann.audiences or [])
     entry_audiences = wanted & ENTRY_AUDIENCES
@@ -223,11 +232,7 @@ def recipients(ann: Announcement) -> list[Recipient]:
         for key, s in subs.items():
             if s.status == SubscriptionStatus.ACTIVE and key not in found:
                 found[key] = Recipient(s.email, s.language, None, subscription=s)
-    return [
-        r
-        for key, r in found.items()
-        if not (key in subs and subs[key].status == SubscriptionStatus.UNSUBSCRIBED)
-    ]
+    return [r for key, r in found.items() if key not in unsubscribed]
 
 
 def _entrants(ann: Announcement, audiences: set[str]) -> list[tuple[str, str, str, int]]:
@@ -244,12 +249,7 @@ def _entrants(ann: Announcement, audiences: set[str]) -> list[tuple[str, str, st
     if ann.track_id is not None:
         stmt = stmt.where(Entry.track_id == ann.track_id)
     if Audience.ENTRIES not in audiences:
-        submitted = exists().where(
-            Submission.entry_id == Entry.id,
-            Submission.round_id == ann.round_id,
-            Submission.withdrawn_at.is_(None),
-            exists().where(SubmissionVersion.submission_id == Submission.id),
-        )
+        submitted = has_final_submission(ann.round_id)
         advancing = exists().where(  # the round's decision: its last review stage
             Advancement.entry_id == Entry.id,
             Advancement.round_id == ann.round_id,
@@ -286,7 +286,7 @@ def _language(ann: Announcement, wanted: str, track: Track | None) -> str:
 
 
 def _subscribe_entrants(challenge: Challenge, everyone: list[Recipient]) -> None:
-    """Entrants without a subscription row get one (active: they entered), so that their
+    """Entrants without a subscription get one (active subscribers: they entered), so that their
     one-click unsubscribe works like everyone else's — written in bulk, then read back."""
     missing = {normalize_email(r.email): r for r in everyone if r.subscription is None}
     if not missing:
@@ -383,7 +383,7 @@ def release(ann: Announcement) -> int:
                 "text_body": copy["text"].replace(UNSUBSCRIBE, link),
                 "html_body": copy["html"].replace(UNSUBSCRIBE, link),
                 "headers": headers,
-                "status": "queued",
+                "status": outbox.Status.QUEUED.value,
                 "attempts": 0,
                 "next_attempt_at": release_at,
                 "created_at": now,
@@ -471,14 +471,17 @@ def progress(ann: Announcement) -> dict[str, int]:
             .group_by(OutboxMessage.status)
         ).all()
     )
-    return {s: int(counts.get(s, 0)) for s in ("queued", "sending", "sent", "retrying", "failed")}
+    return {s.value: int(counts.get(s.value, 0)) for s in outbox.Status}
 
 
 def failures(ann: Announcement, limit: int = 100) -> list[OutboxMessage]:
     return list(
         db.session.scalars(
             select(OutboxMessage)
-            .where(OutboxMessage.source == ann.source, OutboxMessage.status == "failed")
+            .where(
+                OutboxMessage.source == ann.source,
+                OutboxMessage.status == outbox.Status.FAILED.value,
+            )
             .order_by(OutboxMessage.id)
             .limit(limit)
         )
@@ -525,7 +528,7 @@ def round_of(ann: Announcement) -> Round | None:
 
 
 def public_for(challenge: Challenge, limit: int = 10) -> list[Announcement]:
-    """Public announcements (those sent to the challenge's followers) of a published challenge
+    """Public announcements (those sent to the challenge's subscribers) of a published challenge
     whose instant has come, newest first. Messages to entrants only stay in their inboxes."""
     if not challenge.is_published:
         return []

@@ -10,15 +10,16 @@ from wtforms.validators import DataRequired, Length
 
 from competitions.agencies.forms import CheckboxesField
 from competitions.core.forms import BaseForm
+from competitions.outreach.models import Audience
 
-AUDIENCE_LABELS = {
-    "subscribers": _l("People following the challenge"),
-    "entries": _l("Every member of every entry"),
-    "submitted": _l("Entries that have submitted in a round"),
-    "not_submitted": _l("Entries that have not submitted in a round yet"),
-    "finalists": _l("Entries that advance from a round (finalists)"),
-    "judges": _l("Every judge on the panels"),
-    "judges_incomplete": _l("Judges with reviews left in a round"),
+AUDIENCE_LABELS: dict[str, Any] = {
+    Audience.SUBSCRIBERS: _l("People following the challenge"),
+    Audience.ENTRIES: _l("Every member of every entry"),
+    Audience.SUBMITTED: _l("Entries that have submitted in a round"),
+    Audience.NOT_SUBMITTED: _l("Entries that have not submitted in a round yet"),
+    Audience.FINALISTS: _l("Entries that advance from a round (finalists)"),
+    Audience.JUDGES: _l("Every judge on the panels"),
+    Audience.JUDGES_INCOMPLETE: _l("Judges with reviews left in a round"),
 }
 
 
@@ -33,24 +34,21 @@ def language_choices() -> list[tuple[str, Any]]:
     return [("en", "English"), ("fr", "Français")]
 
 
-class FollowForm(BaseForm):
-    email = EmailField(
-        _l("Email address"),
-        validators=[DataRequired(_l("Enter your email address.")), Length(max=320)],
-    )
-    language = SelectField(_l("Language of the emails"), validate_choice=False)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.language.choices = language_choices()
-
-
 class PreferencesForm(BaseForm):
     language = SelectField(_l("Language of the emails"), validate_choice=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.language.choices = language_choices()
+
+
+class FollowForm(PreferencesForm):
+    """The address to follow with, and its preferences."""
+
+    email = EmailField(
+        _l("Email address"),
+        validators=[DataRequired(_l("Enter your email address.")), Length(max=320)],
+    )
 
 
 class AnnouncementForm(BaseForm):
@@ -67,7 +65,7 @@ class AnnouncementForm(BaseForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.audiences.choices = list(AUDIENCE_LABELS.items())
+        self.audiences.choices = [(str(a), label) for a, label in AUDIENCE_LABELS.items()]
 
 
 class ScheduleForm(BaseForm):

@@ -23,8 +23,14 @@ class SubscriptionStatus(enum.StrEnum):
 
 
 class Subscription(Base):
-    """An address following a challenge. Nothing but the confirmation is sent until the address
-    confirms; every later email carries a one-click unsubscribe link."""
+    """A Subscription row is a Subscriber (glossary): someone following a challenge, by email
+    address, one row per challenge and address.
+
+    The words in code: to *follow* is to ask to become a subscriber (``services.follow``, then
+    ``confirm`` from the email); the people are *subscribers* (``active_subscribers``, the
+    ``subscribers`` audience); the row, its status and its signed links are the
+    *subscription* (``sub``). Nothing but the confirmation is sent until the address confirms;
+    every later email carries a one-click unsubscribe link."""
 
     __tablename__ = "subscription"
     audit_type = "subscription"
@@ -125,6 +131,11 @@ class Announcement(Base):
         return next(iter(self.subject.values()), f"announcement {self.id}")
 
     @property
+    def audit_agency_id(self) -> int:
+        """A refusal on the announcement shows in its owning agency's audit log."""
+        return self.agency_id
+
+    @property
     def source(self) -> str:
         """The outbox source of its messages: one per recipient address."""
         return f"announcement:{self.id}"
@@ -177,7 +188,7 @@ class NoticeRun(Base):
 
 
 class TimelineNotice(Base):
-    """A change of the shared timeline that entrants and followers were told about (once)."""
+    """A change of the shared timeline that entrants and subscribers were told about (once)."""
 
     __tablename__ = "timeline_notice"
 

@@ -18,7 +18,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, select
+from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -31,7 +31,7 @@ from competitions.challenges.models import (
     Track,
 )
 from competitions.challenges.timeline import INSTANT_LABELS
-from competitions.core import audit, clock, mail
+from competitions.core import audit, clock
 from competitions.core.actor import Actor
 from competitions.core.errors import DomainError, NotFound
 from competitions.core.extensions import db
@@ -54,10 +54,11 @@ from competitions.outreach.models import (
 from competitions.outreach.services import (
     LazyFormat,
     ensure_subscription,
-    unsubscribe_headers,
+    send_with_unsubscribe,
+    subscriptions_by_address,
 )
+from competitions.submissions.deadlines import deadline_for
 from competitions.submissions.models import Submission, SubmissionVersion
-from competitions.submissions.services import deadline_for
 
 MAX_OFFSETS = 6
 MAX_OFFSET_HOURS = 90 * 24
@@ -74,23 +75,30 @@ def offsets_of(challenge: Challenge, kind: str = NoticeKind.DEADLINE) -> list[in
     return sorted(set(offsets), reverse=True)
 
 
-def parse_hours(text: str) -> list[int]:
-    """ "168, 24, 2" → minutes, or ``DomainError`` saying what is wrong."""
+def parse_hours(text: str, field: str = "hours") -> list[int]:
+    """ "168, 24, 2" → minutes, or ``DomainError`` (on ``field``) saying what is wrong."""
     parts = [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
     try:
         hours = [float(p) for p in parts]
     except ValueError as exc:
         raise DomainError(
-            _("Give hours as numbers separated by commas, like 168, 24, 2."), "hours"
+            _("Give hours as numbers separated by commas, like 168, 24, 2."), field
         ) from exc
     if len(hours) > MAX_OFFSETS:
-        raise DomainError(_("At most %(n)d reminders per deadline.", n=MAX_OFFSETS), "hours")
+        raise DomainError(_("At most %(n)d reminders per deadline.", n=MAX_OFFSETS), field)
     if any(not 0 < h <= MAX_OFFSET_HOURS for h in hours):
         raise DomainError(
             _("Each reminder must come between 0 and %(n)d hours before.", n=MAX_OFFSET_HOURS),
-            "hours",
+            field,
         )
     return sorted({round(h * 60) for h in hours}, reverse=True)
+
+
+def set_hours(actor: Actor, challenge: Challenge, deadline_hours: str, judging_hours: str) -> None:
+    """Save the reminders given as hours ("168, 24, 2") before deadlines and judging's close."""
+    deadline = parse_hours(deadline_hours)
+    judging = parse_hours(judging_hours, "judging_hours")
+    set_offsets(actor, challenge, deadline, judging)
 
 
 def set_offsets(
@@ -142,13 +150,19 @@ def schedule_of(
     ]
 
 
-def _without_submission(challenge: Challenge, rnd: Round) -> list[Entry]:
-    submitted = exists().where(
+def has_final_submission(round_id: int | None) -> ColumnElement[bool]:
+    """SQL condition on ``Entry``: it has a submission in the round, not withdrawn, with at
+    least one submitted version."""
+    return exists().where(
         Submission.entry_id == Entry.id,
-        Submission.round_id == rnd.id,
+        Submission.round_id == round_id,
         Submission.withdrawn_at.is_(None),
         exists().where(SubmissionVersion.submission_id == Submission.id),
     )
+
+
+def _without_submission(challenge: Challenge, rnd: Round) -> list[Entry]:
+    submitted = has_final_submission(rnd.id)
     return list(
         db.session.scalars(
             select(Entry)
@@ -161,18 +175,6 @@ def _without_submission(challenge: Challenge, rnd: Round) -> list[Entry]:
     )
 
 
-def _subscriptions(challenge: Challenge) -> tuple[dict[str, Subscription], set[str]]:
-    """The challenge's subscription rows by address, and the addresses that unsubscribed."""
-    subs = {
-        s.email_normalized: s
-        for s in db.session.scalars(
-            select(Subscription).where(Subscription.challenge_id == challenge.id)
-        )
-    }
-    gone = {k for k, s in subs.items() if s.status == SubscriptionStatus.UNSUBSCRIBED}
-    return subs, gone
-
-
 def _language(wanted: str, track: Track | None) -> str:
     lang = wanted if wanted in languages() else "en"
     if track is not None and track.languages and lang not in track.languages:
@@ -182,7 +184,7 @@ def _language(wanted: str, track: Track | None) -> str:
 
 def _remind(challenge: Challenge, rnd: Round, offset: int, now: datetime) -> int:
     """Write the reminders of one (round, offset) to the outbox; answer how many."""
-    subs, unsubscribed = _subscriptions(challenge)
+    subs, unsubscribed = subscriptions_by_address(challenge)
     seen: set[str] = set()
     written = 0
     for entry in _without_submission(challenge, rnd):
@@ -231,25 +233,23 @@ def _notice(
 ) -> None:
     """One reminder to the outbox: ``subject`` gets the round's name and the time left, the
     message the one-click unsubscribe of the person's subscription."""
-    headers = unsubscribe_headers(sub)
-    message = mail.render_mail(
+    send_with_unsubscribe(
+        sub,
         template,
         to,
         lang,
         LazyFormat(subject, round=context["round"], left=lambda left=left: format_duration(left)),
+        source=source,
         left=left,
-        unsubscribe_link=headers["List-Unsubscribe"].strip("<>"),
         **context,
     )
-    message.headers.update(headers)
-    mail.send_after_commit(message, source=source)
 
 
 def _remind_judges(challenge: Challenge, rnd: Round, offset: int, now: datetime) -> int:
     """Write one reminder per judge with reviews left in the round; answer how many."""
     if rnd.judging_closes <= now:
         return 0
-    subs, unsubscribed = _subscriptions(challenge)
+    subs, unsubscribed = subscriptions_by_address(challenge)
     written = 0
     for who in judging.judges_with_reviews_left(rnd.id):
         user = who.judge.user
@@ -374,7 +374,7 @@ def timeline_due(now: datetime | None = None) -> int:
 
 
 def _timeline_due(now: datetime | None = None) -> int:
-    """Tell entrants and followers about timeline changes made more than a short while ago
+    """Tell entrants and subscribers about timeline changes made more than a short while ago
     (an admin may correct a slip first); one email per person for all of a challenge's pending
     changes; each change is told once (``TimelineNotice``). Answers how many emails."""
     now = now or clock.now()
@@ -412,12 +412,7 @@ def _timeline_due(now: datetime | None = None) -> int:
 
 
 def _tell_timeline(challenge: Challenge, changes: list[TimelineChange], now: datetime) -> int:
-    subs = {
-        s.email_normalized: s
-        for s in db.session.scalars(
-            select(Subscription).where(Subscription.challenge_id == challenge.id)
-        )
-    }
+    subs, unsubscribed = subscriptions_by_address(challenge)
     people: dict[str, tuple[str, str, Track | None]] = {}
     entries = db.session.scalars(
         select(Entry)
@@ -436,24 +431,21 @@ def _tell_timeline(challenge: Challenge, changes: list[TimelineChange], now: dat
     source = f"notice:timeline:{changes[0].id}"
     written = 0
     for key, (email, wanted, track) in people.items():
-        if key in subs and subs[key].status == SubscriptionStatus.UNSUBSCRIBED:
+        if key in unsubscribed:
             continue
         lang = wanted if wanted in languages() else "en"
         zone = track.timezone if track is not None else challenge.timezone
-        sub = ensure_subscription(challenge, email, lang, subs.get(key))
-        headers = unsubscribe_headers(sub)
-        message = mail.render_mail(
+        send_with_unsubscribe(
+            ensure_subscription(challenge, email, lang, subs.get(key)),
             "outreach/timeline_changed",
             email,
             lang,
             LazyFormat(_l("The timeline of %(title)s changed"), title=challenge.title_in(lang)),
+            source=source,
             title=challenge.title_in(lang),
             changes=[(_what(c, lang), c.old_at, c.new_at, c.reason) for c in changes],
             zone=zone,
             link=external_url("challenges.challenge_page", slug=challenge.slug),
-            unsubscribe_link=headers["List-Unsubscribe"].strip("<>"),
         )
-        message.headers.update(headers)
-        mail.send_after_commit(message, source=source)
         written += 1
     return written

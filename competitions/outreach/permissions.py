@@ -41,6 +41,16 @@ def composable_tracks(user: Any, challenge: Challenge) -> list[Track]:
     return [t for t in challenge.tracks if can_compose(user, challenge, t)]
 
 
+def can_compose_any(user: Any, challenge: Challenge) -> bool:
+    """May write an announcement of the challenge: challenge-wide or for one of its tracks."""
+    return can_compose(user, challenge, None) or bool(composable_tracks(user, challenge))
+
+
+def can_set_notices(user: Any, challenge: Challenge) -> bool:
+    """The reminders are the challenge's: set by those who write challenge-wide."""
+    return can_compose(user, challenge, None)
+
+
 def can_list(user: Any, challenge: Challenge) -> bool:
     return _platform(user) or any(_role(user, a) for a in _owners(challenge, None))
 

@@ -1,4 +1,5 @@
-"""Following a challenge: double opt-in, preferences and one-click unsubscribe (RFC 8058).
+"""Subscribers: following a challenge with double opt-in, preferences and one-click
+unsubscribe (RFC 8058).
 
 Every link for a subscription is a signed token naming it and its current nonce. The
 confirmation link expires; the unsubscribe and preferences links do not (an old email must
@@ -8,6 +9,7 @@ still let its reader stop the emails), and asking again issues a new nonce.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -17,6 +19,7 @@ from sqlalchemy import select
 from competitions.accounts.models import normalize_email
 from competitions.accounts.services import check_email
 from competitions.challenges.models import Challenge
+from competitions.challenges.services import get_challenge
 from competitions.core import audit, clock, mail, tokens
 from competitions.core.actor import Actor
 from competitions.core.errors import DomainError, NotFound
@@ -30,17 +33,30 @@ NEVER = 60 * 60 * 24 * 365 * 20  # unsubscribe links keep working
 RESEND_AFTER = timedelta(minutes=2)
 
 
+class LinkExpired(DomainError):
+    """A confirmation link too old to use (the page says so and how to ask again)."""
+
+
+def published_challenge(slug: str) -> Challenge:
+    """The challenge of a public outreach page: one that is published (else ``NotFound``)."""
+    challenge = get_challenge(slug)
+    if not challenge.is_published:
+        raise NotFound(_("No such challenge."))
+    return challenge
+
+
 def link_token(sub: Subscription) -> str:
     return tokens.make_token(PURPOSE, {"i": sub.id, "n": sub.nonce})
 
 
 def from_token(token: str, max_age: int = NEVER) -> Subscription:
-    """The subscription a link names, or ``DomainError`` saying why the link is unusable."""
+    """The subscription a link names: ``NotFound`` for a link that is not valid,
+    ``LinkExpired`` for a confirmation link that is too old."""
     try:
         data = tokens.read_token(PURPOSE, token, max_age)
     except tokens.InvalidToken as exc:
         if exc.expired:
-            raise DomainError(
+            raise LinkExpired(
                 _("This confirmation link has expired. Ask to follow the challenge again.")
             ) from exc
         raise NotFound(_("This link is not valid.")) from exc
@@ -144,22 +160,45 @@ def confirm(actor: Actor, token: str) -> Subscription:
 
 
 def mail_welcome(sub: Subscription) -> None:
-    """The first email a follower gets: it already carries the one-click unsubscribe."""
+    """The first email a subscriber gets: it already carries the one-click unsubscribe."""
     lang = sub.language
     title = sub.challenge.title_in(lang)
-    token = link_token(sub)
-    message = mail.render_mail(
+    send_with_unsubscribe(
+        sub,
         "outreach/welcome",
         sub.email,
         lang,
         LazyFormat(_l("You now follow %(title)s"), title=title),
+        source=f"subscription:{sub.id}:welcome:{sub.nonce}",
         title=title,
-        preferences_link=external_url("outreach.preferences", token=token),
-        unsubscribe_link=external_url("outreach.unsubscribe", token=token),
+        preferences_link=external_url("outreach.preferences", token=link_token(sub)),
         challenge_link=external_url("challenges.challenge_page", slug=sub.challenge.slug),
     )
-    message.headers.update(unsubscribe_headers(sub))
-    mail.send_after_commit(message, source=f"subscription:{sub.id}:welcome:{sub.nonce}")
+
+
+def send_with_unsubscribe(
+    sub: Subscription,
+    template: str,
+    to: str,
+    lang: str,
+    subject: LazyFormat,
+    *,
+    source: str,
+    **context: Any,
+) -> None:
+    """One email to the outbox (once per ``source`` and address) that carries ``sub``'s
+    one-click unsubscribe: the link in the message (``unsubscribe_link``) and the headers."""
+    headers = unsubscribe_headers(sub)
+    message = mail.render_mail(
+        template,
+        to,
+        lang,
+        subject,
+        unsubscribe_link=headers["List-Unsubscribe"].strip("<>"),
+        **context,
+    )
+    message.headers.update(headers)
+    mail.send_after_commit(message, source=source)
 
 
 def unsubscribe(actor: Actor, sub: Subscription) -> None:
@@ -185,7 +224,21 @@ def set_language(actor: Actor, sub: Subscription, lang: str) -> None:
         )
 
 
-def active_followers(challenge: Challenge) -> list[Subscription]:
+def subscriptions_by_address(challenge: Challenge) -> tuple[dict[str, Subscription], set[str]]:
+    """The challenge's subscriptions by normalized address, and the addresses that
+    unsubscribed (nothing of the challenge is sent to those)."""
+    subs = {
+        s.email_normalized: s
+        for s in db.session.scalars(
+            select(Subscription).where(Subscription.challenge_id == challenge.id)
+        )
+    }
+    gone = {k for k, s in subs.items() if s.status == SubscriptionStatus.UNSUBSCRIBED}
+    return subs, gone
+
+
+def active_subscribers(challenge: Challenge) -> list[Subscription]:
+    """The challenge's confirmed subscribers (not the pending or unsubscribed ones)."""
     return list(
         db.session.scalars(
             select(Subscription)
@@ -201,8 +254,8 @@ def active_followers(challenge: Challenge) -> list[Subscription]:
 def ensure_subscription(
     challenge: Challenge, email: str, lang: str, existing: Subscription | None = None
 ) -> Subscription:
-    """The address's subscription row, created for an entrant who has none (active: they
-    entered), so that their one-click unsubscribe works like everyone else's."""
+    """The address's subscription, created for an entrant who has none (an active subscriber:
+    they entered), so that their one-click unsubscribe works like everyone else's."""
     if existing is not None:
         return existing
     sub = Subscription(

@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-from flask import (
-    Response,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Response, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from competitions.challenges import services as challenge_services
 from competitions.challenges.models import Challenge
-from competitions.core.errors import DomainError, NotFound
-from competitions.core.extensions import csrf, db, limiter
+from competitions.core.extensions import csrf, limiter
 from competitions.core.i18n import current_language
 from competitions.core.urls import external_url
-from competitions.core.web import current_actor, form_error
+from competitions.core.web import attempt, current_actor
 from competitions.outreach import bp, services
 from competitions.outreach.forms import FollowForm, PreferencesForm
-from competitions.outreach.models import Announcement, Subscription
+from competitions.outreach.models import Announcement
 
 
 def _follow_limit() -> str:
@@ -34,25 +23,16 @@ def _follow_limit() -> str:
 @bp.route("/challenges/<slug>/follow", methods=["GET", "POST"])
 @limiter.limit(_follow_limit, methods=["POST"])
 def follow(slug: str) -> ResponseReturnValue:
-    try:
-        challenge = challenge_services.get_challenge(slug)
-    except NotFound:
-        abort(404)
-    if not challenge.is_published:
-        abort(404)
+    challenge = services.published_challenge(slug)
     form = FollowForm()
     if request.method == "GET":
         form.language.data = current_language()
     elif form.validate_on_submit():
-        try:
+        with attempt(form) as done:
             services.follow(
                 current_actor(), challenge, form.email.data or "", form.language.data or ""
             )
-        except DomainError as err:
-            db.session.rollback()
-            form_error(form, err)
-        else:
-            db.session.commit()
+        if done:
             return render_template(
                 "outreach/check_inbox.html",
                 challenge=challenge,
@@ -64,53 +44,40 @@ def follow(slug: str) -> ResponseReturnValue:
     ), (400 if form.errors else 200)
 
 
-def _subscription(token: str) -> Subscription:
-    try:
-        return services.from_token(token)
-    except NotFound:
-        abort(404)
+def _link_problem(message: str, status: int) -> ResponseReturnValue:
+    return render_template(
+        "outreach/link_problem.html", message=message, lang=current_language()
+    ), status
 
 
 @bp.route("/follow/<token>", methods=["GET", "POST"])
 def confirm(token: str) -> ResponseReturnValue:
     """GET only shows a button: mail scanners open links, and must not confirm for anyone."""
-    lang = current_language()
     try:
         sub = services.from_token(token, current_app.config["SUBSCRIPTION_CONFIRM_MAX_AGE"])
-    except NotFound:
-        abort(404)
-    except DomainError as err:
-        return render_template("outreach/link_problem.html", message=err.message, lang=lang), 410
+    except services.LinkExpired as err:
+        return _link_problem(err.message, 410)
     form = PreferencesForm()
     if request.method == "POST" and form.validate_on_submit():
-        try:
+        with attempt(form, success=_("Done: you now follow this challenge.")) as done:
             services.confirm(current_actor(), token)
-        except DomainError as err:
-            db.session.rollback()
-            return render_template(
-                "outreach/link_problem.html", message=err.message, lang=lang
-            ), 409
-        db.session.commit()
-        flash(_("Done: you now follow this challenge."), "success")
-        return redirect(url_for("outreach.preferences", token=token))
-    return render_template("outreach/confirm.html", sub=sub, form=form, lang=lang)
+        if done:
+            return redirect(url_for("outreach.preferences", token=token))
+        if done.error is not None:
+            return _link_problem(done.error.message, 409)
+    return render_template("outreach/confirm.html", sub=sub, form=form, lang=current_language())
 
 
 @bp.route("/subscriptions/<token>", methods=["GET", "POST"])
 def preferences(token: str) -> ResponseReturnValue:
-    sub = _subscription(token)
+    sub = services.from_token(token)
     form = PreferencesForm()
     if request.method == "GET":
         form.language.data = sub.language
     elif form.validate_on_submit():
-        try:
+        with attempt(form, success=_("Your preferences are saved.")) as done:
             services.set_language(current_actor(), sub, form.language.data or "")
-        except DomainError as err:
-            db.session.rollback()
-            form_error(form, err)
-        else:
-            db.session.commit()
-            flash(_("Your preferences are saved."), "success")
+        if done:
             return redirect(url_for("outreach.preferences", token=token))
     return render_template(
         "outreach/preferences.html", sub=sub, form=form, token=token, lang=current_language()
@@ -120,10 +87,10 @@ def preferences(token: str) -> ResponseReturnValue:
 @bp.route("/subscriptions/<token>/unsubscribe", methods=["GET", "POST"])
 @csrf.exempt  # the signed link is the credential; mail clients POST here (RFC 8058)
 def unsubscribe(token: str) -> ResponseReturnValue:
-    sub = _subscription(token)
+    sub = services.from_token(token)
     if request.method == "POST":
-        services.unsubscribe(current_actor(), sub)
-        db.session.commit()
+        with attempt():
+            services.unsubscribe(current_actor(), sub)
         if request.form.get("List-Unsubscribe") == "One-Click":
             return "", 204  # a mail client's one-click request: nobody reads a page
         return render_template("outreach/unsubscribed.html", sub=sub, lang=current_language())
@@ -144,12 +111,7 @@ def public_announcements(challenge: Challenge, limit: int = 3) -> list[Announcem
 def announcements_feed(slug: str) -> ResponseReturnValue:
     from competitions.outreach.announcements import public_for
 
-    try:
-        challenge = challenge_services.get_challenge(slug)
-    except NotFound:
-        abort(404)
-    if not challenge.is_published:
-        abort(404)
+    challenge = services.published_challenge(slug)
     items = public_for(challenge, 50)
     lang = current_language()
     body = render_template(

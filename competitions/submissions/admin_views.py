@@ -2,48 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from flask import Response, abort, render_template, request, stream_with_context
+from flask import Response, render_template, request, stream_with_context
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from competitions.challenges import services as challenge_services
 from competitions.challenges.eligibility import Status, status_label
-from competitions.challenges.models import Challenge, Round, Track
+from competitions.challenges.models import Round, Track
 from competitions.core import audit
-from competitions.core.errors import NotFound
 from competitions.core.extensions import db
 from competitions.core.i18n import current_language
-from competitions.core.web import current_actor, deny
-from competitions.entries import permissions as entry_permissions
+from competitions.core.web import current_actor, guard
+from competitions.entries.permissions import can_list_entries
+from competitions.entries.services import EntryStatus
 from competitions.submissions import bp, exports
 
 PAGE_SIZE = 50
 
 
-def _track_and_round(slug: str, track_slug: str) -> tuple[Challenge, Track, Round]:
-    try:
-        challenge = challenge_services.get_challenge(slug)
-        track: Track = challenge_services.get_track(challenge, track_slug)
-    except NotFound:
-        abort(404)
-    if not entry_permissions.can_list_entries(current_user, track.agency_id):
-        deny(track, agency_id=track.agency_id)
-    if not challenge.rounds:
-        abort(404)
-    wanted = request.args.get("round", type=int)
-    round_ = next((r for r in challenge.rounds if r.id == wanted), challenge.rounds[0])
-    return challenge, track, round_
-
-
 def _filters() -> dict[str, str]:
     """The list's filters from the query string; unknown values mean "any"."""
-    entry_status = request.args.get("status", "active")
+    entry_status = request.args.get("status", EntryStatus.ACTIVE)
     eligibility = request.args.get("eligibility", "")
     state = request.args.get("submission", "")
-    if entry_status not in ("active", "withdrawn", "all"):
-        entry_status = "active"
+    if entry_status not in set(EntryStatus):
+        entry_status = EntryStatus.ACTIVE
     return {
         "entry_status": entry_status,
         "eligibility": eligibility if eligibility in {s.value for s in Status} else "",
@@ -54,7 +40,9 @@ def _filters() -> dict[str, str]:
 @bp.route("/challenges/<slug>/tracks/<track_slug>/submissions")
 @login_required
 def track_submissions(slug: str, track_slug: str) -> ResponseReturnValue:
-    challenge, track, round_ = _track_and_round(slug, track_slug)
+    challenge = challenge_services.get_challenge(slug)
+    track = guard(challenge_services.get_track(challenge, track_slug), can_list_entries)
+    round_ = exports.listed_round(challenge, request.args.get("round", type=int))
     filters = _filters()
     page = db.paginate(
         exports.entries_query(track, round_, **filters),
@@ -76,13 +64,37 @@ def track_submissions(slug: str, track_slug: str) -> ResponseReturnValue:
     )
 
 
-def _export_name(track: Track, round_: Round, ext: str) -> str:
+@bp.route("/challenges/<slug>/tracks/<track_slug>/submissions.csv")
+@login_required
+def export_csv(slug: str, track_slug: str) -> ResponseReturnValue:
+    challenge = challenge_services.get_challenge(slug)
+    track = guard(challenge_services.get_track(challenge, track_slug), can_list_entries)
+    round_ = exports.listed_round(challenge, request.args.get("round", type=int))
+    filters = _filters()
+    ids, name = _start_export("csv", track, round_, filters)
+    body = exports.csv_stream(*ids, current_language(), filters)
+    return _attachment((chunk.encode() for chunk in body), "text/csv", name)
+
+
+@bp.route("/challenges/<slug>/tracks/<track_slug>/submissions.zip")
+@login_required
+def export_zip(slug: str, track_slug: str) -> ResponseReturnValue:
+    challenge = challenge_services.get_challenge(slug)
+    track = guard(challenge_services.get_track(challenge, track_slug), can_list_entries)
+    round_ = exports.listed_round(challenge, request.args.get("round", type=int))
+    ids, name = _start_export("zip", track, round_, {})
+    return _attachment(exports.zip_stream(*ids), "application/zip", name)
+
+
+def _start_export(
+    kind: str, track: Track, round_: Round, filters: dict[str, str]
+) -> tuple[tuple[int, int, int], str]:
+    """Record the export: exports of personal data are audited (and committed) before the
+    first byte is sent. Answers the ids the stream reads (taken before the commit, which
+    expires the objects) and the file's name."""
+    ids = (current_user.id, track.id, round_.id)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
-    return f"{track.slug}-round{round_.position + 1}-{stamp}.{ext}"
-
-
-def _record_export(kind: str, track: Track, round_: Round, filters: dict[str, str]) -> None:
-    """Exports of personal data are audited (and committed) before the first byte is sent."""
+    name = f"{track.slug}-round{round_.position + 1}-{stamp}.{kind}"
     audit.record(
         current_actor(),
         f"submissions.exported_{kind}",
@@ -91,38 +103,14 @@ def _record_export(kind: str, track: Track, round_: Round, filters: dict[str, st
         after={"round": round_.id, **filters},
     )
     db.session.commit()
+    return ids, name
 
 
-@bp.route("/challenges/<slug>/tracks/<track_slug>/submissions.csv")
-@login_required
-def export_csv(slug: str, track_slug: str) -> ResponseReturnValue:
-    _challenge, track, round_ = _track_and_round(slug, track_slug)
-    filters = _filters()
-    ids = (current_user.id, track.id, round_.id)
-    name = _export_name(track, round_, "csv")
-    _record_export("csv", track, round_, filters)
-    body = exports.csv_stream(*ids, current_language(), filters)
+def _attachment(chunks: Iterator[bytes], mimetype: str, name: str) -> Response:
+    """A streamed export, as a download that is neither sniffed nor cached."""
     return Response(
-        stream_with_context(chunk.encode() for chunk in body),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
-            "Cache-Control": "private, no-store",
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
-
-
-@bp.route("/challenges/<slug>/tracks/<track_slug>/submissions.zip")
-@login_required
-def export_zip(slug: str, track_slug: str) -> ResponseReturnValue:
-    _challenge, track, round_ = _track_and_round(slug, track_slug)
-    ids = (current_user.id, track.id, round_.id)
-    name = _export_name(track, round_, "zip")
-    _record_export("zip", track, round_, {})
-    return Response(
-        stream_with_context(exports.zip_stream(*ids)),
-        mimetype="application/zip",
+        stream_with_context(chunks),
+        mimetype=mimetype,
         headers={
             "Content-Disposition": f'attachment; filename="{name}"',
             "Cache-Control": "private, no-store",

@@ -8,6 +8,7 @@ export of 10,000 entries holds at most one page in memory and costs the same per
 from __future__ import annotations
 
 import csv
+import enum
 import hashlib
 import io
 import logging
@@ -18,23 +19,36 @@ from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, and_, exists, func, select
 
 from competitions.accounts.models import User
-from competitions.challenges.models import Round, Track
+from competitions.challenges.models import Challenge, Round, Track
 from competitions.core.errors import NotFound
 from competitions.core.extensions import db
 from competitions.core.storage import CHUNK, get_storage
 from competitions.entries import permissions as entry_permissions
 from competitions.entries import services as entry_services
 from competitions.entries.models import Entry
-from competitions.submissions.fields import FieldDef, display_answer
+from competitions.submissions.fields import FieldDef, FieldType, display_answer
 from competitions.submissions.models import Submission, SubmissionFile, SubmissionVersion
 from competitions.submissions.services import fields_of
 
 log = logging.getLogger(__name__)
 BATCH = 200
-SUBMISSION_STATES = ("submitted", "draft", "none", "withdrawn")
+
+
+class SubmissionState(enum.StrEnum):
+    """Where an entry stands in a round: submitted (a version counts), a draft only, not
+    started, or its submission withdrawn."""
+
+    SUBMITTED = "submitted"
+    DRAFT = "draft"
+    NONE = "none"
+    WITHDRAWN = "withdrawn"
+
+
+SUBMISSION_STATES = tuple(SubmissionState)
 
 
 @dataclass
@@ -47,12 +61,19 @@ class Row:
     files: list[SubmissionFile] = field(default_factory=list)
 
     @property
-    def state(self) -> str:
+    def state(self) -> SubmissionState:
         if self.submission is None:
-            return "none"
+            return SubmissionState.NONE
         if self.submission.withdrawn_at is not None:
-            return "withdrawn"
-        return "submitted" if self.version is not None else "draft"
+            return SubmissionState.WITHDRAWN
+        return SubmissionState.SUBMITTED if self.version is not None else SubmissionState.DRAFT
+
+
+def listed_round(challenge: Challenge, round_id: int | None) -> Round:
+    """The round whose submissions are listed: the one asked for, else the first."""
+    if not challenge.rounds:
+        raise NotFound(_("No such round."))
+    return next((r for r in challenge.rounds if r.id == round_id), challenge.rounds[0])
 
 
 def entries_query(
@@ -68,13 +89,13 @@ def entries_query(
     )
     in_round = and_(Submission.entry_id == Entry.id, Submission.round_id == round_.id)
     has_version = exists().where(SubmissionVersion.submission_id == Submission.id)
-    if submission_state == "none":
+    if submission_state == SubmissionState.NONE:
         stmt = stmt.where(~exists().where(in_round))
-    elif submission_state == "withdrawn":
+    elif submission_state == SubmissionState.WITHDRAWN:
         stmt = stmt.where(exists().where(in_round, Submission.withdrawn_at.is_not(None)))
-    elif submission_state == "draft":
+    elif submission_state == SubmissionState.DRAFT:
         stmt = stmt.where(exists().where(in_round, Submission.withdrawn_at.is_(None), ~has_version))
-    elif submission_state == "submitted":
+    elif submission_state == SubmissionState.SUBMITTED:
         stmt = stmt.where(exists().where(in_round, Submission.withdrawn_at.is_(None), has_version))
     return stmt
 
@@ -141,9 +162,7 @@ def _batches(stmt: Select[Any]) -> Iterator[list[Entry]]:
 
 def _authorized(user: Any, entry: Entry, track: Track) -> bool:
     """Each exported entry is checked again, not only the page that asked for it."""
-    if entry.track_id != track.id or not entry_permissions.can_list_entries(
-        user, entry.track.agency_id
-    ):
+    if entry.track_id != track.id or not entry_permissions.can_list_entries(user, entry.track):
         log.warning("export skipped entry %s: not in track %s for this user", entry.id, track.id)
         return False
     return True
@@ -165,8 +184,10 @@ def _utc(value: Any) -> str:
 
 
 def csv_header(fields: list[FieldDef], lang: str) -> list[str]:
-    answers = [f"{f.label_in(lang)} [{f.key}]" for f in fields if f.type != "file"]
-    files = [f"{f.label_in(lang)} [{f.key}] (file; SHA-256)" for f in fields if f.type == "file"]
+    answers = [f"{f.label_in(lang)} [{f.key}]" for f in fields if f.type != FieldType.FILE]
+    files = [
+        f"{f.label_in(lang)} [{f.key}] (file; SHA-256)" for f in fields if f.type == FieldType.FILE
+    ]
     return [
         "entry_id",
         "team",
@@ -207,11 +228,11 @@ def csv_line(row: Row, fields: list[FieldDef], lang: str) -> list[str]:
         _utc(v.submitted_at) if v is not None else "",
     ]
     for f in fields:
-        if f.type != "file":
+        if f.type != FieldType.FILE:
             value = answers.get(f.key)
             values.append("" if value in (None, "", []) else display_answer(f, value, lang))
     for f in fields:
-        if f.type == "file":
+        if f.type == FieldType.FILE:
             values.append(
                 "; ".join(f"{x.filename} ({x.sha256})" for x in row.files if x.field_key == f.key)
             )
@@ -310,7 +331,9 @@ def zip_stream(user_id: int, track_id: int, round_id: int) -> Iterator[bytes]:
             "check",
         ]
     )
-    stmt = entries_query(track, round_, "active", None, "submitted")
+    stmt = entries_query(
+        track, round_, entry_services.EntryStatus.ACTIVE, None, SubmissionState.SUBMITTED
+    )
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
         for entries in _batches(stmt):
             for row in rows_for(entries, round_, with_files=True):

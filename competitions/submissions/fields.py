@@ -11,8 +11,10 @@ A definition is a list of fields, e.g.::
 
 from __future__ import annotations
 
+import enum
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -20,17 +22,20 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-FIELD_TYPES = (
-    "short_text",
-    "long_text",
-    "number",
-    "choice",
-    "multi_choice",
-    "url",
-    "date",
-    "attestation",
-    "file",
-)
+
+class FieldType(enum.StrEnum):
+    SHORT_TEXT = "short_text"
+    LONG_TEXT = "long_text"
+    NUMBER = "number"
+    CHOICE = "choice"
+    MULTI_CHOICE = "multi_choice"
+    URL = "url"
+    DATE = "date"
+    ATTESTATION = "attestation"
+    FILE = "file"
+
+
+FIELD_TYPES = tuple(FieldType)
 FILE_KINDS = ("pdf", "png", "jpeg", "webp", "zip", "docx", "xlsx", "pptx", "mp4", "txt", "csv")
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 MAX_FILE_MB = 500
@@ -51,7 +56,7 @@ class Option:
 @dataclass(frozen=True)
 class FieldDef:
     key: str
-    type: str
+    type: FieldType
     label: dict[str, str]
     help: dict[str, str] = field(default_factory=dict)
     required: bool = False
@@ -111,78 +116,85 @@ def parse_fields(data: Any) -> list[FieldDef]:
         raise FieldsError(_("The form must be a list of fields."))
     if len(data) > 60:
         raise FieldsError(_("A form can have at most 60 fields."))
-    fields: list[FieldDef] = []
     seen: set[str] = set()
-    for index, raw in enumerate(data, start=1):
-        where = _("Field %(n)d", n=index)
-        if not isinstance(raw, dict):
-            raise FieldsError(_("%(where)s must be an object.", where=where))
-        key = str(raw.get("key", ""))
-        if not KEY_RE.match(key):
-            raise FieldsError(
-                _(
-                    "%(where)s: the key must be lower-case letters, digits or _, starting with a "
-                    "letter.",
-                    where=where,
-                )
-            )
-        if key in seen:
-            raise FieldsError(_("%(where)s: the key %(key)s is used twice.", where=where, key=key))
-        seen.add(key)
-        kind = raw.get("type")
-        if kind not in FIELD_TYPES:
-            raise FieldsError(
-                _(
-                    "%(where)s: the type must be one of %(types)s.",
-                    where=where,
-                    types=", ".join(FIELD_TYPES),
-                )
-            )
-        options: tuple[Option, ...] = ()
-        if kind in ("choice", "multi_choice"):
-            raw_options = raw.get("options")
-            if not isinstance(raw_options, list) or not raw_options:
-                raise FieldsError(_("%(where)s: list the options to choose from.", where=where))
-            values = [str(o.get("value", "")) if isinstance(o, dict) else "" for o in raw_options]
-            if not all(values) or len(set(values)) != len(values):
-                raise FieldsError(_("%(where)s: each option needs its own value.", where=where))
-            options = tuple(
-                Option(str(o["value"]), _texts(o.get("label"), where)) for o in raw_options
-            )
-        file_types: tuple[str, ...] = ()
-        if kind == "file":
-            file_types = tuple(str(t) for t in raw.get("file_types") or ())
-            unknown = [t for t in file_types if t not in FILE_KINDS]
-            if not file_types or unknown:
-                raise FieldsError(
-                    _(
-                        "%(where)s: allowed file types are %(types)s.",
-                        where=where,
-                        types=", ".join(FILE_KINDS),
-                    )
-                )
-        minimum = _number(raw.get("min"), where)
-        maximum = _number(raw.get("max"), where)
-        if minimum is not None and maximum is not None and maximum < minimum:
-            raise FieldsError(_("%(where)s: the maximum is below the minimum.", where=where))
-        fields.append(
-            FieldDef(
-                key=key,
-                type=kind,
-                label=_texts(raw.get("label"), where),
-                help=_texts(raw["help"], where) if raw.get("help") else {},
-                required=bool(raw.get("required")),
-                max_words=_int(raw.get("max_words"), where, 1, 100_000),
-                max_length=_int(raw.get("max_length"), where, 1, 100_000),
-                min=minimum,
-                max=maximum,
-                options=options,
-                file_types=file_types,
-                max_size_mb=_int(raw.get("max_size_mb"), where, 1, MAX_FILE_MB) or 20,
-                max_files=_int(raw.get("max_files"), where, 1, 50) or 1,
+    return [_parse_field(raw, _("Field %(n)d", n=n), seen) for n, raw in enumerate(data, 1)]
+
+
+def _parse_field(raw: Any, where: str, seen: set[str]) -> FieldDef:
+    """One field of a definition; ``seen`` holds the keys of the fields before it."""
+    if not isinstance(raw, dict):
+        raise FieldsError(_("%(where)s must be an object.", where=where))
+    key = _key(raw, where, seen)
+    kind = raw.get("type")
+    if kind not in FIELD_TYPES:
+        raise FieldsError(
+            _(
+                "%(where)s: the type must be one of %(types)s.",
+                where=where,
+                types=", ".join(FIELD_TYPES),
             )
         )
-    return fields
+    options = _options(raw, where) if kind in (FieldType.CHOICE, FieldType.MULTI_CHOICE) else ()
+    file_types = _file_types(raw, where) if kind == FieldType.FILE else ()
+    minimum = _number(raw.get("min"), where)
+    maximum = _number(raw.get("max"), where)
+    if minimum is not None and maximum is not None and maximum < minimum:
+        raise FieldsError(_("%(where)s: the maximum is below the minimum.", where=where))
+    return FieldDef(
+        key=key,
+        type=FieldType(kind),
+        label=_texts(raw.get("label"), where),
+        help=_texts(raw["help"], where) if raw.get("help") else {},
+        required=bool(raw.get("required")),
+        max_words=_int(raw.get("max_words"), where, 1, 100_000),
+        max_length=_int(raw.get("max_length"), where, 1, 100_000),
+        min=minimum,
+        max=maximum,
+        options=options,
+        file_types=file_types,
+        max_size_mb=_int(raw.get("max_size_mb"), where, 1, MAX_FILE_MB) or 20,
+        max_files=_int(raw.get("max_files"), where, 1, 50) or 1,
+    )
+
+
+def _key(raw: dict[str, Any], where: str, seen: set[str]) -> str:
+    key = str(raw.get("key", ""))
+    if not KEY_RE.match(key):
+        raise FieldsError(
+            _(
+                "%(where)s: the key must be lower-case letters, digits or _, starting with a "
+                "letter.",
+                where=where,
+            )
+        )
+    if key in seen:
+        raise FieldsError(_("%(where)s: the key %(key)s is used twice.", where=where, key=key))
+    seen.add(key)
+    return key
+
+
+def _options(raw: dict[str, Any], where: str) -> tuple[Option, ...]:
+    raw_options = raw.get("options")
+    if not isinstance(raw_options, list) or not raw_options:
+        raise FieldsError(_("%(where)s: list the options to choose from.", where=where))
+    values = [str(o.get("value", "")) if isinstance(o, dict) else "" for o in raw_options]
+    if not all(values) or len(set(values)) != len(values):
+        raise FieldsError(_("%(where)s: each option needs its own value.", where=where))
+    return tuple(Option(str(o["value"]), _texts(o.get("label"), where)) for o in raw_options)
+
+
+def _file_types(raw: dict[str, Any], where: str) -> tuple[str, ...]:
+    file_types = tuple(str(t) for t in raw.get("file_types") or ())
+    unknown = [t for t in file_types if t not in FILE_KINDS]
+    if not file_types or unknown:
+        raise FieldsError(
+            _(
+                "%(where)s: allowed file types are %(types)s.",
+                where=where,
+                types=", ".join(FILE_KINDS),
+            )
+        )
+    return file_types
 
 
 def fields_to_data(fields: list[FieldDef]) -> list[dict[str, Any]]:
@@ -201,7 +213,7 @@ def fields_to_data(fields: list[FieldDef]) -> list[dict[str, Any]]:
                 item[name] = getattr(f, name)
         if f.options:
             item["options"] = [{"value": o.value, "label": o.label} for o in f.options]
-        if f.type == "file":
+        if f.type == FieldType.FILE:
             item.update(
                 file_types=list(f.file_types), max_size_mb=f.max_size_mb, max_files=f.max_files
             )
@@ -222,51 +234,73 @@ def check_answer(f: FieldDef, value: Any) -> str | None:
     """The problem with one answer (``None`` if fine). Empty answers are checked elsewhere."""
     if value in (None, "", []):
         return None
-    if f.type in ("short_text", "long_text"):
-        text = str(value)
-        if f.max_length and len(text) > f.max_length:
-            return _("Use at most %(n)d characters.", n=f.max_length)
-        if f.max_words and words(text) > f.max_words:
-            return ngettext(
-                "Use at most %(num)d word (you wrote %(used)d).",
-                "Use at most %(num)d words (you wrote %(used)d).",
-                f.max_words,
-                used=words(text),
-            )
-        if f.type == "short_text" and len(text) > 500:
-            return _("Use at most %(n)d characters.", n=500)
-        return None
-    if f.type == "number":
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            return _("Enter a number.")
-        if not math.isfinite(number):
-            return _("Enter a number.")
-        if f.min is not None and number < f.min:
-            return _("Enter a number of at least %(n)s.", n=_fmt(f.min))
-        if f.max is not None and number > f.max:
-            return _("Enter a number of at most %(n)s.", n=_fmt(f.max))
-        return None
-    if f.type == "choice":
-        return None if value in {o.value for o in f.options} else _("Choose one of the options.")
-    if f.type == "multi_choice":
-        values = value if isinstance(value, list) else [value]
-        allowed = {o.value for o in f.options}
-        return None if all(v in allowed for v in values) else _("Choose among the options.")
-    if f.type == "url":
-        return (
-            None
-            if URL_RE.match(str(value)) and len(str(value)) <= 2000
-            else _("Enter a web address starting with https://.")
+    check = _CHECKS.get(f.type)
+    return check(f, value) if check else None
+
+
+def _check_text(f: FieldDef, value: Any) -> str | None:
+    text = str(value)
+    if f.max_length and len(text) > f.max_length:
+        return _("Use at most %(n)d characters.", n=f.max_length)
+    if f.max_words and words(text) > f.max_words:
+        return ngettext(
+            "Use at most %(num)d word (you wrote %(used)d).",
+            "Use at most %(num)d words (you wrote %(used)d).",
+            f.max_words,
+            used=words(text),
         )
-    if f.type == "date":
-        try:
-            date.fromisoformat(str(value))
-        except ValueError:
-            return _("Enter a date like 2025-07-30.")
-        return None
+    if f.type == FieldType.SHORT_TEXT and len(text) > 500:
+        return _("Use at most %(n)d characters.", n=500)
     return None
+
+
+def _check_number(f: FieldDef, value: Any) -> str | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return _("Enter a number.")
+    if not math.isfinite(number):
+        return _("Enter a number.")
+    if f.min is not None and number < f.min:
+        return _("Enter a number of at least %(n)s.", n=_fmt(f.min))
+    if f.max is not None and number > f.max:
+        return _("Enter a number of at most %(n)s.", n=_fmt(f.max))
+    return None
+
+
+def _check_choice(f: FieldDef, value: Any) -> str | None:
+    return None if value in {o.value for o in f.options} else _("Choose one of the options.")
+
+
+def _check_choices(f: FieldDef, value: Any) -> str | None:
+    values = value if isinstance(value, list) else [value]
+    allowed = {o.value for o in f.options}
+    return None if all(v in allowed for v in values) else _("Choose among the options.")
+
+
+def _check_url(f: FieldDef, value: Any) -> str | None:
+    if URL_RE.match(str(value)) and len(str(value)) <= 2000:
+        return None
+    return _("Enter a web address starting with https://.")
+
+
+def _check_date(f: FieldDef, value: Any) -> str | None:
+    try:
+        date.fromisoformat(str(value))
+    except ValueError:
+        return _("Enter a date like 2025-07-30.")
+    return None
+
+
+_CHECKS: dict[str, Callable[[FieldDef, Any], str | None]] = {
+    FieldType.SHORT_TEXT: _check_text,
+    FieldType.LONG_TEXT: _check_text,
+    FieldType.NUMBER: _check_number,
+    FieldType.CHOICE: _check_choice,
+    FieldType.MULTI_CHOICE: _check_choices,
+    FieldType.URL: _check_url,
+    FieldType.DATE: _check_date,
+}
 
 
 def _fmt(number: float) -> str:
@@ -279,7 +313,7 @@ def completeness_problems(
     """What stops ``answers`` from being submitted: {field key: message}."""
     problems: dict[str, str] = {}
     for f in fields:
-        if f.type == "file":
+        if f.type == FieldType.FILE:
             count = file_counts.get(f.key, 0)
             if f.required and count == 0:
                 problems[f.key] = _("Upload this file.")
@@ -291,11 +325,11 @@ def completeness_problems(
         value = answers.get(f.key)
         if isinstance(value, str):
             value = value.strip()
-        empty = value in (None, "", []) or (f.type == "attestation" and value is not True)
+        empty = value in (None, "", []) or (f.type == FieldType.ATTESTATION and value is not True)
         if f.required and empty:
             problems[f.key] = (
                 _("Confirm this statement.")
-                if f.type == "attestation"
+                if f.type == FieldType.ATTESTATION
                 else _("Answer this question.")
             )
             continue
@@ -312,10 +346,10 @@ def display_answer(f: FieldDef, value: Any, lang: str) -> str:
     }
     if value in (None, "", []):
         return "—"
-    if f.type == "attestation":
+    if f.type == FieldType.ATTESTATION:
         return "✓" if value is True else "—"
-    if f.type == "multi_choice" and isinstance(value, list):
+    if f.type == FieldType.MULTI_CHOICE and isinstance(value, list):
         return ", ".join(labels.get(str(v), str(v)) for v in value)
-    if f.type == "choice":
+    if f.type == FieldType.CHOICE:
         return labels.get(str(value), str(value))
     return str(value)

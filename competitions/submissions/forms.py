@@ -19,7 +19,7 @@ from wtforms.validators import Length, Optional
 
 from competitions.agencies.forms import CheckboxesField
 from competitions.core.forms import BaseForm
-from competitions.submissions.fields import FieldDef
+from competitions.submissions.fields import FieldDef, FieldType
 
 
 class FormDefinitionForm(BaseForm):
@@ -47,20 +47,20 @@ def _choices(f: FieldDef, lang: str) -> list[SelectChoice]:
 def _field_for(f: FieldDef, lang: str) -> Field:
     label, description = f.label_in(lang), f.help_in(lang)
     common: dict[str, Any] = {"description": description}
-    if f.type == "short_text":
+    if f.type == FieldType.SHORT_TEXT:
         return StringField(
             label, validators=[Optional(), Length(max=f.max_length or 500)], **common
         )
-    if f.type == "long_text":
+    if f.type == FieldType.LONG_TEXT:
         hint = description
         if f.max_words:
             hint = f"{description} ({_l('at most %(n)d words', n=f.max_words)})".strip()
         return TextAreaField(
             label, description=hint, render_kw={"rows": 8, "data-max-words": f.max_words or ""}
         )
-    if f.type == "number":
+    if f.type == FieldType.NUMBER:
         return StringField(label, render_kw={"inputmode": "decimal"}, **common)
-    if f.type == "choice":
+    if f.type == FieldType.CHOICE:
         return RadioField(
             label,
             choices=_choices(f, lang),
@@ -68,13 +68,13 @@ def _field_for(f: FieldDef, lang: str) -> Field:
             validators=[Optional()],
             **common,
         )
-    if f.type == "multi_choice":
+    if f.type == FieldType.MULTI_CHOICE:
         return CheckboxesField(label, choices=_choices(f, lang), validate_choice=False, **common)
-    if f.type == "url":
+    if f.type == FieldType.URL:
         return URLField(label, validators=[Optional(), Length(max=2000)], **common)
-    if f.type == "date":
+    if f.type == FieldType.DATE:
         return StringField(label, render_kw={"type": "date"}, **common)
-    if f.type == "attestation":
+    if f.type == FieldType.ATTESTATION:
         return BooleanField(label, **common)
     accept = ",".join(f".{kind}" for kind in f.file_types)
     return MultipleFileField(
@@ -108,12 +108,12 @@ def build_form_class(fields: list[FieldDef], lang: str) -> type[BaseForm]:
 def answers_from(form: BaseForm, fields: list[FieldDef]) -> dict[str, Any]:
     answers: dict[str, Any] = {}
     for f in fields:
-        if f.type == "file":
+        if f.type == FieldType.FILE:
             continue
         value = getattr(form, f.key).data
-        if f.type == "attestation":
+        if f.type == FieldType.ATTESTATION:
             value = bool(value)
-        elif f.type == "multi_choice":
+        elif f.type == FieldType.MULTI_CHOICE:
             value = list(value or [])
         elif isinstance(value, str):
             value = value.strip()

@@ -1,9 +1,10 @@
-"""Submission services: drafts, immutable versions, files, the deadline, extensions.
+"""Submission services: the round's form, drafts, immutable versions, files.
 
 The deadline is enforced here, on the server: a final submission is accepted only if the
 instant taken just before its transaction commits is at or before the round's deadline plus
-the entry's extension. A refused submission leaves the draft (saved in its own, earlier
-transaction by the caller) untouched.
+the entry's extension (``deadlines``). A refused submission leaves the draft untouched: it is
+saved first, and the submission runs in a SAVEPOINT of the same transaction
+(``save_and_submit``).
 """
 
 from __future__ import annotations
@@ -15,31 +16,33 @@ from typing import IO, Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event, func, select
-from sqlalchemy.orm import Session, SessionTransaction, lazyload
+from sqlalchemy import func, select
+from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from competitions.accounts.models import User
 from competitions.challenges.models import Round
-from competitions.challenges.timeline import WindowState, window_state
+from competitions.challenges.timeline import WindowState
 from competitions.core import audit, clock, mail
 from competitions.core import filetypes as file_types
 from competitions.core.actor import Actor
 from competitions.core.errors import Conflict, DomainError, NotFound
 from competitions.core.extensions import db
 from competitions.core.storage import get_storage
-from competitions.entries import services as entry_services
+from competitions.entries import decisions
 from competitions.entries.models import Entry
-from competitions.entries.permissions import can_decide_eligibility, is_lead, is_member
+from competitions.entries.permissions import is_lead, is_member
+from competitions.submissions import deadlines, facts
 from competitions.submissions.fields import (
     FieldDef,
     FieldsError,
+    FieldType,
     check_answer,
     completeness_problems,
     fields_to_data,
     parse_fields,
 )
-from competitions.submissions.models import Extension, Submission, SubmissionFile, SubmissionVersion
+from competitions.submissions.models import Submission, SubmissionFile, SubmissionVersion
 
 
 class DeadlinePassed(DomainError):
@@ -53,36 +56,6 @@ class IncompleteSubmission(DomainError):
     def __init__(self, problems: dict[str, str]) -> None:
         super().__init__(_("The submission is not complete yet."))
         self.problems = problems
-
-
-# --- what this transaction already read ----------------------------------------------------
-#
-# A final submission saves the draft, then submits it (in a SAVEPOINT), in one transaction.
-# What the first step read — whether the entry takes part in the round, its extension, the
-# submission row it locked and its draft files — is kept for the second here, so that the
-# instant that counts is reached with fewer round trips. Forgotten when any transaction ends,
-# a SAVEPOINT included (what was read or written in a rolled-back one is not to be trusted).
-
-_FACTS = "tandem_submission_facts"
-
-
-def _facts(entry: Entry, round_: Round) -> dict[str, Any]:
-    known: dict[tuple[int, int], dict[str, Any]] = db.session.info.setdefault(_FACTS, {})
-    return known.setdefault((entry.id, round_.id), {})
-
-
-def _remembered(entry: Entry, round_: Round, key: str, read: Callable[[], Any]) -> Any:
-    """``read()`` once per transaction for this entry and round."""
-    facts = _facts(entry, round_)
-    if key not in facts:
-        facts[key] = read()
-    return facts[key]
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _forget_facts(session: Session, transaction: SessionTransaction) -> None:
-    if transaction.parent is None or transaction.nested:  # not a flush's own subtransaction
-        session.info.pop(_FACTS, None)
 
 
 # --- the form -------------------------------------------------------------------------------
@@ -133,60 +106,6 @@ def define_form(actor: Actor, round_: Round, definition: Any) -> list[FieldDef]:
     return fields
 
 
-# --- deadlines -------------------------------------------------------------------------------
-
-
-def extension_of(entry: Entry, round_: Round) -> Extension | None:
-    query = select(Extension).where(Extension.entry_id == entry.id, Extension.round_id == round_.id)
-    extension: Extension | None = _remembered(
-        entry, round_, "extension", lambda: db.session.scalar(query)
-    )
-    return extension
-
-
-def deadline_for(entry: Entry, round_: Round) -> datetime:
-    extension = extension_of(entry, round_)
-    if extension is not None and extension.until > round_.submission_deadline:
-        return extension.until
-    return round_.submission_deadline
-
-
-def state_for(entry: Entry, round_: Round, now: datetime | None = None) -> WindowState:
-    return window_state(round_.submission_opens, deadline_for(entry, round_), now or clock.now())
-
-
-def grant_extension(
-    actor: Actor, entry: Entry, round_: Round, until: datetime, reason: str
-) -> Extension:
-    """A track admin extends one entry's deadline (audited)."""
-    if not can_decide_eligibility(actor.user, entry):
-        raise NotFound(_("No such entry."))
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError(_("Give the reason for the extension."), field="reason")
-    if until <= round_.submission_deadline:
-        raise DomainError(_("An extension must end after the round's deadline."), field="until")
-    if until > round_.judging_closes:
-        raise DomainError(_("An extension must end before judging closes."), field="until")
-    extension = extension_of(entry, round_)
-    before = {"until": extension.until} if extension else None
-    if extension is None:
-        extension = Extension(entry_id=entry.id, round_id=round_.id)
-        db.session.add(extension)
-        _facts(entry, round_)["extension"] = extension
-    extension.until, extension.reason = until, reason
-    extension.granted_by_id, extension.granted_at = actor.user_id, clock.now()
-    audit.record(
-        actor,
-        "entry.extension_granted",
-        obj=entry,
-        agency_id=entry.track.agency_id,
-        before=before,
-        after={"round": round_.id, "until": until, "reason": reason},
-    )
-    return extension
-
-
 # --- drafts ---------------------------------------------------------------------------------
 
 
@@ -223,7 +142,7 @@ def advanced_to(entry: Entry, round_: Round) -> bool:
     if not _admission:
         raise RuntimeError("no admission rule installed (import competitions.judging)")
     rule = _admission[0]
-    return bool(_remembered(entry, round_, "advanced", lambda: rule(entry, round_)))
+    return bool(facts.remembered(entry, round_, "advanced", lambda: rule(entry, round_)))
 
 
 def _of(entry: Entry, round_: Round) -> Any:
@@ -267,19 +186,32 @@ def _store(actor: Actor, submission: Submission, f: FieldDef, upload: Upload) ->
         field=f.key,
         fallback_name=f.key,
     )
-    record = SubmissionFile(
-        submission=submission,
-        field_key=f.key,
-        storage_key=checked.storage_key,
-        filename=checked.filename,
-        content_type=checked.content_type,
-        size=checked.size,
-        sha256=checked.sha256,
-        uploaded_at=clock.now(),
-        uploaded_by_id=actor.user_id,
-    )
+    record = _file_row(submission, f.key, checked, clock.now(), actor.user_id)
     db.session.add(record)
     return record
+
+
+def _file_row(
+    submission: Submission,
+    field_key: str,
+    stored: file_types.CheckedFile | SubmissionFile,
+    uploaded_at: datetime,
+    uploaded_by_id: int | None,
+    version: SubmissionVersion | None = None,
+) -> SubmissionFile:
+    """A file's row: the stored bytes (a new upload's, or a draft file's for a version)."""
+    return SubmissionFile(
+        submission=submission,
+        version=version,
+        field_key=field_key,
+        storage_key=stored.storage_key,
+        filename=stored.filename,
+        content_type=stored.content_type,
+        size=stored.size,
+        sha256=stored.sha256,
+        uploaded_at=uploaded_at,
+        uploaded_by_id=uploaded_by_id,
+    )
 
 
 def save_draft(
@@ -288,28 +220,37 @@ def save_draft(
     """Keep what the team typed and uploaded (validated loosely; the final submit checks all)."""
     _require_member(actor, entry)
     _check_round(entry, round_)
-    if state_for(entry, round_) is WindowState.CLOSED:
+    if deadlines.state_for(entry, round_) is WindowState.CLOSED:
         raise DeadlinePassed(_("The deadline has passed: the draft can no longer be changed."))
     fields = {f.key: f for f in fields_of(round_)}
     submission = submission_for(entry, round_, create=True, lock=True)
     assert submission is not None
-    clean: dict[str, Any] = {}
-    for key, f in fields.items():
-        if f.type == "file" or key not in answers:
-            continue
-        value = answers[key]
-        if isinstance(value, str):
-            value = value[:200_000]
-        clean[key] = value
+    clean = {
+        key: answers[key][:200_000] if isinstance(answers[key], str) else answers[key]
+        for key, f in fields.items()
+        if f.type != FieldType.FILE and key in answers
+    }
     submission.draft = {**(submission.draft or {}), **clean}
     submission.draft_saved_at, submission.draft_saved_by_id = clock.now(), actor.user_id
+    added = _attach(actor, submission, fields, uploads)
+    # The draft's files as they now are (a submit in this transaction reads them, not the
+    # database again), and the row is locked: see ``submit``.
+    current = [f for f in submission.draft_files if f.removed_at is None] + added
+    set_committed_value(submission, "draft_files", current)
+    facts.of(entry, round_)["draft"] = submission
+    return submission
+
+
+def _attach(
+    actor: Actor, submission: Submission, fields: dict[str, FieldDef], uploads: list[Upload]
+) -> list[SubmissionFile]:
+    """Store the uploads into the draft's file fields (each within its number of files)."""
     counts = _draft_counts(submission)
     added: list[SubmissionFile] = []
     for upload in uploads:
-        target = fields.get(upload.field_key)
-        if target is None or target.type != "file":
+        f = fields.get(upload.field_key)
+        if f is None or f.type != FieldType.FILE:
             raise DomainError(_("This form has no such file field."), field=upload.field_key)
-        f = target
         if f.max_files == 1 and counts.get(f.key, 0) == 1:
             # A single-file field: the new upload replaces the draft's file.
             for old in submission.draft_files:
@@ -323,12 +264,7 @@ def save_draft(
             )
         added.append(_store(actor, submission, f, upload))
         counts[f.key] = counts.get(f.key, 0) + 1
-    # The draft's files as they now are (a submit in this transaction reads them, not the
-    # database again), and the row is locked: see ``submit``.
-    current = [f for f in submission.draft_files if f.removed_at is None] + added
-    set_committed_value(submission, "draft_files", current)
-    _facts(entry, round_)["draft"] = submission
-    return submission
+    return added
 
 
 def _draft_counts(submission: Submission) -> dict[str, int]:
@@ -343,7 +279,7 @@ def remove_draft_file(actor: Actor, submission: Submission, file_id: int) -> Non
     record = next((f for f in submission.draft_files if f.id == file_id), None)
     if record is None:
         raise NotFound(_("No such file."))
-    if state_for(submission.entry, submission.round) is WindowState.CLOSED:
+    if deadlines.state_for(submission.entry, submission.round) is WindowState.CLOSED:
         raise DeadlinePassed(_("The deadline has passed: the draft can no longer be changed."))
     record.removed_at = clock.now()
     remaining = [f for f in submission.draft_files if f is not record]
@@ -354,7 +290,7 @@ def field_problems(round_: Round, answers: dict[str, Any]) -> dict[str, str]:
     """Per-field problems worth showing while editing a draft (not "required")."""
     problems = {}
     for f in fields_of(round_):
-        if f.type != "file" and f.key in answers:
+        if f.type != FieldType.FILE and f.key in answers:
             problem = check_answer(f, answers[f.key])
             if problem:
                 problems[f.key] = problem
@@ -364,12 +300,67 @@ def field_problems(round_: Round, answers: dict[str, Any]) -> dict[str, str]:
 # --- final submission -----------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class DraftSaved:
+    """Only the draft was saved (no final submission was asked for)."""
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """The draft was saved and submitted as version ``number``."""
+
+    number: int
+
+
+@dataclass(frozen=True)
+class Refused:
+    """The draft was saved, but its final submission was refused (late, incomplete): ``error``
+    says why; only the submission was undone."""
+
+    error: DomainError
+
+
+SaveOutcome = DraftSaved | Submitted | Refused
+
+
+def save_and_submit(
+    actor: Actor,
+    entry: Entry,
+    round_: Round,
+    answers: dict[str, Any],
+    uploads: list[Upload],
+    *,
+    submitting: bool,
+) -> SaveOutcome:
+    """Save the draft, then (``submitting``) turn it into a new version: the form's one action.
+
+    Nothing is committed here; the caller commits once, whatever the outcome. The final
+    submission runs in a SAVEPOINT inside the caller's transaction: if it is refused, only the
+    SAVEPOINT is rolled back, and the caller's single commit still keeps the draft saved just
+    before (``Refused``). A draft that cannot be saved raises its ``DomainError`` (the caller
+    rolls back; nothing is kept). Saving and submitting in one transaction lets the submission
+    reuse what saving read (``facts``).
+    """
+    save_draft(actor, entry, round_, answers, uploads)
+    db.session.flush()
+    if not submitting:
+        return DraftSaved()
+    savepoint = db.session.begin_nested()
+    try:
+        version = submit(actor, entry, round_)
+    except DomainError as err:
+        savepoint.rollback()
+        return Refused(err)
+    savepoint.commit()
+    return Submitted(version.number)
+
+
 def submit(actor: Actor, entry: Entry, round_: Round) -> SubmissionVersion:
     """Turn the saved draft into a new immutable version — if it is complete and on time.
 
     The time is taken last, just before the caller commits; anything slower (big uploads)
-    happened before, while saving the draft. The caller runs this in a SAVEPOINT after
-    saving the draft, so that a refusal undoes only the submission.
+    happened before, while saving the draft. Run in a SAVEPOINT after saving the draft
+    (``save_and_submit``), so that a refusal undoes only the submission.
     """
     _require_member(actor, entry)
     _check_round(entry, round_)
@@ -378,7 +369,7 @@ def submit(actor: Actor, entry: Entry, round_: Round) -> SubmissionVersion:
         raise DomainError(_("Submissions for this round have not opened yet."))
     # Serialize concurrent submits of the same team (PostgreSQL row lock; SQLite serializes):
     # taken by ``save_draft`` if it ran earlier in this transaction, with the files it left.
-    submission = _facts(entry, round_).get("draft")
+    submission = facts.of(entry, round_).get("draft")
     if submission is None:
         submission = submission_for(entry, round_, lock=True)
         if submission is None:
@@ -390,14 +381,14 @@ def submit(actor: Actor, entry: Entry, round_: Round) -> SubmissionVersion:
     if problems:
         raise IncompleteSubmission(problems)
     number = latest_number(submission) + 1
-    deadline = deadline_for(entry, round_)
+    deadline = deadlines.deadline_for(entry, round_)
     late = _(
         "The deadline passed while your submission was being recorded, so it was not "
         "accepted. Your draft is kept."
     )
     if clock.now() > deadline:
         raise DeadlinePassed(late)
-    answers = {f.key: submission.draft.get(f.key) for f in fields if f.type != "file"}
+    answers = {f.key: submission.draft.get(f.key) for f in fields if f.type != FieldType.FILE}
     version = SubmissionVersion(
         submission=submission,
         number=number,
@@ -407,23 +398,9 @@ def submit(actor: Actor, entry: Entry, round_: Round) -> SubmissionVersion:
         submitted_at=now,
     )
     db.session.add(version)
-    for record in submission.draft_files:
-        db.session.add(
-            SubmissionFile(
-                submission=submission,
-                version=version,
-                field_key=record.field_key,
-                storage_key=record.storage_key,
-                filename=record.filename,
-                content_type=record.content_type,
-                size=record.size,
-                sha256=record.sha256,
-                uploaded_at=record.uploaded_at,
-                uploaded_by_id=record.uploaded_by_id,
-            )
-        )
+    _copy_draft_files(submission, version)
     submission.withdrawn_at = None
-    entry_services.freeze_eligibility(entry)
+    decisions.freeze_eligibility(entry)
     db.session.flush()
     # The instant that counts: taken now, after every other step, just before the commit.
     stamped = clock.now()
@@ -445,6 +422,14 @@ def submit(actor: Actor, entry: Entry, round_: Round) -> SubmissionVersion:
     )
     _send_receipt(actor, entry, round_, version)
     return version
+
+
+def _copy_draft_files(submission: Submission, version: SubmissionVersion) -> None:
+    """The version gets its own rows for the draft's files (the same stored bytes)."""
+    for r in submission.draft_files:
+        db.session.add(
+            _file_row(submission, r.field_key, r, r.uploaded_at, r.uploaded_by_id, version)
+        )
 
 
 def _send_receipt(actor: Actor, entry: Entry, round_: Round, version: SubmissionVersion) -> None:
@@ -479,7 +464,7 @@ def withdraw_submission(actor: Actor, entry: Entry, round_: Round) -> None:
     submission = submission_for(entry, round_)
     if submission is None or not latest_number(submission):
         raise DomainError(_("There is no submission to withdraw."))
-    if state_for(entry, round_) is WindowState.CLOSED:
+    if deadlines.state_for(entry, round_) is WindowState.CLOSED:
         raise DeadlinePassed(_("The deadline has passed: the submission stays as it is."))
     submission.withdrawn_at = clock.now()
     audit.record(actor, "submission.withdrawn", obj=submission, agency_id=entry.track.agency_id)
@@ -495,6 +480,14 @@ def latest_number(submission: Submission) -> int:
         )
         or 0
     )
+
+
+def get_round(entry: Entry, round_id: int) -> Round:
+    """A round of the entry's challenge (``NotFound`` otherwise)."""
+    round_ = db.session.get(Round, round_id)
+    if round_ is None or round_.challenge_id != entry.challenge_id:
+        raise NotFound(_("No such round."))
+    return round_
 
 
 def get_version(entry: Entry, round_: Round, number: int) -> SubmissionVersion:
@@ -522,4 +515,8 @@ def get_file(file_id: int) -> SubmissionFile:
 
 
 def open_file(record: SubmissionFile) -> IO[bytes]:
-    return get_storage().open(record.storage_key)
+    """The stored bytes (``NotFound`` when they are missing from storage)."""
+    try:
+        return get_storage().open(record.storage_key)
+    except (FileNotFoundError, ValueError) as exc:
+        raise NotFound(_("No such file.")) from exc

@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -16,22 +16,31 @@ from competitions.challenges import permissions as challenge_permissions
 from competitions.challenges import services as challenge_services
 from competitions.challenges.models import Round
 from competitions.challenges.timeline import LocalTimeError, WindowState, to_utc
-from competitions.core.errors import DomainError, NotFound
+from competitions.core.errors import DomainError
 from competitions.core.extensions import db
+from competitions.core.forms import BaseForm
 from competitions.core.i18n import current_language
-from competitions.core.web import current_actor, deny, form_error, send_attachment
+from competitions.core.web import (
+    attempt,
+    current_actor,
+    form_error,
+    found,
+    guard,
+    require,
+    send_attachment,
+)
 from competitions.entries import permissions as entry_permissions
 from competitions.entries import services as entry_services
 from competitions.entries.models import Entry
-from competitions.submissions import bp, services
-from competitions.submissions.fields import display_answer
+from competitions.submissions import bp, deadlines, services
+from competitions.submissions.fields import FieldType, display_answer
 from competitions.submissions.forms import (
     ExtensionForm,
     FormDefinitionForm,
     answers_from,
     build_form_class,
 )
-from competitions.submissions.models import SubmissionFile
+from competitions.submissions.models import Submission
 
 EXAMPLE = [
     {
@@ -66,23 +75,10 @@ EXAMPLE = [
 ]
 
 
-def _entry_and_round(entry_id: int, round_id: int) -> tuple[Entry, Round]:
-    try:
-        entry = entry_services.get_entry(entry_id)
-    except NotFound:
-        abort(404)
-    if not entry_permissions.can_view_entry(current_user, entry):
-        deny(entry)
-    round_ = db.session.get(Round, round_id)
-    if round_ is None or round_.challenge_id != entry.challenge_id:
-        abort(404)
-    return entry, round_
-
-
 def _uploads(fields: list[Any]) -> list[services.Upload]:
     uploads = []
     for f in fields:
-        if f.type != "file":
+        if f.type != FieldType.FILE:
             continue
         for storage in request.files.getlist(f.key):
             if storage and storage.filename:
@@ -93,76 +89,71 @@ def _uploads(fields: list[Any]) -> list[services.Upload]:
 @bp.route("/entries/<int:entry_id>/rounds/<int:round_id>", methods=["GET", "POST"])
 @login_required
 def edit(entry_id: int, round_id: int) -> ResponseReturnValue:
-    entry, round_ = _entry_and_round(entry_id, round_id)
-    lang = current_language()
+    entry = guard(entry_services.get_entry(entry_id), entry_permissions.can_view_entry)
+    round_ = services.get_round(entry, round_id)
     fields = services.fields_of(round_)
-    form_class = build_form_class(fields, lang)
-    is_member = entry_permissions.is_member(current_user, entry.team)
-    status = 200
+    form_class = build_form_class(fields, current_language())
     if request.method != "POST":
         submission = services.submission_for(entry, round_)
         form = form_class(data=(submission.draft if submission else {}))
-    else:
-        if not is_member:
-            deny(entry)
-        form = form_class()
-        if form.validate_on_submit():
-            actor = current_actor()
-            entry_id, round_id = entry.id, round_.id
-            submitting = request.form.get("action") == "submit"
-            try:
-                submission = services.save_draft(
-                    actor, entry, round_, answers_from(form, fields), _uploads(fields)
-                )
-                db.session.flush()
-            except services.FileTooLarge as err:
-                db.session.rollback()
-                form_error(form, err)
-                status = 413  # the page says which file and the limit
-            except DomainError as err:
-                db.session.rollback()
-                form_error(form, err)
-            else:
-                if not submitting:
-                    db.session.commit()
-                    flash(_("Draft saved."), "success")
-                    target = url_for("submissions.edit", entry_id=entry_id, round_id=round_id)
-                    return redirect(target)
-                # The final submission in a SAVEPOINT: if it is refused (late, incomplete),
-                # only it is undone and the draft saved above is still committed.
-                savepoint = db.session.begin_nested()
-                try:
-                    version = services.submit(actor, entry, round_)
-                    savepoint.commit()
-                    number = version.number
-                    db.session.commit()
-                except services.IncompleteSubmission as err:
-                    savepoint.rollback()
-                    db.session.commit()
-                    form.form_errors.append(err.message)
-                    for key, message in err.problems.items():
-                        field = getattr(form, key, None)
-                        if field is not None:
-                            field.errors = [*list(field.errors or []), message]
-                        else:
-                            form.form_errors.append(message)
-                except DomainError as err:
-                    savepoint.rollback()
-                    db.session.commit()
-                    form_error(form, err)
-                else:
-                    # The receipt page confirms it (no flash: the session is left unchanged).
-                    return redirect(
-                        url_for(
-                            "submissions.receipt",
-                            entry_id=entry_id,
-                            round_id=round_id,
-                            number=number,
-                            submitted=1,
-                        )
-                    )
-            submission = services.submission_for(entry, round_)
-    deadline = services.deadline_for(entry, round_)
+        return _form_page(entry, round_, fields, form, submission)
+    require(entry_permissions.is_member(current_user, entry.team), entry)
+    form, status = form_class(), 200
+    if form.validate_on_submit():
+        submitting = request.form.get("action") == "submit"
+        with attempt(form) as done:  # the one commit: the draft, and the version if accepted
+            outcome = services.save_and_submit(
+                current_actor(),
+                entry,
+                round_,
+                answers_from(form, fields),
+                _uploads(fields),
+                submitting=submitting,
+            )
+        if not done:  # nothing saved; a file too large answers 413 (the page says which)
+            status = 413 if isinstance(done.error, services.FileTooLarge) else 200
+        elif isinstance(outcome, services.Refused):
+            _show_refusal(form, outcome.error)
+        else:
+            return _saved(outcome, entry_id, round_id)
+    return _form_page(entry, round_, fields, form, services.submission_for(entry, round_), status)
+
+
+def _saved(
+    outcome: services.DraftSaved | services.Submitted, entry_id: int, round_id: int
+) -> ResponseReturnValue:
+    if isinstance(outcome, services.Submitted):
+        # The receipt page confirms it (no flash: the session is left unchanged).
+        receipt = url_for(
+            "submissions.receipt",
+            entry_id=entry_id,
+            round_id=round_id,
+            number=outcome.number,
+            submitted=1,
+        )
+        return redirect(receipt)
+    flash(_("Draft saved."), "success")
+    return redirect(url_for("submissions.edit", entry_id=entry_id, round_id=round_id))
+
+
+def _show_refusal(form: BaseForm, err: DomainError) -> None:
+    """Why the final submission was refused, on the form (an incomplete one field by field)."""
+    if not isinstance(err, services.IncompleteSubmission):
+        form_error(form, err)
+        return
+    form.form_errors.append(err.message)
+    for key, message in err.problems.items():
+        form_error(form, DomainError(message, field=key or None))
+
+
+def _form_page(
+    entry: Entry,
+    round_: Round,
+    fields: list[Any],
+    form: BaseForm,
+    submission: Submission | None,
+    status: int = 200,
+) -> ResponseReturnValue:
     return render_template(
         "submissions/form.html",
         entry=entry,
@@ -170,16 +161,16 @@ def edit(entry_id: int, round_id: int) -> ResponseReturnValue:
         fields=fields,
         form=form,
         submission=submission,
-        deadline=deadline,
-        state=services.state_for(entry, round_),
+        deadline=deadlines.deadline_for(entry, round_),
+        state=deadlines.state_for(entry, round_),
         closed=WindowState.CLOSED,
-        is_member=is_member,
+        is_member=entry_permissions.is_member(current_user, entry.team),
         is_lead=entry_permissions.is_lead(current_user, entry.team),
         can_decide=entry_permissions.can_decide_eligibility(current_user, entry),
-        extension=services.extension_of(entry, round_),
+        extension=deadlines.extension_of(entry, round_),
         extension_form=ExtensionForm(),
         confirm_form=ConfirmForm(),
-        lang=lang,
+        lang=current_language(),
         problems=services.field_problems(round_, submission.draft) if submission else {},
     ), status
 
@@ -190,14 +181,14 @@ def autosave(entry_id: int, round_id: int) -> ResponseReturnValue:
     page keeps the text in the browser until the user signs in again."""
     if not current_user.is_authenticated:
         return jsonify(status="signed_out"), 401
-    entry, round_ = _entry_and_round(entry_id, round_id)
-    if not entry_permissions.is_member(current_user, entry.team):
-        deny(entry)
+    entry = guard(entry_services.get_entry(entry_id), entry_permissions.can_view_entry)
+    round_ = services.get_round(entry, round_id)
+    require(entry_permissions.is_member(current_user, entry.team), entry)
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict) or not isinstance(payload.get("answers"), dict):
         return jsonify(status="invalid"), 400
     fields = services.fields_of(round_)
-    known = {f.key for f in fields if f.type != "file"}
+    known = {f.key for f in fields if f.type != FieldType.FILE}
     answers = {
         k: v
         for k, v in payload["answers"].items()
@@ -218,54 +209,35 @@ def autosave(entry_id: int, round_id: int) -> ResponseReturnValue:
 )
 @login_required
 def remove_file(entry_id: int, round_id: int, file_id: int) -> ResponseReturnValue:
-    entry, round_ = _entry_and_round(entry_id, round_id)
-    if not entry_permissions.is_member(current_user, entry.team):
-        deny(entry)
-    submission = services.submission_for(entry, round_)
-    if submission is None:
-        abort(404)
+    entry = guard(entry_services.get_entry(entry_id), entry_permissions.can_view_entry)
+    round_ = services.get_round(entry, round_id)
+    require(entry_permissions.is_member(current_user, entry.team), entry)
+    submission = found(services.submission_for(entry, round_))
     if ConfirmForm().validate_on_submit():
-        try:
+        with attempt(success=_("The file was removed from the draft."), category="info"):
             services.remove_draft_file(current_actor(), submission, file_id)
-        except NotFound:
-            abort(404)
-        except DomainError as err:
-            db.session.rollback()
-            flash(err.message, "danger")
-        else:
-            db.session.commit()
-            flash(_("The file was removed from the draft."), "info")
     return redirect(url_for("submissions.edit", entry_id=entry.id, round_id=round_.id))
 
 
 @bp.route("/entries/<int:entry_id>/rounds/<int:round_id>/withdraw", methods=["POST"])
 @login_required
 def withdraw(entry_id: int, round_id: int) -> ResponseReturnValue:
-    entry, round_ = _entry_and_round(entry_id, round_id)
-    if not entry_permissions.is_lead(current_user, entry.team):
-        deny(entry)
+    entry = guard(entry_services.get_entry(entry_id), entry_permissions.can_view_entry)
+    round_ = services.get_round(entry, round_id)
+    require(entry_permissions.is_lead(current_user, entry.team), entry)
     if ConfirmForm().validate_on_submit():
-        try:
+        withdrawn = _("The submission was withdrawn. You can submit again until the deadline.")
+        with attempt(success=withdrawn, category="info"):
             services.withdraw_submission(current_actor(), entry, round_)
-        except DomainError as err:
-            db.session.rollback()
-            flash(err.message, "danger")
-        else:
-            db.session.commit()
-            flash(
-                _("The submission was withdrawn. You can submit again until the deadline."), "info"
-            )
     return redirect(url_for("submissions.edit", entry_id=entry.id, round_id=round_.id))
 
 
 @bp.route("/entries/<int:entry_id>/rounds/<int:round_id>/versions/<int:number>")
 @login_required
 def receipt(entry_id: int, round_id: int, number: int) -> ResponseReturnValue:
-    entry, round_ = _entry_and_round(entry_id, round_id)
-    try:
-        version = services.get_version(entry, round_, number)
-    except NotFound:
-        abort(404)
+    entry = guard(entry_services.get_entry(entry_id), entry_permissions.can_view_entry)
+    round_ = services.get_round(entry, round_id)
+    version = services.get_version(entry, round_, number)
     return render_template(
         "submissions/receipt.html",
         entry=entry,
@@ -282,82 +254,67 @@ def receipt(entry_id: int, round_id: int, number: int) -> ResponseReturnValue:
 @bp.route("/files/<int:file_id>")
 @login_required
 def download(file_id: int) -> ResponseReturnValue:
+    record = services.get_file(file_id)
+    entry = record.submission.entry
+    require(entry_permissions.can_view_entry(current_user, entry), entry)
+    return send_attachment(services.open_file(record), record.content_type, record.filename)
+
+
+def _until(form: ExtensionForm, zone: str) -> datetime:
+    """The new deadline typed in the track's legal time, in UTC."""
     try:
-        record: SubmissionFile = services.get_file(file_id)
-    except NotFound:
-        abort(404)
-    if not entry_permissions.can_view_entry(current_user, record.submission.entry):
-        deny(record.submission.entry)
-    try:
-        handle = services.open_file(record)
-    except (FileNotFoundError, ValueError):
-        abort(404)
-    return send_attachment(handle, record.content_type, record.filename)
+        return to_utc(datetime.fromisoformat(form.until.data or ""), zone)
+    except LocalTimeError as err:
+        raise DomainError(str(err), field="until") from err
+    except ValueError as err:
+        raise DomainError(_("Enter a date and time like 2025-07-30 17:00."), field="until") from err
 
 
 @bp.route("/entries/<int:entry_id>/rounds/<int:round_id>/extension", methods=["POST"])
 @login_required
 def extension(entry_id: int, round_id: int) -> ResponseReturnValue:
-    entry, round_ = _entry_and_round(entry_id, round_id)
-    if not entry_permissions.can_decide_eligibility(current_user, entry):
-        deny(entry, agency_id=entry.track.agency_id)
+    entry = guard(entry_services.get_entry(entry_id), entry_permissions.can_view_entry)
+    round_ = services.get_round(entry, round_id)
+    require(
+        entry_permissions.can_decide_eligibility(current_user, entry),
+        entry,
+        agency_id=entry.track.agency_id,
+    )
     form = ExtensionForm()
     if form.validate_on_submit():
-        try:
-            local = datetime.fromisoformat(form.until.data or "")
-            until = to_utc(local, entry.track.timezone)
-            services.grant_extension(current_actor(), entry, round_, until, form.reason.data or "")
-        except ValueError as err:
-            db.session.rollback()
-            message = (
-                str(err)
-                if isinstance(err, LocalTimeError)
-                else _("Enter a date and time like 2025-07-30 17:00.")
-            )
-            flash(message, "danger")
-        except DomainError as err:
-            db.session.rollback()
-            flash(err.message, "danger")
-        else:
-            db.session.commit()
-            flash(_("The extension was granted."), "success")
+        with attempt(success=_("The extension was granted.")):
+            until = _until(form, entry.track.timezone)
+            deadlines.grant_extension(current_actor(), entry, round_, until, form.reason.data or "")
     return redirect(url_for("submissions.edit", entry_id=entry.id, round_id=round_.id))
+
+
+def _definition(form: FormDefinitionForm) -> Any:
+    """The form definition as data, from the JSON typed in."""
+    try:
+        return json.loads(form.definition.data or "[]")
+    except json.JSONDecodeError as exc:
+        where = _(
+            "This is not valid JSON (line %(line)d, column %(col)d).",
+            line=exc.lineno,
+            col=exc.colno,
+        )
+        raise DomainError(where, field="definition") from exc
 
 
 @bp.route("/challenges/<slug>/manage/rounds/<int:round_id>/form", methods=["GET", "POST"])
 @login_required
 def define(slug: str, round_id: int) -> ResponseReturnValue:
-    try:
-        challenge = challenge_services.get_challenge(slug)
-        round_ = challenge_services.get_round(challenge, round_id)
-    except NotFound:
-        abort(404)
-    if not challenge_permissions.can_manage_challenge(current_user, challenge):
-        deny(challenge, agency_id=challenge.lead_agency_id)
+    challenge = challenge_services.get_challenge(slug)
+    round_ = challenge_services.get_round(challenge, round_id)
+    require(challenge_permissions.can_manage_challenge(current_user, challenge), challenge)
     form = FormDefinitionForm()
     if request.method == "GET":
         form.definition.data = json.dumps(round_.form_fields or [], ensure_ascii=False, indent=2)
     if form.validate_on_submit():
-        try:
-            definition = json.loads(form.definition.data or "[]")
-        except json.JSONDecodeError as exc:
-            form.definition.errors = [
-                _(
-                    "This is not valid JSON (line %(line)d, column %(col)d).",
-                    line=exc.lineno,
-                    col=exc.colno,
-                )
-            ]
-        else:
-            try:
-                services.define_form(current_actor(), round_, definition)
-            except DomainError as err:
-                db.session.rollback()
-                form_error(form, err)
-            else:
-                db.session.commit()
-                flash(_("The submission form was saved."), "success")
-                return redirect(url_for("challenges.console", slug=challenge.slug) + "#timeline")
+        with attempt(form, success=_("The submission form was saved.")) as done:
+            services.define_form(current_actor(), round_, _definition(form))
+        if done:
+            return redirect(url_for("challenges.console", slug=challenge.slug) + "#timeline")
     return render_template(
         "submissions/define.html",
         form=form,

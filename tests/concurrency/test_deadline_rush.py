@@ -33,7 +33,7 @@ from competitions.core import clock
 from competitions.core.actor import Actor
 from competitions.core.extensions import db, limiter
 from competitions.core.storage import get_storage
-from competitions.entries import services as entry_services
+from competitions.entries import registration, teams
 from competitions.submissions.models import Submission, SubmissionFile, SubmissionVersion
 
 THREADS = 50
@@ -123,10 +123,8 @@ def _setup(run: str) -> tuple[int, list[tuple[str, int]]]:
         db.session.add(user)
         db.session.flush()
         actor = Actor(user, ip="127.0.0.1")
-        team = entry_services.create_team(
-            actor, entry_services.TeamData(f"Team {n}", "individual"), "CA", 30
-        )
-        entry = entry_services.register(actor, team, track, track.terms_versions[-1].id, [])
+        team = teams.create_team(actor, teams.TeamData(f"Team {n}", "individual"), "CA", 30)
+        entry = registration.register(actor, team, track, track.terms_versions[-1].id, [])
         people.append((email, entry.id))
     db.session.commit()
     return round_.id, people

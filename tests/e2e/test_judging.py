@@ -19,7 +19,7 @@ from competitions.challenges.services import tracks as track_services
 from competitions.core import clock
 from competitions.core.actor import Actor
 from competitions.core.extensions import db
-from competitions.entries import services as entry_services
+from competitions.entries import registration, teams
 from competitions.submissions.models import Submission, SubmissionVersion
 from tests.e2e.test_team_registration import _page, _published_challenge, _user
 from tests.support.axe import assert_accessible
@@ -33,11 +33,11 @@ def _entered(challenge: Challenge, track_index: int, email: str, team: str, coun
     lead = _user(email, country, "America/Toronto")
     db.session.flush()
     actor = Actor(lead, ip="127.0.0.1")
-    t = entry_services.create_team(actor, entry_services.TeamData(team, "team"), country, 30)
+    t = teams.create_team(actor, teams.TeamData(team, "team"), country, 30)
     track = challenge.tracks[track_index]
     terms = challenge_services.current_terms(track)
     assert terms is not None
-    entry = entry_services.register(actor, t, track, terms.id, [0])
+    entry = registration.register(actor, t, track, terms.id, [0])
     round_ = challenge.rounds[0]
     submission = Submission(entry_id=entry.id, round_id=round_.id, draft={})
     db.session.add(submission)

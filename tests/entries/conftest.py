@@ -25,7 +25,7 @@ from competitions.challenges.services import tracks as track_services
 from competitions.core.actor import Actor
 from competitions.core.audit import AuditEvent
 from competitions.core.extensions import db
-from competitions.entries import services
+from competitions.entries import registration, teams
 from competitions.entries.models import Entry, Team, TeamMember, TeamRole
 from tests.factories import make_user
 
@@ -181,9 +181,9 @@ def new_team(
     members: Sequence[Person] = (),
 ) -> Team:
     """A committed team led by ``lead`` with ``members``."""
-    team = services.create_team(
+    team = teams.create_team(
         act(lead),
-        services.TeamData(name, entrant_type, organisation_name, organisation_country),
+        teams.TeamData(name, entrant_type, organisation_name, organisation_country),
         residence,
         age,
     )
@@ -210,7 +210,9 @@ def register(
     terms = challenge_services.current_terms(track)
     assert terms is not None
     statements = track.attestations_in(lead.preferred_language)
-    entry = services.register(act(lead, ip), team, track, terms.id, list(range(len(statements))))
+    entry = registration.register(
+        act(lead, ip), team, track, terms.id, list(range(len(statements)))
+    )
     if commit:
         db.session.commit()
     return entry

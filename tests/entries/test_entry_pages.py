@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from competitions.core.extensions import db
-from competitions.entries import services
+from competitions.entries import decisions, services, teams
 from tests.entries.conftest import (
     STATEMENTS_EN,
     act,
@@ -57,7 +57,7 @@ def test_register_page_shows_each_tracks_decision_and_reasons(client, world, log
     assert "Why not:</strong> Prizes need the team lead to reside in United States." in page
     assert "Register in US track" in page and "Register in Canada track" not in page
     # Once the member turns 18 the Canada track comes first, with its statements and terms.
-    services.update_my_profile(act(_member), team, "CA", 18)
+    teams.update_my_profile(act(_member), team, "CA", 18)
     db.session.commit()
     page = text(client.get("/challenges/dsfc/register"))
     assert page.index("Canada track: Eligible") < page.index("US track: Eligible for recog")
@@ -82,7 +82,7 @@ def test_register_page_without_a_team_leads_to_creating_one(client, world, login
 
 def test_entry_page(client, world, login, switch, maple, ca_track):
     team, member = maple
-    services.update_my_profile(act(member), team, "CA", 18)
+    teams.update_my_profile(act(member), team, "CA", 18)
     entry = register(team, ca_track)
     login(world.innovator)
     page = text(client.get(f"/entries/{entry.id}"))
@@ -108,7 +108,7 @@ def test_entry_page(client, world, login, switch, maple, ca_track):
 
 def test_a_member_of_one_team_cannot_see_another(client, world, login, maple, ca_track, us_track):
     team, member = maple
-    services.update_my_profile(act(member), team, "CA", 18)
+    teams.update_my_profile(act(member), team, "CA", 18)
     mine = register(team, ca_track)
     rival_lead = person("US")
     rival = new_team(rival_lead, "US", 30, name="Rival")
@@ -170,7 +170,7 @@ def canadian_teams(ca_track, n: int, start: int = 0) -> list:
 
 def test_track_entries_list_and_filters(client, world, login, switch, ca_track):
     first, second, third = canadian_teams(ca_track, 3)
-    services.decide_eligibility(act(world.admin_a), second, "not_eligible", "No proof.")
+    decisions.decide_eligibility(act(world.admin_a), second, "not_eligible", "No proof.")
     services.withdraw(act(third.team.lead.user), third)
     db.session.commit()
     url = "/challenges/dsfc/tracks/agency-a/entries"

@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from competitions.core.errors import Conflict, DomainError
 from competitions.core.extensions import db
-from competitions.entries import services
+from competitions.entries import services, team_invitations, teams
 from competitions.entries.models import Entry, EntryMember
 from tests.entries.conftest import (
     CA_RULES,
@@ -27,9 +27,9 @@ from tests.entries.conftest import (
 
 
 def invite_token(lead, team, user) -> str:
-    inv = services.invite_member(act(lead), team, user.email)
+    inv = team_invitations.invite_member(act(lead), team, user.email)
     db.session.commit()
-    return services.tokens.invitation_token(services.TEAM_INVITE, inv)
+    return team_invitations.tokens.invitation_token(team_invitations.TEAM_INVITE, inv)
 
 
 def test_a_team_cannot_enter_two_tracks_of_an_exclusive_challenge(world, ca_track, us_track):
@@ -108,7 +108,7 @@ def test_a_person_cannot_be_in_two_teams_entered_in_one_exclusive_challenge(
     assert "someone in it, is already registered in this challenge" in page
     assert count(Entry) == 1
     # Once the shared member leaves the first team, the second can register.
-    services.remove_member(act(both), canada, canada.member_of(both.id))
+    teams.remove_member(act(both), canada, canada.member_of(both.id))
     db.session.commit()
     assert register(usa, us_track).eligibility == "eligible"
 
@@ -121,7 +121,7 @@ def test_joining_a_team_that_would_put_a_person_twice_is_refused(world, ca_track
     register(usa, us_track)
     token = invite_token(usa.lead.user, usa, joiner)
     with pytest.raises(DomainError, match="already takes part in this challenge"):
-        services.accept_invitation(act(joiner), token, "CA", 30)
+        team_invitations.accept_invitation(act(joiner), token, "CA", 30)
     db.session.rollback()
     assert usa.member_of(joiner.id) is None
     assert count(EntryMember, EntryMember.user_id == joiner.id) == 1
@@ -132,7 +132,7 @@ def test_joining_a_registered_team_adds_the_person_to_its_entry(world, ca_track)
     team = new_team(world.innovator, "CA", 30)
     entry = register(team, ca_track)
     token = invite_token(world.innovator, team, joiner)
-    services.accept_invitation(act(joiner), token, "CA", 30)
+    team_invitations.accept_invitation(act(joiner), token, "CA", 30)
     db.session.commit()
     assert sorted(m.user_id for m in entry.members) == sorted([world.innovator.id, joiner.id])
     assert all(m.exclusive_challenge_id == ca_track.challenge_id for m in entry.members)
@@ -143,7 +143,7 @@ def test_leaving_removes_the_person_from_the_entry(world, ca_track):
     team = new_team(world.innovator, "CA", 30, members=[(leaver, "CA", 30)])
     entry = register(team, ca_track)
     assert count(EntryMember, EntryMember.entry_id == entry.id) == 2
-    services.remove_member(act(leaver), team, team.member_of(leaver.id))
+    teams.remove_member(act(leaver), team, team.member_of(leaver.id))
     db.session.commit()
     assert db.session.scalars(
         sa.select(EntryMember.user_id).where(EntryMember.entry_id == entry.id)

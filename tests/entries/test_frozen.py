@@ -10,7 +10,7 @@ import pytest
 
 from competitions.core.errors import DomainError
 from competitions.core.extensions import db
-from competitions.entries import services
+from competitions.entries import decisions, team_invitations, teams
 from competitions.entries.models import Entry, Team, TeamInvitation
 from tests.entries.conftest import (
     CA_RULES,
@@ -44,7 +44,7 @@ def setup(world, ca_track, clock):
 
 
 def freeze(entry: Entry) -> None:
-    services.freeze_eligibility(entry)
+    decisions.freeze_eligibility(entry)
     db.session.commit()
 
 
@@ -96,7 +96,7 @@ def test_after_freezing_moving_abroad_is_refused_and_nothing_changes(client, log
     assert snapshot(entry) == before
     assert events("team.member_attested") == []
     with pytest.raises(DomainError, match="1 of 2 do"):
-        services.update_my_profile(act(mover), team, "FR", 30)
+        teams.update_my_profile(act(mover), team, "FR", 30)
     db.session.rollback()
     # A change that keeps the team eligible is still welcome.
     assert "Your details were saved." in move(client, team, "CA-QC")
@@ -116,9 +116,9 @@ def test_freezing_twice_keeps_the_first_instant(setup, clock):
 
 
 def invite_token(team: Team, email: str) -> str:
-    inv = services.invite_member(act(team.lead.user), team, email)
+    inv = team_invitations.invite_member(act(team.lead.user), team, email)
     db.session.commit()
-    return services.tokens.invitation_token(services.TEAM_INVITE, inv)
+    return team_invitations.tokens.invitation_token(team_invitations.TEAM_INVITE, inv)
 
 
 def test_after_freezing_a_too_young_member_cannot_join(client, login, setup):
@@ -141,7 +141,7 @@ def test_after_freezing_a_too_young_member_cannot_join(client, login, setup):
     assert db.session.query(TeamInvitation).one().resolution is None
     assert snapshot(entry) == before
     with pytest.raises(DomainError, match="younger than 18"):
-        services.accept_invitation(act(kid), token, "CA", 16)
+        team_invitations.accept_invitation(act(kid), token, "CA", 16)
 
 
 def test_the_refusal_counts_the_joiner_once(setup):
@@ -151,7 +151,7 @@ def test_the_refusal_counts_the_joiner_once(setup):
     db.session.commit()
     token = invite_token(team, kid.email)
     with pytest.raises(DomainError) as err:
-        services.accept_invitation(act(kid), token, "CA", 16)
+        team_invitations.accept_invitation(act(kid), token, "CA", 16)
     assert "1 member is younger than 18." in err.value.message
 
 
@@ -160,7 +160,7 @@ def test_before_freezing_a_too_young_member_joins_and_the_decision_follows(setup
     kid = person("CA", email="kid@example.org")
     db.session.commit()
     token = invite_token(team, kid.email)
-    services.accept_invitation(act(kid), token, "CA", 16)
+    team_invitations.accept_invitation(act(kid), token, "CA", 16)
     db.session.commit()
     assert team.member_of(kid.id) is not None
     assert entry.eligibility == "not_eligible"
@@ -233,7 +233,7 @@ def test_after_freezing_the_team_cannot_shrink_below_the_minimum(world, clock):
     entry = register(team, challenge.tracks[0])
     freeze(entry)
     with pytest.raises(DomainError, match=re.escape("Teams need at least 2 members; yours has 1.")):
-        services.remove_member(act(leaver), team, team.member_of(leaver.id))
+        teams.remove_member(act(leaver), team, team.member_of(leaver.id))
     db.session.rollback()
     assert team.member_of(leaver.id) is not None
 
@@ -245,7 +245,7 @@ def test_after_freezing_the_lead_cannot_pass_to_someone_abroad(world, us_track, 
     assert entry.eligibility == "eligible"  # the US track looks at the lead's residence
     freeze(entry)
     with pytest.raises(DomainError) as err:
-        services.transfer_lead(act(world.innovator), team, team.member_of(abroad.id))
+        teams.transfer_lead(act(world.innovator), team, team.member_of(abroad.id))
     assert "This change of lead would make your entry in US track no longer eligible" in (
         err.value.message
     )

@@ -6,7 +6,7 @@ import pytest
 
 from competitions.core.errors import DomainError, NotFound
 from competitions.core.extensions import db
-from competitions.entries import services
+from competitions.entries import decisions
 from tests.entries.conftest import act, events, follow, new_team, person, register, text
 
 REASON = "Proof of residence was not provided."
@@ -69,7 +69,7 @@ def test_others_get_404(client, world, login, entry, who):
     assert entry.override is None
     assert events("entry.eligibility_decided") == []
     with pytest.raises(NotFound):
-        services.decide_eligibility(act(user), entry, "not_eligible", REASON)
+        decisions.decide_eligibility(act(user), entry, "not_eligible", REASON)
 
 
 def test_agency_staff_see_the_entry_but_not_the_decision_form(client, world, login, entry):
@@ -89,19 +89,19 @@ def test_an_empty_reason_is_refused(client, world, login, entry):
     db.session.refresh(entry)
     assert entry.override is None
     with pytest.raises(DomainError) as err:
-        services.decide_eligibility(act(world.admin_a), entry, "not_eligible", " \n ")
+        decisions.decide_eligibility(act(world.admin_a), entry, "not_eligible", " \n ")
     assert err.value.field == "reason"
     with pytest.raises(DomainError) as err:
-        services.decide_eligibility(act(world.admin_a), entry, "maybe", REASON)
+        decisions.decide_eligibility(act(world.admin_a), entry, "maybe", REASON)
     assert err.value.field == "decision"
     assert events("entry.eligibility_decided") == []
 
 
 def test_clearing_the_override_goes_back_to_the_rules(world, entry):
     admin = act(world.admin_a)
-    services.decide_eligibility(admin, entry, "not_eligible", REASON)
+    decisions.decide_eligibility(admin, entry, "not_eligible", REASON)
     db.session.commit()
-    services.decide_eligibility(admin, entry, "", "Document received.")
+    decisions.decide_eligibility(admin, entry, "", "Document received.")
     db.session.commit()
     assert (entry.override, entry.override_reason, entry.override_at) == (None, None, None)
     assert entry.effective_eligibility == "eligible"

@@ -12,7 +12,7 @@ from competitions.challenges import services as challenge_services
 from competitions.challenges.services import tracks as track_services
 from competitions.core.errors import DomainError, NotFound, PermissionDenied
 from competitions.core.extensions import db
-from competitions.entries import services
+from competitions.entries import registration, team_invitations
 from competitions.entries.models import Entry, EntryMember, TeamInvitation
 from tests.entries.conftest import (
     CA_RULES,
@@ -129,7 +129,7 @@ def test_terms_that_changed_meanwhile_are_refused(client, world, login, ca_track
     )
     db.session.commit()
     with pytest.raises(DomainError) as err:
-        services.register(act(world.innovator), team, ca_track, stale, [0, 1])
+        registration.register(act(world.innovator), team, ca_track, stale, [0, 1])
     assert err.value.message == (
         "The terms changed while you were reading them. Read version 2 and accept it."
     )
@@ -142,7 +142,7 @@ def test_terms_that_changed_meanwhile_are_refused(client, world, login, ca_track
     )
     assert "Read version 2 and accept it." in page
     assert count(Entry) == 0
-    entry = services.register(act(world.innovator), team, ca_track, v2.id, [0, 1])
+    entry = registration.register(act(world.innovator), team, ca_track, v2.id, [0, 1])
     assert entry.terms_version_id == v2.id
 
 
@@ -151,7 +151,7 @@ def test_every_statement_and_the_terms_must_be_ticked(client, world, login, ca_t
     terms = challenge_services.current_terms(ca_track).id
     for ticked in ([], [0], [1], [0, 2], [0, 1, 2]):
         with pytest.raises(DomainError, match="Confirm every statement") as err:
-            services.register(act(world.innovator), team, ca_track, terms, ticked)
+            registration.register(act(world.innovator), team, ca_track, terms, ticked)
         assert err.value.field == "attestations"
     login(world.innovator)
     missing = text(
@@ -164,7 +164,7 @@ def test_every_statement_and_the_terms_must_be_ticked(client, world, login, ca_t
     assert "Accept the terms and conditions to register." in unaccepted
     assert count(Entry) == 0
     # A track without statements needs none.
-    entry = services.register(
+    entry = registration.register(
         act(world.innovator),
         team,
         ca_track.challenge.tracks[1],
@@ -289,13 +289,13 @@ def test_inviting_beyond_the_maximum_is_refused_once_registered(client, world, l
     second = person("CA")
     team = new_team(world.innovator, "CA", 30, members=[(second, "CA", 30)])
     # Not registered yet: no track's limit applies.
-    services.invite_member(act(world.innovator), team, "early@example.org")
+    team_invitations.invite_member(act(world.innovator), team, "early@example.org")
     db.session.rollback()
     register(team, track)
     with pytest.raises(
         DomainError, match=re.escape("Teams in Canada track have at most 2 members.")
     ):
-        services.invite_member(act(world.innovator), team, "third@example.org")
+        team_invitations.invite_member(act(world.innovator), team, "third@example.org")
     db.session.rollback()
     login(world.innovator)
     response = client.post(f"/teams/{team.id}/invite", data={"email": "third@example.org"})
@@ -309,8 +309,8 @@ def test_accepting_beyond_the_maximum_is_refused(client, world, login, capped, m
     late = person("CA", email="late@example.org")
     latest = person("CA", email="latest@example.org")
     db.session.commit()
-    first = services.invite_member(act(world.innovator), team, late.email)
-    second = services.invite_member(act(world.innovator), team, latest.email)
+    first = team_invitations.invite_member(act(world.innovator), team, late.email)
+    second = team_invitations.invite_member(act(world.innovator), team, latest.email)
     db.session.commit()
     register(team, track)
     # The first to accept fills the team (up to two members): done directly in the database,
@@ -318,7 +318,7 @@ def test_accepting_beyond_the_maximum_is_refused(client, world, login, capped, m
     add_member(team, late, "CA", 30)
     first.resolution = "accepted"
     db.session.commit()
-    token = services.tokens.invitation_token(services.TEAM_INVITE, second)
+    token = team_invitations.tokens.invitation_token(team_invitations.TEAM_INVITE, second)
     login(latest)
     page = text(
         client.post(
@@ -329,7 +329,7 @@ def test_accepting_beyond_the_maximum_is_refused(client, world, login, capped, m
     assert "Teams in Canada track have at most 2 members." in page
     assert team.member_of(latest.id) is None
     with pytest.raises(DomainError, match="at most 2 members"):
-        services.accept_invitation(act(latest), token, "CA", 30)
+        team_invitations.accept_invitation(act(latest), token, "CA", 30)
     assert db.session.get(TeamInvitation, second.id).resolution is None
 
 
@@ -338,11 +338,11 @@ def test_accepting_within_the_maximum_joins_a_registered_team(world, capped, mai
     team = new_team(world.innovator, "CA", 30)
     friend = person("CA", email="friend@example.org")
     db.session.commit()
-    inv = services.invite_member(act(world.innovator), team, friend.email)
+    inv = team_invitations.invite_member(act(world.innovator), team, friend.email)
     db.session.commit()
     entry = register(team, track)
-    token = services.tokens.invitation_token(services.TEAM_INVITE, inv)
-    services.accept_invitation(act(friend), token, "CA", 30)
+    token = team_invitations.tokens.invitation_token(team_invitations.TEAM_INVITE, inv)
+    team_invitations.accept_invitation(act(friend), token, "CA", 30)
     db.session.commit()
     assert team.member_of(friend.id) is not None
     assert count(EntryMember, EntryMember.entry_id == entry.id) == 2

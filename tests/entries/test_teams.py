@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from competitions.core.errors import Conflict, DomainError, PermissionDenied
 from competitions.core.extensions import db
-from competitions.entries import services
+from competitions.entries import team_invitations, teams
 from competitions.entries.models import Team, TeamInvitation, TeamMember, TeamRole
 from tests.entries.conftest import NOW, act, count, events, follow, new_team, person, text
 
@@ -42,9 +42,9 @@ def friend(db):
 
 
 def test_creator_leads_the_team_with_residence_and_age_attested(world, now):
-    team = services.create_team(
+    team = teams.create_team(
         act(world.innovator),
-        services.TeamData("  Lunar   Greens ", "team"),
+        teams.TeamData("  Lunar   Greens ", "team"),
         "ca-qc",
         29,
     )
@@ -103,18 +103,18 @@ def test_organisations_need_a_name_and_a_country(client, world, login, now, kind
 
 def test_organisation_rules_in_the_service_and_in_the_database(world, now):
     with pytest.raises(DomainError) as err:
-        services.create_team(
-            act(world.innovator), services.TeamData("X", "business", "Acme", ""), "CA", 30
+        teams.create_team(
+            act(world.innovator), teams.TeamData("X", "business", "Acme", ""), "CA", 30
         )
     assert err.value.field == "organisation_country"
     with pytest.raises(DomainError) as err:
-        services.create_team(
-            act(world.innovator), services.TeamData("X", "academic", " ", "CA"), "CA", 30
+        teams.create_team(
+            act(world.innovator), teams.TeamData("X", "academic", " ", "CA"), "CA", 30
         )
     assert err.value.field == "organisation_name"
     # Individuals carry no organisation, whatever was typed.
-    team = services.create_team(
-        act(world.innovator), services.TeamData("Solo", "individual", "Acme", "US"), "CA", 30
+    team = teams.create_team(
+        act(world.innovator), teams.TeamData("Solo", "individual", "Acme", "US"), "CA", 30
     )
     assert (team.organisation_name, team.organisation_country) == (None, None)
     # The database refuses an organisation without its description too.
@@ -125,10 +125,10 @@ def test_organisation_rules_in_the_service_and_in_the_database(world, now):
 
 def test_residence_must_be_a_real_place(world, now):
     with pytest.raises(DomainError) as err:
-        services.create_team(act(world.innovator), services.TeamData("X", "team"), "ZZ", 30)
+        teams.create_team(act(world.innovator), teams.TeamData("X", "team"), "ZZ", 30)
     assert err.value.field == "residence"
     with pytest.raises(DomainError) as err:
-        services.create_team(act(world.innovator), services.TeamData("X", "team"), "CA", 131)
+        teams.create_team(act(world.innovator), teams.TeamData("X", "team"), "CA", 131)
     assert err.value.field == "declared_age"
 
 
@@ -155,14 +155,14 @@ def test_invitation_email_carries_a_signed_link_built_from_the_base_url(
 
 
 def test_no_email_leaves_when_the_invitation_is_rolled_back(world, team, mail):
-    services.invite_member(act(world.innovator), team, "ghost@example.org")
+    team_invitations.invite_member(act(world.innovator), team, "ghost@example.org")
     db.session.rollback()
     db.session.commit()
     assert mail.to("ghost@example.org") == []
 
 
 def test_accepting_records_residence_and_age(client, world, login, logout, team, friend, mail):
-    services.invite_member(act(world.innovator), team, friend.email)
+    team_invitations.invite_member(act(world.innovator), team, friend.email)
     db.session.commit()
     link = invite_link(mail, friend.email)
     path = link.removeprefix("https://tandem.test")
@@ -189,7 +189,7 @@ def test_accepting_records_residence_and_age(client, world, login, logout, team,
 def test_only_the_invited_address_can_answer(client, world, login, team, friend, mail):
     stranger = person("CA", email="stranger@example.org")
     db.session.commit()
-    services.invite_member(act(world.innovator), team, friend.email)
+    team_invitations.invite_member(act(world.innovator), team, friend.email)
     db.session.commit()
     token = token_of(invite_link(mail, friend.email))
     login(stranger)
@@ -203,12 +203,12 @@ def test_only_the_invited_address_can_answer(client, world, login, team, friend,
     declined = client.post(INVITE_PATH + token, data={"answer": "decline"})
     assert message in text(declined)
     with pytest.raises(PermissionDenied):
-        services.accept_invitation(act(stranger), token, "CA", 30)
+        team_invitations.accept_invitation(act(stranger), token, "CA", 30)
     assert db.session.scalar(sa.select(TeamInvitation.resolution)) is None
 
 
 def test_expired_link_is_refused(client, world, login, team, friend, mail, clock):
-    services.invite_member(act(world.innovator), team, friend.email)
+    team_invitations.invite_member(act(world.innovator), team, friend.email)
     db.session.commit()
     token = token_of(invite_link(mail, friend.email))
     clock.set_now(NOW + timedelta(days=14, seconds=1))
@@ -216,16 +216,16 @@ def test_expired_link_is_refused(client, world, login, team, friend, mail, clock
     page = text(client.get(INVITE_PATH + token), 400)
     assert "This invitation has expired. Ask the team lead for a new one." in page
     with pytest.raises(DomainError, match="expired"):
-        services.accept_invitation(act(friend), token, "FR", 22)
+        team_invitations.accept_invitation(act(friend), token, "FR", 22)
     assert team.member_of(friend.id) is None
     # Just before expiry the same link works.
     clock.set_now(NOW + timedelta(days=13, hours=23))
-    services.accept_invitation(act(friend), token, "FR", 22)
+    team_invitations.accept_invitation(act(friend), token, "FR", 22)
     assert team.member_of(friend.id) is not None
 
 
 def test_tampered_link_is_refused(client, world, login, team, friend, mail):
-    services.invite_member(act(world.innovator), team, friend.email)
+    team_invitations.invite_member(act(world.innovator), team, friend.email)
     db.session.commit()
     token = token_of(invite_link(mail, friend.email))
     payload, stamp, signature = token.split(".")
@@ -233,40 +233,40 @@ def test_tampered_link_is_refused(client, world, login, team, friend, mail):
     login(friend)
     assert "This invitation link is not valid." in text(client.get(INVITE_PATH + forged), 400)
     with pytest.raises(DomainError, match="not valid"):
-        services.accept_invitation(act(friend), forged, "FR", 22)
+        team_invitations.accept_invitation(act(friend), forged, "FR", 22)
     with pytest.raises(DomainError, match="not valid"):
-        services.accept_invitation(act(friend), "garbage", "FR", 22)
+        team_invitations.accept_invitation(act(friend), "garbage", "FR", 22)
     assert team.member_of(friend.id) is None
 
 
 def test_sending_again_voids_the_older_link(world, team, friend, mail):
-    services.invite_member(act(world.innovator), team, friend.email)
+    team_invitations.invite_member(act(world.innovator), team, friend.email)
     db.session.commit()
     first = token_of(invite_link(mail, friend.email))
-    services.invite_member(act(world.innovator), team, friend.email)
+    team_invitations.invite_member(act(world.innovator), team, friend.email)
     db.session.commit()
     second = token_of(mail.link(mail.wait_for(friend.email, 2)[-1], INVITE_PATH))
     assert first != second
     assert count(TeamInvitation) == 1
     with pytest.raises(DomainError, match="replaced by a newer one"):
-        services.accept_invitation(act(friend), first, "FR", 22)
-    services.accept_invitation(act(friend), second, "FR", 22)
+        team_invitations.accept_invitation(act(friend), first, "FR", 22)
+    team_invitations.accept_invitation(act(friend), second, "FR", 22)
     assert team.member_of(friend.id) is not None
 
 
 def test_revoked_invitation_cannot_be_accepted(client, world, login, team, friend, mail):
-    inv = services.invite_member(act(world.innovator), team, friend.email)
+    inv = team_invitations.invite_member(act(world.innovator), team, friend.email)
     db.session.commit()
     token = token_of(invite_link(mail, friend.email))
     login(world.innovator)
     response = client.post(f"/teams/{team.id}/invitations/{inv.id}/revoke")
     assert "was withdrawn" in follow(client, response)
     with pytest.raises(DomainError, match="already been used or was withdrawn"):
-        services.accept_invitation(act(friend), token, "FR", 22)
+        team_invitations.accept_invitation(act(friend), token, "FR", 22)
 
 
 def test_declining(client, world, login, team, friend, mail):
-    services.invite_member(act(world.innovator), team, friend.email)
+    team_invitations.invite_member(act(world.innovator), team, friend.email)
     db.session.commit()
     token = token_of(invite_link(mail, friend.email))
     login(friend)
@@ -277,26 +277,27 @@ def test_declining(client, world, login, team, friend, mail):
     assert (inv.resolution, inv.resolved_at) == ("declined", NOW)
     assert len(events("team.invitation_declined")) == 1
     with pytest.raises(DomainError):
-        services.accept_invitation(act(friend), token, "FR", 22)
+        team_invitations.accept_invitation(act(friend), token, "FR", 22)
 
 
 def test_someone_already_in_the_team_is_not_invited(world, team):
     with pytest.raises(Conflict, match="already in the team"):
-        services.invite_member(act(world.innovator), team, "INNOVATOR@example.org")
+        team_invitations.invite_member(act(world.innovator), team, "INNOVATOR@example.org")
 
 
 def test_only_the_lead_invites(client, world, login, team, friend):
-    services.accept_invitation(
+    team_invitations.accept_invitation(
         act(friend),
-        services.tokens.invitation_token(
-            services.TEAM_INVITE, services.invite_member(act(world.innovator), team, friend.email)
+        team_invitations.tokens.invitation_token(
+            team_invitations.TEAM_INVITE,
+            team_invitations.invite_member(act(world.innovator), team, friend.email),
         ),
         "FR",
         22,
     )
     db.session.commit()
     with pytest.raises(PermissionDenied):
-        services.invite_member(act(friend), team, "other@example.org")
+        team_invitations.invite_member(act(friend), team, "other@example.org")
     login(friend)
     assert client.post(f"/teams/{team.id}/invite", data={"email": "x@example.org"}).status_code == (
         404
@@ -339,7 +340,7 @@ def test_the_lead_cannot_leave_while_others_remain(client, world, login, trio):
     )
     assert team.lead.user_id == world.innovator.id and len(team.members) == 3
     with pytest.raises(Conflict, match="cannot leave"):
-        services.remove_member(act(world.innovator), team, lead)
+        teams.remove_member(act(world.innovator), team, lead)
 
 
 def test_the_lead_removes_a_member_others_get_404(client, world, login, switch, trio):
@@ -348,7 +349,7 @@ def test_the_lead_removes_a_member_others_get_404(client, world, login, switch, 
     target = team.member_of(two.id)
     assert client.post(f"/teams/{team.id}/members/{target.id}/remove").status_code == 404
     with pytest.raises(PermissionDenied):
-        services.remove_member(act(one), team, target)
+        teams.remove_member(act(one), team, target)
     assert team.member_of(two.id) is not None
     outsider = person("CA")
     db.session.commit()
@@ -380,7 +381,7 @@ def test_transfer_the_lead(client, world, login, switch, trio):
     response = client.post(f"/teams/{team.id}/members/{me.id}/remove")
     assert "You left the team Rovers." in follow(client, response)
     with pytest.raises(Conflict):
-        services.remove_member(act(two), team, team.member_of(two.id))
+        teams.remove_member(act(two), team, team.member_of(two.id))
 
 
 def test_the_database_allows_one_lead_per_team(trio):

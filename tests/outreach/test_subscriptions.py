@@ -86,7 +86,7 @@ def test_the_welcome_email_carries_a_one_click_unsubscribe_that_needs_no_login(
     sub = sub_of("click@example.org")
     assert sub.status == "unsubscribed" and sub.unsubscribed_at is not None  # at once
     assert "subscription.unsubscribed" in actions()
-    assert services.active_followers(challenge) == []
+    assert services.active_subscribers(challenge) == []
 
 
 def test_an_unsubscribe_link_opened_in_a_browser_asks_first(client, challenge, mail):

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 from competitions.core.errors import DomainError, NotFound
 from competitions.core.extensions import db
-from competitions.entries import services as entry_services
-from competitions.submissions import services
+from competitions.entries import decisions
+from competitions.submissions import deadlines, services
 from competitions.submissions.models import Extension, SubmissionVersion
 from tests.submissions.conftest import (
     DEADLINE,
@@ -94,13 +94,13 @@ def test_a_request_that_commits_after_the_deadline_is_refused(
 ):
     """The request starts one second before the deadline; the instant taken just before the
     commit is one second after it (a slow step in the transaction)."""
-    original = entry_services.freeze_eligibility
+    original = decisions.freeze_eligibility
 
     def slow_freeze(e):
         original(e)
         clock.set_now(DEADLINE + SECOND)
 
-    monkeypatch.setattr(entry_services, "freeze_eligibility", slow_freeze)
+    monkeypatch.setattr(decisions, "freeze_eligibility", slow_freeze)
     clock.set_now(DEADLINE - SECOND)
     login(world.innovator)
     response = client.post(
@@ -245,7 +245,7 @@ def test_only_the_tracks_admins_grant_extensions(world, client, login, entry, ro
     assert count(Extension) == 0
     assert events("entry.extension_granted") == []
     with pytest.raises(NotFound):
-        services.grant_extension(
+        deadlines.grant_extension(
             act(getattr(world, who)), entry, round_, DEADLINE + timedelta(days=1), "Please."
         )
 

@@ -262,3 +262,19 @@ def test_labels_help_and_answers_are_escaped(world, client, login, entry, round_
     db.session.commit()
     raw = client.get(f"{page_url(entry, round_)}/versions/{version.number}").get_data(as_text=True)
     assert "<script>alert(" not in raw
+
+
+def test_a_form_that_fails_its_own_checks_is_shown_again_with_the_draft(
+    world, client, login, entry, round_
+):
+    """A control character refused by the form itself: the page comes back with the message,
+    nothing saved (this used to fail with a server error)."""
+    login(world.innovator)
+    draft(entry, round_, world.innovator, dict(GOOD))
+    response = client.post(
+        page_url(entry, round_), data=form_data(dict(GOOD, title="Rocket\x01 greens"))
+    )
+    assert response.status_code == 200
+    assert "Remove the invisible control characters" in field_error(text(response), "title")
+    db.session.expire_all()
+    assert services.submission_for(entry, round_).draft["title"] == GOOD["title"]

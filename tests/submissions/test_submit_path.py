@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from competitions.core.extensions import db
-from competitions.submissions import services
+from competitions.submissions import deadlines, services
 from competitions.submissions.models import SubmissionVersion
 from tests.submissions.conftest import (
     DEADLINE,
@@ -68,10 +68,10 @@ def test_the_receipt_says_submitted_only_on_arrival(world, client, login, entry,
 
 
 def test_an_extension_granted_in_the_same_transaction_counts_at_once(world, entry, round_):
-    assert services.deadline_for(entry, round_) == round_.submission_deadline
+    assert deadlines.deadline_for(entry, round_) == round_.submission_deadline
     later = DEADLINE + timedelta(days=2)
-    services.grant_extension(act(world.admin_a), entry, round_, later, "Flooded lab.")
-    assert services.deadline_for(entry, round_) == later
+    deadlines.grant_extension(act(world.admin_a), entry, round_, later, "Flooded lab.")
+    assert deadlines.deadline_for(entry, round_) == later
 
 
 def test_a_draft_undone_by_its_savepoint_is_not_submitted(world, entry, round_):

@@ -13,13 +13,14 @@ from sqlalchemy import select
 
 from competitions.accounts.models import User
 from competitions.accounts.services import check_email
-from competitions.agencies.models import Agency, InvitationStatus, Role
+from competitions.agencies.models import Agency, Role
 from competitions.challenges.models import Challenge, PartnerInvitation, Track
 from competitions.challenges.services import new_track, record_in, require_manager, role_of
 from competitions.core import audit, clock, mail, tokens
 from competitions.core.actor import Actor
 from competitions.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from competitions.core.extensions import db
+from competitions.core.invitations import Resolution
 from competitions.core.urls import external_url
 
 PARTNER_INVITE = "partner-invitation"
@@ -101,7 +102,7 @@ def revoke_partner_invitation(actor: Actor, inv: PartnerInvitation) -> None:
     if inv.resolution is not None:
         raise Conflict(_("This invitation is already closed."))
     inv.resolution, inv.resolved_at, inv.resolved_by_id = (
-        InvitationStatus.REVOKED,
+        Resolution.REVOKED,
         clock.now(),
         actor.user_id,
     )
@@ -164,7 +165,7 @@ def accept_partner_invitation(actor: Actor, token: str, agency_id: int) -> Track
     track = new_track(challenge, agency, len(challenge.tracks))
     db.session.flush()
     inv.resolution, inv.resolved_at, inv.resolved_by_id = (
-        InvitationStatus.ACCEPTED,
+        Resolution.ACCEPTED,
         clock.now(),
         user.id,
     )
@@ -198,7 +199,7 @@ def decline_partner_invitation(actor: Actor, token: str) -> None:
             )
         )
     inv.resolution, inv.resolved_at, inv.resolved_by_id = (
-        InvitationStatus.DECLINED,
+        Resolution.DECLINED,
         clock.now(),
         user.id,
     )

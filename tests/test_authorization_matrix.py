@@ -19,6 +19,7 @@ from flask import Flask, url_for
 from competitions.agencies.models import AgencyInvitation
 from competitions.challenges import services
 from competitions.challenges.models import PartnerInvitation, Track
+from competitions.challenges.services import timeline, tracks
 from competitions.core import clock
 from competitions.core.actor import Actor
 from competitions.core.extensions import db, limiter
@@ -401,11 +402,11 @@ def _matrix_objects(world: World) -> dict[str, Any]:
     )
     db.session.add(track_b)
     now = clock.now()
-    round_ = services.save_round(
+    round_ = timeline.save_round(
         actor,
         challenge,
         None,
-        services.RoundData(
+        timeline.RoundData(
             {"en": "Phase 1"},
             {
                 "submission_opens": now + timedelta(days=1),
@@ -415,17 +416,17 @@ def _matrix_objects(world: World) -> dict[str, Any]:
             },
         ),
     )
-    milestone = services.save_milestone(
+    milestone = timeline.save_milestone(
         actor,
         challenge,
         None,
         None,
-        services.MilestoneData({"en": "Webinar"}, now + timedelta(days=3), None, None),
+        timeline.MilestoneData({"en": "Webinar"}, now + timedelta(days=3), None, None),
     )
-    prize = services.save_prize(
-        actor, track_a, None, services.PrizeData({"en": "Grand prize"}, "1000", "CAD", 1, {})
+    prize = tracks.save_prize(
+        actor, track_a, None, tracks.PrizeData({"en": "Grand prize"}, "1000", "CAD", 1, {})
     )
-    services.publish_terms(actor, track_a, {"en": "Terms", "fr": "Conditions"})
+    tracks.publish_terms(actor, track_a, {"en": "Terms", "fr": "Conditions"})
     partner_invitation = PartnerInvitation(
         challenge=challenge,
         email="partner@example.org",

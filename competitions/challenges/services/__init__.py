@@ -331,17 +331,3 @@ def agency_challenges(agency: Agency) -> list[Challenge]:
             .order_by(Challenge.created_at.desc())
         )
     )
-
-
-# tests/test_authorization_matrix.py builds its objects through ``services.<name>`` and is not
-# edited in the step that split this module: these names stay reachable here until it imports
-# them from their modules. Nothing else may use them from here.
-from competitions.challenges.services.timeline import (  # noqa: E402
-    MilestoneData as MilestoneData,
-)
-from competitions.challenges.services.timeline import RoundData as RoundData  # noqa: E402
-from competitions.challenges.services.timeline import save_milestone as save_milestone  # noqa: E402
-from competitions.challenges.services.timeline import save_round as save_round  # noqa: E402
-from competitions.challenges.services.tracks import PrizeData as PrizeData  # noqa: E402
-from competitions.challenges.services.tracks import publish_terms as publish_terms  # noqa: E402
-from competitions.challenges.services.tracks import save_prize as save_prize  # noqa: E402

@@ -280,7 +280,7 @@ def main() -> None:
         challenge = db.session.get(Challenge, ids["challenge_id"])
         round_ = db.session.get(Round, ids["round_id"])
         items = services.round_items(round_)
-        seats = services._seats(challenge, None)
+        seats = services.seats_for(challenge, None)
         from competitions.judging import conflicts
 
         conflicted = conflicts.conflicted_pairs({s.user_id for s in seats})

@@ -326,6 +326,31 @@ def declare(actor: Actor, challenge: Challenge, team: Team, reason: str) -> Conf
     return conflict
 
 
+def chosen_team(team_id: int | None) -> Team:
+    """The team picked in a judge's conflict form."""
+    team = db.session.get(Team, team_id or 0)
+    if team is None:
+        raise DomainError(_("Choose a team."))
+    return team
+
+
+def record_on_panel(
+    actor: Actor,
+    challenge: Challenge,
+    panel: Panel,
+    judge_id: int | None,
+    team_id: int | None,
+    reason: str,
+) -> Conflict:
+    """An admin records a conflict between a judge of the panel and a team (by their ids, as
+    picked in the panel page's form)."""
+    judge = db.session.get(Judge, judge_id or 0)
+    team = db.session.get(Team, team_id or 0)
+    if judge is None or judge.panel_id != panel.id or team is None:
+        raise DomainError(_("Choose a judge of this panel and a team."))
+    return record_by_admin(actor, challenge, judge, team, reason)
+
+
 def record_by_admin(
     actor: Actor, challenge: Challenge, judge: Judge, team: Team, reason: str
 ) -> Conflict:

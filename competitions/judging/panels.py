@@ -48,6 +48,26 @@ def get_panel(challenge: Challenge, panel_id: int) -> Panel:
     return panel
 
 
+def panels_of(challenge: Challenge) -> list[Panel]:
+    return list(db.session.scalars(select(Panel).where(Panel.challenge_id == challenge.id)))
+
+
+def get_invitation(challenge: Challenge, invitation_id: int) -> JudgeInvitation:
+    """An invitation to one of the challenge's panels."""
+    inv = db.session.get(JudgeInvitation, invitation_id)
+    if inv is None or inv.panel.challenge_id != challenge.id:
+        raise NotFound(_("No such invitation."))
+    return inv
+
+
+def get_judge(challenge: Challenge, judge_id: int) -> Judge:
+    """A seat (active or not) on one of the challenge's panels."""
+    judge = db.session.get(Judge, judge_id)
+    if judge is None or judge.panel.challenge_id != challenge.id:
+        raise NotFound(_("No such judge."))
+    return judge
+
+
 def panel_name(panel: Panel, lang: str) -> str:
     if panel.track is None:
         return _("Shared panel (all tracks)")

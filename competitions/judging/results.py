@@ -15,6 +15,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import Float, cast, func, select
 
+from competitions.accounts.models import User
 from competitions.challenges.models import Challenge, Round, Track
 from competitions.core import audit, clock
 from competitions.core.actor import Actor
@@ -328,6 +329,19 @@ def decide(
     )
     db.session.flush()
     return len(advancing), len(known) - len(advancing)
+
+
+def decisions(round_: Round, tracks: list[Track], stage: int | None = None) -> dict[int, bool]:
+    """Entry id → advancing, for the tracks' decisions at the round's stage."""
+    decided: dict[int, bool] = {}
+    for track in tracks:
+        decided.update({e: a.advancing for e, a in advancement_of(round_, track, stage).items()})
+    return decided
+
+
+def judges_by_id(user_ids: set[int]) -> dict[int, User]:
+    """The judges a results page names (leniency, outliers)."""
+    return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(user_ids)))}
 
 
 def winners(round_: Round, track: Track) -> list[tuple[Advancement, str, dict[str, Any] | None]]:

@@ -26,7 +26,7 @@ from competitions.core.extensions import db
 from competitions.core.urls import external_url
 from competitions.entries.models import Entry
 from competitions.judging import assignment as allocation
-from competitions.judging import conflicts, permissions, rubrics
+from competitions.judging import conflicts, panels, permissions, rubrics
 from competitions.judging.models import (
     Advancement,
     Assignment,
@@ -42,7 +42,7 @@ from competitions.judging.models import (
     Rubric,
     Score,
 )
-from competitions.submissions.models import Submission, SubmissionVersion
+from competitions.submissions.models import Submission, SubmissionFile, SubmissionVersion
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,9 @@ def round_items(round_: Round, track: Track | None = None, stage: int = 1) -> li
     return [Item(s, t, team) for s, t, team in db.session.execute(query)]
 
 
-def _seats(challenge: Challenge, track: Track | None, scope: str = PanelScope.ALL) -> list[Judge]:
+def seats_for(
+    challenge: Challenge, track: Track | None, scope: str = PanelScope.ALL
+) -> list[Judge]:
     """Active judges who may be given the scope's submissions: for a track, its panel and the
     shared panel; for the whole challenge, every panel — within the panels judging the stage
     (``scope``: track panels, the shared panel, or both)."""
@@ -130,7 +132,7 @@ def auto_assign(
     rubric = rubrics.get_stage(round_, stage)
     conflicts.detect_for_challenge(challenge)
     items = round_items(round_, track, stage)
-    seats = _seats(challenge, track, rubric.panel_scope)
+    seats = seats_for(challenge, track, rubric.panel_scope)
     by_item = {i.submission_id: i for i in items}
     user_of = {j.id: j.user_id for j in seats}
     users = set(user_of.values())
@@ -242,16 +244,20 @@ def _scored(a: Assignment) -> bool:
     return a.review is not None and a.review.status == ReviewStatus.SUBMITTED
 
 
-def get_assignment(assignment_id: int) -> Assignment:
+def get_assignment(assignment_id: int, challenge: Challenge | None = None) -> Assignment:
+    """The assignment (of the challenge's submissions, when ``challenge`` is given)."""
     a = db.session.get(Assignment, assignment_id)
-    if a is None:
+    if a is None or (challenge is not None and a.submission.entry.challenge_id != challenge.id):
         raise NotFound(_("No such assignment."))
     return a
 
 
-def get_submission(round_: Round, submission_id: int) -> Submission:
+def get_submission(round_: Round, submission_id: int, track: Track | None = None) -> Submission:
+    """A submission of the round (and of the track's entries, when ``track`` is given)."""
     submission = db.session.get(Submission, submission_id)
     if submission is None or submission.round_id != round_.id:
+        raise NotFound(_("No such submission."))
+    if track is not None and submission.entry.track_id != track.id:
         raise NotFound(_("No such submission."))
     return submission
 
@@ -345,9 +351,10 @@ def take_next(
     if user is None:
         raise PermissionDenied(_("Sign in as a judge."))
     rubric = rubrics.get_stage(round_, stage)
-    seats = [s for s in _seats(challenge, None, rubric.panel_scope) if s.user_id == user.id]
+    seats = [s for s in seats_for(challenge, None, rubric.panel_scope) if s.user_id == user.id]
     if not seats:
-        raise PermissionDenied(_("You are not a judge of this challenge."))
+        # A judge of the challenge whose panels do not judge this stage: told so, not refused.
+        raise DomainError(_("You are not a judge of this challenge."))
     if clock.now() > round_.judging_closes:
         raise DomainError(_("Judging of this round has closed."))
     conflicts.detect_for_challenge(challenge)
@@ -699,6 +706,25 @@ def flags_of(round_: Round, track: Track) -> list[Flag]:
             .order_by(Flag.resolved_at.isnot(None), Flag.created_at)
         )
     )
+
+
+def judged_round(user: User, round_id: int) -> Round:
+    """A round of a challenge on whose panels the user sits (to anyone else it does not exist)."""
+    round_ = db.session.get(Round, round_id)
+    if round_ is None or not panels.judge_seats(user, round_.challenge):
+        raise NotFound(_("No such round."))
+    return round_
+
+
+def file_name_for_judge(assignment: Assignment, record: SubmissionFile) -> str:
+    """The name a judge downloads a submission's file under: under blind judging, one that
+    does not name the team."""
+    rubric = rubrics.rubric_for(assignment.submission.round, assignment.stage, create=False)
+    name = record.filename
+    if rubric is not None and rubric.blind:
+        ext = name.rpartition(".")[2] if "." in name else "bin"
+        name = f"submission-{assignment.submission_id}-{record.field_key}-{record.id}.{ext[:10]}"
+    return name
 
 
 def counting_version(submission: Submission) -> SubmissionVersion | None:

@@ -466,6 +466,8 @@ def test_a_judge_scores_through_the_pages_blind(world, challenge, judged, client
         f"/judging/assignments/{a.id}", data={f"c{c1.id}": "12", f"c{c2.id}": "3", "submit": "1"}
     )
     assert bad.status_code == 400 and "scored from 0 to 10" in text(bad, 400)
+    page = bad.get_data(as_text=True)  # the message is under its criterion, the typed value kept
+    assert f'id="c{c1.id}-error"' in page and f'name="c{c1.id}" id="c{c1.id}" value="12"' in page
     saved = client.post(
         f"/judging/assignments/{a.id}",
         data={f"c{c1.id}": "9", f"c{c2.id}": "3", "comment_to_team": "Bold idea", "submit": "1"},

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from competitions.core.errors import Conflict, DomainError, PermissionDenied
 from competitions.core.extensions import db
-from competitions.judging import results, rubrics, services
+from competitions.judging import assignments, results, reviews, rubrics
 from competitions.judging.models import Assignment
 from tests.judging.conftest import act, criterion, next_round, score_values, seat, text
 
@@ -44,7 +44,7 @@ def _score_stage_one(world, challenge, judged):
     """Every stage-1 assignment scored: CA submissions 9, 6, 3; US 8, 4."""
     values = {s.id: v for s, v in zip(judged["ca"] + judged["us"], "96384", strict=True)}
     for a in _active(judged["round"].id, 1):
-        services.save_review(
+        reviews.save_review(
             act(a.judge.user),
             a,
             score_values(judged["rubric"], values[a.submission_id], values[a.submission_id]),
@@ -88,13 +88,13 @@ def test_the_jury_judges_only_the_shortlist_with_its_own_panel_and_criteria(
     first, jury = _jury(world, challenge)
     shared = [seat(world, challenge, None) for _ in range(2)]
     # Stage 1: the tracks' panels only (k = 2), never the shared panel.
-    services.auto_assign(act(world.admin_a), challenge, round_, None, 1)
+    assignments.auto_assign(act(world.admin_a), challenge, round_, None, 1)
     db.session.commit()
     stage_one = _active(round_.id, 1)
     assert len(stage_one) == 5 * 2
     assert not {a.judge_id for a in stage_one} & {j.id for j in shared}
     # Stage 2 before any shortlist: nothing to judge.
-    assert services.auto_assign(act(world.admin_a), challenge, round_, None, 2).submissions == 0
+    assert assignments.auto_assign(act(world.admin_a), challenge, round_, None, 2).submissions == 0
     _score_stage_one(world, challenge, judged)
     ca, us = judged["ca"], judged["us"]
     # Each track shortlists from its stage-1 ranking (stage-1 results, stage-1 decision).
@@ -109,22 +109,22 @@ def test_the_jury_judges_only_the_shortlist_with_its_own_panel_and_criteria(
     db.session.commit()
     assert results.winners(round_, ca_track) == []  # a shortlist is not the round's decision
     # Stage 2: the three shortlisted submissions, the two shared judges each.
-    outcome = services.auto_assign(act(world.admin_a), challenge, round_, None, 2)
+    outcome = assignments.auto_assign(act(world.admin_a), challenge, round_, None, 2)
     db.session.commit()
     assert outcome.submissions == 3
     stage_two = _active(round_.id, 2)
     assert {a.submission_id for a in stage_two} == {ca[0].id, ca[1].id, us[0].id}
     assert {a.judge_id for a in stage_two} == {j.id for j in shared}
     with pytest.raises(DomainError, match="does not judge this stage"):
-        services.assign_manually(act(world.admin_a), ca[0], judged["ca_judges"][2], 2)
+        assignments.assign_manually(act(world.admin_a), ca[0], judged["ca_judges"][2], 2)
     with pytest.raises(DomainError, match="not shortlisted"):
-        services.assign_manually(act(world.admin_a), ca[2], shared[0], 2)
+        assignments.assign_manually(act(world.admin_a), ca[2], shared[0], 2)
     # The jury scores with its own criterion; the stage-1 rubric is untouched.
     jury_scores = {ca[0].id: "4", ca[1].id: "9", us[0].id: "7"}
     for a in stage_two:
         with pytest.raises(DomainError, match="every criterion"):
-            services.save_review(act(a.judge.user), a, score_values(first, "5", "5"), "", "", True)
-        services.save_review(
+            reviews.save_review(act(a.judge.user), a, score_values(first, "5", "5"), "", "", True)
+        reviews.save_review(
             act(a.judge.user),
             a,
             score_values(jury, jury_scores[a.submission_id]),

@@ -15,7 +15,8 @@ from competitions.challenges.models import Challenge
 from competitions.core.extensions import db
 from competitions.core.i18n import current_language
 from competitions.core.web import attempt, current_actor, found, require
-from competitions.judging import bp, panels, permissions, rubrics, services
+from competitions.judging import assignments as assignment_services
+from competitions.judging import bp, flags, panels, permissions, rubrics
 from competitions.judging.forms import AssignForm
 from competitions.judging.models import Assignment, Flag
 from competitions.judging.views.pages import (
@@ -29,7 +30,7 @@ from competitions.judging.views.pages import (
 
 def managed_assignment(challenge: Challenge, assignment_id: int) -> Assignment:
     """An assignment the track's admins end (or whose flags they handle)."""
-    a = services.get_assignment(assignment_id, challenge)
+    a = assignment_services.get_assignment(assignment_id, challenge)
     track = a.submission.entry.track
     require(permissions.can_assign(current_user, track), a, agency_id=track.agency_id)
     return a
@@ -42,8 +43,8 @@ def assignments(slug: str, round_id: int, track_slug: str) -> ResponseReturnValu
     track = assignable_track(challenge, track_slug)
     stage = requested_stage(round_)
     db.session.commit()
-    rows = services.track_overview(round_, track, stage.stage)
-    seats = services.seats_for(challenge, track, stage.panel_scope)
+    rows = assignment_services.track_overview(round_, track, stage.stage)
+    seats = assignment_services.seats_for(challenge, track, stage.panel_scope)
     assign_form = AssignForm(formdata=None)
     assign_form.judge.choices = [
         SelectChoice(j.id, j.user.display_name or j.user.email) for j in seats
@@ -56,10 +57,10 @@ def assignments(slug: str, round_id: int, track_slug: str) -> ResponseReturnValu
         rubric=stage,
         stages=rubrics.stages_of(round_),
         rows=rows,
-        statuses=services.review_statuses([a.id for r in rows for a in r.assignments]),
+        statuses=assignment_services.review_statuses([a.id for r in rows for a in r.assignments]),
         assign_form=assign_form,
         seats=seats,
-        flags=services.flags_of(round_, track),
+        flags=flags.flags_of(round_, track),
         can_assign_all=permissions.can_assign_challenge(current_user, challenge),
         lang=current_language(),
     )
@@ -82,7 +83,9 @@ def auto_assign(slug: str, round_id: int) -> ResponseReturnValue:
     stage = requested_stage(round_).stage
     if ConfirmForm().validate_on_submit():
         with attempt() as done:
-            outcome = services.auto_assign(current_actor(), challenge, round_, track, stage)
+            outcome = assignment_services.auto_assign(
+                current_actor(), challenge, round_, track, stage
+            )
         if done:
             _flash_auto_assigned(outcome)
     if track is None:
@@ -92,7 +95,7 @@ def auto_assign(slug: str, round_id: int) -> ResponseReturnValue:
     )
 
 
-def _flash_auto_assigned(outcome: services.AutoResult) -> None:
+def _flash_auto_assigned(outcome: assignment_services.AutoResult) -> None:
     flash(
         _(
             "%(added)d assignments added, %(kept)d kept, %(ended)d ended.",
@@ -122,7 +125,7 @@ def _flash_auto_assigned(outcome: services.AutoResult) -> None:
 def assign(slug: str, round_id: int, track_slug: str, submission_id: int) -> ResponseReturnValue:
     challenge, round_ = judging_round(slug, round_id)
     track = assignable_track(challenge, track_slug)
-    submission = services.get_submission(round_, submission_id, track)
+    submission = assignment_services.get_submission(round_, submission_id, track)
     stage = requested_stage(round_).stage
     form = AssignForm()
     if form.validate_on_submit():
@@ -131,7 +134,7 @@ def assign(slug: str, round_id: int, track_slug: str, submission_id: int) -> Res
         else:
             judge = panels.get_judge(challenge, form.judge.data)
             with attempt(success=_("The judge was assigned.")):
-                services.assign_manually(current_actor(), submission, judge, stage)
+                assignment_services.assign_manually(current_actor(), submission, judge, stage)
     return back(
         "judging.assignments", slug=slug, round_id=round_id, track_slug=track_slug, stage=stage
     )
@@ -153,7 +156,7 @@ def unassign(slug: str, assignment_id: int) -> ResponseReturnValue:
     a = managed_assignment(judging_challenge(slug), assignment_id)
     if ConfirmForm().validate_on_submit():
         with attempt(success=_("The assignment ended."), category="info"):
-            services.unassign(current_actor(), a)
+            assignment_services.unassign(current_actor(), a)
     return _back_to_assignments(slug, a)
 
 
@@ -165,5 +168,5 @@ def resolve_flag(slug: str, flag_id: int) -> ResponseReturnValue:
     a = managed_assignment(challenge, row.assignment_id)
     if ConfirmForm().validate_on_submit():
         with attempt(success=_("The flag is marked as handled."), category="info"):
-            services.resolve_flag(current_actor(), row, request.form.get("note", ""))
+            flags.resolve_flag(current_actor(), row, request.form.get("note", ""))
     return _back_to_assignments(slug, a)

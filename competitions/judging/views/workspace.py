@@ -27,7 +27,16 @@ from competitions.core.web import (
     require,
     send_attachment,
 )
-from competitions.judging import bp, conflicts, panels, permissions, rubrics, services
+from competitions.judging import (
+    assignments,
+    bp,
+    conflicts,
+    flags,
+    panels,
+    permissions,
+    reviews,
+    rubrics,
+)
 from competitions.judging.forms import (
     DeclareConflictForm,
     FlagForm,
@@ -44,7 +53,7 @@ from competitions.submissions.fields import display_answer
 
 def my_assignment(assignment_id: int) -> Assignment:
     """An assignment the signed-in judge scores."""
-    return guard(services.get_assignment(assignment_id), permissions.can_score)
+    return guard(assignments.get_assignment(assignment_id), permissions.can_score)
 
 
 def my_seats(slug: str) -> tuple[Challenge, list[Judge]]:
@@ -60,7 +69,7 @@ def my_seats(slug: str) -> tuple[Challenge, list[Judge]]:
 def home() -> ResponseReturnValue:
     return render_template(
         "judging/home.html",
-        rounds=services.my_rounds(current_user.id),
+        rounds=reviews.my_rounds(current_user.id),
         lang=current_language(),
     )
 
@@ -68,8 +77,8 @@ def home() -> ResponseReturnValue:
 @bp.route("/judging/rounds/<int:round_id>")
 @login_required
 def queue(round_id: int) -> ResponseReturnValue:
-    round_ = services.judged_round(current_user, round_id)
-    rows = services.queue(current_user.id, round_)
+    round_ = reviews.judged_round(current_user, round_id)
+    rows = reviews.queue(current_user.id, round_)
     stages = {r.stage: r for r in rubrics.stages_of(round_)}
     seats = panels.judge_seats(current_user, round_.challenge)
     db.session.commit()
@@ -94,12 +103,12 @@ def queue(round_id: int) -> ResponseReturnValue:
 @bp.route("/judging/rounds/<int:round_id>/next", methods=["POST"])
 @login_required
 def take_next(round_id: int) -> ResponseReturnValue:
-    round_ = services.judged_round(current_user, round_id)
+    round_ = reviews.judged_round(current_user, round_id)
     if not ConfirmForm().validate_on_submit():
         return back("judging.queue", round_id=round_id)
     with attempt() as done:
         stage = requested_stage(round_).stage
-        a = services.take_next(current_actor(), round_.challenge, round_, stage)
+        a = assignments.take_next(current_actor(), round_.challenge, round_, stage)
     if not done:
         return back("judging.queue", round_id=round_id)
     if a is None:
@@ -123,7 +132,7 @@ def review(assignment_id: int) -> ResponseReturnValue:
     comments = (form.comment_to_team.data or "", form.comment_to_admins.data or "")
     submit = "submit" in request.form
     with attempt(form) as done:
-        saved = services.save_review(current_actor(), a, typed, *comments, submit=submit)
+        saved = reviews.save_review(current_actor(), a, typed, *comments, submit=submit)
     if not done:
         values = {k: v for k, v in typed.items() if v}
         return _review_page(a, stage, form, (values, comments), status=400)
@@ -154,7 +163,7 @@ def _review_page(
         comments = (existing.comment_to_team, existing.comment_to_admins) if existing else ("", "")
         typed = values, comments
     round_ = a.submission.round
-    version = services.counting_version(a.submission)
+    version = reviews.counting_version(a.submission)
     db.session.commit()
     return render_template(
         "judging/review.html",
@@ -192,7 +201,7 @@ def autosave(assignment_id: int) -> ResponseReturnValue:
         return jsonify(status="invalid"), 400
     texts = {k: v for k, v in answers.items() if isinstance(v, str)}
     try:
-        services.save_review(
+        reviews.save_review(
             current_actor(),
             a,
             typed_scores(texts, stage),
@@ -231,7 +240,7 @@ def flag(assignment_id: int) -> ResponseReturnValue:
     form = FlagForm()
     if form.validate_on_submit():
         with attempt(success=_("The track's admins will see your concern.")):
-            services.flag(current_actor(), a, form.kind.data or "", form.note.data or "")
+            flags.flag(current_actor(), a, form.kind.data or "", form.note.data or "")
     else:
         flash_errors(form)
     return back("judging.review", assignment_id=assignment_id)
@@ -241,13 +250,13 @@ def flag(assignment_id: int) -> ResponseReturnValue:
 @login_required
 def file(assignment_id: int, file_id: int) -> ResponseReturnValue:
     a = my_assignment(assignment_id)
-    version = services.counting_version(a.submission)
+    version = reviews.counting_version(a.submission)
     record = found(next((f for f in (version.files if version else []) if f.id == file_id), None))
     try:
         handle = submission_services.open_file(record)
     except (FileNotFoundError, ValueError):
         abort(404)
-    return send_attachment(handle, record.content_type, services.file_name_for_judge(a, record))
+    return send_attachment(handle, record.content_type, reviews.file_name_for_judge(a, record))
 
 
 @bp.route("/challenges/<slug>/judging/me", methods=["GET", "POST"])

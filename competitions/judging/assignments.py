@@ -2,7 +2,7 @@
 judge them, automatic assignment, manual assignment, ending one, and "score the next
 least-reviewed"; the track admins' overview of who reviews what.
 
-The plan itself is computed by the pure ``assignment.assign`` (and ``least_reviewed_next``);
+The plan is computed by the pure ``assignment.assign`` (and ``pool.least_reviewed_next``);
 this module feeds it the round's submissions, the panels' judges and the recorded conflicts, and
 writes the outcome.
 """
@@ -25,7 +25,7 @@ from competitions.core.actor import Actor
 from competitions.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from competitions.core.extensions import db
 from competitions.entries.models import Entry
-from competitions.judging import assignment, conflicts, permissions, rubrics
+from competitions.judging import assignment, conflicts, permissions, pool, rubrics
 from competitions.judging.models import (
     Advancement,
     Assignment,
@@ -408,7 +408,7 @@ def take_next(
         )
     )
     candidates = [i for i in items if i.team_id not in conflicted and i.submission_id not in mine]
-    chosen = assignment.least_reviewed_next(
+    chosen = pool.least_reviewed_next(
         {i.submission_id: counts.get(i.submission_id, 0) for i in candidates},
         seed=rubric.seed,
     )

@@ -18,13 +18,7 @@ from competitions.core.actor import Actor
 from competitions.core.errors import DomainError, NotFound, PermissionDenied
 from competitions.core.extensions import db
 from competitions.judging import panels, permissions, rubrics
-from competitions.judging.models import (
-    Assignment,
-    Judge,
-    Review,
-    ReviewStatus,
-    Score,
-)
+from competitions.judging.models import Assignment, Judge, Review, ReviewStatus, Rubric, Score
 from competitions.submissions.models import Submission, SubmissionFile, SubmissionVersion
 
 
@@ -157,19 +151,12 @@ def save_review(
     if clock.now() > round_.judging_closes:
         raise DomainError(_("Judging of this round has closed: reviews can no longer change."))
     rubric = rubrics.get_stage(round_, assignment.stage)
-    if not rubric.criteria:
-        raise DomainError(_("The rubric has no criteria yet: scoring opens when it has."))
-    values: dict[int, Decimal] = {}
-    for criterion in rubric.criteria:
-        value = parse_score(scores.get(criterion.id), criterion)
-        if value is not None:
-            values[criterion.id] = value
+    values = _parsed(rubric, scores)
     review = assignment.review
     if review is None:
         review = Review(assignment=assignment)
         db.session.add(review)
-    keep_submitted = review.status == ReviewStatus.SUBMITTED
-    if submit or keep_submitted:
+    if submit or review.status == ReviewStatus.SUBMITTED:
         missing = [c.audit_label for c in rubric.criteria if c.id not in values]
         if missing:
             raise DomainError(
@@ -177,15 +164,7 @@ def save_review(
             )
     if values:
         rubrics.lock(rubric)
-    current = {s.criterion_id: s for s in review.scores}
-    for criterion_id, value in values.items():
-        if criterion_id in current:
-            current[criterion_id].value = value
-        else:
-            review.scores.append(Score(criterion_id=criterion_id, value=value))
-    for criterion_id, score in current.items():
-        if criterion_id not in values:
-            review.scores.remove(score)
+    _set_scores(review, values)
     review.comment_to_team = (comment_to_team or "").strip()[:20000]
     review.comment_to_admins = (comment_to_admins or "").strip()[:20000]
     now = clock.now()
@@ -203,3 +182,29 @@ def save_review(
             after={"scores": {str(k): str(v) for k, v in values.items()}},
         )
     return review
+
+
+def _parsed(rubric: Rubric, scores: dict[int, Any]) -> dict[int, Decimal]:
+    """The scores typed for the rubric's criteria (left empty: absent); a score off the
+    criterion's scale is a ``DomainError`` on its field."""
+    if not rubric.criteria:
+        raise DomainError(_("The rubric has no criteria yet: scoring opens when it has."))
+    values: dict[int, Decimal] = {}
+    for criterion in rubric.criteria:
+        value = parse_score(scores.get(criterion.id), criterion)
+        if value is not None:
+            values[criterion.id] = value
+    return values
+
+
+def _set_scores(review: Review, values: dict[int, Decimal]) -> None:
+    """The review's scores become ``values``: changed in place, added, or removed."""
+    current = {s.criterion_id: s for s in review.scores}
+    for criterion_id, value in values.items():
+        if criterion_id in current:
+            current[criterion_id].value = value
+        else:
+            review.scores.append(Score(criterion_id=criterion_id, value=value))
+    for criterion_id, score in current.items():
+        if criterion_id not in values:
+            review.scores.remove(score)

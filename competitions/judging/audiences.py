@@ -9,13 +9,7 @@ from sqlalchemy import func, select
 
 from competitions.core.extensions import db
 from competitions.entries.models import Entry
-from competitions.judging.models import (
-    Assignment,
-    Judge,
-    Panel,
-    Review,
-    ReviewStatus,
-)
+from competitions.judging.models import Assignment, Judge, Panel, Review, ReviewStatus
 from competitions.submissions.models import Submission
 
 

@@ -17,11 +17,7 @@ from competitions.core.extensions import db
 from competitions.core.urls import external_url
 from competitions.entries.models import Entry
 from competitions.judging import permissions
-from competitions.judging.models import (
-    Assignment,
-    Flag,
-    FlagKind,
-)
+from competitions.judging.models import Assignment, Flag, FlagKind
 from competitions.submissions.models import Submission
 
 

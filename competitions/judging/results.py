@@ -1,5 +1,5 @@
 """A round's results: weighted raw scores computed by the database (one grouped query), the
-per-judge normalization and ranks by the pure ``normalization.compute_results``, kept in
+per-judge normalization and ranks by the pure ``ranking.compute_results``, kept in
 ``round_result`` until a review behind them changes. Advancement decisions, the synchronised
 release and the scores export."""
 
@@ -22,7 +22,7 @@ from competitions.core.actor import Actor
 from competitions.core.errors import DomainError, PermissionDenied
 from competitions.core.extensions import db
 from competitions.entries.models import Entry, Team
-from competitions.judging import normalization, permissions, rubrics
+from competitions.judging import permissions, ranking, rubrics
 from competitions.judging.models import (
     Advancement,
     Assignment,
@@ -32,6 +32,7 @@ from competitions.judging.models import (
     RoundResult,
     Score,
 )
+from competitions.judging.normalization import ReviewScore
 from competitions.submissions.models import Submission, SubmissionVersion
 
 
@@ -165,9 +166,9 @@ def compute(round_: Round, stage: int = 1) -> dict[str, Any]:
     if stage > 1:
         query = query.where(_shortlisted(round_.id, stage))
     items = db.session.execute(query).all()
-    outcome = normalization.compute_results(
-        [normalization.ReviewScore(r.user_id, r.submission_id, float(r.raw)) for r in rows],
-        [normalization.ItemInfo(s, track, at) for s, _e, track, _n, at in items],
+    outcome = ranking.compute_results(
+        [ReviewScore(r.user_id, r.submission_id, float(r.raw)) for r in rows],
+        [ranking.ItemInfo(s, track, at) for s, _e, track, _n, at in items],
         min_reviews=rubric.min_reviews,
         panels={r.user_id: panel_of.get(r.judge_id, 0) for r in rows},
     )

@@ -19,7 +19,7 @@ from competitions.core.i18n import current_language
 from competitions.core.web import attempt, current_actor
 from competitions.entries import permissions as entry_permissions
 from competitions.entries import services as entry_services
-from competitions.judging import bp, normalization, panels, permissions, rubrics
+from competitions.judging import bp, explanation, panels, permissions, rubrics
 from competitions.judging import results as result_service
 from competitions.judging.forms import AdvancementForm
 from competitions.judging.models import Rubric
@@ -56,7 +56,7 @@ def results(slug: str, round_id: int) -> ResponseReturnValue:
         users=result_service.judges_by_id({row["user_id"] for row in data["leniency"]}),
         decided=result_service.decisions(round_, challenge.tracks, stage.stage),
         released=result_service.released(round_),
-        explanation=normalization.explanation(lang),
+        explanation=explanation.explanation(lang),
         can_advance={t.id: permissions.can_assign(current_user, t) for t in challenge.tracks},
         lang=lang,
     )

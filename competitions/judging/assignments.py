@@ -470,7 +470,9 @@ def track_overview(round_: Round, track: Track, stage: int = 1) -> list[Submissi
             submission_id=s,
             team_name=team_names.get(names.get(s, 0), ""),
             assignments=by_submission[s],
-            submitted=sum(1 for a in by_submission[s] if reviews.get(a.id) == "submitted"),
+            submitted=sum(
+                1 for a in by_submission[s] if reviews.get(a.id) == ReviewStatus.SUBMITTED
+            ),
         )
         for s in ids
     ]

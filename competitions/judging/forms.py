@@ -25,7 +25,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from competitions.core.errors import DomainError
 from competitions.core.forms import BaseForm
 from competitions.judging import rubrics
-from competitions.judging.models import Criterion, Rubric
+from competitions.judging.models import AdvancementMethod, Criterion, FlagKind, PanelScope, Rubric
 
 
 class SettingsForm(BaseForm):
@@ -157,11 +157,11 @@ class StageForm(BaseForm):
     panel_scope = RadioField(
         _l("Judged by"),
         choices=[
-            SelectChoice("all", _l("Each track's panel and the shared panel")),
-            SelectChoice("tracks", _l("Each track's own panel only")),
-            SelectChoice("shared", _l("The shared cross-track panel only")),
+            SelectChoice(PanelScope.ALL, _l("Each track's panel and the shared panel")),
+            SelectChoice(PanelScope.TRACKS, _l("Each track's own panel only")),
+            SelectChoice(PanelScope.SHARED, _l("The shared cross-track panel only")),
         ],
-        default="all",
+        default=PanelScope.ALL,
         validators=[DataRequired(_l("Choose which panels judge this stage."))],
     )
 
@@ -251,9 +251,9 @@ class FlagForm(BaseForm):
     kind = SelectField(
         _l("Concern"),
         choices=[
-            SelectChoice("ineligible", _l("Possibly ineligible")),
-            SelectChoice("plagiarism", _l("Possible plagiarism")),
-            SelectChoice("other", _l("Something else")),
+            SelectChoice(FlagKind.INELIGIBLE, _l("Possibly ineligible")),
+            SelectChoice(FlagKind.PLAGIARISM, _l("Possible plagiarism")),
+            SelectChoice(FlagKind.OTHER, _l("Something else")),
         ],
     )
     note = TextAreaField(
@@ -270,11 +270,13 @@ class AdvancementForm(BaseForm):
     method = RadioField(
         _l("Who advances"),
         choices=[
-            SelectChoice("top_n", _l("The top N of the track")),
-            SelectChoice("threshold", _l("Every entry at or above a normalized score")),
-            SelectChoice("manual", _l("The entries I tick")),
+            SelectChoice(AdvancementMethod.TOP_N, _l("The top N of the track")),
+            SelectChoice(
+                AdvancementMethod.THRESHOLD, _l("Every entry at or above a normalized score")
+            ),
+            SelectChoice(AdvancementMethod.MANUAL, _l("The entries I tick")),
         ],
-        default="top_n",
+        default=AdvancementMethod.TOP_N,
         validators=[DataRequired(_l("Choose how entries are selected."))],
     )
     n = IntegerField(_l("N"), validators=[Optional(), NumberRange(min=0, max=100000)], default=10)

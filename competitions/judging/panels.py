@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 
 from competitions.accounts.models import User
 from competitions.accounts.services import check_email
+from competitions.agencies.models import InvitationStatus
 from competitions.challenges.models import Challenge, Track
 from competitions.core import audit, clock, mail, tokens
 from competitions.core.actor import Actor
@@ -165,7 +166,7 @@ def challenge_language(challenge: Challenge, panel: Panel) -> str:
 def revoke(actor: Actor, challenge: Challenge, inv: JudgeInvitation) -> None:
     _require_manager(actor, inv.panel, challenge)
     if inv.resolution is None:
-        inv.resolution, inv.resolved_at = "revoked", clock.now()
+        inv.resolution, inv.resolved_at = InvitationStatus.REVOKED, clock.now()
         audit.record(
             actor,
             "judging.invitation_revoked",
@@ -241,7 +242,7 @@ def accept(
     _set_profile(judge, organisation, expertise, conflicts)
     if not user.is_verified:
         user.email_verified_at = clock.now()  # the emailed link proves the address
-    inv.resolution, inv.resolved_at = "accepted", clock.now()
+    inv.resolution, inv.resolved_at = InvitationStatus.ACCEPTED, clock.now()
     db.session.flush()
     audit.record(
         actor,
@@ -259,7 +260,7 @@ def accept(
 def decline(actor: Actor, token: str) -> None:
     inv = invitation_from_token(token)
     _addressee(actor, inv)
-    inv.resolution, inv.resolved_at = "declined", clock.now()
+    inv.resolution, inv.resolved_at = InvitationStatus.DECLINED, clock.now()
     audit.record(actor, "judging.invitation_declined", obj=inv)
 
 

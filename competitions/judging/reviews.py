@@ -18,7 +18,15 @@ from competitions.core.actor import Actor
 from competitions.core.errors import DomainError, NotFound, PermissionDenied
 from competitions.core.extensions import db
 from competitions.judging import panels, permissions, rubrics
-from competitions.judging.models import Assignment, Judge, Review, ReviewStatus, Rubric, Score
+from competitions.judging.models import (
+    Assignment,
+    Judge,
+    Review,
+    ReviewProgress,
+    ReviewStatus,
+    Rubric,
+    Score,
+)
 from competitions.submissions.models import Submission, SubmissionFile, SubmissionVersion
 
 
@@ -33,7 +41,7 @@ def judged_round(user: User, round_id: int) -> Round:
 @dataclass(frozen=True)
 class QueueRow:
     assignment: Assignment
-    status: str  # "new" | "draft" | "submitted"
+    status: ReviewProgress
 
 
 def queue(user_id: int, round_: Round) -> list[QueueRow]:
@@ -49,7 +57,7 @@ def queue(user_id: int, round_: Round) -> list[QueueRow]:
         )
         .order_by(Assignment.stage, Assignment.id)
     ).all()
-    return [QueueRow(a, status or "new") for a, status in rows]
+    return [QueueRow(a, ReviewProgress(status or ReviewProgress.NEW)) for a, status in rows]
 
 
 def my_rounds(user_id: int) -> list[tuple[Challenge, Round, int, int]]:

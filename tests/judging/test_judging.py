@@ -16,6 +16,7 @@ from competitions.core.errors import DomainError, PermissionDenied
 from competitions.core.extensions import db
 from competitions.core.storage import get_storage
 from competitions.judging import (
+    advancement,
     assignments,
     conflicts,
     flags,
@@ -564,16 +565,17 @@ def test_results_rank_normalized_scores_and_are_kept_until_a_review_changes(
     )
     data = results.results_of(round_)
     db.session.commit()
-    ca = [i for i in data["items"] if i["track_id"] == judged["ca"][0].entry.track_id]
-    order = [i["submission_id"] for i in sorted(ca, key=lambda i: i["rank_track"])]
+    ca = [i for i in data.items if i.track_id == judged["ca"][0].entry.track_id]
+    order = [i.submission_id for i in sorted(ca, key=lambda i: i.rank_track)]
     assert order == [s.id for s in judged["ca"]]
-    assert ca[0]["reviews"] == 3
+    assert ca[0].reviews == 3
     # Raw of the first: 100 * (9 + 8 + 7) / 3 / 10 = 80.
-    first = next(i for i in ca if i["submission_id"] == judged["ca"][0].id)
-    assert first["raw"] == pytest.approx(80.0)
+    first = next(i for i in ca if i.submission_id == judged["ca"][0].id)
+    assert first.raw == pytest.approx(80.0)
     kept = db.session.get(RoundResult, (round_.id, 1))
     stamp = kept.computed_at
-    results.results_of(round_)
+    db.session.expire_all()
+    assert results.results_of(round_) == data  # read back from round_result as it was
     assert kept.computed_at == stamp  # not recomputed
     a = db.session.scalar(select(Assignment).where(Assignment.submission_id == judged["ca"][2].id))
     reviews.save_review(
@@ -581,10 +583,9 @@ def test_results_rank_normalized_scores_and_are_kept_until_a_review_changes(
     )
     db.session.commit()
     again = results.results_of(round_)
-    third = next(i for i in again["items"] if i["submission_id"] == judged["ca"][2].id)
+    third = next(i for i in again.items if i.submission_id == judged["ca"][2].id)
     assert (
-        third["raw"]
-        > next(i for i in data["items"] if i["submission_id"] == judged["ca"][2].id)["raw"]
+        third.raw > next(i for i in data.items if i.submission_id == judged["ca"][2].id).raw
     )  # a changed review changes the results
 
 
@@ -596,12 +597,12 @@ def test_advancement_moves_the_chosen_entries_to_the_next_round(world, challenge
         world, challenge, judged, [["9", "6", "3"], ["8", "5", "2"], ["7", "4", "1"]]
     )
     track = judged["ca"][0].entry.track
-    items = [i for i in results.results_of(round_)["items"] if i["track_id"] == track.id]
-    top = results.select_advancing(items, "top_n", 2, None)
+    items = [i for i in results.results_of(round_).items if i.track_id == track.id]
+    top = advancement.select_advancing(items, "top_n", 2, None)
     assert top == {judged["ca"][0].entry_id, judged["ca"][1].entry_id}
     with pytest.raises(PermissionDenied):
-        results.decide(act(world.admin_b), round_, track, "top_n", set(top))
-    assert results.decide(act(world.admin_a), round_, track, "top_n", set(top)) == (2, 1)
+        advancement.decide(act(world.admin_b), round_, track, "top_n", set(top))
+    assert advancement.decide(act(world.admin_a), round_, track, "top_n", set(top)) == (2, 1)
     db.session.commit()
     assert events("judging.advancement_decided")[0].after["not_advancing"] == [
         judged["ca"][2].entry_id
@@ -616,13 +617,12 @@ def test_advancement_moves_the_chosen_entries_to_the_next_round(world, challenge
 def test_results_are_released_at_the_same_instant_for_everyone(
     world, challenge, judged, client, login, clock
 ):
-    from competitions.judging import results
 
     round_ = _score_all(
         world, challenge, judged, [["9", "6", "3"], ["8", "5", "2"], ["7", "4", "1"]]
     )
     track = judged["ca"][0].entry.track
-    results.decide(act(world.admin_a), round_, track, "manual", {judged["ca"][1].entry_id})
+    advancement.decide(act(world.admin_a), round_, track, "manual", {judged["ca"][1].entry_id})
     db.session.commit()
     url = f"/challenges/{challenge.slug}/rounds/{round_.id}/winners"
     track_url = f"/challenges/{challenge.slug}/tracks/{track.slug}/rounds/{round_.id}/winners"
@@ -664,7 +664,6 @@ def test_the_results_page_and_scores_export(world, challenge, judged, client, lo
 def test_a_team_reads_its_outcome_and_the_judges_comments_from_the_release(
     world, challenge, judged, client, login, clock
 ):
-    from competitions.judging import results
 
     rubric, (first, second, _third) = judged["rubric"], judged["ca"]
     round_ = judged["round"]
@@ -682,7 +681,7 @@ def test_a_team_reads_its_outcome_and_the_judges_comments_from_the_release(
         a = assignments.assign_manually(act(world.admin_a), second, judge)
         reviews.save_review(act(judge.user), a, score_values(rubric, "3", "3"), "", "", True)
     db.session.commit()
-    results.decide(act(world.admin_a), round_, first.entry.track, "manual", {first.entry_id})
+    advancement.decide(act(world.admin_a), round_, first.entry.track, "manual", {first.entry_id})
     db.session.commit()
     url = f"/entries/{first.entry_id}/rounds/{round_.id}/feedback"
     lead = first.entry.team.lead.user

@@ -9,8 +9,7 @@ import pytest
 
 from competitions.core.errors import DomainError
 from competitions.core.extensions import db
-from competitions.judging import assignments, panels, reviews
-from competitions.judging import results as result_service
+from competitions.judging import advancement, assignments, panels, reviews
 from competitions.outreach import announcements, notices
 from competitions.outreach.models import NoticeKind
 from tests.judging.conftest import act, score_values, seat
@@ -125,7 +124,7 @@ def emails(ann):
 def test_announcements_reach_finalists_and_judges(world, challenge, workload, ca_track):
     round_ = workload["round"]
     ca = workload["ca"]
-    result_service.decide(act(world.admin_a), round_, ca_track, "manual", {ca[0].entry_id})
+    advancement.decide(act(world.admin_a), round_, ca_track, "manual", {ca[0].entry_id})
     db.session.commit()
     finalists = announcements.create(
         act(world.admin_a), challenge, None, _draft(["finalists"], round_.id)

@@ -15,6 +15,8 @@ from competitions.core.extensions import db
 from competitions.core.i18n import current_language
 from competitions.judging import bp, permissions, rubrics
 from competitions.judging.forms import StageForm
+from competitions.judging.leniency import Leniency
+from competitions.judging.models import ConflictSource, FlagKind, PanelScope, ReviewProgress
 from competitions.judging.views.pages import judging_challenge
 from competitions.judging.views.panels import SHARED_PANEL
 
@@ -52,31 +54,31 @@ def console(slug: str) -> ResponseReturnValue:
 def _labels() -> dict[str, Any]:
     return {
         "review_labels": {
-            "new": _("Not started"),
-            "draft": _("Draft"),
-            "submitted": _("Submitted"),
+            ReviewProgress.NEW: _("Not started"),
+            ReviewProgress.DRAFT: _("Draft"),
+            ReviewProgress.SUBMITTED: _("Submitted"),
         },
         "flag_labels": {
-            "ineligible": _("Possibly ineligible"),
-            "plagiarism": _("Possible plagiarism"),
-            "other": _("Something else"),
+            FlagKind.INELIGIBLE: _("Possibly ineligible"),
+            FlagKind.PLAGIARISM: _("Possible plagiarism"),
+            FlagKind.OTHER: _("Something else"),
         },
         "leniency_labels": {
-            "lenient": _("lenient"),
-            "severe": _("severe"),
-            "typical": _("typical"),
+            Leniency.LENIENT: _("lenient"),
+            Leniency.SEVERE: _("severe"),
+            Leniency.TYPICAL: _("typical"),
         },
         "scope_labels": {
-            "all": _("Each track's panel and the shared panel"),
-            "tracks": _("Each track's own panel only"),
-            "shared": _("The shared cross-track panel only"),
+            PanelScope.ALL: _("Each track's panel and the shared panel"),
+            PanelScope.TRACKS: _("Each track's own panel only"),
+            PanelScope.SHARED: _("The shared cross-track panel only"),
         },
         "conflict_sources": {
-            "declared": _("declared by the judge"),
-            "recused": _("judge stepped back"),
-            "member": _("judge is on the team"),
-            "organisation": _("same organisation"),
-            "email_domain": _("same email domain"),
-            "admin": _("recorded by an admin"),
+            ConflictSource.DECLARED: _("declared by the judge"),
+            ConflictSource.RECUSED: _("judge stepped back"),
+            ConflictSource.MEMBER: _("judge is on the team"),
+            ConflictSource.ORGANISATION: _("same organisation"),
+            ConflictSource.EMAIL_DOMAIN: _("same email domain"),
+            ConflictSource.ADMIN: _("recorded by an admin"),
         },
     }

@@ -19,10 +19,12 @@ from competitions.core.i18n import current_language
 from competitions.core.web import attempt, current_actor
 from competitions.entries import permissions as entry_permissions
 from competitions.entries import services as entry_services
+from competitions.judging import advancement as advancement_service
 from competitions.judging import bp, explanation, panels, permissions, rubrics
 from competitions.judging import results as result_service
 from competitions.judging.forms import AdvancementForm
-from competitions.judging.models import Rubric
+from competitions.judging.models import Advancement, AdvancementMethod, Rubric
+from competitions.judging.results import SubmissionResult
 from competitions.judging.views.pages import assignable_track, back, judging_round, requested_stage
 
 
@@ -48,13 +50,11 @@ def results(slug: str, round_id: int) -> ResponseReturnValue:
         stage=stage,
         stages=rubrics.stages_of(round_),
         data=data,
-        by_track={
-            t.id: [i for i in data["items"] if i["track_id"] == t.id] for t in challenge.tracks
-        },
-        leniency=[r for r in data["leniency"] if r["panel_id"] in visible_panels],
-        outliers=data["outliers"] if visible_panels else [],
-        users=result_service.judges_by_id({row["user_id"] for row in data["leniency"]}),
-        decided=result_service.decisions(round_, challenge.tracks, stage.stage),
+        by_track={t.id: data.of_track(t.id) for t in challenge.tracks},
+        leniency=[r for r in data.leniency if r.panel_id in visible_panels],
+        outliers=data.outliers if visible_panels else (),
+        users=result_service.judges_by_id({row.user_id for row in data.leniency}),
+        decided=advancement_service.decisions(round_, challenge.tracks, stage.stage),
         released=result_service.released(round_),
         explanation=explanation.explanation(lang),
         can_advance={t.id: permissions.can_assign(current_user, t) for t in challenge.tracks},
@@ -107,10 +107,9 @@ def advancement(slug: str, round_id: int, track_slug: str) -> ResponseReturnValu
     challenge, round_ = judging_round(slug, round_id)
     track = assignable_track(challenge, track_slug)
     stage = requested_stage(round_)
-    data = result_service.results_of(round_, stage.stage)
-    items = [i for i in data["items"] if i["track_id"] == track.id]
+    items = result_service.results_of(round_, stage.stage).of_track(track.id)
     form = AdvancementForm(formdata=request.form if request.method == "POST" else None)
-    existing = result_service.advancement_of(round_, track, stage.stage)
+    existing = advancement_service.advancement_of(round_, track, stage.stage)
     chosen = {e for e, a in existing.items() if a.advancing}
     if request.method == "GET":
         return _advancement_page(challenge, round_, track, stage, items, chosen, form)
@@ -118,9 +117,9 @@ def advancement(slug: str, round_id: int, track_slug: str) -> ResponseReturnValu
         return _advancement_page(challenge, round_, track, stage, items, chosen, form, 400)
     if "confirm" in request.form:
         picked = {int(v) for v in request.form.getlist("entry") if v.isdigit()}
-        method = form.method.data or "manual"
+        method = form.method.data or AdvancementMethod.MANUAL
         with attempt(form) as done:
-            yes, no = result_service.decide(
+            yes, no = advancement_service.decide(
                 current_actor(), round_, track, method, picked, stage.stage
             )
         if done:
@@ -134,7 +133,9 @@ def advancement(slug: str, round_id: int, track_slug: str) -> ResponseReturnValu
     threshold = None if form.threshold.data is None else float(form.threshold.data)
     with attempt(form) as done:
         chosen = set(
-            result_service.select_advancing(items, form.method.data or "", form.n.data, threshold)
+            advancement_service.select_advancing(
+                items, form.method.data or "", form.n.data, threshold
+            )
         )
     return _advancement_page(
         challenge, round_, track, stage, items, chosen, form, 200 if done else 400
@@ -146,7 +147,7 @@ def _advancement_page(
     round_: Round,
     track: Track,
     stage: Rubric,
-    items: list[Any],
+    items: list[SubmissionResult],
     chosen: set[int],
     form: AdvancementForm,
     status: int = 200,
@@ -159,7 +160,7 @@ def _advancement_page(
         track=track,
         stage=stage,
         last_stage=rubrics.last_stage(round_),
-        items=sorted(items, key=lambda i: (i["rank_track"] is None, i["rank_track"] or 0)),
+        items=sorted(items, key=lambda i: (i.rank_track is None, i.rank_track or 0)),
         chosen=chosen,
         form=form,
         lang=current_language(),
@@ -180,7 +181,7 @@ def published_round(slug: str, round_id: int) -> tuple[Challenge, Round]:
 @bp.route("/challenges/<slug>/rounds/<int:round_id>/winners")
 def winners(slug: str, round_id: int) -> ResponseReturnValue:
     challenge, round_ = published_round(slug, round_id)
-    per_track = [(t, result_service.winners(round_, t)) for t in challenge.tracks]
+    per_track = [(t, advancement_service.winners(round_, t)) for t in challenge.tracks]
     return _winners_page(challenge, round_, per_track)
 
 
@@ -188,10 +189,14 @@ def winners(slug: str, round_id: int) -> ResponseReturnValue:
 def track_winners(slug: str, track_slug: str, round_id: int) -> ResponseReturnValue:
     challenge, round_ = published_round(slug, round_id)
     track = challenge_services.get_track(challenge, track_slug)
-    return _winners_page(challenge, round_, [(track, result_service.winners(round_, track))])
+    return _winners_page(challenge, round_, [(track, advancement_service.winners(round_, track))])
 
 
-def _winners_page(challenge: Challenge, round_: Round, per_track: list[Any]) -> ResponseReturnValue:
+def _winners_page(
+    challenge: Challenge,
+    round_: Round,
+    per_track: list[tuple[Track, list[tuple[Advancement, str, SubmissionResult | None]]]],
+) -> ResponseReturnValue:
     db.session.commit()
     return render_template(
         "judging/winners.html",
@@ -216,7 +221,7 @@ def feedback(entry_id: int, round_id: int) -> ResponseReturnValue:
     released = challenge.is_published and result_service.released(round_)
     if not released and not permissions.can_view_track_judging(current_user, entry.track):
         abort(404)  # not out yet
-    data = result_service.feedback(entry, round_)
+    data = advancement_service.feedback(entry, round_)
     db.session.commit()
     return render_template(
         "judging/feedback.html",

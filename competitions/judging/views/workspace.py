@@ -45,7 +45,13 @@ from competitions.judging.forms import (
     score_form,
     typed_scores,
 )
-from competitions.judging.models import Assignment, Judge, Rubric
+from competitions.judging.models import (
+    Assignment,
+    Judge,
+    ReviewProgress,
+    ReviewStatus,
+    Rubric,
+)
 from competitions.judging.views.pages import back, requested_stage
 from competitions.submissions import services as submission_services
 from competitions.submissions.fields import display_answer
@@ -94,7 +100,7 @@ def queue(round_id: int) -> ResponseReturnValue:
             for st in stages.values()
             if any(rubrics.judges_stage(st, seat.panel) for seat in seats)
         ],
-        done=sum(1 for r in rows if r.status == "submitted"),
+        done=sum(1 for r in rows if r.status == ReviewProgress.SUBMITTED),
         open=clock.now() <= round_.judging_closes,
         lang=current_language(),
     )
@@ -138,7 +144,7 @@ def review(assignment_id: int) -> ResponseReturnValue:
         return _review_page(a, stage, form, (values, comments), status=400)
     flash(
         _("Your review is submitted. You can still change it until judging closes.")
-        if saved.status == "submitted"
+        if saved.status == ReviewStatus.SUBMITTED
         else _("Your draft review is saved."),
         "success",
     )

@@ -511,6 +511,17 @@ def test_a_judge_of_one_panel_cannot_open_another_s_assignment(
     assert client.get(url).status_code == 404
 
 
+def test_a_refused_panel_change_is_logged_for_the_panel_s_agency(
+    world, challenge, judged, client, login
+):
+    judge = judged["ca_judges"][0]
+    login(world.admin_b)  # agency B takes part in the challenge, but this is A's panel
+    url = f"/challenges/{challenge.slug}/judging/judges/{judge.id}/remove"
+    assert client.post(url).status_code == 404
+    (denied,) = events("authz.denied")
+    assert denied.agency_id == judge.panel.track.agency_id and denied.object_type == "panel"
+
+
 def test_a_conflicted_judge_gets_404(world, challenge, judged, client, login):
     judge, sub = judged["ca_judges"][0], judged["ca"][0]
     a = assignments.assign_manually(act(world.admin_a), sub, judge)

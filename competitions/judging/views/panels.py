@@ -29,6 +29,16 @@ def _panel_track(challenge: Challenge, key: str) -> Track | None:
     return None if key == SHARED_PANEL else challenge_services.get_track(challenge, key)
 
 
+def managed_panel(challenge: Challenge, panel_row: Panel) -> Panel:
+    """A panel whose judges, invitations and conflicts are changed: by its agency's admins."""
+    require(
+        permissions.can_manage_panel(current_user, panel_row, challenge),
+        panel_row,
+        agency_id=permissions.panel_agency(panel_row, challenge),
+    )
+    return panel_row
+
+
 def _key(panel_row: Panel) -> str:
     return panel_row.track.slug if panel_row.track is not None else SHARED_PANEL
 
@@ -99,7 +109,7 @@ def _panel_page(
 def revoke_invitation(slug: str, invitation_id: int) -> ResponseReturnValue:
     challenge = judging_challenge(slug)
     inv = panels.get_invitation(challenge, invitation_id)
-    require(permissions.can_manage_panel(current_user, inv.panel, challenge), inv.panel)
+    managed_panel(challenge, inv.panel)
     if ConfirmForm().validate_on_submit():
         with attempt(success=_("The invitation was withdrawn."), category="info"):
             panels.revoke(current_actor(), challenge, inv)
@@ -111,7 +121,7 @@ def revoke_invitation(slug: str, invitation_id: int) -> ResponseReturnValue:
 def remove_judge(slug: str, judge_id: int) -> ResponseReturnValue:
     challenge = judging_challenge(slug)
     judge = panels.get_judge(challenge, judge_id)
-    require(permissions.can_manage_panel(current_user, judge.panel, challenge), judge.panel)
+    managed_panel(challenge, judge.panel)
     if ConfirmForm().validate_on_submit():
         with attempt() as done:
             ended = panels.remove(current_actor(), challenge, judge)
@@ -127,8 +137,9 @@ def remove_judge(slug: str, judge_id: int) -> ResponseReturnValue:
 @login_required
 def record_conflict(slug: str, key: str) -> ResponseReturnValue:
     challenge = judging_challenge(slug)
-    panel_row = found(panels.find_panel(challenge, _panel_track(challenge, key)))
-    require(permissions.can_manage_panel(current_user, panel_row, challenge), panel_row)
+    panel_row = managed_panel(
+        challenge, found(panels.find_panel(challenge, _panel_track(challenge, key)))
+    )
     form = AdminConflictForm()
     if form.validate_on_submit():
         with attempt(success=_("The conflict was recorded.")):

@@ -23,9 +23,13 @@ from competitions.judging.models import (
     AdvancementMethod,
     Assignment,
     Review,
-    ReviewStatus,
 )
-from competitions.judging.results import SubmissionResult, results_of, stage_or_last
+from competitions.judging.results import (
+    SubmissionResult,
+    counted_reviews,
+    results_of,
+    stage_or_last,
+)
 from competitions.submissions.models import Submission
 
 
@@ -173,10 +177,8 @@ def feedback(entry: Entry, round_: Round) -> Feedback:
         .join(Assignment, Assignment.id == Review.assignment_id)
         .join(Submission, Submission.id == Assignment.submission_id)
         .where(
+            *counted_reviews(round_.id),
             Submission.entry_id == entry.id,
-            Assignment.round_id == round_.id,
-            Assignment.ended_at.is_(None),
-            Review.status == ReviewStatus.SUBMITTED,
             Review.comment_to_team != "",
         )
         .order_by(Assignment.id)

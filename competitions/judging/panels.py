@@ -42,13 +42,6 @@ def panel_for(challenge: Challenge, track: Track | None) -> Panel:
     return panel
 
 
-def get_panel(challenge: Challenge, panel_id: int) -> Panel:
-    panel = db.session.get(Panel, panel_id)
-    if panel is None or panel.challenge_id != challenge.id:
-        raise NotFound(_("No such panel."))
-    return panel
-
-
 def panels_of(challenge: Challenge) -> list[Panel]:
     return list(db.session.scalars(select(Panel).where(Panel.challenge_id == challenge.id)))
 

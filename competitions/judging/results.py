@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, cast, func, select
+from sqlalchemy import ColumnElement, Float, cast, func, select
 
 from competitions.accounts.models import User
 from competitions.challenges.models import Challenge, Round
@@ -53,14 +53,22 @@ def _raw_per_review(round_id: int, stage: int = 1) -> Any:
         .join(Review, Review.assignment_id == Assignment.id)
         .join(Score, Score.review_id == Review.id)
         .join(Criterion, Criterion.id == Score.criterion_id)
-        .where(
-            Assignment.round_id == round_id,
-            Assignment.stage == stage,
-            Assignment.ended_at.is_(None),
-            Review.status == ReviewStatus.SUBMITTED,
-        )
+        .where(*counted_reviews(round_id, stage))
         .group_by(Assignment.user_id, Assignment.submission_id, Assignment.judge_id)
     )
+
+
+def counted_reviews(round_id: int, stage: int | None = None) -> list[ColumnElement[bool]]:
+    """What makes a review count in the round's results (at the stage, when given): submitted,
+    on an assignment still active. For queries joining Review to Assignment."""
+    conditions = [
+        Assignment.round_id == round_id,
+        Assignment.ended_at.is_(None),
+        Review.status == ReviewStatus.SUBMITTED,
+    ]
+    if stage is not None:
+        conditions.append(Assignment.stage == stage)
+    return conditions
 
 
 def stage_or_last(round_: Round, stage: int | None) -> int:
@@ -359,13 +367,7 @@ def scores_csv(
         .join(Submission, Submission.id == Assignment.submission_id)
         .join(Entry, Entry.id == Submission.entry_id)
         .join(Team, Team.id == Entry.team_id)
-        .where(
-            Assignment.round_id == round_.id,
-            Assignment.stage == stage,
-            Assignment.ended_at.is_(None),
-            Review.status == ReviewStatus.SUBMITTED,
-            Entry.track_id.in_(tracks.keys()),
-        )
+        .where(*counted_reviews(round_.id, stage), Entry.track_id.in_(tracks.keys()))
         .order_by(Entry.track_id, Submission.id, Assignment.id)
     )
     for a, review, track_id, team, entry_id in db.session.execute(query):

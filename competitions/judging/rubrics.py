@@ -160,13 +160,6 @@ def update_stage(
     )
 
 
-def get_round(challenge: Challenge, round_id: int) -> Round:
-    round_ = next((r for r in challenge.rounds if r.id == round_id), None)
-    if round_ is None:
-        raise NotFound(_("No such round."))
-    return round_
-
-
 def _require_editor(actor: Actor, challenge: Challenge) -> None:
     if not permissions.can_edit_rubric(actor.user, challenge):
         raise PermissionDenied(_("Only the challenge's lead admins can change the rubric."))

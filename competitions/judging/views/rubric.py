@@ -15,7 +15,7 @@ from competitions.core.i18n import current_language
 from competitions.core.web import attempt, current_actor, flash_errors, require
 from competitions.judging import bp, permissions, rubrics
 from competitions.judging.forms import CriterionForm, ResetForm, SettingsForm, StageForm
-from competitions.judging.models import Rubric
+from competitions.judging.models import Criterion, Rubric
 from competitions.judging.views.pages import back, judging_round, requested_stage
 
 
@@ -28,6 +28,15 @@ def editable_round(slug: str, round_id: int) -> tuple[Challenge, Round]:
         agency_id=challenge.lead_agency_id,
     )
     return challenge, round_
+
+
+def editable_criterion(
+    slug: str, round_id: int, criterion_id: int
+) -> tuple[Challenge, Round, Rubric, Criterion]:
+    """A criterion of the requested stage's rubric, with its round, for the lead admins."""
+    challenge, round_ = editable_round(slug, round_id)
+    stage = requested_stage(round_)
+    return challenge, round_, stage, rubrics.get_criterion(stage, criterion_id)
 
 
 def _rubric_page(
@@ -95,9 +104,7 @@ def add_criterion(slug: str, round_id: int) -> ResponseReturnValue:
 )
 @login_required
 def edit_criterion(slug: str, round_id: int, criterion_id: int) -> ResponseReturnValue:
-    challenge, round_ = editable_round(slug, round_id)
-    stage = requested_stage(round_)
-    criterion = rubrics.get_criterion(stage, criterion_id)
+    challenge, round_, stage, criterion = editable_criterion(slug, round_id, criterion_id)
     if request.method == "GET":
         form = CriterionForm.of(criterion)
     else:
@@ -127,9 +134,7 @@ def edit_criterion(slug: str, round_id: int, criterion_id: int) -> ResponseRetur
 )
 @login_required
 def remove_criterion(slug: str, round_id: int, criterion_id: int) -> ResponseReturnValue:
-    challenge, round_ = editable_round(slug, round_id)
-    stage = requested_stage(round_)
-    criterion = rubrics.get_criterion(stage, criterion_id)
+    challenge, round_, stage, criterion = editable_criterion(slug, round_id, criterion_id)
     if ConfirmForm().validate_on_submit():
         with attempt(success=_("The criterion was removed."), category="info"):
             rubrics.remove_criterion(current_actor(), challenge, criterion)
@@ -142,9 +147,7 @@ def remove_criterion(slug: str, round_id: int, criterion_id: int) -> ResponseRet
 )
 @login_required
 def move_criterion(slug: str, round_id: int, criterion_id: int) -> ResponseReturnValue:
-    challenge, round_ = editable_round(slug, round_id)
-    stage = requested_stage(round_)
-    criterion = rubrics.get_criterion(stage, criterion_id)
+    challenge, round_, stage, criterion = editable_criterion(slug, round_id, criterion_id)
     if ConfirmForm().validate_on_submit():
         offset = -1 if request.form.get("direction") == "up" else 1
         with attempt():

@@ -338,7 +338,7 @@ def main() -> None:
     print(f"results floor (one SQL query, {len(rows)} rows): median {f:.3f} s")
     print(
         f"results (SQL raw + Python normalization, ranks, leniency, outliers; "
-        f"{len(data['items'])} items): median {o:.3f} s = {o / f:.2f}x the floor"
+        f"{len(data.items)} items): median {o:.3f} s = {o / f:.2f}x the floor"
     )
 
     queries: list[str] = []

@@ -272,15 +272,14 @@ def main() -> None:
     from competitions.challenges.models import Challenge, Round
     from competitions.core.actor import Actor
     from competitions.core.extensions import db
-    from competitions.judging import assignment as allocation
-    from competitions.judging import results, services
+    from competitions.judging import assignment, assignments, results
 
     # Assignment: the pure function on the loaded instance, then the whole service once.
     with app.app_context():
         challenge = db.session.get(Challenge, ids["challenge_id"])
         round_ = db.session.get(Round, ids["round_id"])
-        items = services.round_items(round_)
-        seats = services._seats(challenge, None)
+        items = assignments.round_items(round_)
+        seats = assignments.seats_for(challenge, None)
         from competitions.judging import conflicts
 
         conflicted = conflicts.conflicted_pairs({s.user_id for s in seats})
@@ -294,10 +293,10 @@ def main() -> None:
         pure = []
         for _ in range(args.runs):
             t0 = time.perf_counter()
-            outcome = allocation.assign(
-                [allocation.Item(id=i.submission_id, track_id=i.track_id) for i in items],
+            outcome = assignment.assign(
+                [assignment.Item(id=i.submission_id, track_id=i.track_id) for i in items],
                 [
-                    allocation.Judge(id=s.id, panel_id=s.panel_id, track_id=s.panel.track_id)
+                    assignment.Judge(id=s.id, panel_id=s.panel_id, track_id=s.panel.track_id)
                     for s in seats
                 ],
                 3,
@@ -313,7 +312,7 @@ def main() -> None:
             __import__("competitions.accounts.models").accounts.models.User, ids["root_id"]
         )
         t0 = time.perf_counter()
-        done = services.auto_assign(Actor(root), challenge, round_, None)
+        done = assignments.auto_assign(Actor(root), challenge, round_, None)
         db.session.commit()
         print(
             f"assignment (service: detection, load, write {done.added} rows): "
@@ -339,7 +338,7 @@ def main() -> None:
     print(f"results floor (one SQL query, {len(rows)} rows): median {f:.3f} s")
     print(
         f"results (SQL raw + Python normalization, ranks, leniency, outliers; "
-        f"{len(data['items'])} items): median {o:.3f} s = {o / f:.2f}x the floor"
+        f"{len(data.items)} items): median {o:.3f} s = {o / f:.2f}x the floor"
     )
 
     queries: list[str] = []

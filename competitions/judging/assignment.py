@@ -129,52 +129,6 @@ def assign(
     return solver.result()
 
 
-def least_reviewed_next(
-    review_counts: Mapping[int, int],
-    judge_id: int | None = None,
-    *,
-    conflicts: Collection[Pair] = (),
-    assigned: Collection[int] = (),
-    seed: int | None = None,
-) -> int | None:
-    """The open-pool item a judge should score next: the one with the fewest reviews.
-
-    ``review_counts`` maps candidate item ids (already narrowed to what the judge may review)
-    to their current number of reviews. Items the judge is conflicted with (``conflicts`` holds
-    ``(judge_id, item_id)``, so it needs ``judge_id``) or already has (``assigned``) are
-    skipped; None when nothing is left. Ties go to the lowest item id or, with a ``seed``, to a
-    stable pseudo-random order (one per judge when ``judge_id`` is given), so judges pressing
-    the button at the same moment tend to get different items.
-    """
-    if judge_id is None and conflicts:
-        raise ValueError("conflicts need the judge_id they are checked against")
-    conflicted = conflicts if isinstance(conflicts, AbstractSet) else set(conflicts)
-    taken = assigned if isinstance(assigned, AbstractSet) else set(assigned)
-    salt = () if judge_id is None else (judge_id,)
-    best: tuple[int, int, int] | None = None
-    for item_id, count in review_counts.items():
-        if item_id in taken or (judge_id, item_id) in conflicted:
-            continue
-        tie = 0 if seed is None else _mix(seed, *salt, item_id)
-        key = (count, tie, item_id)
-        if best is None or key < best:
-            best = key
-    return None if best is None else best[2]
-
-
-_MASK64 = (1 << 64) - 1
-
-
-def _mix(*values: int) -> int:
-    """A small, stable 64-bit hash (splitmix64 steps); ``hash()`` is not meant to be stable."""
-    h = 0x9E3779B97F4A7C15
-    for value in values:
-        h = ((h ^ (value & _MASK64)) * 0xBF58476D1CE4E5B9) & _MASK64
-        h = ((h ^ (h >> 27)) * 0x94D049BB133111EB) & _MASK64
-        h ^= h >> 31
-    return h
-
-
 class _Solver:
     """The mutable working state of one :func:`assign` call; judges and items by index."""
 
@@ -396,40 +350,50 @@ class _Solver:
         seen_items = {start}
         queue: deque[int] = deque()
 
-        def reach(j: int, i: int, previous: int) -> bool:
-            parent[j] = (i, previous)
-            if self.load[j] < self.cap[j]:
-                self._apply(parent, j)
-                return True
-            queue.append(j)
-            return False
-
         if starters is None:
             starters = self._least_loaded_first(self.eligible_judges[self.item_track[start]])
         for j in starters:
-            if j not in dead and self._may_take(j, start) and reach(j, start, _NO_PARENT):
+            if (
+                j not in dead
+                and self._may_take(j, start)
+                and self._reach(parent, queue, j, start, _NO_PARENT)
+            ):
                 return True
         while queue:
             u = queue.popleft()
             for i in self.movable[u] - seen_items:
                 seen_items.add(i)
                 takers = self.eligible_judges[self.item_track[i]]
-                if keep_cross:
-                    # Cross-track searches share a work budget: see cover_cross_track.
-                    self.cross_search_left -= len(takers)
-                    if self.cross_search_left < 0:
-                        return False
+                if keep_cross and not self._spend_cross_budget(len(takers)):
+                    return False
                 for j in takers:
                     if (
                         j not in parent
                         and j not in dead
                         and self._may_take(j, i)
                         and (not keep_cross or self._keeps_cross(i, u, j))
-                        and reach(j, i, u)
+                        and self._reach(parent, queue, j, i, u)
                     ):
                         return True
         dead.update(parent)
         return False
+
+    def _reach(
+        self, parent: dict[int, tuple[int, int]], queue: deque[int], j: int, i: int, previous: int
+    ) -> bool:
+        """Judge ``j`` takes item ``i`` (from ``previous``): the path ends (and is applied) if
+        ``j`` has spare capacity; otherwise ``j`` must hand one of their items on."""
+        parent[j] = (i, previous)
+        if self.load[j] < self.cap[j]:
+            self._apply(parent, j)
+            return True
+        queue.append(j)
+        return False
+
+    def _spend_cross_budget(self, cost: int) -> bool:
+        """Cross-track searches share a work budget (see cover_cross_track): False once spent."""
+        self.cross_search_left -= cost
+        return self.cross_search_left >= 0
 
     def _apply(self, parent: Mapping[int, tuple[int, int]], end: int) -> None:
         j = end

@@ -302,28 +302,37 @@ def declare(actor: Actor, challenge: Challenge, team: Team, reason: str) -> Conf
     if not _team_in(challenge, team.id):
         raise DomainError(_("This team has not entered the challenge."))
     reason = (reason or "").strip()[:1000]
-    existing = db.session.scalar(
-        select(Conflict).where(
-            Conflict.user_id == user.id,
-            Conflict.team_id == team.id,
-            Conflict.source == ConflictSource.DECLARED.value,
-        )
+    conflict, new = _add(
+        challenge, user.id, team, ConflictSource.DECLARED, reason, user.id, _("conflict declared")
     )
-    if existing is not None:
-        return existing
-    _end_assignments({(user.id, team.id)}, EndReason.CONFLICT, _("conflict declared"))
-    conflict = Conflict(
-        challenge_id=challenge.id,
-        user_id=user.id,
-        team_id=team.id,
-        source=ConflictSource.DECLARED.value,
-        reason=reason,
-        created_by_id=user.id,
-    )
-    db.session.add(conflict)
-    db.session.flush()
-    audit.record(actor, "judging.conflict_declared", obj=conflict, after={"reason": reason})
+    if new:
+        audit.record(actor, "judging.conflict_declared", obj=conflict, after={"reason": reason})
     return conflict
+
+
+def chosen_team(team_id: int | None) -> Team:
+    """The team picked in a judge's conflict form."""
+    team = db.session.get(Team, team_id or 0)
+    if team is None:
+        raise DomainError(_("Choose a team."))
+    return team
+
+
+def record_on_panel(
+    actor: Actor,
+    challenge: Challenge,
+    panel: Panel,
+    judge_id: int | None,
+    team_id: int | None,
+    reason: str,
+) -> Conflict:
+    """An admin records a conflict between a judge of the panel and a team (by their ids, as
+    picked in the panel page's form)."""
+    judge = db.session.get(Judge, judge_id or 0)
+    team = db.session.get(Team, team_id or 0)
+    if judge is None or judge.panel_id != panel.id or team is None:
+        raise DomainError(_("Choose a judge of this panel and a team."))
+    return record_by_admin(actor, challenge, judge, team, reason)
 
 
 def record_by_admin(
@@ -335,34 +344,52 @@ def record_by_admin(
     reason = (reason or "").strip()[:1000]
     if not reason:
         raise DomainError(_("Say why they are conflicted."), field="reason")
+    conflict, new = _add(
+        challenge, judge.user_id, team, ConflictSource.ADMIN, reason, actor.user_id, reason
+    )
+    if new:
+        audit.record(
+            actor,
+            "judging.conflict_recorded",
+            obj=conflict,
+            agency_id=permissions.panel_agency(judge.panel, challenge),
+            after={"reason": reason},
+        )
+    return conflict
+
+
+def _add(
+    challenge: Challenge,
+    user_id: int,
+    team: Team,
+    source: ConflictSource,
+    reason: str,
+    created_by_id: int | None,
+    end_note: str,
+) -> tuple[Conflict, bool]:
+    """The person's conflict with the team from this source: the one already recorded, or a new
+    one (their active assignments with the team end first, with ``end_note``). True when new."""
     existing = db.session.scalar(
         select(Conflict).where(
-            Conflict.user_id == judge.user_id,
+            Conflict.user_id == user_id,
             Conflict.team_id == team.id,
-            Conflict.source == ConflictSource.ADMIN.value,
+            Conflict.source == source.value,
         )
     )
     if existing is not None:
-        return existing
-    _end_assignments({(judge.user_id, team.id)}, EndReason.CONFLICT, reason)
+        return existing, False
+    _end_assignments({(user_id, team.id)}, EndReason.CONFLICT, end_note)
     conflict = Conflict(
         challenge_id=challenge.id,
-        user_id=judge.user_id,
+        user_id=user_id,
         team_id=team.id,
-        source=ConflictSource.ADMIN.value,
+        source=source.value,
         reason=reason,
-        created_by_id=actor.user_id,
+        created_by_id=created_by_id,
     )
     db.session.add(conflict)
     db.session.flush()
-    audit.record(
-        actor,
-        "judging.conflict_recorded",
-        obj=conflict,
-        agency_id=permissions.panel_agency(judge.panel, challenge),
-        after={"reason": reason},
-    )
-    return conflict
+    return conflict, True
 
 
 def recuse(actor: Actor, assignment: Assignment, reason: str) -> None:

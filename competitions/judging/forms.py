@@ -1,9 +1,14 @@
-"""Judging forms. The scoring form is built from the rubric in the view (one field per
-criterion), so it is not a WTForms class."""
+"""Judging forms, and what each gives the services. The scoring form has one field per
+criterion of the stage's rubric, so its class is built per rubric (``score_form``)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DecimalField,
@@ -17,7 +22,10 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from competitions.core.errors import DomainError
 from competitions.core.forms import BaseForm
+from competitions.judging import rubrics
+from competitions.judging.models import AdvancementMethod, Criterion, FlagKind, PanelScope, Rubric
 
 
 class SettingsForm(BaseForm):
@@ -50,6 +58,15 @@ class SettingsForm(BaseForm):
         default=0,
     )
 
+    def settings(self) -> rubrics.Settings:
+        return rubrics.Settings(
+            reviews_per_submission=self.reviews_per_submission.data or 0,
+            blind=bool(self.blind.data),
+            cross_track=bool(self.cross_track.data),
+            min_reviews=self.min_reviews.data or 0,
+            seed=self.seed.data or 0,
+        )
+
 
 class CriterionForm(BaseForm):
     title_en = StringField(_l("Title (English)"), validators=[Length(max=200)])
@@ -81,6 +98,58 @@ class CriterionForm(BaseForm):
         validators=[Length(max=8000)],
     )
 
+    @classmethod
+    def of(cls, criterion: Criterion) -> CriterionForm:
+        """The form filled with a criterion, to edit it."""
+        return cls(
+            formdata=None,
+            title_en=criterion.title.get("en", ""),
+            title_fr=criterion.title.get("fr", ""),
+            guidance_en=criterion.guidance.get("en", ""),
+            guidance_fr=criterion.guidance.get("fr", ""),
+            weight=str(criterion.weight),
+            scale_min=str(criterion.scale_min),
+            scale_max=str(criterion.scale_max),
+            step=str(criterion.step),
+            descriptors_en=_descriptor_lines(criterion, "en"),
+            descriptors_fr=_descriptor_lines(criterion, "fr"),
+        )
+
+    def criterion_data(self) -> rubrics.CriterionData:
+        """What the rubric services take; a descriptor line without "score: meaning" is a
+        ``DomainError`` on its field."""
+        return rubrics.CriterionData(
+            title={"en": self.title_en.data or "", "fr": self.title_fr.data or ""},
+            guidance={"en": self.guidance_en.data or "", "fr": self.guidance_fr.data or ""},
+            weight=self.weight.data,
+            scale_min=self.scale_min.data,
+            scale_max=self.scale_max.data,
+            step=self.step.data,
+            descriptors=self._descriptors(),
+        )
+
+    def _descriptors(self) -> dict[str, dict[str, str]]:
+        """Lines "level: text" per language → {level: {lang: text}}."""
+        out: dict[str, dict[str, str]] = {}
+        for lang, raw in (("en", self.descriptors_en.data), ("fr", self.descriptors_fr.data)):
+            for line in (raw or "").splitlines():
+                level, sep, text = line.partition(":")
+                if not sep or not text.strip():
+                    if line.strip():
+                        raise DomainError(
+                            _("Write each descriptor as “score: meaning”."),
+                            field=f"descriptors_{lang}",
+                        )
+                    continue
+                out.setdefault(level.strip(), {})[lang] = text.strip()
+        return out
+
+
+def _descriptor_lines(criterion: Criterion, lang: str) -> str:
+    return "\n".join(
+        f"{level}: {texts[lang]}" for level, texts in criterion.descriptors.items() if lang in texts
+    )
+
 
 class StageForm(BaseForm):
     name_en = StringField(_l("Name of the stage (English)"), validators=[Length(max=100)])
@@ -88,13 +157,30 @@ class StageForm(BaseForm):
     panel_scope = RadioField(
         _l("Judged by"),
         choices=[
-            SelectChoice("all", _l("Each track's panel and the shared panel")),
-            SelectChoice("tracks", _l("Each track's own panel only")),
-            SelectChoice("shared", _l("The shared cross-track panel only")),
+            SelectChoice(PanelScope.ALL, _l("Each track's panel and the shared panel")),
+            SelectChoice(PanelScope.TRACKS, _l("Each track's own panel only")),
+            SelectChoice(PanelScope.SHARED, _l("The shared cross-track panel only")),
         ],
-        default="all",
+        default=PanelScope.ALL,
         validators=[DataRequired(_l("Choose which panels judge this stage."))],
     )
+
+    @classmethod
+    def of(cls, stage: Rubric) -> StageForm:
+        """The form filled with a stage, to rename it or change its panels."""
+        return cls(
+            formdata=None,
+            name_en=stage.name.get("en", ""),
+            name_fr=stage.name.get("fr", ""),
+            panel_scope=stage.panel_scope,
+        )
+
+    def values(self) -> tuple[dict[str, str], str]:
+        """The stage's name per language and its panel scope, as the rubric services take them."""
+        return (
+            {"en": self.name_en.data or "", "fr": self.name_fr.data or ""},
+            self.panel_scope.data or "",
+        )
 
 
 class ResetForm(BaseForm):
@@ -165,9 +251,9 @@ class FlagForm(BaseForm):
     kind = SelectField(
         _l("Concern"),
         choices=[
-            SelectChoice("ineligible", _l("Possibly ineligible")),
-            SelectChoice("plagiarism", _l("Possible plagiarism")),
-            SelectChoice("other", _l("Something else")),
+            SelectChoice(FlagKind.INELIGIBLE, _l("Possibly ineligible")),
+            SelectChoice(FlagKind.PLAGIARISM, _l("Possible plagiarism")),
+            SelectChoice(FlagKind.OTHER, _l("Something else")),
         ],
     )
     note = TextAreaField(
@@ -184,11 +270,13 @@ class AdvancementForm(BaseForm):
     method = RadioField(
         _l("Who advances"),
         choices=[
-            SelectChoice("top_n", _l("The top N of the track")),
-            SelectChoice("threshold", _l("Every entry at or above a normalized score")),
-            SelectChoice("manual", _l("The entries I tick")),
+            SelectChoice(AdvancementMethod.TOP_N, _l("The top N of the track")),
+            SelectChoice(
+                AdvancementMethod.THRESHOLD, _l("Every entry at or above a normalized score")
+            ),
+            SelectChoice(AdvancementMethod.MANUAL, _l("The entries I tick")),
         ],
-        default="top_n",
+        default=AdvancementMethod.TOP_N,
         validators=[DataRequired(_l("Choose how entries are selected."))],
     )
     n = IntegerField(_l("N"), validators=[Optional(), NumberRange(min=0, max=100000)], default=10)
@@ -197,3 +285,26 @@ class AdvancementForm(BaseForm):
         validators=[Optional(), NumberRange(min=0, max=100)],
         places=2,
     )
+
+
+def score_form(rubric: Rubric) -> FlaskForm:
+    """The scoring form of a review stage: a text field per criterion (``c<id>``; the service
+    checks each score against its scale) and the two comments. Its only validation is the
+    CSRF token; a service's refusal goes onto the criterion's field."""
+
+    class ScoreForm(FlaskForm):
+        comment_to_team = TextAreaField()
+        comment_to_admins = TextAreaField()
+
+    for criterion in rubric.criteria:
+        setattr(ScoreForm, score_key(criterion), StringField())
+    return ScoreForm()
+
+
+def score_key(criterion: Criterion) -> str:
+    return f"c{criterion.id}"
+
+
+def typed_scores(values: Mapping[str, Any], rubric: Rubric) -> dict[int, str]:
+    """Criterion id → the text typed for it ("" when left empty)."""
+    return {c.id: str(values.get(score_key(c)) or "") for c in rubric.criteria}

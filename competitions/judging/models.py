@@ -43,9 +43,12 @@ class Rubric(Base):
     """A review stage of a round: its rubric, shared by every track of the challenge so scores
     are comparable, and its judging settings. Locked once its first score is entered.
 
-    A round has one stage (``stage`` 1) unless the lead agency adds more (e.g. a technical
-    review, then a jury): each later stage judges only the entries the previous one shortlisted,
-    with its own criteria and panels; the last stage's decision is the round's.
+    A Rubric *is* a review stage: one row per (round, ``stage``), ``stage`` being the stage's
+    number. The glossary's "Rubric" of a round is the rubric of one of its stages — of its only
+    stage, 1, unless the lead agency adds more (e.g. a technical review, then a jury): each later
+    stage judges only the entries the previous one shortlisted, with its own criteria and
+    panels; the last stage's decision is the round's. (The name is kept: renaming the table to
+    "stage" would buy a migration and nothing else.)
     """
 
     __tablename__ = "rubric"
@@ -175,7 +178,10 @@ class Panel(Base):
 
 
 class Judge(Base):
-    """A person on a panel. Removal (``removed_at``) ends their access at once."""
+    """A person's seat on one panel (the glossary's "Judge"): the same person on a track's panel
+    and on the shared panel has two Judge rows, one per seat, each with its own profile and
+    load; assignments name the seat and the person (``user_id``). Removal (``removed_at``) ends
+    that seat's access at once."""
 
     __tablename__ = "judge"
     audit_type = "judge"
@@ -385,6 +391,18 @@ class ReviewStatus(enum.StrEnum):
     SUBMITTED = "submitted"
 
 
+class ReviewProgress(enum.StrEnum):
+    """Where an assignment's review stands, as judges and admins see it: not started (there is
+    no review yet), or the review's status."""
+
+    NEW = "new"
+    DRAFT = ReviewStatus.DRAFT.value
+    SUBMITTED = ReviewStatus.SUBMITTED.value
+
+
+REVIEW_STATUSES = tuple(s.value for s in ReviewStatus)
+
+
 class Review(Base):
     """A judge's review of one assigned submission: a score per criterion and two comments."""
 
@@ -409,7 +427,7 @@ class Review(Base):
     )
 
     __table_args__ = (
-        sa.CheckConstraint("status IN ('draft', 'submitted')", name="status_valid"),
+        sa.CheckConstraint(f"status IN {REVIEW_STATUSES!r}", name="status_valid"),
         sa.CheckConstraint(
             "(status = 'submitted') = (submitted_at IS NOT NULL)", name="submitted_consistent"
         ),
@@ -480,6 +498,17 @@ def scores_as_data(review: Review) -> dict[str, Any]:
     return {str(k): str(v) for k, v in review.score_map().items()}
 
 
+class AdvancementMethod(enum.StrEnum):
+    """How a track chose the entries that advance."""
+
+    TOP_N = "top_n"  # the N best ranked of the track
+    THRESHOLD = "threshold"  # every entry at or above a normalized score
+    MANUAL = "manual"  # ticked by hand
+
+
+ADVANCEMENT_METHODS = tuple(m.value for m in AdvancementMethod)
+
+
 class Advancement(Base):
     """The admins' decision, per entry and round: advancing to the next round (finalist,
     winner) or not. Audited; the next round accepts submissions only from advancing entries."""
@@ -503,7 +532,7 @@ class Advancement(Base):
 
     __table_args__ = (
         sa.UniqueConstraint("round_id", "stage", "entry_id"),
-        sa.CheckConstraint("method IN ('top_n', 'threshold', 'manual')", name="method_valid"),
+        sa.CheckConstraint(f"method IN {ADVANCEMENT_METHODS!r}", name="method_valid"),
     )
 
     @property

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 
 from competitions.accounts.models import User
 from competitions.accounts.services import check_email
+from competitions.core.invitations import Resolution
 from competitions.challenges.models import Challenge, Track
 from competitions.core import audit, clock, mail, tokens
 from competitions.core.actor import Actor
@@ -41,11 +42,24 @@ def panel_for(challenge: Challenge, track: Track | None) -> Panel:
     return panel
 
 
-def get_panel(challenge: Challenge, panel_id: int) -> Panel:
-    panel = db.session.get(Panel, panel_id)
-    if panel is None or panel.challenge_id != challenge.id:
-        raise NotFound(_("No such panel."))
-    return panel
+def panels_of(challenge: Challenge) -> list[Panel]:
+    return list(db.session.scalars(select(Panel).where(Panel.challenge_id == challenge.id)))
+
+
+def get_invitation(challenge: Challenge, invitation_id: int) -> JudgeInvitation:
+    """An invitation to one of the challenge's panels."""
+    inv = db.session.get(JudgeInvitation, invitation_id)
+    if inv is None or inv.panel.challenge_id != challenge.id:
+        raise NotFound(_("No such invitation."))
+    return inv
+
+
+def get_judge(challenge: Challenge, judge_id: int) -> Judge:
+    """A seat (active or not) on one of the challenge's panels."""
+    judge = db.session.get(Judge, judge_id)
+    if judge is None or judge.panel.challenge_id != challenge.id:
+        raise NotFound(_("No such judge."))
+    return judge
 
 
 def panel_name(panel: Panel, lang: str) -> str:
@@ -145,7 +159,7 @@ def challenge_language(challenge: Challenge, panel: Panel) -> str:
 def revoke(actor: Actor, challenge: Challenge, inv: JudgeInvitation) -> None:
     _require_manager(actor, inv.panel, challenge)
     if inv.resolution is None:
-        inv.resolution, inv.resolved_at = "revoked", clock.now()
+        inv.resolution, inv.resolved_at = Resolution.REVOKED, clock.now()
         audit.record(
             actor,
             "judging.invitation_revoked",
@@ -221,7 +235,7 @@ def accept(
     _set_profile(judge, organisation, expertise, conflicts)
     if not user.is_verified:
         user.email_verified_at = clock.now()  # the emailed link proves the address
-    inv.resolution, inv.resolved_at = "accepted", clock.now()
+    inv.resolution, inv.resolved_at = Resolution.ACCEPTED, clock.now()
     db.session.flush()
     audit.record(
         actor,
@@ -239,7 +253,7 @@ def accept(
 def decline(actor: Actor, token: str) -> None:
     inv = invitation_from_token(token)
     _addressee(actor, inv)
-    inv.resolution, inv.resolved_at = "declined", clock.now()
+    inv.resolution, inv.resolved_at = Resolution.DECLINED, clock.now()
     audit.record(actor, "judging.invitation_declined", obj=inv)
 
 

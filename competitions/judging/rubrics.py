@@ -160,13 +160,6 @@ def update_stage(
     )
 
 
-def get_round(challenge: Challenge, round_id: int) -> Round:
-    round_ = next((r for r in challenge.rounds if r.id == round_id), None)
-    if round_ is None:
-        raise NotFound(_("No such round."))
-    return round_
-
-
 def _require_editor(actor: Actor, challenge: Challenge) -> None:
     if not permissions.can_edit_rubric(actor.user, challenge):
         raise PermissionDenied(_("Only the challenge's lead admins can change the rubric."))
@@ -250,6 +243,7 @@ def _decimal(value: Any, name: str, message: str) -> Decimal:
 
 
 def _check(data: CriterionData) -> dict[str, Any]:
+    """The criterion's values, cleaned; a ``DomainError`` on the field of the first problem."""
     title = {k: v.strip() for k, v in data.title.items() if v and v.strip()}
     if not title:
         raise DomainError(_("Give the criterion a title in at least one language."), "title_en")
@@ -258,6 +252,20 @@ def _check(data: CriterionData) -> dict[str, Any]:
     weight = _decimal(data.weight, "weight", _("The weight must be a number."))
     if weight <= 0:
         raise DomainError(_("The weight must be more than zero."), "weight")
+    lo, hi, step = _scale(data)
+    return {
+        "title": title,
+        "guidance": {k: v.strip() for k, v in data.guidance.items() if v and v.strip()},
+        "weight": weight,
+        "scale_min": lo,
+        "scale_max": hi,
+        "step": step,
+        "descriptors": _descriptors(data, lo, hi, step),
+    }
+
+
+def _scale(data: CriterionData) -> tuple[Decimal, Decimal, Decimal]:
+    """The lowest and highest score and the step: a scale of at most ``MAX_LEVELS`` levels."""
     lo = _decimal(data.scale_min, "scale_min", _("The lowest score must be a number."))
     hi = _decimal(data.scale_max, "scale_max", _("The highest score must be a number."))
     step = _decimal(data.step, "step", _("The step must be a number."))
@@ -272,6 +280,13 @@ def _check(data: CriterionData) -> dict[str, Any]:
         )
     if (hi - lo) / step + 1 > MAX_LEVELS:
         raise DomainError(_("The scale has too many levels (at most 101)."), "step")
+    return lo, hi, step
+
+
+def _descriptors(
+    data: CriterionData, lo: Decimal, hi: Decimal, step: Decimal
+) -> dict[str, dict[str, str]]:
+    """What each level means, per language, keyed by a score on the scale."""
     descriptors: dict[str, dict[str, str]] = {}
     for level, texts in data.descriptors.items():
         clean = {k: v.strip() for k, v in texts.items() if v and v.strip()}
@@ -284,15 +299,7 @@ def _check(data: CriterionData) -> dict[str, Any]:
                 "descriptors",
             )
         descriptors[str(value.normalize())] = clean
-    return {
-        "title": title,
-        "guidance": {k: v.strip() for k, v in data.guidance.items() if v and v.strip()},
-        "weight": weight,
-        "scale_min": lo,
-        "scale_max": hi,
-        "step": step,
-        "descriptors": descriptors,
-    }
+    return descriptors
 
 
 def add_criterion(

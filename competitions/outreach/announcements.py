@@ -33,7 +33,7 @@ from competitions.core.markdown import render_markdown
 from competitions.core.outbox import OutboxMessage
 from competitions.core.urls import external_url
 from competitions.entries.models import Entry, TeamMember
-from competitions.judging import services as judging
+from competitions.judging import audiences as judging
 from competitions.judging.models import Advancement, Judge
 from competitions.judging.rubrics import last_stage_of
 from competitions.outreach import permissions

@@ -39,7 +39,7 @@ from competitions.core.i18n import format_duration, languages
 from competitions.core.locks import tick_lock
 from competitions.core.urls import external_url
 from competitions.entries.models import Entry, Team, TeamMember
-from competitions.judging import services as judging
+from competitions.judging import audiences as judging
 from competitions.outreach import permissions
 from competitions.outreach.models import (
     DEFAULT_DEADLINE_OFFSETS,

@@ -25,8 +25,8 @@ from competitions.judging.assignment import (
     Judge,
     _Solver,
     assign,
-    least_reviewed_next,
 )
+from competitions.judging.pool import least_reviewed_next
 
 Pair = tuple[int, int]
 

@@ -15,7 +15,16 @@ from competitions.core.errors import Conflict as ConflictError
 from competitions.core.errors import DomainError, PermissionDenied
 from competitions.core.extensions import db
 from competitions.core.storage import get_storage
-from competitions.judging import conflicts, panels, permissions, rubrics, services
+from competitions.judging import (
+    advancement,
+    assignments,
+    conflicts,
+    flags,
+    panels,
+    permissions,
+    reviews,
+    rubrics,
+)
 from competitions.judging.models import (
     Assignment,
     Conflict,
@@ -71,9 +80,9 @@ def test_a_criterion_s_scale_is_checked(world, challenge, changes, field, messag
 
 def test_the_first_score_locks_the_rubric_and_a_reset_clears_scores(world, challenge, judged):
     rubric, judge, sub = judged["rubric"], judged["ca_judges"][0], judged["ca"][0]
-    a = services.assign_manually(act(world.admin_a), sub, judge)
+    a = assignments.assign_manually(act(world.admin_a), sub, judge)
     db.session.commit()
-    services.save_review(act(judge.user), a, score_values(rubric, "7", "5"), "Nice", "", True)
+    reviews.save_review(act(judge.user), a, score_values(rubric, "7", "5"), "Nice", "", True)
     db.session.commit()
     assert rubric.locked_at is not None
     with pytest.raises(ConflictError, match="locked"):
@@ -130,7 +139,7 @@ def test_agency_b_cannot_run_agency_a_s_panel(world, challenge, ca_track):
 
 def test_removing_a_judge_ends_their_access_at_once(world, challenge, judged):
     judge, sub = judged["ca_judges"][0], judged["ca"][0]
-    a = services.assign_manually(act(world.admin_a), sub, judge)
+    a = assignments.assign_manually(act(world.admin_a), sub, judge)
     db.session.commit()
     assert permissions.can_score(judge.user, a)
     ended = panels.remove(act(world.admin_a), challenge, judge)
@@ -140,7 +149,7 @@ def test_removing_a_judge_ends_their_access_at_once(world, challenge, judged):
     assert not permissions.can_score(judge.user, a)
     assert a.end_reason == "judge_removed"
     with pytest.raises(PermissionDenied):
-        services.save_review(act(judge.user), a, {}, "", "", False)
+        reviews.save_review(act(judge.user), a, {}, "", "", False)
 
 
 # --- conflicts ----------------------------------------------------------------------------------
@@ -177,7 +186,7 @@ def test_a_conflicted_judge_is_never_assigned(world, challenge, judged):
     conflicts.declare(act(judge.user), challenge, sub.entry.team, "My cousin leads it")
     db.session.commit()
     with pytest.raises(ConflictError, match="conflict"):
-        services.assign_manually(act(world.admin_a), sub, judge)
+        assignments.assign_manually(act(world.admin_a), sub, judge)
 
 
 def test_the_database_refuses_a_conflicted_assignment(world, challenge, judged):
@@ -207,7 +216,7 @@ def test_the_database_refuses_a_conflicted_assignment(world, challenge, judged):
 
 def test_the_database_refuses_a_conflict_over_an_active_assignment(world, challenge, judged):
     judge, sub = judged["ca_judges"][0], judged["ca"][0]
-    services.assign_manually(act(world.admin_a), sub, judge)
+    assignments.assign_manually(act(world.admin_a), sub, judge)
     db.session.commit()
     with pytest.raises(IntegrityError), db.session.begin_nested():
         db.session.add(
@@ -224,11 +233,11 @@ def test_the_database_refuses_a_conflict_over_an_active_assignment(world, challe
 
 def test_the_database_refuses_scores_on_an_ended_assignment(world, challenge, judged):
     rubric, judge, sub = judged["rubric"], judged["ca_judges"][0], judged["ca"][0]
-    a = services.assign_manually(act(world.admin_a), sub, judge)
+    a = assignments.assign_manually(act(world.admin_a), sub, judge)
     db.session.commit()
-    review = services.save_review(act(judge.user), a, score_values(rubric, "3", ""), "", "", False)
+    review = reviews.save_review(act(judge.user), a, score_values(rubric, "3", ""), "", "", False)
     db.session.commit()
-    services.unassign(act(world.admin_a), a)
+    assignments.unassign(act(world.admin_a), a)
     db.session.commit()
     with pytest.raises(IntegrityError), db.session.begin_nested():
         db.session.add(Score(review_id=review.id, criterion_id=rubric.criteria[1].id, value=4))
@@ -252,7 +261,7 @@ def test_the_database_refuses_an_assignment_to_someone_else_s_seat(world, challe
 
 def test_recusing_ends_the_assignment_and_records_the_conflict(world, challenge, judged):
     judge, sub = judged["ca_judges"][0], judged["ca"][0]
-    a = services.assign_manually(act(world.admin_a), sub, judge)
+    a = assignments.assign_manually(act(world.admin_a), sub, judge)
     db.session.commit()
     with pytest.raises(DomainError, match="why"):
         conflicts.recuse(act(judge.user), a, "")
@@ -262,7 +271,7 @@ def test_recusing_ends_the_assignment_and_records_the_conflict(world, challenge,
     assert a.end_reason == "recused"
     assert conflicts.is_conflicted(challenge.id, judge.user_id, sub.entry.team_id)
     with pytest.raises(ConflictError):
-        services.assign_manually(act(world.admin_a), sub, judge)
+        assignments.assign_manually(act(world.admin_a), sub, judge)
 
 
 def test_only_the_assigned_judge_scores(world, challenge, judged):
@@ -272,11 +281,11 @@ def test_only_the_assigned_judge_scores(world, challenge, judged):
         judged["ca_judges"][1],
         judged["ca"][0],
     )
-    a = services.assign_manually(act(world.admin_a), sub, judge)
+    a = assignments.assign_manually(act(world.admin_a), sub, judge)
     db.session.commit()
     for intruder in (other.user, world.admin_a, sub.entry.team.lead.user):
         with pytest.raises(PermissionDenied):
-            services.save_review(act(intruder), a, score_values(rubric, "1", "1"), "", "", True)
+            reviews.save_review(act(intruder), a, score_values(rubric, "1", "1"), "", "", True)
 
 
 # --- reviews ----------------------------------------------------------------------------------
@@ -284,25 +293,25 @@ def test_only_the_assigned_judge_scores(world, challenge, judged):
 
 def test_a_review_is_saved_as_draft_then_submitted_and_stays_editable(world, challenge, judged):
     rubric, judge, sub = judged["rubric"], judged["ca_judges"][0], judged["ca"][0]
-    a = services.assign_manually(act(world.admin_a), sub, judge)
+    a = assignments.assign_manually(act(world.admin_a), sub, judge)
     db.session.commit()
-    services.save_review(act(judge.user), a, score_values(rubric, "8", ""), "Good", "", False)
+    reviews.save_review(act(judge.user), a, score_values(rubric, "8", ""), "Good", "", False)
     db.session.commit()
     with pytest.raises(DomainError, match="Score every criterion"):
-        services.save_review(act(judge.user), a, score_values(rubric, "8", ""), "", "", True)
+        reviews.save_review(act(judge.user), a, score_values(rubric, "8", ""), "", "", True)
     db.session.rollback()
-    review = services.save_review(
+    review = reviews.save_review(
         act(judge.user), a, score_values(rubric, "8", "6"), "Good", "Fine", True
     )
     db.session.commit()
     assert review.status == "submitted" and review.submitted_at is not None
     assert review.score_map() == {rubric.criteria[0].id: Decimal(8), rubric.criteria[1].id: 6}
     # Changing it keeps it submitted; emptying a score is refused while submitted.
-    services.save_review(act(judge.user), a, score_values(rubric, "9", "6"), "", "", False)
+    reviews.save_review(act(judge.user), a, score_values(rubric, "9", "6"), "", "", False)
     db.session.commit()
     assert review.status == "submitted"
     with pytest.raises(DomainError):
-        services.save_review(act(judge.user), a, score_values(rubric, "9", ""), "", "", False)
+        reviews.save_review(act(judge.user), a, score_values(rubric, "9", ""), "", "", False)
 
 
 @pytest.mark.parametrize(
@@ -318,27 +327,27 @@ def test_a_review_is_saved_as_draft_then_submitted_and_stays_editable(world, cha
 )
 def test_scores_off_the_scale_are_refused(world, challenge, judged, value, message):
     rubric, judge, sub = judged["rubric"], judged["ca_judges"][0], judged["ca"][0]
-    a = services.assign_manually(act(world.admin_a), sub, judge)
+    a = assignments.assign_manually(act(world.admin_a), sub, judge)
     db.session.commit()
     with pytest.raises(DomainError, match=message) as err:
-        services.save_review(act(judge.user), a, score_values(rubric, value, "5"), "", "", False)
+        reviews.save_review(act(judge.user), a, score_values(rubric, value, "5"), "", "", False)
     assert err.value.field == f"c{rubric.criteria[0].id}"
 
 
 def test_reviews_close_with_judging(world, challenge, judged, clock):
     rubric, judge, sub = judged["rubric"], judged["ca_judges"][0], judged["ca"][0]
-    a = services.assign_manually(act(world.admin_a), sub, judge)
+    a = assignments.assign_manually(act(world.admin_a), sub, judge)
     db.session.commit()
     clock.set_now(challenge.rounds[0].judging_closes + timedelta(seconds=1))
     with pytest.raises(DomainError, match="closed"):
-        services.save_review(act(judge.user), a, score_values(rubric, "5", "5"), "", "", True)
+        reviews.save_review(act(judge.user), a, score_values(rubric, "5", "5"), "", "", True)
 
 
 def test_a_flag_reaches_the_track_admins(world, challenge, judged, mail):
     judge, sub = judged["ca_judges"][0], judged["ca"][0]
-    a = services.assign_manually(act(world.admin_a), sub, judge)
+    a = assignments.assign_manually(act(world.admin_a), sub, judge)
     db.session.commit()
-    services.flag(act(judge.user), a, "plagiarism", "Same text as a 2019 paper")
+    flags.flag(act(judge.user), a, "plagiarism", "Same text as a 2019 paper")
     db.session.commit()
     (told,) = mail.to(world.admin_a.email)  # the track's agency's admin, by email
     assert f"flagged submission #{sub.id}" in told["Subject"]
@@ -346,12 +355,12 @@ def test_a_flag_reaches_the_track_admins(world, challenge, judged, mail):
     assert "Possible plagiarism" in body and "Same text as a 2019 paper" in body
     assert mail.link(told, "/assignments")
     assert mail.to(world.admin_b.email) == [] and mail.to(world.staff_a.email) == []
-    flags = services.flags_of(challenge.rounds[0], sub.entry.track)
-    assert [f.note for f in flags] == ["Same text as a 2019 paper"]
+    raised = flags.flags_of(challenge.rounds[0], sub.entry.track)
+    assert [f.note for f in raised] == ["Same text as a 2019 paper"]
     with pytest.raises(PermissionDenied):
-        services.resolve_flag(act(world.admin_b), flags[0], "")
-    services.resolve_flag(act(world.admin_a), flags[0], "Checked: cited properly")
-    assert flags[0].resolved_at is not None
+        flags.resolve_flag(act(world.admin_b), raised[0], "")
+    flags.resolve_flag(act(world.admin_a), raised[0], "Checked: cited properly")
+    assert raised[0].resolved_at is not None
 
 
 # --- assignment -------------------------------------------------------------------------------
@@ -369,7 +378,7 @@ def test_automatic_assignment_covers_balances_and_avoids_conflicts(world, challe
     ca, ca_judges = judged["ca"], judged["ca_judges"]
     conflicts.declare(act(ca_judges[0].user), challenge, ca[0].entry.team, "")
     db.session.commit()
-    outcome = services.auto_assign(
+    outcome = assignments.auto_assign(
         act(world.admin_a), challenge, judged["round"], ca[0].entry.track
     )
     db.session.commit()
@@ -382,25 +391,27 @@ def test_automatic_assignment_covers_balances_and_avoids_conflicts(world, challe
     assert max(loads) - min(loads) <= 1
     assert {a.submission.entry.track_id for a in rows} == {ca[0].entry.track_id}  # CA only
     # Running again keeps everything and adds nothing.
-    again = services.auto_assign(act(world.admin_a), challenge, judged["round"], ca[0].entry.track)
+    again = assignments.auto_assign(
+        act(world.admin_a), challenge, judged["round"], ca[0].entry.track
+    )
     assert (again.added, again.kept, again.ended) == (0, 6, 0)
     assert events("judging.auto_assigned")[-1].after["kept"] == 6
 
 
 def test_agency_b_cannot_assign_agency_a_s_track(world, challenge, judged):
     with pytest.raises(PermissionDenied):
-        services.auto_assign(
+        assignments.auto_assign(
             act(world.admin_b), challenge, judged["round"], judged["ca"][0].entry.track
         )
     with pytest.raises(PermissionDenied):
-        services.assign_manually(act(world.admin_b), judged["ca"][0], judged["ca_judges"][0])
+        assignments.assign_manually(act(world.admin_b), judged["ca"][0], judged["ca_judges"][0])
 
 
 def test_challenge_wide_assignment_calibrates_across_tracks(world, challenge, judged):
     rubric = judged["rubric"]
     rubric.cross_track = True
     db.session.commit()
-    services.auto_assign(act(world.admin_a), challenge, judged["round"], None)
+    assignments.auto_assign(act(world.admin_a), challenge, judged["round"], None)
     db.session.commit()
     rows = _active(judged["round"].id)
     for sub in judged["ca"] + judged["us"]:
@@ -411,19 +422,19 @@ def test_challenge_wide_assignment_calibrates_across_tracks(world, challenge, ju
 
 def test_a_judge_takes_the_next_least_reviewed(world, challenge, judged):
     judge, ca = judged["ca_judges"][0], judged["ca"]
-    services.assign_manually(act(world.admin_a), ca[0], judged["ca_judges"][1])
-    services.assign_manually(act(world.admin_a), ca[1], judged["ca_judges"][1])
+    assignments.assign_manually(act(world.admin_a), ca[0], judged["ca_judges"][1])
+    assignments.assign_manually(act(world.admin_a), ca[1], judged["ca_judges"][1])
     db.session.commit()
-    taken = services.take_next(act(judge.user), challenge, judged["round"])
+    taken = assignments.take_next(act(judge.user), challenge, judged["round"])
     db.session.commit()
     assert taken is not None and taken.submission_id == ca[2].id  # the unreviewed one
     assert taken.source == "pool"
     conflicts.declare(act(judge.user), challenge, ca[0].entry.team, "")
     db.session.commit()
-    nxt = services.take_next(act(judge.user), challenge, judged["round"])
+    nxt = assignments.take_next(act(judge.user), challenge, judged["round"])
     assert nxt is not None and nxt.submission_id == ca[1].id  # ca[0] is conflicted
     db.session.commit()
-    assert services.take_next(act(judge.user), challenge, judged["round"]) is None
+    assert assignments.take_next(act(judge.user), challenge, judged["round"]) is None
 
 
 # --- pages ------------------------------------------------------------------------------------
@@ -447,7 +458,7 @@ def test_a_judge_scores_through_the_pages_blind(world, challenge, judged, client
             sha256=stored.sha256,
         )
     )
-    a = services.assign_manually(act(world.admin_a), sub, judge)
+    a = assignments.assign_manually(act(world.admin_a), sub, judge)
     db.session.commit()
     login(judge.user)
     page = text(client.get(f"/judging/assignments/{a.id}"))
@@ -466,6 +477,8 @@ def test_a_judge_scores_through_the_pages_blind(world, challenge, judged, client
         f"/judging/assignments/{a.id}", data={f"c{c1.id}": "12", f"c{c2.id}": "3", "submit": "1"}
     )
     assert bad.status_code == 400 and "scored from 0 to 10" in text(bad, 400)
+    page = bad.get_data(as_text=True)  # the message is under its criterion, the typed value kept
+    assert f'id="c{c1.id}-error"' in page and f'name="c{c1.id}" id="c{c1.id}" value="12"' in page
     saved = client.post(
         f"/judging/assignments/{a.id}",
         data={f"c{c1.id}": "9", f"c{c2.id}": "3", "comment_to_team": "Bold idea", "submit": "1"},
@@ -481,7 +494,7 @@ def test_a_judge_of_one_panel_cannot_open_another_s_assignment(
     world, challenge, judged, client, login
 ):
     ca_judge, us_judge = judged["ca_judges"][0], judged["us_judges"][0]
-    a = services.assign_manually(act(world.admin_a), judged["ca"][0], ca_judge)
+    a = assignments.assign_manually(act(world.admin_a), judged["ca"][0], ca_judge)
     db.session.commit()
     login(us_judge.user)
     assert client.get(f"/judging/assignments/{a.id}").status_code == 404
@@ -498,9 +511,20 @@ def test_a_judge_of_one_panel_cannot_open_another_s_assignment(
     assert client.get(url).status_code == 404
 
 
+def test_a_refused_panel_change_is_logged_for_the_panel_s_agency(
+    world, challenge, judged, client, login
+):
+    judge = judged["ca_judges"][0]
+    login(world.admin_b)  # agency B takes part in the challenge, but this is A's panel
+    url = f"/challenges/{challenge.slug}/judging/judges/{judge.id}/remove"
+    assert client.post(url).status_code == 404
+    (denied,) = events("authz.denied")
+    assert denied.agency_id == judge.panel.track.agency_id and denied.object_type == "panel"
+
+
 def test_a_conflicted_judge_gets_404(world, challenge, judged, client, login):
     judge, sub = judged["ca_judges"][0], judged["ca"][0]
-    a = services.assign_manually(act(world.admin_a), sub, judge)
+    a = assignments.assign_manually(act(world.admin_a), sub, judge)
     db.session.commit()
     conflicts.record_by_admin(
         act(world.admin_a), challenge, judge, sub.entry.team, "Former employer"
@@ -511,7 +535,7 @@ def test_a_conflicted_judge_gets_404(world, challenge, judged, client, login):
 
 
 def test_the_admin_pages_render(world, challenge, judged, client, login):
-    services.auto_assign(
+    assignments.auto_assign(
         act(world.admin_a), challenge, judged["round"], judged["ca"][0].entry.track
     )
     db.session.commit()
@@ -534,9 +558,9 @@ def _score_all(world, challenge, judged, values):
     rubric, round_ = judged["rubric"], judged["round"]
     for j, judge in enumerate(judged["ca_judges"]):
         for s, sub in enumerate(judged["ca"]):
-            a = services.assign_manually(act(world.admin_a), sub, judge)
+            a = assignments.assign_manually(act(world.admin_a), sub, judge)
             v = values[j][s]
-            services.save_review(act(judge.user), a, score_values(rubric, v, v), "", "", True)
+            reviews.save_review(act(judge.user), a, score_values(rubric, v, v), "", "", True)
     db.session.commit()
     return round_
 
@@ -552,27 +576,27 @@ def test_results_rank_normalized_scores_and_are_kept_until_a_review_changes(
     )
     data = results.results_of(round_)
     db.session.commit()
-    ca = [i for i in data["items"] if i["track_id"] == judged["ca"][0].entry.track_id]
-    order = [i["submission_id"] for i in sorted(ca, key=lambda i: i["rank_track"])]
+    ca = [i for i in data.items if i.track_id == judged["ca"][0].entry.track_id]
+    order = [i.submission_id for i in sorted(ca, key=lambda i: i.rank_track)]
     assert order == [s.id for s in judged["ca"]]
-    assert ca[0]["reviews"] == 3
+    assert ca[0].reviews == 3
     # Raw of the first: 100 * (9 + 8 + 7) / 3 / 10 = 80.
-    first = next(i for i in ca if i["submission_id"] == judged["ca"][0].id)
-    assert first["raw"] == pytest.approx(80.0)
+    first = next(i for i in ca if i.submission_id == judged["ca"][0].id)
+    assert first.raw == pytest.approx(80.0)
     kept = db.session.get(RoundResult, (round_.id, 1))
     stamp = kept.computed_at
-    results.results_of(round_)
+    db.session.expire_all()
+    assert results.results_of(round_) == data  # read back from round_result as it was
     assert kept.computed_at == stamp  # not recomputed
     a = db.session.scalar(select(Assignment).where(Assignment.submission_id == judged["ca"][2].id))
-    services.save_review(
+    reviews.save_review(
         act(a.judge.user), a, score_values(judged["rubric"], "10", "10"), "", "", True
     )
     db.session.commit()
     again = results.results_of(round_)
-    third = next(i for i in again["items"] if i["submission_id"] == judged["ca"][2].id)
+    third = next(i for i in again.items if i.submission_id == judged["ca"][2].id)
     assert (
-        third["raw"]
-        > next(i for i in data["items"] if i["submission_id"] == judged["ca"][2].id)["raw"]
+        third.raw > next(i for i in data.items if i.submission_id == judged["ca"][2].id).raw
     )  # a changed review changes the results
 
 
@@ -584,12 +608,12 @@ def test_advancement_moves_the_chosen_entries_to_the_next_round(world, challenge
         world, challenge, judged, [["9", "6", "3"], ["8", "5", "2"], ["7", "4", "1"]]
     )
     track = judged["ca"][0].entry.track
-    items = [i for i in results.results_of(round_)["items"] if i["track_id"] == track.id]
-    top = results.select_advancing(items, "top_n", 2, None)
+    items = [i for i in results.results_of(round_).items if i.track_id == track.id]
+    top = advancement.select_advancing(items, "top_n", 2, None)
     assert top == {judged["ca"][0].entry_id, judged["ca"][1].entry_id}
     with pytest.raises(PermissionDenied):
-        results.decide(act(world.admin_b), round_, track, "top_n", set(top))
-    assert results.decide(act(world.admin_a), round_, track, "top_n", set(top)) == (2, 1)
+        advancement.decide(act(world.admin_b), round_, track, "top_n", set(top))
+    assert advancement.decide(act(world.admin_a), round_, track, "top_n", set(top)) == (2, 1)
     db.session.commit()
     assert events("judging.advancement_decided")[0].after["not_advancing"] == [
         judged["ca"][2].entry_id
@@ -604,13 +628,12 @@ def test_advancement_moves_the_chosen_entries_to_the_next_round(world, challenge
 def test_results_are_released_at_the_same_instant_for_everyone(
     world, challenge, judged, client, login, clock
 ):
-    from competitions.judging import results
 
     round_ = _score_all(
         world, challenge, judged, [["9", "6", "3"], ["8", "5", "2"], ["7", "4", "1"]]
     )
     track = judged["ca"][0].entry.track
-    results.decide(act(world.admin_a), round_, track, "manual", {judged["ca"][1].entry_id})
+    advancement.decide(act(world.admin_a), round_, track, "manual", {judged["ca"][1].entry_id})
     db.session.commit()
     url = f"/challenges/{challenge.slug}/rounds/{round_.id}/winners"
     track_url = f"/challenges/{challenge.slug}/tracks/{track.slug}/rounds/{round_.id}/winners"
@@ -652,7 +675,6 @@ def test_the_results_page_and_scores_export(world, challenge, judged, client, lo
 def test_a_team_reads_its_outcome_and_the_judges_comments_from_the_release(
     world, challenge, judged, client, login, clock
 ):
-    from competitions.judging import results
 
     rubric, (first, second, _third) = judged["rubric"], judged["ca"]
     round_ = judged["round"]
@@ -662,15 +684,15 @@ def test_a_team_reads_its_outcome_and_the_judges_comments_from_the_release(
         (j2, ("7", "6"), "", True),  # no comment: nothing shown
         (j3, ("2", "2"), "Draft thought the team must not see", False),
     ):
-        a = services.assign_manually(act(world.admin_a), first, judge)
-        services.save_review(
+        a = assignments.assign_manually(act(world.admin_a), first, judge)
+        reviews.save_review(
             act(judge.user), a, score_values(rubric, *values), note, "Check their budget", submit
         )
     for judge in (j1, j2):
-        a = services.assign_manually(act(world.admin_a), second, judge)
-        services.save_review(act(judge.user), a, score_values(rubric, "3", "3"), "", "", True)
+        a = assignments.assign_manually(act(world.admin_a), second, judge)
+        reviews.save_review(act(judge.user), a, score_values(rubric, "3", "3"), "", "", True)
     db.session.commit()
-    results.decide(act(world.admin_a), round_, first.entry.track, "manual", {first.entry_id})
+    advancement.decide(act(world.admin_a), round_, first.entry.track, "manual", {first.entry_id})
     db.session.commit()
     url = f"/entries/{first.entry_id}/rounds/{round_.id}/feedback"
     lead = first.entry.team.lead.user

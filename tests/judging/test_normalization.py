@@ -17,20 +17,15 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from competitions.judging.explanation import FORMULA_EN, FORMULA_FR, explanation
 from competitions.judging.normalization import (
-    FORMULA_EN,
-    FORMULA_FR,
     Criterion,
-    ItemInfo,
-    ItemResult,
-    Results,
     ReviewScore,
     ScoringError,
-    compute_results,
-    explanation,
     normalize_reviews,
     weighted_raw,
 )
+from competitions.judging.ranking import ItemInfo, ItemResult, Results, compute_results
 
 PROPERTY = settings(
     max_examples=150,

@@ -9,8 +9,7 @@ import pytest
 
 from competitions.core.errors import DomainError
 from competitions.core.extensions import db
-from competitions.judging import panels, services
-from competitions.judging import results as result_service
+from competitions.judging import advancement, assignments, panels, reviews
 from competitions.outreach import announcements, notices
 from competitions.outreach.models import NoticeKind
 from tests.judging.conftest import act, score_values, seat
@@ -21,9 +20,9 @@ def _assign(world, judged, pairs):
     out = []
     for judge, sub, submit in pairs:
         admin = world.admin_b if sub in judged["us"] else world.admin_a
-        a = services.assign_manually(act(admin), sub, judge)
+        a = assignments.assign_manually(act(admin), sub, judge)
         if submit is not None:
-            services.save_review(
+            reviews.save_review(
                 act(judge.user), a, score_values(judged["rubric"], "5", "5"), "", "", submit
             )
         out.append(a)
@@ -62,8 +61,8 @@ def test_judges_with_reviews_left_are_reminded_before_judging_closes(world, work
     assert "1 review left" in mail.text(mail.to(u0.user.email)[0])
     assert mail.to(j1.user.email) == [] and mail.to(j2.user.email) == []
     # CA judge 0 finishes; US judge 0 is removed from the panel: the next one goes to nobody.
-    for row in services.queue(j0.user_id, workload["round"]):
-        services.save_review(
+    for row in reviews.queue(j0.user_id, workload["round"]):
+        reviews.save_review(
             act(j0.user),
             row.assignment,
             score_values(workload["rubric"], "6", "6"),
@@ -125,7 +124,7 @@ def emails(ann):
 def test_announcements_reach_finalists_and_judges(world, challenge, workload, ca_track):
     round_ = workload["round"]
     ca = workload["ca"]
-    result_service.decide(act(world.admin_a), round_, ca_track, "manual", {ca[0].entry_id})
+    advancement.decide(act(world.admin_a), round_, ca_track, "manual", {ca[0].entry_id})
     db.session.commit()
     finalists = announcements.create(
         act(world.admin_a), challenge, None, _draft(["finalists"], round_.id)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from competitions.core.errors import Conflict, DomainError, PermissionDenied
 from competitions.core.extensions import db
-from competitions.judging import results, rubrics, services
+from competitions.judging import advancement, assignments, results, reviews, rubrics
 from competitions.judging.models import Assignment
 from tests.judging.conftest import act, criterion, next_round, score_values, seat, text
 
@@ -44,7 +44,7 @@ def _score_stage_one(world, challenge, judged):
     """Every stage-1 assignment scored: CA submissions 9, 6, 3; US 8, 4."""
     values = {s.id: v for s, v in zip(judged["ca"] + judged["us"], "96384", strict=True)}
     for a in _active(judged["round"].id, 1):
-        services.save_review(
+        reviews.save_review(
             act(a.judge.user),
             a,
             score_values(judged["rubric"], values[a.submission_id], values[a.submission_id]),
@@ -74,7 +74,7 @@ def test_a_stage_is_added_by_the_lead_admins_before_the_round_decides(world, cha
 
 def test_no_stage_is_added_once_the_round_has_decided(world, challenge, judged):
     round_ = judged["round"]
-    results.decide(act(world.admin_a), round_, judged["ca"][0].entry.track, "manual", set())
+    advancement.decide(act(world.admin_a), round_, judged["ca"][0].entry.track, "manual", set())
     db.session.commit()
     with pytest.raises(Conflict, match="add stages before"):
         rubrics.add_stage(act(world.admin_a), challenge, round_, {"en": "Final"}, "all")
@@ -88,43 +88,43 @@ def test_the_jury_judges_only_the_shortlist_with_its_own_panel_and_criteria(
     first, jury = _jury(world, challenge)
     shared = [seat(world, challenge, None) for _ in range(2)]
     # Stage 1: the tracks' panels only (k = 2), never the shared panel.
-    services.auto_assign(act(world.admin_a), challenge, round_, None, 1)
+    assignments.auto_assign(act(world.admin_a), challenge, round_, None, 1)
     db.session.commit()
     stage_one = _active(round_.id, 1)
     assert len(stage_one) == 5 * 2
     assert not {a.judge_id for a in stage_one} & {j.id for j in shared}
     # Stage 2 before any shortlist: nothing to judge.
-    assert services.auto_assign(act(world.admin_a), challenge, round_, None, 2).submissions == 0
+    assert assignments.auto_assign(act(world.admin_a), challenge, round_, None, 2).submissions == 0
     _score_stage_one(world, challenge, judged)
     ca, us = judged["ca"], judged["us"]
     # Each track shortlists from its stage-1 ranking (stage-1 results, stage-1 decision).
-    ca_items = [i for i in results.results_of(round_, 1)["items"] if i["track_id"] == ca_track.id]
-    top_two = results.select_advancing(ca_items, "top_n", 2, None)
+    ca_items = [i for i in results.results_of(round_, 1).items if i.track_id == ca_track.id]
+    top_two = advancement.select_advancing(ca_items, "top_n", 2, None)
     assert top_two == {ca[0].entry_id, ca[1].entry_id}
-    assert results.decide(act(world.admin_a), round_, ca_track, "top_n", set(top_two), 1) == (
+    assert advancement.decide(act(world.admin_a), round_, ca_track, "top_n", set(top_two), 1) == (
         2,
         1,
     )
-    results.decide(act(world.admin_b), round_, us_track, "manual", {us[0].entry_id}, 1)
+    advancement.decide(act(world.admin_b), round_, us_track, "manual", {us[0].entry_id}, 1)
     db.session.commit()
-    assert results.winners(round_, ca_track) == []  # a shortlist is not the round's decision
+    assert advancement.winners(round_, ca_track) == []  # a shortlist is not the round's decision
     # Stage 2: the three shortlisted submissions, the two shared judges each.
-    outcome = services.auto_assign(act(world.admin_a), challenge, round_, None, 2)
+    outcome = assignments.auto_assign(act(world.admin_a), challenge, round_, None, 2)
     db.session.commit()
     assert outcome.submissions == 3
     stage_two = _active(round_.id, 2)
     assert {a.submission_id for a in stage_two} == {ca[0].id, ca[1].id, us[0].id}
     assert {a.judge_id for a in stage_two} == {j.id for j in shared}
     with pytest.raises(DomainError, match="does not judge this stage"):
-        services.assign_manually(act(world.admin_a), ca[0], judged["ca_judges"][2], 2)
+        assignments.assign_manually(act(world.admin_a), ca[0], judged["ca_judges"][2], 2)
     with pytest.raises(DomainError, match="not shortlisted"):
-        services.assign_manually(act(world.admin_a), ca[2], shared[0], 2)
+        assignments.assign_manually(act(world.admin_a), ca[2], shared[0], 2)
     # The jury scores with its own criterion; the stage-1 rubric is untouched.
     jury_scores = {ca[0].id: "4", ca[1].id: "9", us[0].id: "7"}
     for a in stage_two:
         with pytest.raises(DomainError, match="every criterion"):
-            services.save_review(act(a.judge.user), a, score_values(first, "5", "5"), "", "", True)
-        services.save_review(
+            reviews.save_review(act(a.judge.user), a, score_values(first, "5", "5"), "", "", True)
+        reviews.save_review(
             act(a.judge.user),
             a,
             score_values(jury, jury_scores[a.submission_id]),
@@ -135,26 +135,28 @@ def test_the_jury_judges_only_the_shortlist_with_its_own_panel_and_criteria(
     db.session.commit()
     assert jury.locked_at is not None
     final = results.results_of(round_)  # the last stage by default
-    assert {i["submission_id"] for i in final["items"]} == {ca[0].id, ca[1].id, us[0].id}
+    assert {i.submission_id for i in final.items} == {ca[0].id, ca[1].id, us[0].id}
     ranked = sorted(
-        (i for i in final["items"] if i["track_id"] == ca_track.id), key=lambda i: i["rank_track"]
+        (i for i in final.items if i.track_id == ca_track.id), key=lambda i: i.rank_track
     )
-    assert [i["submission_id"] for i in ranked] == [ca[1].id, ca[0].id]  # the jury reorders
-    results.decide(act(world.admin_a), round_, ca_track, "top_n", {ca[1].entry_id})
+    assert [i.submission_id for i in ranked] == [ca[1].id, ca[0].id]  # the jury reorders
+    advancement.decide(act(world.admin_a), round_, ca_track, "top_n", {ca[1].entry_id})
     db.session.commit()
-    assert [name for _a, name, _r in results.winners(round_, ca_track)] == [ca[1].entry.team.name]
+    assert [name for _a, name, _r in advancement.winners(round_, ca_track)] == [
+        ca[1].entry.team.name
+    ]
     # What each team reads: the last decision about it, and every stage's comments.
-    winner = results.feedback(ca[1].entry, round_)
+    winner = advancement.feedback(ca[1].entry, round_)
     assert winner.advancement.advancing and winner.advancement.stage == 2
     assert winner.comments == ["Solid engineering."] * 2 + ["The jury's view."] * 2
-    assert not results.feedback(ca[0].entry, round_).advancement.advancing  # jury said no
-    cut = results.feedback(ca[2].entry, round_)
+    assert not advancement.feedback(ca[0].entry, round_).advancement.advancing  # jury said no
+    cut = advancement.feedback(ca[2].entry, round_)
     assert cut.advancement.stage == 1 and not cut.advancement.advancing  # not shortlisted
     # Resetting the jury's rubric clears only the jury's scores.
     assert rubrics.reset(act(world.admin_a), challenge, jury, "Impact was unclear") == 6
     db.session.commit()
-    assert len(results.results_of(round_, 1)["items"]) == 5
-    assert all(i["reviews"] == 2 for i in results.results_of(round_, 1)["items"])
+    assert len(results.results_of(round_, 1).items) == 5
+    assert all(i.reviews == 2 for i in results.results_of(round_, 1).items)
 
 
 def test_the_next_round_is_open_to_the_round_s_last_stage_decision(world, challenge, judged):
@@ -164,8 +166,10 @@ def test_the_next_round_is_open_to_the_round_s_last_stage_decision(world, challe
     _jury(world, challenge)
     track = judged["ca"][0].entry.track
     ca = judged["ca"]
-    results.decide(act(world.admin_a), round_, track, "manual", {ca[0].entry_id, ca[1].entry_id}, 1)
-    results.decide(act(world.admin_a), round_, track, "manual", {ca[1].entry_id}, 2)
+    advancement.decide(
+        act(world.admin_a), round_, track, "manual", {ca[0].entry_id, ca[1].entry_id}, 1
+    )
+    advancement.decide(act(world.admin_a), round_, track, "manual", {ca[1].entry_id}, 2)
     db.session.commit()
     second = next_round(world, challenge)
     submissions.save_draft(act(ca[1].entry.team.lead.user), ca[1].entry, second, {}, [])
@@ -266,12 +270,14 @@ def test_finalists_are_the_entries_the_last_stage_advances(world, challenge, jud
     round_ = judged["round"]
     _jury(world, challenge)
     track, ca = judged["ca"][0].entry.track, judged["ca"]
-    results.decide(act(world.admin_a), round_, track, "manual", {ca[0].entry_id, ca[1].entry_id}, 1)
+    advancement.decide(
+        act(world.admin_a), round_, track, "manual", {ca[0].entry_id, ca[1].entry_id}, 1
+    )
     db.session.commit()
     draft = announcements.Draft({"en": "Finalists"}, {"en": "Hello"}, ["finalists"], round_.id)
     ann = announcements.create(act(world.admin_a), challenge, None, draft)
     assert announcements.recipients(ann) == []  # shortlisted is not yet a finalist
-    results.decide(act(world.admin_a), round_, track, "manual", {ca[1].entry_id}, 2)
+    advancement.decide(act(world.admin_a), round_, track, "manual", {ca[1].entry_id}, 2)
     db.session.commit()
     assert {r.email for r in announcements.recipients(ann)} == {
         m.user.email for m in ca[1].entry.team.members

@@ -1,0 +1,218 @@
+"""A judge's reviews: the rounds they judge and their queue, the version they review (and a
+file's name under blind judging), scores typed on a criterion's scale, saving and submitting a
+review."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from competitions.accounts.models import User
+from competitions.challenges.models import Challenge, Round
+from competitions.core import audit, clock
+from competitions.core.actor import Actor
+from competitions.core.errors import DomainError, NotFound, PermissionDenied
+from competitions.core.extensions import db
+from competitions.judging import panels, permissions, rubrics
+from competitions.judging.models import (
+    Assignment,
+    Judge,
+    Review,
+    ReviewProgress,
+    ReviewStatus,
+    Rubric,
+    Score,
+)
+from competitions.submissions.models import Submission, SubmissionFile, SubmissionVersion
+
+
+def judged_round(user: User, round_id: int) -> Round:
+    """A round of a challenge on whose panels the user sits (to anyone else it does not exist)."""
+    round_ = db.session.get(Round, round_id)
+    if round_ is None or not panels.judge_seats(user, round_.challenge):
+        raise NotFound(_("No such round."))
+    return round_
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    assignment: Assignment
+    status: ReviewProgress
+
+
+def queue(user_id: int, round_: Round) -> list[QueueRow]:
+    rows = db.session.execute(
+        select(Assignment, Review.status)
+        .outerjoin(Review, Review.assignment_id == Assignment.id)
+        .join(Judge, Judge.id == Assignment.judge_id)
+        .where(
+            Assignment.round_id == round_.id,
+            Assignment.user_id == user_id,
+            Assignment.ended_at.is_(None),
+            Judge.removed_at.is_(None),
+        )
+        .order_by(Assignment.stage, Assignment.id)
+    ).all()
+    return [QueueRow(a, ReviewProgress(status or ReviewProgress.NEW)) for a, status in rows]
+
+
+def my_rounds(user_id: int) -> list[tuple[Challenge, Round, int, int]]:
+    """(challenge, round, assigned, submitted) for every round the user has active work in."""
+    rows = db.session.execute(
+        select(
+            Assignment.round_id,
+            func.count(Assignment.id),
+            func.count(Review.submitted_at),
+        )
+        .outerjoin(Review, Review.assignment_id == Assignment.id)
+        .join(Judge, Judge.id == Assignment.judge_id)
+        .where(
+            Assignment.user_id == user_id,
+            Assignment.ended_at.is_(None),
+            Judge.removed_at.is_(None),
+        )
+        .group_by(Assignment.round_id)
+    ).all()
+    out = []
+    for round_id, assigned, submitted in rows:
+        round_ = db.session.get(Round, round_id)
+        if round_ is not None:
+            out.append((round_.challenge, round_, int(assigned), int(submitted)))
+    return sorted(out, key=lambda r: (r[1].judging_closes, r[1].id))
+
+
+def counting_version(submission: Submission) -> SubmissionVersion | None:
+    """The version judges review: the latest one (every stored version was on time)."""
+    return db.session.scalar(
+        select(SubmissionVersion)
+        .where(SubmissionVersion.submission_id == submission.id)
+        .order_by(SubmissionVersion.number.desc())
+        .limit(1)
+    )
+
+
+def file_name_for_judge(assignment: Assignment, record: SubmissionFile) -> str:
+    """The name a judge downloads a submission's file under: under blind judging, one that
+    does not name the team."""
+    rubric = rubrics.rubric_for(assignment.submission.round, assignment.stage, create=False)
+    name = record.filename
+    if rubric is not None and rubric.blind:
+        ext = name.rpartition(".")[2] if "." in name else "bin"
+        name = f"submission-{assignment.submission_id}-{record.field_key}-{record.id}.{ext[:10]}"
+    return name
+
+
+def parse_score(raw: Any, criterion: Any) -> Decimal | None:
+    """A score typed by a judge on the criterion's scale, or None when left empty."""
+    text = str(raw if raw is not None else "").strip().replace(",", ".")
+    if not text:
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation as exc:
+        raise DomainError(
+            _("Enter a number for “%(c)s”.", c=criterion.audit_label), f"c{criterion.id}"
+        ) from exc
+    if not value.is_finite() or value < criterion.scale_min or value > criterion.scale_max:
+        raise DomainError(
+            _(
+                "“%(c)s” is scored from %(lo)s to %(hi)s.",
+                c=criterion.audit_label,
+                lo=_plain(criterion.scale_min),
+                hi=_plain(criterion.scale_max),
+            ),
+            f"c{criterion.id}",
+        )
+    if (value - criterion.scale_min) % criterion.step != 0:
+        raise DomainError(
+            _(
+                "“%(c)s” is scored in steps of %(step)s.",
+                c=criterion.audit_label,
+                step=_plain(criterion.step),
+            ),
+            f"c{criterion.id}",
+        )
+    return value.quantize(Decimal("0.01"))
+
+
+def _plain(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def save_review(
+    actor: Actor,
+    assignment: Assignment,
+    scores: dict[int, Any],
+    comment_to_team: str,
+    comment_to_admins: str,
+    submit: bool,
+) -> Review:
+    """Save the judge's scores and comments; ``submit`` requires a score for every criterion.
+    A submitted review stays editable (and submitted) until judging closes."""
+    if not permissions.can_score(actor.user, assignment):
+        raise PermissionDenied(_("This is not one of your assignments."))
+    round_ = assignment.submission.round
+    if clock.now() > round_.judging_closes:
+        raise DomainError(_("Judging of this round has closed: reviews can no longer change."))
+    rubric = rubrics.get_stage(round_, assignment.stage)
+    values = _parsed(rubric, scores)
+    review = assignment.review
+    if review is None:
+        review = Review(assignment=assignment)
+        db.session.add(review)
+    if submit or review.status == ReviewStatus.SUBMITTED:
+        missing = [c.audit_label for c in rubric.criteria if c.id not in values]
+        if missing:
+            raise DomainError(
+                _("Score every criterion before submitting: %(list)s.", list=", ".join(missing))
+            )
+    if values:
+        rubrics.lock(rubric)
+    _set_scores(review, values)
+    review.comment_to_team = (comment_to_team or "").strip()[:20000]
+    review.comment_to_admins = (comment_to_admins or "").strip()[:20000]
+    now = clock.now()
+    review.updated_at = now
+    review.revision = (review.revision or 0) + 1
+    if submit and review.status != ReviewStatus.SUBMITTED:
+        review.status, review.submitted_at = ReviewStatus.SUBMITTED.value, now
+    db.session.flush()
+    if submit:
+        audit.record(
+            actor,
+            "judging.review_submitted",
+            obj=review,
+            agency_id=assignment.submission.entry.track.agency_id,
+            after={"scores": {str(k): str(v) for k, v in values.items()}},
+        )
+    return review
+
+
+def _parsed(rubric: Rubric, scores: dict[int, Any]) -> dict[int, Decimal]:
+    """The scores typed for the rubric's criteria (left empty: absent); a score off the
+    criterion's scale is a ``DomainError`` on its field."""
+    if not rubric.criteria:
+        raise DomainError(_("The rubric has no criteria yet: scoring opens when it has."))
+    values: dict[int, Decimal] = {}
+    for criterion in rubric.criteria:
+        value = parse_score(scores.get(criterion.id), criterion)
+        if value is not None:
+            values[criterion.id] = value
+    return values
+
+
+def _set_scores(review: Review, values: dict[int, Decimal]) -> None:
+    """The review's scores become ``values``: changed in place, added, or removed."""
+    current = {s.criterion_id: s for s in review.scores}
+    for criterion_id, value in values.items():
+        if criterion_id in current:
+            current[criterion_id].value = value
+        else:
+            review.scores.append(Score(criterion_id=criterion_id, value=value))
+    for criterion_id, score in current.items():
+        if criterion_id not in values:
+            review.scores.remove(score)

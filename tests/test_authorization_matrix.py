@@ -277,8 +277,8 @@ EXPECT: dict[tuple[str, str], dict[str, Any]] = {
     ("judging.revoke_invitation", "POST"): agency_admins(303),
     ("judging.remove_judge", "POST"): agency_admins(303),
     ("judging.record_conflict", "POST"): agency_admins(303),
-    ("judging.invitation", "GET"): signed_in(400),
-    ("judging.invitation", "POST"): signed_in(400),
+    ("judging.invitation", "GET"): same(400),
+    ("judging.invitation", "POST"): same(400),
     ("judging.assignments", "GET"): agency_admins(200),
     ("judging.auto_assign", "POST"): lead_admins(303),  # challenge-wide: the lead's admins
     ("judging.assign", "POST"): agency_admins(303),

@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, load_only
 
+from competitions.accounts.models import User
 from competitions.accounts.services import check_email, find_by_email
 from competitions.agencies import permissions
 from competitions.agencies.models import Agency, AgencyInvitation, Membership, Role
@@ -311,21 +312,25 @@ def invitation_from_token(token: str) -> AgencyInvitation:
 
 
 def accept_invitation(actor: Actor, token: str) -> Membership:
-    inv, user = invitations.accept(actor, INVITATIONS, token)
-    membership = permissions.membership_of(user, inv.agency)
-    if membership is None:
-        membership = Membership(user=user, agency=inv.agency, role=inv.role)
-        db.session.add(membership)
-    db.session.flush()
-    audit.record(
-        actor,
-        "agency.invitation_accepted",
-        obj=inv,
-        agency_id=inv.agency_id,
-        role=f"agency_{membership.role}",
-        after={"role": membership.role},
-    )
-    return membership
+    """Join the agency with the invitation's role (a member already keeps their role)."""
+
+    def join(inv: AgencyInvitation, user: User) -> Membership:
+        membership = permissions.membership_of(user, inv.agency)
+        if membership is None:
+            membership = Membership(user=user, agency=inv.agency, role=inv.role)
+            db.session.add(membership)
+        db.session.flush()
+        audit.record(
+            actor,
+            "agency.invitation_accepted",
+            obj=inv,
+            agency_id=inv.agency_id,
+            role=f"agency_{membership.role}",
+            after={"role": membership.role},
+        )
+        return membership
+
+    return invitations.accept(actor, INVITATIONS, token, join)
 
 
 def decline_invitation(actor: Actor, token: str) -> AgencyInvitation:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from competitions.core import clock
 from competitions.core.db import Base, TimestampMixin, UTCDateTime
+from competitions.core.invitations import Invitation, invitation_rules
 
 if TYPE_CHECKING:
     from competitions.agencies.models import Agency
@@ -348,8 +349,9 @@ class TimelineChange(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
 
 
-class PartnerInvitation(Base):
-    """The lead agency invites a partner agency's admin to add their track to a challenge."""
+class PartnerInvitation(Invitation, Base):
+    """The lead agency invites a partner agency's admin to add their track to a challenge
+    (the shared lifecycle: ``core.invitations``); accepted, it names the track it added."""
 
     __tablename__ = "partner_invitation"
     audit_type = "partner_invitation"
@@ -358,42 +360,12 @@ class PartnerInvitation(Base):
     challenge_id: Mapped[int] = mapped_column(
         sa.ForeignKey("challenge.id", ondelete="CASCADE"), index=True
     )
-    email: Mapped[str] = mapped_column(sa.String(320))
-    email_normalized: Mapped[str] = mapped_column(sa.String(320))
-    nonce: Mapped[str] = mapped_column(sa.String(64))
-    invited_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("user_account.id", ondelete="SET NULL")
-    )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    resolution: Mapped[str | None] = mapped_column(sa.String(16))
-    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    resolved_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("user_account.id", ondelete="SET NULL")
-    )
     track_id: Mapped[int | None] = mapped_column(sa.ForeignKey("track.id", ondelete="SET NULL"))
 
     challenge: Mapped[Challenge] = relationship(lazy="joined")
 
-    __table_args__ = (
-        sa.CheckConstraint(
-            "resolution IS NULL OR resolution IN ('accepted', 'declined', 'revoked')",
-            name="resolution_valid",
-        ),
-        sa.Index(
-            "uq_partner_invitation_open",
-            "challenge_id",
-            "email_normalized",
-            unique=True,
-            sqlite_where=sa.text("resolution IS NULL"),
-            postgresql_where=sa.text("resolution IS NULL"),
-        ),
-    )
+    __table_args__ = invitation_rules("partner_invitation", "challenge_id")
 
     @property
     def audit_label(self) -> str:
         return f"{self.email} → {self.challenge.slug}"
-
-    @property
-    def is_open(self) -> bool:
-        return self.resolution is None and self.expires_at > clock.now()

@@ -31,13 +31,14 @@ def invitation_page(
     template: str,
     accept: Accept,
     *,
-    problem: Callable[[Any], str | None] | None = None,
+    prepare: Callable[[Any], str | None] | None = None,
     **context: Any,
 ) -> ResponseReturnValue:
     """Answer ``GET`` and ``POST`` of an invitation link.
 
-    ``problem(inv)`` names a reason of the domain why the signed-in addressee cannot accept
-    (e.g. no agency of theirs could join); the page then shows it instead of the buttons.
+    ``prepare(inv)`` readies the form for this invitation and its signed-in addressee (e.g.
+    the agencies they could join with) and returns a reason of the domain why they cannot
+    accept, if there is one; the page then shows it instead of the buttons.
     """
     try:
         inv = invitations.from_token(kind, token)
@@ -52,7 +53,7 @@ def invitation_page(
             "info",
         )
         return redirect(url_for("accounts.login", next=request.path))
-    reason = _wrong_addressee(inv) or (problem(inv) if problem else None)
+    reason = _wrong_addressee(inv) or (prepare(inv) if prepare else None)
     status = 200
     if request.method == "POST" and reason is None and form.validate_on_submit():
         if request.form.get("answer") == "decline":

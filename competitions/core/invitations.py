@@ -142,8 +142,12 @@ class InvitationKind(Generic[Inv]):
     def column(self, name: str) -> Any:
         return getattr(self.model, name)
 
+    def token(self, inv: Inv) -> str:
+        """The signed token of the invitation's link (a new nonce voids older ones)."""
+        return tokens.invitation_token(self.purpose, inv)
+
     def link(self, inv: Inv) -> str:
-        return external_url(self.endpoint, token=tokens.invitation_token(self.purpose, inv))
+        return external_url(self.endpoint, token=self.token(inv))
 
 
 def _open(kind: InvitationKind[Inv], owner_id: int) -> sa.Select[Inv]:
@@ -156,6 +160,12 @@ def open_invitations(kind: InvitationKind[Inv], owner_id: int) -> list[Inv]:
     """Unresolved invitations (expired ones included: they can be re-sent or revoked),
     oldest first."""
     return list(db.session.scalars(_open(kind, owner_id).order_by(kind.column("created_at"))))
+
+
+def find_open(kind: InvitationKind[Inv], owner_id: int, normalized: str) -> Inv | None:
+    """The open (unresolved) invitation of this address to the owner, if there is one."""
+    same_address = kind.column("email_normalized") == normalized
+    return db.session.scalar(_open(kind, owner_id).where(same_address))
 
 
 def get(kind: InvitationKind[Inv], owner_id: int, invitation_id: int) -> Inv:
@@ -183,21 +193,19 @@ def issue(
     ``kind.link(inv)``.
     """
     display, normalized = email
-    inv = db.session.scalar(
-        _open(kind, owner_id).where(kind.column("email_normalized") == normalized)
-    )
+    inv = find_open(kind, owner_id, normalized)
     created = inv is None
     if inv is None:
         inv = kind.model()
         inv.email, inv.email_normalized = display, normalized
         setattr(inv, kind.owner, owner_id)
-        db.session.add(inv)
     now = clock.now()
     inv.nonce, inv.invited_by_id = tokens.new_nonce(), actor.user_id
     inv.sent_at = now
+    inv.expires_at = now + timedelta(seconds=current_app.config["INVITATION_MAX_AGE"])
     for name, value in (values or {}).items():
         setattr(inv, name, value)
-    inv.expires_at = now + timedelta(seconds=current_app.config["INVITATION_MAX_AGE"])
+    db.session.add(inv)  # complete before any flush can write it
     db.session.flush()
     audit.record(
         actor,
@@ -247,16 +255,23 @@ def addressee(actor: Actor, inv: Invitation) -> Any:
     return user
 
 
-def accept(actor: Actor, kind: InvitationKind[Inv], token: str) -> tuple[Inv, Any]:
-    """Check the link and its addressee, close the invitation as accepted and return it with
-    the user; the caller then applies what accepting means and audits it. Following the
-    emailed link proves the address, so an unverified account is verified."""
+R = TypeVar("R")
+
+
+def accept(
+    actor: Actor, kind: InvitationKind[Inv], token: str, effect: Callable[[Inv, Any], R]
+) -> R:
+    """Check the link and its addressee, apply the domain's ``effect(inv, user)`` — what
+    accepting means to it, with its own checks and audit event — then close the invitation as
+    accepted. Following the emailed link proves the address: an unverified account is
+    verified."""
     inv = from_token(kind, token)
     user = addressee(actor, inv)
+    result = effect(inv, user)
     if getattr(user, "email_verified_at", True) is None:
         user.email_verified_at = clock.now()
     inv.close(Resolution.ACCEPTED, user.id)
-    return inv, user
+    return result
 
 
 def decline(actor: Actor, kind: InvitationKind[Inv], token: str) -> Inv:

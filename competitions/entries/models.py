@@ -13,6 +13,7 @@ from competitions.accounts.models import User
 from competitions.challenges.eligibility import ORGANISATIONS, EntrantType
 from competitions.core import clock
 from competitions.core.db import Base, TimestampMixin, UTCDateTime
+from competitions.core.invitations import Invitation, invitation_rules
 
 if TYPE_CHECKING:
     from competitions.challenges.models import Challenge, TermsVersion, Track
@@ -114,47 +115,22 @@ class TeamMember(Base):
     )
 
 
-class TeamInvitation(Base):
+class TeamInvitation(Invitation, Base):
+    """The lead's emailed offer to join the team (the shared lifecycle: ``core.invitations``)."""
+
     __tablename__ = "team_invitation"
     audit_type = "team_invitation"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[int] = mapped_column(sa.ForeignKey("team.id", ondelete="CASCADE"), index=True)
-    email: Mapped[str] = mapped_column(sa.String(320))
-    email_normalized: Mapped[str] = mapped_column(sa.String(320))
-    nonce: Mapped[str] = mapped_column(sa.String(64))
-    invited_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("user_account.id", ondelete="SET NULL")
-    )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    resolution: Mapped[str | None] = mapped_column(sa.String(16))
-    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     team: Mapped[Team] = relationship(lazy="joined")
 
-    __table_args__ = (
-        sa.CheckConstraint(
-            "resolution IS NULL OR resolution IN ('accepted', 'declined', 'revoked')",
-            name="resolution_valid",
-        ),
-        sa.Index(
-            "uq_team_invitation_open",
-            "team_id",
-            "email_normalized",
-            unique=True,
-            sqlite_where=sa.text("resolution IS NULL"),
-            postgresql_where=sa.text("resolution IS NULL"),
-        ),
-    )
+    __table_args__ = invitation_rules("team_invitation", "team_id")
 
     @property
     def audit_label(self) -> str:
         return f"{self.email} → {self.team.name}"
-
-    @property
-    def is_open(self) -> bool:
-        return self.resolution is None and self.expires_at > clock.now()
 
 
 class Entry(Base):

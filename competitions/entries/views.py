@@ -17,9 +17,10 @@ from competitions.challenges.eligibility import (
     status_label,
 )
 from competitions.core import clock
-from competitions.core.errors import DomainError, PermissionDenied
+from competitions.core.errors import DomainError
 from competitions.core.extensions import db
 from competitions.core.i18n import current_language
+from competitions.core.invitation_page import invitation_page
 from competitions.core.web import attempt, current_actor, flash_errors, guard, require
 from competitions.entries import (
     bp,
@@ -41,7 +42,7 @@ from competitions.entries.forms import (
     TeamEditForm,
     TeamForm,
 )
-from competitions.entries.models import Team
+from competitions.entries.models import Team, TeamInvitation
 
 PAGE_SIZE = 50
 
@@ -206,48 +207,19 @@ def transfer_lead(team_id: int, member_id: int) -> ResponseReturnValue:
 
 @bp.route("/team-invitations/<token>", methods=["GET", "POST"])
 def team_invitation(token: str) -> ResponseReturnValue:
-    try:
-        inv = team_invitations.invitation_from_token(token)
-    except DomainError as err:
-        return render_template("accounts/link_problem.html", message=err.message), 400
-    if not current_user.is_authenticated:
-        flash(
-            _(
-                "Sign in or create an account with %(email)s to answer this invitation.",
-                email=inv.email,
-            ),
-            "info",
-        )
-        return redirect(url_for("accounts.login", next=request.path))
     form = JoinForm()
-    if request.method == "GET":
+    if request.method == "GET" and current_user.is_authenticated:
         form.residence.data = current_user.country
-    problem = None
-    if current_user.email_normalized != inv.email_normalized:
-        problem = _(
-            "This invitation was sent to %(email)s. Sign in with that address to answer it.",
-            email=inv.email,
+
+    def accept(inv: TeamInvitation) -> tuple[str, str]:
+        team = team_invitations.accept_invitation(
+            current_actor(), token, form.residence.data or "", form.declared_age.data
         )
-    if request.method == "POST" and problem is None and form.validate_on_submit():
-        declining = request.form.get("answer") == "decline"
-        try:
-            with attempt(form) as done:
-                if declining:
-                    team_invitations.decline_invitation(current_actor(), token)
-                else:
-                    team = team_invitations.accept_invitation(
-                        current_actor(), token, form.residence.data or "", form.declared_age.data
-                    )
-        except PermissionDenied as err:  # not the addressee: said on the page, not a 404
-            problem = err.message
-        if done and declining:
-            flash(_("You declined the invitation."), "info")
-            return redirect(url_for("core.home"))
-        if done:
-            flash(_("You joined the team %(team)s.", team=team.name), "success")
-            return redirect(url_for("entries.team", team_id=team.id))
-    return render_template(
-        "entries/team_invitation.html", invitation=inv, form=form, problem=problem
+        joined = _("You joined the team %(team)s.", team=team.name)
+        return joined, url_for("entries.team", team_id=team.id)
+
+    return invitation_page(
+        team_invitations.INVITATIONS, token, form, "entries/team_invitation.html", accept
     )
 
 

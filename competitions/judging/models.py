@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from competitions.core import clock
 from competitions.core.db import Base, UTCDateTime
+from competitions.core.invitations import Invitation, invitation_rules
 
 if TYPE_CHECKING:
     from competitions.accounts.models import User
@@ -218,47 +219,22 @@ class Judge(Base):
         return self.removed_at is None
 
 
-class JudgeInvitation(Base):
+class JudgeInvitation(Invitation, Base):
+    """An emailed offer of a seat on a panel (the shared lifecycle: ``core.invitations``)."""
+
     __tablename__ = "judge_invitation"
     audit_type = "judge_invitation"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     panel_id: Mapped[int] = mapped_column(sa.ForeignKey("panel.id", ondelete="CASCADE"), index=True)
-    email: Mapped[str] = mapped_column(sa.String(320))
-    email_normalized: Mapped[str] = mapped_column(sa.String(320))
-    nonce: Mapped[str] = mapped_column(sa.String(64))
-    invited_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("user_account.id", ondelete="SET NULL")
-    )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    resolution: Mapped[str | None] = mapped_column(sa.String(16))
-    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     panel: Mapped[Panel] = relationship(lazy="joined")
 
-    __table_args__ = (
-        sa.CheckConstraint(
-            "resolution IS NULL OR resolution IN ('accepted', 'declined', 'revoked')",
-            name="resolution_valid",
-        ),
-        sa.Index(
-            "uq_judge_invitation_open",
-            "panel_id",
-            "email_normalized",
-            unique=True,
-            sqlite_where=sa.text("resolution IS NULL"),
-            postgresql_where=sa.text("resolution IS NULL"),
-        ),
-    )
+    __table_args__ = invitation_rules("judge_invitation", "panel_id")
 
     @property
     def audit_label(self) -> str:
         return self.email
-
-    @property
-    def is_open(self) -> bool:
-        return self.resolution is None and self.expires_at > clock.now()
 
 
 class ConflictSource(enum.StrEnum):

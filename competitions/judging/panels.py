@@ -2,26 +2,35 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from competitions.accounts.models import User
-from competitions.accounts.services import check_email
-from competitions.core.invitations import Resolution
+from competitions.accounts.services import check_email, find_by_email
 from competitions.challenges.models import Challenge, Track
-from competitions.core import audit, clock, mail, tokens
+from competitions.core import audit, clock, invitations, mail
 from competitions.core.actor import Actor
 from competitions.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from competitions.core.extensions import db
-from competitions.core.urls import external_url
 from competitions.judging import permissions
 from competitions.judging.models import Assignment, EndReason, Judge, JudgeInvitation, Panel
 
-JUDGE_INVITE = "judge-invitation"
+INVITATIONS = invitations.InvitationKind(
+    model=JudgeInvitation,
+    purpose="judge-invitation",
+    endpoint="judging.invitation",
+    owner="panel_id",
+    expired_message=_l(
+        "This invitation has expired. Ask the challenge's organisers for a new one."
+    ),
+    sent="judging.judge_invited",
+    resent="judging.judge_reinvited",
+    revoked="judging.invitation_revoked",
+    declined="judging.invitation_declined",
+    audit_agency=lambda inv: permissions.panel_agency(inv.panel, inv.panel.challenge),
+)
 MAX_TAGS = 20
 
 
@@ -79,12 +88,8 @@ def active_judges(panel: Panel) -> list[Judge]:
 
 
 def open_invitations(panel: Panel) -> list[JudgeInvitation]:
-    rows = db.session.scalars(
-        select(JudgeInvitation)
-        .where(JudgeInvitation.panel_id == panel.id, JudgeInvitation.resolution.is_(None))
-        .order_by(JudgeInvitation.id)
-    )
-    return [r for r in rows if r.is_open]
+    """The panel's pending invitations (expired ones are not offered again: invite anew)."""
+    return [r for r in invitations.open_invitations(INVITATIONS, panel.id) if r.is_open]
 
 
 def _require_manager(actor: Actor, panel: Panel, challenge: Challenge) -> None:
@@ -107,21 +112,10 @@ def invite(actor: Actor, challenge: Challenge, panel: Panel, email: str) -> Judg
     )
     if sitting is not None:
         raise Conflict(_("%(email)s is already on this panel.", email=display), field="email")
-    inv = db.session.scalar(
-        select(JudgeInvitation).where(
-            JudgeInvitation.panel_id == panel.id,
-            JudgeInvitation.email_normalized == normalized,
-            JudgeInvitation.resolution.is_(None),
-        )
+    inv, _created = invitations.issue(
+        actor, INVITATIONS, panel.id, (display, normalized), details={"panel": panel.id}
     )
-    if inv is None:
-        inv = JudgeInvitation(panel=panel, email=display, email_normalized=normalized)
-        db.session.add(inv)
-    inv.nonce = tokens.new_nonce()
-    inv.invited_by_id = actor.user_id
-    inv.expires_at = clock.now() + timedelta(seconds=current_app.config["INVITATION_MAX_AGE"])
-    db.session.flush()
-    invitee = db.session.scalar(select(User).where(User.email_normalized == normalized))
+    invitee = find_by_email(normalized)
     lang = invitee.preferred_language if invitee else challenge_language(challenge, panel)
     mail.send_after_commit(
         mail.render_mail(
@@ -134,19 +128,10 @@ def invite(actor: Actor, challenge: Challenge, panel: Panel, email: str) -> Judg
             ),
             challenge_title=challenge.title_in(lang),
             panel_label=panel_name(panel, lang),
-            link=external_url(
-                "judging.invitation", token=tokens.invitation_token(JUDGE_INVITE, inv)
-            ),
+            link=INVITATIONS.link(inv),
             days=current_app.config["INVITATION_MAX_AGE"] // 86400,
         ),
         source=f"judge-invitation:{inv.id}:{inv.nonce}",
-    )
-    audit.record(
-        actor,
-        "judging.judge_invited",
-        obj=inv,
-        agency_id=permissions.panel_agency(panel, challenge),
-        after={"email": display, "panel": panel.id},
     )
     return inv
 
@@ -158,42 +143,11 @@ def challenge_language(challenge: Challenge, panel: Panel) -> str:
 
 def revoke(actor: Actor, challenge: Challenge, inv: JudgeInvitation) -> None:
     _require_manager(actor, inv.panel, challenge)
-    if inv.resolution is None:
-        inv.resolution, inv.resolved_at = Resolution.REVOKED, clock.now()
-        audit.record(
-            actor,
-            "judging.invitation_revoked",
-            obj=inv,
-            agency_id=permissions.panel_agency(inv.panel, challenge),
-        )
+    invitations.revoke(actor, INVITATIONS, inv)
 
 
 def invitation_from_token(token: str) -> JudgeInvitation:
-    inv = tokens.invitation_from_token(
-        JUDGE_INVITE,
-        token,
-        JudgeInvitation,
-        _("This invitation has expired. Ask the challenge's organisers for a new one."),
-    )
-    if inv.resolution is not None:
-        raise DomainError(_("This invitation has already been used or was withdrawn."))
-    if not inv.is_open:
-        raise DomainError(
-            _("This invitation has expired. Ask the challenge's organisers for a new one.")
-        )
-    return inv
-
-
-def _addressee(actor: Actor, inv: JudgeInvitation) -> User:
-    user = actor.user
-    if not isinstance(user, User) or user.email_normalized != inv.email_normalized:
-        raise PermissionDenied(
-            _(
-                "This invitation was sent to %(email)s. Sign in with that address to answer it.",
-                email=inv.email,
-            )
-        )
-    return user
+    return invitations.from_token(INVITATIONS, token)
 
 
 def clean_tags(values: list[str], limit: int = MAX_TAGS) -> list[str]:
@@ -222,39 +176,35 @@ def accept(
     actor: Actor, token: str, organisation: str, expertise: list[str], conflicts: list[str]
 ) -> Judge:
     """Take the seat the invitation offers (a removed judge invited again gets it back)."""
-    inv = invitation_from_token(token)
-    user = _addressee(actor, inv)
-    judge = db.session.scalar(
-        select(Judge).where(Judge.panel_id == inv.panel_id, Judge.user_id == user.id)
-    )
-    if judge is None:
-        judge = Judge(panel_id=inv.panel_id, user_id=user.id)
-        db.session.add(judge)
-    judge.removed_at = None
-    judge.added_at = clock.now()
-    _set_profile(judge, organisation, expertise, conflicts)
-    if not user.is_verified:
-        user.email_verified_at = clock.now()  # the emailed link proves the address
-    inv.resolution, inv.resolved_at = Resolution.ACCEPTED, clock.now()
-    db.session.flush()
-    audit.record(
-        actor,
-        "judging.judge_joined",
-        obj=judge,
-        agency_id=permissions.panel_agency(inv.panel, inv.panel.challenge),
-        after={"panel": inv.panel_id, "organisation": judge.organisation},
-    )
-    from competitions.judging import conflicts as conflict_service
 
-    conflict_service.detect_for_judge(judge)
-    return judge
+    def take_seat(inv: JudgeInvitation, user: User) -> Judge:
+        judge = db.session.scalar(
+            select(Judge).where(Judge.panel_id == inv.panel_id, Judge.user_id == user.id)
+        )
+        if judge is None:
+            judge = Judge(panel_id=inv.panel_id, user_id=user.id)
+            db.session.add(judge)
+        judge.removed_at = None
+        judge.added_at = clock.now()
+        _set_profile(judge, organisation, expertise, conflicts)
+        db.session.flush()
+        audit.record(
+            actor,
+            "judging.judge_joined",
+            obj=judge,
+            agency_id=permissions.panel_agency(inv.panel, inv.panel.challenge),
+            after={"panel": inv.panel_id, "organisation": judge.organisation},
+        )
+        from competitions.judging import conflicts as conflict_service
+
+        conflict_service.detect_for_judge(judge)
+        return judge
+
+    return invitations.accept(actor, INVITATIONS, token, take_seat)
 
 
 def decline(actor: Actor, token: str) -> None:
-    inv = invitation_from_token(token)
-    _addressee(actor, inv)
-    inv.resolution, inv.resolved_at = Resolution.DECLINED, clock.now()
-    audit.record(actor, "judging.invitation_declined", obj=inv)
+    invitations.decline(actor, INVITATIONS, token)
 
 
 def update_profile(

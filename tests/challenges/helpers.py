@@ -14,7 +14,6 @@ from competitions.challenges.services import timeline as timeline_services
 from competitions.challenges.services import tracks as track_services
 from competitions.challenges.services.timeline import RoundData
 from competitions.challenges.services.tracks import TrackSettings
-from competitions.core import tokens
 from competitions.core.actor import Actor
 from competitions.core.audit import AuditEvent
 from competitions.core.extensions import db
@@ -43,7 +42,7 @@ def count(model: Any, *where: Any) -> int:
 
 def token_for(inv: Any) -> str:
     """The token the invitation email carries (same purpose and payload as the service)."""
-    return tokens.make_token(partner_services.PARTNER_INVITE, {"i": inv.id, "n": inv.nonce})
+    return partner_services.INVITATIONS.token(inv)
 
 
 # Deep Space Food Challenge, Phase 1: closed for everyone 30 July 2021, 17:00 Central Time.

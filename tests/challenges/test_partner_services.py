@@ -11,8 +11,9 @@ from sqlalchemy.exc import IntegrityError
 from competitions.challenges.eligibility import parse_rules
 from competitions.challenges.models import PartnerInvitation, Track
 from competitions.challenges.services import partners as partner_services
-from competitions.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from competitions.core.errors import Conflict, DomainError, NotFound
 from competitions.core.extensions import db
+from competitions.core.invitations import WrongAddressee
 from tests.challenges.helpers import BASE_URL, act, count, events, publish, token_for
 from tests.factories import make_agency, make_membership, make_user
 from tests.support.smtp import SMTPCapture
@@ -111,7 +112,7 @@ def test_an_accepted_invitation_cannot_be_used_again(draft, world, invite):
 def test_only_the_invited_address_may_accept(draft, world, invite):
     inv = invite(act(world.admin_a), draft, "director@agency-b.example")
 
-    with pytest.raises(PermissionDenied) as refused:
+    with pytest.raises(WrongAddressee) as refused:
         partner_services.accept_partner_invitation(
             act(world.admin_b), token_for(inv), world.agency_b.id
         )
@@ -214,7 +215,7 @@ def test_a_revoked_invitation_is_refused(draft, world, invite):
 def test_a_declined_invitation_adds_no_track(draft, world, invite):
     inv = invite(act(world.admin_a), draft, world.admin_b.email)
 
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(WrongAddressee):
         partner_services.decline_partner_invitation(act(world.admin_a), token_for(inv))
     partner_services.decline_partner_invitation(act(world.admin_b), token_for(inv))
 

@@ -66,3 +66,73 @@ def test_audit_log_is_append_only_in_the_database(app, db, world):
         else:
             raise AssertionError(f"{statement} was allowed")
     assert db.session.get(audit.AuditEvent, event.id).action == "test.append_only"
+
+
+def test_invitations_written_before_the_shared_lifecycle_stay_valid(tmp_path):
+    """Team invitations of the revision before: an open one keeps its link (same nonce) and
+    gets a sending time; a resolved one written without its time gets one, so the new rule
+    "a resolution has its time" holds for every row."""
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_path / 'invitations.db'}"
+    url = prepare_database(url, "invitations")
+    app = create_app(
+        {"TANDEM_ENV": "testing", "INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": url}
+    )
+    created = "2026-01-02 03:04:05"
+    with app.app_context():
+        upgrade(revision="27c9dc20c953")
+        with db.engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO user_account (id, email, email_normalized, password_hash, "
+                    "display_name, country, preferred_language, timezone, is_platform_admin, "
+                    "session_token, created_at, updated_at) VALUES (1, 'a@example.org', "
+                    "'a@example.org', 'x', 'A', 'CA', 'en', 'UTC', false, 's', :t, :t)"
+                ),
+                {"t": created},
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO team (id, name, entrant_type, created_by_id, created_at, "
+                    "updated_at) VALUES (1, 'Team', 'team', 1, :t, :t)"
+                ),
+                {"t": created},
+            )
+            for inv_id, email, resolution in (
+                (1, "open@example.org", None),
+                (2, "no@x.org", "declined"),
+            ):
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO team_invitation (id, team_id, email, email_normalized, "
+                        "nonce, invited_by_id, created_at, expires_at, resolution) VALUES "
+                        "(:id, 1, :e, :e, :n, 1, :t, :t, :r)"
+                    ),
+                    {
+                        "id": inv_id,
+                        "e": email,
+                        "n": f"nonce-{inv_id}",
+                        "t": created,
+                        "r": resolution,
+                    },
+                )
+        upgrade()
+        from competitions.entries.models import TeamInvitation
+
+        open_inv, declined = db.session.scalars(
+            sa.select(TeamInvitation).order_by(TeamInvitation.id)
+        ).all()
+        assert open_inv.nonce == "nonce-1" and open_inv.resolution is None
+        assert open_inv.sent_at == open_inv.created_at and open_inv.resolved_at is None
+        assert declined.resolution == "declined" and declined.resolved_at == declined.created_at
+        db.session.remove()
+        # The new rule is the database's: a resolution without its time is refused.
+        with db.engine.connect() as conn, conn.begin():
+            try:
+                conn.execute(sa.text("UPDATE team_invitation SET resolved_at = NULL WHERE id = 2"))
+            except sa.exc.IntegrityError:
+                pass
+            else:
+                raise AssertionError("a resolution without its time was stored")
+        downgrade(revision="27c9dc20c953")
+        upgrade()
+        db.engine.dispose()

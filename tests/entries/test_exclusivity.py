@@ -29,7 +29,7 @@ from tests.entries.conftest import (
 def invite_token(lead, team, user) -> str:
     inv = team_invitations.invite_member(act(lead), team, user.email)
     db.session.commit()
-    return team_invitations.tokens.invitation_token(team_invitations.TEAM_INVITE, inv)
+    return team_invitations.INVITATIONS.token(inv)
 
 
 def test_a_team_cannot_enter_two_tracks_of_an_exclusive_challenge(world, ca_track, us_track):

@@ -118,7 +118,7 @@ def test_freezing_twice_keeps_the_first_instant(setup, clock):
 def invite_token(team: Team, email: str) -> str:
     inv = team_invitations.invite_member(act(team.lead.user), team, email)
     db.session.commit()
-    return team_invitations.tokens.invitation_token(team_invitations.TEAM_INVITE, inv)
+    return team_invitations.INVITATIONS.token(inv)
 
 
 def test_after_freezing_a_too_young_member_cannot_join(client, login, setup):
@@ -133,7 +133,8 @@ def test_after_freezing_a_too_young_member_cannot_join(client, login, setup):
         client.post(
             f"/team-invitations/{token}",
             data={"residence": "CA", "declared_age": "16", "answer": "accept"},
-        )
+        ),
+        400,
     )
     assert "Your joining " + REFUSED in page
     assert "younger than 18." in page

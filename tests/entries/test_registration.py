@@ -12,6 +12,7 @@ from competitions.challenges import services as challenge_services
 from competitions.challenges.services import tracks as track_services
 from competitions.core.errors import DomainError, NotFound, PermissionDenied
 from competitions.core.extensions import db
+from competitions.core.invitations import Resolution
 from competitions.entries import registration, team_invitations
 from competitions.entries.models import Entry, EntryMember, TeamInvitation
 from tests.entries.conftest import (
@@ -316,15 +317,16 @@ def test_accepting_beyond_the_maximum_is_refused(client, world, login, capped, m
     # The first to accept fills the team (up to two members): done directly in the database,
     # so that this test does not depend on the entry-member sync (see test_exclusivity).
     add_member(team, late, "CA", 30)
-    first.resolution = "accepted"
+    first.close(Resolution.ACCEPTED, late.id)
     db.session.commit()
-    token = team_invitations.tokens.invitation_token(team_invitations.TEAM_INVITE, second)
+    token = team_invitations.INVITATIONS.token(second)
     login(latest)
     page = text(
         client.post(
             f"/team-invitations/{token}",
             data={"residence": "CA", "declared_age": "30", "answer": "accept"},
-        )
+        ),
+        400,
     )
     assert "Teams in Canada track have at most 2 members." in page
     assert team.member_of(latest.id) is None
@@ -341,7 +343,7 @@ def test_accepting_within_the_maximum_joins_a_registered_team(world, capped, mai
     inv = team_invitations.invite_member(act(world.innovator), team, friend.email)
     db.session.commit()
     entry = register(team, track)
-    token = team_invitations.tokens.invitation_token(team_invitations.TEAM_INVITE, inv)
+    token = team_invitations.INVITATIONS.token(inv)
     team_invitations.accept_invitation(act(friend), token, "CA", 30)
     db.session.commit()
     assert team.member_of(friend.id) is not None

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from competitions.core.errors import Conflict, DomainError, PermissionDenied
 from competitions.core.extensions import db
+from competitions.core.invitations import WrongAddressee
 from competitions.entries import team_invitations, teams
 from competitions.entries.models import Team, TeamInvitation, TeamMember, TeamRole
 from tests.entries.conftest import NOW, act, count, events, follow, new_team, person, text
@@ -193,7 +194,7 @@ def test_only_the_invited_address_can_answer(client, world, login, team, friend,
     db.session.commit()
     token = token_of(invite_link(mail, friend.email))
     login(stranger)
-    message = "This invitation was sent to Friend@Example.org. Sign in with that address"
+    message = "This invitation was sent to Friend@Example.org, but you are signed in as"
     assert message in text(client.get(INVITE_PATH + token))
     answered = client.post(
         INVITE_PATH + token, data={"residence": "CA", "declared_age": "30", "answer": "accept"}
@@ -202,7 +203,7 @@ def test_only_the_invited_address_can_answer(client, world, login, team, friend,
     assert team.member_of(stranger.id) is None
     declined = client.post(INVITE_PATH + token, data={"answer": "decline"})
     assert message in text(declined)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(WrongAddressee):
         team_invitations.accept_invitation(act(stranger), token, "CA", 30)
     assert db.session.scalar(sa.select(TeamInvitation.resolution)) is None
 
@@ -288,9 +289,8 @@ def test_someone_already_in_the_team_is_not_invited(world, team):
 def test_only_the_lead_invites(client, world, login, team, friend):
     team_invitations.accept_invitation(
         act(friend),
-        team_invitations.tokens.invitation_token(
-            team_invitations.TEAM_INVITE,
-            team_invitations.invite_member(act(world.innovator), team, friend.email),
+        team_invitations.INVITATIONS.token(
+            team_invitations.invite_member(act(world.innovator), team, friend.email)
         ),
         "FR",
         22,

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from competitions.core.errors import Conflict as ConflictError
 from competitions.core.errors import DomainError, PermissionDenied
 from competitions.core.extensions import db
+from competitions.core.invitations import WrongAddressee
 from competitions.core.storage import get_storage
 from competitions.judging import (
     advancement,
@@ -116,7 +117,7 @@ def test_a_judge_is_invited_by_signed_link_and_joins_the_panel(world, challenge,
     sent = mail.to("Jo@University.example")
     assert len(sent) == 1 and "judge" in sent[0]["Subject"].lower()
     token = mail.link(sent[0], "/judging/invitations/").rsplit("/", 1)[1]
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(WrongAddressee):
         panels.accept(act(world.innovator), token, "", [], [])
     judge = panels.accept(
         act(judge_user), token, "Univ. of Guelph", ["food science", " Food Science "], ["Acme"]

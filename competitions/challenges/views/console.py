@@ -3,8 +3,6 @@ partner agencies, whose admins answer the invitation by adding their agency's tr
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -22,11 +20,12 @@ from competitions.challenges.forms import (
     fill_per_language,
     per_language,
 )
+from competitions.challenges.models import PartnerInvitation
 from competitions.challenges.services import partners as partner_services
 from competitions.challenges.services import timeline as timeline_services
 from competitions.challenges.services import tracks as track_services
-from competitions.core.errors import DomainError, PermissionDenied
 from competitions.core.i18n import current_language
+from competitions.core.invitation_page import invitation_page
 from competitions.core.web import attempt, current_actor, flash_errors, guard, require
 
 
@@ -136,66 +135,36 @@ def revoke_partner(slug: str, invitation_id: int) -> ResponseReturnValue:
     return redirect(url_for("challenges.console", slug=challenge.slug) + "#partners")
 
 
-def _partner_invitation_problem(inv: Any, choices: list[Any]) -> str | None:
-    """Why the signed-in user cannot answer the invitation, if they cannot."""
-    if current_user.email_normalized != inv.email_normalized:
-        return _(
-            "This invitation was sent to %(email)s. Sign in with that address to accept it.",
-            email=inv.email,
-        )
-    if not choices:
+@bp.route("/partner-invitations/<token>", methods=["GET", "POST"])
+def partner_invitation(token: str) -> ResponseReturnValue:
+    form = AcceptPartnerForm()
+
+    def prepare(inv: PartnerInvitation) -> str | None:
+        choices = partner_services.agencies_that_can_join(current_user, inv.challenge)
+        form.agency.choices = [(a.id, a.name) for a in choices]
+        if choices:
+            return None
         return _(
             "You do not administer an agency that could join this challenge. Ask a "
             "platform administrator to create your agency, or its administrator to "
             "invite you."
         )
-    return None
 
-
-def _answer_partner_invitation(
-    token: str, inv: Any, form: AcceptPartnerForm
-) -> ResponseReturnValue | None:
-    """Decline, or accept with the chosen agency; ``None`` when the form is shown again."""
-    if request.form.get("answer") == "decline":
-        with attempt(form, success=_("You declined the invitation."), category="info") as done:
-            partner_services.decline_partner_invitation(current_actor(), token)
-        return redirect(url_for("core.home")) if done else None
-    added = _("Your agency's track was added. Configure it and mark it ready.")
-    with attempt(form, success=added) as done:
+    def accept(inv: PartnerInvitation) -> tuple[str, str]:
         track = partner_services.accept_partner_invitation(
             current_actor(), token, form.agency.data or 0
         )
-    if not done:
-        return None
-    return redirect(
-        url_for("challenges.edit_track", slug=inv.challenge.slug, track_slug=track.slug)
-    )
+        added = _("Your agency's track was added. Configure it and mark it ready.")
+        return added, url_for(
+            "challenges.edit_track", slug=inv.challenge.slug, track_slug=track.slug
+        )
 
-
-@bp.route("/partner-invitations/<token>", methods=["GET", "POST"])
-def partner_invitation(token: str) -> ResponseReturnValue:
-    try:
-        inv = partner_services.partner_invitation_from_token(token)
-    except DomainError as err:
-        return render_template("accounts/link_problem.html", message=err.message), 400
-    if not current_user.is_authenticated:
-        flash(_("Sign in with %(email)s to answer this invitation.", email=inv.email), "info")
-        return redirect(url_for("accounts.login", next=request.path))
-    form = AcceptPartnerForm()
-    choices = partner_services.agencies_that_can_join(current_user, inv.challenge)
-    form.agency.choices = [(a.id, a.name) for a in choices]
-    problem = _partner_invitation_problem(inv, choices)
-    if request.method == "POST" and form.validate_on_submit() and problem is None:
-        try:
-            answered = _answer_partner_invitation(token, inv, form)
-        except PermissionDenied as err:
-            answered, problem = None, err.message
-        if answered is not None:
-            return answered
-    return render_template(
+    return invitation_page(
+        partner_services.INVITATIONS,
+        token,
+        form,
         "challenges/manage/partner_invitation.html",
-        invitation=inv,
-        form=form,
-        problem=problem,
+        accept,
+        prepare=prepare,
         lang=current_language(),
     )

@@ -3,7 +3,7 @@ invitee), removal, and conflicts the admins record."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -12,13 +12,12 @@ from wtforms.fields.choices import SelectChoice
 from competitions.accounts.forms import ConfirmForm
 from competitions.challenges import services as challenge_services
 from competitions.challenges.models import Challenge, Track
-from competitions.core.errors import DomainError
-from competitions.core.extensions import db
 from competitions.core.i18n import current_language
-from competitions.core.web import attempt, current_actor, flash_errors, form_error, found, require
+from competitions.core.invitation_page import invitation_page
+from competitions.core.web import attempt, current_actor, flash_errors, found, require
 from competitions.judging import bp, conflicts, panels, permissions
 from competitions.judging.forms import AdminConflictForm, InviteJudgeForm, JudgeProfileForm
-from competitions.judging.models import Panel
+from competitions.judging.models import JudgeInvitation, Panel
 from competitions.judging.views.pages import back, judging_challenge
 
 SHARED_PANEL = "shared"  # the shared panel's key in URLs; a track panel's is the track's slug
@@ -157,45 +156,21 @@ def record_conflict(slug: str, key: str) -> ResponseReturnValue:
 
 
 @bp.route("/judging/invitations/<token>", methods=["GET", "POST"])
-@login_required
 def invitation(token: str) -> ResponseReturnValue:
-    # The addressee check is a PermissionDenied the page explains (not a 404): caught here.
-    try:
-        inv = panels.invitation_from_token(token)
-    except DomainError as err:
-        return render_template("judging/invitation.html", problem=err.message, inv=None), 400
     form = JudgeProfileForm()
-    status = 200
-    if request.method == "POST":
-        actor = current_actor()
-        if "decline" in request.form and ConfirmForm().validate_on_submit():
-            try:
-                panels.decline(actor, token)
-            except DomainError as err:
-                db.session.rollback()
-                flash(err.message, "danger")
-                return render_template(
-                    "judging/invitation.html", problem=err.message, inv=None
-                ), 403
-            db.session.commit()
-            flash(_("You declined the invitation."), "info")
-            return redirect(url_for("core.index"))
-        if form.validate_on_submit():
-            try:
-                judge = panels.accept(actor, token, *form.values())
-            except DomainError as err:
-                db.session.rollback()
-                form_error(form, err)
-            else:
-                db.session.commit()
-                flash(_("Welcome to the panel."), "success")
-                return back("judging.profile", slug=judge.panel.challenge.slug)
-        status = 400
-    return render_template(
+    lang = current_language()
+
+    def accept(inv: JudgeInvitation) -> tuple[str, str]:
+        judge = panels.accept(current_actor(), token, *form.values())
+        slug = judge.panel.challenge.slug
+        return _("Welcome to the panel."), url_for("judging.profile", slug=slug)
+
+    return invitation_page(
+        panels.INVITATIONS,
+        token,
+        form,
         "judging/invitation.html",
-        inv=inv,
-        problem=None,
-        form=form,
-        lang=current_language(),
-        panel_label=panels.panel_name(inv.panel, current_language()),
-    ), status
+        accept,
+        lang=lang,
+        panel_name=panels.panel_name,
+    )

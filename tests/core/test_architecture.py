@@ -1,4 +1,5 @@
-"""The shape of the code: packages depend on each other one way only.
+"""The shape of the code: packages depend on each other one way only, and no module or
+function grows past what one reads at once.
 
 Every import in ``competitions/`` counts, those inside functions included (a late import is
 still a dependency); imports under ``if TYPE_CHECKING:`` do not (they are annotations, never
@@ -100,3 +101,27 @@ def test_the_cycle_detector_finds_a_cycle() -> None:
     graph = {"a": {"b": "a.py:1"}, "b": {"c": "b.py:1"}, "c": {"a": "c.py:1"}, "d": {"a": "d:1"}}
     assert _cycles(graph)[0] == ["a", "b", "c", "a"]
     assert all(path[0] != "d" for path in _cycles(graph))
+
+
+MAX_MODULE_LINES = 600
+MAX_FUNCTION_LINES = 80
+
+
+def test_no_module_is_over_600_lines() -> None:
+    long = {
+        str(path.relative_to(ROOT)): lines
+        for path in sorted(ROOT.rglob("*.py"))
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    }
+    assert not long, f"split these along their seams: {long}"
+
+
+def test_no_function_is_over_80_lines() -> None:
+    long = []
+    for path in sorted(ROOT.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                length = (node.end_lineno or node.lineno) - node.lineno + 1
+                if length > MAX_FUNCTION_LINES:
+                    long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({length})")
+    assert not long, "functions over 80 lines:\n" + "\n".join(long)

@@ -111,14 +111,19 @@ class Outcome:
 
 @contextmanager
 def attempt(
-    form: FlaskForm | None = None, *, success: str | None = None, category: str = "success"
+    form: FlaskForm | None = None,
+    *,
+    success: str | None = None,
+    category: str = "success",
+    quiet: bool = False,
 ) -> Iterator[Outcome]:
     """Run the block (a service call) in the request's transaction and settle it.
 
     Committed when the block returns, then ``success`` is flashed. A ``DomainError`` rolls
-    back and goes onto ``form`` (flashed when there is no form); the block's exception is
-    then swallowed and the outcome is false. ``NotFound`` and ``PermissionDenied`` are rolled
-    back and passed on: they answer 404 (the latter audited).
+    back and goes onto ``form`` (flashed when there is no form, kept only in the outcome's
+    ``error`` when ``quiet``: a JSON answer says it); the block's exception is then swallowed
+    and the outcome is false. ``NotFound`` and ``PermissionDenied`` are rolled back and passed
+    on: they answer 404 (the latter audited).
     """
     outcome = Outcome()
     try:
@@ -131,7 +136,7 @@ def attempt(
         outcome.error = err
         if form is not None:
             form_error(form, err)
-        else:
+        elif not quiet:
             flash(err.message, "danger")
     else:
         db.session.commit()

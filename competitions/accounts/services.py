@@ -148,15 +148,10 @@ def register(actor: Actor, email: str, password: str, profile: Profile) -> User 
         preferred_language=profile.preferred_language,
         timezone=profile.timezone,
     )
-    db.session.add(user)
-    db.session.flush()
-    _send_verification(user)
-    audit.record(
-        actor,
-        "account.registered",
-        obj=user,
-        after={"email": user.email, "country": user.country},
+    audit.created(
+        actor, "account.registered", user, after={"email": user.email, "country": user.country}
     )
+    _send_verification(user)
     return user
 
 

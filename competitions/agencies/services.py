@@ -115,16 +115,7 @@ def create_agency(actor: Actor, data: AgencyData) -> Agency:
         languages=data.languages,
         website=data.website,
     )
-    db.session.add(agency)
-    db.session.flush()
-    audit.record(
-        actor,
-        "agency.created",
-        obj=agency,
-        agency_id=agency.id,
-        after=agency.snapshot(),
-    )
-    return agency
+    return audit.created(actor, "agency.created", agency, after=agency.snapshot())
 
 
 def _require_manage(actor: Actor, agency: Agency) -> None:

@@ -122,16 +122,10 @@ def add_requirement(actor: Actor, track: Track, data: RequirementData) -> Docume
         file_types=clean.file_types,
         max_size_mb=clean.max_size_mb,
     )
-    db.session.add(requirement)
-    db.session.flush()
-    audit.record(
-        actor,
-        "document_requirement.added",
-        obj=requirement,
-        agency_id=track.agency_id,
-        after={"scope": clean.scope, "label": clean.label, "types": clean.file_types},
+    after = {"scope": clean.scope, "label": clean.label, "types": clean.file_types}
+    return audit.created(
+        actor, "document_requirement.added", requirement, agency_id=track.agency_id, after=after
     )
-    return requirement
 
 
 def retire_requirement(actor: Actor, requirement: DocumentRequirement) -> None:
@@ -255,16 +249,11 @@ def upload(
         uploaded_by_id=actor.user_id,
         status=DocumentStatus.PENDING.value,
     )
-    db.session.add(document)
-    db.session.flush()
-    audit.record(
-        actor,
-        "eligibility_document.uploaded",
-        obj=document,
-        agency_id=entry.track.agency_id,
-        after={"entry": entry.id, "requirement": r.id, "sha256": checked.sha256},
+    after = {"entry": entry.id, "requirement": r.id, "sha256": checked.sha256}
+    agency_id = entry.track.agency_id
+    return audit.created(
+        actor, "eligibility_document.uploaded", document, agency_id=agency_id, after=after
     )
-    return document
 
 
 # --- review (track admins) ------------------------------------------------------------------

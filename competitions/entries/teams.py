@@ -112,7 +112,6 @@ def create_team(actor: Actor, data: TeamData, residence: str, declared_age: int 
         organisation_country=data.organisation_country,
         created_by_id=user.id,
     )
-    db.session.add(team)
     db.session.add(
         TeamMember(
             team=team,
@@ -123,14 +122,9 @@ def create_team(actor: Actor, data: TeamData, residence: str, declared_age: int 
             attested_at=clock.now(),
         )
     )
-    db.session.flush()
-    audit.record(
-        actor,
-        "team.created",
-        obj=team,
-        after={"name": team.name, "entrant_type": team.entrant_type},
+    return audit.created(
+        actor, "team.created", team, after={"name": team.name, "entrant_type": team.entrant_type}
     )
-    return team
 
 
 def require_lead(actor: Actor, team: Team) -> None:

@@ -130,16 +130,9 @@ def add_stage(
         blind=last.blind,
         min_reviews=last.min_reviews,
     )
-    db.session.add(rubric)
-    db.session.flush()
-    audit.record(
-        actor,
-        "rubric.stage_added",
-        obj=rubric,
-        agency_id=challenge.lead_agency_id,
-        after={"stage": rubric.stage, "name": clean, "panel_scope": scope},
-    )
-    return rubric
+    after = {"stage": rubric.stage, "name": clean, "panel_scope": scope}
+    agency_id = challenge.lead_agency_id
+    return audit.created(actor, "rubric.stage_added", rubric, agency_id=agency_id, after=after)
 
 
 def update_stage(

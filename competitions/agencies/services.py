@@ -23,7 +23,7 @@ from competitions.agencies.models import Agency, AgencyInvitation, Membership, R
 from competitions.core import audit, invitations, mail
 from competitions.core.actor import Actor
 from competitions.core.after_commit import run_after_commit
-from competitions.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from competitions.core.errors import Conflict, DomainError, NotFound, PermissionDenied, must_exist
 from competitions.core.extensions import db
 from competitions.core.i18n import is_valid_jurisdiction, is_valid_timezone, languages
 from competitions.core.storage import TooLarge, get_storage, sniff_image
@@ -80,9 +80,7 @@ def _check(data: AgencyData) -> AgencyData:
 
 def get_agency(slug: str) -> Agency:
     agency = db.session.scalar(select(Agency).where(Agency.slug == slug))
-    if agency is None:
-        raise NotFound(_("No such agency."))
-    return agency
+    return must_exist(agency, _("No such agency."))
 
 
 def list_agencies() -> list[Agency]:

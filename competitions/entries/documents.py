@@ -21,7 +21,7 @@ from competitions.challenges.models import Track
 from competitions.core import audit, clock, mail
 from competitions.core import filetypes as file_types
 from competitions.core.actor import Actor
-from competitions.core.errors import DomainError, NotFound
+from competitions.core.errors import DomainError, NotFound, must_exist
 from competitions.core.extensions import db
 from competitions.core.storage import get_storage
 from competitions.core.urls import external_url
@@ -260,10 +260,7 @@ def upload(
 
 
 def get_document(document_id: int) -> EligibilityDocument:
-    document = db.session.get(EligibilityDocument, document_id)
-    if document is None:
-        raise NotFound(_("No such document."))
-    return document
+    return must_exist(db.session.get(EligibilityDocument, document_id), _("No such document."))
 
 
 def get_entry_document(entry_id: int, document_id: int) -> EligibilityDocument:

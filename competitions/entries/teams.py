@@ -20,7 +20,7 @@ from competitions.accounts.models import User
 from competitions.challenges.eligibility import EntrantType
 from competitions.core import audit, clock
 from competitions.core.actor import Actor
-from competitions.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from competitions.core.errors import Conflict, DomainError, NotFound, PermissionDenied, must_exist
 from competitions.core.extensions import db
 from competitions.core.i18n import is_valid_country, is_valid_jurisdiction
 from competitions.entries import decisions, permissions
@@ -74,17 +74,12 @@ def check_member_profile(residence: str, age: int | None) -> tuple[str, int | No
 
 
 def get_team(team_id: int) -> Team:
-    team = db.session.get(Team, team_id)
-    if team is None:
-        raise NotFound(_("No such team."))
-    return team
+    return must_exist(db.session.get(Team, team_id), _("No such team."))
 
 
 def get_member(team: Team, member_id: int) -> TeamMember:
     member = next((m for m in team.members if m.id == member_id), None)
-    if member is None:
-        raise NotFound(_("No such member."))
-    return member
+    return must_exist(member, _("No such member."))
 
 
 def my_teams(user: Any) -> list[Team]:

@@ -13,7 +13,7 @@ from sqlalchemy import delete, func, select, update
 from competitions.challenges.models import Challenge, Round
 from competitions.core import audit, clock
 from competitions.core.actor import Actor
-from competitions.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from competitions.core.errors import Conflict, DomainError, PermissionDenied, must_exist
 from competitions.core.extensions import db
 from competitions.judging import permissions
 from competitions.judging.models import (
@@ -81,10 +81,7 @@ def last_stage_of(round_id: Any) -> Any:
 
 
 def get_stage(round_: Round, stage: int) -> Rubric:
-    rubric = rubric_for(round_, stage)
-    if rubric is None:
-        raise NotFound(_("No such review stage."))
-    return rubric
+    return must_exist(rubric_for(round_, stage), _("No such review stage."))
 
 
 def _check_stage(name: dict[str, str], panel_scope: str) -> tuple[dict[str, str], str]:
@@ -367,9 +364,7 @@ def move_criterion(actor: Actor, challenge: Challenge, criterion: Criterion, off
 
 def get_criterion(rubric: Rubric, criterion_id: int) -> Criterion:
     criterion = next((c for c in rubric.criteria if c.id == criterion_id), None)
-    if criterion is None:
-        raise NotFound(_("No such criterion."))
-    return criterion
+    return must_exist(criterion, _("No such criterion."))
 
 
 def _criterion_data(c: Criterion) -> dict[str, Any]:

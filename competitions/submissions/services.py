@@ -26,7 +26,7 @@ from competitions.challenges.timeline import WindowState
 from competitions.core import audit, clock, mail
 from competitions.core import filetypes as file_types
 from competitions.core.actor import Actor
-from competitions.core.errors import Conflict, DomainError, NotFound
+from competitions.core.errors import Conflict, DomainError, NotFound, must_exist
 from competitions.core.extensions import db
 from competitions.core.storage import get_storage
 from competitions.entries import decisions
@@ -502,9 +502,7 @@ def get_version(entry: Entry, round_: Round, number: int) -> SubmissionVersion:
         if submission
         else None
     )
-    if version is None:
-        raise NotFound(_("No such version."))
-    return version
+    return must_exist(version, _("No such version."))
 
 
 def get_file(file_id: int) -> SubmissionFile:

@@ -44,7 +44,7 @@ from competitions.challenges.models import (
 from competitions.challenges.timeline import check_sequence
 from competitions.core import audit, clock
 from competitions.core.actor import Actor
-from competitions.core.errors import Conflict, DomainError, NotFound
+from competitions.core.errors import Conflict, DomainError, NotFound, must_exist
 from competitions.core.extensions import db
 from competitions.core.i18n import is_valid_timezone, languages
 
@@ -116,9 +116,7 @@ def get_challenge(slug: str) -> Challenge:
             selectinload(Challenge.milestones),
         )
     )
-    if challenge is None:
-        raise NotFound(_("No such challenge."))
-    return challenge
+    return must_exist(challenge, _("No such challenge."))
 
 
 def get_visible_challenge(user: Any, slug: str) -> Challenge:
@@ -132,9 +130,7 @@ def get_visible_challenge(user: Any, slug: str) -> Challenge:
 
 def get_track(challenge: Challenge, track_slug: str) -> Track:
     track = next((t for t in challenge.tracks if t.slug == track_slug), None)
-    if track is None:
-        raise NotFound(_("No such track."))
-    return track
+    return must_exist(track, _("No such track."))
 
 
 def get_challenge_track(slug: str, track_slug: str) -> Track:

@@ -58,3 +58,11 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime(), default=clock.now, onupdate=clock.now, nullable=False
     )
+
+
+def unique_where(name: str, *columns: str, where: str) -> sa.Index:
+    """A unique index over the rows that match ``where`` (a partial index, the same on SQLite
+    and PostgreSQL)."""
+    return sa.Index(
+        name, *columns, unique=True, sqlite_where=sa.text(where), postgresql_where=sa.text(where)
+    )

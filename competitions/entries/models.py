@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from competitions.accounts.models import User
 from competitions.challenges.eligibility import ORGANISATIONS, EntrantType
 from competitions.core import clock
-from competitions.core.db import Base, TimestampMixin, UTCDateTime
+from competitions.core.db import Base, TimestampMixin, UTCDateTime, unique_where
 from competitions.core.invitations import Invitation, invitation_rules
 
 if TYPE_CHECKING:
@@ -105,13 +105,7 @@ class TeamMember(Base):
             name="age_plausible",
         ),
         # Exactly one lead per team is kept by the services; at most one by the database.
-        sa.Index(
-            "uq_team_member_one_lead",
-            "team_id",
-            unique=True,
-            sqlite_where=sa.text("role = 'lead'"),
-            postgresql_where=sa.text("role = 'lead'"),
-        ),
+        unique_where("uq_team_member_one_lead", "team_id", where="role = 'lead'"),
     )
 
 
@@ -185,13 +179,8 @@ class Entry(Base):
 
     __table_args__ = (
         # One active entry per team and track; a withdrawn one does not block a new one.
-        sa.Index(
-            "uq_entry_active_team_track",
-            "team_id",
-            "track_id",
-            unique=True,
-            sqlite_where=sa.text("withdrawn_at IS NULL"),
-            postgresql_where=sa.text("withdrawn_at IS NULL"),
+        unique_where(
+            "uq_entry_active_team_track", "team_id", "track_id", where="withdrawn_at IS NULL"
         ),
         sa.UniqueConstraint("team_id", "exclusive_challenge_id"),
         sa.CheckConstraint(
@@ -341,14 +330,12 @@ class EligibilityDocument(Base):
     uploaded_by: Mapped[User | None] = relationship(foreign_keys=[uploaded_by_id])
 
     __table_args__ = (
-        sa.Index(
+        unique_where(
             "uq_eligibility_document_current",
             "entry_id",
             "requirement_id",
             "subject",
-            unique=True,
-            sqlite_where=sa.text("superseded_at IS NULL"),
-            postgresql_where=sa.text("superseded_at IS NULL"),
+            where="superseded_at IS NULL",
         ),
         sa.CheckConstraint(
             "status IN ('pending', 'verified', 'rejected')", name="document_status_valid"

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from competitions.core import clock
-from competitions.core.db import Base, UTCDateTime
+from competitions.core.db import Base, UTCDateTime, unique_where
 from competitions.core.invitations import Invitation, invitation_rules
 
 if TYPE_CHECKING:
@@ -160,13 +160,7 @@ class Panel(Base):
 
     __table_args__ = (
         sa.UniqueConstraint("challenge_id", "track_id"),
-        sa.Index(
-            "uq_panel_shared",
-            "challenge_id",
-            unique=True,
-            sqlite_where=sa.text("track_id IS NULL"),
-            postgresql_where=sa.text("track_id IS NULL"),
-        ),
+        unique_where("uq_panel_shared", "challenge_id", where="track_id IS NULL"),
     )
 
     @property
@@ -335,14 +329,8 @@ class Assignment(Base):
             name="fk_assignment_judge_user",
             ondelete="CASCADE",
         ),
-        sa.Index(
-            "uq_assignment_active",
-            "submission_id",
-            "stage",
-            "user_id",
-            unique=True,
-            sqlite_where=sa.text("ended_at IS NULL"),
-            postgresql_where=sa.text("ended_at IS NULL"),
+        unique_where(
+            "uq_assignment_active", "submission_id", "stage", "user_id", where="ended_at IS NULL"
         ),
         sa.Index("ix_assignment_round_user", "round_id", "user_id"),
         sa.CheckConstraint(f"source IN {ASSIGNMENT_SOURCES!r}", name="source_valid"),

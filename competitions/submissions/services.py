@@ -204,11 +204,7 @@ def _file_row(
         submission=submission,
         version=version,
         field_key=field_key,
-        storage_key=stored.storage_key,
-        filename=stored.filename,
-        content_type=stored.content_type,
-        size=stored.size,
-        sha256=stored.sha256,
+        **file_types.stored_facts(stored),
         uploaded_at=uploaded_at,
         uploaded_by_id=uploaded_by_id,
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Any
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -116,6 +116,12 @@ def create_agency(actor: Actor, data: AgencyData) -> Agency:
     return audit.created(actor, "agency.created", agency, after=agency.snapshot())
 
 
+def record_in(actor: Actor, agency: Agency, action: str, obj: Any, **change: Any) -> None:
+    """Audit ``action`` on ``obj`` in ``agency``'s log, with the actor's role there."""
+    role = permissions.role_in(actor.user, agency)
+    audit.record(actor, action, obj=obj, agency_id=agency.id, role=role, **change)
+
+
 def _require_manage(actor: Actor, agency: Agency) -> None:
     if not permissions.can_manage_agency(actor.user, agency):
         raise NotFound(_("No such agency."))
@@ -141,15 +147,7 @@ def update_agency(actor: Actor, agency: Agency, data: AgencyData) -> None:
     agency.languages, agency.website = data.languages, data.website
     after = agency.snapshot()
     if after != before:
-        audit.record(
-            actor,
-            "agency.updated",
-            obj=agency,
-            agency_id=agency.id,
-            role=permissions.role_in(actor.user, agency),
-            before=before,
-            after=after,
-        )
+        record_in(actor, agency, "agency.updated", agency, before=before, after=after)
 
 
 def set_logo(actor: Actor, agency: Agency, stream: IO[bytes]) -> None:
@@ -182,29 +180,15 @@ def set_logo(actor: Actor, agency: Agency, stream: IO[bytes]) -> None:
     agency.logo_key, agency.logo_mime = stored.key, mime
     if old:
         run_after_commit(lambda: storage.delete(old))
-    audit.record(
-        actor,
-        "agency.logo_changed",
-        obj=agency,
-        agency_id=agency.id,
-        role=permissions.role_in(actor.user, agency),
-        before={"logo": old},
-        after={"logo": stored.key, "sha256": stored.sha256, "size": stored.size},
-    )
+    after = {"logo": stored.key, "sha256": stored.sha256, "size": stored.size}
+    record_in(actor, agency, "agency.logo_changed", agency, before={"logo": old}, after=after)
 
 
 def remove_logo(actor: Actor, agency: Agency) -> None:
     _require_manage(actor, agency)
     if agency.logo_key is None:
         return
-    audit.record(
-        actor,
-        "agency.logo_removed",
-        obj=agency,
-        agency_id=agency.id,
-        role=permissions.role_in(actor.user, agency),
-        before={"logo": agency.logo_key},
-    )
+    record_in(actor, agency, "agency.logo_removed", agency, before={"logo": agency.logo_key})
     old, storage = agency.logo_key, get_storage()
     run_after_commit(lambda: storage.delete(old))
     agency.logo_key = agency.logo_mime = None
@@ -360,17 +344,10 @@ def change_role(actor: Actor, membership: Membership, role: str) -> None:
                 "first."
             )
         )
-    before = membership.role
+    before = {"role": membership.role}
     membership.role = role
-    audit.record(
-        actor,
-        "agency.member_role_changed",
-        obj=membership,
-        agency_id=agency.id,
-        role=permissions.role_in(actor.user, agency),
-        before={"role": before},
-        after={"role": role},
-    )
+    after = {"role": role}
+    record_in(actor, agency, "agency.member_role_changed", membership, before=before, after=after)
 
 
 def remove_member(actor: Actor, membership: Membership) -> None:
@@ -385,14 +362,9 @@ def remove_member(actor: Actor, membership: Membership) -> None:
                 "first."
             )
         )
-    audit.record(
-        actor,
-        "agency.member_left" if is_self else "agency.member_removed",
-        obj=membership,
-        agency_id=agency.id,
-        role=permissions.role_in(actor.user, agency),
-        before={"email": membership.user.email, "role": membership.role},
-    )
+    action = "agency.member_left" if is_self else "agency.member_removed"
+    before = {"email": membership.user.email, "role": membership.role}
+    record_in(actor, agency, action, membership, before=before)
     db.session.delete(membership)
     db.session.flush()
     # Keep the loaded collections truthful for permission checks later in this request.

@@ -31,6 +31,7 @@ from sqlalchemy.orm import selectinload
 
 from competitions.agencies import permissions as agency_permissions
 from competitions.agencies.models import Agency
+from competitions.agencies.services import record_in
 from competitions.challenges import permissions
 from competitions.challenges.eligibility import parse_rules, rules_to_data
 from competitions.challenges.models import (
@@ -42,7 +43,7 @@ from competitions.challenges.models import (
     Translations,
 )
 from competitions.challenges.timeline import check_sequence
-from competitions.core import audit, clock
+from competitions.core import clock
 from competitions.core.actor import Actor
 from competitions.core.errors import Conflict, DomainError, NotFound, must_exist
 from competitions.core.extensions import db
@@ -59,11 +60,6 @@ RESERVED_SLUGS = frozenset({"new", "feed", "feed.atom", "manage"})
 def role_of(actor: Actor, agency: Agency) -> str:
     """The actor's role in ``agency``, as the audit log records it."""
     return agency_permissions.role_in(actor.user, agency)
-
-
-def record_in(actor: Actor, agency: Agency, action: str, obj: Any, **change: Any) -> None:
-    """Audit ``action`` on ``obj`` in ``agency``'s log, with the actor's role there."""
-    audit.record(actor, action, obj=obj, agency_id=agency.id, role=role_of(actor, agency), **change)
 
 
 def clean_texts(texts: dict[str, str] | None, max_length: int | None = None) -> Translations:

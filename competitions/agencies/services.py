@@ -331,12 +331,9 @@ def _admin_count(agency: Agency) -> int:
     )
 
 
-def change_role(actor: Actor, membership: Membership, role: str) -> None:
-    agency = membership.agency
-    _require_manage(actor, agency)
-    role = _check_role(role)
-    if membership.role == role:
-        return
+def _keep_an_admin(agency: Agency, membership: Membership) -> None:
+    """An agency keeps at least one administrator: its last one can neither step down nor
+    leave."""
     if membership.role == Role.ADMIN and _admin_count(agency) <= 1:
         raise Conflict(
             _(
@@ -344,6 +341,15 @@ def change_role(actor: Actor, membership: Membership, role: str) -> None:
                 "first."
             )
         )
+
+
+def change_role(actor: Actor, membership: Membership, role: str) -> None:
+    agency = membership.agency
+    _require_manage(actor, agency)
+    role = _check_role(role)
+    if membership.role == role:
+        return
+    _keep_an_admin(agency, membership)
     before = {"role": membership.role}
     membership.role = role
     after = {"role": role}
@@ -355,13 +361,7 @@ def remove_member(actor: Actor, membership: Membership) -> None:
     is_self = membership.user_id == actor.user_id
     if not is_self:
         _require_manage(actor, agency)
-    if membership.role == Role.ADMIN and _admin_count(agency) <= 1:
-        raise Conflict(
-            _(
-                "An agency needs at least one administrator. Make someone else an administrator "
-                "first."
-            )
-        )
+    _keep_an_admin(agency, membership)
     action = "agency.member_left" if is_self else "agency.member_removed"
     before = {"email": membership.user.email, "role": membership.role}
     record_in(actor, agency, action, membership, before=before)

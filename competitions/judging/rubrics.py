@@ -140,19 +140,18 @@ def update_stage(
     clean, scope = _check_stage(name, panel_scope)
     before = {"name": rubric.name, "panel_scope": rubric.panel_scope}
     rubric.name, rubric.panel_scope = clean, scope
-    audit.record(
-        actor,
-        "rubric.stage_changed",
-        obj=rubric,
-        agency_id=challenge.lead_agency_id,
-        before=before,
-        after={"name": clean, "panel_scope": scope},
-    )
+    after = {"name": clean, "panel_scope": scope}
+    _record(actor, challenge, "rubric.stage_changed", rubric, before=before, after=after)
 
 
 def _require_editor(actor: Actor, challenge: Challenge) -> None:
     if not permissions.can_edit_rubric(actor.user, challenge):
         raise PermissionDenied(_("Only the challenge's lead admins can change the rubric."))
+
+
+def _record(actor: Actor, challenge: Challenge, action: str, obj: Any, **change: Any) -> None:
+    """The rubric is the whole challenge's: its changes show in the lead agency's log."""
+    audit.record(actor, action, obj=obj, agency_id=challenge.lead_agency_id, **change)
 
 
 def _require_unlocked(rubric: Rubric) -> None:
@@ -191,13 +190,8 @@ def save_settings(actor: Actor, challenge: Challenge, rubric: Rubric, data: Sett
     rubric.min_reviews = data.min_reviews
     rubric.seed = data.seed
     rubric.updated_at = clock.now()
-    audit.record(
-        actor,
-        "rubric.settings_changed",
-        obj=rubric,
-        agency_id=challenge.lead_agency_id,
-        before=before,
-        after=_settings(rubric),
+    _record(
+        actor, challenge, "rubric.settings_changed", rubric, before=before, after=_settings(rubric)
     )
 
 
@@ -304,13 +298,7 @@ def add_criterion(
     rubric.criteria.append(criterion)
     rubric.updated_at = clock.now()
     db.session.flush()
-    audit.record(
-        actor,
-        "rubric.criterion_added",
-        obj=criterion,
-        agency_id=challenge.lead_agency_id,
-        after=_criterion_data(criterion),
-    )
+    _record(actor, challenge, "rubric.criterion_added", criterion, after=_criterion_data(criterion))
     return criterion
 
 
@@ -323,26 +311,16 @@ def update_criterion(
     for key, value in _check(data).items():
         setattr(criterion, key, value)
     criterion.rubric.updated_at = clock.now()
-    audit.record(
-        actor,
-        "rubric.criterion_changed",
-        obj=criterion,
-        agency_id=challenge.lead_agency_id,
-        before=before,
-        after=_criterion_data(criterion),
-    )
+    after = _criterion_data(criterion)
+    _record(actor, challenge, "rubric.criterion_changed", criterion, before=before, after=after)
 
 
 def remove_criterion(actor: Actor, challenge: Challenge, criterion: Criterion) -> None:
     _require_editor(actor, challenge)
     rubric = criterion.rubric
     _require_unlocked(rubric)
-    audit.record(
-        actor,
-        "rubric.criterion_removed",
-        obj=criterion,
-        agency_id=challenge.lead_agency_id,
-        before=_criterion_data(criterion),
+    _record(
+        actor, challenge, "rubric.criterion_removed", criterion, before=_criterion_data(criterion)
     )
     rubric.criteria.remove(criterion)
     for position, c in enumerate(rubric.criteria):
@@ -407,13 +385,8 @@ def reset(actor: Actor, challenge: Challenge, rubric: Rubric, reason: str) -> in
     )
     rubric.locked_at = None
     rubric.resets += 1
-    audit.record(
-        actor,
-        "rubric.reset",
-        obj=rubric,
-        agency_id=challenge.lead_agency_id,
-        after={"reason": reason, "reviews_cleared": affected, "reset": rubric.resets},
-    )
+    after = {"reason": reason, "reviews_cleared": affected, "reset": rubric.resets}
+    _record(actor, challenge, "rubric.reset", rubric, after=after)
     db.session.flush()
     db.session.expire_all()  # the bulk UPDATE changed reviews behind the identity map
     return affected

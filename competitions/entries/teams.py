@@ -129,15 +129,20 @@ def require_lead(actor: Actor, team: Team) -> None:
         raise NotFound(_("No such team."))
 
 
-def update_team(actor: Actor, team: Team, data: TeamData) -> None:
-    require_lead(actor, team)
-    data = check_team(data)
-    before = {
+def _details(team: Team) -> dict[str, Any]:
+    """The team's name and who it enters as, as the audit log records them."""
+    return {
         "name": team.name,
         "entrant_type": team.entrant_type,
         "organisation_name": team.organisation_name,
         "organisation_country": team.organisation_country,
     }
+
+
+def update_team(actor: Actor, team: Team, data: TeamData) -> None:
+    require_lead(actor, team)
+    data = check_team(data)
+    before = _details(team)
     old = (team.entrant_type, team.organisation_name, team.organisation_country)
     team.name, team.entrant_type = data.name, data.entrant_type
     team.organisation_name, team.organisation_country = (
@@ -146,18 +151,7 @@ def update_team(actor: Actor, team: Team, data: TeamData) -> None:
     )
     if old != (team.entrant_type, team.organisation_name, team.organisation_country):
         decisions.recheck_entries(team, list(team.members), _("This change"))
-    audit.record(
-        actor,
-        "team.updated",
-        obj=team,
-        before=before,
-        after={
-            "name": team.name,
-            "entrant_type": team.entrant_type,
-            "organisation_name": team.organisation_name,
-            "organisation_country": team.organisation_country,
-        },
-    )
+    audit.record(actor, "team.updated", obj=team, before=before, after=_details(team))
 
 
 def update_my_profile(actor: Actor, team: Team, residence: str, declared_age: int | None) -> None:
@@ -170,13 +164,8 @@ def update_my_profile(actor: Actor, team: Team, residence: str, declared_age: in
     member.residence, member.declared_age = residence, declared_age
     member.attested_at = clock.now()
     decisions.recheck_entries(team, list(team.members), _("This change"))
-    audit.record(
-        actor,
-        "team.member_attested",
-        obj=team,
-        before=before,
-        after={"residence": residence, "declared_age": declared_age},
-    )
+    after = {"residence": residence, "declared_age": declared_age}
+    audit.record(actor, "team.member_attested", obj=team, before=before, after=after)
 
 
 def sync_entry_members(team: Team) -> None:

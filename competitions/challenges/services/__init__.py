@@ -33,7 +33,7 @@ from competitions.agencies import permissions as agency_permissions
 from competitions.agencies.models import Agency
 from competitions.agencies.services import record_in
 from competitions.challenges import permissions
-from competitions.challenges.eligibility import parse_rules, rules_to_data
+from competitions.challenges.eligibility import Rules, parse_rules, rules_or_none, rules_to_data
 from competitions.challenges.models import (
     Challenge,
     ChallengeStatus,
@@ -113,6 +113,12 @@ def get_challenge(slug: str) -> Challenge:
         )
     )
     return must_exist(challenge, _("No such challenge."))
+
+
+def tracks_with_rules(challenge: Challenge) -> list[tuple[Track, Rules]]:
+    """Each track of the challenge with its eligibility rules (one whose rules do not parse
+    yet is left out): what ``eligibility.route`` chooses among."""
+    return [(t, rules) for t in challenge.tracks if (rules := rules_or_none(t.rules)) is not None]
 
 
 def get_visible_challenge(user: Any, slug: str) -> Challenge:

@@ -319,11 +319,7 @@ def withdraw(entry_id: int) -> ResponseReturnValue:
 @login_required
 def decide(entry_id: int) -> ResponseReturnValue:
     entry = guard(services.get_entry(entry_id), permissions.can_view_entry)
-    require(
-        permissions.can_decide_eligibility(current_user, entry),
-        entry,
-        agency_id=entry.track.agency_id,
-    )
+    guard(entry, permissions.can_decide_eligibility, agency_id=entry.track.agency_id)
     form = EligibilityDecisionForm()
     if form.validate_on_submit():
         with attempt(success=_("The eligibility decision was recorded.")):

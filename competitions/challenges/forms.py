@@ -46,16 +46,15 @@ def fill_per_language(form: BaseForm, prefix: str, values: dict[str, str] | None
 
 
 def _add_translated(
-    form: type[BaseForm], prefix: str, label: Any, factory: type[Field], **kwargs: Any
+    form: type[BaseForm], prefix: str, label: Any, factory: type[Field], max_length: int
 ) -> None:
-    """Add to ``form`` one field per content language, labelled e.g. "Title (French)" and
-    marked ``lang``."""
-    render_kw = kwargs.pop("render_kw", {})
+    """Add to ``form`` one field per content language, labelled e.g. "Title (French)", marked
+    ``lang`` and at most ``max_length`` characters long."""
     for code in CONTENT_LANGUAGES:
         field = factory(
             _l("%(what)s (%(language)s)", what=label, language=_language_label(code)),
-            render_kw={"lang": code, **render_kw},
-            **kwargs,
+            render_kw={"lang": code},
+            validators=[Length(max=max_length)],
         )
         setattr(form, f"{prefix}_{code}", field)
 
@@ -103,15 +102,9 @@ class TextsForm(BaseForm):
 
 
 for _form in (ChallengeForm, TextsForm):
-    _add_translated(_form, "title", _l("Title"), StringField, validators=[Length(max=200)])
-    _add_translated(_form, "summary", _l("Summary"), TextAreaField, validators=[Length(max=500)])
-    _add_translated(
-        _form,
-        "description",
-        _l("Description (Markdown)"),
-        TextAreaField,
-        validators=[Length(max=50_000)],
-    )
+    _add_translated(_form, "title", _l("Title"), StringField, 200)
+    _add_translated(_form, "summary", _l("Summary"), TextAreaField, 500)
+    _add_translated(_form, "description", _l("Description (Markdown)"), TextAreaField, 50_000)
 
 
 class PartnerInviteForm(BaseForm):
@@ -145,20 +138,14 @@ class TrackForm(BaseForm):
         self.languages.choices = [(c, language_name(c)) for c in CONTENT_LANGUAGES]
 
 
-_add_translated(TrackForm, "name", _l("Track name"), StringField, validators=[Length(max=200)])
-_add_translated(
-    TrackForm,
-    "description",
-    _l("About this track (Markdown)"),
-    TextAreaField,
-    validators=[Length(max=20_000)],
-)
+_add_translated(TrackForm, "name", _l("Track name"), StringField, 200)
+_add_translated(TrackForm, "description", _l("About this track (Markdown)"), TextAreaField, 20_000)
 _add_translated(
     TrackForm,
     "attestations",
     _l("Statements entrants confirm when registering, one per line"),
     TextAreaField,
-    validators=[Length(max=10_000)],
+    10_000,
 )
 
 
@@ -218,13 +205,7 @@ class RulesForm(BaseForm):
         ]
 
 
-_add_translated(
-    RulesForm,
-    "condition",
-    _l("Condition on receiving a prize"),
-    TextAreaField,
-    validators=[Length(max=1000)],
-)
+_add_translated(RulesForm, "condition", _l("Condition on receiving a prize"), TextAreaField, 1000)
 
 
 class PrizeForm(BaseForm):
@@ -250,21 +231,15 @@ class PrizeForm(BaseForm):
     )
 
 
-_add_translated(PrizeForm, "label", _l("Prize name"), StringField, validators=[Length(max=200)])
-_add_translated(PrizeForm, "condition", _l("Condition"), StringField, validators=[Length(max=1000)])
+_add_translated(PrizeForm, "label", _l("Prize name"), StringField, 200)
+_add_translated(PrizeForm, "condition", _l("Condition"), StringField, 1000)
 
 
 class TermsForm(BaseForm):
     pass
 
 
-_add_translated(
-    TermsForm,
-    "body",
-    _l("Terms and conditions (Markdown)"),
-    TextAreaField,
-    validators=[Length(max=100_000)],
-)
+_add_translated(TermsForm, "body", _l("Terms and conditions (Markdown)"), TextAreaField, 100_000)
 
 
 class RoundForm(BaseForm):
@@ -290,7 +265,7 @@ class RoundForm(BaseForm):
         self.timezone.choices = timezone_choices()
 
 
-_add_translated(RoundForm, "name", _l("Round name"), StringField, validators=[Length(max=200)])
+_add_translated(RoundForm, "name", _l("Round name"), StringField, 200)
 
 
 class MilestoneForm(BaseForm):
@@ -309,9 +284,7 @@ class MilestoneForm(BaseForm):
         self.timezone.choices = timezone_choices()
 
 
-_add_translated(
-    MilestoneForm, "name", _l("Milestone name"), StringField, validators=[Length(max=200)]
-)
+_add_translated(MilestoneForm, "name", _l("Milestone name"), StringField, 200)
 
 
 class NextEditionForm(BaseForm):

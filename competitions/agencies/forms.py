@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from competitions.agencies.models import Role
-from competitions.core.forms import BaseForm, LongSelect
+from competitions.core.forms import BaseForm, LongSelect, slug_field
 from competitions.core.i18n import language_name, languages, timezone_choices
 
 
@@ -35,11 +35,8 @@ class AgencyForm(BaseForm):
         validators=[Optional(), Length(max=40)],
         description=_l("An acronym or short form shown in tight spaces, e.g. CSA."),
     )
-    slug = StringField(
-        _l("Short address"),
-        validators=[DataRequired(_l("Enter a short address.")), Length(max=64)],
-        description=_l("Lower-case letters, digits and hyphens; used in links, e.g. csa."),
-        render_kw={"spellcheck": "false", "autocapitalize": "none"},
+    slug = slug_field(
+        64, description=_l("Lower-case letters, digits and hyphens; used in links, e.g. csa.")
     )
     jurisdiction = StringField(
         _l("Jurisdiction"),

@@ -23,7 +23,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from competitions.agencies.forms import CheckboxesField
 from competitions.challenges.eligibility import EntrantType, MemberPolicy, entrant_type_label
-from competitions.core.forms import BaseForm, LongSelect
+from competitions.core.forms import BaseForm, LongSelect, slug_field
 from competitions.core.i18n import country_choices, language_name, timezone_choices
 
 CONTENT_LANGUAGES = ("en", "fr")
@@ -80,12 +80,7 @@ class LocalDateTimeField(DateTimeLocalField):
 
 
 class ChallengeForm(BaseForm):
-    slug = StringField(
-        _l("Short address"),
-        validators=[DataRequired(_l("Enter a short address.")), Length(max=80)],
-        description=_l("Used in links, e.g. deep-space-food-2025."),
-        render_kw={"spellcheck": "false", "autocapitalize": "none"},
-    )
+    slug = slug_field(80, description=_l("Used in links, e.g. deep-space-food-2025."))
     timezone = SelectField(
         _l("Time zone of the shared timeline"),
         widget=LongSelect(),
@@ -288,11 +283,7 @@ _add_translated(MilestoneForm, "name", _l("Milestone name"), StringField, 200)
 
 
 class NextEditionForm(BaseForm):
-    slug = StringField(
-        _l("Short address of the new edition"),
-        validators=[DataRequired(_l("Enter a short address.")), Length(max=80)],
-        render_kw={"spellcheck": "false", "autocapitalize": "none"},
-    )
+    slug = slug_field(80, _l("Short address of the new edition"))
     offset_days = IntegerField(
         _l("Shift every date by (days)"),
         validators=[InputRequired(_l("Enter a number of days.")), NumberRange(min=-3660, max=3660)],

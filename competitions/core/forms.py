@@ -8,7 +8,8 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from wtforms import FieldList, FormField, widgets
+from wtforms import FieldList, FormField, StringField, widgets
+from wtforms.validators import DataRequired, Length
 
 # C0 controls except tab, line feed and carriage return (kept for multi-line text), and DEL.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -47,6 +48,17 @@ class BaseForm(FlaskForm):
                 field.errors = [str(CONTROL_MESSAGE)]
                 valid = False
         return valid
+
+
+def slug_field(max_length: int, label: Any = None, description: Any = "") -> StringField:
+    """The short address an agency or a challenge is known by in links: required, at most
+    ``max_length`` characters, never spell-checked or capitalized by the browser."""
+    return StringField(
+        _l("Short address") if label is None else label,
+        validators=[DataRequired(_l("Enter a short address.")), Length(max=max_length)],
+        description=description,
+        render_kw={"spellcheck": "false", "autocapitalize": "none"},
+    )
 
 
 class LongSelect(widgets.Select):

@@ -11,8 +11,8 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from competitions.agencies.models import Role
-from competitions.core.forms import BaseForm, LongSelect, slug_field
-from competitions.core.i18n import language_name, languages, timezone_choices
+from competitions.core.forms import BaseForm, TimeZoneField, slug_field
+from competitions.core.i18n import language_name, languages
 
 
 class CheckboxesField(SelectMultipleField):
@@ -47,9 +47,8 @@ class AgencyForm(BaseForm):
         ),
         render_kw={"spellcheck": "false", "autocapitalize": "characters"},
     )
-    timezone = SelectField(
+    timezone = TimeZoneField(
         _l("Time zone"),
-        widget=LongSelect(),
         description=_l("The legal time in which this agency's deadlines are stated."),
     )
     languages = CheckboxesField(_l("Languages"))
@@ -57,7 +56,6 @@ class AgencyForm(BaseForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.timezone.choices = timezone_choices()
         self.languages.choices = [(c, language_name(c)) for c in languages()]
 
 

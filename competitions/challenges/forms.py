@@ -23,8 +23,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from competitions.agencies.forms import CheckboxesField
 from competitions.challenges.eligibility import EntrantType, MemberPolicy, entrant_type_label
-from competitions.core.forms import BaseForm, LongSelect, slug_field
-from competitions.core.i18n import country_choices, language_name, timezone_choices
+from competitions.core.forms import BaseForm, CountryField, TimeZoneField, slug_field
+from competitions.core.i18n import language_name
 
 CONTENT_LANGUAGES = ("en", "fr")
 
@@ -81,15 +81,10 @@ class LocalDateTimeField(DateTimeLocalField):
 
 class ChallengeForm(BaseForm):
     slug = slug_field(80, description=_l("Used in links, e.g. deep-space-food-2025."))
-    timezone = SelectField(
+    timezone = TimeZoneField(
         _l("Time zone of the shared timeline"),
-        widget=LongSelect(),
         description=_l("Dates of the shared timeline are entered in this zone by default."),
     )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.timezone.choices = timezone_choices()
 
 
 class TextsForm(BaseForm):
@@ -121,15 +116,12 @@ class TrackForm(BaseForm):
         validators=[Optional(), Length(max=320)],
         render_kw={"spellcheck": "false"},
     )
-    timezone = SelectField(
-        _l("Legal time zone"),
-        widget=LongSelect(),
-        description=_l("Deadlines are stated to entrants in this zone."),
+    timezone = TimeZoneField(
+        _l("Legal time zone"), description=_l("Deadlines are stated to entrants in this zone.")
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.timezone.choices = timezone_choices()
         self.languages.choices = [(c, language_name(c)) for c in CONTENT_LANGUAGES]
 
 
@@ -238,9 +230,8 @@ _add_translated(TermsForm, "body", _l("Terms and conditions (Markdown)"), TextAr
 
 
 class RoundForm(BaseForm):
-    timezone = SelectField(
+    timezone = TimeZoneField(
         _l("Time zone of the dates below"),
-        widget=LongSelect(),
         description=_l("Each instant is the same for every track; choose the zone you type in."),
     )
     registration_opens = LocalDateTimeField(_l("Registration opens (optional)"))
@@ -255,16 +246,12 @@ class RoundForm(BaseForm):
         description=_l("Needed once the challenge is published: entrants are told."),
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.timezone.choices = timezone_choices()
-
 
 _add_translated(RoundForm, "name", _l("Round name"), StringField, 200)
 
 
 class MilestoneForm(BaseForm):
-    timezone = SelectField(_l("Time zone of the dates below"), widget=LongSelect())
+    timezone = TimeZoneField(_l("Time zone of the dates below"))
     starts_at = LocalDateTimeField(_l("Starts"))
     ends_at = LocalDateTimeField(_l("Ends (optional)"))
     url = StringField(_l("Link (optional)"), validators=[Length(max=400)])
@@ -273,10 +260,6 @@ class MilestoneForm(BaseForm):
         validators=[Length(max=2000)],
         description=_l("Needed to move a shared milestone once the challenge is published."),
     )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.timezone.choices = timezone_choices()
 
 
 _add_translated(MilestoneForm, "name", _l("Milestone name"), StringField, 200)
@@ -295,12 +278,10 @@ class MemberRow(BaseForm):
     class Meta:
         csrf = False
 
-    residence = SelectField(_l("Country of residence"), validate_choice=False, widget=LongSelect())
+    residence = CountryField(
+        _l("Country of residence"), blank=_l("Select a country"), validate_choice=False
+    )
     age = IntegerField(_l("Age"), validators=[Optional(), NumberRange(min=0, max=120)])
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.residence.choices = [("", _l("Select a country")), *country_choices()]
 
 
 class EligibilityCheckForm(BaseForm):
@@ -310,10 +291,10 @@ class EligibilityCheckForm(BaseForm):
         csrf = False
 
     entrant_type = SelectField(_l("We are"), default=EntrantType.TEAM.value)
-    organisation_country = SelectField(
+    organisation_country = CountryField(
         _l("Country where the organisation is established"),
+        blank=_l("Not an organisation"),
         validate_choice=False,
-        widget=LongSelect(),
         description=_l("Only for businesses and other organisations."),
     )
     members = FieldList(FormField(MemberRow), min_entries=3, max_entries=10)
@@ -321,7 +302,6 @@ class EligibilityCheckForm(BaseForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.entrant_type.choices = entrant_type_choices()
-        self.organisation_country.choices = [("", _l("Not an organisation")), *country_choices()]
 
 
 def local_naive(instant: datetime | None, zone: str) -> datetime | None:

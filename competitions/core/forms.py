@@ -8,8 +8,10 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from wtforms import FieldList, FormField, StringField, widgets
+from wtforms import FieldList, FormField, SelectField, StringField, widgets
 from wtforms.validators import DataRequired, Length
+
+from competitions.core.i18n import country_choices, timezone_choices
 
 # C0 controls except tab, line feed and carriage return (kept for multi-line text), and DEL.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -94,3 +96,21 @@ class LongSelect(widgets.Select):
         params = widgets.html_params(name=field.name, **kwargs)
         # Every value and label was escaped when the options were rendered.
         return Markup(f"<select {params}>{options}</select>")  # noqa: S704
+
+
+class TimeZoneField(SelectField):
+    """A choice among every time zone (the long option list is rendered once)."""
+
+    def __init__(self, label: Any = None, **kwargs: Any) -> None:
+        super().__init__(label, choices=timezone_choices, widget=LongSelect(), **kwargs)
+
+
+class CountryField(SelectField):
+    """A choice among every country, in the request's language, after an empty first option
+    labelled ``blank``."""
+
+    def __init__(self, label: Any = None, blank: Any = "", **kwargs: Any) -> None:
+        def choices() -> list[tuple[str, Any]]:
+            return [("", blank), *country_choices()]
+
+        super().__init__(label, choices=choices, widget=LongSelect(), **kwargs)

@@ -53,6 +53,13 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+class SurrogateKey:
+    """The integer primary key ``id`` of a table whose rows have no natural key (kept the
+    table's first column)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True, sort_order=-1)
+
+
 class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(

@@ -229,6 +229,13 @@ class TermsForm(BaseForm):
 _add_translated(TermsForm, "body", _l("Terms and conditions (Markdown)"), TextAreaField, 100_000)
 
 
+def _change_reason(description: Any) -> TextAreaField:
+    """Why a date of the timeline moves: entrants of a published challenge are told."""
+    return TextAreaField(
+        _l("Reason for the change"), validators=[Length(max=2000)], description=description
+    )
+
+
 class RoundForm(BaseForm):
     timezone = TimeZoneField(
         _l("Time zone of the dates below"),
@@ -240,11 +247,7 @@ class RoundForm(BaseForm):
     submission_deadline = LocalDateTimeField(_l("Submission deadline"))
     judging_closes = LocalDateTimeField(_l("Judging closes"))
     results_at = LocalDateTimeField(_l("Results released"))
-    reason = TextAreaField(
-        _l("Reason for the change"),
-        validators=[Length(max=2000)],
-        description=_l("Needed once the challenge is published: entrants are told."),
-    )
+    reason = _change_reason(_l("Needed once the challenge is published: entrants are told."))
 
 
 _add_translated(RoundForm, "name", _l("Round name"), StringField, 200)
@@ -255,10 +258,8 @@ class MilestoneForm(BaseForm):
     starts_at = LocalDateTimeField(_l("Starts"))
     ends_at = LocalDateTimeField(_l("Ends (optional)"))
     url = StringField(_l("Link (optional)"), validators=[Length(max=400)])
-    reason = TextAreaField(
-        _l("Reason for the change"),
-        validators=[Length(max=2000)],
-        description=_l("Needed to move a shared milestone once the challenge is published."),
+    reason = _change_reason(
+        _l("Needed to move a shared milestone once the challenge is published.")
     )
 
 

@@ -9,7 +9,7 @@ challenge, enforced by unique constraints.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from flask_babel import gettext as _
@@ -130,13 +130,9 @@ def require_lead(actor: Actor, team: Team) -> None:
 
 
 def _details(team: Team) -> dict[str, Any]:
-    """The team's name and who it enters as, as the audit log records them."""
-    return {
-        "name": team.name,
-        "entrant_type": team.entrant_type,
-        "organisation_name": team.organisation_name,
-        "organisation_country": team.organisation_country,
-    }
+    """The team's name and who it enters as (the fields of ``TeamData``), as the audit log
+    records them."""
+    return {f.name: getattr(team, f.name) for f in fields(TeamData)}
 
 
 def update_team(actor: Actor, team: Team, data: TeamData) -> None:

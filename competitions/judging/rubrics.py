@@ -3,7 +3,7 @@ settings and panels; lock and audited reset."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -196,13 +196,8 @@ def save_settings(actor: Actor, challenge: Challenge, rubric: Rubric, data: Sett
 
 
 def _settings(rubric: Rubric) -> dict[str, Any]:
-    return {
-        "reviews_per_submission": rubric.reviews_per_submission,
-        "blind": rubric.blind,
-        "cross_track": rubric.cross_track,
-        "min_reviews": rubric.min_reviews,
-        "seed": rubric.seed,
-    }
+    """The rubric's judging settings (the fields of ``Settings``), as the audit log records them."""
+    return {f.name: getattr(rubric, f.name) for f in fields(Settings)}
 
 
 @dataclass

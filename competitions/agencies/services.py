@@ -7,7 +7,7 @@ API callers cannot forget it, and raises ``NotFound`` for another agency's objec
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import IO, Any
 
 from flask import current_app
@@ -34,6 +34,8 @@ RESERVED_SLUGS = frozenset({"new", "admin", "api", "static", "invitations"})
 
 @dataclass(frozen=True)
 class AgencyData:
+    """What an agency's settings page edits: its columns of the same names."""
+
     name: str
     slug: str
     jurisdiction: str
@@ -104,15 +106,7 @@ def create_agency(actor: Actor, data: AgencyData) -> Agency:
     data = _check(data)
     if db.session.scalar(select(Agency.id).where(Agency.slug == data.slug)) is not None:
         raise Conflict(_("Another agency already uses this short address."), field="slug")
-    agency = Agency(
-        name=data.name,
-        slug=data.slug,
-        short_name=data.short_name,
-        jurisdiction=data.jurisdiction,
-        timezone=data.timezone,
-        languages=data.languages,
-        website=data.website,
-    )
+    agency = Agency(**asdict(data))
     return audit.created(actor, "agency.created", agency, after=agency.snapshot())
 
 

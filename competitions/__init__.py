@@ -139,25 +139,27 @@ def _register_template_helpers(app: Flask) -> None:
     from competitions.core import clock, i18n, page_cache
     from competitions.core.markdown import render_markdown
 
-    app.jinja_env.globals.update(
-        csrf_token=page_cache.csrf_token,
-        get_locale=get_locale,
-        current_language=i18n.current_language,
-        languages=i18n.languages,
-        language_name=i18n.language_name,
-        country_name=i18n.country_name,
-        can_manage_agency=agency_perms.can_manage_agency,
-        can_view_agency_console=agency_perms.can_view_agency_console,
-        can_create_agency=agency_perms.can_create_agency,
-        can_view_audit_log=account_perms.can_view_audit_log,
-        console_agencies=agency_perms.console_agencies,
+    # The functions templates call, each under its own name.
+    helpers = (
+        page_cache.csrf_token,
+        get_locale,
+        i18n.current_language,
+        i18n.languages,
+        i18n.language_name,
+        i18n.country_name,
+        i18n.viewer_timezone,
+        agency_perms.can_manage_agency,
+        agency_perms.can_view_agency_console,
+        agency_perms.can_create_agency,
+        agency_perms.console_agencies,
+        account_perms.can_view_audit_log,
     )
+    app.jinja_env.globals.update({helper.__name__: helper for helper in helpers})
     app.jinja_env.filters["instant"] = i18n.format_instant
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["money"] = i18n.format_money
     app.jinja_env.filters["decimal"] = i18n.format_number
     app.jinja_env.filters["timedelta"] = i18n.format_duration
-    app.jinja_env.globals["viewer_timezone"] = i18n.viewer_timezone
     app.jinja_env.globals["now_utc"] = clock.now
 
     @app.context_processor

@@ -161,15 +161,7 @@ def seed() -> list[str]:
                 languages=langs,
                 website=website,
             )
-            db.session.add(agency)
-            db.session.flush()
-            audit.record(
-                actor,
-                "agency.created",
-                obj=agency,
-                agency_id=agency.id,
-                after=agency.snapshot(),
-            )
+            audit.created(actor, "agency.created", agency, after=agency.snapshot())
             report.append(f"agency {slug}")
         agencies[slug] = agency
 

@@ -8,8 +8,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from competitions.core.forms import BaseForm, LongSelect
-from competitions.core.i18n import country_choices, language_name, languages, timezone_choices
+from competitions.core.forms import BaseForm, CountryField, TimeZoneField
+from competitions.core.i18n import language_name, languages
 
 
 def _current_password(label: Any = None, message: Any = None) -> Any:
@@ -42,27 +42,24 @@ class ProfileFields(BaseForm):
         render_kw={"autocomplete": "name"},
     )
     # validate_choice=False: the service checks the value and says precisely what is wrong.
-    country = SelectField(
+    country = CountryField(
         _l("Country of residence"),
+        blank=_l("Select a country"),
         validators=[DataRequired(_l("Select your country of residence."))],
         validate_choice=False,
-        widget=LongSelect(),
         description=_l("Tracks use it to decide which prizes you are eligible for."),
         render_kw={"autocomplete": "country"},
     )
     preferred_language = SelectField(_l("Preferred language"), validate_choice=False)
-    timezone = SelectField(
+    timezone = TimeZoneField(
         _l("Time zone"),
         validate_choice=False,
-        widget=LongSelect(),
         description=_l("Deadlines are shown in this zone as well as in each track's legal time."),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.country.choices = [("", _l("Select a country")), *country_choices()]
         self.preferred_language.choices = [(c, language_name(c, c)) for c in languages()]
-        self.timezone.choices = timezone_choices()
 
 
 class RegisterForm(ProfileFields):

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from competitions.core.db import Base, TimestampMixin, UTCDateTime
+from competitions.core.db import Base, SurrogateKey, TimestampMixin, UTCDateTime
 
 if TYPE_CHECKING:
     from competitions.agencies.models import Membership
@@ -26,11 +26,10 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(16)
 
 
-class User(UserMixin, TimestampMixin, Base):
+class User(SurrogateKey, UserMixin, TimestampMixin, Base):
     __tablename__ = "user_account"
     audit_type = "user"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(sa.String(320))
     email_normalized: Mapped[str] = mapped_column(sa.String(320), unique=True)
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 
+def is_signed_in(user: Any) -> bool:
+    """A signed-in user (Flask-Login's anonymous user is not)."""
+    return bool(getattr(user, "is_authenticated", False))
+
+
 def is_platform_admin(user: Any) -> bool:
-    return bool(
-        getattr(user, "is_authenticated", False) and getattr(user, "is_platform_admin", False)
-    )
+    return is_signed_in(user) and bool(getattr(user, "is_platform_admin", False))
 
 
 def can_view_audit_log(user: Any) -> bool:

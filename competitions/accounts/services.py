@@ -148,15 +148,10 @@ def register(actor: Actor, email: str, password: str, profile: Profile) -> User 
         preferred_language=profile.preferred_language,
         timezone=profile.timezone,
     )
-    db.session.add(user)
-    db.session.flush()
-    _send_verification(user)
-    audit.record(
-        actor,
-        "account.registered",
-        obj=user,
-        after={"email": user.email, "country": user.country},
+    audit.created(
+        actor, "account.registered", user, after={"email": user.email, "country": user.country}
     )
+    _send_verification(user)
     return user
 
 
@@ -167,17 +162,14 @@ def resend_verification(actor: Actor, user: User) -> None:
 
 def verify_email(actor: Actor, token: str) -> User:
     """Mark the address in ``token`` verified. Raises ``DomainError`` with a reason."""
-    try:
-        data = tokens.read_token(VERIFY, token, current_app.config["EMAIL_VERIFY_MAX_AGE"])
-    except tokens.InvalidToken as exc:
-        if exc.expired:
-            raise DomainError(
-                _("This confirmation link has expired. Sign in and ask for a new one.")
-            ) from exc
-        raise DomainError(_("This confirmation link is not valid.")) from exc
-    user = db.session.get(User, data.get("u")) if isinstance(data, dict) else None
+    max_age = current_app.config["EMAIL_VERIFY_MAX_AGE"]
+    expired = DomainError(_("This confirmation link has expired. Sign in and ask for a new one."))
+    invalid = DomainError(_("This confirmation link is not valid."))
+    user, data = tokens.linked_row(
+        VERIFY, token, max_age, User, "u", expired=expired, invalid=invalid
+    )
     if user is None or user.email_normalized != data.get("e"):
-        raise DomainError(_("This confirmation link is not valid."))
+        raise invalid
     if not user.is_verified:
         user.email_verified_at = clock.now()
         audit.record(actor, "account.email_verified", obj=user)
@@ -246,13 +238,12 @@ def request_password_reset(actor: Actor, email: str) -> None:
 
 
 def user_for_reset_token(token: str) -> User:
-    try:
-        data = tokens.read_token(RESET, token, current_app.config["PASSWORD_RESET_MAX_AGE"])
-    except tokens.InvalidToken as exc:
-        if exc.expired:
-            raise DomainError(_("This reset link has expired. Ask for a new one.")) from exc
-        raise DomainError(_("This reset link is not valid.")) from exc
-    user = db.session.get(User, data.get("u")) if isinstance(data, dict) else None
+    max_age = current_app.config["PASSWORD_RESET_MAX_AGE"]
+    expired = DomainError(_("This reset link has expired. Ask for a new one."))
+    invalid = DomainError(_("This reset link is not valid."))
+    user, data = tokens.linked_row(
+        RESET, token, max_age, User, "u", expired=expired, invalid=invalid
+    )
     if user is None or not hmac.compare_digest(str(data.get("f")), _reset_fingerprint(user)):
         raise DomainError(_("This reset link has already been used or is not valid."))
     return user
@@ -304,13 +295,13 @@ def request_email_change(actor: Actor, user: User, password: str, new_email: str
 
 
 def confirm_email_change(actor: Actor, token: str) -> User:
-    try:
-        data = tokens.read_token(CHANGE_EMAIL, token, current_app.config["EMAIL_VERIFY_MAX_AGE"])
-    except tokens.InvalidToken as exc:
-        raise DomainError(_("This confirmation link is not valid or has expired.")) from exc
-    user = db.session.get(User, data.get("u")) if isinstance(data, dict) else None
+    max_age = current_app.config["EMAIL_VERIFY_MAX_AGE"]
+    invalid = DomainError(_("This confirmation link is not valid or has expired."))
+    user, data = tokens.linked_row(
+        CHANGE_EMAIL, token, max_age, User, "u", expired=invalid, invalid=invalid
+    )
     if user is None or user.session_token != data.get("t"):
-        raise DomainError(_("This confirmation link is not valid or has expired."))
+        raise invalid
     display, normalized = check_email(str(data.get("e", "")))
     if normalized == user.email_normalized:
         return user

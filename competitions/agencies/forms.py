@@ -11,8 +11,8 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from competitions.agencies.models import Role
-from competitions.core.forms import BaseForm, LongSelect
-from competitions.core.i18n import language_name, languages, timezone_choices
+from competitions.core.forms import BaseForm, TimeZoneField, slug_field
+from competitions.core.i18n import language_name, languages
 
 
 class CheckboxesField(SelectMultipleField):
@@ -35,11 +35,8 @@ class AgencyForm(BaseForm):
         validators=[Optional(), Length(max=40)],
         description=_l("An acronym or short form shown in tight spaces, e.g. CSA."),
     )
-    slug = StringField(
-        _l("Short address"),
-        validators=[DataRequired(_l("Enter a short address.")), Length(max=64)],
-        description=_l("Lower-case letters, digits and hyphens; used in links, e.g. csa."),
-        render_kw={"spellcheck": "false", "autocapitalize": "none"},
+    slug = slug_field(
+        64, description=_l("Lower-case letters, digits and hyphens; used in links, e.g. csa.")
     )
     jurisdiction = StringField(
         _l("Jurisdiction"),
@@ -50,9 +47,8 @@ class AgencyForm(BaseForm):
         ),
         render_kw={"spellcheck": "false", "autocapitalize": "characters"},
     )
-    timezone = SelectField(
+    timezone = TimeZoneField(
         _l("Time zone"),
-        widget=LongSelect(),
         description=_l("The legal time in which this agency's deadlines are stated."),
     )
     languages = CheckboxesField(_l("Languages"))
@@ -60,7 +56,6 @@ class AgencyForm(BaseForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.timezone.choices = timezone_choices()
         self.languages.choices = [(c, language_name(c)) for c in languages()]
 
 

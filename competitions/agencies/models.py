@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from competitions.accounts.models import User
-from competitions.core.db import Base, TimestampMixin
+from competitions.core.db import Base, SurrogateKey, TimestampMixin
 from competitions.core.invitations import Invitation, invitation_rules
 
 
@@ -21,11 +21,10 @@ class Role(enum.StrEnum):
 ROLE_VALUES = tuple(r.value for r in Role)
 
 
-class Agency(TimestampMixin, Base):
+class Agency(SurrogateKey, TimestampMixin, Base):
     __tablename__ = "agency"
     audit_type = "agency"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(sa.String(64), unique=True)
     name: Mapped[str] = mapped_column(sa.String(200))
     short_name: Mapped[str | None] = mapped_column(sa.String(40))
@@ -72,11 +71,10 @@ class Agency(TimestampMixin, Base):
         }
 
 
-class Membership(TimestampMixin, Base):
+class Membership(SurrogateKey, TimestampMixin, Base):
     __tablename__ = "membership"
     audit_type = "membership"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"))
     agency_id: Mapped[int] = mapped_column(
         sa.ForeignKey("agency.id", ondelete="CASCADE"), index=True

@@ -7,8 +7,8 @@ API callers cannot forget it, and raises ``NotFound`` for another agency's objec
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import IO
+from dataclasses import asdict, dataclass
+from typing import IO, Any
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -23,7 +23,7 @@ from competitions.agencies.models import Agency, AgencyInvitation, Membership, R
 from competitions.core import audit, invitations, mail
 from competitions.core.actor import Actor
 from competitions.core.after_commit import run_after_commit
-from competitions.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from competitions.core.errors import Conflict, DomainError, NotFound, PermissionDenied, must_exist
 from competitions.core.extensions import db
 from competitions.core.i18n import is_valid_jurisdiction, is_valid_timezone, languages
 from competitions.core.storage import TooLarge, get_storage, sniff_image
@@ -34,6 +34,8 @@ RESERVED_SLUGS = frozenset({"new", "admin", "api", "static", "invitations"})
 
 @dataclass(frozen=True)
 class AgencyData:
+    """What an agency's settings page edits: its columns of the same names."""
+
     name: str
     slug: str
     jurisdiction: str
@@ -80,9 +82,7 @@ def _check(data: AgencyData) -> AgencyData:
 
 def get_agency(slug: str) -> Agency:
     agency = db.session.scalar(select(Agency).where(Agency.slug == slug))
-    if agency is None:
-        raise NotFound(_("No such agency."))
-    return agency
+    return must_exist(agency, _("No such agency."))
 
 
 def list_agencies() -> list[Agency]:
@@ -106,25 +106,14 @@ def create_agency(actor: Actor, data: AgencyData) -> Agency:
     data = _check(data)
     if db.session.scalar(select(Agency.id).where(Agency.slug == data.slug)) is not None:
         raise Conflict(_("Another agency already uses this short address."), field="slug")
-    agency = Agency(
-        name=data.name,
-        slug=data.slug,
-        short_name=data.short_name,
-        jurisdiction=data.jurisdiction,
-        timezone=data.timezone,
-        languages=data.languages,
-        website=data.website,
-    )
-    db.session.add(agency)
-    db.session.flush()
-    audit.record(
-        actor,
-        "agency.created",
-        obj=agency,
-        agency_id=agency.id,
-        after=agency.snapshot(),
-    )
-    return agency
+    agency = Agency(**asdict(data))
+    return audit.created(actor, "agency.created", agency, after=agency.snapshot())
+
+
+def record_in(actor: Actor, agency: Agency, action: str, obj: Any, **change: Any) -> None:
+    """Audit ``action`` on ``obj`` in ``agency``'s log, with the actor's role there."""
+    role = permissions.role_in(actor.user, agency)
+    audit.record(actor, action, obj=obj, agency_id=agency.id, role=role, **change)
 
 
 def _require_manage(actor: Actor, agency: Agency) -> None:
@@ -152,15 +141,7 @@ def update_agency(actor: Actor, agency: Agency, data: AgencyData) -> None:
     agency.languages, agency.website = data.languages, data.website
     after = agency.snapshot()
     if after != before:
-        audit.record(
-            actor,
-            "agency.updated",
-            obj=agency,
-            agency_id=agency.id,
-            role=permissions.role_in(actor.user, agency),
-            before=before,
-            after=after,
-        )
+        record_in(actor, agency, "agency.updated", agency, before=before, after=after)
 
 
 def set_logo(actor: Actor, agency: Agency, stream: IO[bytes]) -> None:
@@ -193,29 +174,15 @@ def set_logo(actor: Actor, agency: Agency, stream: IO[bytes]) -> None:
     agency.logo_key, agency.logo_mime = stored.key, mime
     if old:
         run_after_commit(lambda: storage.delete(old))
-    audit.record(
-        actor,
-        "agency.logo_changed",
-        obj=agency,
-        agency_id=agency.id,
-        role=permissions.role_in(actor.user, agency),
-        before={"logo": old},
-        after={"logo": stored.key, "sha256": stored.sha256, "size": stored.size},
-    )
+    after = {"logo": stored.key, "sha256": stored.sha256, "size": stored.size}
+    record_in(actor, agency, "agency.logo_changed", agency, before={"logo": old}, after=after)
 
 
 def remove_logo(actor: Actor, agency: Agency) -> None:
     _require_manage(actor, agency)
     if agency.logo_key is None:
         return
-    audit.record(
-        actor,
-        "agency.logo_removed",
-        obj=agency,
-        agency_id=agency.id,
-        role=permissions.role_in(actor.user, agency),
-        before={"logo": agency.logo_key},
-    )
+    record_in(actor, agency, "agency.logo_removed", agency, before={"logo": agency.logo_key})
     old, storage = agency.logo_key, get_storage()
     run_after_commit(lambda: storage.delete(old))
     agency.logo_key = agency.logo_mime = None
@@ -358,12 +325,9 @@ def _admin_count(agency: Agency) -> int:
     )
 
 
-def change_role(actor: Actor, membership: Membership, role: str) -> None:
-    agency = membership.agency
-    _require_manage(actor, agency)
-    role = _check_role(role)
-    if membership.role == role:
-        return
+def _keep_an_admin(agency: Agency, membership: Membership) -> None:
+    """An agency keeps at least one administrator: its last one can neither step down nor
+    leave."""
     if membership.role == Role.ADMIN and _admin_count(agency) <= 1:
         raise Conflict(
             _(
@@ -371,17 +335,19 @@ def change_role(actor: Actor, membership: Membership, role: str) -> None:
                 "first."
             )
         )
-    before = membership.role
+
+
+def change_role(actor: Actor, membership: Membership, role: str) -> None:
+    agency = membership.agency
+    _require_manage(actor, agency)
+    role = _check_role(role)
+    if membership.role == role:
+        return
+    _keep_an_admin(agency, membership)
+    before = {"role": membership.role}
     membership.role = role
-    audit.record(
-        actor,
-        "agency.member_role_changed",
-        obj=membership,
-        agency_id=agency.id,
-        role=permissions.role_in(actor.user, agency),
-        before={"role": before},
-        after={"role": role},
-    )
+    after = {"role": role}
+    record_in(actor, agency, "agency.member_role_changed", membership, before=before, after=after)
 
 
 def remove_member(actor: Actor, membership: Membership) -> None:
@@ -389,21 +355,10 @@ def remove_member(actor: Actor, membership: Membership) -> None:
     is_self = membership.user_id == actor.user_id
     if not is_self:
         _require_manage(actor, agency)
-    if membership.role == Role.ADMIN and _admin_count(agency) <= 1:
-        raise Conflict(
-            _(
-                "An agency needs at least one administrator. Make someone else an administrator "
-                "first."
-            )
-        )
-    audit.record(
-        actor,
-        "agency.member_left" if is_self else "agency.member_removed",
-        obj=membership,
-        agency_id=agency.id,
-        role=permissions.role_in(actor.user, agency),
-        before={"email": membership.user.email, "role": membership.role},
-    )
+    _keep_an_admin(agency, membership)
+    action = "agency.member_left" if is_self else "agency.member_removed"
+    before = {"email": membership.user.email, "role": membership.role}
+    record_in(actor, agency, action, membership, before=before)
     db.session.delete(membership)
     db.session.flush()
     # Keep the loaded collections truthful for permission checks later in this request.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -14,6 +16,7 @@ from competitions.agencies.forms import AgencyForm, AuditFilterForm, InviteForm,
 from competitions.agencies.models import Agency, AgencyInvitation
 from competitions.core import audit
 from competitions.core.extensions import db
+from competitions.core.invitation_console import withdraw_invitation
 from competitions.core.invitation_page import invitation_page
 from competitions.core.storage import get_storage
 from competitions.core.web import attempt, current_actor, guard, require
@@ -163,10 +166,8 @@ def invite(slug: str) -> ResponseReturnValue:
 def revoke_invitation(slug: str, invitation_id: int) -> ResponseReturnValue:
     agency = guard(services.get_agency(slug), permissions.can_manage_agency)
     inv = services.get_invitation(agency, invitation_id)
-    if ConfirmForm().validate_on_submit():
-        withdrawn = _("The invitation to %(email)s was withdrawn.", email=inv.email)
-        with attempt(success=withdrawn, category="info"):
-            services.revoke_invitation(current_actor(), inv)
+    revoke = partial(services.revoke_invitation, current_actor(), inv)
+    withdraw_invitation(ConfirmForm(), inv, revoke)
     return redirect(url_for("agencies.console", slug=agency.slug))
 
 

@@ -11,10 +11,9 @@ from competitions.challenges.eligibility import (
     EntrantType,
     MemberPolicy,
     Rules,
-    RulesError,
     condition_text,
     entrant_type_label,
-    parse_rules,
+    rules_or_none,
 )
 from competitions.challenges.models import Track
 from competitions.core.i18n import country_name
@@ -55,12 +54,7 @@ def _size(rules: Rules) -> str:
 
 
 def comparison_rows(tracks: list[Track], lang: str) -> list[Row]:
-    parsed: list[Rules | None] = []
-    for track in tracks:
-        try:
-            parsed.append(parse_rules(track.rules or {}))
-        except RulesError:
-            parsed.append(None)
+    parsed = [rules_or_none(track.rules) for track in tracks]
 
     def row(label: str, render: object) -> Row:
         cells = [render(r) if r is not None else _("Not set") for r in parsed]  # type: ignore[operator]

@@ -404,6 +404,14 @@ def parse_rules(data: Mapping[str, Any]) -> Rules:
     )
 
 
+def rules_or_none(data: Mapping[str, Any] | None) -> Rules | None:
+    """The rules a track stores, or None while they do not parse (it is being set up)."""
+    try:
+        return parse_rules(data or {})
+    except RulesError:
+        return None
+
+
 def rules_to_data(rules: Rules) -> dict[str, Any]:
     """The JSON form stored on a track (round-trips through ``parse_rules``)."""
     return {

@@ -23,8 +23,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from competitions.agencies.forms import CheckboxesField
 from competitions.challenges.eligibility import EntrantType, MemberPolicy, entrant_type_label
-from competitions.core.forms import BaseForm, LongSelect
-from competitions.core.i18n import country_choices, language_name, timezone_choices
+from competitions.core.forms import BaseForm, CountryField, TimeZoneField, slug_field
+from competitions.core.i18n import language_name
 
 CONTENT_LANGUAGES = ("en", "fr")
 
@@ -46,16 +46,15 @@ def fill_per_language(form: BaseForm, prefix: str, values: dict[str, str] | None
 
 
 def _add_translated(
-    form: type[BaseForm], prefix: str, label: Any, factory: type[Field], **kwargs: Any
+    form: type[BaseForm], prefix: str, label: Any, factory: type[Field], max_length: int
 ) -> None:
-    """Add to ``form`` one field per content language, labelled e.g. "Title (French)" and
-    marked ``lang``."""
-    render_kw = kwargs.pop("render_kw", {})
+    """Add to ``form`` one field per content language, labelled e.g. "Title (French)", marked
+    ``lang`` and at most ``max_length`` characters long."""
     for code in CONTENT_LANGUAGES:
         field = factory(
             _l("%(what)s (%(language)s)", what=label, language=_language_label(code)),
-            render_kw={"lang": code, **render_kw},
-            **kwargs,
+            render_kw={"lang": code},
+            validators=[Length(max=max_length)],
         )
         setattr(form, f"{prefix}_{code}", field)
 
@@ -81,21 +80,11 @@ class LocalDateTimeField(DateTimeLocalField):
 
 
 class ChallengeForm(BaseForm):
-    slug = StringField(
-        _l("Short address"),
-        validators=[DataRequired(_l("Enter a short address.")), Length(max=80)],
-        description=_l("Used in links, e.g. deep-space-food-2025."),
-        render_kw={"spellcheck": "false", "autocapitalize": "none"},
-    )
-    timezone = SelectField(
+    slug = slug_field(80, description=_l("Used in links, e.g. deep-space-food-2025."))
+    timezone = TimeZoneField(
         _l("Time zone of the shared timeline"),
-        widget=LongSelect(),
         description=_l("Dates of the shared timeline are entered in this zone by default."),
     )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.timezone.choices = timezone_choices()
 
 
 class TextsForm(BaseForm):
@@ -103,15 +92,9 @@ class TextsForm(BaseForm):
 
 
 for _form in (ChallengeForm, TextsForm):
-    _add_translated(_form, "title", _l("Title"), StringField, validators=[Length(max=200)])
-    _add_translated(_form, "summary", _l("Summary"), TextAreaField, validators=[Length(max=500)])
-    _add_translated(
-        _form,
-        "description",
-        _l("Description (Markdown)"),
-        TextAreaField,
-        validators=[Length(max=50_000)],
-    )
+    _add_translated(_form, "title", _l("Title"), StringField, 200)
+    _add_translated(_form, "summary", _l("Summary"), TextAreaField, 500)
+    _add_translated(_form, "description", _l("Description (Markdown)"), TextAreaField, 50_000)
 
 
 class PartnerInviteForm(BaseForm):
@@ -133,32 +116,23 @@ class TrackForm(BaseForm):
         validators=[Optional(), Length(max=320)],
         render_kw={"spellcheck": "false"},
     )
-    timezone = SelectField(
-        _l("Legal time zone"),
-        widget=LongSelect(),
-        description=_l("Deadlines are stated to entrants in this zone."),
+    timezone = TimeZoneField(
+        _l("Legal time zone"), description=_l("Deadlines are stated to entrants in this zone.")
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.timezone.choices = timezone_choices()
         self.languages.choices = [(c, language_name(c)) for c in CONTENT_LANGUAGES]
 
 
-_add_translated(TrackForm, "name", _l("Track name"), StringField, validators=[Length(max=200)])
-_add_translated(
-    TrackForm,
-    "description",
-    _l("About this track (Markdown)"),
-    TextAreaField,
-    validators=[Length(max=20_000)],
-)
+_add_translated(TrackForm, "name", _l("Track name"), StringField, 200)
+_add_translated(TrackForm, "description", _l("About this track (Markdown)"), TextAreaField, 20_000)
 _add_translated(
     TrackForm,
     "attestations",
     _l("Statements entrants confirm when registering, one per line"),
     TextAreaField,
-    validators=[Length(max=10_000)],
+    10_000,
 )
 
 
@@ -218,13 +192,7 @@ class RulesForm(BaseForm):
         ]
 
 
-_add_translated(
-    RulesForm,
-    "condition",
-    _l("Condition on receiving a prize"),
-    TextAreaField,
-    validators=[Length(max=1000)],
-)
+_add_translated(RulesForm, "condition", _l("Condition on receiving a prize"), TextAreaField, 1000)
 
 
 class PrizeForm(BaseForm):
@@ -250,27 +218,27 @@ class PrizeForm(BaseForm):
     )
 
 
-_add_translated(PrizeForm, "label", _l("Prize name"), StringField, validators=[Length(max=200)])
-_add_translated(PrizeForm, "condition", _l("Condition"), StringField, validators=[Length(max=1000)])
+_add_translated(PrizeForm, "label", _l("Prize name"), StringField, 200)
+_add_translated(PrizeForm, "condition", _l("Condition"), StringField, 1000)
 
 
 class TermsForm(BaseForm):
     pass
 
 
-_add_translated(
-    TermsForm,
-    "body",
-    _l("Terms and conditions (Markdown)"),
-    TextAreaField,
-    validators=[Length(max=100_000)],
-)
+_add_translated(TermsForm, "body", _l("Terms and conditions (Markdown)"), TextAreaField, 100_000)
+
+
+def _change_reason(description: Any) -> TextAreaField:
+    """Why a date of the timeline moves: entrants of a published challenge are told."""
+    return TextAreaField(
+        _l("Reason for the change"), validators=[Length(max=2000)], description=description
+    )
 
 
 class RoundForm(BaseForm):
-    timezone = SelectField(
+    timezone = TimeZoneField(
         _l("Time zone of the dates below"),
-        widget=LongSelect(),
         description=_l("Each instant is the same for every track; choose the zone you type in."),
     )
     registration_opens = LocalDateTimeField(_l("Registration opens (optional)"))
@@ -279,47 +247,27 @@ class RoundForm(BaseForm):
     submission_deadline = LocalDateTimeField(_l("Submission deadline"))
     judging_closes = LocalDateTimeField(_l("Judging closes"))
     results_at = LocalDateTimeField(_l("Results released"))
-    reason = TextAreaField(
-        _l("Reason for the change"),
-        validators=[Length(max=2000)],
-        description=_l("Needed once the challenge is published: entrants are told."),
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.timezone.choices = timezone_choices()
+    reason = _change_reason(_l("Needed once the challenge is published: entrants are told."))
 
 
-_add_translated(RoundForm, "name", _l("Round name"), StringField, validators=[Length(max=200)])
+_add_translated(RoundForm, "name", _l("Round name"), StringField, 200)
 
 
 class MilestoneForm(BaseForm):
-    timezone = SelectField(_l("Time zone of the dates below"), widget=LongSelect())
+    timezone = TimeZoneField(_l("Time zone of the dates below"))
     starts_at = LocalDateTimeField(_l("Starts"))
     ends_at = LocalDateTimeField(_l("Ends (optional)"))
     url = StringField(_l("Link (optional)"), validators=[Length(max=400)])
-    reason = TextAreaField(
-        _l("Reason for the change"),
-        validators=[Length(max=2000)],
-        description=_l("Needed to move a shared milestone once the challenge is published."),
+    reason = _change_reason(
+        _l("Needed to move a shared milestone once the challenge is published.")
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.timezone.choices = timezone_choices()
 
-
-_add_translated(
-    MilestoneForm, "name", _l("Milestone name"), StringField, validators=[Length(max=200)]
-)
+_add_translated(MilestoneForm, "name", _l("Milestone name"), StringField, 200)
 
 
 class NextEditionForm(BaseForm):
-    slug = StringField(
-        _l("Short address of the new edition"),
-        validators=[DataRequired(_l("Enter a short address.")), Length(max=80)],
-        render_kw={"spellcheck": "false", "autocapitalize": "none"},
-    )
+    slug = slug_field(80, _l("Short address of the new edition"))
     offset_days = IntegerField(
         _l("Shift every date by (days)"),
         validators=[InputRequired(_l("Enter a number of days.")), NumberRange(min=-3660, max=3660)],
@@ -331,12 +279,10 @@ class MemberRow(BaseForm):
     class Meta:
         csrf = False
 
-    residence = SelectField(_l("Country of residence"), validate_choice=False, widget=LongSelect())
+    residence = CountryField(
+        _l("Country of residence"), blank=_l("Select a country"), validate_choice=False
+    )
     age = IntegerField(_l("Age"), validators=[Optional(), NumberRange(min=0, max=120)])
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.residence.choices = [("", _l("Select a country")), *country_choices()]
 
 
 class EligibilityCheckForm(BaseForm):
@@ -346,10 +292,10 @@ class EligibilityCheckForm(BaseForm):
         csrf = False
 
     entrant_type = SelectField(_l("We are"), default=EntrantType.TEAM.value)
-    organisation_country = SelectField(
+    organisation_country = CountryField(
         _l("Country where the organisation is established"),
+        blank=_l("Not an organisation"),
         validate_choice=False,
-        widget=LongSelect(),
         description=_l("Only for businesses and other organisations."),
     )
     members = FieldList(FormField(MemberRow), min_entries=3, max_entries=10)
@@ -357,7 +303,6 @@ class EligibilityCheckForm(BaseForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.entrant_type.choices = entrant_type_choices()
-        self.organisation_country.choices = [("", _l("Not an organisation")), *country_choices()]
 
 
 def local_naive(instant: datetime | None, zone: str) -> datetime | None:

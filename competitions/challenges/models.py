@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from competitions.core import clock
-from competitions.core.db import Base, TimestampMixin, UTCDateTime
+from competitions.core.db import Base, SurrogateKey, TimestampMixin, UTCDateTime
 from competitions.core.invitations import Invitation, invitation_rules
 
 if TYPE_CHECKING:
@@ -37,11 +37,10 @@ class ChallengeStatus(enum.StrEnum):
     PUBLISHED = "published"
 
 
-class Challenge(TimestampMixin, Base):
+class Challenge(SurrogateKey, TimestampMixin, Base):
     __tablename__ = "challenge"
     audit_type = "challenge"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
     lead_agency_id: Mapped[int] = mapped_column(
         sa.ForeignKey("agency.id", ondelete="RESTRICT"), index=True
@@ -120,13 +119,12 @@ class Challenge(TimestampMixin, Base):
         return any(t.is_exclusive for t in self.tracks)
 
 
-class Track(TimestampMixin, Base):
+class Track(SurrogateKey, TimestampMixin, Base):
     """One agency's part of a challenge: its rules, prizes, terms, languages and legal time."""
 
     __tablename__ = "track"
     audit_type = "track"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     challenge_id: Mapped[int] = mapped_column(sa.ForeignKey("challenge.id", ondelete="CASCADE"))
     agency_id: Mapped[int] = mapped_column(
         sa.ForeignKey("agency.id", ondelete="RESTRICT"), index=True
@@ -184,10 +182,9 @@ class Track(TimestampMixin, Base):
         return bool((self.rules or {}).get("exclusive", True))
 
 
-class Prize(Base):
+class Prize(SurrogateKey, Base):
     __tablename__ = "prize"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     track_id: Mapped[int] = mapped_column(sa.ForeignKey("track.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(default=0)
     label: Mapped[Translations] = mapped_column(sa.JSON, default=dict)
@@ -209,12 +206,11 @@ class Prize(Base):
         return self.amount * self.count
 
 
-class TermsVersion(Base):
+class TermsVersion(SurrogateKey, Base):
     """Terms and conditions of a track; a change makes a new version, never an edit."""
 
     __tablename__ = "terms_version"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     track_id: Mapped[int] = mapped_column(sa.ForeignKey("track.id", ondelete="CASCADE"))
     version: Mapped[int] = mapped_column()
     body: Mapped[Translations] = mapped_column(sa.JSON, default=dict)
@@ -242,13 +238,12 @@ ROUND_INSTANTS = (
 )
 
 
-class Round(Base):
+class Round(SurrogateKey, Base):
     """A stage of the shared timeline: the same instants for every track."""
 
     __tablename__ = "round"
     audit_type = "round"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     challenge_id: Mapped[int] = mapped_column(
         sa.ForeignKey("challenge.id", ondelete="CASCADE"), index=True
     )
@@ -293,13 +288,12 @@ class Round(Base):
         return {field: getattr(self, field) for field in ROUND_INSTANTS}
 
 
-class Milestone(Base):
+class Milestone(SurrogateKey, Base):
     """Any other dated event: shared (no track) or local to one track."""
 
     __tablename__ = "milestone"
     audit_type = "milestone"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     challenge_id: Mapped[int] = mapped_column(
         sa.ForeignKey("challenge.id", ondelete="CASCADE"), index=True
     )
@@ -326,12 +320,11 @@ class Milestone(Base):
         return self.track_id is None
 
 
-class TimelineChange(Base):
+class TimelineChange(SurrogateKey, Base):
     """A shared date moved after publication: who, why, from what to what (outreach uses it)."""
 
     __tablename__ = "timeline_change"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     challenge_id: Mapped[int] = mapped_column(
         sa.ForeignKey("challenge.id", ondelete="CASCADE"), index=True
     )

@@ -12,43 +12,28 @@ from __future__ import annotations
 
 from typing import Any
 
+from competitions.accounts.permissions import is_platform_admin
 from competitions.agencies.models import Role
+from competitions.agencies.permissions import role_in_agency
 from competitions.challenges.models import Challenge, Track
 
 
-def _authenticated(user: Any) -> bool:
-    return bool(getattr(user, "is_authenticated", False))
-
-
-def _role_in_agency(user: Any, agency_id: int) -> str | None:
-    if not _authenticated(user):
-        return None
-    for m in getattr(user, "memberships", ()):
-        if m.agency_id == agency_id:
-            return str(m.role)
-    return None
-
-
-def _platform(user: Any) -> bool:
-    return _authenticated(user) and bool(user.is_platform_admin)
-
-
 def can_create_challenge(user: Any, agency_id: int) -> bool:
-    return _platform(user) or _role_in_agency(user, agency_id) == Role.ADMIN
+    return is_platform_admin(user) or role_in_agency(user, agency_id) == Role.ADMIN
 
 
 def can_manage_challenge(user: Any, challenge: Challenge) -> bool:
-    return _platform(user) or _role_in_agency(user, challenge.lead_agency_id) == Role.ADMIN
+    return is_platform_admin(user) or role_in_agency(user, challenge.lead_agency_id) == Role.ADMIN
 
 
 def participates(user: Any, challenge: Challenge) -> bool:
     """A member of the lead agency or of an agency with a track."""
     agencies = {challenge.lead_agency_id, *(t.agency_id for t in challenge.tracks)}
-    return any(_role_in_agency(user, a) is not None for a in agencies)
+    return any(role_in_agency(user, a) is not None for a in agencies)
 
 
 def can_view_console(user: Any, challenge: Challenge) -> bool:
-    return _platform(user) or participates(user, challenge)
+    return is_platform_admin(user) or participates(user, challenge)
 
 
 def can_view_challenge(user: Any, challenge: Challenge) -> bool:
@@ -56,7 +41,7 @@ def can_view_challenge(user: Any, challenge: Challenge) -> bool:
 
 
 def can_edit_track(user: Any, track: Track) -> bool:
-    return _platform(user) or _role_in_agency(user, track.agency_id) is not None
+    return is_platform_admin(user) or role_in_agency(user, track.agency_id) is not None
 
 
 def can_edit_milestones(user: Any, challenge: Challenge, track: Track | None) -> bool:
@@ -67,7 +52,7 @@ def can_edit_milestones(user: Any, challenge: Challenge, track: Track | None) ->
 
 
 def can_mark_ready(user: Any, track: Track) -> bool:
-    return _platform(user) or _role_in_agency(user, track.agency_id) == Role.ADMIN
+    return is_platform_admin(user) or role_in_agency(user, track.agency_id) == Role.ADMIN
 
 
 def editable_tracks(user: Any, challenge: Challenge) -> list[Track]:

@@ -6,7 +6,7 @@ import logging
 import re
 import unicodedata
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -17,6 +17,8 @@ from competitions.core.actor import Actor
 from competitions.core.db import Base, UTCDateTime
 
 log = logging.getLogger("tandem.audit")
+
+T = TypeVar("T")
 
 # C0 and C1 control characters, DEL, and the Unicode line/paragraph separators and bidi
 # overrides that can forge or hide log lines.
@@ -120,6 +122,29 @@ def record(
         entry.ip,
     )
     return entry
+
+
+def created(
+    actor: Actor,
+    action: str,
+    obj: T,
+    *,
+    agency_id: int | None = None,
+    after: dict[str, Any] | None = None,
+) -> T:
+    """Add the new ``obj`` to the session, flush it (so it has its id) and record ``action``.
+
+    The agency defaults to the object's own (``audit_agency_id``), as for a denial in
+    ``core.web``.
+    """
+    from competitions.core.extensions import db
+
+    db.session.add(obj)
+    db.session.flush()
+    if agency_id is None:
+        agency_id = getattr(obj, "audit_agency_id", None)
+    record(actor, action, obj=obj, agency_id=agency_id, after=after)
+    return obj
 
 
 class AuditLogIsAppendOnly(RuntimeError):

@@ -53,8 +53,23 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+class SurrogateKey:
+    """The integer primary key ``id`` of a table whose rows have no natural key (kept the
+    table's first column)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True, sort_order=-1)
+
+
 class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime(), default=clock.now, onupdate=clock.now, nullable=False
+    )
+
+
+def unique_where(name: str, *columns: str, where: str) -> sa.Index:
+    """A unique index over the rows that match ``where`` (a partial index, the same on SQLite
+    and PostgreSQL)."""
+    return sa.Index(
+        name, *columns, unique=True, sqlite_where=sa.text(where), postgresql_where=sa.text(where)
     )

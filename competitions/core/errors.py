@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from flask.typing import ResponseReturnValue
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 class DomainError(Exception):
@@ -45,6 +47,13 @@ class PermissionDenied(DomainError):
 
 class Conflict(DomainError):
     """The change conflicts with the current state (e.g. a duplicate)."""
+
+
+def must_exist(value: T | None, message: str) -> T:
+    """``value``, or ``NotFound(message)`` when there is none (a service's look-up)."""
+    if value is None:
+        raise NotFound(message)
+    return value
 
 
 def _wants_json() -> bool:

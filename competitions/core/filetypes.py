@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 import unicodedata
 import zipfile
-from dataclasses import dataclass
-from typing import IO
+from dataclasses import dataclass, fields
+from typing import IO, Any
 
 from flask_babel import gettext as _
 
@@ -137,6 +137,12 @@ class CheckedFile:
     content_type: str
     size: int
     sha256: str
+
+
+def stored_facts(upload: Any) -> dict[str, Any]:
+    """The fields of ``CheckedFile`` (key, name, type, size, digest) read from an accepted
+    upload or from a row that records one: every such row names its columns the same."""
+    return {f.name: getattr(upload, f.name) for f in fields(CheckedFile)}
 
 
 def store_checked(

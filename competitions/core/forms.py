@@ -8,7 +8,10 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from wtforms import FieldList, FormField, widgets
+from wtforms import FieldList, FormField, SelectField, StringField, widgets
+from wtforms.validators import DataRequired, Length
+
+from competitions.core.i18n import country_choices, timezone_choices
 
 # C0 controls except tab, line feed and carriage return (kept for multi-line text), and DEL.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -49,6 +52,17 @@ class BaseForm(FlaskForm):
         return valid
 
 
+def slug_field(max_length: int, label: Any = None, description: Any = "") -> StringField:
+    """The short address an agency or a challenge is known by in links: required, at most
+    ``max_length`` characters, never spell-checked or capitalized by the browser."""
+    return StringField(
+        _l("Short address") if label is None else label,
+        validators=[DataRequired(_l("Enter a short address.")), Length(max=max_length)],
+        description=description,
+        render_kw={"spellcheck": "false", "autocapitalize": "none"},
+    )
+
+
 class LongSelect(widgets.Select):
     """A select whose (long, unchanging) option list is rendered once and reused.
 
@@ -82,3 +96,21 @@ class LongSelect(widgets.Select):
         params = widgets.html_params(name=field.name, **kwargs)
         # Every value and label was escaped when the options were rendered.
         return Markup(f"<select {params}>{options}</select>")  # noqa: S704
+
+
+class TimeZoneField(SelectField):
+    """A choice among every time zone (the long option list is rendered once)."""
+
+    def __init__(self, label: Any = None, **kwargs: Any) -> None:
+        super().__init__(label, choices=timezone_choices, widget=LongSelect(), **kwargs)
+
+
+class CountryField(SelectField):
+    """A choice among every country, in the request's language, after an empty first option
+    labelled ``blank``."""
+
+    def __init__(self, label: Any = None, blank: Any = "", **kwargs: Any) -> None:
+        def choices() -> list[tuple[str, Any]]:
+            return [("", blank), *country_choices()]
+
+        super().__init__(label, choices=choices, widget=LongSelect(), **kwargs)

@@ -16,6 +16,7 @@ import smtplib
 import ssl
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import policy
 from email.generator import BytesGenerator
@@ -250,21 +251,25 @@ class SMTPTransport:
             conn.starttls(context=ssl.create_default_context())
         return conn
 
-    def send_many(self, messages: Sequence[EmailMessage]) -> None:
-        if not messages:
-            return
+    @contextmanager
+    def _session(self) -> Iterator[smtplib.SMTP]:
+        """A connection, signed in when a user name is configured, closed on leaving."""
         with self._connect() as conn:
             if self.username:
                 conn.login(self.username, self.password)
+            yield conn
+
+    def send_many(self, messages: Sequence[EmailMessage]) -> None:
+        if not messages:
+            return
+        with self._session() as conn:
             for msg in messages:
                 conn.send_message(msg)
 
     def send_each(self, messages: Sequence[Wire]) -> Iterator[BaseException | None]:
         if not messages:
             return
-        with self._connect() as conn:
-            if self.username:
-                conn.login(self.username, self.password)
+        with self._session() as conn:
             for msg in messages:
                 try:
                     refused = conn.sendmail(msg.sender, msg.recipients, msg.data, msg.options)

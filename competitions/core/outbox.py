@@ -29,7 +29,7 @@ from sqlalchemy import and_, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from competitions.core import clock
-from competitions.core.db import Base, UTCDateTime
+from competitions.core.db import Base, SurrogateKey, UTCDateTime
 from competitions.core.extensions import db
 
 log = logging.getLogger(__name__)
@@ -48,12 +48,11 @@ class Status(enum.StrEnum):
     FAILED = "failed"
 
 
-class OutboxMessage(Base):
+class OutboxMessage(SurrogateKey, Base):
     """One email to one recipient, and what became of it (the delivery ledger)."""
 
     __tablename__ = "outbox_message"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     # What caused it (e.g. "submission_version:12:receipt"): one message per source and address.
     source: Mapped[str | None] = mapped_column(sa.String(120))
     to_address: Mapped[str] = mapped_column(sa.String(320))

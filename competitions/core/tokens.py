@@ -49,6 +49,31 @@ def read_token(purpose: str, token: str, max_age: int) -> Any:
         raise InvalidToken() from exc
 
 
+def linked_row(
+    purpose: str,
+    token: str,
+    max_age: int,
+    model: type[T],
+    key: str,
+    *,
+    expired: Exception,
+    invalid: Exception,
+) -> tuple[T | None, dict[str, Any]]:
+    """The row of ``model`` a link's token names by ``payload[key]`` (None if there is none),
+    and the payload. Raises ``expired`` for a token that timed out and ``invalid`` for any
+    other unreadable one; whether the row still matches the payload is the caller's check.
+    """
+    from competitions.core.extensions import db
+
+    try:
+        data = read_token(purpose, token, max_age)
+    except InvalidToken as exc:
+        raise (expired if exc.expired else invalid) from exc
+    if not isinstance(data, dict):
+        return None, {}
+    return db.session.get(model, data.get(key)), data
+
+
 def new_nonce() -> str:
     """A random value stored with an invitation; replacing it invalidates older links."""
     return secrets.token_urlsafe(16)
@@ -70,15 +95,11 @@ def invitation_from_token(purpose: str, token: str, model: type[T], expired_mess
     Whether the invitation is still open is for the caller to decide (its rules differ).
     """
     from competitions.core.errors import DomainError
-    from competitions.core.extensions import db
 
-    try:
-        data = read_token(purpose, token, current_app.config["INVITATION_MAX_AGE"])
-    except InvalidToken as exc:
-        if exc.expired:
-            raise DomainError(expired_message) from exc
-        raise DomainError(_("This invitation link is not valid.")) from exc
-    row = db.session.get(model, data.get("i")) if isinstance(data, dict) else None
+    max_age = current_app.config["INVITATION_MAX_AGE"]
+    expired = DomainError(expired_message)
+    invalid = DomainError(_("This invitation link is not valid."))
+    row, data = linked_row(purpose, token, max_age, model, "i", expired=expired, invalid=invalid)
     if row is None or getattr(row, "nonce", None) != data.get("n"):
         raise DomainError(_("This invitation link was replaced by a newer one or is not valid."))
     return row

@@ -15,6 +15,7 @@ from competitions.core.web import (
     attempt,
     current_actor,
     flash_errors,
+    guard,
     require,
     send_attachment,
 )
@@ -112,11 +113,7 @@ def upload_document(entry_id: int) -> ResponseReturnValue:
 def review_document(entry_id: int, document_id: int) -> ResponseReturnValue:
     document = documents.get_entry_document(entry_id, document_id)
     entry = document.entry
-    require(
-        permissions.can_decide_eligibility(current_user, entry),
-        entry,
-        agency_id=entry.track.agency_id,
-    )
+    guard(entry, permissions.can_decide_eligibility, agency_id=entry.track.agency_id)
     form = DocumentReviewForm()
     if form.validate_on_submit():
         with attempt(success=_("The decision on the document was recorded.")):

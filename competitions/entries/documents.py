@@ -21,7 +21,7 @@ from competitions.challenges.models import Track
 from competitions.core import audit, clock, mail
 from competitions.core import filetypes as file_types
 from competitions.core.actor import Actor
-from competitions.core.errors import DomainError, NotFound
+from competitions.core.errors import DomainError, NotFound, must_exist
 from competitions.core.extensions import db
 from competitions.core.storage import get_storage
 from competitions.core.urls import external_url
@@ -122,16 +122,10 @@ def add_requirement(actor: Actor, track: Track, data: RequirementData) -> Docume
         file_types=clean.file_types,
         max_size_mb=clean.max_size_mb,
     )
-    db.session.add(requirement)
-    db.session.flush()
-    audit.record(
-        actor,
-        "document_requirement.added",
-        obj=requirement,
-        agency_id=track.agency_id,
-        after={"scope": clean.scope, "label": clean.label, "types": clean.file_types},
+    after = {"scope": clean.scope, "label": clean.label, "types": clean.file_types}
+    return audit.created(
+        actor, "document_requirement.added", requirement, agency_id=track.agency_id, after=after
     )
-    return requirement
 
 
 def retire_requirement(actor: Actor, requirement: DocumentRequirement) -> None:
@@ -246,35 +240,23 @@ def upload(
         requirement=r,
         subject=slot.subject,
         member_id=slot.member.id if slot.member else None,
-        storage_key=checked.storage_key,
-        filename=checked.filename,
-        content_type=checked.content_type,
-        size=checked.size,
-        sha256=checked.sha256,
+        **file_types.stored_facts(checked),
         uploaded_at=now,
         uploaded_by_id=actor.user_id,
         status=DocumentStatus.PENDING.value,
     )
-    db.session.add(document)
-    db.session.flush()
-    audit.record(
-        actor,
-        "eligibility_document.uploaded",
-        obj=document,
-        agency_id=entry.track.agency_id,
-        after={"entry": entry.id, "requirement": r.id, "sha256": checked.sha256},
+    after = {"entry": entry.id, "requirement": r.id, "sha256": checked.sha256}
+    agency_id = entry.track.agency_id
+    return audit.created(
+        actor, "eligibility_document.uploaded", document, agency_id=agency_id, after=after
     )
-    return document
 
 
 # --- review (track admins) ------------------------------------------------------------------
 
 
 def get_document(document_id: int) -> EligibilityDocument:
-    document = db.session.get(EligibilityDocument, document_id)
-    if document is None:
-        raise NotFound(_("No such document."))
-    return document
+    return must_exist(db.session.get(EligibilityDocument, document_id), _("No such document."))
 
 
 def get_entry_document(entry_id: int, document_id: int) -> EligibilityDocument:

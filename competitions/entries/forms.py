@@ -19,16 +19,15 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from competitions.agencies.forms import CheckboxesField
 from competitions.challenges.eligibility import Status
 from competitions.challenges.forms import entrant_type_choices
-from competitions.core.forms import BaseForm, LongSelect
-from competitions.core.i18n import country_choices
+from competitions.core.forms import BaseForm, CountryField
 from competitions.entries.models import DocumentStatus
 
 
 class MemberProfileFields(BaseForm):
-    residence = SelectField(
+    residence = CountryField(
         _l("Your country of residence"),
+        blank=_l("Select a country"),
         validate_choice=False,
-        widget=LongSelect(),
         description=_l("Tracks decide prize eligibility from where members reside."),
     )
     declared_age = IntegerField(
@@ -40,10 +39,6 @@ class MemberProfileFields(BaseForm):
         description=_l("Some tracks have a minimum age. You attest that it is true."),
         render_kw={"inputmode": "numeric"},
     )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.residence.choices = [("", _l("Select a country")), *country_choices()]
 
 
 class TeamEditForm(BaseForm):
@@ -57,16 +52,15 @@ class TeamEditForm(BaseForm):
         validators=[Length(max=200)],
         description=_l("Only for businesses and other organisations."),
     )
-    organisation_country = SelectField(
+    organisation_country = CountryField(
         _l("Country where the organisation is established"),
+        blank=_l("Not an organisation"),
         validate_choice=False,
-        widget=LongSelect(),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.entrant_type.choices = entrant_type_choices()
-        self.organisation_country.choices = [("", _l("Not an organisation")), *country_choices()]
 
 
 class TeamForm(TeamEditForm, MemberProfileFields):

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from competitions.accounts.models import User
 from competitions.challenges.eligibility import ORGANISATIONS, EntrantType
 from competitions.core import clock
-from competitions.core.db import Base, TimestampMixin, UTCDateTime
+from competitions.core.db import Base, SurrogateKey, TimestampMixin, UTCDateTime, unique_where
 from competitions.core.invitations import Invitation, invitation_rules
 
 if TYPE_CHECKING:
@@ -27,11 +27,10 @@ class TeamRole(enum.StrEnum):
     MEMBER = "member"
 
 
-class Team(TimestampMixin, Base):
+class Team(SurrogateKey, TimestampMixin, Base):
     __tablename__ = "team"
     audit_type = "team"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(120))
     entrant_type: Mapped[str] = mapped_column(sa.String(16))
     organisation_name: Mapped[str | None] = mapped_column(sa.String(200))
@@ -77,12 +76,11 @@ class Team(TimestampMixin, Base):
         return [e for e in self.entries if e.withdrawn_at is None]
 
 
-class TeamMember(Base):
+class TeamMember(SurrogateKey, Base):
     """A person in a team, with what eligibility needs: residence and declared age."""
 
     __tablename__ = "team_member"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[int] = mapped_column(sa.ForeignKey("team.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(
         sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True
@@ -105,13 +103,7 @@ class TeamMember(Base):
             name="age_plausible",
         ),
         # Exactly one lead per team is kept by the services; at most one by the database.
-        sa.Index(
-            "uq_team_member_one_lead",
-            "team_id",
-            unique=True,
-            sqlite_where=sa.text("role = 'lead'"),
-            postgresql_where=sa.text("role = 'lead'"),
-        ),
+        unique_where("uq_team_member_one_lead", "team_id", where="role = 'lead'"),
     )
 
 
@@ -133,13 +125,12 @@ class TeamInvitation(Invitation, Base):
         return f"{self.email} → {self.team.name}"
 
 
-class Entry(Base):
+class Entry(SurrogateKey, Base):
     """A team's registration in one track, with the eligibility decision and its reasons."""
 
     __tablename__ = "entry"
     audit_type = "entry"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[int] = mapped_column(sa.ForeignKey("team.id", ondelete="RESTRICT"))
     track_id: Mapped[int] = mapped_column(
         sa.ForeignKey("track.id", ondelete="RESTRICT"), index=True
@@ -185,13 +176,8 @@ class Entry(Base):
 
     __table_args__ = (
         # One active entry per team and track; a withdrawn one does not block a new one.
-        sa.Index(
-            "uq_entry_active_team_track",
-            "team_id",
-            "track_id",
-            unique=True,
-            sqlite_where=sa.text("withdrawn_at IS NULL"),
-            postgresql_where=sa.text("withdrawn_at IS NULL"),
+        unique_where(
+            "uq_entry_active_team_track", "team_id", "track_id", where="withdrawn_at IS NULL"
         ),
         sa.UniqueConstraint("team_id", "exclusive_challenge_id"),
         sa.CheckConstraint(
@@ -225,13 +211,12 @@ class Entry(Base):
         return self.withdrawn_at is None
 
 
-class EntryMember(Base):
+class EntryMember(SurrogateKey, Base):
     """Who an active entry stands for: a person is in at most one entry of an exclusive
     challenge ("applicants may not apply in more than one competitor category")."""
 
     __tablename__ = "entry_member"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     entry_id: Mapped[int] = mapped_column(sa.ForeignKey("entry.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(
         sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True
@@ -260,13 +245,12 @@ class DocumentStatus(enum.StrEnum):
     REJECTED = "rejected"
 
 
-class DocumentRequirement(Base):
+class DocumentRequirement(SurrogateKey, Base):
     """A document a track asks of its entries before they can be confirmed eligible."""
 
     __tablename__ = "document_requirement"
     audit_type = "document_requirement"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     track_id: Mapped[int] = mapped_column(sa.ForeignKey("track.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(default=0)
     scope: Mapped[str] = mapped_column(sa.String(16))
@@ -298,7 +282,7 @@ class DocumentRequirement(Base):
         return self.help.get(lang) or next(iter(self.help.values()), "")
 
 
-class EligibilityDocument(Base):
+class EligibilityDocument(SurrogateKey, Base):
     """One uploaded document for one requirement and subject (the team, or one member).
 
     A new upload supersedes the previous one for the same slot; at most one is current
@@ -308,7 +292,6 @@ class EligibilityDocument(Base):
     __tablename__ = "eligibility_document"
     audit_type = "eligibility_document"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     entry_id: Mapped[int] = mapped_column(sa.ForeignKey("entry.id", ondelete="CASCADE"))
     requirement_id: Mapped[int] = mapped_column(
         sa.ForeignKey("document_requirement.id", ondelete="RESTRICT")
@@ -341,14 +324,12 @@ class EligibilityDocument(Base):
     uploaded_by: Mapped[User | None] = relationship(foreign_keys=[uploaded_by_id])
 
     __table_args__ = (
-        sa.Index(
+        unique_where(
             "uq_eligibility_document_current",
             "entry_id",
             "requirement_id",
             "subject",
-            unique=True,
-            sqlite_where=sa.text("superseded_at IS NULL"),
-            postgresql_where=sa.text("superseded_at IS NULL"),
+            where="superseded_at IS NULL",
         ),
         sa.CheckConstraint(
             "status IN ('pending', 'verified', 'rejected')", name="document_status_valid"

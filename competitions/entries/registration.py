@@ -16,15 +16,13 @@ from flask_babel import gettext as _
 
 from competitions.accounts.models import User
 from competitions.challenges.eligibility import (
-    RulesError,
     Status,
     evaluate,
     explain,
-    parse_rules,
     route,
 )
 from competitions.challenges.models import Challenge, TermsVersion, Track
-from competitions.challenges.services import current_terms, get_challenge
+from competitions.challenges.services import current_terms, get_challenge, tracks_with_rules
 from competitions.core import audit, clock
 from competitions.core.actor import Actor
 from competitions.core.errors import Conflict, DomainError, NotFound
@@ -65,13 +63,7 @@ def registration_problem(challenge: Challenge, now: datetime) -> str | None:
 
 def options_for(team: Team, challenge: Challenge) -> list[Any]:
     """Every track's decision for this team, best first (see ``eligibility.route``)."""
-    tracks = []
-    for track in challenge.tracks:
-        try:
-            tracks.append((track, parse_rules(track.rules or {})))
-        except RulesError:
-            continue
-    return route(decisions.profile_of(team), tracks)
+    return route(decisions.profile_of(team), tracks_with_rules(challenge))
 
 
 def entries_in(team: Team, challenge: Challenge) -> list[Entry]:

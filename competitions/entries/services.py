@@ -18,7 +18,7 @@ from competitions.challenges.eligibility import Status
 from competitions.challenges.models import Track
 from competitions.core import audit, clock
 from competitions.core.actor import Actor
-from competitions.core.errors import NotFound
+from competitions.core.errors import must_exist
 from competitions.core.extensions import db
 from competitions.entries import teams
 from competitions.entries.models import Entry, Team
@@ -37,9 +37,7 @@ def get_entry(entry_id: int) -> Entry:
     entry = db.session.get(
         Entry, entry_id, options=[joinedload(Entry.team).joinedload(Team.members)]
     )
-    if entry is None:
-        raise NotFound(_("No such entry."))
-    return entry
+    return must_exist(entry, _("No such entry."))
 
 
 def withdraw(actor: Actor, entry: Entry) -> None:

@@ -9,7 +9,7 @@ challenge, enforced by unique constraints.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from flask_babel import gettext as _
@@ -20,7 +20,7 @@ from competitions.accounts.models import User
 from competitions.challenges.eligibility import EntrantType
 from competitions.core import audit, clock
 from competitions.core.actor import Actor
-from competitions.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from competitions.core.errors import Conflict, DomainError, NotFound, PermissionDenied, must_exist
 from competitions.core.extensions import db
 from competitions.core.i18n import is_valid_country, is_valid_jurisdiction
 from competitions.entries import decisions, permissions
@@ -74,17 +74,12 @@ def check_member_profile(residence: str, age: int | None) -> tuple[str, int | No
 
 
 def get_team(team_id: int) -> Team:
-    team = db.session.get(Team, team_id)
-    if team is None:
-        raise NotFound(_("No such team."))
-    return team
+    return must_exist(db.session.get(Team, team_id), _("No such team."))
 
 
 def get_member(team: Team, member_id: int) -> TeamMember:
     member = next((m for m in team.members if m.id == member_id), None)
-    if member is None:
-        raise NotFound(_("No such member."))
-    return member
+    return must_exist(member, _("No such member."))
 
 
 def my_teams(user: Any) -> list[Team]:
@@ -112,7 +107,6 @@ def create_team(actor: Actor, data: TeamData, residence: str, declared_age: int 
         organisation_country=data.organisation_country,
         created_by_id=user.id,
     )
-    db.session.add(team)
     db.session.add(
         TeamMember(
             team=team,
@@ -123,14 +117,9 @@ def create_team(actor: Actor, data: TeamData, residence: str, declared_age: int 
             attested_at=clock.now(),
         )
     )
-    db.session.flush()
-    audit.record(
-        actor,
-        "team.created",
-        obj=team,
-        after={"name": team.name, "entrant_type": team.entrant_type},
+    return audit.created(
+        actor, "team.created", team, after={"name": team.name, "entrant_type": team.entrant_type}
     )
-    return team
 
 
 def require_lead(actor: Actor, team: Team) -> None:
@@ -140,15 +129,16 @@ def require_lead(actor: Actor, team: Team) -> None:
         raise NotFound(_("No such team."))
 
 
+def _details(team: Team) -> dict[str, Any]:
+    """The team's name and who it enters as (the fields of ``TeamData``), as the audit log
+    records them."""
+    return {f.name: getattr(team, f.name) for f in fields(TeamData)}
+
+
 def update_team(actor: Actor, team: Team, data: TeamData) -> None:
     require_lead(actor, team)
     data = check_team(data)
-    before = {
-        "name": team.name,
-        "entrant_type": team.entrant_type,
-        "organisation_name": team.organisation_name,
-        "organisation_country": team.organisation_country,
-    }
+    before = _details(team)
     old = (team.entrant_type, team.organisation_name, team.organisation_country)
     team.name, team.entrant_type = data.name, data.entrant_type
     team.organisation_name, team.organisation_country = (
@@ -157,18 +147,7 @@ def update_team(actor: Actor, team: Team, data: TeamData) -> None:
     )
     if old != (team.entrant_type, team.organisation_name, team.organisation_country):
         decisions.recheck_entries(team, list(team.members), _("This change"))
-    audit.record(
-        actor,
-        "team.updated",
-        obj=team,
-        before=before,
-        after={
-            "name": team.name,
-            "entrant_type": team.entrant_type,
-            "organisation_name": team.organisation_name,
-            "organisation_country": team.organisation_country,
-        },
-    )
+    audit.record(actor, "team.updated", obj=team, before=before, after=_details(team))
 
 
 def update_my_profile(actor: Actor, team: Team, residence: str, declared_age: int | None) -> None:
@@ -181,13 +160,8 @@ def update_my_profile(actor: Actor, team: Team, residence: str, declared_age: in
     member.residence, member.declared_age = residence, declared_age
     member.attested_at = clock.now()
     decisions.recheck_entries(team, list(team.members), _("This change"))
-    audit.record(
-        actor,
-        "team.member_attested",
-        obj=team,
-        before=before,
-        after={"residence": residence, "declared_age": declared_age},
-    )
+    after = {"residence": residence, "declared_age": declared_age}
+    audit.record(actor, "team.member_attested", obj=team, before=before, after=after)
 
 
 def sync_entry_members(team: Team) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -20,6 +22,7 @@ from competitions.core import clock
 from competitions.core.errors import DomainError
 from competitions.core.extensions import db
 from competitions.core.i18n import current_language
+from competitions.core.invitation_console import send_invitation, withdraw_invitation
 from competitions.core.invitation_page import invitation_page
 from competitions.core.web import attempt, current_actor, flash_errors, guard, require
 from competitions.entries import (
@@ -152,14 +155,8 @@ def update_me(team_id: int) -> ResponseReturnValue:
 @login_required
 def invite(team_id: int) -> ResponseReturnValue:
     team = guard(teams.get_team(team_id), permissions.is_lead)
-    form = InviteMemberForm()
-    if form.validate_on_submit():
-        with attempt() as done:
-            inv = team_invitations.invite_member(current_actor(), team, form.email.data or "")
-        if done:
-            flash(_("Invitation sent to %(email)s.", email=inv.email), "success")
-    else:
-        flash_errors(form)
+    invite = partial(team_invitations.invite_member, current_actor(), team)
+    send_invitation(InviteMemberForm(), invite)
     return _back_to(team)
 
 
@@ -168,10 +165,8 @@ def invite(team_id: int) -> ResponseReturnValue:
 def revoke_invitation(team_id: int, invitation_id: int) -> ResponseReturnValue:
     team = guard(teams.get_team(team_id), permissions.is_lead)
     inv = team_invitations.get_open_invitation(team, invitation_id)
-    if ConfirmForm().validate_on_submit():
-        withdrawn = _("The invitation to %(email)s was withdrawn.", email=inv.email)
-        with attempt(success=withdrawn, category="info"):
-            team_invitations.revoke_invitation(current_actor(), team, inv)
+    revoke = partial(team_invitations.revoke_invitation, current_actor(), team, inv)
+    withdraw_invitation(ConfirmForm(), inv, revoke)
     return _back_to(team)
 
 
@@ -319,11 +314,7 @@ def withdraw(entry_id: int) -> ResponseReturnValue:
 @login_required
 def decide(entry_id: int) -> ResponseReturnValue:
     entry = guard(services.get_entry(entry_id), permissions.can_view_entry)
-    require(
-        permissions.can_decide_eligibility(current_user, entry),
-        entry,
-        agency_id=entry.track.agency_id,
-    )
+    guard(entry, permissions.can_decide_eligibility, agency_id=entry.track.agency_id)
     form = EligibilityDecisionForm()
     if form.validate_on_submit():
         with attempt(success=_("The eligibility decision was recorded.")):

@@ -348,12 +348,10 @@ def record_by_admin(
         challenge, judge.user_id, team, ConflictSource.ADMIN, reason, actor.user_id, reason
     )
     if new:
+        agency_id = permissions.panel_agency(judge.panel, challenge)
+        after = {"reason": reason}
         audit.record(
-            actor,
-            "judging.conflict_recorded",
-            obj=conflict,
-            agency_id=permissions.panel_agency(judge.panel, challenge),
-            after={"reason": reason},
+            actor, "judging.conflict_recorded", obj=conflict, agency_id=agency_id, after=after
         )
     return conflict
 

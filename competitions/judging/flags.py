@@ -31,10 +31,8 @@ def flag(actor: Actor, assignment: Assignment, kind: str, note: str) -> Flag:
     if not note:
         raise DomainError(_("Describe the concern for the track's admins."), field="note")
     row = Flag(assignment_id=assignment.id, kind=kind, note=note[:5000])
-    db.session.add(row)
-    db.session.flush()
     track = assignment.submission.entry.track
-    audit.record(actor, "judging.flagged", obj=row, agency_id=track.agency_id, after={"kind": kind})
+    audit.created(actor, "judging.flagged", row, agency_id=track.agency_id, after={"kind": kind})
     _tell_admins_of_flag(row, track, assignment)
     return row
 

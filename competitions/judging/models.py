@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from competitions.core import clock
-from competitions.core.db import Base, UTCDateTime
+from competitions.core.db import Base, SurrogateKey, UTCDateTime, unique_where
 from competitions.core.invitations import Invitation, invitation_rules
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ class PanelScope(enum.StrEnum):
 PANEL_SCOPES = tuple(s.value for s in PanelScope)
 
 
-class Rubric(Base):
+class Rubric(SurrogateKey, Base):
     """A review stage of a round: its rubric, shared by every track of the challenge so scores
     are comparable, and its judging settings. Locked once its first score is entered.
 
@@ -55,7 +55,6 @@ class Rubric(Base):
     __tablename__ = "rubric"
     audit_type = "rubric"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(sa.ForeignKey("round.id", ondelete="CASCADE"))
     stage: Mapped[int] = mapped_column(default=1, server_default="1")
     # The stage's name per language (empty for a round's only stage).
@@ -102,13 +101,12 @@ class Rubric(Base):
         return sum((c.weight for c in self.criteria), Decimal(0))
 
 
-class Criterion(Base):
+class Criterion(SurrogateKey, Base):
     """One criterion: title and guidance per language, weight, scale and level descriptors."""
 
     __tablename__ = "criterion"
     audit_type = "criterion"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     rubric_id: Mapped[int] = mapped_column(sa.ForeignKey("rubric.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(default=0)
     title: Mapped[Translations] = mapped_column(sa.JSON, default=dict)
@@ -143,13 +141,12 @@ class Criterion(Base):
         return out
 
 
-class Panel(Base):
+class Panel(SurrogateKey, Base):
     """The judges of one track, or a challenge's shared cross-track panel (``track_id`` None)."""
 
     __tablename__ = "panel"
     audit_type = "panel"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     challenge_id: Mapped[int] = mapped_column(sa.ForeignKey("challenge.id", ondelete="CASCADE"))
     track_id: Mapped[int | None] = mapped_column(sa.ForeignKey("track.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
@@ -160,13 +157,7 @@ class Panel(Base):
 
     __table_args__ = (
         sa.UniqueConstraint("challenge_id", "track_id"),
-        sa.Index(
-            "uq_panel_shared",
-            "challenge_id",
-            unique=True,
-            sqlite_where=sa.text("track_id IS NULL"),
-            postgresql_where=sa.text("track_id IS NULL"),
-        ),
+        unique_where("uq_panel_shared", "challenge_id", where="track_id IS NULL"),
     )
 
     @property
@@ -178,7 +169,7 @@ class Panel(Base):
         return self.track_id is None
 
 
-class Judge(Base):
+class Judge(SurrogateKey, Base):
     """A person's seat on one panel (the glossary's "Judge"): the same person on a track's panel
     and on the shared panel has two Judge rows, one per seat, each with its own profile and
     load; assignments name the seat and the person (``user_id``). Removal (``removed_at``) ends
@@ -187,7 +178,6 @@ class Judge(Base):
     __tablename__ = "judge"
     audit_type = "judge"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     panel_id: Mapped[int] = mapped_column(sa.ForeignKey("panel.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(
         sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True
@@ -249,13 +239,12 @@ class ConflictSource(enum.StrEnum):
 CONFLICT_SOURCES = tuple(s.value for s in ConflictSource)
 
 
-class Conflict(Base):
+class Conflict(SurrogateKey, Base):
     """A judge (person) and a team that must never be paired, with why."""
 
     __tablename__ = "judging_conflict"
     audit_type = "conflict"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     challenge_id: Mapped[int] = mapped_column(sa.ForeignKey("challenge.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"))
     team_id: Mapped[int] = mapped_column(sa.ForeignKey("team.id", ondelete="CASCADE"), index=True)
@@ -298,14 +287,13 @@ ASSIGNMENT_SOURCES = tuple(s.value for s in AssignmentSource)
 END_REASONS = tuple(r.value for r in EndReason)
 
 
-class Assignment(Base):
+class Assignment(SurrogateKey, Base):
     """A judge asked to review a submission in a round. Never deleted: ending it keeps its
     review for the record and takes it out of the results."""
 
     __tablename__ = "assignment"
     audit_type = "assignment"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(sa.ForeignKey("round.id", ondelete="CASCADE"))
     # The round's review stage (``Rubric.stage``) this assignment belongs to.
     stage: Mapped[int] = mapped_column(default=1, server_default="1")
@@ -335,14 +323,8 @@ class Assignment(Base):
             name="fk_assignment_judge_user",
             ondelete="CASCADE",
         ),
-        sa.Index(
-            "uq_assignment_active",
-            "submission_id",
-            "stage",
-            "user_id",
-            unique=True,
-            sqlite_where=sa.text("ended_at IS NULL"),
-            postgresql_where=sa.text("ended_at IS NULL"),
+        unique_where(
+            "uq_assignment_active", "submission_id", "stage", "user_id", where="ended_at IS NULL"
         ),
         sa.Index("ix_assignment_round_user", "round_id", "user_id"),
         sa.CheckConstraint(f"source IN {ASSIGNMENT_SOURCES!r}", name="source_valid"),
@@ -379,13 +361,12 @@ class ReviewProgress(enum.StrEnum):
 REVIEW_STATUSES = tuple(s.value for s in ReviewStatus)
 
 
-class Review(Base):
+class Review(SurrogateKey, Base):
     """A judge's review of one assigned submission: a score per criterion and two comments."""
 
     __tablename__ = "review"
     audit_type = "review"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     assignment_id: Mapped[int] = mapped_column(
         sa.ForeignKey("assignment.id", ondelete="RESTRICT"), unique=True
     )
@@ -417,10 +398,9 @@ class Review(Base):
         return {s.criterion_id: s.value for s in self.scores}
 
 
-class Score(Base):
+class Score(SurrogateKey, Base):
     __tablename__ = "score"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     review_id: Mapped[int] = mapped_column(sa.ForeignKey("review.id", ondelete="CASCADE"))
     criterion_id: Mapped[int] = mapped_column(
         sa.ForeignKey("criterion.id", ondelete="RESTRICT"), index=True
@@ -441,13 +421,12 @@ class FlagKind(enum.StrEnum):
 FLAG_KINDS = tuple(k.value for k in FlagKind)
 
 
-class Flag(Base):
+class Flag(SurrogateKey, Base):
     """A judge's concern about a submission, routed to its track's admins."""
 
     __tablename__ = "judging_flag"
     audit_type = "flag"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     assignment_id: Mapped[int] = mapped_column(
         sa.ForeignKey("assignment.id", ondelete="CASCADE"), index=True
     )
@@ -485,14 +464,13 @@ class AdvancementMethod(enum.StrEnum):
 ADVANCEMENT_METHODS = tuple(m.value for m in AdvancementMethod)
 
 
-class Advancement(Base):
+class Advancement(SurrogateKey, Base):
     """The admins' decision, per entry and round: advancing to the next round (finalist,
     winner) or not. Audited; the next round accepts submissions only from advancing entries."""
 
     __tablename__ = "advancement"
     audit_type = "advancement"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(sa.ForeignKey("round.id", ondelete="CASCADE"))
     # The review stage decided: an earlier stage shortlists for the next one; the last stage's
     # decision is the round's (finalists, winners, the next round's entrants).

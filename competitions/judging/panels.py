@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -172,6 +174,15 @@ def _set_profile(
     judge.conflict_organisations = clean_tags(conflicts)
 
 
+def _profile(judge: Judge) -> dict[str, Any]:
+    """What the judge says of themselves, as the audit log records it."""
+    return {
+        "organisation": judge.organisation,
+        "expertise": judge.expertise,
+        "conflict_organisations": judge.conflict_organisations,
+    }
+
+
 def accept(
     actor: Actor, token: str, organisation: str, expertise: list[str], conflicts: list[str]
 ) -> Judge:
@@ -188,13 +199,9 @@ def accept(
         judge.added_at = clock.now()
         _set_profile(judge, organisation, expertise, conflicts)
         db.session.flush()
-        audit.record(
-            actor,
-            "judging.judge_joined",
-            obj=judge,
-            agency_id=permissions.panel_agency(inv.panel, inv.panel.challenge),
-            after={"panel": inv.panel_id, "organisation": judge.organisation},
-        )
+        agency_id = permissions.panel_agency(inv.panel, inv.panel.challenge)
+        after = {"panel": inv.panel_id, "organisation": judge.organisation}
+        audit.record(actor, "judging.judge_joined", obj=judge, agency_id=agency_id, after=after)
         from competitions.judging import conflicts as conflict_service
 
         conflict_service.detect_for_judge(judge)
@@ -212,23 +219,9 @@ def update_profile(
 ) -> None:
     if actor.user_id != judge.user_id:
         raise PermissionDenied(_("Only the judge can change their profile."))
-    before = {
-        "organisation": judge.organisation,
-        "expertise": judge.expertise,
-        "conflict_organisations": judge.conflict_organisations,
-    }
+    before = _profile(judge)
     _set_profile(judge, organisation, expertise, conflicts)
-    audit.record(
-        actor,
-        "judging.profile_changed",
-        obj=judge,
-        before=before,
-        after={
-            "organisation": judge.organisation,
-            "expertise": judge.expertise,
-            "conflict_organisations": judge.conflict_organisations,
-        },
-    )
+    audit.record(actor, "judging.profile_changed", obj=judge, before=before, after=_profile(judge))
     db.session.flush()
     from competitions.judging import conflicts as conflict_service
 
@@ -249,13 +242,9 @@ def remove(actor: Actor, challenge: Challenge, judge: Judge) -> int:
         .values(ended_at=now, end_reason=EndReason.JUDGE_REMOVED.value),
         execution_options={"synchronize_session": False},
     ).rowcount  # type: ignore[attr-defined]
-    audit.record(
-        actor,
-        "judging.judge_removed",
-        obj=judge,
-        agency_id=permissions.panel_agency(judge.panel, challenge),
-        after={"assignments_ended": ended},
-    )
+    agency_id = permissions.panel_agency(judge.panel, challenge)
+    after = {"assignments_ended": ended}
+    audit.record(actor, "judging.judge_removed", obj=judge, agency_id=agency_id, after=after)
     return int(ended or 0)
 
 

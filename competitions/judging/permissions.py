@@ -11,35 +11,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from competitions.accounts.permissions import is_platform_admin, is_signed_in
 from competitions.agencies.models import Role
+from competitions.agencies.permissions import role_in_agency
 from competitions.challenges.models import Challenge, Track
 from competitions.judging.models import Assignment, Panel
 
 
-def _authenticated(user: Any) -> bool:
-    return bool(getattr(user, "is_authenticated", False))
-
-
-def _platform(user: Any) -> bool:
-    return _authenticated(user) and bool(user.is_platform_admin)
-
-
-def _role(user: Any, agency_id: int) -> str | None:
-    if not _authenticated(user):
-        return None
-    return next((str(m.role) for m in user.memberships if m.agency_id == agency_id), None)
-
-
 def can_edit_rubric(user: Any, challenge: Challenge) -> bool:
-    return _platform(user) or _role(user, challenge.lead_agency_id) == Role.ADMIN
+    return is_platform_admin(user) or role_in_agency(user, challenge.lead_agency_id) == Role.ADMIN
 
 
 def can_view_judging(user: Any, challenge: Challenge) -> bool:
     """The judging console of a challenge: members of its participating agencies."""
-    if _platform(user):
+    if is_platform_admin(user):
         return True
     agencies = {challenge.lead_agency_id, *(t.agency_id for t in challenge.tracks)}
-    return any(_role(user, a) is not None for a in agencies)
+    return any(role_in_agency(user, a) is not None for a in agencies)
 
 
 def panel_agency(panel: Panel, challenge: Challenge) -> int:
@@ -47,11 +35,11 @@ def panel_agency(panel: Panel, challenge: Challenge) -> int:
 
 
 def can_view_agency_judging(user: Any, agency_id: int) -> bool:
-    return _platform(user) or _role(user, agency_id) is not None
+    return is_platform_admin(user) or role_in_agency(user, agency_id) is not None
 
 
 def can_manage_agency_judging(user: Any, agency_id: int) -> bool:
-    return _platform(user) or _role(user, agency_id) == Role.ADMIN
+    return is_platform_admin(user) or role_in_agency(user, agency_id) == Role.ADMIN
 
 
 def can_manage_panel(user: Any, panel: Panel, challenge: Challenge) -> bool:
@@ -59,12 +47,12 @@ def can_manage_panel(user: Any, panel: Panel, challenge: Challenge) -> bool:
 
 
 def can_view_track_judging(user: Any, track: Track) -> bool:
-    return _platform(user) or _role(user, track.agency_id) is not None
+    return is_platform_admin(user) or role_in_agency(user, track.agency_id) is not None
 
 
 def can_assign(user: Any, track: Track) -> bool:
     """Assign the track's submissions (and see its reviews and conflicts): its admins."""
-    return _platform(user) or _role(user, track.agency_id) == Role.ADMIN
+    return is_platform_admin(user) or role_in_agency(user, track.agency_id) == Role.ADMIN
 
 
 def can_assign_challenge(user: Any, challenge: Challenge) -> bool:
@@ -79,7 +67,7 @@ def can_score(user: Any, assignment: Assignment) -> bool:
     active assignment is a non-conflicted one.
     """
     return (
-        _authenticated(user)
+        is_signed_in(user)
         and assignment.user_id == user.id
         and assignment.active
         and assignment.judge.active

@@ -5,8 +5,6 @@ export. Who advances is ``advancement``."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -18,6 +16,7 @@ from competitions.accounts.models import User
 from competitions.challenges.models import Challenge, Round
 from competitions.core import clock
 from competitions.core.extensions import db
+from competitions.core.spreadsheet import CsvPieces, cell
 from competitions.entries.models import Entry, Team
 from competitions.judging import permissions, ranking, rubrics
 from competitions.judging.leniency import Leniency
@@ -337,15 +336,7 @@ def scores_csv(
     tracks = {t.id: t for t in challenge.tracks if permissions.can_view_track_judging(user, t)}
     data = results_of(round_, stage)
     by_submission = {i.submission_id: i for i in data.items}
-    buffer = io.StringIO()
-    out = csv.writer(buffer)
-
-    def flush() -> str:
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return text
-
+    out = CsvPieces()
     out.writerow(
         [
             "submission",
@@ -360,7 +351,7 @@ def scores_csv(
             "rank overall",
         ]
     )
-    yield "\ufeff" + flush()
+    yield out.take()
     query = (
         select(Assignment, Review, Entry.track_id, Team.name, Entry.id)
         .join(Review, Review.assignment_id == Assignment.id)
@@ -379,14 +370,14 @@ def scores_csv(
             [
                 a.submission_id,
                 entry_id,
-                _safe(team),
+                cell(team),
                 tracks[track_id].slug,
                 a.judge.user.email,
                 *[str(scores.get(c.id, "")) for c in rubric.criteria],
                 *_ranked_cells(result),
             ]
         )
-        yield flush()
+        yield out.take()
 
 
 def _ranked_cells(result: SubmissionResult | None) -> list[Any]:
@@ -403,8 +394,3 @@ def _ranked_cells(result: SubmissionResult | None) -> list[Any]:
 
 def _num(value: Any) -> str:
     return "" if value is None else f"{value:.2f}"
-
-
-def _safe(text: str) -> str:
-    """Cells that a spreadsheet would run as a formula are neutralized."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

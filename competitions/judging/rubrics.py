@@ -3,7 +3,7 @@ settings and panels; lock and audited reset."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -13,7 +13,7 @@ from sqlalchemy import delete, func, select, update
 from competitions.challenges.models import Challenge, Round
 from competitions.core import audit, clock
 from competitions.core.actor import Actor
-from competitions.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from competitions.core.errors import Conflict, DomainError, PermissionDenied, must_exist
 from competitions.core.extensions import db
 from competitions.judging import permissions
 from competitions.judging.models import (
@@ -81,10 +81,7 @@ def last_stage_of(round_id: Any) -> Any:
 
 
 def get_stage(round_: Round, stage: int) -> Rubric:
-    rubric = rubric_for(round_, stage)
-    if rubric is None:
-        raise NotFound(_("No such review stage."))
-    return rubric
+    return must_exist(rubric_for(round_, stage), _("No such review stage."))
 
 
 def _check_stage(name: dict[str, str], panel_scope: str) -> tuple[dict[str, str], str]:
@@ -130,16 +127,9 @@ def add_stage(
         blind=last.blind,
         min_reviews=last.min_reviews,
     )
-    db.session.add(rubric)
-    db.session.flush()
-    audit.record(
-        actor,
-        "rubric.stage_added",
-        obj=rubric,
-        agency_id=challenge.lead_agency_id,
-        after={"stage": rubric.stage, "name": clean, "panel_scope": scope},
-    )
-    return rubric
+    after = {"stage": rubric.stage, "name": clean, "panel_scope": scope}
+    agency_id = challenge.lead_agency_id
+    return audit.created(actor, "rubric.stage_added", rubric, agency_id=agency_id, after=after)
 
 
 def update_stage(
@@ -150,19 +140,18 @@ def update_stage(
     clean, scope = _check_stage(name, panel_scope)
     before = {"name": rubric.name, "panel_scope": rubric.panel_scope}
     rubric.name, rubric.panel_scope = clean, scope
-    audit.record(
-        actor,
-        "rubric.stage_changed",
-        obj=rubric,
-        agency_id=challenge.lead_agency_id,
-        before=before,
-        after={"name": clean, "panel_scope": scope},
-    )
+    after = {"name": clean, "panel_scope": scope}
+    _record(actor, challenge, "rubric.stage_changed", rubric, before=before, after=after)
 
 
 def _require_editor(actor: Actor, challenge: Challenge) -> None:
     if not permissions.can_edit_rubric(actor.user, challenge):
         raise PermissionDenied(_("Only the challenge's lead admins can change the rubric."))
+
+
+def _record(actor: Actor, challenge: Challenge, action: str, obj: Any, **change: Any) -> None:
+    """The rubric is the whole challenge's: its changes show in the lead agency's log."""
+    audit.record(actor, action, obj=obj, agency_id=challenge.lead_agency_id, **change)
 
 
 def _require_unlocked(rubric: Rubric) -> None:
@@ -201,24 +190,14 @@ def save_settings(actor: Actor, challenge: Challenge, rubric: Rubric, data: Sett
     rubric.min_reviews = data.min_reviews
     rubric.seed = data.seed
     rubric.updated_at = clock.now()
-    audit.record(
-        actor,
-        "rubric.settings_changed",
-        obj=rubric,
-        agency_id=challenge.lead_agency_id,
-        before=before,
-        after=_settings(rubric),
+    _record(
+        actor, challenge, "rubric.settings_changed", rubric, before=before, after=_settings(rubric)
     )
 
 
 def _settings(rubric: Rubric) -> dict[str, Any]:
-    return {
-        "reviews_per_submission": rubric.reviews_per_submission,
-        "blind": rubric.blind,
-        "cross_track": rubric.cross_track,
-        "min_reviews": rubric.min_reviews,
-        "seed": rubric.seed,
-    }
+    """The rubric's judging settings (the fields of ``Settings``), as the audit log records them."""
+    return {f.name: getattr(rubric, f.name) for f in fields(Settings)}
 
 
 @dataclass
@@ -314,13 +293,7 @@ def add_criterion(
     rubric.criteria.append(criterion)
     rubric.updated_at = clock.now()
     db.session.flush()
-    audit.record(
-        actor,
-        "rubric.criterion_added",
-        obj=criterion,
-        agency_id=challenge.lead_agency_id,
-        after=_criterion_data(criterion),
-    )
+    _record(actor, challenge, "rubric.criterion_added", criterion, after=_criterion_data(criterion))
     return criterion
 
 
@@ -333,26 +306,16 @@ def update_criterion(
     for key, value in _check(data).items():
         setattr(criterion, key, value)
     criterion.rubric.updated_at = clock.now()
-    audit.record(
-        actor,
-        "rubric.criterion_changed",
-        obj=criterion,
-        agency_id=challenge.lead_agency_id,
-        before=before,
-        after=_criterion_data(criterion),
-    )
+    after = _criterion_data(criterion)
+    _record(actor, challenge, "rubric.criterion_changed", criterion, before=before, after=after)
 
 
 def remove_criterion(actor: Actor, challenge: Challenge, criterion: Criterion) -> None:
     _require_editor(actor, challenge)
     rubric = criterion.rubric
     _require_unlocked(rubric)
-    audit.record(
-        actor,
-        "rubric.criterion_removed",
-        obj=criterion,
-        agency_id=challenge.lead_agency_id,
-        before=_criterion_data(criterion),
+    _record(
+        actor, challenge, "rubric.criterion_removed", criterion, before=_criterion_data(criterion)
     )
     rubric.criteria.remove(criterion)
     for position, c in enumerate(rubric.criteria):
@@ -374,9 +337,7 @@ def move_criterion(actor: Actor, challenge: Challenge, criterion: Criterion, off
 
 def get_criterion(rubric: Rubric, criterion_id: int) -> Criterion:
     criterion = next((c for c in rubric.criteria if c.id == criterion_id), None)
-    if criterion is None:
-        raise NotFound(_("No such criterion."))
-    return criterion
+    return must_exist(criterion, _("No such criterion."))
 
 
 def _criterion_data(c: Criterion) -> dict[str, Any]:
@@ -419,13 +380,8 @@ def reset(actor: Actor, challenge: Challenge, rubric: Rubric, reason: str) -> in
     )
     rubric.locked_at = None
     rubric.resets += 1
-    audit.record(
-        actor,
-        "rubric.reset",
-        obj=rubric,
-        agency_id=challenge.lead_agency_id,
-        after={"reason": reason, "reviews_cleared": affected, "reset": rubric.resets},
-    )
+    after = {"reason": reason, "reviews_cleared": affected, "reset": rubric.resets}
+    _record(actor, challenge, "rubric.reset", rubric, after=after)
     db.session.flush()
     db.session.expire_all()  # the bulk UPDATE changed reviews behind the identity map
     return affected

@@ -127,10 +127,7 @@ def create(actor: Actor, challenge: Challenge, track: Track | None, data: Draft)
         round_id=clean.round_id,
         created_by_id=actor.user_id,
     )
-    db.session.add(ann)
-    db.session.flush()
-    audit.record(actor, "announcement.created", obj=ann, agency_id=ann.agency_id)
-    return ann
+    return audit.created(actor, "announcement.created", ann)
 
 
 def update(actor: Actor, ann: Announcement, data: Draft) -> None:

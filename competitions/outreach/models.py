@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from competitions.core import clock
-from competitions.core.db import Base, UTCDateTime
+from competitions.core.db import Base, SurrogateKey, UTCDateTime
 
 if TYPE_CHECKING:
     from competitions.challenges.models import Challenge, Track
@@ -22,7 +22,7 @@ class SubscriptionStatus(enum.StrEnum):
     UNSUBSCRIBED = "unsubscribed"
 
 
-class Subscription(Base):
+class Subscription(SurrogateKey, Base):
     """A Subscription row is a Subscriber (glossary): someone following a challenge, by email
     address, one row per challenge and address.
 
@@ -35,7 +35,6 @@ class Subscription(Base):
     __tablename__ = "subscription"
     audit_type = "subscription"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     challenge_id: Mapped[int] = mapped_column(
         sa.ForeignKey("challenge.id", ondelete="CASCADE"), index=True
     )
@@ -81,7 +80,7 @@ class Audience(enum.StrEnum):
     JUDGES_INCOMPLETE = "judges_incomplete"  # ... with reviews left to submit in the round
 
 
-class Announcement(Base):
+class Announcement(SurrogateKey, Base):
     """One message released at one instant to an audience, in each recipient's language.
 
     ``track_id`` empty: a challenge-wide announcement, co-owned by every agency taking part;
@@ -91,7 +90,6 @@ class Announcement(Base):
     __tablename__ = "announcement"
     audit_type = "announcement"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     challenge_id: Mapped[int] = mapped_column(
         sa.ForeignKey("challenge.id", ondelete="CASCADE"), index=True
     )
@@ -167,13 +165,12 @@ class NoticeKind(enum.StrEnum):
     JUDGING = "judging"  # to judges with reviews left, before judging closes
 
 
-class NoticeRun(Base):
+class NoticeRun(SurrogateKey, Base):
     """A reminder that was sent (or skipped, when a later one was already due): at most one per
     round, kind and offset, whatever the ticks and timeline edits."""
 
     __tablename__ = "notice_run"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     challenge_id: Mapped[int] = mapped_column(sa.ForeignKey("challenge.id", ondelete="CASCADE"))
     round_id: Mapped[int] = mapped_column(sa.ForeignKey("round.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(

@@ -9,19 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from competitions.accounts.permissions import is_platform_admin
 from competitions.agencies.models import Role
+from competitions.agencies.permissions import role_in_agency
 from competitions.challenges.models import Challenge, Track
 from competitions.outreach.models import Announcement
-
-
-def _role(user: Any, agency_id: int) -> str | None:
-    if not getattr(user, "is_authenticated", False):
-        return None
-    return next((str(m.role) for m in user.memberships if m.agency_id == agency_id), None)
-
-
-def _platform(user: Any) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.is_platform_admin)
 
 
 def _owners(challenge: Challenge, track: Track | None) -> set[int]:
@@ -31,10 +23,10 @@ def _owners(challenge: Challenge, track: Track | None) -> set[int]:
 
 
 def can_compose(user: Any, challenge: Challenge, track: Track | None) -> bool:
-    if _platform(user):
+    if is_platform_admin(user):
         return True
     agency = track.agency_id if track is not None else challenge.lead_agency_id
-    return _role(user, agency) == Role.ADMIN
+    return role_in_agency(user, agency) == Role.ADMIN
 
 
 def composable_tracks(user: Any, challenge: Challenge) -> list[Track]:
@@ -52,15 +44,15 @@ def can_set_notices(user: Any, challenge: Challenge) -> bool:
 
 
 def can_list(user: Any, challenge: Challenge) -> bool:
-    return _platform(user) or any(_role(user, a) for a in _owners(challenge, None))
+    return is_platform_admin(user) or any(role_in_agency(user, a) for a in _owners(challenge, None))
 
 
 def can_view(user: Any, announcement: Announcement) -> bool:
     owners = _owners(announcement.challenge, announcement.track)
-    return _platform(user) or any(_role(user, a) for a in owners)
+    return is_platform_admin(user) or any(role_in_agency(user, a) for a in owners)
 
 
 def can_act(user: Any, announcement: Announcement) -> bool:
     """Edit, test, schedule, send or cancel: admins of an owning agency."""
     owners = _owners(announcement.challenge, announcement.track)
-    return _platform(user) or any(_role(user, a) == Role.ADMIN for a in owners)
+    return is_platform_admin(user) or any(role_in_agency(user, a) == Role.ADMIN for a in owners)

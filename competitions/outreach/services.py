@@ -52,15 +52,13 @@ def link_token(sub: Subscription) -> str:
 def from_token(token: str, max_age: int = NEVER) -> Subscription:
     """The subscription a link names: ``NotFound`` for a link that is not valid,
     ``LinkExpired`` for a confirmation link that is too old."""
-    try:
-        data = tokens.read_token(PURPOSE, token, max_age)
-    except tokens.InvalidToken as exc:
-        if exc.expired:
-            raise LinkExpired(
-                _("This confirmation link has expired. Ask to follow the challenge again.")
-            ) from exc
-        raise NotFound(_("This link is not valid.")) from exc
-    sub = db.session.get(Subscription, data.get("i")) if isinstance(data, dict) else None
+    expired = LinkExpired(
+        _("This confirmation link has expired. Ask to follow the challenge again.")
+    )
+    invalid = NotFound(_("This link is not valid."))
+    sub, data = tokens.linked_row(
+        PURPOSE, token, max_age, Subscription, "i", expired=expired, invalid=invalid
+    )
     if sub is None or sub.nonce != data.get("n"):
         raise NotFound(_("This link is not valid any more: use the one in the latest email."))
     return sub

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 
 from competitions.challenges import services as challenge_services
 from competitions.challenges.eligibility import Status, status_label
-from competitions.challenges.models import Round, Track
+from competitions.challenges.models import Challenge, Round, Track
 from competitions.core import audit
 from competitions.core.extensions import db
 from competitions.core.i18n import current_language
@@ -37,12 +37,17 @@ def _filters() -> dict[str, str]:
     }
 
 
+def _listed(slug: str, track_slug: str) -> tuple[Challenge, Track, Round]:
+    """The track (for its agency's admins and staff) and the round its list shows."""
+    challenge = challenge_services.get_challenge(slug)
+    track = guard(challenge_services.get_track(challenge, track_slug), can_list_entries)
+    return challenge, track, exports.listed_round(challenge, request.args.get("round", type=int))
+
+
 @bp.route("/challenges/<slug>/tracks/<track_slug>/submissions")
 @login_required
 def track_submissions(slug: str, track_slug: str) -> ResponseReturnValue:
-    challenge = challenge_services.get_challenge(slug)
-    track = guard(challenge_services.get_track(challenge, track_slug), can_list_entries)
-    round_ = exports.listed_round(challenge, request.args.get("round", type=int))
+    challenge, track, round_ = _listed(slug, track_slug)
     filters = _filters()
     page = db.paginate(
         exports.entries_query(track, round_, **filters),
@@ -67,9 +72,7 @@ def track_submissions(slug: str, track_slug: str) -> ResponseReturnValue:
 @bp.route("/challenges/<slug>/tracks/<track_slug>/submissions.csv")
 @login_required
 def export_csv(slug: str, track_slug: str) -> ResponseReturnValue:
-    challenge = challenge_services.get_challenge(slug)
-    track = guard(challenge_services.get_track(challenge, track_slug), can_list_entries)
-    round_ = exports.listed_round(challenge, request.args.get("round", type=int))
+    _, track, round_ = _listed(slug, track_slug)
     filters = _filters()
     ids, name = _start_export("csv", track, round_, filters)
     body = exports.csv_stream(*ids, current_language(), filters)
@@ -79,9 +82,7 @@ def export_csv(slug: str, track_slug: str) -> ResponseReturnValue:
 @bp.route("/challenges/<slug>/tracks/<track_slug>/submissions.zip")
 @login_required
 def export_zip(slug: str, track_slug: str) -> ResponseReturnValue:
-    challenge = challenge_services.get_challenge(slug)
-    track = guard(challenge_services.get_track(challenge, track_slug), can_list_entries)
-    round_ = exports.listed_round(challenge, request.args.get("round", type=int))
+    _, track, round_ = _listed(slug, track_slug)
     ids, name = _start_export("zip", track, round_, {})
     return _attachment(exports.zip_stream(*ids), "application/zip", name)
 

@@ -26,6 +26,7 @@ from competitions.accounts.models import User
 from competitions.challenges.models import Challenge, Round, Track
 from competitions.core.errors import NotFound
 from competitions.core.extensions import db
+from competitions.core.spreadsheet import CsvPieces, cell
 from competitions.core.storage import CHUNK, get_storage
 from competitions.entries import permissions as entry_permissions
 from competitions.entries import services as entry_services
@@ -170,14 +171,6 @@ def _authorized(user: Any, entry: Entry, track: Track) -> bool:
 
 # --- CSV ------------------------------------------------------------------------------------
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def cell(value: Any) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula (OWASP CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
 
 def _utc(value: Any) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S") if value is not None else ""
@@ -258,23 +251,15 @@ def csv_stream(
     """The CSV, line by line (UTF-8 with a byte-order mark so spreadsheets read accents)."""
     user, track, round_ = _load(user_id, track_id, round_id)
     fields = fields_of(round_)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-
-    def flush() -> str:
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return text
-
-    writer.writerow(csv_header(fields, lang))
-    yield "\ufeff" + flush()
+    out = CsvPieces()
+    out.writerow(csv_header(fields, lang))
+    yield out.take()
     stmt = entries_query(track, round_, **filters)
     for entries in _batches(stmt):
         for row in rows_for(entries, round_, with_files=True):
             if _authorized(user, row.entry, track):
-                writer.writerow(csv_line(row, fields, lang))
-        yield flush()
+                out.writerow(csv_line(row, fields, lang))
+        yield out.take()
 
 
 # --- ZIP ------------------------------------------------------------------------------------

@@ -9,20 +9,19 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from competitions.core import clock
-from competitions.core.db import Base, UTCDateTime
+from competitions.core.db import Base, SurrogateKey, UTCDateTime
 
 if TYPE_CHECKING:
     from competitions.challenges.models import Round
     from competitions.entries.models import Entry
 
 
-class Submission(Base):
+class Submission(SurrogateKey, Base):
     """One per (entry, round): the working draft and the versions submitted from it."""
 
     __tablename__ = "submission"
     audit_type = "submission"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     entry_id: Mapped[int] = mapped_column(sa.ForeignKey("entry.id", ondelete="RESTRICT"))
     round_id: Mapped[int] = mapped_column(
         sa.ForeignKey("round.id", ondelete="RESTRICT"), index=True
@@ -58,13 +57,12 @@ class Submission(Base):
         return f"entry {self.entry_id} / round {self.round_id}"
 
 
-class SubmissionVersion(Base):
+class SubmissionVersion(SurrogateKey, Base):
     """A submitted version: never changed after it is written (answers and file digests)."""
 
     __tablename__ = "submission_version"
     audit_type = "submission_version"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     submission_id: Mapped[int] = mapped_column(sa.ForeignKey("submission.id", ondelete="RESTRICT"))
     number: Mapped[int] = mapped_column()
     answers: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
@@ -87,7 +85,7 @@ class SubmissionVersion(Base):
     )
 
 
-class SubmissionFile(Base):
+class SubmissionFile(SurrogateKey, Base):
     """An uploaded file: random storage key, sanitized display name, size and SHA-256.
 
     Draft files have no version; submitting copies the draft's files onto the new version
@@ -96,7 +94,6 @@ class SubmissionFile(Base):
 
     __tablename__ = "submission_file"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     submission_id: Mapped[int] = mapped_column(
         sa.ForeignKey("submission.id", ondelete="RESTRICT"), index=True
     )
@@ -124,13 +121,12 @@ class SubmissionFile(Base):
     )
 
 
-class Extension(Base):
+class Extension(SurrogateKey, Base):
     """A per-entry extension of a round's deadline, granted by the track's admins."""
 
     __tablename__ = "extension"
     audit_type = "extension"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     entry_id: Mapped[int] = mapped_column(sa.ForeignKey("entry.id", ondelete="CASCADE"))
     round_id: Mapped[int] = mapped_column(sa.ForeignKey("round.id", ondelete="CASCADE"))
     until: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -26,7 +26,7 @@ from competitions.challenges.timeline import WindowState
 from competitions.core import audit, clock, mail
 from competitions.core import filetypes as file_types
 from competitions.core.actor import Actor
-from competitions.core.errors import Conflict, DomainError, NotFound
+from competitions.core.errors import Conflict, DomainError, NotFound, must_exist
 from competitions.core.extensions import db
 from competitions.core.storage import get_storage
 from competitions.entries import decisions
@@ -204,11 +204,7 @@ def _file_row(
         submission=submission,
         version=version,
         field_key=field_key,
-        storage_key=stored.storage_key,
-        filename=stored.filename,
-        content_type=stored.content_type,
-        size=stored.size,
-        sha256=stored.sha256,
+        **file_types.stored_facts(stored),
         uploaded_at=uploaded_at,
         uploaded_by_id=uploaded_by_id,
     )
@@ -502,9 +498,7 @@ def get_version(entry: Entry, round_: Round, number: int) -> SubmissionVersion:
         if submission
         else None
     )
-    if version is None:
-        raise NotFound(_("No such version."))
-    return version
+    return must_exist(version, _("No such version."))
 
 
 def get_file(file_id: int) -> SubmissionFile:

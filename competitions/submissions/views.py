@@ -275,11 +275,7 @@ def _until(form: ExtensionForm, zone: str) -> datetime:
 def extension(entry_id: int, round_id: int) -> ResponseReturnValue:
     entry = guard(entry_services.get_entry(entry_id), entry_permissions.can_view_entry)
     round_ = services.get_round(entry, round_id)
-    require(
-        entry_permissions.can_decide_eligibility(current_user, entry),
-        entry,
-        agency_id=entry.track.agency_id,
-    )
+    guard(entry, entry_permissions.can_decide_eligibility, agency_id=entry.track.agency_id)
     form = ExtensionForm()
     if form.validate_on_submit():
         with attempt(success=_("The extension was granted.")):

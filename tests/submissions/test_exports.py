@@ -11,6 +11,7 @@ import zipfile
 import pytest
 
 from competitions.core.extensions import db
+from competitions.core.spreadsheet import cell
 from competitions.core.storage import get_storage
 from competitions.submissions import exports, services
 from tests.submissions.conftest import (
@@ -149,8 +150,8 @@ def test_a_cell_that_looks_like_a_formula_is_neutralized(world, client, login, f
     login(world.admin_a)
     teams = [r["team"] for r in read_csv(client.get(url(ca_track, "submissions.csv")))]
     assert '\'=HYPERLINK("http://x")' in teams
-    assert exports.cell("-1") == "'-1" and exports.cell("@SUM") == "'@SUM"
-    assert exports.cell("Plain") == "Plain" and exports.cell(None) == ""
+    assert cell("-1") == "'-1" and cell("@SUM") == "'@SUM"
+    assert cell("Plain") == "Plain" and cell(None) == ""
 
 
 def read_zip(response):

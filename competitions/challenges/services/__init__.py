@@ -31,8 +31,9 @@ from sqlalchemy.orm import selectinload
 
 from competitions.agencies import permissions as agency_permissions
 from competitions.agencies.models import Agency
+from competitions.agencies.services import record_in
 from competitions.challenges import permissions
-from competitions.challenges.eligibility import parse_rules, rules_to_data
+from competitions.challenges.eligibility import Rules, parse_rules, rules_or_none, rules_to_data
 from competitions.challenges.models import (
     Challenge,
     ChallengeStatus,
@@ -42,9 +43,9 @@ from competitions.challenges.models import (
     Translations,
 )
 from competitions.challenges.timeline import check_sequence
-from competitions.core import audit, clock
+from competitions.core import clock
 from competitions.core.actor import Actor
-from competitions.core.errors import Conflict, DomainError, NotFound
+from competitions.core.errors import Conflict, DomainError, NotFound, must_exist
 from competitions.core.extensions import db
 from competitions.core.i18n import is_valid_timezone, languages
 
@@ -59,11 +60,6 @@ RESERVED_SLUGS = frozenset({"new", "feed", "feed.atom", "manage"})
 def role_of(actor: Actor, agency: Agency) -> str:
     """The actor's role in ``agency``, as the audit log records it."""
     return agency_permissions.role_in(actor.user, agency)
-
-
-def record_in(actor: Actor, agency: Agency, action: str, obj: Any, **change: Any) -> None:
-    """Audit ``action`` on ``obj`` in ``agency``'s log, with the actor's role there."""
-    audit.record(actor, action, obj=obj, agency_id=agency.id, role=role_of(actor, agency), **change)
 
 
 def clean_texts(texts: dict[str, str] | None, max_length: int | None = None) -> Translations:
@@ -116,9 +112,13 @@ def get_challenge(slug: str) -> Challenge:
             selectinload(Challenge.milestones),
         )
     )
-    if challenge is None:
-        raise NotFound(_("No such challenge."))
-    return challenge
+    return must_exist(challenge, _("No such challenge."))
+
+
+def tracks_with_rules(challenge: Challenge) -> list[tuple[Track, Rules]]:
+    """Each track of the challenge with its eligibility rules (one whose rules do not parse
+    yet is left out): what ``eligibility.route`` chooses among."""
+    return [(t, rules) for t in challenge.tracks if (rules := rules_or_none(t.rules)) is not None]
 
 
 def get_visible_challenge(user: Any, slug: str) -> Challenge:
@@ -132,9 +132,7 @@ def get_visible_challenge(user: Any, slug: str) -> Challenge:
 
 def get_track(challenge: Challenge, track_slug: str) -> Track:
     track = next((t for t in challenge.tracks if t.slug == track_slug), None)
-    if track is None:
-        raise NotFound(_("No such track."))
-    return track
+    return must_exist(track, _("No such track."))
 
 
 def get_challenge_track(slug: str, track_slug: str) -> Track:

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from competitions.agencies.services import record_in
 from competitions.challenges.models import (
     Challenge,
     ChallengeStatus,
@@ -23,7 +24,6 @@ from competitions.challenges.models import (
 from competitions.challenges.services import (
     check_slug,
     current_terms,
-    record_in,
     require_manager,
     search_text,
 )

@@ -11,8 +11,9 @@ from flask_babel import lazy_gettext as _l
 
 from competitions.accounts.services import check_email, find_by_email
 from competitions.agencies.models import Agency, Role
+from competitions.agencies.services import record_in
 from competitions.challenges.models import Challenge, PartnerInvitation, Track
-from competitions.challenges.services import new_track, record_in, require_manager, role_of
+from competitions.challenges.services import new_track, require_manager, role_of
 from competitions.core import audit, invitations, mail
 from competitions.core.actor import Actor
 from competitions.core.errors import DomainError, NotFound

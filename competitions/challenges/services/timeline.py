@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from competitions.agencies.services import record_in
 from competitions.challenges import permissions
 from competitions.challenges.models import (
     ROUND_INSTANTS,
@@ -24,7 +25,6 @@ from competitions.challenges.models import (
 from competitions.challenges.services import (
     clean_texts,
     get_owned,
-    record_in,
     require_manager,
     timeline_problems,
 )

@@ -14,10 +14,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from competitions.accounts.services import check_email
+from competitions.agencies.services import record_in
 from competitions.challenges import permissions
 from competitions.challenges.eligibility import RulesError, parse_rules, rules_to_data
 from competitions.challenges.models import Prize, TermsVersion, Track, Translations
-from competitions.challenges.services import clean_texts, current_terms, get_owned, record_in
+from competitions.challenges.services import clean_texts, current_terms, get_owned
 from competitions.core import clock
 from competitions.core.actor import Actor
 from competitions.core.errors import Conflict, DomainError, NotFound

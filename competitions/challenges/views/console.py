@@ -3,7 +3,9 @@ partner agencies, whose admins answer the invitation by adding their agency's tr
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from functools import partial
+
+from flask import redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -25,8 +27,9 @@ from competitions.challenges.services import partners as partner_services
 from competitions.challenges.services import timeline as timeline_services
 from competitions.challenges.services import tracks as track_services
 from competitions.core.i18n import current_language
+from competitions.core.invitation_console import send_invitation, withdraw_invitation
 from competitions.core.invitation_page import invitation_page
-from competitions.core.web import attempt, current_actor, flash_errors, guard, require
+from competitions.core.web import attempt, current_actor, guard, require
 
 
 def _texts(form: ChallengeForm | TextsForm) -> services.Texts:
@@ -112,14 +115,8 @@ def details(slug: str) -> ResponseReturnValue:
 @login_required
 def invite_partner(slug: str) -> ResponseReturnValue:
     challenge = guard(services.get_challenge(slug), permissions.can_manage_challenge)
-    form = PartnerInviteForm()
-    if form.validate_on_submit():
-        with attempt() as done:
-            inv = partner_services.invite_partner(current_actor(), challenge, form.email.data or "")
-        if done:
-            flash(_("Invitation sent to %(email)s.", email=inv.email), "success")
-    else:
-        flash_errors(form)
+    invite = partial(partner_services.invite_partner, current_actor(), challenge)
+    send_invitation(PartnerInviteForm(), invite)
     return redirect(url_for("challenges.console", slug=challenge.slug) + "#partners")
 
 
@@ -128,10 +125,8 @@ def invite_partner(slug: str) -> ResponseReturnValue:
 def revoke_partner(slug: str, invitation_id: int) -> ResponseReturnValue:
     challenge = guard(services.get_challenge(slug), permissions.can_manage_challenge)
     inv = partner_services.get_open_partner_invitation(challenge, invitation_id)
-    if ConfirmForm().validate_on_submit():
-        withdrawn = _("The invitation to %(email)s was withdrawn.", email=inv.email)
-        with attempt(success=withdrawn, category="info"):
-            partner_services.revoke_partner_invitation(current_actor(), inv)
+    revoke = partial(partner_services.revoke_partner_invitation, current_actor(), inv)
+    withdraw_invitation(ConfirmForm(), inv, revoke)
     return redirect(url_for("challenges.console", slug=challenge.slug) + "#partners")
 
 

@@ -23,12 +23,11 @@ from competitions.challenges.directory import (
 from competitions.challenges.eligibility import (
     EntrantType,
     Member,
-    RulesError,
     TeamProfile,
     condition_text,
     explain,
-    parse_rules,
     route,
+    rules_or_none,
     status_label,
 )
 from competitions.challenges.forms import EligibilityCheckForm
@@ -136,13 +135,7 @@ def challenge_page(slug: str) -> ResponseReturnValue:
     routing = None
     profile = _check_form_profile(check) if "entrant_type" in request.args else None
     if profile is not None:
-        options = []
-        for track in challenge.tracks:
-            try:
-                options.append((track, parse_rules(track.rules or {})))
-            except RulesError:
-                continue
-        routing = route(profile, options)
+        routing = route(profile, services.tracks_with_rules(challenge))
     upcoming = next_deadline(challenge, now)
     return render_template(
         "challenges/challenge.html",
@@ -175,10 +168,7 @@ def track_page(slug: str, track_slug: str) -> ResponseReturnValue:
     challenge = services.get_visible_challenge(current_user, slug)
     track = services.get_track(challenge, track_slug)
     lang = current_language()
-    try:
-        rules = parse_rules(track.rules or {})
-    except RulesError:
-        rules = None
+    rules = rules_or_none(track.rules)
     return render_template(
         "challenges/track.html",
         challenge=challenge,

@@ -91,6 +91,13 @@ def delete_round(slug: str, round_id: int) -> ResponseReturnValue:
     return redirect(_timeline_url(challenge))
 
 
+def _require_milestone_editor(challenge: Challenge, track: Track | None, obj: object) -> None:
+    """Shared milestones are the lead agency's, a track's are its agency's (whose log shows a
+    refusal)."""
+    allowed = permissions.can_edit_milestones(current_user, challenge, track)
+    require(allowed, obj, agency_id=track.agency_id if track else None)
+
+
 def _fill_milestone_form(form: MilestoneForm, existing: Milestone | None, zone: str) -> None:
     form.timezone.data = zone
     if existing is not None:
@@ -116,11 +123,7 @@ def edit_milestone(slug: str, milestone_id: int | None = None) -> ResponseReturn
     else:
         track_slug = request.args.get("track")
         track = services.get_track(challenge, track_slug) if track_slug else None
-    require(
-        permissions.can_edit_milestones(current_user, challenge, track),
-        existing or challenge,
-        agency_id=track.agency_id if track else None,
-    )
+    _require_milestone_editor(challenge, track, existing or challenge)
     form = MilestoneForm()
     if request.method == "GET":
         _fill_milestone_form(form, existing, track.timezone if track else challenge.timezone)
@@ -153,11 +156,7 @@ def edit_milestone(slug: str, milestone_id: int | None = None) -> ResponseReturn
 def delete_milestone(slug: str, milestone_id: int) -> ResponseReturnValue:
     challenge = guard(services.get_challenge(slug), permissions.can_view_console)
     target = timeline_services.get_milestone(challenge, milestone_id)
-    require(
-        permissions.can_edit_milestones(current_user, challenge, target.track),
-        target,
-        agency_id=target.track.agency_id if target.track else None,
-    )
+    _require_milestone_editor(challenge, target.track, target)
     if ConfirmForm().validate_on_submit():
         with attempt(success=_("The milestone was deleted."), category="info"):
             timeline_services.delete_milestone(current_actor(), challenge, target)

@@ -30,12 +30,17 @@ def editable_round(slug: str, round_id: int) -> tuple[Challenge, Round]:
     return challenge, round_
 
 
+def editable_stage(slug: str, round_id: int) -> tuple[Challenge, Round, Rubric]:
+    """The review stage a form is about (``?stage=``), with its round, for the lead admins."""
+    challenge, round_ = editable_round(slug, round_id)
+    return challenge, round_, requested_stage(round_)
+
+
 def editable_criterion(
     slug: str, round_id: int, criterion_id: int
 ) -> tuple[Challenge, Round, Rubric, Criterion]:
     """A criterion of the requested stage's rubric, with its round, for the lead admins."""
-    challenge, round_ = editable_round(slug, round_id)
-    stage = requested_stage(round_)
+    challenge, round_, stage = editable_stage(slug, round_id)
     return challenge, round_, stage, rubrics.get_criterion(stage, criterion_id)
 
 
@@ -87,8 +92,7 @@ def rubric(slug: str, round_id: int) -> ResponseReturnValue:
 @bp.route("/challenges/<slug>/rounds/<int:round_id>/rubric/criteria", methods=["POST"])
 @login_required
 def add_criterion(slug: str, round_id: int) -> ResponseReturnValue:
-    challenge, round_ = editable_round(slug, round_id)
-    stage = requested_stage(round_)
+    challenge, round_, stage = editable_stage(slug, round_id)
     form = CriterionForm()
     if form.validate_on_submit():
         with attempt(form, success=_("The criterion was added.")) as done:
@@ -158,8 +162,7 @@ def move_criterion(slug: str, round_id: int, criterion_id: int) -> ResponseRetur
 @bp.route("/challenges/<slug>/rounds/<int:round_id>/rubric/reset", methods=["POST"])
 @login_required
 def reset_rubric(slug: str, round_id: int) -> ResponseReturnValue:
-    challenge, round_ = editable_round(slug, round_id)
-    stage = requested_stage(round_)
+    challenge, round_, stage = editable_stage(slug, round_id)
     form = ResetForm()
     if form.validate_on_submit():
         with attempt() as done:
@@ -194,8 +197,7 @@ def add_stage(slug: str, round_id: int) -> ResponseReturnValue:
 @bp.route("/challenges/<slug>/rounds/<int:round_id>/stage", methods=["POST"])
 @login_required
 def edit_stage(slug: str, round_id: int) -> ResponseReturnValue:
-    challenge, round_ = editable_round(slug, round_id)
-    stage = requested_stage(round_)
+    challenge, round_, stage = editable_stage(slug, round_id)
     form = StageForm()
     if form.validate_on_submit():
         with attempt(form, success=_("The stage was saved.")) as done:

@@ -165,7 +165,10 @@ def _register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def _request_globals() -> dict[str, Any]:
         # Registered after Flask-WTF's processor, so this csrf_token() is the one templates use.
+        # Every page speaks the viewer's language; an email passes its recipient's (explicit
+        # values win over a context processor's).
         return {
             "current_path": request.full_path.rstrip("?") if request else "/",
             "csrf_token": page_cache.csrf_token,
+            "lang": i18n.current_language() if request else None,
         }

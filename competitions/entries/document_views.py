@@ -10,7 +10,6 @@ from flask_login import current_user, login_required
 
 from competitions.accounts.forms import ConfirmForm
 from competitions.challenges import services as challenge_services
-from competitions.core.i18n import current_language
 from competitions.core.web import (
     attempt,
     current_actor,
@@ -60,7 +59,6 @@ def requirements(slug: str, track_slug: str) -> ResponseReturnValue:
         scope_labels=documents.SCOPE_LABELS,
         form=form,
         confirm_form=ConfirmForm(),
-        lang=current_language(),
     ), (200 if request.method == "GET" or not form.errors else 400)
 
 

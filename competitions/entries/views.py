@@ -65,9 +65,7 @@ def _team_data(form: TeamForm | TeamEditForm) -> teams.TeamData:
 @bp.route("/teams/")
 @login_required
 def my_teams() -> ResponseReturnValue:
-    return render_template(
-        "entries/my_teams.html", teams=teams.my_teams(current_user), lang=current_language()
-    )
+    return render_template("entries/my_teams.html", teams=teams.my_teams(current_user))
 
 
 @bp.route("/teams/new", methods=["GET", "POST"])
@@ -113,7 +111,6 @@ def team(team_id: int) -> ResponseReturnValue:
         invite_form=InviteMemberForm(),
         profile_form=profile_form,
         confirm_form=ConfirmForm(),
-        lang=current_language(),
         status_label=status_label,
         kind=entrant_type_label(team.entrant_type),
     )
@@ -289,7 +286,6 @@ def entry(entry_id: int) -> ResponseReturnValue:
         can_decide=can_decide,
         decision_form=decision_form,
         confirm_form=ConfirmForm(),
-        lang=current_language(),
         status_label=status_label,
         released_rounds={
             r.id
@@ -346,6 +342,5 @@ def track_entries(slug: str, track_slug: str) -> ResponseReturnValue:
         page=page,
         status=status,
         eligibility=eligibility,
-        lang=current_language(),
         status_label=status_label,
     )

@@ -87,7 +87,6 @@ def announcement_list(slug: str) -> ResponseReturnValue:
         can_set_notices=permissions.can_set_notices(current_user, challenge),
         notice_form=notice_form,
         notice_schedule=notices.schedule_of(challenge),
-        lang=current_language(),
     )
 
 
@@ -117,9 +116,9 @@ def announcement_new(slug: str) -> ResponseReturnValue:
             ann = announcements.create(actor, challenge, track, _draft(form))
         if done:
             return redirect(url_for("outreach.announcement", slug=slug, announcement_id=ann.id))
-    return render_template(
-        "outreach/announcement_form.html", challenge=challenge, form=form, lang=current_language()
-    ), (400 if form.errors else 200)
+    return render_template("outreach/announcement_form.html", challenge=challenge, form=form), (
+        400 if form.errors else 200
+    )
 
 
 def _release_at(form: ScheduleForm) -> datetime:
@@ -179,7 +178,6 @@ def announcement(slug: str, announcement_id: int) -> ResponseReturnValue:
         can_act=permissions.can_act(current_user, ann),
         schedule_form=schedule_form,
         now=clock.now(),
-        lang=current_language(),
     ), status
 
 

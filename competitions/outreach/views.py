@@ -37,17 +37,14 @@ def follow(slug: str) -> ResponseReturnValue:
                 "outreach/check_inbox.html",
                 challenge=challenge,
                 email=form.email.data,
-                lang=current_language(),
             )
-    return render_template(
-        "outreach/follow.html", challenge=challenge, form=form, lang=current_language()
-    ), (400 if form.errors else 200)
+    return render_template("outreach/follow.html", challenge=challenge, form=form), (
+        400 if form.errors else 200
+    )
 
 
 def _link_problem(message: str, status: int) -> ResponseReturnValue:
-    return render_template(
-        "outreach/link_problem.html", message=message, lang=current_language()
-    ), status
+    return render_template("outreach/link_problem.html", message=message), status
 
 
 @bp.route("/follow/<token>", methods=["GET", "POST"])
@@ -65,7 +62,7 @@ def confirm(token: str) -> ResponseReturnValue:
             return redirect(url_for("outreach.preferences", token=token))
         if done.error is not None:
             return _link_problem(done.error.message, 409)
-    return render_template("outreach/confirm.html", sub=sub, form=form, lang=current_language())
+    return render_template("outreach/confirm.html", sub=sub, form=form)
 
 
 @bp.route("/subscriptions/<token>", methods=["GET", "POST"])
@@ -79,9 +76,7 @@ def preferences(token: str) -> ResponseReturnValue:
             services.set_language(current_actor(), sub, form.language.data or "")
         if done:
             return redirect(url_for("outreach.preferences", token=token))
-    return render_template(
-        "outreach/preferences.html", sub=sub, form=form, token=token, lang=current_language()
-    )
+    return render_template("outreach/preferences.html", sub=sub, form=form, token=token)
 
 
 @bp.route("/subscriptions/<token>/unsubscribe", methods=["GET", "POST"])
@@ -93,10 +88,8 @@ def unsubscribe(token: str) -> ResponseReturnValue:
             services.unsubscribe(current_actor(), sub)
         if request.form.get("List-Unsubscribe") == "One-Click":
             return "", 204  # a mail client's one-click request: nobody reads a page
-        return render_template("outreach/unsubscribed.html", sub=sub, lang=current_language())
-    return render_template(
-        "outreach/unsubscribe.html", sub=sub, token=token, lang=current_language()
-    )
+        return render_template("outreach/unsubscribed.html", sub=sub)
+    return render_template("outreach/unsubscribe.html", sub=sub, token=token)
 
 
 @bp.app_template_global()

@@ -64,7 +64,6 @@ def track_submissions(slug: str, track_slug: str) -> ResponseReturnValue:
         rows=exports.rows_for(list(page.items), round_, with_files=True),
         filters=filters,
         states=exports.SUBMISSION_STATES,
-        lang=current_language(),
         status_label=status_label,
     )
 

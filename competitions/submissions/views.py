@@ -170,7 +170,6 @@ def _form_page(
         extension=deadlines.extension_of(entry, round_),
         extension_form=ExtensionForm(),
         confirm_form=ConfirmForm(),
-        lang=current_language(),
         problems=services.field_problems(round_, submission.draft) if submission else {},
     ), status
 
@@ -244,7 +243,6 @@ def receipt(entry_id: int, round_id: int, number: int) -> ResponseReturnValue:
         round=round_,
         version=version,
         fields=services.fields_of(round_),
-        lang=current_language(),
         latest=services.latest_number(version.submission),
         display_answer=display_answer,
         just_submitted=request.args.get("submitted") == "1",
@@ -317,5 +315,4 @@ def define(slug: str, round_id: int) -> ResponseReturnValue:
         challenge=challenge,
         round=round_,
         example=json.dumps(EXAMPLE, ensure_ascii=False, indent=2),
-        lang=current_language(),
     )

@@ -26,7 +26,6 @@ from competitions.challenges.models import PartnerInvitation
 from competitions.challenges.services import partners as partner_services
 from competitions.challenges.services import timeline as timeline_services
 from competitions.challenges.services import tracks as track_services
-from competitions.core.i18n import current_language
 from competitions.core.invitation_console import send_invitation, withdraw_invitation
 from competitions.core.invitation_page import invitation_page
 from competitions.core.web import attempt, current_actor, guard, require
@@ -68,7 +67,6 @@ def agency_challenges(slug: str) -> ResponseReturnValue:
         agency=agency,
         challenges=services.agency_challenges(agency),
         can_create=permissions.can_create_challenge(current_user, agency.id),
-        lang=current_language(),
     )
 
 
@@ -80,7 +78,6 @@ def console(slug: str) -> ResponseReturnValue:
     return render_template(
         "challenges/manage/console.html",
         challenge=challenge,
-        lang=current_language(),
         can_manage=can_manage,
         editable={t.id for t in permissions.editable_tracks(current_user, challenge)},
         can_ready={t.id for t in challenge.tracks if permissions.can_mark_ready(current_user, t)},
@@ -106,9 +103,7 @@ def details(slug: str) -> ResponseReturnValue:
             services.update_texts(current_actor(), challenge, _texts(form))
         if done:
             return redirect(url_for("challenges.console", slug=challenge.slug))
-    return render_template(
-        "challenges/manage/details.html", form=form, challenge=challenge, lang=current_language()
-    )
+    return render_template("challenges/manage/details.html", form=form, challenge=challenge)
 
 
 @bp.route("/challenges/<slug>/manage/partners", methods=["POST"])
@@ -161,5 +156,4 @@ def partner_invitation(token: str) -> ResponseReturnValue:
         "challenges/manage/partner_invitation.html",
         accept,
         prepare=prepare,
-        lang=current_language(),
     )

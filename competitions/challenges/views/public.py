@@ -200,7 +200,6 @@ def terms_page(slug: str, track_slug: str) -> ResponseReturnValue:
         track=track,
         versions=versions,
         shown=shown,
-        lang=current_language(),
     )
 
 
@@ -229,7 +228,6 @@ def feed() -> ResponseReturnValue:
     body = render_template(
         "challenges/feed.atom.xml",
         challenges=challenges,
-        lang=current_language(),
         feed_url=external_url("challenges.feed"),
         site_url=external_url("challenges.directory"),
         updated=max((c.published_at for c in challenges if c.published_at), default=clock.now()),

@@ -11,7 +11,6 @@ from competitions.accounts.forms import ConfirmForm
 from competitions.challenges import bp, permissions, services
 from competitions.challenges.forms import NextEditionForm
 from competitions.challenges.services import editions as edition_services
-from competitions.core.i18n import current_language
 from competitions.core.web import attempt, current_actor, guard
 
 
@@ -45,5 +44,4 @@ def next_edition(slug: str) -> ResponseReturnValue:
         "challenges/manage/next_edition.html",
         form=form,
         challenge=challenge,
-        lang=current_language(),
     )

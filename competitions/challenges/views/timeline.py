@@ -23,7 +23,7 @@ from competitions.challenges.models import ROUND_INSTANTS, Challenge, Milestone,
 from competitions.challenges.services import timeline as timeline_services
 from competitions.challenges.timeline import LocalTimeError, to_utc
 from competitions.core.errors import DomainError
-from competitions.core.i18n import current_language, is_valid_timezone
+from competitions.core.i18n import is_valid_timezone
 from competitions.core.web import attempt, current_actor, guard, require
 
 
@@ -76,7 +76,6 @@ def edit_round(slug: str, round_id: int | None = None) -> ResponseReturnValue:
         form=form,
         challenge=challenge,
         existing=existing,
-        lang=current_language(),
     )
 
 
@@ -147,7 +146,6 @@ def edit_milestone(slug: str, milestone_id: int | None = None) -> ResponseReturn
         challenge=challenge,
         existing=existing,
         track=track,
-        lang=current_language(),
     )
 
 

@@ -23,7 +23,6 @@ from competitions.challenges.forms import (
 )
 from competitions.challenges.models import Track
 from competitions.challenges.services import tracks as track_services
-from competitions.core.i18n import current_language
 from competitions.core.web import attempt, current_actor, guard
 
 
@@ -34,7 +33,6 @@ def _track_page(template: str, track: Track, form: Any, **context: Any) -> str:
         form=form,
         challenge=track.challenge,
         track=track,
-        lang=current_language(),
         **context,
     )
 

@@ -13,7 +13,6 @@ from competitions.accounts.forms import ConfirmForm
 from competitions.challenges import services as challenge_services
 from competitions.challenges.models import Challenge
 from competitions.core.extensions import db
-from competitions.core.i18n import current_language
 from competitions.core.web import attempt, current_actor, found, require
 from competitions.judging import assignments as assignment_services
 from competitions.judging import bp, flags, panels, permissions, rubrics
@@ -62,7 +61,6 @@ def assignments(slug: str, round_id: int, track_slug: str) -> ResponseReturnValu
         seats=seats,
         flags=flags.flags_of(round_, track),
         can_assign_all=permissions.can_assign_challenge(current_user, challenge),
-        lang=current_language(),
     )
 
 

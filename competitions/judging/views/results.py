@@ -163,7 +163,6 @@ def _advancement_page(
         items=sorted(items, key=lambda i: (i.rank_track is None, i.rank_track or 0)),
         chosen=chosen,
         form=form,
-        lang=current_language(),
     ), status
 
 
@@ -204,7 +203,6 @@ def _winners_page(
         round=round_,
         per_track=per_track,
         released=result_service.released(round_),
-        lang=current_language(),
     )
 
 
@@ -230,5 +228,4 @@ def feedback(entry_id: int, round_id: int) -> ResponseReturnValue:
         round=round_,
         feedback=data,
         released=released,
-        lang=current_language(),
     )

@@ -11,7 +11,6 @@ from flask_login import current_user, login_required
 from competitions.accounts.forms import ConfirmForm
 from competitions.challenges.models import Challenge, Round
 from competitions.core.extensions import db
-from competitions.core.i18n import current_language
 from competitions.core.web import attempt, current_actor, flash_errors, require
 from competitions.judging import bp, permissions, rubrics
 from competitions.judging.forms import CriterionForm, ResetForm, SettingsForm, StageForm
@@ -65,7 +64,6 @@ def _rubric_page(
         stage_form=stage_form or StageForm.of(stage),
         stages=rubrics.stages_of(round_),
         can_edit=permissions.can_edit_rubric(current_user, challenge),
-        lang=current_language(),
     ), status
 
 
@@ -128,7 +126,6 @@ def edit_criterion(slug: str, round_id: int, criterion_id: int) -> ResponseRetur
         rubric=stage,
         form=form,
         locked=stage.locked_at is not None,
-        lang=current_language(),
     ), (200 if request.method == "GET" else 400)
 
 

@@ -17,7 +17,6 @@ from competitions.challenges.models import Challenge
 from competitions.core import clock
 from competitions.core.errors import DomainError
 from competitions.core.extensions import db
-from competitions.core.i18n import current_language
 from competitions.core.web import (
     attempt,
     current_actor,
@@ -76,7 +75,6 @@ def home() -> ResponseReturnValue:
     return render_template(
         "judging/home.html",
         rounds=reviews.my_rounds(current_user.id),
-        lang=current_language(),
     )
 
 
@@ -102,7 +100,6 @@ def queue(round_id: int) -> ResponseReturnValue:
         ],
         done=sum(1 for r in rows if r.status == ReviewProgress.SUBMITTED),
         open=clock.now() <= round_.judging_closes,
-        lang=current_language(),
     )
 
 
@@ -188,7 +185,6 @@ def _review_page(
         recuse_form=RecuseForm(formdata=None),
         flag_form=FlagForm(formdata=None),
         open=clock.now() <= round_.judging_closes,
-        lang=current_language(),
     ), status
 
 
@@ -301,7 +297,6 @@ def _profile_page(
         form=form,
         declare_form=declare_form,
         my_conflicts=conflicts.conflicts_of(challenge, current_user.id),
-        lang=current_language(),
     ), status
 
 

@@ -203,14 +203,10 @@ def members(agency: Agency) -> list[Membership]:
 
 INVITATIONS = invitations.InvitationKind(
     model=AgencyInvitation,
-    purpose="agency-invitation",
     endpoint="agencies.invitation",
     owner="agency_id",
     expired_message=_l("This invitation has expired. Ask the agency to send a new one."),
-    sent="agency.invitation_sent",
-    resent="agency.invitation_resent",
-    revoked="agency.invitation_revoked",
-    declined="agency.invitation_declined",
+    audit="agency.invitation",
     audit_agency=lambda inv: inv.agency_id,
 )
 
@@ -271,11 +267,6 @@ def get_invitation(agency: Agency, invitation_id: int) -> AgencyInvitation:
 def revoke_invitation(actor: Actor, inv: AgencyInvitation) -> None:
     _require_manage(actor, inv.agency)
     invitations.revoke(actor, INVITATIONS, inv, role=permissions.role_in(actor.user, inv.agency))
-
-
-def invitation_from_token(token: str) -> AgencyInvitation:
-    """The invitation a link points to, or ``DomainError`` saying why it cannot be used."""
-    return invitations.from_token(INVITATIONS, token)
 
 
 def accept_invitation(actor: Actor, token: str) -> Membership:

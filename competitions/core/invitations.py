@@ -125,19 +125,28 @@ Inv = TypeVar("Inv", bound=Invitation)
 
 @dataclass(frozen=True)
 class InvitationKind(Generic[Inv]):
-    """What differs from one kind of invitation to another."""
+    """What differs from one kind of invitation to another.
+
+    Its audit events are ``<audit>_sent``, ``_resent``, ``_revoked`` and ``_declined`` (what
+    accepting means is the domain's own event). Its links are signed for the table's name, so
+    a link to one kind of invitation never opens another.
+    """
 
     model: type[Inv]
-    purpose: str  # the signing salt of its links, e.g. "agency-invitation"
     endpoint: str  # the page a link opens, e.g. "agencies.invitation"
     owner: str  # the column naming what it is an invitation to, e.g. "agency_id"
     expired_message: str  # lazily translated: whom to ask for a new one
-    sent: str  # audit actions
-    resent: str
-    revoked: str
-    declined: str
+    audit: str  # the prefix of its audit actions, e.g. "agency.invitation"
     # The agency whose audit log records the invitation's events.
     audit_agency: Callable[[Any], int | None] = lambda inv: None
+
+    @property
+    def purpose(self) -> str:
+        """The signing salt of its links: "agency-invitation" for ``agency_invitation``."""
+        return str(self.model.__tablename__).replace("_", "-")  # type: ignore[attr-defined]
+
+    def action(self, step: str) -> str:
+        return f"{self.audit}_{step}"
 
     def column(self, name: str) -> Any:
         return getattr(self.model, name)
@@ -171,6 +180,14 @@ def find_open(kind: InvitationKind[Inv], owner_id: int, normalized: str) -> Inv 
 def get(kind: InvitationKind[Inv], owner_id: int, invitation_id: int) -> Inv:
     inv = db.session.get(kind.model, invitation_id)
     if inv is None or getattr(inv, kind.owner) != owner_id:
+        raise NotFound(_("No such invitation."))
+    return inv
+
+
+def get_open(kind: InvitationKind[Inv], owner_id: int, invitation_id: int) -> Inv:
+    """One of the owner's unresolved invitations (``NotFound`` for any other)."""
+    inv = get(kind, owner_id, invitation_id)
+    if inv.resolution is not None:
         raise NotFound(_("No such invitation."))
     return inv
 
@@ -209,7 +226,7 @@ def issue(
     db.session.flush()
     audit.record(
         actor,
-        kind.sent if created else kind.resent,
+        kind.action("sent" if created else "resent"),
         obj=inv,
         agency_id=kind.audit_agency(inv),
         role=role,
@@ -223,7 +240,9 @@ def revoke(actor: Actor, kind: InvitationKind[Inv], inv: Inv, *, role: str | Non
     if inv.resolution is not None:
         raise Conflict(_("This invitation is already closed."))
     inv.close(Resolution.REVOKED, actor.user_id)
-    audit.record(actor, kind.revoked, obj=inv, agency_id=kind.audit_agency(inv), role=role)
+    audit.record(
+        actor, kind.action("revoked"), obj=inv, agency_id=kind.audit_agency(inv), role=role
+    )
 
 
 def from_token(kind: InvitationKind[Inv], token: str) -> Inv:
@@ -278,5 +297,5 @@ def decline(actor: Actor, kind: InvitationKind[Inv], token: str) -> Inv:
     inv = from_token(kind, token)
     user = addressee(actor, inv)
     inv.close(Resolution.DECLINED, user.id)
-    audit.record(actor, kind.declined, obj=inv, agency_id=kind.audit_agency(inv))
+    audit.record(actor, kind.action("declined"), obj=inv, agency_id=kind.audit_agency(inv))
     return inv

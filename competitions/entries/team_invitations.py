@@ -22,14 +22,10 @@ from competitions.entries.models import Team, TeamInvitation, TeamMember, TeamRo
 
 INVITATIONS = invitations.InvitationKind(
     model=TeamInvitation,
-    purpose="team-invitation",
     endpoint="entries.team_invitation",
     owner="team_id",
     expired_message=_l("This invitation has expired. Ask the team lead for a new one."),
-    sent="team.invitation_sent",
-    resent="team.invitation_resent",
-    revoked="team.invitation_revoked",
-    declined="team.invitation_declined",
+    audit="team.invitation",
 )
 
 
@@ -75,23 +71,11 @@ def open_invitations(team: Team) -> list[TeamInvitation]:
     return invitations.open_invitations(INVITATIONS, team.id)
 
 
-def get_open_invitation(team: Team, invitation_id: int) -> TeamInvitation:
-    """One of the team's open invitations (``NotFound`` otherwise)."""
-    inv = invitations.get(INVITATIONS, team.id, invitation_id)
-    if inv.resolution is not None:
-        raise NotFound(_("No such invitation."))
-    return inv
-
-
 def revoke_invitation(actor: Actor, team: Team, inv: TeamInvitation) -> None:
     teams.require_lead(actor, team)
     if inv.team_id != team.id:
         raise NotFound(_("No such invitation."))
     invitations.revoke(actor, INVITATIONS, inv)
-
-
-def invitation_from_token(token: str) -> TeamInvitation:
-    return invitations.from_token(INVITATIONS, token)
 
 
 def accept_invitation(actor: Actor, token: str, residence: str, declared_age: int | None) -> Team:

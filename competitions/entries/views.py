@@ -18,7 +18,7 @@ from competitions.challenges.eligibility import (
     explain,
     status_label,
 )
-from competitions.core import clock
+from competitions.core import clock, invitations
 from competitions.core.errors import DomainError
 from competitions.core.extensions import db
 from competitions.core.i18n import current_language
@@ -161,7 +161,7 @@ def invite(team_id: int) -> ResponseReturnValue:
 @login_required
 def revoke_invitation(team_id: int, invitation_id: int) -> ResponseReturnValue:
     team = guard(teams.get_team(team_id), permissions.is_lead)
-    inv = team_invitations.get_open_invitation(team, invitation_id)
+    inv = invitations.get_open(team_invitations.INVITATIONS, team.id, invitation_id)
     revoke = partial(team_invitations.revoke_invitation, current_actor(), team, inv)
     withdraw_invitation(ConfirmForm(), inv, revoke)
     return _back_to(team)

@@ -21,16 +21,12 @@ from competitions.judging.models import Assignment, EndReason, Judge, JudgeInvit
 
 INVITATIONS = invitations.InvitationKind(
     model=JudgeInvitation,
-    purpose="judge-invitation",
     endpoint="judging.invitation",
     owner="panel_id",
     expired_message=_l(
         "This invitation has expired. Ask the challenge's organisers for a new one."
     ),
-    sent="judging.judge_invited",
-    resent="judging.judge_reinvited",
-    revoked="judging.invitation_revoked",
-    declined="judging.invitation_declined",
+    audit="judging.invitation",
     audit_agency=lambda inv: permissions.panel_agency(inv.panel, inv.panel.challenge),
 )
 MAX_TAGS = 20
@@ -146,10 +142,6 @@ def challenge_language(challenge: Challenge, panel: Panel) -> str:
 def revoke(actor: Actor, challenge: Challenge, inv: JudgeInvitation) -> None:
     _require_manager(actor, inv.panel, challenge)
     invitations.revoke(actor, INVITATIONS, inv)
-
-
-def invitation_from_token(token: str) -> JudgeInvitation:
-    return invitations.from_token(INVITATIONS, token)
 
 
 def clean_tags(values: list[str], limit: int = MAX_TAGS) -> list[str]:

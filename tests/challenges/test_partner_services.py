@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from competitions.challenges.eligibility import parse_rules
 from competitions.challenges.models import PartnerInvitation, Track
 from competitions.challenges.services import partners as partner_services
+from competitions.core import invitations
 from competitions.core.errors import Conflict, DomainError, NotFound
 from competitions.core.extensions import db
 from competitions.core.invitations import WrongAddressee
@@ -39,8 +40,8 @@ def test_invitation_is_emailed_to_the_address_once_committed(draft, world, invit
     [msg] = mail.wait_for("admin-b@agency-b.example")
     assert "Agency A invites your agency" in msg["Subject"]
     assert "Deep Space Food Challenge" in SMTPCapture.text(msg)
-    assert partner_services.partner_invitation_from_token(token_in(msg)) is inv
-    [event] = events("challenge.partner_invited")
+    assert invitations.from_token(partner_services.INVITATIONS, token_in(msg)) is inv
+    [event] = events("challenge.partner_invitation_sent")
     assert event.after == {"email": "Admin-B@Agency-B.example"}
     assert event.agency_id == world.agency_a.id
 
@@ -190,8 +191,8 @@ def test_reinviting_replaces_the_link(draft, world, invite, mail):
     assert partner_services.open_partner_invitations(draft) == [again]
     assert len(mail.wait_for(world.admin_b.email, 2)) == 2
     with pytest.raises(DomainError, match="replaced by a newer one"):
-        partner_services.partner_invitation_from_token(old_token)
-    assert partner_services.partner_invitation_from_token(token_for(again)) is again
+        invitations.from_token(partner_services.INVITATIONS, old_token)
+    assert invitations.from_token(partner_services.INVITATIONS, token_for(again)) is again
 
 
 def test_a_revoked_invitation_is_refused(draft, world, invite):
@@ -229,7 +230,7 @@ def test_an_invitation_expires(app, draft, world, invite, clock):
     token = token_for(inv)
 
     clock.advance(max_age - timedelta(minutes=1))
-    assert partner_services.partner_invitation_from_token(token) is inv
+    assert invitations.from_token(partner_services.INVITATIONS, token) is inv
 
     clock.advance(timedelta(minutes=2))
     with pytest.raises(DomainError, match="expired"):
@@ -249,7 +250,7 @@ def test_a_tampered_token_is_refused(draft, world, invite):
     tampered = token[:-5] + ("A" if token[-5] != "A" else "B") + token[-4:]
 
     with pytest.raises(DomainError, match="not valid"):
-        partner_services.partner_invitation_from_token(tampered)
+        invitations.from_token(partner_services.INVITATIONS, tampered)
 
 
 def test_no_unready_track_joins_a_published_challenge(draft, world, invite):

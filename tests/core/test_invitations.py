@@ -73,7 +73,7 @@ def test_inviting_again_resends_the_open_invitation_and_voids_the_old_link(db, w
     actions = db.session.scalars(
         sa.select(AuditEvent.action).where(AuditEvent.object_id == str(first.id))
     ).all()
-    assert actions[-2:] == [KINDS[kind].sent, KINDS[kind].resent]
+    assert actions[-2:] == [KINDS[kind].action("sent"), KINDS[kind].action("resent")]
 
 
 def test_the_database_keeps_one_open_invitation_per_address(db, world, kind):

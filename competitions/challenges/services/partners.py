@@ -16,19 +16,15 @@ from competitions.challenges.models import Challenge, PartnerInvitation, Track
 from competitions.challenges.services import new_track, require_manager, role_of
 from competitions.core import audit, invitations, mail
 from competitions.core.actor import Actor
-from competitions.core.errors import DomainError, NotFound
+from competitions.core.errors import DomainError
 from competitions.core.extensions import db
 
 INVITATIONS = invitations.InvitationKind(
     model=PartnerInvitation,
-    purpose="partner-invitation",
     endpoint="challenges.partner_invitation",
     owner="challenge_id",
     expired_message=_l("This invitation has expired. Ask the lead agency for a new one."),
-    sent="challenge.partner_invited",
-    resent="challenge.partner_reinvited",
-    revoked="challenge.partner_invitation_revoked",
-    declined="challenge.partner_declined",
+    audit="challenge.partner_invitation",
     audit_agency=lambda inv: inv.challenge.lead_agency_id,
 )
 
@@ -66,20 +62,9 @@ def open_partner_invitations(challenge: Challenge) -> list[PartnerInvitation]:
     return invitations.open_invitations(INVITATIONS, challenge.id)
 
 
-def get_open_partner_invitation(challenge: Challenge, invitation_id: int) -> PartnerInvitation:
-    inv = invitations.get(INVITATIONS, challenge.id, invitation_id)
-    if inv.resolution is not None:
-        raise NotFound(_("No such invitation."))
-    return inv
-
-
 def revoke_partner_invitation(actor: Actor, inv: PartnerInvitation) -> None:
     require_manager(actor, inv.challenge)
     invitations.revoke(actor, INVITATIONS, inv)
-
-
-def partner_invitation_from_token(token: str) -> PartnerInvitation:
-    return invitations.from_token(INVITATIONS, token)
 
 
 def agencies_that_can_join(user: Any, challenge: Challenge) -> list[Agency]:

@@ -26,6 +26,7 @@ from competitions.challenges.models import PartnerInvitation
 from competitions.challenges.services import partners as partner_services
 from competitions.challenges.services import timeline as timeline_services
 from competitions.challenges.services import tracks as track_services
+from competitions.core import invitations
 from competitions.core.invitation_console import send_invitation, withdraw_invitation
 from competitions.core.invitation_page import invitation_page
 from competitions.core.web import attempt, current_actor, guard, require
@@ -119,7 +120,7 @@ def invite_partner(slug: str) -> ResponseReturnValue:
 @login_required
 def revoke_partner(slug: str, invitation_id: int) -> ResponseReturnValue:
     challenge = guard(services.get_challenge(slug), permissions.can_manage_challenge)
-    inv = partner_services.get_open_partner_invitation(challenge, invitation_id)
+    inv = invitations.get_open(partner_services.INVITATIONS, challenge.id, invitation_id)
     revoke = partial(partner_services.revoke_partner_invitation, current_actor(), inv)
     withdraw_invitation(ConfirmForm(), inv, revoke)
     return redirect(url_for("challenges.console", slug=challenge.slug) + "#partners")

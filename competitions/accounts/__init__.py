@@ -1,7 +1,7 @@
 """Accounts: registration, verification, sign-in, passwords and profile."""
 
-from flask import Blueprint
+from competitions.core.web import Pages
 
-bp = Blueprint("accounts", __name__)
+bp = Pages("accounts", __name__)
 
 from competitions.accounts import views  # noqa: E402,F401

@@ -7,7 +7,7 @@ import enum
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
 from competitions.accounts import bp, services
 from competitions.accounts.forms import (
@@ -126,8 +126,7 @@ def verify_email(token: str) -> ResponseReturnValue:
     return redirect(url_for("accounts.login"))
 
 
-@bp.route("/verify/resend", methods=["POST"])
-@login_required
+@bp.signed_in("/verify/resend", methods=["POST"])
 @limiter.limit(_reset_limit)
 def resend_verification() -> ResponseReturnValue:
     form = ConfirmForm()
@@ -216,8 +215,7 @@ def reset_password(token: str) -> ResponseReturnValue:
     return render_template("accounts/reset_password.html", form=form)
 
 
-@bp.route("/account", methods=["GET", "POST"])
-@login_required
+@bp.signed_in("/account", methods=["GET", "POST"])
 def profile() -> ResponseReturnValue:
     user = current_user._get_current_object()
     form = ProfileForm(obj=user)
@@ -232,8 +230,7 @@ def profile() -> ResponseReturnValue:
     return render_template("accounts/profile.html", form=form, resend_form=ConfirmForm())
 
 
-@bp.route("/account/password", methods=["GET", "POST"])
-@login_required
+@bp.signed_in("/account/password", methods=["GET", "POST"])
 def change_password() -> ResponseReturnValue:
     user = current_user._get_current_object()
     form = ChangePasswordForm()
@@ -253,8 +250,7 @@ def change_password() -> ResponseReturnValue:
     return render_template("accounts/change_password.html", form=form)
 
 
-@bp.route("/account/email", methods=["GET", "POST"])
-@login_required
+@bp.signed_in("/account/email", methods=["GET", "POST"])
 def change_email() -> ResponseReturnValue:
     user = current_user._get_current_object()
     form = ChangeEmailForm()

@@ -1,7 +1,7 @@
 """Agencies: organisations with a jurisdiction, their members (admin | staff) and invitations."""
 
-from flask import Blueprint
+from competitions.core.web import Pages
 
-bp = Blueprint("agencies", __name__)
+bp = Pages("agencies", __name__)
 
 from competitions.agencies import views  # noqa: E402,F401

@@ -7,7 +7,7 @@ from functools import partial
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from competitions.accounts.forms import ConfirmForm
 from competitions.accounts.permissions import can_view_audit_log
@@ -72,8 +72,7 @@ def logo(slug: str) -> ResponseReturnValue:
 # --- console (members of the agency) --------------------------------------------------------
 
 
-@bp.route("/agencies/<slug>/console")
-@login_required
+@bp.signed_in("/agencies/<slug>/console")
 def console(slug: str) -> ResponseReturnValue:
     agency = guard(services.get_agency(slug), permissions.can_view_agency_console)
     return _console_page(agency, InviteForm())
@@ -95,8 +94,7 @@ def _console_page(
     ), status
 
 
-@bp.route("/agencies/<slug>/settings", methods=["GET", "POST"])
-@login_required
+@bp.signed_in("/agencies/<slug>/settings", methods=["GET", "POST"])
 def settings(slug: str) -> ResponseReturnValue:
     agency = guard(services.get_agency(slug), permissions.can_manage_agency)
     form = AgencyForm(obj=agency)
@@ -120,8 +118,7 @@ def settings(slug: str) -> ResponseReturnValue:
     )
 
 
-@bp.route("/agencies/<slug>/logo", methods=["POST"])
-@login_required
+@bp.signed_in("/agencies/<slug>/logo", methods=["POST"])
 def upload_logo(slug: str) -> ResponseReturnValue:
     agency = guard(services.get_agency(slug), permissions.can_manage_agency)
     form = LogoForm(prefix="logo")
@@ -135,8 +132,7 @@ def upload_logo(slug: str) -> ResponseReturnValue:
     return redirect(url_for("agencies.settings", slug=agency.slug))
 
 
-@bp.route("/agencies/<slug>/logo/remove", methods=["POST"])
-@login_required
+@bp.signed_in("/agencies/<slug>/logo/remove", methods=["POST"])
 def remove_logo(slug: str) -> ResponseReturnValue:
     agency = guard(services.get_agency(slug), permissions.can_manage_agency)
     if ConfirmForm().validate_on_submit():
@@ -145,8 +141,7 @@ def remove_logo(slug: str) -> ResponseReturnValue:
     return redirect(url_for("agencies.settings", slug=agency.slug))
 
 
-@bp.route("/agencies/<slug>/members/invite", methods=["POST"])
-@login_required
+@bp.signed_in("/agencies/<slug>/members/invite", methods=["POST"])
 def invite(slug: str) -> ResponseReturnValue:
     agency = guard(services.get_agency(slug), permissions.can_manage_agency)
     form = InviteForm()
@@ -161,8 +156,7 @@ def invite(slug: str) -> ResponseReturnValue:
     return _console_page(agency, form, 400)
 
 
-@bp.route("/agencies/<slug>/invitations/<int:invitation_id>/revoke", methods=["POST"])
-@login_required
+@bp.signed_in("/agencies/<slug>/invitations/<int:invitation_id>/revoke", methods=["POST"])
 def revoke_invitation(slug: str, invitation_id: int) -> ResponseReturnValue:
     agency = guard(services.get_agency(slug), permissions.can_manage_agency)
     inv = services.get_invitation(agency, invitation_id)
@@ -171,8 +165,7 @@ def revoke_invitation(slug: str, invitation_id: int) -> ResponseReturnValue:
     return redirect(url_for("agencies.console", slug=agency.slug))
 
 
-@bp.route("/agencies/<slug>/members/<int:membership_id>/role", methods=["POST"])
-@login_required
+@bp.signed_in("/agencies/<slug>/members/<int:membership_id>/role", methods=["POST"])
 def change_role(slug: str, membership_id: int) -> ResponseReturnValue:
     agency = guard(services.get_agency(slug), permissions.can_manage_agency)
     membership = services.get_membership(agency, membership_id)
@@ -184,8 +177,7 @@ def change_role(slug: str, membership_id: int) -> ResponseReturnValue:
     return redirect(url_for("agencies.console", slug=agency.slug))
 
 
-@bp.route("/agencies/<slug>/members/<int:membership_id>/remove", methods=["POST"])
-@login_required
+@bp.signed_in("/agencies/<slug>/members/<int:membership_id>/remove", methods=["POST"])
 def remove_member(slug: str, membership_id: int) -> ResponseReturnValue:
     agency = guard(services.get_agency(slug), permissions.can_view_agency_console)
     membership = services.get_membership(agency, membership_id)
@@ -207,8 +199,7 @@ def remove_member(slug: str, membership_id: int) -> ResponseReturnValue:
     return redirect(url_for("agencies.console", slug=agency.slug))
 
 
-@bp.route("/agencies/<slug>/audit")
-@login_required
+@bp.signed_in("/agencies/<slug>/audit")
 def agency_audit(slug: str) -> ResponseReturnValue:
     return _audit_page(guard(services.get_agency(slug), permissions.can_view_agency_audit))
 
@@ -232,8 +223,7 @@ def invitation(token: str) -> ResponseReturnValue:
 # --- platform administration ----------------------------------------------------------------
 
 
-@bp.route("/admin/")
-@login_required
+@bp.signed_in("/admin/")
 def admin_home() -> ResponseReturnValue:
     require(permissions.can_create_agency(current_user))
     return render_template(
@@ -243,8 +233,7 @@ def admin_home() -> ResponseReturnValue:
     )
 
 
-@bp.route("/admin/agencies/new", methods=["GET", "POST"])
-@login_required
+@bp.signed_in("/admin/agencies/new", methods=["GET", "POST"])
 def create_agency() -> ResponseReturnValue:
     require(permissions.can_create_agency(current_user))
     form = AgencyForm()
@@ -266,8 +255,7 @@ def create_agency() -> ResponseReturnValue:
     return render_template("admin/agency_new.html", form=form)
 
 
-@bp.route("/admin/audit")
-@login_required
+@bp.signed_in("/admin/audit")
 def platform_audit() -> ResponseReturnValue:
     require(can_view_audit_log(current_user))
     return _audit_page(None)

@@ -1,7 +1,7 @@
 """Challenges: parallel tracks, shared timeline, explainable eligibility, publication."""
 
-from flask import Blueprint
+from competitions.core.web import Pages
 
-bp = Blueprint("challenges", __name__)
+bp = Pages("challenges", __name__)
 
 from competitions.challenges import views  # noqa: E402,F401

@@ -1,5 +1,7 @@
 """The web kit: what every view does the same way.
 
+- ``Pages``: each domain's blueprint; ``@bp.signed_in(rule)`` declares a page for signed-in
+  people only (``@bp.route`` for public pages).
 - ``current_actor()``: the acting user, passed explicitly to services.
 - ``guard(obj, rule)`` / ``require(allowed, obj)``: load-then-check in one line. A refusal is
   recorded in the audit log and answers 404, so objects of another agency or team never
@@ -19,8 +21,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import IO, Any, NoReturn, TypeVar
 
-from flask import Response, abort, flash, request, send_file
-from flask_login import current_user
+from flask import Blueprint, Response, abort, flash, request, send_file
+from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from competitions.core import audit
@@ -29,6 +31,22 @@ from competitions.core.errors import DomainError, NotFound, PermissionDenied
 from competitions.core.extensions import client_ip, db
 
 T = TypeVar("T")
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+class Pages(Blueprint):
+    """A domain's blueprint. ``signed_in(rule)`` declares a page for signed-in people only:
+    ``route`` with ``login_required`` (a visitor is sent to the sign-in page, then back).
+    Who among the signed-in may see it is the view's ``guard``."""
+
+    def signed_in(self, rule: str, **options: Any) -> Callable[[View], View]:
+        def declare(view: View) -> View:
+            if not getattr(view, "signed_in_only", False):  # one check for several rules
+                view = login_required(view)
+                setattr(view, "signed_in_only", True)  # noqa: B010
+            return self.route(rule, **options)(view)
+
+        return declare
 
 
 def current_actor() -> Actor:

@@ -1,7 +1,7 @@
 """Entrants: teams, registration into a track, entries (submissions follow)."""
 
-from flask import Blueprint
+from competitions.core.web import Pages
 
-bp = Blueprint("entries", __name__)
+bp = Pages("entries", __name__)
 
 from competitions.entries import document_views, views  # noqa: E402,F401

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from competitions.accounts.forms import ConfirmForm
 from competitions.challenges import services as challenge_services
@@ -38,8 +38,7 @@ def _requirement_data(form: RequirementForm) -> documents.RequirementData:
     )
 
 
-@bp.route("/challenges/<slug>/tracks/<track_slug>/documents", methods=["GET", "POST"])
-@login_required
+@bp.signed_in("/challenges/<slug>/tracks/<track_slug>/documents", methods=["GET", "POST"])
 def requirements(slug: str, track_slug: str) -> ResponseReturnValue:
     challenge = challenge_services.get_challenge(slug)
     track = challenge_services.get_track(challenge, track_slug)
@@ -62,11 +61,10 @@ def requirements(slug: str, track_slug: str) -> ResponseReturnValue:
     ), (200 if request.method == "GET" or not form.errors else 400)
 
 
-@bp.route(
+@bp.signed_in(
     "/challenges/<slug>/tracks/<track_slug>/documents/<int:requirement_id>/retire",
     methods=["POST"],
 )
-@login_required
 def retire_requirement(slug: str, track_slug: str, requirement_id: int) -> ResponseReturnValue:
     challenge = challenge_services.get_challenge(slug)
     track = challenge_services.get_track(challenge, track_slug)
@@ -83,8 +81,7 @@ def _entry_page(entry_id: int) -> ResponseReturnValue:
     return redirect(url_for("entries.entry", entry_id=entry_id) + "#documents", code=303)
 
 
-@bp.route("/entries/<int:entry_id>/documents", methods=["POST"])
-@login_required
+@bp.signed_in("/entries/<int:entry_id>/documents", methods=["POST"])
 def upload_document(entry_id: int) -> ResponseReturnValue:
     entry = services.get_entry(entry_id)
     require(permissions.is_member(current_user, entry.team), entry)
@@ -106,8 +103,7 @@ def upload_document(entry_id: int) -> ResponseReturnValue:
     return _entry_page(entry.id)
 
 
-@bp.route("/entries/<int:entry_id>/documents/<int:document_id>/review", methods=["POST"])
-@login_required
+@bp.signed_in("/entries/<int:entry_id>/documents/<int:document_id>/review", methods=["POST"])
 def review_document(entry_id: int, document_id: int) -> ResponseReturnValue:
     document = documents.get_entry_document(entry_id, document_id)
     entry = document.entry
@@ -123,8 +119,7 @@ def review_document(entry_id: int, document_id: int) -> ResponseReturnValue:
     return _entry_page(entry.id)
 
 
-@bp.route("/documents/<int:document_id>")
-@login_required
+@bp.signed_in("/documents/<int:document_id>")
 def download_document(document_id: int) -> ResponseReturnValue:
     document = documents.get_document(document_id)
     require(

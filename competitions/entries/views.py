@@ -7,7 +7,7 @@ from functools import partial
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from competitions.accounts.forms import ConfirmForm
 from competitions.challenges import services as challenge_services
@@ -62,14 +62,12 @@ def _team_data(form: TeamForm | TeamEditForm) -> teams.TeamData:
 # --- teams ----------------------------------------------------------------------------------
 
 
-@bp.route("/teams/")
-@login_required
+@bp.signed_in("/teams/")
 def my_teams() -> ResponseReturnValue:
     return render_template("entries/my_teams.html", teams=teams.my_teams(current_user))
 
 
-@bp.route("/teams/new", methods=["GET", "POST"])
-@login_required
+@bp.signed_in("/teams/new", methods=["GET", "POST"])
 def create_team() -> ResponseReturnValue:
     form = TeamForm()
     if request.method == "GET":
@@ -92,8 +90,7 @@ def create_team() -> ResponseReturnValue:
     return render_template("entries/team_new.html", form=form)
 
 
-@bp.route("/teams/<int:team_id>")
-@login_required
+@bp.signed_in("/teams/<int:team_id>")
 def team(team_id: int) -> ResponseReturnValue:
     team = guard(teams.get_team(team_id), permissions.can_view_team)
     me = team.member_of(current_user.id)
@@ -116,8 +113,7 @@ def team(team_id: int) -> ResponseReturnValue:
     )
 
 
-@bp.route("/teams/<int:team_id>/edit", methods=["GET", "POST"])
-@login_required
+@bp.signed_in("/teams/<int:team_id>/edit", methods=["GET", "POST"])
 def edit_team(team_id: int) -> ResponseReturnValue:
     team = guard(teams.get_team(team_id), permissions.is_lead)
     form = TeamEditForm(obj=team)
@@ -133,8 +129,7 @@ def _back_to(team: Team) -> ResponseReturnValue:
     return redirect(url_for("entries.team", team_id=team.id))
 
 
-@bp.route("/teams/<int:team_id>/me", methods=["POST"])
-@login_required
+@bp.signed_in("/teams/<int:team_id>/me", methods=["POST"])
 def update_me(team_id: int) -> ResponseReturnValue:
     team = guard(teams.get_team(team_id), permissions.is_member)
     form = MemberProfileFields(prefix="me")
@@ -148,8 +143,7 @@ def update_me(team_id: int) -> ResponseReturnValue:
     return _back_to(team)
 
 
-@bp.route("/teams/<int:team_id>/invite", methods=["POST"])
-@login_required
+@bp.signed_in("/teams/<int:team_id>/invite", methods=["POST"])
 def invite(team_id: int) -> ResponseReturnValue:
     team = guard(teams.get_team(team_id), permissions.is_lead)
     invite = partial(team_invitations.invite_member, current_actor(), team)
@@ -157,8 +151,7 @@ def invite(team_id: int) -> ResponseReturnValue:
     return _back_to(team)
 
 
-@bp.route("/teams/<int:team_id>/invitations/<int:invitation_id>/revoke", methods=["POST"])
-@login_required
+@bp.signed_in("/teams/<int:team_id>/invitations/<int:invitation_id>/revoke", methods=["POST"])
 def revoke_invitation(team_id: int, invitation_id: int) -> ResponseReturnValue:
     team = guard(teams.get_team(team_id), permissions.is_lead)
     inv = invitations.get_open(team_invitations.INVITATIONS, team.id, invitation_id)
@@ -167,8 +160,7 @@ def revoke_invitation(team_id: int, invitation_id: int) -> ResponseReturnValue:
     return _back_to(team)
 
 
-@bp.route("/teams/<int:team_id>/members/<int:member_id>/remove", methods=["POST"])
-@login_required
+@bp.signed_in("/teams/<int:team_id>/members/<int:member_id>/remove", methods=["POST"])
 def remove_member(team_id: int, member_id: int) -> ResponseReturnValue:
     team = guard(teams.get_team(team_id), permissions.can_view_team)
     member = teams.get_member(team, member_id)
@@ -186,8 +178,7 @@ def remove_member(team_id: int, member_id: int) -> ResponseReturnValue:
     return _back_to(team)
 
 
-@bp.route("/teams/<int:team_id>/members/<int:member_id>/lead", methods=["POST"])
-@login_required
+@bp.signed_in("/teams/<int:team_id>/members/<int:member_id>/lead", methods=["POST"])
 def transfer_lead(team_id: int, member_id: int) -> ResponseReturnValue:
     team = guard(teams.get_team(team_id), permissions.is_lead)
     member = teams.get_member(team, member_id)
@@ -218,8 +209,7 @@ def team_invitation(token: str) -> ResponseReturnValue:
 # --- registration ---------------------------------------------------------------------------
 
 
-@bp.route("/challenges/<slug>/register", methods=["GET", "POST"])
-@login_required
+@bp.signed_in("/challenges/<slug>/register", methods=["GET", "POST"])
 def register(slug: str) -> ResponseReturnValue:
     challenge = registration.published_challenge(slug)
     lang = current_language()
@@ -264,8 +254,7 @@ def register(slug: str) -> ResponseReturnValue:
     )
 
 
-@bp.route("/entries/<int:entry_id>")
-@login_required
+@bp.signed_in("/entries/<int:entry_id>")
 def entry(entry_id: int) -> ResponseReturnValue:
     entry = guard(services.get_entry(entry_id), permissions.can_view_entry)
     can_decide = permissions.can_decide_eligibility(current_user, entry)
@@ -295,8 +284,7 @@ def entry(entry_id: int) -> ResponseReturnValue:
     )
 
 
-@bp.route("/entries/<int:entry_id>/withdraw", methods=["POST"])
-@login_required
+@bp.signed_in("/entries/<int:entry_id>/withdraw", methods=["POST"])
 def withdraw(entry_id: int) -> ResponseReturnValue:
     entry = guard(services.get_entry(entry_id), permissions.can_view_entry)
     require(permissions.is_lead(current_user, entry.team), entry)
@@ -306,8 +294,7 @@ def withdraw(entry_id: int) -> ResponseReturnValue:
     return redirect(url_for("entries.entry", entry_id=entry.id))
 
 
-@bp.route("/entries/<int:entry_id>/eligibility", methods=["POST"])
-@login_required
+@bp.signed_in("/entries/<int:entry_id>/eligibility", methods=["POST"])
 def decide(entry_id: int) -> ResponseReturnValue:
     entry = guard(services.get_entry(entry_id), permissions.can_view_entry)
     guard(entry, permissions.can_decide_eligibility, agency_id=entry.track.agency_id)
@@ -322,8 +309,7 @@ def decide(entry_id: int) -> ResponseReturnValue:
     return redirect(url_for("entries.entry", entry_id=entry.id))
 
 
-@bp.route("/challenges/<slug>/tracks/<track_slug>/entries")
-@login_required
+@bp.signed_in("/challenges/<slug>/tracks/<track_slug>/entries")
 def track_entries(slug: str, track_slug: str) -> ResponseReturnValue:
     challenge = challenge_services.get_challenge(slug)
     track = guard(challenge_services.get_track(challenge, track_slug), permissions.can_list_entries)

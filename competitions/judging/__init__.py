@@ -1,7 +1,7 @@
 """Judging: rubrics shared by a round's tracks, panels, conflicts, assignment, reviews."""
 
-from flask import Blueprint
+from competitions.core.web import Pages
 
-bp = Blueprint("judging", __name__)
+bp = Pages("judging", __name__)
 
 from competitions.judging import admission, views  # noqa: E402,F401

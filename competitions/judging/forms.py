@@ -28,28 +28,30 @@ from competitions.judging import rubrics
 from competitions.judging.models import AdvancementMethod, Criterion, FlagKind, PanelScope, Rubric
 
 
+def _count(label: Any, missing: Any, high: int, range_: Any, description: Any) -> IntegerField:
+    """A required whole number from 1 to ``high``."""
+    validators = [DataRequired(missing), NumberRange(min=1, max=high, message=range_)]
+    return IntegerField(label, validators=validators, description=description)
+
+
 class SettingsForm(BaseForm):
-    reviews_per_submission = IntegerField(
+    reviews_per_submission = _count(
         _l("Reviews per submission"),
-        validators=[
-            DataRequired(_l("Enter how many judges review each submission.")),
-            NumberRange(min=1, max=20, message=_l("Between 1 and 20.")),
-        ],
-        description=_l("Automatic assignment gives every submission this many judges."),
+        _l("Enter how many judges review each submission."),
+        20,
+        _l("Between 1 and 20."),
+        _l("Automatic assignment gives every submission this many judges."),
     )
-    blind = BooleanField(
-        _l("Blind judging: judges see no team, member or organisation names"),
-    )
+    blind = BooleanField(_l("Blind judging: judges see no team, member or organisation names"))
     cross_track = BooleanField(
-        _l("Cross-track calibration: at least one judge from another track per submission"),
+        _l("Cross-track calibration: at least one judge from another track per submission")
     )
-    min_reviews = IntegerField(
+    min_reviews = _count(
         _l("Reviews a judge needs before their scores are normalized"),
-        validators=[
-            DataRequired(_l("Enter a number.")),
-            NumberRange(min=1, max=100, message=_l("Between 1 and 100.")),
-        ],
-        description=_l("Judges with fewer reviews keep their raw scores in the results."),
+        _l("Enter a number."),
+        100,
+        _l("Between 1 and 100."),
+        _l("Judges with fewer reviews keep their raw scores in the results."),
     )
     seed = IntegerField(
         _l("Assignment seed"),

@@ -1,8 +1,8 @@
 """Outreach: people following a challenge (double opt-in, one-click unsubscribe); announcements
 and deadline notices follow, all delivered through the outbox (``core.outbox``)."""
 
-from flask import Blueprint
+from competitions.core.web import Pages
 
-bp = Blueprint("outreach", __name__)
+bp = Pages("outreach", __name__)
 
 from competitions.outreach import announcement_views, views  # noqa: E402,F401

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from competitions.challenges import services as challenge_services
 from competitions.challenges.models import Challenge
@@ -66,8 +66,7 @@ def _hours(minutes: list[int]) -> str:
     return ", ".join(f"{m / 60:g}" for m in minutes)
 
 
-@bp.route("/challenges/<slug>/announcements")
-@login_required
+@bp.signed_in("/challenges/<slug>/announcements")
 def announcement_list(slug: str) -> ResponseReturnValue:
     challenge = _challenge(slug)
     items = announcements.for_challenge(current_user, challenge)
@@ -90,8 +89,7 @@ def announcement_list(slug: str) -> ResponseReturnValue:
     )
 
 
-@bp.route("/challenges/<slug>/notices", methods=["POST"])
-@login_required
+@bp.signed_in("/challenges/<slug>/notices", methods=["POST"])
 def notice_settings(slug: str) -> ResponseReturnValue:
     challenge = guard(challenge_services.get_challenge(slug), permissions.can_set_notices)
     form = NoticeSettingsForm(prefix="notices")
@@ -103,8 +101,7 @@ def notice_settings(slug: str) -> ResponseReturnValue:
     return redirect(url_for("outreach.announcement_list", slug=slug) + "#reminders")
 
 
-@bp.route("/challenges/<slug>/announcements/new", methods=["GET", "POST"])
-@login_required
+@bp.signed_in("/challenges/<slug>/announcements/new", methods=["GET", "POST"])
 def announcement_new(slug: str) -> ResponseReturnValue:
     challenge = guard(challenge_services.get_challenge(slug), permissions.can_compose_any)
     form = _form(challenge)
@@ -149,8 +146,7 @@ def _act(action: str, ann: Announcement, form: ScheduleForm) -> str:
     abort(400)
 
 
-@bp.route("/challenges/<slug>/announcements/<int:announcement_id>", methods=["GET", "POST"])
-@login_required
+@bp.signed_in("/challenges/<slug>/announcements/<int:announcement_id>", methods=["GET", "POST"])
 def announcement(slug: str, announcement_id: int) -> ResponseReturnValue:
     challenge, ann = _announcement(slug, announcement_id)
     schedule_form = ScheduleForm(prefix="schedule")
@@ -181,8 +177,7 @@ def announcement(slug: str, announcement_id: int) -> ResponseReturnValue:
     ), status
 
 
-@bp.route("/challenges/<slug>/announcements/<int:announcement_id>/progress.json")
-@login_required
+@bp.signed_in("/challenges/<slug>/announcements/<int:announcement_id>/progress.json")
 def announcement_progress(slug: str, announcement_id: int) -> ResponseReturnValue:
     ann = _announcement(slug, announcement_id)[1]
     return jsonify(status=ann.status, recipients=ann.recipients, **announcements.progress(ann))

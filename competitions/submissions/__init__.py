@@ -1,7 +1,7 @@
 """Submissions: per-round forms, drafts, immutable versions, files, deadlines, receipts."""
 
-from flask import Blueprint
+from competitions.core.web import Pages
 
-bp = Blueprint("submissions", __name__)
+bp = Pages("submissions", __name__)
 
 from competitions.submissions import admin_views, views  # noqa: E402,F401

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from flask import Response, render_template, request, stream_with_context
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from competitions.challenges import services as challenge_services
 from competitions.challenges.eligibility import Status, status_label
@@ -44,8 +44,7 @@ def _listed(slug: str, track_slug: str) -> tuple[Challenge, Track, Round]:
     return challenge, track, exports.listed_round(challenge, request.args.get("round", type=int))
 
 
-@bp.route("/challenges/<slug>/tracks/<track_slug>/submissions")
-@login_required
+@bp.signed_in("/challenges/<slug>/tracks/<track_slug>/submissions")
 def track_submissions(slug: str, track_slug: str) -> ResponseReturnValue:
     challenge, track, round_ = _listed(slug, track_slug)
     filters = _filters()
@@ -68,8 +67,7 @@ def track_submissions(slug: str, track_slug: str) -> ResponseReturnValue:
     )
 
 
-@bp.route("/challenges/<slug>/tracks/<track_slug>/submissions.csv")
-@login_required
+@bp.signed_in("/challenges/<slug>/tracks/<track_slug>/submissions.csv")
 def export_csv(slug: str, track_slug: str) -> ResponseReturnValue:
     _, track, round_ = _listed(slug, track_slug)
     filters = _filters()
@@ -78,8 +76,7 @@ def export_csv(slug: str, track_slug: str) -> ResponseReturnValue:
     return _attachment((chunk.encode() for chunk in body), "text/csv", name)
 
 
-@bp.route("/challenges/<slug>/tracks/<track_slug>/submissions.zip")
-@login_required
+@bp.signed_in("/challenges/<slug>/tracks/<track_slug>/submissions.zip")
 def export_zip(slug: str, track_slug: str) -> ResponseReturnValue:
     _, track, round_ = _listed(slug, track_slug)
     ids, name = _start_export("zip", track, round_, {})

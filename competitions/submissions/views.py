@@ -9,7 +9,7 @@ from typing import Any
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from competitions.accounts.forms import ConfirmForm
 from competitions.challenges import permissions as challenge_permissions
@@ -86,8 +86,7 @@ def _uploads(fields: list[Any]) -> list[services.Upload]:
     return uploads
 
 
-@bp.route("/entries/<int:entry_id>/rounds/<int:round_id>", methods=["GET", "POST"])
-@login_required
+@bp.signed_in("/entries/<int:entry_id>/rounds/<int:round_id>", methods=["GET", "POST"])
 def edit(entry_id: int, round_id: int) -> ResponseReturnValue:
     entry = guard(entry_services.get_entry(entry_id), entry_permissions.can_view_entry)
     round_ = services.get_round(entry, round_id)
@@ -203,10 +202,9 @@ def autosave(entry_id: int, round_id: int) -> ResponseReturnValue:
     return jsonify(status="saved", saved_at=saved.isoformat() if saved else None)
 
 
-@bp.route(
+@bp.signed_in(
     "/entries/<int:entry_id>/rounds/<int:round_id>/files/<int:file_id>/remove", methods=["POST"]
 )
-@login_required
 def remove_file(entry_id: int, round_id: int, file_id: int) -> ResponseReturnValue:
     entry = guard(entry_services.get_entry(entry_id), entry_permissions.can_view_entry)
     round_ = services.get_round(entry, round_id)
@@ -218,8 +216,7 @@ def remove_file(entry_id: int, round_id: int, file_id: int) -> ResponseReturnVal
     return redirect(url_for("submissions.edit", entry_id=entry.id, round_id=round_.id))
 
 
-@bp.route("/entries/<int:entry_id>/rounds/<int:round_id>/withdraw", methods=["POST"])
-@login_required
+@bp.signed_in("/entries/<int:entry_id>/rounds/<int:round_id>/withdraw", methods=["POST"])
 def withdraw(entry_id: int, round_id: int) -> ResponseReturnValue:
     entry = guard(entry_services.get_entry(entry_id), entry_permissions.can_view_entry)
     round_ = services.get_round(entry, round_id)
@@ -231,8 +228,7 @@ def withdraw(entry_id: int, round_id: int) -> ResponseReturnValue:
     return redirect(url_for("submissions.edit", entry_id=entry.id, round_id=round_.id))
 
 
-@bp.route("/entries/<int:entry_id>/rounds/<int:round_id>/versions/<int:number>")
-@login_required
+@bp.signed_in("/entries/<int:entry_id>/rounds/<int:round_id>/versions/<int:number>")
 def receipt(entry_id: int, round_id: int, number: int) -> ResponseReturnValue:
     entry = guard(entry_services.get_entry(entry_id), entry_permissions.can_view_entry)
     round_ = services.get_round(entry, round_id)
@@ -249,8 +245,7 @@ def receipt(entry_id: int, round_id: int, number: int) -> ResponseReturnValue:
     )
 
 
-@bp.route("/files/<int:file_id>")
-@login_required
+@bp.signed_in("/files/<int:file_id>")
 def download(file_id: int) -> ResponseReturnValue:
     record = services.get_file(file_id)
     entry = record.submission.entry
@@ -268,8 +263,7 @@ def _until(form: ExtensionForm, zone: str) -> datetime:
         raise DomainError(_("Enter a date and time like 2025-07-30 17:00."), field="until") from err
 
 
-@bp.route("/entries/<int:entry_id>/rounds/<int:round_id>/extension", methods=["POST"])
-@login_required
+@bp.signed_in("/entries/<int:entry_id>/rounds/<int:round_id>/extension", methods=["POST"])
 def extension(entry_id: int, round_id: int) -> ResponseReturnValue:
     entry = guard(entry_services.get_entry(entry_id), entry_permissions.can_view_entry)
     round_ = services.get_round(entry, round_id)
@@ -295,8 +289,7 @@ def _definition(form: FormDefinitionForm) -> Any:
         raise DomainError(where, field="definition") from exc
 
 
-@bp.route("/challenges/<slug>/manage/rounds/<int:round_id>/form", methods=["GET", "POST"])
-@login_required
+@bp.signed_in("/challenges/<slug>/manage/rounds/<int:round_id>/form", methods=["GET", "POST"])
 def define(slug: str, round_id: int) -> ResponseReturnValue:
     challenge = challenge_services.get_challenge(slug)
     round_ = challenge_services.get_round(challenge, round_id)

@@ -97,3 +97,16 @@ def test_found_turns_nothing_into_not_found() -> None:
     assert found(0) == 0
     with pytest.raises(NotFound):
         found(None)
+
+
+def test_a_signed_in_page_checks_the_sign_in_once_for_all_its_rules() -> None:
+    from competitions.core.web import Pages
+
+    bp = Pages("kit_test", __name__)
+
+    def page() -> str:
+        return "ok"
+
+    declared = bp.signed_in("/a")(bp.signed_in("/b")(page))
+    assert declared.__wrapped__ is page  # one login_required around the view, for both rules
+    assert declared.signed_in_only

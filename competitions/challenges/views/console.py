@@ -8,7 +8,7 @@ from functools import partial
 from flask import redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from competitions.accounts.forms import ConfirmForm
 from competitions.agencies import services as agency_services
@@ -40,8 +40,7 @@ def _texts(form: ChallengeForm | TextsForm) -> services.Texts:
     )
 
 
-@bp.route("/agencies/<slug>/challenges/new", methods=["GET", "POST"])
-@login_required
+@bp.signed_in("/agencies/<slug>/challenges/new", methods=["GET", "POST"])
 def create(slug: str) -> ResponseReturnValue:
     agency = agency_services.get_agency(slug)
     require(permissions.can_create_challenge(current_user, agency.id), agency)
@@ -59,8 +58,7 @@ def create(slug: str) -> ResponseReturnValue:
     return render_template("challenges/manage/new.html", form=form, agency=agency)
 
 
-@bp.route("/agencies/<slug>/challenges")
-@login_required
+@bp.signed_in("/agencies/<slug>/challenges")
 def agency_challenges(slug: str) -> ResponseReturnValue:
     agency = guard(agency_services.get_agency(slug), can_view_agency_console)
     return render_template(
@@ -71,8 +69,7 @@ def agency_challenges(slug: str) -> ResponseReturnValue:
     )
 
 
-@bp.route("/challenges/<slug>/manage")
-@login_required
+@bp.signed_in("/challenges/<slug>/manage")
 def console(slug: str) -> ResponseReturnValue:
     challenge = guard(services.get_challenge(slug), permissions.can_view_console)
     can_manage = permissions.can_manage_challenge(current_user, challenge)
@@ -91,8 +88,7 @@ def console(slug: str) -> ResponseReturnValue:
     )
 
 
-@bp.route("/challenges/<slug>/manage/details", methods=["GET", "POST"])
-@login_required
+@bp.signed_in("/challenges/<slug>/manage/details", methods=["GET", "POST"])
 def details(slug: str) -> ResponseReturnValue:
     challenge = guard(services.get_challenge(slug), permissions.can_manage_challenge)
     form = TextsForm()
@@ -107,8 +103,7 @@ def details(slug: str) -> ResponseReturnValue:
     return render_template("challenges/manage/details.html", form=form, challenge=challenge)
 
 
-@bp.route("/challenges/<slug>/manage/partners", methods=["POST"])
-@login_required
+@bp.signed_in("/challenges/<slug>/manage/partners", methods=["POST"])
 def invite_partner(slug: str) -> ResponseReturnValue:
     challenge = guard(services.get_challenge(slug), permissions.can_manage_challenge)
     invite = partial(partner_services.invite_partner, current_actor(), challenge)
@@ -116,8 +111,7 @@ def invite_partner(slug: str) -> ResponseReturnValue:
     return redirect(url_for("challenges.console", slug=challenge.slug) + "#partners")
 
 
-@bp.route("/challenges/<slug>/manage/partners/<int:invitation_id>/revoke", methods=["POST"])
-@login_required
+@bp.signed_in("/challenges/<slug>/manage/partners/<int:invitation_id>/revoke", methods=["POST"])
 def revoke_partner(slug: str, invitation_id: int) -> ResponseReturnValue:
     challenge = guard(services.get_challenge(slug), permissions.can_manage_challenge)
     inv = invitations.get_open(partner_services.INVITATIONS, challenge.id, invitation_id)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import login_required
 
 from competitions.accounts.forms import ConfirmForm
 from competitions.challenges import bp, permissions, services
@@ -14,8 +13,7 @@ from competitions.challenges.services import editions as edition_services
 from competitions.core.web import attempt, current_actor, guard
 
 
-@bp.route("/challenges/<slug>/manage/publish", methods=["POST"])
-@login_required
+@bp.signed_in("/challenges/<slug>/manage/publish", methods=["POST"])
 def publish(slug: str) -> ResponseReturnValue:
     challenge = guard(services.get_challenge(slug), permissions.can_manage_challenge)
     if ConfirmForm().validate_on_submit():
@@ -26,8 +24,7 @@ def publish(slug: str) -> ResponseReturnValue:
     return redirect(url_for("challenges.console", slug=challenge.slug))
 
 
-@bp.route("/challenges/<slug>/manage/next-edition", methods=["GET", "POST"])
-@login_required
+@bp.signed_in("/challenges/<slug>/manage/next-edition", methods=["GET", "POST"])
 def next_edition(slug: str) -> ResponseReturnValue:
     challenge = guard(services.get_challenge(slug), permissions.can_manage_challenge)
     form = NextEditionForm()

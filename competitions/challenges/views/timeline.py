@@ -8,7 +8,7 @@ from typing import Any
 from flask import redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from competitions.accounts.forms import ConfirmForm
 from competitions.challenges import bp, permissions, services
@@ -45,9 +45,8 @@ def _timeline_url(challenge: Challenge) -> str:
     return url_for("challenges.console", slug=challenge.slug) + "#timeline"
 
 
-@bp.route("/challenges/<slug>/manage/rounds/new", methods=["GET", "POST"])
-@bp.route("/challenges/<slug>/manage/rounds/<int:round_id>", methods=["GET", "POST"])
-@login_required
+@bp.signed_in("/challenges/<slug>/manage/rounds/new", methods=["GET", "POST"])
+@bp.signed_in("/challenges/<slug>/manage/rounds/<int:round_id>", methods=["GET", "POST"])
 def edit_round(slug: str, round_id: int | None = None) -> ResponseReturnValue:
     challenge = guard(services.get_challenge(slug), permissions.can_manage_challenge)
     existing = services.get_round(challenge, round_id) if round_id is not None else None
@@ -79,8 +78,7 @@ def edit_round(slug: str, round_id: int | None = None) -> ResponseReturnValue:
     )
 
 
-@bp.route("/challenges/<slug>/manage/rounds/<int:round_id>/delete", methods=["POST"])
-@login_required
+@bp.signed_in("/challenges/<slug>/manage/rounds/<int:round_id>/delete", methods=["POST"])
 def delete_round(slug: str, round_id: int) -> ResponseReturnValue:
     challenge = guard(services.get_challenge(slug), permissions.can_manage_challenge)
     target = services.get_round(challenge, round_id)
@@ -106,9 +104,8 @@ def _fill_milestone_form(form: MilestoneForm, existing: Milestone | None, zone: 
         form.url.data = existing.url
 
 
-@bp.route("/challenges/<slug>/manage/milestones/new", methods=["GET", "POST"])
-@bp.route("/challenges/<slug>/manage/milestones/<int:milestone_id>", methods=["GET", "POST"])
-@login_required
+@bp.signed_in("/challenges/<slug>/manage/milestones/new", methods=["GET", "POST"])
+@bp.signed_in("/challenges/<slug>/manage/milestones/<int:milestone_id>", methods=["GET", "POST"])
 def edit_milestone(slug: str, milestone_id: int | None = None) -> ResponseReturnValue:
     challenge = guard(services.get_challenge(slug), permissions.can_view_console)
     existing = (
@@ -149,8 +146,7 @@ def edit_milestone(slug: str, milestone_id: int | None = None) -> ResponseReturn
     )
 
 
-@bp.route("/challenges/<slug>/manage/milestones/<int:milestone_id>/delete", methods=["POST"])
-@login_required
+@bp.signed_in("/challenges/<slug>/manage/milestones/<int:milestone_id>/delete", methods=["POST"])
 def delete_milestone(slug: str, milestone_id: int) -> ResponseReturnValue:
     challenge = guard(services.get_challenge(slug), permissions.can_view_console)
     target = timeline_services.get_milestone(challenge, milestone_id)

@@ -8,7 +8,7 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from competitions.accounts.forms import ConfirmForm
 from competitions.challenges import bp, permissions, services
@@ -54,8 +54,7 @@ def _fill_track_form(form: TrackForm, track: Track) -> None:
     form.timezone.data = track.timezone
 
 
-@bp.route("/challenges/<slug>/tracks/<track_slug>/manage", methods=["GET", "POST"])
-@login_required
+@bp.signed_in("/challenges/<slug>/tracks/<track_slug>/manage", methods=["GET", "POST"])
 def edit_track(slug: str, track_slug: str) -> ResponseReturnValue:
     track = guard(services.get_challenge_track(slug, track_slug), permissions.can_edit_track)
     form = TrackForm()
@@ -122,8 +121,7 @@ def _rules_data(form: RulesForm) -> dict[str, Any]:
     }
 
 
-@bp.route("/challenges/<slug>/tracks/<track_slug>/manage/rules", methods=["GET", "POST"])
-@login_required
+@bp.signed_in("/challenges/<slug>/tracks/<track_slug>/manage/rules", methods=["GET", "POST"])
 def edit_rules(slug: str, track_slug: str) -> ResponseReturnValue:
     track = guard(services.get_challenge_track(slug, track_slug), permissions.can_edit_track)
     form = RulesForm()
@@ -137,12 +135,11 @@ def edit_rules(slug: str, track_slug: str) -> ResponseReturnValue:
     return _track_page("rules.html", track, form)
 
 
-@bp.route("/challenges/<slug>/tracks/<track_slug>/manage/prizes/new", methods=["GET", "POST"])
-@bp.route(
+@bp.signed_in("/challenges/<slug>/tracks/<track_slug>/manage/prizes/new", methods=["GET", "POST"])
+@bp.signed_in(
     "/challenges/<slug>/tracks/<track_slug>/manage/prizes/<int:prize_id>",
     methods=["GET", "POST"],
 )
-@login_required
 def edit_prize(slug: str, track_slug: str, prize_id: int | None = None) -> ResponseReturnValue:
     track = guard(services.get_challenge_track(slug, track_slug), permissions.can_edit_track)
     prize = track_services.get_prize(track, prize_id) if prize_id is not None else None
@@ -167,11 +164,10 @@ def edit_prize(slug: str, track_slug: str, prize_id: int | None = None) -> Respo
     return _track_page("prize.html", track, form, prize=prize)
 
 
-@bp.route(
+@bp.signed_in(
     "/challenges/<slug>/tracks/<track_slug>/manage/prizes/<int:prize_id>/delete",
     methods=["POST"],
 )
-@login_required
 def delete_prize(slug: str, track_slug: str, prize_id: int) -> ResponseReturnValue:
     track = guard(services.get_challenge_track(slug, track_slug), permissions.can_edit_track)
     prize = track_services.get_prize(track, prize_id)
@@ -181,8 +177,7 @@ def delete_prize(slug: str, track_slug: str, prize_id: int) -> ResponseReturnVal
     return redirect(_track_url(track, "#prizes"))
 
 
-@bp.route("/challenges/<slug>/tracks/<track_slug>/manage/terms", methods=["GET", "POST"])
-@login_required
+@bp.signed_in("/challenges/<slug>/tracks/<track_slug>/manage/terms", methods=["GET", "POST"])
 def edit_terms(slug: str, track_slug: str) -> ResponseReturnValue:
     track = guard(services.get_challenge_track(slug, track_slug), permissions.can_edit_track)
     form = TermsForm()
@@ -203,8 +198,7 @@ def edit_terms(slug: str, track_slug: str) -> ResponseReturnValue:
     return _track_page("terms.html", track, form, current=current)
 
 
-@bp.route("/challenges/<slug>/tracks/<track_slug>/manage/ready", methods=["POST"])
-@login_required
+@bp.signed_in("/challenges/<slug>/tracks/<track_slug>/manage/ready", methods=["POST"])
 def mark_ready(slug: str, track_slug: str) -> ResponseReturnValue:
     track = guard(services.get_challenge_track(slug, track_slug), permissions.can_mark_ready)
     if ConfirmForm().validate_on_submit():

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import flash, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from competitions.accounts.forms import ConfirmForm
@@ -35,8 +35,7 @@ def managed_assignment(challenge: Challenge, assignment_id: int) -> Assignment:
     return a
 
 
-@bp.route("/challenges/<slug>/rounds/<int:round_id>/tracks/<track_slug>/assignments")
-@login_required
+@bp.signed_in("/challenges/<slug>/rounds/<int:round_id>/tracks/<track_slug>/assignments")
 def assignments(slug: str, round_id: int, track_slug: str) -> ResponseReturnValue:
     challenge, round_ = judging_round(slug, round_id)
     track = assignable_track(challenge, track_slug)
@@ -64,8 +63,7 @@ def assignments(slug: str, round_id: int, track_slug: str) -> ResponseReturnValu
     )
 
 
-@bp.route("/challenges/<slug>/rounds/<int:round_id>/assign", methods=["POST"])
-@login_required
+@bp.signed_in("/challenges/<slug>/rounds/<int:round_id>/assign", methods=["POST"])
 def auto_assign(slug: str, round_id: int) -> ResponseReturnValue:
     challenge, round_ = judging_round(slug, round_id)
     track_slug = request.form.get("track", "")
@@ -114,12 +112,11 @@ def _flash_auto_assigned(outcome: assignment_services.AutoResult) -> None:
         )
 
 
-@bp.route(
+@bp.signed_in(
     "/challenges/<slug>/rounds/<int:round_id>/tracks/<track_slug>/submissions/"
     "<int:submission_id>/assign",
     methods=["POST"],
 )
-@login_required
 def assign(slug: str, round_id: int, track_slug: str, submission_id: int) -> ResponseReturnValue:
     challenge, round_ = judging_round(slug, round_id)
     track = assignable_track(challenge, track_slug)
@@ -148,8 +145,9 @@ def _back_to_assignments(slug: str, a: Assignment) -> ResponseReturnValue:
     )
 
 
-@bp.route("/challenges/<slug>/judging/assignments/<int:assignment_id>/unassign", methods=["POST"])
-@login_required
+@bp.signed_in(
+    "/challenges/<slug>/judging/assignments/<int:assignment_id>/unassign", methods=["POST"]
+)
 def unassign(slug: str, assignment_id: int) -> ResponseReturnValue:
     a = managed_assignment(judging_challenge(slug), assignment_id)
     if ConfirmForm().validate_on_submit():
@@ -158,8 +156,7 @@ def unassign(slug: str, assignment_id: int) -> ResponseReturnValue:
     return _back_to_assignments(slug, a)
 
 
-@bp.route("/challenges/<slug>/judging/flags/<int:flag_id>/resolve", methods=["POST"])
-@login_required
+@bp.signed_in("/challenges/<slug>/judging/flags/<int:flag_id>/resolve", methods=["POST"])
 def resolve_flag(slug: str, flag_id: int) -> ResponseReturnValue:
     challenge = judging_challenge(slug)
     row = found(db.session.get(Flag, flag_id))

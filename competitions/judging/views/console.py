@@ -8,7 +8,7 @@ from typing import Any
 from flask import render_template
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from competitions.challenges.models import Challenge
 from competitions.core.extensions import db
@@ -26,8 +26,7 @@ def can_view_judging(user: object, challenge: Challenge) -> bool:
     return permissions.can_view_judging(user, challenge)
 
 
-@bp.route("/challenges/<slug>/judging")
-@login_required
+@bp.signed_in("/challenges/<slug>/judging")
 def console(slug: str) -> ResponseReturnValue:
     challenge = judging_challenge(slug)
     lang = current_language()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import flash, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from competitions.accounts.forms import ConfirmForm
@@ -42,8 +42,7 @@ def _key(panel_row: Panel) -> str:
     return panel_row.track.slug if panel_row.track is not None else SHARED_PANEL
 
 
-@bp.route("/challenges/<slug>/judging/panels/<key>", methods=["GET", "POST"])
-@login_required
+@bp.signed_in("/challenges/<slug>/judging/panels/<key>", methods=["GET", "POST"])
 def panel(slug: str, key: str) -> ResponseReturnValue:
     challenge = judging_challenge(slug)
     track = _panel_track(challenge, key)
@@ -103,8 +102,7 @@ def _panel_page(
     ), status
 
 
-@bp.route("/challenges/<slug>/judging/invitations/<int:invitation_id>/revoke", methods=["POST"])
-@login_required
+@bp.signed_in("/challenges/<slug>/judging/invitations/<int:invitation_id>/revoke", methods=["POST"])
 def revoke_invitation(slug: str, invitation_id: int) -> ResponseReturnValue:
     challenge = judging_challenge(slug)
     inv = panels.get_invitation(challenge, invitation_id)
@@ -115,8 +113,7 @@ def revoke_invitation(slug: str, invitation_id: int) -> ResponseReturnValue:
     return back("judging.panel", slug=slug, key=_key(inv.panel))
 
 
-@bp.route("/challenges/<slug>/judging/judges/<int:judge_id>/remove", methods=["POST"])
-@login_required
+@bp.signed_in("/challenges/<slug>/judging/judges/<int:judge_id>/remove", methods=["POST"])
 def remove_judge(slug: str, judge_id: int) -> ResponseReturnValue:
     challenge = judging_challenge(slug)
     judge = panels.get_judge(challenge, judge_id)
@@ -132,8 +129,7 @@ def remove_judge(slug: str, judge_id: int) -> ResponseReturnValue:
     return back("judging.panel", slug=slug, key=_key(judge.panel))
 
 
-@bp.route("/challenges/<slug>/judging/panels/<key>/conflicts", methods=["POST"])
-@login_required
+@bp.signed_in("/challenges/<slug>/judging/panels/<key>/conflicts", methods=["POST"])
 def record_conflict(slug: str, key: str) -> ResponseReturnValue:
     challenge = judging_challenge(slug)
     panel_row = managed_panel(

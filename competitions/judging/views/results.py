@@ -8,7 +8,7 @@ from typing import Any
 from flask import Response, abort, flash, render_template, request, stream_with_context
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from competitions.accounts.models import User
 from competitions.challenges import services as challenge_services
@@ -28,8 +28,7 @@ from competitions.judging.results import SubmissionResult
 from competitions.judging.views.pages import assignable_track, back, judging_round, requested_stage
 
 
-@bp.route("/challenges/<slug>/rounds/<int:round_id>/results")
-@login_required
+@bp.signed_in("/challenges/<slug>/rounds/<int:round_id>/results")
 def results(slug: str, round_id: int) -> ResponseReturnValue:
     """The round's results for the agencies, before and after the release: comparable across
     tracks; judges' leniency only for the panels the viewer runs."""
@@ -62,8 +61,7 @@ def results(slug: str, round_id: int) -> ResponseReturnValue:
     )
 
 
-@bp.route("/challenges/<slug>/rounds/<int:round_id>/results.csv")
-@login_required
+@bp.signed_in("/challenges/<slug>/rounds/<int:round_id>/results.csv")
 def results_csv(slug: str, round_id: int) -> ResponseReturnValue:
     challenge, round_ = judging_round(slug, round_id)
     stage = requested_stage(round_).stage
@@ -98,11 +96,10 @@ def results_csv(slug: str, round_id: int) -> ResponseReturnValue:
     )
 
 
-@bp.route(
+@bp.signed_in(
     "/challenges/<slug>/rounds/<int:round_id>/tracks/<track_slug>/advancement",
     methods=["GET", "POST"],
 )
-@login_required
 def advancement(slug: str, round_id: int, track_slug: str) -> ResponseReturnValue:
     challenge, round_ = judging_round(slug, round_id)
     track = assignable_track(challenge, track_slug)
@@ -206,8 +203,7 @@ def _winners_page(
     )
 
 
-@bp.route("/entries/<int:entry_id>/rounds/<int:round_id>/feedback")
-@login_required
+@bp.signed_in("/entries/<int:entry_id>/rounds/<int:round_id>/feedback")
 def feedback(entry_id: int, round_id: int) -> ResponseReturnValue:
     """A team's outcome in a round and the judges' comments to it, from the release instant;
     the track's agency sees the page before, to check what the team will read."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import flash, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from competitions.accounts.forms import ConfirmForm
 from competitions.challenges.models import Challenge, Round
@@ -71,8 +71,7 @@ def _back_to_rubric(challenge: Challenge, round_: Round, stage: Rubric) -> Respo
     return back("judging.rubric", slug=challenge.slug, round_id=round_.id, stage=stage.stage)
 
 
-@bp.route("/challenges/<slug>/rounds/<int:round_id>/rubric", methods=["GET", "POST"])
-@login_required
+@bp.signed_in("/challenges/<slug>/rounds/<int:round_id>/rubric", methods=["GET", "POST"])
 def rubric(slug: str, round_id: int) -> ResponseReturnValue:
     if request.method == "GET":
         return _rubric_page(*judging_round(slug, round_id))
@@ -87,8 +86,7 @@ def rubric(slug: str, round_id: int) -> ResponseReturnValue:
     return _rubric_page(challenge, round_, settings_form=form, status=400)
 
 
-@bp.route("/challenges/<slug>/rounds/<int:round_id>/rubric/criteria", methods=["POST"])
-@login_required
+@bp.signed_in("/challenges/<slug>/rounds/<int:round_id>/rubric/criteria", methods=["POST"])
 def add_criterion(slug: str, round_id: int) -> ResponseReturnValue:
     challenge, round_, stage = editable_stage(slug, round_id)
     form = CriterionForm()
@@ -100,11 +98,10 @@ def add_criterion(slug: str, round_id: int) -> ResponseReturnValue:
     return _rubric_page(challenge, round_, criterion_form=form, status=400)
 
 
-@bp.route(
+@bp.signed_in(
     "/challenges/<slug>/rounds/<int:round_id>/rubric/criteria/<int:criterion_id>",
     methods=["GET", "POST"],
 )
-@login_required
 def edit_criterion(slug: str, round_id: int, criterion_id: int) -> ResponseReturnValue:
     challenge, round_, stage, criterion = editable_criterion(slug, round_id, criterion_id)
     if request.method == "GET":
@@ -129,11 +126,10 @@ def edit_criterion(slug: str, round_id: int, criterion_id: int) -> ResponseRetur
     ), (200 if request.method == "GET" else 400)
 
 
-@bp.route(
+@bp.signed_in(
     "/challenges/<slug>/rounds/<int:round_id>/rubric/criteria/<int:criterion_id>/remove",
     methods=["POST"],
 )
-@login_required
 def remove_criterion(slug: str, round_id: int, criterion_id: int) -> ResponseReturnValue:
     challenge, round_, stage, criterion = editable_criterion(slug, round_id, criterion_id)
     if ConfirmForm().validate_on_submit():
@@ -142,11 +138,10 @@ def remove_criterion(slug: str, round_id: int, criterion_id: int) -> ResponseRet
     return _back_to_rubric(challenge, round_, stage)
 
 
-@bp.route(
+@bp.signed_in(
     "/challenges/<slug>/rounds/<int:round_id>/rubric/criteria/<int:criterion_id>/move",
     methods=["POST"],
 )
-@login_required
 def move_criterion(slug: str, round_id: int, criterion_id: int) -> ResponseReturnValue:
     challenge, round_, stage, criterion = editable_criterion(slug, round_id, criterion_id)
     if ConfirmForm().validate_on_submit():
@@ -156,8 +151,7 @@ def move_criterion(slug: str, round_id: int, criterion_id: int) -> ResponseRetur
     return _back_to_rubric(challenge, round_, stage)
 
 
-@bp.route("/challenges/<slug>/rounds/<int:round_id>/rubric/reset", methods=["POST"])
-@login_required
+@bp.signed_in("/challenges/<slug>/rounds/<int:round_id>/rubric/reset", methods=["POST"])
 def reset_rubric(slug: str, round_id: int) -> ResponseReturnValue:
     challenge, round_, stage = editable_stage(slug, round_id)
     form = ResetForm()
@@ -174,8 +168,7 @@ def reset_rubric(slug: str, round_id: int) -> ResponseReturnValue:
     return _back_to_rubric(challenge, round_, stage)
 
 
-@bp.route("/challenges/<slug>/rounds/<int:round_id>/stages", methods=["POST"])
-@login_required
+@bp.signed_in("/challenges/<slug>/rounds/<int:round_id>/stages", methods=["POST"])
 def add_stage(slug: str, round_id: int) -> ResponseReturnValue:
     """A new last review stage of the round (e.g. a jury after the technical review)."""
     challenge, round_ = editable_round(slug, round_id)
@@ -191,8 +184,7 @@ def add_stage(slug: str, round_id: int) -> ResponseReturnValue:
     return back("judging.console", slug=slug)
 
 
-@bp.route("/challenges/<slug>/rounds/<int:round_id>/stage", methods=["POST"])
-@login_required
+@bp.signed_in("/challenges/<slug>/rounds/<int:round_id>/stage", methods=["POST"])
 def edit_stage(slug: str, round_id: int) -> ResponseReturnValue:
     challenge, round_, stage = editable_stage(slug, round_id)
     form = StageForm()

@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import abort, flash, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
@@ -69,8 +69,7 @@ def my_seats(slug: str) -> tuple[Challenge, list[Judge]]:
     return challenge, seats
 
 
-@bp.route("/judging")
-@login_required
+@bp.signed_in("/judging")
 def home() -> ResponseReturnValue:
     return render_template(
         "judging/home.html",
@@ -78,8 +77,7 @@ def home() -> ResponseReturnValue:
     )
 
 
-@bp.route("/judging/rounds/<int:round_id>")
-@login_required
+@bp.signed_in("/judging/rounds/<int:round_id>")
 def queue(round_id: int) -> ResponseReturnValue:
     round_ = reviews.judged_round(current_user, round_id)
     rows = reviews.queue(current_user.id, round_)
@@ -103,8 +101,7 @@ def queue(round_id: int) -> ResponseReturnValue:
     )
 
 
-@bp.route("/judging/rounds/<int:round_id>/next", methods=["POST"])
-@login_required
+@bp.signed_in("/judging/rounds/<int:round_id>/next", methods=["POST"])
 def take_next(round_id: int) -> ResponseReturnValue:
     round_ = reviews.judged_round(current_user, round_id)
     if not ConfirmForm().validate_on_submit():
@@ -120,8 +117,7 @@ def take_next(round_id: int) -> ResponseReturnValue:
     return back("judging.review", assignment_id=a.id)
 
 
-@bp.route("/judging/assignments/<int:assignment_id>", methods=["GET", "POST"])
-@login_required
+@bp.signed_in("/judging/assignments/<int:assignment_id>", methods=["GET", "POST"])
 def review(assignment_id: int) -> ResponseReturnValue:
     a = my_assignment(assignment_id)
     stage = rubrics.get_stage(a.submission.round, a.stage)
@@ -218,8 +214,7 @@ def autosave(assignment_id: int) -> ResponseReturnValue:
     return jsonify(status="saved", saved_at=clock.now().isoformat())
 
 
-@bp.route("/judging/assignments/<int:assignment_id>/recuse", methods=["POST"])
-@login_required
+@bp.signed_in("/judging/assignments/<int:assignment_id>/recuse", methods=["POST"])
 def recuse(assignment_id: int) -> ResponseReturnValue:
     a = my_assignment(assignment_id)
     round_id = a.round_id
@@ -235,8 +230,7 @@ def recuse(assignment_id: int) -> ResponseReturnValue:
     return back("judging.review", assignment_id=assignment_id)
 
 
-@bp.route("/judging/assignments/<int:assignment_id>/flag", methods=["POST"])
-@login_required
+@bp.signed_in("/judging/assignments/<int:assignment_id>/flag", methods=["POST"])
 def flag(assignment_id: int) -> ResponseReturnValue:
     a = my_assignment(assignment_id)
     form = FlagForm()
@@ -248,8 +242,7 @@ def flag(assignment_id: int) -> ResponseReturnValue:
     return back("judging.review", assignment_id=assignment_id)
 
 
-@bp.route("/judging/assignments/<int:assignment_id>/files/<int:file_id>")
-@login_required
+@bp.signed_in("/judging/assignments/<int:assignment_id>/files/<int:file_id>")
 def file(assignment_id: int, file_id: int) -> ResponseReturnValue:
     a = my_assignment(assignment_id)
     version = reviews.counting_version(a.submission)
@@ -261,8 +254,7 @@ def file(assignment_id: int, file_id: int) -> ResponseReturnValue:
     return send_attachment(handle, record.content_type, reviews.file_name_for_judge(a, record))
 
 
-@bp.route("/challenges/<slug>/judging/me", methods=["GET", "POST"])
-@login_required
+@bp.signed_in("/challenges/<slug>/judging/me", methods=["GET", "POST"])
 def profile(slug: str) -> ResponseReturnValue:
     challenge, seats = my_seats(slug)
     if request.method == "GET":
@@ -300,8 +292,7 @@ def _profile_page(
     ), status
 
 
-@bp.route("/challenges/<slug>/judging/me/conflicts", methods=["POST"])
-@login_required
+@bp.signed_in("/challenges/<slug>/judging/me/conflicts", methods=["POST"])
 def declare_conflict(slug: str) -> ResponseReturnValue:
     challenge, _seats = my_seats(slug)
     form = DeclareConflictForm()

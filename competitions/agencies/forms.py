@@ -6,12 +6,12 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import EmailField, SelectField, SelectMultipleField, StringField, URLField
+from wtforms import SelectField, SelectMultipleField, StringField, URLField
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from competitions.agencies.models import Role
-from competitions.core.forms import BaseForm, TimeZoneField, slug_field
+from competitions.core.forms import BaseForm, TimeZoneField, invitee_email, slug_field
 from competitions.core.i18n import language_name, languages
 
 
@@ -68,10 +68,8 @@ class LogoForm(BaseForm):
 
 
 class InviteForm(BaseForm):
-    email = EmailField(
-        _l("Email address"),
-        validators=[DataRequired(_l("Enter the email address of the person to invite."))],
-        render_kw={"spellcheck": "false"},
+    email = invitee_email(
+        _l("Email address"), _l("Enter the email address of the person to invite.")
     )
     role = SelectField(_l("Role"), default=Role.STAFF.value)
 

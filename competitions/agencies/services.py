@@ -27,6 +27,7 @@ from competitions.core.errors import Conflict, DomainError, NotFound, Permission
 from competitions.core.extensions import db
 from competitions.core.i18n import is_valid_jurisdiction, is_valid_timezone, languages
 from competitions.core.storage import TooLarge, get_storage, sniff_image
+from competitions.core.text import required_line
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 RESERVED_SLUGS = frozenset({"new", "admin", "api", "static", "invitations"})
@@ -46,11 +47,13 @@ class AgencyData:
 
 
 def _check(data: AgencyData) -> AgencyData:
-    name = " ".join(data.name.split())
-    if not name:
-        raise DomainError(_("Enter the agency's name."), field="name")
-    if len(name) > 200:
-        raise DomainError(_("The name must be 200 characters or fewer."), field="name")
+    name = required_line(
+        data.name,
+        "name",
+        200,
+        _("Enter the agency's name."),
+        _("The name must be 200 characters or fewer."),
+    )
     slug = data.slug.strip().lower()
     if not SLUG_RE.match(slug) or slug in RESERVED_SLUGS:
         raise DomainError(

@@ -23,7 +23,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from competitions.agencies.forms import CheckboxesField
 from competitions.challenges.eligibility import EntrantType, MemberPolicy, entrant_type_label
-from competitions.core.forms import BaseForm, CountryField, TimeZoneField, slug_field
+from competitions.core.forms import BaseForm, CountryField, TimeZoneField, invitee_email, slug_field
 from competitions.core.i18n import language_name
 
 CONTENT_LANGUAGES = ("en", "fr")
@@ -98,11 +98,7 @@ for _form in (ChallengeForm, TextsForm):
 
 
 class PartnerInviteForm(BaseForm):
-    email = EmailField(
-        _l("Email address of the partner agency's administrator"),
-        validators=[DataRequired(_l("Enter an email address."))],
-        render_kw={"spellcheck": "false"},
-    )
+    email = invitee_email(_l("Email address of the partner agency's administrator"))
 
 
 class AcceptPartnerForm(BaseForm):

@@ -8,7 +8,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from wtforms import FieldList, FormField, SelectField, StringField, widgets
+from wtforms import EmailField, FieldList, FormField, SelectField, StringField, widgets
 from wtforms.validators import DataRequired, Length
 
 from competitions.core.i18n import country_choices, timezone_choices
@@ -61,6 +61,13 @@ def slug_field(max_length: int, label: Any = None, description: Any = "") -> Str
         description=description,
         render_kw={"spellcheck": "false", "autocapitalize": "none"},
     )
+
+
+def invitee_email(label: Any, missing: Any = None) -> EmailField:
+    """The address an invitation goes to (its format is checked by the service, like every
+    address)."""
+    required = DataRequired(missing or _l("Enter an email address."))
+    return EmailField(label, validators=[required], render_kw={"spellcheck": "false"})
 
 
 class LongSelect(widgets.Select):

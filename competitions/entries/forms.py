@@ -7,7 +7,6 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
-    EmailField,
     HiddenField,
     IntegerField,
     SelectField,
@@ -19,7 +18,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from competitions.agencies.forms import CheckboxesField
 from competitions.challenges.eligibility import Status
 from competitions.challenges.forms import entrant_type_choices
-from competitions.core.forms import BaseForm, CountryField
+from competitions.core.forms import BaseForm, CountryField, invitee_email
 from competitions.entries.models import DocumentStatus
 
 
@@ -68,11 +67,7 @@ class TeamForm(TeamEditForm, MemberProfileFields):
 
 
 class InviteMemberForm(BaseForm):
-    email = EmailField(
-        _l("Email address of the person to invite"),
-        validators=[DataRequired(_l("Enter an email address."))],
-        render_kw={"spellcheck": "false"},
-    )
+    email = invitee_email(_l("Email address of the person to invite"))
 
 
 class JoinForm(MemberProfileFields):

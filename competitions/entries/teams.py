@@ -23,6 +23,7 @@ from competitions.core.actor import Actor
 from competitions.core.errors import Conflict, DomainError, NotFound, PermissionDenied, must_exist
 from competitions.core.extensions import db
 from competitions.core.i18n import is_valid_country, is_valid_jurisdiction
+from competitions.core.text import required_line
 from competitions.entries import decisions, permissions
 from competitions.entries.models import EntryMember, Team, TeamMember, TeamRole
 
@@ -36,11 +37,13 @@ class TeamData:
 
 
 def check_team(data: TeamData) -> TeamData:
-    name = " ".join(data.name.split())
-    if not name:
-        raise DomainError(_("Enter a name for the team."), field="name")
-    if len(name) > 120:
-        raise DomainError(_("The team's name must be 120 characters or fewer."), field="name")
+    name = required_line(
+        data.name,
+        "name",
+        120,
+        _("Enter a name for the team."),
+        _("The team's name must be 120 characters or fewer."),
+    )
     try:
         kind = EntrantType(data.entrant_type)
     except ValueError as exc:

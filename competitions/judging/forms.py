@@ -12,7 +12,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DecimalField,
-    EmailField,
     IntegerField,
     RadioField,
     SelectField,
@@ -23,7 +22,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from competitions.core.errors import DomainError
-from competitions.core.forms import BaseForm
+from competitions.core.forms import BaseForm, invitee_email
 from competitions.judging import rubrics
 from competitions.judging.models import AdvancementMethod, Criterion, FlagKind, PanelScope, Rubric
 
@@ -196,10 +195,7 @@ class ResetForm(BaseForm):
 
 
 class InviteJudgeForm(BaseForm):
-    email = EmailField(
-        _l("Judge's email address"),
-        validators=[DataRequired(_l("Enter an email address.")), Length(max=320)],
-    )
+    email = invitee_email(_l("Judge's email address"))
 
 
 class JudgeProfileForm(BaseForm):

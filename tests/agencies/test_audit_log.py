@@ -177,19 +177,20 @@ def settings_with_name(name: str) -> dict[str, object]:
 
 
 def test_control_characters_in_agency_name_are_neutralized(client, world, login):
-    # C1 "CSI" (the one-byte form of ESC [) and a right-to-left override: not whitespace, so
-    # they survive the name's whitespace clean-up and reach the audit log.
+    # A C1 "CSI" (the one-byte form of ESC [) is a control character: a one-line name drops
+    # it at the service. A right-to-left override is a format character, legitimate in names:
+    # it is kept in the data and escaped in the audit log.
     evil = "Agency A\x9b31m FAKE \u202eevil"
     login(world.admin_a)
 
     response = client.post("/agencies/agency-a/settings", data=settings_with_name(evil))
 
     assert response.status_code == 302
-    assert db.session.get(Agency, world.agency_a.id).name == evil  # the data itself is kept
+    assert db.session.get(Agency, world.agency_a.id).name == "Agency A31m FAKE \u202eevil"
     [updated] = events("agency.updated")
     assert_clean(updated)
-    assert updated.after["name"] == "Agency A\\u009b31m FAKE \\u202eevil"
-    assert updated.object_label == "Agency A\\u009b31m FAKE \\u202eevil"
+    assert updated.after["name"] == "Agency A31m FAKE \\u202eevil"
+    assert updated.object_label == "Agency A31m FAKE \\u202eevil"
 
     page = client.get("/agencies/agency-a/audit").get_data(as_text=True)
     rows = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
@@ -224,7 +225,7 @@ def test_control_characters_in_created_agency_are_neutralized(client, world, log
 
     [created] = events("agency.created")
     assert_clean(created)
-    assert created.after["name"] == "Line\\u009b2K forged"  # \r is whitespace: collapsed
+    assert created.after["name"] == "Line2K forged"  # \r folded, the C1 CSI dropped
     assert created.after["short_name"] == "S\\u2066\\u009b"
 
 

@@ -115,11 +115,10 @@ def check_email() -> ResponseReturnValue:
 
 @bp.route("/verify/<token>")
 def verify_email(token: str) -> ResponseReturnValue:
-    try:
+    with attempt(quiet=True) as done:
         services.verify_email(current_actor(), token)
-    except DomainError as err:
-        return _link_problem(err)
-    db.session.commit()
+    if done.error is not None:
+        return _link_problem(done.error)
     flash(_("Thank you: your email address is confirmed."), "success")
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))
@@ -266,11 +265,10 @@ def change_email() -> ResponseReturnValue:
 
 @bp.route("/account/email/confirm/<token>")
 def confirm_email_change(token: str) -> ResponseReturnValue:
-    try:
+    with attempt(quiet=True) as done:
         user = services.confirm_email_change(current_actor(), token)
-    except DomainError as err:
-        return _link_problem(err)
-    db.session.commit()
+    if done.error is not None:
+        return _link_problem(done.error)
     if current_user.is_authenticated and current_user.id == user.id:
         login_user(user)
     flash(_("Your email address is now %(email)s.", email=user.email), "success")

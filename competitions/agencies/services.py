@@ -6,6 +6,7 @@ API callers cannot forget it, and raises ``NotFound`` for another agency's objec
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import asdict, dataclass
 from typing import IO, Any
@@ -29,6 +30,7 @@ from competitions.core.i18n import is_valid_jurisdiction, is_valid_timezone, lan
 from competitions.core.storage import TooLarge, get_storage, sniff_image
 from competitions.core.text import required_line
 
+log = logging.getLogger(__name__)
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 RESERVED_SLUGS = frozenset({"new", "admin", "api", "static", "invitations"})
 
@@ -179,6 +181,17 @@ def set_logo(actor: Actor, agency: Agency, stream: IO[bytes]) -> None:
         run_after_commit(lambda: storage.delete(old))
     after = {"logo": stored.key, "sha256": stored.sha256, "size": stored.size}
     record_in(actor, agency, "agency.logo_changed", agency, before={"logo": old}, after=after)
+
+
+def open_logo(agency: Agency) -> IO[bytes]:
+    """The agency's logo file (``NotFound`` when it has none, or its file is missing)."""
+    if not agency.logo_key:
+        raise NotFound(_("No logo."))
+    try:
+        return get_storage().open(agency.logo_key)
+    except (FileNotFoundError, ValueError) as exc:
+        log.error("logo file missing for agency %s: %s", agency.slug, agency.logo_key)
+        raise NotFound(_("No logo.")) from exc
 
 
 def remove_logo(actor: Actor, agency: Agency) -> None:

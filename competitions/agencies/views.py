@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import current_app, flash, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -18,7 +18,6 @@ from competitions.core import audit
 from competitions.core.extensions import db
 from competitions.core.invitation_console import withdraw_invitation
 from competitions.core.invitation_page import invitation_page
-from competitions.core.storage import get_storage
 from competitions.core.web import attempt, current_actor, guard, require
 
 
@@ -50,20 +49,12 @@ def public_profile(slug: str) -> ResponseReturnValue:
 @bp.route("/agencies/<slug>/logo")
 def logo(slug: str) -> ResponseReturnValue:
     agency = services.get_agency(slug)
-    if not agency.logo_key:
-        abort(404)
-    try:
-        fh = get_storage().open(agency.logo_key)
-    except (FileNotFoundError, ValueError):
-        current_app.logger.error(
-            "logo file missing for agency %s: %s", agency.slug, agency.logo_key
-        )
-        abort(404)
+    fh = services.open_logo(agency)
     resp = send_file(
         fh,
         mimetype=agency.logo_mime or "application/octet-stream",
         max_age=3600,
-        etag=agency.logo_key,
+        etag=agency.logo_key or False,
     )
     resp.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return resp

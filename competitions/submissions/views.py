@@ -17,7 +17,6 @@ from competitions.challenges import services as challenge_services
 from competitions.challenges.models import Round
 from competitions.challenges.timeline import LocalTimeError, WindowState, to_utc
 from competitions.core.errors import DomainError
-from competitions.core.extensions import db
 from competitions.core.forms import BaseForm
 from competitions.core.i18n import current_language
 from competitions.core.web import (
@@ -192,12 +191,10 @@ def autosave(entry_id: int, round_id: int) -> ResponseReturnValue:
         for k, v in payload["answers"].items()
         if k in known and isinstance(v, str | bool | list)
     }
-    try:
+    with attempt(quiet=True) as done:
         submission = services.save_draft(current_actor(), entry, round_, answers, [])
-        db.session.commit()
-    except DomainError as err:
-        db.session.rollback()
-        return jsonify(status="refused", message=err.message), 409
+    if done.error is not None:
+        return jsonify(status="refused", message=done.error.message), 409
     saved = submission.draft_saved_at
     return jsonify(status="saved", saved_at=saved.isoformat() if saved else None)
 

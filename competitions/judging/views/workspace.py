@@ -4,7 +4,7 @@ declared conflicts."""
 
 from __future__ import annotations
 
-from flask import abort, flash, jsonify, render_template, request
+from flask import flash, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,7 +15,6 @@ from competitions.accounts.forms import ConfirmForm
 from competitions.challenges import services as challenge_services
 from competitions.challenges.models import Challenge
 from competitions.core import clock
-from competitions.core.errors import DomainError
 from competitions.core.extensions import db
 from competitions.core.web import (
     attempt,
@@ -198,7 +197,7 @@ def autosave(assignment_id: int) -> ResponseReturnValue:
     if not isinstance(answers, dict):
         return jsonify(status="invalid"), 400
     texts = {k: v for k, v in answers.items() if isinstance(v, str)}
-    try:
+    with attempt(quiet=True) as done:
         reviews.save_review(
             current_actor(),
             a,
@@ -207,10 +206,8 @@ def autosave(assignment_id: int) -> ResponseReturnValue:
             texts.get("comment_to_admins", ""),
             submit=False,
         )
-    except DomainError as err:
-        db.session.rollback()
-        return jsonify(status="refused", message=err.message), 409
-    db.session.commit()
+    if done.error is not None:
+        return jsonify(status="refused", message=done.error.message), 409
     return jsonify(status="saved", saved_at=clock.now().isoformat())
 
 
@@ -247,10 +244,7 @@ def file(assignment_id: int, file_id: int) -> ResponseReturnValue:
     a = my_assignment(assignment_id)
     version = reviews.counting_version(a.submission)
     record = found(next((f for f in (version.files if version else []) if f.id == file_id), None))
-    try:
-        handle = submission_services.open_file(record)
-    except (FileNotFoundError, ValueError):
-        abort(404)
+    handle = submission_services.open_file(record)  # NotFound when the file is missing
     return send_attachment(handle, record.content_type, reviews.file_name_for_judge(a, record))
 
 

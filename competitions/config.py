@@ -159,6 +159,9 @@ def _cookies(https: bool) -> dict[str, Any]:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * 30,
         "PERMANENT_SESSION_LIFETIME": 60 * 60 * 12,
+        # How long a sign-in without "keep me signed in" lasts on the server (seconds); a
+        # remembered one lasts REMEMBER_COOKIE_DURATION (accounts.sessions).
+        "SESSION_MAX_AGE": _int("SESSION_MAX_AGE", 60 * 60 * 12),
     }
 
 

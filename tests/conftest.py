@@ -27,6 +27,19 @@ from tests.support.database import prepare_database
 from tests.support.smtp import SMTPCapture
 
 BASE_URL = "https://tandem.test"
+RELAXED_SESSION_LIMITS = {"SESSION_MAX_AGE": 60 * 60 * 24 * 365}
+
+
+@pytest.fixture
+def real_session_limits(app: Flask) -> Iterator[None]:
+    """The session limits of a real deployment, for the tests about them."""
+    from competitions.config import build_config
+
+    real = build_config("testing")
+    saved = {key: app.config[key] for key in RELAXED_SESSION_LIMITS}
+    app.config.update({key: real[key] for key in RELAXED_SESSION_LIMITS})
+    yield
+    app.config.update(saved)
 
 
 @pytest.fixture(scope="session")
@@ -53,6 +66,9 @@ def app(tmp_path_factory: pytest.TempPathFactory, smtp_server: SMTPCapture) -> I
             "BASE_URL": BASE_URL,
             "WTF_CSRF_ENABLED": False,
             "STORAGE_DIR": str(instance / "storage"),
+            # The suite moves the clock by days while people stay signed in. The server-side
+            # session limits are tested with their real values (``real_session_limits``).
+            **RELAXED_SESSION_LIMITS,
         }
     )
     application.test_client_class = IsolatedClient

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from flask import Flask, url_for
 
+from competitions.accounts import sessions
 from competitions.agencies.models import AgencyInvitation
 from competitions.challenges import services
 from competitions.challenges.models import PartnerInvitation, Track
@@ -143,6 +144,10 @@ EXPECT: dict[tuple[str, str], dict[str, Any]] = {
     ("accounts.change_email", "GET"): signed_in(200),
     ("accounts.change_email", "POST"): signed_in(200),
     ("accounts.confirm_email_change", "GET"): same(400),
+    # The innovator's own session; anyone else's is not found.
+    ("accounts.account_sessions", "GET"): signed_in(200),
+    ("accounts.end_session", "POST"): {**signed_in(404), "innovator": 302},
+    ("accounts.sign_out_everywhere", "POST"): signed_in(302),
     ("agencies.directory", "GET"): same(200),
     ("agencies.public_profile", "GET"): same(200),
     ("agencies.logo", "GET"): same(200),
@@ -375,6 +380,7 @@ def _url(app: Flask, endpoint: str, world: World, objects: dict[str, Any]) -> st
             "round_id": objects["round"].id,
             "milestone_id": objects["milestone"].id,
             "prize_id": objects["prize"].id,
+            "session_id": objects["innovator_session"].id,
         }[arg]
     with app.test_request_context():
         return url_for(endpoint, **values)
@@ -605,9 +611,15 @@ class Matrix:
         stored = get_storage().save(io.BytesIO(PNG), 10_000)
         world.agency_a.logo_key, world.agency_a.logo_mime = stored.key, "image/png"
         objects = _matrix_objects(world)
-        self.urls = {endpoint: _url(app, endpoint, world, objects) for endpoint, _ in EXPECT}
         users = {r: objects["judge_user"] if r == "judge" else world.user(r) for r in ROLES}
-        self.user_ids = {role: u.get_id() if u is not None else None for role, u in users.items()}
+        self.user_ids: dict[str, str | None] = {"anonymous": None}
+        for role, user in users.items():
+            if user is not None:
+                record = sessions.begin(Actor(user), user, remember=False, user_agent="matrix")
+                self.user_ids[role] = user.get_id()
+                objects[f"{role}_session"] = record
+        db.session.commit()
+        self.urls = {endpoint: _url(app, endpoint, world, objects) for endpoint, _ in EXPECT}
         db.session.remove()  # no session holds the world's rows across cases
 
 

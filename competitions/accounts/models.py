@@ -28,6 +28,7 @@ def new_session_token() -> str:
 
 class User(SurrogateKey, UserMixin, TimestampMixin, Base):
     __tablename__ = "user_account"
+    __allow_unmapped__ = True  # for ``session_cookie_id``, which is not a column
     audit_type = "user"
 
     email: Mapped[str] = mapped_column(sa.String(320))
@@ -39,10 +40,14 @@ class User(SurrogateKey, UserMixin, TimestampMixin, Base):
     preferred_language: Mapped[str] = mapped_column(sa.String(8), default="en")
     timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
     is_platform_admin: Mapped[bool] = mapped_column(default=False)
-    # Part of the login cookie: replacing it signs the user out everywhere.
+    # Stamped on each of the account's sessions: replacing it ends them all (``sessions``).
     session_token: Mapped[str] = mapped_column(sa.String(64), default=new_session_token)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    #: What Flask-Login keeps in the session and remember-me cookies for the sign-in this
+    #: object was loaded or signed in with (``accounts.sessions``); not stored on the row.
+    session_cookie_id: str | None = None
 
     # Loaded at the first permission check that needs them (one query per request), not with
     # every user a page lists (team members, judges).
@@ -68,10 +73,48 @@ class User(SurrogateKey, UserMixin, TimestampMixin, Base):
         return self.email
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+        """Flask-Login's identifier: the account session's, never the account's alone."""
+        if self.session_cookie_id is None:
+            raise RuntimeError("sign in through accounts.sessions.begin()")
+        return self.session_cookie_id
+
+    # Two objects are the same person when they are the same row (Flask-Login's mixin
+    # compares get_id(), which only a signed-in object has).
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, User):
+            return NotImplemented
+        return self is other or (self.id is not None and self.id == other.id)
+
+    __hash__ = object.__hash__
 
     def rotate_session_token(self) -> None:
         self.session_token = new_session_token()
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email_normalized}>"
+
+
+class AccountSession(SurrogateKey, Base):
+    """One signed-in browser. Its cookies carry ``"<user id>:<key>"``; the row keeps the
+    key's SHA-256 and the rules of its life (``accounts.sessions``). Deleting the row signs
+    that browser out for good, whichever copies of its cookies exist."""
+
+    __tablename__ = "account_session"
+    audit_type = "account_session"
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # The account's session_token when the session began; a rotated token ends it.
+    account_token: Mapped[str] = mapped_column(sa.String(64))
+    remember: Mapped[bool] = mapped_column(default=False)
+    user_agent: Mapped[str] = mapped_column(sa.String(255), default="")
+    ip: Mapped[str | None] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (sa.CheckConstraint("expires_at > created_at", name="expires_after_start"),)

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from competitions.accounts import passwords
+from competitions.accounts import passwords, sessions
 from competitions.accounts.models import User, normalize_email
 from competitions.core import audit, clock, mail, tokens
 from competitions.core.actor import Actor
@@ -202,11 +202,6 @@ def authenticate(actor: Actor, email: str, password: str) -> User:
     return user
 
 
-def record_logout(actor: Actor) -> None:
-    if actor.user is not None:
-        audit.record(actor, "account.logout", obj=actor.user)
-
-
 def _reset_fingerprint(user: User) -> str:
     # Changes as soon as the password does, so a reset link works once.
     return hmac.new(
@@ -253,7 +248,7 @@ def reset_password(actor: Actor, token: str, new_password: str) -> User:
     user = user_for_reset_token(token)
     check_password(new_password, user.email)
     user.password_hash = passwords.hash_password(new_password)
-    user.rotate_session_token()  # signs out every other session
+    sessions.end_all(user)  # whoever knew the old password is signed out
     if not user.is_verified:
         user.email_verified_at = clock.now()  # the link proved the address
     _queue("accounts/password_changed", user, _l("Your password was changed"))
@@ -266,11 +261,14 @@ def _require_current_password(user: User, password: str, field: str = "current_p
         raise DomainError(_("Your current password is incorrect."), field=field)
 
 
-def change_password(actor: Actor, user: User, current: str, new: str) -> None:
+def change_password(
+    actor: Actor, user: User, current: str, new: str, keep_session: int | None = None
+) -> None:
+    """Set a new password; every session but ``keep_session`` (the browser asking) ends."""
     _require_current_password(user, current)
     check_password(new, user.email, field="new_password")
     user.password_hash = passwords.hash_password(new)
-    user.rotate_session_token()
+    sessions.end_all(user, keep=keep_session)
     _queue("accounts/password_changed", user, _l("Your password was changed"))
     audit.record(actor, "account.password_changed", obj=user)
 
@@ -294,7 +292,9 @@ def request_email_change(actor: Actor, user: User, password: str, new_email: str
     audit.record(actor, "account.email_change_requested", obj=user, after={"email": display})
 
 
-def confirm_email_change(actor: Actor, token: str) -> User:
+def confirm_email_change(actor: Actor, token: str, keep_session: int | None = None) -> User:
+    """Move the account to the address in ``token``; every session but ``keep_session`` (the
+    browser following the link, if it is signed in to this account) ends."""
     max_age = current_app.config["EMAIL_VERIFY_MAX_AGE"]
     invalid = DomainError(_("This confirmation link is not valid or has expired."))
     user, data = tokens.linked_row(
@@ -317,7 +317,7 @@ def confirm_email_change(actor: Actor, token: str) -> User:
     )
     user.email, user.email_normalized = display, normalized
     user.email_verified_at = clock.now()
-    user.rotate_session_token()
+    sessions.end_all(user, keep=keep_session)
     audit.record(
         Actor(user, actor.ip, actor.via),
         "account.email_changed",

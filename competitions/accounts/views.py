@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import enum
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from competitions.accounts import bp, services
+from competitions.accounts import bp, devices, services, sessions
 from competitions.accounts.forms import (
     ChangeEmailForm,
     ChangePasswordForm,
@@ -36,14 +45,43 @@ class EmailSent(enum.StrEnum):
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    uid, _sep, token = user_id.partition(":")
-    if not uid.isdigit() or not token:
+def load_user(cookie_id: str) -> User | None:
+    """The user of the session the cookies name, while that session lasts (``sessions``)."""
+    resumed = sessions.resume(cookie_id)
+    if resumed is None:
         return None
-    user = db.session.get(User, int(uid))
-    if user is None or user.session_token != token or not user.is_active:
-        return None
+    g.account_session_id = resumed.record.id
+    user = resumed.record.user
+    if resumed.touched:
+        # Nothing else is pending: the session is loaded before the view runs (below).
+        db.session.commit()
     return user
+
+
+@bp.before_app_request
+def _load_session() -> None:
+    # Load the user first, so the loader's own commit never carries a view's changes.
+    if request.endpoint != "static":
+        _ = current_user.is_authenticated
+
+
+def current_session_id() -> int | None:
+    """The id of this browser's account session (None when signed out)."""
+    return g.get("account_session_id")
+
+
+def _forget_this_browser() -> None:
+    """Sign this browser out: its session cookie is emptied and its remember-me cookie
+    deleted (its server-side session is the caller's to end)."""
+    lang = session.get("lang")
+    logout_user()
+    # Flask-Login marks the remember-me cookie for deletion in the session: keep the mark.
+    forget = session.get("_remember")
+    session.clear()
+    if forget:
+        session["_remember"] = forget
+    if lang:
+        session["lang"] = lang
 
 
 def _login_limit() -> str:
@@ -158,7 +196,11 @@ def login() -> ResponseReturnValue:
             # Rotate the session: nothing from before sign-in survives, the CSRF token included.
             session.clear()
             session["lang"] = user.preferred_language
-            login_user(user, remember=bool(form.remember.data))
+            remember = bool(form.remember.data)
+            sessions.begin(
+                current_actor(), user, remember=remember, user_agent=request.user_agent.string
+            )
+            login_user(user, remember=remember)
             db.session.commit()
             flash(_("Welcome back, %(name)s.", name=user.display_name), "success")
             return redirect(target or url_for("core.home"))
@@ -170,16 +212,10 @@ def logout() -> ResponseReturnValue:
     form = ConfirmForm()
     if form.validate_on_submit() and current_user.is_authenticated:
         with attempt():
-            services.record_logout(current_actor())
-        lang = session.get("lang")
-        logout_user()
-        # Flask-Login marks the remember-me cookie for deletion in the session: keep the mark.
-        forget = session.get("_remember")
-        session.clear()
-        if forget:
-            session["_remember"] = forget
-        if lang:
-            session["lang"] = lang
+            sessions.sign_out(
+                current_actor(), current_user._get_current_object(), current_session_id()
+            )
+        _forget_this_browser()
         flash(_("You are signed out."), "info")
     return redirect(url_for("core.home"))
 
@@ -240,10 +276,9 @@ def change_password() -> ResponseReturnValue:
                 user,
                 form.current_password.data or "",
                 form.new_password.data or "",
+                keep_session=current_session_id(),
             )
         if done:
-            # The session token changed: sign this browser in again with the new one.
-            login_user(user)
             flash(_("Your password was changed. Other devices have been signed out."), "success")
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/change_password.html", form=form)
@@ -266,12 +301,47 @@ def change_email() -> ResponseReturnValue:
 @bp.route("/account/email/confirm/<token>")
 def confirm_email_change(token: str) -> ResponseReturnValue:
     with attempt(quiet=True) as done:
-        user = services.confirm_email_change(current_actor(), token)
+        user = services.confirm_email_change(
+            current_actor(), token, keep_session=current_session_id()
+        )
     if done.error is not None:
         return _link_problem(done.error)
-    if current_user.is_authenticated and current_user.id == user.id:
-        login_user(user)
     flash(_("Your email address is now %(email)s.", email=user.email), "success")
     return redirect(
         url_for("accounts.profile" if current_user.is_authenticated else "accounts.login")
     )
+
+
+@bp.signed_in("/account/sessions")
+def account_sessions() -> ResponseReturnValue:
+    user = current_user._get_current_object()
+    here = current_session_id()
+    rows = sessions.active(user)
+    rows.sort(key=lambda row: row.id != here)  # this browser first, then by last use
+    listed = [(row, devices.describe(row.user_agent)) for row in rows]
+    return render_template("accounts/sessions.html", rows=listed, here=here, form=ConfirmForm())
+
+
+@bp.signed_in("/account/sessions/<int:session_id>/end", methods=["POST"])
+def end_session(session_id: int) -> ResponseReturnValue:
+    if ConfirmForm().validate_on_submit():
+        with attempt() as done:
+            sessions.end(current_actor(), current_user._get_current_object(), session_id)
+        if done and session_id == current_session_id():
+            _forget_this_browser()
+            flash(_("You are signed out."), "info")
+            return redirect(url_for("core.home"))
+        if done:
+            flash(_("That device is signed out."), "success")
+    return redirect(url_for("accounts.account_sessions"))
+
+
+@bp.signed_in("/account/sessions/end-all", methods=["POST"])
+def sign_out_everywhere() -> ResponseReturnValue:
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("accounts.account_sessions"))
+    with attempt():
+        sessions.sign_out_everywhere(current_actor(), current_user._get_current_object())
+    _forget_this_browser()
+    flash(_("You are signed out on every device."), "info")
+    return redirect(url_for("core.home"))

@@ -1,0 +1,172 @@
+"""Server-side sessions: one ``AccountSession`` row per signed-in browser.
+
+Flask's session cookie and Flask-Login's remember-me cookie carry only ``"<user id>:<key>"``
+(``begin``); the row keeps the key's SHA-256, so a copy of the database signs nobody in. A
+request is signed in (``resume``) only while its row says so:
+
+- the row exists: signing out, ending it from the list of sessions and "sign out everywhere"
+  delete it, so every copy of its cookies (a stolen one included) stops working at once;
+- it is not past ``expires_at``: the remember-me lifetime (``REMEMBER_COOKIE_DURATION``, 30
+  days) for a remembered sign-in, ``SESSION_MAX_AGE`` (12 hours) otherwise. The remember-me
+  cookie is signed but holds no date: the row is what ends it;
+- it carries the account's current ``session_token``: rotating the token (a password change or
+  reset, an email change, "sign out everywhere") ends all the account's sessions, and
+  ``end_all(keep=...)`` stamps the one that stays;
+- the account is active.
+
+``last_seen_at`` moves at most once a minute (``TOUCH_EVERY``), so a signed-in page costs a
+write only that often.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from hashlib import sha256
+
+from flask import current_app
+from sqlalchemy import delete, or_, select
+from sqlalchemy.orm import joinedload
+
+from competitions.accounts.models import AccountSession, User
+from competitions.core import audit, clock
+from competitions.core.actor import Actor
+from competitions.core.errors import NotFound
+from competitions.core.extensions import db
+
+TOUCH_EVERY = timedelta(minutes=1)
+MAX_COOKIE_ID = 100  # "<id>:<43 characters>"; anything longer is not ours
+USER_AGENT_LENGTH = 255  # the column's length
+
+
+def _hash(key: str) -> str:
+    return sha256(key.encode()).hexdigest()
+
+
+def _lifetime(remember: bool) -> timedelta:
+    cfg = current_app.config
+    seconds = cfg["REMEMBER_COOKIE_DURATION"] if remember else cfg["SESSION_MAX_AGE"]
+    return seconds if isinstance(seconds, timedelta) else timedelta(seconds=seconds)
+
+
+def begin(actor: Actor, user: User, *, remember: bool, user_agent: str) -> AccountSession:
+    """Open a session for ``user`` signing in from ``actor.ip`` with ``user_agent``; the user
+    object then carries the cookie identifier that ``login_user`` stores."""
+    now = clock.now()
+    _forget_finished(user, now)
+    key = secrets.token_urlsafe(32)
+    record = AccountSession(
+        user=user,
+        key_hash=_hash(key),
+        account_token=user.session_token,
+        remember=remember,
+        user_agent=audit.neutralize(user_agent or "", USER_AGENT_LENGTH),
+        ip=audit.neutralize(actor.ip, 64),
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + _lifetime(remember),
+    )
+    db.session.add(record)
+    db.session.flush()
+    user.session_cookie_id = f"{user.id}:{key}"
+    return record
+
+
+def _forget_finished(user: User, now: datetime) -> None:
+    """Delete the account's sessions that can no longer be used (expired, or stamped with an
+    older token): nobody sees them, and they would pile up."""
+    db.session.execute(
+        delete(AccountSession).where(
+            AccountSession.user_id == user.id,
+            or_(
+                AccountSession.expires_at <= now,
+                AccountSession.account_token != user.session_token,
+            ),
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Resumed:
+    """A request's session: the row, and whether ``resume`` changed it (to be committed)."""
+
+    record: AccountSession
+    touched: bool
+
+
+def resume(cookie_id: str) -> Resumed | None:
+    """The session a cookie names, if it may still be used; ``None`` signs the request out."""
+    uid, _sep, key = cookie_id.partition(":")
+    if not uid.isdigit() or not key or len(cookie_id) > MAX_COOKIE_ID:
+        return None
+    record = db.session.scalar(
+        select(AccountSession)
+        .options(joinedload(AccountSession.user))  # one statement for both
+        .where(AccountSession.key_hash == _hash(key))
+    )
+    if record is None or str(record.user_id) != uid:
+        return None
+    user = record.user
+    now = clock.now()
+    if not user.is_active or record.account_token != user.session_token or now >= record.expires_at:
+        return None
+    user.session_cookie_id = cookie_id
+    touched = now - record.last_seen_at >= TOUCH_EVERY
+    if touched:
+        record.last_seen_at = now
+    return Resumed(record, touched)
+
+
+def active(user: User) -> list[AccountSession]:
+    """The account's sessions that may still be used, the most recently seen first."""
+    return list(
+        db.session.scalars(
+            select(AccountSession)
+            .where(
+                AccountSession.user_id == user.id,
+                AccountSession.account_token == user.session_token,
+                AccountSession.expires_at > clock.now(),
+            )
+            .order_by(AccountSession.last_seen_at.desc(), AccountSession.id.desc())
+        )
+    )
+
+
+def _end(actor: Actor, user: User, session_id: int | None, action: str) -> None:
+    record = db.session.get(AccountSession, session_id) if session_id is not None else None
+    if record is None or record.user_id != user.id:
+        raise NotFound("no such session")
+    db.session.delete(record)
+    audit.record(actor, action, obj=user, after={"session": session_id, "ip": record.ip})
+
+
+def end(actor: Actor, user: User, session_id: int) -> None:
+    """End one of ``user``'s sessions from the list (``NotFound`` for anyone else's)."""
+    _end(actor, user, session_id, "account.session_ended")
+
+
+def sign_out(actor: Actor, user: User, session_id: int | None) -> None:
+    """End the session ``user`` signs out of (this browser's only)."""
+    _end(actor, user, session_id, "account.logout")
+
+
+def end_all(user: User, *, keep: int | None = None) -> None:
+    """End every session of ``user`` but ``keep`` (this browser's, when it stays signed in).
+
+    Rotates the account's token, so a session begun meanwhile in another request ends too.
+    """
+    user.rotate_session_token()
+    query = delete(AccountSession).where(AccountSession.user_id == user.id)
+    if keep is not None:
+        query = query.where(AccountSession.id != keep)
+        kept = db.session.get(AccountSession, keep)
+        if kept is not None and kept.user_id == user.id:
+            kept.account_token = user.session_token
+    db.session.execute(query, execution_options={"synchronize_session": "fetch"})
+
+
+def sign_out_everywhere(actor: Actor, user: User) -> None:
+    """End all of ``user``'s sessions, this one and every remembered browser included."""
+    end_all(user)
+    audit.record(actor, "account.signed_out_everywhere", obj=user)

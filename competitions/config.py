@@ -191,7 +191,10 @@ def _rate_limits() -> dict[str, Any]:
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_LOGIN": os.environ.get("RATELIMIT_LOGIN", "10 per minute;50 per hour"),
+        # Failed sign-ins per account from clients it does not know, and per known device
+        # (accounts.throttle): others' failures never lock the owner's devices out.
         "RATELIMIT_LOGIN_ACCOUNT": os.environ.get("RATELIMIT_LOGIN_ACCOUNT", "20 per hour"),
+        "RATELIMIT_LOGIN_DEVICE": os.environ.get("RATELIMIT_LOGIN_DEVICE", "10 per hour"),
         "RATELIMIT_REGISTER": os.environ.get("RATELIMIT_REGISTER", "5 per minute;30 per hour"),
         "RATELIMIT_RESET": os.environ.get("RATELIMIT_RESET", "5 per minute;20 per hour"),
         "RATELIMIT_FOLLOW": os.environ.get("RATELIMIT_FOLLOW", "5 per minute;30 per hour"),

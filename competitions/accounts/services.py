@@ -7,6 +7,7 @@ the caller (a view, the CLI) commits once. Emails are queued to go out after tha
 from __future__ import annotations
 
 import hmac
+from collections.abc import Sequence
 from dataclasses import dataclass
 from hashlib import sha256
 
@@ -16,7 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from competitions.accounts import passwords, sessions
+from competitions.accounts import passwords, sessions, throttle
 from competitions.accounts.models import User, normalize_email
 from competitions.core import audit, clock, mail, tokens
 from competitions.core.actor import Actor
@@ -180,12 +181,30 @@ class LoginFailed(DomainError):
     pass
 
 
-def authenticate(actor: Actor, email: str, password: str) -> User:
-    """Check credentials; record the attempt. Raises ``LoginFailed`` with one generic message."""
+def authenticate(
+    actor: Actor, email: str, password: str, devices: Sequence[throttle.Device] = ()
+) -> User:
+    """Check credentials; record the attempt. Raises ``LoginFailed`` with one generic message,
+    or ``throttle.Throttled`` when this kind of client has failed too often for the account
+    (``devices``: the entries of this browser's device cookie)."""
     normalized = normalize_email(email)
     user = find_by_email(normalized)
+    device = throttle.device_for(devices, user.id if user else None)
+    try:
+        throttle.check(normalized, device)
+    except throttle.Throttled:
+        audit.record(
+            actor,
+            "account.login_throttled",
+            obj=user,
+            object_type="user",
+            actor_label=normalized,
+            after={"device": "known" if device else "unknown"},
+        )
+        raise
     ok = passwords.verify_password(user.password_hash if user else None, password[:MAX_PASSWORD])
     if user is None or not ok or not user.is_active:
+        throttle.failed(normalized, device)
         audit.record(
             actor,
             "account.login_failed",

@@ -8,6 +8,7 @@ from flask import (
     current_app,
     flash,
     g,
+    make_response,
     redirect,
     render_template,
     request,
@@ -17,8 +18,9 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from werkzeug.wrappers import Response
 
-from competitions.accounts import bp, devices, services, sessions
+from competitions.accounts import bp, devices, services, sessions, throttle
 from competitions.accounts.forms import (
     ChangeEmailForm,
     ChangePasswordForm,
@@ -29,8 +31,8 @@ from competitions.accounts.forms import (
     RegisterForm,
     ResetPasswordForm,
 )
-from competitions.accounts.models import User, normalize_email
-from competitions.core.errors import DomainError
+from competitions.accounts.models import User
+from competitions.core.errors import DomainError, render_error
 from competitions.core.extensions import db, limiter, login_manager
 from competitions.core.urls import is_safe_next
 from competitions.core.web import attempt, current_actor, form_error
@@ -65,6 +67,22 @@ def _load_session() -> None:
         _ = current_user.is_authenticated
 
 
+def _known_device(response: Response, user: User, devices: list[throttle.Device]) -> Response:
+    """``response`` with the device cookie that makes this browser known to ``user``'s account
+    (``accounts.throttle``): sent only to the sign-in page."""
+    cfg = current_app.config
+    response.set_cookie(
+        throttle.COOKIE_NAME,
+        throttle.remember_device(devices, user.id),
+        max_age=int(throttle.LIFETIME.total_seconds()),
+        path=url_for("accounts.login"),
+        secure=cfg["REMEMBER_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
+
+
 def current_session_id() -> int | None:
     """The id of this browser's account session (None when signed out)."""
     return g.get("account_session_id")
@@ -86,15 +104,6 @@ def _forget_this_browser() -> None:
 
 def _login_limit() -> str:
     return str(current_app.config["RATELIMIT_LOGIN"])
-
-
-def _login_account_limit() -> str:
-    return str(current_app.config["RATELIMIT_LOGIN_ACCOUNT"])
-
-
-def _account_key() -> str:
-    # Slows down guessing one account's password from many addresses.
-    return "login-account:" + normalize_email(request.form.get("email", ""))[:320]
 
 
 def _register_limit() -> str:
@@ -176,7 +185,6 @@ def resend_verification() -> ResponseReturnValue:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
-@limiter.limit(_login_account_limit, methods=["POST"], key_func=_account_key)
 def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))
@@ -184,10 +192,16 @@ def login() -> ResponseReturnValue:
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
+        devices = throttle.read_devices(request.cookies.get(throttle.COOKIE_NAME))
         try:
             user = services.authenticate(
-                current_actor(), form.email.data or "", form.password.data or ""
+                current_actor(), form.email.data or "", form.password.data or "", devices
             )
+        except throttle.Throttled as err:
+            db.session.commit()  # keep the audit record
+            response = make_response(render_error(429))
+            response.headers["Retry-After"] = str(err.retry_after)
+            return response
         except services.LoginFailed as err:
             db.session.commit()  # keep the audit record of the failure
             form_error(form, err)
@@ -203,7 +217,7 @@ def login() -> ResponseReturnValue:
             login_user(user, remember=remember)
             db.session.commit()
             flash(_("Welcome back, %(name)s.", name=user.display_name), "success")
-            return redirect(target or url_for("core.home"))
+            return _known_device(redirect(target or url_for("core.home")), user, devices)
     return render_template("accounts/login.html", form=form)
 
 
@@ -241,12 +255,14 @@ def reset_password(token: str) -> ResponseReturnValue:
     form = ResetPasswordForm()
     if form.validate_on_submit():
         with attempt(form) as done:
-            services.reset_password(current_actor(), token, form.password.data or "")
+            user = services.reset_password(current_actor(), token, form.password.data or "")
         if done:
             if current_user.is_authenticated:
                 logout_user()
             flash(_("Your password was changed. You can now sign in."), "success")
-            return redirect(url_for("accounts.login"))
+            # Following the emailed link proved the address: this browser is now known.
+            devices = throttle.read_devices(request.cookies.get(throttle.COOKIE_NAME))
+            return _known_device(redirect(url_for("accounts.login")), user, devices)
     return render_template("accounts/reset_password.html", form=form)
 
 

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from competitions.accounts import passwords, sessions, throttle
+from competitions.accounts import password_policy, passwords, sessions, throttle
 from competitions.accounts.models import User, normalize_email
 from competitions.core import audit, clock, mail, tokens
 from competitions.core.actor import Actor
@@ -30,7 +30,7 @@ from competitions.core.urls import external_url
 VERIFY = "verify-email"
 RESET = "reset-password"
 CHANGE_EMAIL = "change-email"
-MAX_PASSWORD = 1024  # argon2 accepts more; nobody needs more, and it bounds the work per request
+MAX_PASSWORD = password_policy.MAX_LENGTH
 
 
 @dataclass(frozen=True)
@@ -56,18 +56,34 @@ def check_email(raw: str) -> tuple[str, str]:
     return display, normalize_email(display)
 
 
+def _weakness_message(weakness: password_policy.Weakness, minimum: int) -> str:
+    weak = password_policy.Weakness
+    messages = {
+        weak.TOO_SHORT: _("Your password must be at least %(n)d characters long.", n=minimum),
+        weak.TOO_LONG: _(
+            "Your password must be at most %(n)d characters long.", n=password_policy.MAX_LENGTH
+        ),
+        weak.IS_EMAIL: _("Your password must not be your email address."),
+        weak.HAS_EMAIL: _("Your password must not contain the name in your email address."),
+        weak.HAS_SERVICE: _("Your password must not contain the name of this service, Tandem."),
+        weak.REPETITIVE: _(
+            "Your password must not be a repeated or sequential run of characters, "
+            "like aaaaaaaaaa or 1234567890."
+        ),
+        weak.COMMON: _(
+            "This password is too common: it is in the lists that attackers try first. "
+            "Choose another one, for example a few unrelated words."
+        ),
+    }
+    return messages[weakness]
+
+
 def check_password(password: str, email: str | None = None, field: str = "password") -> None:
+    """Refuse a password that may not be chosen (``password_policy``), on ``field``."""
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
-    if len(password) < minimum:
-        raise DomainError(
-            _("Your password must be at least %(n)d characters long.", n=minimum), field=field
-        )
-    if len(password) > MAX_PASSWORD:
-        raise DomainError(
-            _("Your password must be at most %(n)d characters long.", n=MAX_PASSWORD), field=field
-        )
-    if email and normalize_email(password) == normalize_email(email):
-        raise DomainError(_("Your password must not be your email address."), field=field)
+    weakness = password_policy.weakness(password, email, minimum)
+    if weakness is not None:
+        raise DomainError(_weakness_message(weakness, minimum), field=field)
 
 
 def check_profile(profile: Profile) -> Profile:

@@ -162,6 +162,9 @@ def _cookies(https: bool) -> dict[str, Any]:
         # How long a sign-in without "keep me signed in" lasts on the server (seconds); a
         # remembered one lasts REMEMBER_COOKIE_DURATION (accounts.sessions).
         "SESSION_MAX_AGE": _int("SESSION_MAX_AGE", 60 * 60 * 12),
+        # Agency members' sessions, remembered or not: without activity, and in all.
+        "MEMBER_SESSION_IDLE": _int("MEMBER_SESSION_IDLE", 30 * 60),
+        "MEMBER_SESSION_MAX_AGE": _int("MEMBER_SESSION_MAX_AGE", 60 * 60 * 12),
     }
 
 

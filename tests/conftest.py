@@ -27,7 +27,9 @@ from tests.support.database import prepare_database
 from tests.support.smtp import SMTPCapture
 
 BASE_URL = "https://tandem.test"
-RELAXED_SESSION_LIMITS = {"SESSION_MAX_AGE": 60 * 60 * 24 * 365}
+RELAXED_SESSION_LIMITS = dict.fromkeys(
+    ("SESSION_MAX_AGE", "MEMBER_SESSION_IDLE", "MEMBER_SESSION_MAX_AGE"), 60 * 60 * 24 * 365
+)
 
 
 @pytest.fixture

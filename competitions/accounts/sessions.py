@@ -12,7 +12,12 @@ request is signed in (``resume``) only while its row says so:
 - it carries the account's current ``session_token``: rotating the token (a password change or
   reset, an email change, "sign out everywhere") ends all the account's sessions, and
   ``end_all(keep=...)`` stamps the one that stays;
-- the account is active.
+- the account is active;
+- for an agency member (someone with a membership), it was seen less than
+  ``MEMBER_SESSION_IDLE`` ago (30 minutes) and began less than ``MEMBER_SESSION_MAX_AGE`` ago
+  (12 hours), remember-me or not. Whether the account is a member is read again whenever
+  ``last_seen_at`` moves, so a membership granted during a session brings its limits within a
+  minute; the idle time is measured from that minute (a session may end up to a minute early).
 
 ``last_seen_at`` moves at most once a minute (``TOUCH_EVERY``), so a signed-in page costs a
 write only that often.
@@ -26,7 +31,7 @@ from datetime import datetime, timedelta
 from hashlib import sha256
 
 from flask import current_app
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import joinedload
 
 from competitions.accounts.models import AccountSession, User
@@ -50,6 +55,30 @@ def _lifetime(remember: bool) -> timedelta:
     return seconds if isinstance(seconds, timedelta) else timedelta(seconds=seconds)
 
 
+def _seconds(key: str) -> timedelta:
+    return timedelta(seconds=current_app.config[key])
+
+
+def usable(record: AccountSession, now: datetime) -> bool:
+    """Whether ``record`` may still sign its browser in at ``now`` (see the module's rules)."""
+    user = record.user
+    if not user.is_active or record.account_token != user.session_token:
+        return False
+    if now >= record.expires_at:
+        return False
+    if record.member:
+        idle = now - record.last_seen_at >= _seconds("MEMBER_SESSION_IDLE")
+        return not idle and now - record.created_at < _seconds("MEMBER_SESSION_MAX_AGE")
+    return True
+
+
+def ends_at(record: AccountSession) -> datetime:
+    """When ``record`` ends at the latest (an agency member's may end sooner, when idle)."""
+    if record.member:
+        return min(record.expires_at, record.created_at + _seconds("MEMBER_SESSION_MAX_AGE"))
+    return record.expires_at
+
+
 def begin(actor: Actor, user: User, *, remember: bool, user_agent: str) -> AccountSession:
     """Open a session for ``user`` signing in from ``actor.ip`` with ``user_agent``; the user
     object then carries the cookie identifier that ``login_user`` stores."""
@@ -66,6 +95,7 @@ def begin(actor: Actor, user: User, *, remember: bool, user_agent: str) -> Accou
         created_at=now,
         last_seen_at=now,
         expires_at=now + _lifetime(remember),
+        member=bool(user.memberships),
     )
     db.session.add(record)
     db.session.flush()
@@ -74,17 +104,12 @@ def begin(actor: Actor, user: User, *, remember: bool, user_agent: str) -> Accou
 
 
 def _forget_finished(user: User, now: datetime) -> None:
-    """Delete the account's sessions that can no longer be used (expired, or stamped with an
-    older token): nobody sees them, and they would pile up."""
-    db.session.execute(
-        delete(AccountSession).where(
-            AccountSession.user_id == user.id,
-            or_(
-                AccountSession.expires_at <= now,
-                AccountSession.account_token != user.session_token,
-            ),
-        )
-    )
+    """Delete the account's sessions that can no longer be used: nobody sees them, and they
+    would pile up."""
+    rows = db.session.scalars(select(AccountSession).where(AccountSession.user_id == user.id))
+    for record in rows:
+        if not usable(record, now):
+            db.session.delete(record)
 
 
 @dataclass(frozen=True)
@@ -107,30 +132,26 @@ def resume(cookie_id: str) -> Resumed | None:
     )
     if record is None or str(record.user_id) != uid:
         return None
-    user = record.user
     now = clock.now()
-    if not user.is_active or record.account_token != user.session_token or now >= record.expires_at:
+    if not usable(record, now):
         return None
-    user.session_cookie_id = cookie_id
+    record.user.session_cookie_id = cookie_id
     touched = now - record.last_seen_at >= TOUCH_EVERY
     if touched:
         record.last_seen_at = now
+        record.member = bool(record.user.memberships)
     return Resumed(record, touched)
 
 
 def active(user: User) -> list[AccountSession]:
     """The account's sessions that may still be used, the most recently seen first."""
-    return list(
-        db.session.scalars(
-            select(AccountSession)
-            .where(
-                AccountSession.user_id == user.id,
-                AccountSession.account_token == user.session_token,
-                AccountSession.expires_at > clock.now(),
-            )
-            .order_by(AccountSession.last_seen_at.desc(), AccountSession.id.desc())
-        )
+    now = clock.now()
+    rows = db.session.scalars(
+        select(AccountSession)
+        .where(AccountSession.user_id == user.id)
+        .order_by(AccountSession.last_seen_at.desc(), AccountSession.id.desc())
     )
+    return [record for record in rows if usable(record, now)]
 
 
 def _end(actor: Actor, user: User, session_id: int | None, action: str) -> None:

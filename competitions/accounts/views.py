@@ -334,7 +334,7 @@ def account_sessions() -> ResponseReturnValue:
     here = current_session_id()
     rows = sessions.active(user)
     rows.sort(key=lambda row: row.id != here)  # this browser first, then by last use
-    listed = [(row, devices.describe(row.user_agent)) for row in rows]
+    listed = [(row, devices.describe(row.user_agent), sessions.ends_at(row)) for row in rows]
     return render_template("accounts/sessions.html", rows=listed, here=here, form=ConfirmForm())
 
 

@@ -32,6 +32,7 @@ def upgrade():
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("member", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.CheckConstraint(
             "expires_at > created_at", name=op.f("ck_account_session_expires_after_start")
         ),

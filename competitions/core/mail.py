@@ -221,12 +221,17 @@ class Refused(smtplib.SMTPException):
         self.smtp_code = code
 
 
+class Unsendable(Exception):
+    """This message cannot be sent as it is (never tried again); the connection is fine."""
+
+
 class Transport(Protocol):
     def send_many(self, messages: Sequence[EmailMessage]) -> None: ...
 
     def send_each(self, messages: Sequence[Wire]) -> Iterator[BaseException | None]:
         """Send one by one, answering each message's error (``None``: accepted) as soon as the
-        server answered it. A failure of the connection itself is raised."""
+        server answered it. A failure of the connection itself is raised (``OSError`` or
+        ``smtplib.SMTPException``); any other exception raised is the message's own."""
         ...
 
 
@@ -282,6 +287,11 @@ class SMTPTransport:
                     error = exc.smtp_error
                     text = error.decode(errors="replace") if isinstance(error, bytes) else error
                     yield Refused(exc.smtp_code, str(text))
+                except (smtplib.SMTPNotSupportedError, ValueError) as exc:
+                    # smtplib refused it before sending it (an extension the server lacks, a
+                    # command it cannot encode): this message only; the session starts over.
+                    conn.rset()
+                    yield Unsendable(f"{type(exc).__name__}: {exc}")
                 else:
                     if refused:  # one address of several refused (we send one per message)
                         code, reply = next(iter(refused.values()))

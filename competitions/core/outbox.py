@@ -9,7 +9,8 @@ Delivery claims rows atomically (``UPDATE … RETURNING``, ``FOR UPDATE SKIP LOC
 PostgreSQL), so two dispatchers never send the same row; each row is marked sent as soon as the
 SMTP server accepts it. Temporary refusals (4xx, a lost connection) are retried with
 exponential backoff up to ``MAX_ATTEMPTS``; permanent ones (5xx) are recorded as failed. A row
-left "sending" by a worker that died is claimed again after ``OUTBOX_CLAIM_TIMEOUT`` seconds.
+left "sending" by a worker that died is claimed again after ``OUTBOX_CLAIM_TIMEOUT`` seconds;
+each claim counts as an attempt, so a row that never finishes sending fails after the maximum.
 
 One message never holds up the others: one that cannot be built (a header with a line break)
 or that the transport cannot send (``mail.Unsendable``, or any exception of the transport that
@@ -42,6 +43,7 @@ MAX_ATTEMPTS = 8
 FIRST_RETRY = timedelta(seconds=30)
 LAST_RETRY = timedelta(hours=1)
 BATCH = 100
+ABANDONED = "an attempt did not finish in time (its worker stopped while sending it)"
 
 
 class Status(enum.StrEnum):
@@ -101,6 +103,10 @@ def claim(limit: int = BATCH, ids: list[int] | None = None) -> list[int]:
         and_(m.status == Status.QUEUED.value, m.next_attempt_at <= now),
     ]
     skip_locked = db.session.get_bind().dialect.name == "postgresql"
+    # A chosen row still "sending" was left by a worker that stopped: counted as an attempt,
+    # and failed instead of claimed once it had them all (SET reads the row's old values).
+    abandoned = m.status == Status.SENDING.value
+    gives_up = and_(abandoned, m.attempts >= MAX_ATTEMPTS)
     walks = []
     for rank, kind in enumerate(kinds):
         due = (
@@ -120,17 +126,28 @@ def claim(limit: int = BATCH, ids: list[int] | None = None) -> list[int]:
         .order_by(candidates.c.kind, candidates.c.next_attempt_at)
         .limit(limit)
     )
-    claimed = list(
-        db.session.execute(
-            update(m)
-            .where(m.id.in_(chosen.scalar_subquery()))
-            .values(status=Status.SENDING.value, claimed_at=now, attempts=m.attempts + 1)
-            .returning(m.id),
-            execution_options={"synchronize_session": False},
-        ).scalars()
-    )
+    outcome = db.session.execute(
+        update(m)
+        .where(m.id.in_(chosen.scalar_subquery()))
+        .values(
+            status=sa.case((gives_up, Status.FAILED.value), else_=Status.SENDING.value),
+            claimed_at=now,
+            attempts=sa.case((gives_up, m.attempts), else_=m.attempts + 1),
+            last_error=sa.case(
+                (gives_up, f"{ABANDONED}; no attempt left"),
+                (abandoned, ABANDONED),
+                else_=m.last_error,
+            ),
+        )
+        .returning(m.id, m.status),
+        execution_options={"synchronize_session": False},
+    ).all()
     db.session.commit()
-    return sorted(claimed)
+    claimed = sorted(i for i, status in outcome if status == Status.SENDING.value)
+    failed = [i for i, status in outcome if status == Status.FAILED.value]
+    if failed:
+        log.warning("outbox: messages %s failed: %s", failed, ABANDONED)
+    return claimed
 
 
 ANALYZE_AFTER = 1000

@@ -397,3 +397,34 @@ def test_a_transport_that_raises_for_one_message_fails_that_one_only(db, mail, m
     (fussy,) = rows("fussy@example.org")
     assert fussy.status == "failed" and "broke on this one" in (fussy.last_error or "")
     assert len(mail.to("a@example.org")) == len(mail.to("b@example.org")) == 1
+
+
+def test_a_row_left_sending_counts_its_attempts_and_fails_after_the_maximum(db, mail, clock, app):
+    """A message whose sending never finishes (its worker dies each time) is claimed again at
+    most ``MAX_ATTEMPTS`` times in all, then failed, saying why."""
+    timeout = timedelta(seconds=app.config["OUTBOX_CLAIM_TIMEOUT"] + 1)
+    row = _raw_row("doomed@example.org")
+    db.session.commit()
+    for attempt in range(1, outbox.MAX_ATTEMPTS + 1):
+        assert outbox.claim(10) == [row.id]  # a worker took it, then died
+        db.session.refresh(row)
+        assert (row.status, row.attempts) == ("sending", attempt)
+        if attempt > 1:
+            assert "did not finish" in (row.last_error or "")
+        clock.advance(timeout)
+    assert outbox.claim(10) == []
+    db.session.refresh(row)
+    assert (row.status, row.attempts) == ("failed", outbox.MAX_ATTEMPTS)
+    assert "did not finish" in (row.last_error or "")
+    assert outbox.dispatch() == {} and mail.to("doomed@example.org") == []
+
+
+def test_a_stale_row_already_past_the_maximum_ends_failed(db, clock, app):
+    stale = clock.now() - timedelta(seconds=app.config["OUTBOX_CLAIM_TIMEOUT"] + 1)
+    row = _raw_row("ancient@example.org", status="sending", attempts=40, claimed_at=stale)
+    fresh = _raw_row("fresh@example.org")
+    db.session.commit()
+    assert outbox.claim(10) == [fresh.id]
+    db.session.refresh(row)
+    assert row.status == "failed" and row.attempts == 40
+    assert "did not finish" in (row.last_error or "")

@@ -33,6 +33,7 @@ from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from competitions.core import after_commit, clock
+from competitions.core.text import one_line, text_block
 
 log = logging.getLogger(__name__)
 
@@ -54,18 +55,21 @@ class Mail:
 def render_mail(template: str, to: str, lang: str, subject: Any, **context: Any) -> Mail:
     """Render ``emails/<template>.txt`` (and ``.html`` if it exists) in the recipient's language.
 
-    ``subject`` may be a lazy string; it is resolved in ``lang`` too.
+    ``subject`` may be a lazy string; it is resolved in ``lang`` too. Whatever went into it
+    (a title stored before titles were cleaned), the subject is one line and the bodies hold
+    no control character but line breaks and tabs: a line break in a header would make the
+    message unsendable, and PostgreSQL refuses a NUL in the outbox's text columns.
     """
     with force_locale(lang):
         text = render_template(f"emails/{template}.txt", lang=lang, **context)
         html: str | None
         try:
-            html = render_template(f"emails/{template}.html", lang=lang, **context)
+            html = text_block(render_template(f"emails/{template}.html", lang=lang, **context))
         except Exception as exc:  # template missing: text-only mail
             if type(exc).__name__ != "TemplateNotFound":
                 raise
             html = None
-        return Mail(to=to, subject=str(subject), text=text, html=html)
+        return Mail(to=to, subject=one_line(str(subject)), text=text_block(text), html=html)
 
 
 def build_message(mail: Mail, default_sender: str, message_id: str | None = None) -> EmailMessage:

@@ -31,6 +31,7 @@ from competitions.core.i18n import languages
 from competitions.core.locks import tick_lock
 from competitions.core.markdown import render_markdown
 from competitions.core.outbox import OutboxMessage
+from competitions.core.text import blocks_in, lines_in, one_line, text_block
 from competitions.core.urls import external_url
 from competitions.entries.models import Entry, TeamMember
 from competitions.judging import audiences as judging
@@ -75,9 +76,7 @@ class Draft:
 
 
 def _check(challenge: Challenge, track: Track | None, data: Draft) -> Draft:
-    langs = languages()
-    subject = {k: v.strip() for k, v in data.subject.items() if k in langs and v.strip()}
-    body = {k: v.strip() for k, v in data.body.items() if k in langs and v.strip()}
+    subject, body = lines_in(data.subject, languages()), blocks_in(data.body, languages())
     if not subject:
         raise DomainError(_("Write a subject in at least one language."), "subject_en")
     if set(subject) != set(body):
@@ -346,10 +345,10 @@ def render(ann: Announcement, lang: str, track: Track | None) -> dict[str, str]:
             "lang": lang,
         }
         return {
-            "subject": ann.subject_in(lang),
-            "text": render_template("emails/outreach/announcement.txt", **context),
-            "html": render_template("emails/outreach/announcement.html", **context),
-            "sender": formataddr((f"{name} via Tandem", address)),
+            "subject": one_line(ann.subject_in(lang)),
+            "text": text_block(render_template("emails/outreach/announcement.txt", **context)),
+            "html": text_block(render_template("emails/outreach/announcement.html", **context)),
+            "sender": formataddr((one_line(f"{name} via Tandem"), address)),
         }
 
 

@@ -22,7 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from competitions.accounts.models import User, normalize_email
 from competitions.challenges.models import Challenge, Round, Track
-from competitions.core import audit, clock, mail, outbox, tokens
+from competitions.core import audit, clock, instants, mail, outbox, tokens
 from competitions.core.actor import Actor
 from competitions.core.after_commit import run_after_commit
 from competitions.core.errors import DomainError, NotFound
@@ -148,6 +148,7 @@ def schedule(actor: Actor, ann: Announcement, release_at: datetime) -> None:
     _require_act(actor, ann)
     if ann.status not in (AnnouncementStatus.DRAFT, AnnouncementStatus.SCHEDULED):
         raise DomainError(_("This announcement was already released or cancelled."))
+    instants.check(release_at, "release_at")
     if release_at < clock.now() - timedelta(seconds=1):
         raise DomainError(_("Choose an instant in the future, or send it now."), "release_at")
     ann.status, ann.release_at = AnnouncementStatus.SCHEDULED.value, release_at

@@ -29,7 +29,7 @@ from competitions.challenges.services import (
     timeline_problems,
 )
 from competitions.challenges.timeline import check_round
-from competitions.core import audit, clock
+from competitions.core import audit, clock, instants
 from competitions.core.actor import Actor
 from competitions.core.errors import Conflict, DomainError, NotFound
 from competitions.core.extensions import db
@@ -187,6 +187,8 @@ def _check_milestone(data: MilestoneData) -> tuple[dict[str, str], datetime, str
         raise DomainError(_("Name the milestone in at least one language."), field="name_en")
     if data.starts_at is None:
         raise DomainError(_("Enter when it starts."), field="starts_at")
+    instants.check(data.starts_at, "starts_at")
+    instants.check(data.ends_at, "ends_at")
     if data.ends_at is not None and data.ends_at <= data.starts_at:
         raise DomainError(_("It must end after it starts."), field="ends_at")
     url = one_line(data.url) or None

@@ -9,12 +9,14 @@ from typing import Any
 
 import pytest
 
-from competitions.challenges.models import ROUND_INSTANTS
+from competitions.challenges.models import ROUND_INSTANTS, Milestone, Round, TimelineChange
 from competitions.challenges.services import editions
 from competitions.challenges.services import timeline as timeline_services
+from competitions.challenges.timeline_svg import Bar, Lane, draw
 from competitions.core import instants
 from competitions.core.errors import DomainError
 from competitions.core.extensions import db
+from competitions.core.i18n import format_instant
 from competitions.outreach import announcements
 from competitions.submissions import deadlines
 from tests.entries import conftest as entrants
@@ -149,3 +151,118 @@ def test_the_extension_form_answers_a_message(client, login, world, challenge, t
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert RANGE in page
+
+
+# --- rows that already hold such instants break nothing ---------------------------------------
+
+
+@pytest.fixture
+def legacy(world, challenge, clock):
+    """A published challenge whose round, milestone and change history were written before the
+    range was enforced (directly: the services now refuse them)."""
+    round_ = challenge.rounds[0]
+    round_.registration_opens, round_.submission_opens = YEAR_1, YEAR_1
+    round_.judging_closes, round_.results_at = YEAR_9999, YEAR_9999
+    hour = timedelta(hours=1)
+    ancient = {"submission_opens": YEAR_1, "submission_deadline": YEAR_1 + hour}
+    ancient.update(judging_closes=YEAR_1 + 2 * hour, results_at=YEAR_1 + 3 * hour)
+    db.session.add(Round(challenge_id=challenge.id, position=1, name={"en": "Old"}, **ancient))
+    db.session.add_all(
+        [
+            Milestone(
+                challenge_id=challenge.id,
+                name={"en": "Far away"},
+                starts_at=YEAR_1,
+                ends_at=YEAR_9999,
+            ),
+            Milestone(challenge_id=challenge.id, name={"en": "Webinar"}, starts_at=DEADLINE),
+            TimelineChange(
+                challenge_id=challenge.id,
+                round_id=round_.id,
+                field="results_at",
+                old_at=YEAR_1,
+                new_at=YEAR_9999,
+                reason="Typo",
+                actor_id=world.admin_a.id,
+                at=clock.now() - timedelta(hours=1),
+            ),
+        ]
+    )
+    entry = register(new_team(person("CA", email="far@example.org")), challenge.tracks[0])
+    db.session.commit()
+    db.session.expire_all()
+    return challenge, entry
+
+
+def test_pages_show_instants_out_of_range_in_utc(client, login, world, legacy, app):
+    app.config["PUBLIC_PAGE_CACHE_SECONDS"] = 0
+    legacy, entry = legacy
+    slug = legacy.slug
+    page = client.get(f"/challenges/{slug}")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "<svg" in text and "Webinar" in text  # drawn, with what is in the range
+    assert "9999" in text  # the lists show the stored instants, in UTC
+    assert client.get(f"/challenges/{slug}/tracks/{legacy.tracks[0].slug}").status_code == 200
+    assert client.get("/challenges/").status_code == 200
+    calendar = client.get(f"/challenges/{slug}/calendar.ics")
+    assert calendar.status_code == 200 and b"BEGIN:VCALENDAR" in calendar.data
+    rounds = [r.id for r in legacy.rounds]
+    track = legacy.tracks[0].slug
+    for url in [f"/challenges/{slug}/rounds/{r}/winners" for r in rounds]:
+        assert client.get(url).status_code in (200, 404), url
+    assert client.get(f"/challenges/{slug}/announcements.atom").status_code == 200
+    login(entry.team.lead.user)
+    for url in ["/teams/", f"/entries/{entry.id}"] + [
+        f"/entries/{entry.id}/rounds/{r}" for r in rounds
+    ]:
+        assert client.get(url).status_code == 200, url
+    client.post("/logout")
+    login(world.admin_a)
+    milestone_id = legacy.milestones[0].id
+    for url in [
+        f"/challenges/{slug}/manage",
+        f"/challenges/{slug}/manage/milestones/{milestone_id}",
+        f"/challenges/{slug}/announcements",
+        f"/challenges/{slug}/judging",
+        f"/challenges/{slug}/tracks/{track}/entries",
+        f"/challenges/{slug}/tracks/{track}/submissions",
+        f"/agencies/{world.agency_a.slug}/challenges",
+        *(f"/challenges/{slug}/manage/rounds/{r}" for r in rounds),
+        *(f"/challenges/{slug}/rounds/{r}/results" for r in rounds),
+    ]:
+        assert client.get(url).status_code == 200, url
+
+
+def test_the_drawing_leaves_instants_out_of_range_off_its_scale(clock):
+    lanes = [Lane("Phase 1", [Bar(YEAR_1, YEAR_9999, "submission")], [(YEAR_9999, "Results")])]
+    assert draw(lanes, clock.now(), "en", "Timeline") == ""  # nothing left to draw
+    kept = Bar(DEADLINE - timedelta(days=30), DEADLINE, "submission")
+    svg = draw(
+        [Lane("Phase 1", [kept, Bar(YEAR_1, DEADLINE, "registration")], [])], clock.now(), "en", "T"
+    )
+    assert svg.count("<rect") == 1 and svg.count("<text") < 12
+
+
+@pytest.mark.parametrize(
+    ("value", "zone", "shown"),
+    [
+        (YEAR_1, "America/Chicago", "1 Jan 1 00:00 UTC"),  # year 0 in Chicago: shown in UTC
+        (YEAR_1, "Asia/Tokyo", "1 Jan 1 09:18 LMT"),  # local mean time, before zones
+        (datetime.max.replace(tzinfo=UTC), "Asia/Tokyo", "31 Dec 9999 23:59 UTC"),
+        (datetime.max.replace(tzinfo=UTC), "America/Chicago", "31 Dec 9999 17:59 CST"),
+    ],
+)
+def test_formatting_an_extreme_instant_never_raises(app, value, zone, shown):
+    with app.test_request_context():
+        assert format_instant(value, zone) == shown
+
+
+def test_the_ticks_go_on_with_such_rows(legacy, clock, mail):
+    from competitions.outreach import notices
+
+    clock.advance(timedelta(minutes=10))
+    notices.run_due()
+    assert notices.timeline_due() >= 1  # the entrant is told, with the instants as stored
+    (told,) = mail.to("far@example.org")
+    assert "9999" in mail.text(told)

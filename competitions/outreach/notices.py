@@ -36,6 +36,7 @@ from competitions.core.actor import Actor
 from competitions.core.errors import DomainError, NotFound
 from competitions.core.extensions import db
 from competitions.core.i18n import format_duration, languages
+from competitions.core.instants import supported
 from competitions.core.locks import tick_lock
 from competitions.core.urls import external_url
 from competitions.entries.models import Entry, Team, TeamMember
@@ -136,7 +137,8 @@ def _instant(rnd: Round, kind: str) -> datetime:
 def schedule_of(
     challenge: Challenge,
 ) -> list[tuple[Round, str, int, datetime, NoticeRun | None]]:
-    """Every reminder of the challenge: round, kind, offset, instant, and its run if it ran."""
+    """Every reminder of the challenge: round, kind, offset, instant, and its run if it ran
+    (none before an instant outside the supported range, stored before it was enforced)."""
     runs = {
         (r.round_id, r.kind, r.offset_minutes): r
         for r in db.session.scalars(select(NoticeRun).where(NoticeRun.challenge_id == challenge.id))
@@ -146,6 +148,7 @@ def schedule_of(
         for rnd in challenge.rounds
         for kind in NoticeKind
         for at in [_instant(rnd, kind)]
+        if supported(at)
         for o in offsets_of(challenge, kind)
     ]
 
@@ -310,6 +313,8 @@ def _run_round(rnd: Round, kind: NoticeKind, now: datetime) -> int:
     """The due reminders of one round and kind: the latest is sent, earlier ones that were
     missed are recorded as skipped; each (round, kind, offset) runs once (unique row)."""
     challenge = rnd.challenge
+    if not supported(_instant(rnd, kind)):
+        return 0
     due = [
         o for o in offsets_of(challenge, kind) if _instant(rnd, kind) - timedelta(minutes=o) <= now
     ]

@@ -31,6 +31,7 @@ from competitions.core.i18n import languages
 from competitions.core.locks import tick_lock
 from competitions.core.markdown import render_markdown
 from competitions.core.outbox import OutboxMessage
+from competitions.core.periodic import isolated
 from competitions.core.text import blocks_in, lines_in, one_line, text_block
 from competitions.core.urls import external_url
 from competitions.entries.models import Entry, TeamMember
@@ -437,14 +438,16 @@ def release_due() -> int:
 
 def _release_due() -> int:
     """The beat tick: release every scheduled announcement due within ``LEAD`` (one at a time
-    per row: ``SKIP LOCKED`` on PostgreSQL, so two ticks never release the same one)."""
-    released = 0
+    per row: ``SKIP LOCKED`` on PostgreSQL, so two ticks never release the same one). One that
+    fails is logged and left scheduled for the next tick; the others go on."""
+    released, skipped = 0, set[int]()
     while True:
         stmt = (
             select(Announcement)
             .where(
                 Announcement.status == AnnouncementStatus.SCHEDULED.value,
                 Announcement.release_at <= clock.now() + LEAD,
+                Announcement.id.not_in(skipped),
             )
             .order_by(Announcement.release_at)
             .limit(1)
@@ -455,9 +458,13 @@ def _release_due() -> int:
         if ann is None:
             db.session.rollback()
             return released
-        release(ann)
-        db.session.commit()
-        released += 1
+        ann_id = ann.id
+        skipped.add(ann_id)  # until it is released: not taken again in this tick
+        with isolated("outreach.release_due", f"announcement {ann_id}"):
+            release(ann)
+            db.session.commit()
+            skipped.discard(ann_id)
+            released += 1
 
 
 def progress(ann: Announcement) -> dict[str, int]:

@@ -260,12 +260,28 @@ class SMTPTransport:
             conn.starttls(context=ssl.create_default_context())
         return conn
 
-    @contextmanager
-    def _session(self) -> Iterator[smtplib.SMTP]:
-        """A connection, signed in when a user name is configured, closed on leaving."""
-        with self._connect() as conn:
+    def _open(self) -> smtplib.SMTP:
+        conn = self._connect()
+        try:
             if self.username:
                 conn.login(self.username, self.password)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    @contextmanager
+    def _session(self) -> Iterator[smtplib.SMTP]:
+        """A connection, signed in when a user name is configured, closed on leaving. Failing
+        to open it is a failure of the connection (``SMTPException``) whatever raised it (a
+        setting smtplib cannot use, say), never the fault of the message to be sent first."""
+        try:
+            conn = self._open()
+        except (OSError, smtplib.SMTPException):
+            raise
+        except Exception as exc:
+            raise smtplib.SMTPException(f"cannot open an SMTP session: {exc}") from exc
+        with conn:
             yield conn
 
     def send_many(self, messages: Sequence[EmailMessage]) -> None:

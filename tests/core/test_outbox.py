@@ -428,3 +428,18 @@ def test_a_stale_row_already_past_the_maximum_ends_failed(db, clock, app):
     db.session.refresh(row)
     assert row.status == "failed" and row.attempts == 40
     assert "did not finish" in (row.last_error or "")
+
+
+def test_a_transport_that_cannot_open_a_session_fails_no_message(db, mail, monkeypatch):
+    """A setting the SMTP client cannot use (here: any non-network exception while connecting)
+    is the connection's fault, not each message's: they wait for a retry."""
+
+    def broken(self: Any) -> Any:
+        raise ValueError("a setting smtplib cannot use")
+
+    monkeypatch.setattr(mail_module.SMTPTransport, "_connect", broken)
+    for to in ("one@example.org", "two@example.org"):
+        _raw_row(to)
+    db.session.commit()
+    assert outbox.dispatch() == {"retrying": 2}
+    assert "cannot use" in (rows("one@example.org")[0].last_error or "")

@@ -28,7 +28,7 @@ from competitions.core.errors import Conflict, DomainError, NotFound, Permission
 from competitions.core.extensions import db
 from competitions.core.i18n import is_valid_jurisdiction, is_valid_timezone, languages
 from competitions.core.storage import TooLarge, get_storage, sniff_image
-from competitions.core.text import required_line
+from competitions.core.text import one_line, required_line
 
 log = logging.getLogger(__name__)
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
@@ -76,10 +76,10 @@ def _check(data: AgencyData) -> AgencyData:
     langs = [code for code in languages() if code in set(data.languages)]
     if not langs:
         raise DomainError(_("Select at least one language."), field="languages")
-    website = (data.website or "").strip() or None
+    website = one_line(data.website) or None
     if website and not re.match(r"^https?://[^\s/$.?#].[^\s]*$", website):
         raise DomainError(_("Enter a web address starting with https://."), field="website")
-    short = " ".join((data.short_name or "").split()) or None
+    short = one_line(data.short_name) or None
     if short and len(short) > 40:
         raise DomainError(_("The short name must be 40 characters or fewer."), field="short_name")
     return AgencyData(name, slug, jurisdiction, data.timezone, langs, short, website)

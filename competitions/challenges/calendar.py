@@ -11,13 +11,15 @@ from icalendar import Calendar, Event
 
 from competitions.challenges.models import Challenge
 from competitions.challenges.timeline import INSTANT_LABELS
+from competitions.core.instants import supported
 
 
 def challenge_calendar(
     challenge: Challenge, lang: str, base_url: str, page_url: str, now: datetime
 ) -> bytes:
     """The timeline as an .ics file: one event per dated instant of each round, one per
-    milestone. Times carry the challenge's time zone (TZID, with its VTIMEZONE)."""
+    milestone. Times carry the challenge's time zone (TZID, with its VTIMEZONE). An instant
+    outside the supported range (stored before ``core.instants`` kept them out) is left out."""
     host = urlsplit(base_url).hostname or "tandem"
     zone = zoneinfo.ZoneInfo(challenge.timezone)
     title = challenge.title_in(lang)
@@ -32,7 +34,7 @@ def challenge_calendar(
             round_name = r.name_in(lang)
             for field, label in INSTANT_LABELS.items():
                 instant = getattr(r, field)
-                if instant is None:
+                if instant is None or not supported(instant):
                     continue
                 event = Event()
                 event.add("uid", f"{challenge.slug}-round-{r.id}-{field}@{host}")
@@ -43,12 +45,14 @@ def challenge_calendar(
                 event.add("url", page_url)
                 cal.add_component(event)
         for m in challenge.milestones:
+            if not supported(m.starts_at):
+                continue
             event = Event()
             event.add("uid", f"{challenge.slug}-milestone-{m.id}@{host}")
             event.add("sequence", m.sequence)
             event.add("dtstamp", now)
             event.add("dtstart", m.starts_at.astimezone(zone))
-            if m.ends_at is not None:
+            if m.ends_at is not None and supported(m.ends_at):
                 event.add("dtend", m.ends_at.astimezone(zone))
             name = m.name.get(lang) or next(iter(m.name.values()), "")
             track = f" ({m.track.name_in(lang)})" if m.track is not None else ""

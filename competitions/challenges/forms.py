@@ -25,6 +25,7 @@ from competitions.agencies.forms import CheckboxesField
 from competitions.challenges.eligibility import EntrantType, MemberPolicy, entrant_type_label
 from competitions.core.forms import BaseForm, CountryField, TimeZoneField, invitee_email, slug_field
 from competitions.core.i18n import language_name
+from competitions.core.instants import in_zone
 
 CONTENT_LANGUAGES = ("en", "fr")
 
@@ -302,9 +303,10 @@ class EligibilityCheckForm(BaseForm):
 
 
 def local_naive(instant: datetime | None, zone: str) -> datetime | None:
-    """An instant as the naive wall-clock time shown in a datetime-local input."""
+    """An instant as the naive wall-clock time shown in a datetime-local input (in UTC if the
+    zone cannot hold it: see ``core.instants.in_zone``)."""
     import zoneinfo
 
     if instant is None:
         return None
-    return instant.astimezone(zoneinfo.ZoneInfo(zone)).replace(tzinfo=None)
+    return in_zone(instant, zoneinfo.ZoneInfo(zone)).replace(tzinfo=None)

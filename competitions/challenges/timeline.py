@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from competitions.challenges.models import ROUND_INSTANTS
+from competitions.core import instants as supported_range
 
 INSTANT_LABELS = {
     "registration_opens": _l("Registration opens"),
@@ -52,6 +53,8 @@ def to_utc(local: datetime, zone: str) -> datetime:
     An ambiguous time (clocks going back) is the first occurrence; its zone abbreviation is
     shown wherever it is displayed, so the choice is visible.
     """
+    if not supported_range.plausible(local):  # year 0 or 10000 in UTC: not even convertible
+        raise LocalTimeError(supported_range.range_message())
     if local.tzinfo is not None:
         return local.astimezone(zoneinfo.ZoneInfo("UTC"))
     tz = zoneinfo.ZoneInfo(zone)
@@ -77,8 +80,15 @@ class TimelineProblem:
 
 
 def check_round(instants: Mapping[str, datetime | None]) -> list[TimelineProblem]:
-    """Every problem with one round's instants, each on the field it concerns."""
-    problems: list[TimelineProblem] = []
+    """Every problem with one round's instants, each on the field it concerns (only those
+    outside the supported range when there are any: their order means nothing)."""
+    problems = [
+        TimelineProblem(field, supported_range.range_message())
+        for field in ROUND_INSTANTS
+        if (value := instants.get(field)) is not None and not supported_range.supported(value)
+    ]
+    if problems:
+        return problems
     for field in REQUIRED:
         if instants.get(field) is None:
             problems.append(

@@ -1,4 +1,7 @@
-"""The shared timeline drawn as SVG (server-side, no script), with a text alternative beside it."""
+"""The shared timeline drawn as SVG (server-side, no script), with a text alternative beside it.
+
+Only instants in the supported range (``core.instants``) are drawn: one stored before the range
+was enforced (year 1, year 9999) would squeeze the scale to nothing; the text beside shows it."""
 
 from __future__ import annotations
 
@@ -9,6 +12,8 @@ from html import escape
 
 from babel.dates import format_date
 from markupsafe import Markup
+
+from competitions.core.instants import supported
 
 WIDTH = 880
 LEFT = 230  # room for round names
@@ -46,7 +51,14 @@ def _fit(label: str, limit: int = 30) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
 
 
+def _on_scale(lane: Lane) -> Lane:
+    """The lane without the bars and marks outside the supported range."""
+    bars = [b for b in lane.bars if supported(b.start) and supported(b.end)]
+    return Lane(lane.label, bars, [m for m in lane.marks if supported(m[0])])
+
+
 def draw(lanes: Sequence[Lane], now: datetime, lang: str, title: str) -> Markup:
+    lanes = [_on_scale(lane) for lane in lanes]
     instants = [b.start for lane in lanes for b in lane.bars] + [
         b.end for lane in lanes for b in lane.bars
     ]

@@ -18,6 +18,8 @@ from flask import current_app, request, session
 from flask_babel import get_locale as babel_get_locale
 from flask_login import current_user
 
+from competitions.core.instants import in_zone
+
 
 def languages() -> tuple[str, ...]:
     return tuple(current_app.config["LANGUAGES"])
@@ -126,7 +128,8 @@ def format_instant(
     value: datetime | None, tz: str | None = None, fmt: str = "d MMM y HH:mm", zone: bool = True
 ) -> str:
     """An instant in zone ``tz`` (default: the viewer's), with the zone's abbreviation
-    (CDT, CEST...) from the time-zone database, which is DST-correct."""
+    (CDT, CEST...) from the time-zone database, which is DST-correct. One that zone cannot
+    hold (year 1 or 9999, stored before ``core.instants`` kept them out) is shown in UTC."""
     if value is None:
         return ""
     return _format_instant(value, tz or viewer_timezone(), fmt, zone, current_language())
@@ -135,9 +138,8 @@ def format_instant(
 @lru_cache(maxsize=4096)
 def _format_instant(value: datetime, tz: str, fmt: str, zone: bool, lang: str) -> str:
     # Pages repeat the same few instants (deadlines) in a few zones: format each once.
-    zone_info = zoneinfo.ZoneInfo(tz)
-    local = value.astimezone(zone_info)
-    text = babel_format_datetime(local, fmt, tzinfo=zone_info, locale=lang)
+    local = in_zone(value, zoneinfo.ZoneInfo(tz))
+    text = babel_format_datetime(local, fmt, tzinfo=local.tzinfo, locale=lang)
     return f"{text} {local.strftime('%Z')}" if zone else text
 
 

@@ -33,6 +33,7 @@ from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from competitions.core import after_commit, clock
+from competitions.core.text import one_line, text_block
 
 log = logging.getLogger(__name__)
 
@@ -54,18 +55,21 @@ class Mail:
 def render_mail(template: str, to: str, lang: str, subject: Any, **context: Any) -> Mail:
     """Render ``emails/<template>.txt`` (and ``.html`` if it exists) in the recipient's language.
 
-    ``subject`` may be a lazy string; it is resolved in ``lang`` too.
+    ``subject`` may be a lazy string; it is resolved in ``lang`` too. Whatever went into it
+    (a title stored before titles were cleaned), the subject is one line and the bodies hold
+    no control character but line breaks and tabs: a line break in a header would make the
+    message unsendable, and PostgreSQL refuses a NUL in the outbox's text columns.
     """
     with force_locale(lang):
         text = render_template(f"emails/{template}.txt", lang=lang, **context)
         html: str | None
         try:
-            html = render_template(f"emails/{template}.html", lang=lang, **context)
+            html = text_block(render_template(f"emails/{template}.html", lang=lang, **context))
         except Exception as exc:  # template missing: text-only mail
             if type(exc).__name__ != "TemplateNotFound":
                 raise
             html = None
-        return Mail(to=to, subject=str(subject), text=text, html=html)
+        return Mail(to=to, subject=one_line(str(subject)), text=text_block(text), html=html)
 
 
 def build_message(mail: Mail, default_sender: str, message_id: str | None = None) -> EmailMessage:
@@ -221,12 +225,17 @@ class Refused(smtplib.SMTPException):
         self.smtp_code = code
 
 
+class Unsendable(Exception):
+    """This message cannot be sent as it is (never tried again); the connection is fine."""
+
+
 class Transport(Protocol):
     def send_many(self, messages: Sequence[EmailMessage]) -> None: ...
 
     def send_each(self, messages: Sequence[Wire]) -> Iterator[BaseException | None]:
         """Send one by one, answering each message's error (``None``: accepted) as soon as the
-        server answered it. A failure of the connection itself is raised."""
+        server answered it. A failure of the connection itself is raised (``OSError`` or
+        ``smtplib.SMTPException``); any other exception raised is the message's own."""
         ...
 
 
@@ -251,12 +260,28 @@ class SMTPTransport:
             conn.starttls(context=ssl.create_default_context())
         return conn
 
-    @contextmanager
-    def _session(self) -> Iterator[smtplib.SMTP]:
-        """A connection, signed in when a user name is configured, closed on leaving."""
-        with self._connect() as conn:
+    def _open(self) -> smtplib.SMTP:
+        conn = self._connect()
+        try:
             if self.username:
                 conn.login(self.username, self.password)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    @contextmanager
+    def _session(self) -> Iterator[smtplib.SMTP]:
+        """A connection, signed in when a user name is configured, closed on leaving. Failing
+        to open it is a failure of the connection (``SMTPException``) whatever raised it (a
+        setting smtplib cannot use, say), never the fault of the message to be sent first."""
+        try:
+            conn = self._open()
+        except (OSError, smtplib.SMTPException):
+            raise
+        except Exception as exc:
+            raise smtplib.SMTPException(f"cannot open an SMTP session: {exc}") from exc
+        with conn:
             yield conn
 
     def send_many(self, messages: Sequence[EmailMessage]) -> None:
@@ -282,6 +307,11 @@ class SMTPTransport:
                     error = exc.smtp_error
                     text = error.decode(errors="replace") if isinstance(error, bytes) else error
                     yield Refused(exc.smtp_code, str(text))
+                except (smtplib.SMTPNotSupportedError, ValueError) as exc:
+                    # smtplib refused it before sending it (an extension the server lacks, a
+                    # command it cannot encode): this message only; the session starts over.
+                    conn.rset()
+                    yield Unsendable(f"{type(exc).__name__}: {exc}")
                 else:
                     if refused:  # one address of several refused (we send one per message)
                         code, reply = next(iter(refused.values()))

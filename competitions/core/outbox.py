@@ -9,7 +9,12 @@ Delivery claims rows atomically (``UPDATE … RETURNING``, ``FOR UPDATE SKIP LOC
 PostgreSQL), so two dispatchers never send the same row; each row is marked sent as soon as the
 SMTP server accepts it. Temporary refusals (4xx, a lost connection) are retried with
 exponential backoff up to ``MAX_ATTEMPTS``; permanent ones (5xx) are recorded as failed. A row
-left "sending" by a worker that died is claimed again after ``OUTBOX_CLAIM_TIMEOUT`` seconds.
+left "sending" by a worker that died is claimed again after ``OUTBOX_CLAIM_TIMEOUT`` seconds;
+each claim counts as an attempt, so a row that never finishes sending fails after the maximum.
+
+One message never holds up the others: one that cannot be built (a header with a line break)
+or that the transport cannot send (``mail.Unsendable``, or any exception of the transport that
+is not a connection failure) is recorded as failed with its error, and the batch goes on.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from flask import current_app
 from sqlalchemy import and_, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from competitions.core import clock
+from competitions.core import clock, mail
 from competitions.core.db import Base, SurrogateKey, UTCDateTime
 from competitions.core.extensions import db
 
@@ -38,6 +43,7 @@ MAX_ATTEMPTS = 8
 FIRST_RETRY = timedelta(seconds=30)
 LAST_RETRY = timedelta(hours=1)
 BATCH = 100
+ABANDONED = "an attempt did not finish in time (its worker stopped while sending it)"
 
 
 class Status(enum.StrEnum):
@@ -97,6 +103,10 @@ def claim(limit: int = BATCH, ids: list[int] | None = None) -> list[int]:
         and_(m.status == Status.QUEUED.value, m.next_attempt_at <= now),
     ]
     skip_locked = db.session.get_bind().dialect.name == "postgresql"
+    # A chosen row still "sending" was left by a worker that stopped: counted as an attempt,
+    # and failed instead of claimed once it had them all (SET reads the row's old values).
+    abandoned = m.status == Status.SENDING.value
+    gives_up = and_(abandoned, m.attempts >= MAX_ATTEMPTS)
     walks = []
     for rank, kind in enumerate(kinds):
         due = (
@@ -116,17 +126,28 @@ def claim(limit: int = BATCH, ids: list[int] | None = None) -> list[int]:
         .order_by(candidates.c.kind, candidates.c.next_attempt_at)
         .limit(limit)
     )
-    claimed = list(
-        db.session.execute(
-            update(m)
-            .where(m.id.in_(chosen.scalar_subquery()))
-            .values(status=Status.SENDING.value, claimed_at=now, attempts=m.attempts + 1)
-            .returning(m.id),
-            execution_options={"synchronize_session": False},
-        ).scalars()
-    )
+    outcome = db.session.execute(
+        update(m)
+        .where(m.id.in_(chosen.scalar_subquery()))
+        .values(
+            status=sa.case((gives_up, Status.FAILED.value), else_=Status.SENDING.value),
+            claimed_at=now,
+            attempts=sa.case((gives_up, m.attempts), else_=m.attempts + 1),
+            last_error=sa.case(
+                (gives_up, f"{ABANDONED}; no attempt left"),
+                (abandoned, ABANDONED),
+                else_=m.last_error,
+            ),
+        )
+        .returning(m.id, m.status),
+        execution_options={"synchronize_session": False},
+    ).all()
     db.session.commit()
-    return sorted(claimed)
+    claimed = sorted(i for i, status in outcome if status == Status.SENDING.value)
+    failed = [i for i, status in outcome if status == Status.FAILED.value]
+    if failed:
+        log.warning("outbox: messages %s failed: %s", failed, ABANDONED)
+    return claimed
 
 
 ANALYZE_AFTER = 1000
@@ -170,16 +191,23 @@ _RECORD = (
 )
 
 
+def _permanent(error: BaseException) -> bool:
+    """A 5xx refusal, or a fault of the message itself (not of the server or the connection:
+    those are ``OSError`` or ``SMTPException``, worth another try)."""
+    code = getattr(error, "smtp_code", None)
+    if isinstance(code, int):
+        return 500 <= code < 600
+    return not isinstance(error, OSError | smtplib.SMTPException)
+
+
 def _outcome(message_id: int, attempts: int, error: BaseException | None) -> dict[str, Any]:
     """The parameters of ``_RECORD`` for one attempt's outcome."""
     now = clock.now()
     values: dict[str, Any] = {"message_id": message_id, "sent_at": None, "retry_at": None}
     if error is None:
         return {**values, "status": Status.SENT.value, "sent_at": now, "last_error": None}
-    code = getattr(error, "smtp_code", None)
-    permanent = isinstance(code, int) and 500 <= code < 600
     values["last_error"] = f"{type(error).__name__}: {error}"[:2000]
-    if permanent or attempts >= MAX_ATTEMPTS:
+    if _permanent(error) or attempts >= MAX_ATTEMPTS:
         values["status"] = Status.FAILED.value
         log.warning("outbox: message %s failed: %s", message_id, error)
     else:
@@ -224,6 +252,69 @@ def _ledger() -> Iterator[Callable[[int, int, BaseException | None], str]]:
     yield through_session
 
 
+Key = tuple[int, int]  # (message id, attempts)
+Record = Callable[[Key, BaseException | None], None]
+
+
+def _wires(rows: list[Any], record: Record) -> list[tuple[Key, mail.Wire]]:
+    """The bytes of each row; a row that cannot be built is recorded as failed here."""
+    sender = current_app.config["MAIL_FROM"]
+    batch = []
+    for row in rows:
+        key = (row.id, row.attempts)
+        try:
+            wire = mail.wire_message(
+                mail.Mail(
+                    to=row.to_address,
+                    subject=row.subject,
+                    text=row.text_body,
+                    html=row.html_body,
+                    headers=dict(row.headers or {}),
+                    sender=row.sender,
+                ),
+                sender,
+                message_id=f"outbox.{row.id}.{row.created_at:%Y%m%d%H%M%S}",
+            )
+        except Exception as exc:  # e.g. a line break in a header: this row only
+            log.warning("outbox: message %s cannot be built: %s", row.id, exc)
+            record(key, exc)
+            continue
+        batch.append((key, wire))
+    return batch
+
+
+def _send(batch: list[tuple[Key, mail.Wire]], record: Record) -> None:
+    """Hand ``batch`` to the transport, recording each answer as it comes. A failure of the
+    connection puts the rest back for later; any other exception fails the message in flight
+    alone, and the rest goes on over a new connection."""
+    transport = mail.get_transport()
+    while batch:
+        answers = iter(transport.send_each([wire for _key, wire in batch]))
+        done, broke = 0, False
+        try:
+            while done < len(batch) and not broke:
+                key = batch[done][0]
+                try:
+                    error = next(answers)
+                except StopIteration:
+                    error = ConnectionError("the transport gave no answer for this message")
+                except (OSError, smtplib.SMTPException) as exc:  # the connection failed
+                    log.warning("outbox: SMTP connection failed after %d message(s): %s", done, exc)
+                    for rest, _wire in batch[done:]:
+                        record(rest, exc)
+                    return
+                except Exception as exc:  # this message broke the transport: it alone fails
+                    log.exception("outbox: message %s could not be sent", key[0])
+                    error, broke = exc, True
+                record(key, error)
+                done += 1
+        finally:
+            close = getattr(answers, "close", None)
+            if close is not None:
+                close()  # a generator's connection is closed now, not when collected
+        batch = batch[done:]
+
+
 def deliver(ids: list[int]) -> dict[str, int]:
     """Send the claimed rows ``ids`` over one connection; answer how many ended in each state.
 
@@ -231,8 +322,6 @@ def deliver(ids: list[int]) -> dict[str, int]:
     next one is sent: a worker killed mid-batch can have sent at most the message in flight
     without recording it (it is sent again, with the same Message-ID, after the claim times
     out)."""
-    from competitions.core import mail
-
     counts: dict[str, int] = {}
     if not ids:
         return counts
@@ -252,39 +341,14 @@ def deliver(ids: list[int]) -> dict[str, int]:
         .where(t.id.in_(ids))
         .order_by(t.id)
     ).all()
-    sender = current_app.config["MAIL_FROM"]
-    batch = [
-        (
-            (row.id, row.attempts),
-            mail.wire_message(
-                mail.Mail(
-                    to=row.to_address,
-                    subject=row.subject,
-                    text=row.text_body,
-                    html=row.html_body,
-                    headers=dict(row.headers or {}),
-                    sender=row.sender,
-                ),
-                sender,
-                message_id=f"outbox.{row.id}.{row.created_at:%Y%m%d%H%M%S}",
-            ),
-        )
-        for row in rows
-    ]
     db.session.rollback()  # no transaction held open while talking to the SMTP server
-    done = 0
     with _ledger() as finish:
-        try:
-            results = mail.get_transport().send_each([m for _i, m in batch])
-            for ((message_id, attempts), _msg), error in zip(batch, results, strict=False):
-                status = finish(message_id, attempts, error)
-                counts[status] = counts.get(status, 0) + 1
-                done += 1
-        except (OSError, smtplib.SMTPException) as exc:  # the connection itself failed
-            log.warning("outbox: SMTP connection failed after %d message(s): %s", done, exc)
-            for (message_id, attempts), _msg in batch[done:]:
-                status = finish(message_id, attempts, exc)
-                counts[status] = counts.get(status, 0) + 1
+
+        def record(key: Key, error: BaseException | None) -> None:
+            status = finish(key[0], key[1], error)
+            counts[status] = counts.get(status, 0) + 1
+
+        _send(_wires(list(rows), record), record)
     return counts
 
 

@@ -24,6 +24,7 @@ from competitions.core.actor import Actor
 from competitions.core.errors import DomainError, NotFound, must_exist
 from competitions.core.extensions import db
 from competitions.core.storage import get_storage
+from competitions.core.text import blocks_in, lines_in
 from competitions.core.urls import external_url
 from competitions.entries import permissions
 from competitions.entries.models import (
@@ -86,8 +87,7 @@ def requirements_of(track: Track) -> list[DocumentRequirement]:
 
 
 def _check_requirement(track: Track, data: RequirementData) -> RequirementData:
-    label = {k: v.strip() for k, v in data.label.items() if k in track.languages and v.strip()}
-    help_ = {k: v.strip() for k, v in data.help.items() if k in track.languages and v.strip()}
+    label, help_ = lines_in(data.label, track.languages), blocks_in(data.help, track.languages)
     if not label:
         raise DomainError(_("Name the document in at least one of the track's languages."), "label")
     if any(len(v) > 200 for v in label.values()):

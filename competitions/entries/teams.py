@@ -23,7 +23,7 @@ from competitions.core.actor import Actor
 from competitions.core.errors import Conflict, DomainError, NotFound, PermissionDenied, must_exist
 from competitions.core.extensions import db
 from competitions.core.i18n import is_valid_country, is_valid_jurisdiction
-from competitions.core.text import required_line
+from competitions.core.text import one_line, required_line
 from competitions.entries import decisions, permissions
 from competitions.entries.models import EntryMember, Team, TeamMember, TeamRole
 
@@ -48,7 +48,7 @@ def check_team(data: TeamData) -> TeamData:
         kind = EntrantType(data.entrant_type)
     except ValueError as exc:
         raise DomainError(_("Choose what kind of entrant you are."), field="entrant_type") from exc
-    org_name = " ".join((data.organisation_name or "").split()) or None
+    org_name = one_line(data.organisation_name) or None
     org_country = (data.organisation_country or "").strip().upper() or None
     if kind in (EntrantType.INDIVIDUAL, EntrantType.TEAM):
         return TeamData(name, kind.value, None, None)

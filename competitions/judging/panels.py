@@ -16,6 +16,7 @@ from competitions.core import audit, clock, invitations, mail
 from competitions.core.actor import Actor
 from competitions.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from competitions.core.extensions import db
+from competitions.core.text import one_line
 from competitions.judging import permissions
 from competitions.judging.models import Assignment, EndReason, Judge, JudgeInvitation, Panel
 
@@ -149,7 +150,7 @@ def clean_tags(values: list[str], limit: int = MAX_TAGS) -> list[str]:
     out: list[str] = []
     seen: set[str] = set()
     for raw in values:
-        tag = " ".join(raw.split())[:80]
+        tag = one_line(raw)[:80]
         if tag and tag.casefold() not in seen:
             seen.add(tag.casefold())
             out.append(tag)
@@ -161,7 +162,7 @@ def clean_tags(values: list[str], limit: int = MAX_TAGS) -> list[str]:
 def _set_profile(
     judge: Judge, organisation: str, expertise: list[str], conflicts: list[str]
 ) -> None:
-    judge.organisation = " ".join((organisation or "").split())[:200]
+    judge.organisation = one_line(organisation)[:200]
     judge.expertise = clean_tags(expertise)
     judge.conflict_organisations = clean_tags(conflicts)
 

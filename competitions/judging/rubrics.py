@@ -15,6 +15,8 @@ from competitions.core import audit, clock
 from competitions.core.actor import Actor
 from competitions.core.errors import Conflict, DomainError, PermissionDenied, must_exist
 from competitions.core.extensions import db
+from competitions.core.i18n import languages
+from competitions.core.text import blocks_in, lines_in
 from competitions.judging import permissions
 from competitions.judging.models import (
     PANEL_SCOPES,
@@ -85,7 +87,7 @@ def get_stage(round_: Round, stage: int) -> Rubric:
 
 
 def _check_stage(name: dict[str, str], panel_scope: str) -> tuple[dict[str, str], str]:
-    clean = {k: v.strip() for k, v in name.items() if v and v.strip()}
+    clean = lines_in(name, languages())
     if not clean:
         raise DomainError(_("Name the stage, e.g. “Jury”."), field="name_en")
     if any(len(v) > 100 for v in clean.values()):
@@ -223,7 +225,7 @@ def _decimal(value: Any, name: str, message: str) -> Decimal:
 
 def _check(data: CriterionData) -> dict[str, Any]:
     """The criterion's values, cleaned; a ``DomainError`` on the field of the first problem."""
-    title = {k: v.strip() for k, v in data.title.items() if v and v.strip()}
+    title = lines_in(data.title, languages())
     if not title:
         raise DomainError(_("Give the criterion a title in at least one language."), "title_en")
     if any(len(v) > 200 for v in title.values()):
@@ -234,7 +236,7 @@ def _check(data: CriterionData) -> dict[str, Any]:
     lo, hi, step = _scale(data)
     return {
         "title": title,
-        "guidance": {k: v.strip() for k, v in data.guidance.items() if v and v.strip()},
+        "guidance": blocks_in(data.guidance, languages()),
         "weight": weight,
         "scale_min": lo,
         "scale_max": hi,
@@ -268,7 +270,7 @@ def _descriptors(
     """What each level means, per language, keyed by a score on the scale."""
     descriptors: dict[str, dict[str, str]] = {}
     for level, texts in data.descriptors.items():
-        clean = {k: v.strip() for k, v in texts.items() if v and v.strip()}
+        clean = lines_in(texts, languages())
         if not clean:
             continue
         value = _decimal(level, "descriptors", _("A descriptor's level must be a score."))

@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from competitions.challenges import services as challenge_services
 from competitions.challenges.models import Challenge
-from competitions.core import clock
+from competitions.core import clock, instants
 from competitions.core.errors import DomainError
 from competitions.core.i18n import current_language
 from competitions.core.web import attempt, current_actor, guard, require
@@ -126,6 +126,8 @@ def _release_at(form: ScheduleForm) -> datetime:
         when = datetime.fromisoformat((form.release_at.data or "").strip())
     except ValueError as exc:
         raise DomainError(_("Enter a date and time like 2025-07-30 17:00."), "release_at") from exc
+    if not instants.plausible(when):  # year 0 or 10000 in UTC: not even convertible
+        raise DomainError(instants.range_message(), "release_at")
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 

@@ -22,7 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from competitions.accounts.models import User, normalize_email
 from competitions.challenges.models import Challenge, Round, Track
-from competitions.core import audit, clock, mail, outbox, tokens
+from competitions.core import audit, clock, instants, mail, outbox, tokens
 from competitions.core.actor import Actor
 from competitions.core.after_commit import run_after_commit
 from competitions.core.errors import DomainError, NotFound
@@ -31,6 +31,8 @@ from competitions.core.i18n import languages
 from competitions.core.locks import tick_lock
 from competitions.core.markdown import render_markdown
 from competitions.core.outbox import OutboxMessage
+from competitions.core.periodic import isolated
+from competitions.core.text import blocks_in, lines_in, one_line, text_block
 from competitions.core.urls import external_url
 from competitions.entries.models import Entry, TeamMember
 from competitions.judging import audiences as judging
@@ -75,9 +77,7 @@ class Draft:
 
 
 def _check(challenge: Challenge, track: Track | None, data: Draft) -> Draft:
-    langs = languages()
-    subject = {k: v.strip() for k, v in data.subject.items() if k in langs and v.strip()}
-    body = {k: v.strip() for k, v in data.body.items() if k in langs and v.strip()}
+    subject, body = lines_in(data.subject, languages()), blocks_in(data.body, languages())
     if not subject:
         raise DomainError(_("Write a subject in at least one language."), "subject_en")
     if set(subject) != set(body):
@@ -149,6 +149,7 @@ def schedule(actor: Actor, ann: Announcement, release_at: datetime) -> None:
     _require_act(actor, ann)
     if ann.status not in (AnnouncementStatus.DRAFT, AnnouncementStatus.SCHEDULED):
         raise DomainError(_("This announcement was already released or cancelled."))
+    instants.check(release_at, "release_at")
     if release_at < clock.now() - timedelta(seconds=1):
         raise DomainError(_("Choose an instant in the future, or send it now."), "release_at")
     ann.status, ann.release_at = AnnouncementStatus.SCHEDULED.value, release_at
@@ -346,10 +347,10 @@ def render(ann: Announcement, lang: str, track: Track | None) -> dict[str, str]:
             "lang": lang,
         }
         return {
-            "subject": ann.subject_in(lang),
-            "text": render_template("emails/outreach/announcement.txt", **context),
-            "html": render_template("emails/outreach/announcement.html", **context),
-            "sender": formataddr((f"{name} via Tandem", address)),
+            "subject": one_line(ann.subject_in(lang)),
+            "text": text_block(render_template("emails/outreach/announcement.txt", **context)),
+            "html": text_block(render_template("emails/outreach/announcement.html", **context)),
+            "sender": formataddr((one_line(f"{name} via Tandem"), address)),
         }
 
 
@@ -437,14 +438,16 @@ def release_due() -> int:
 
 def _release_due() -> int:
     """The beat tick: release every scheduled announcement due within ``LEAD`` (one at a time
-    per row: ``SKIP LOCKED`` on PostgreSQL, so two ticks never release the same one)."""
-    released = 0
+    per row: ``SKIP LOCKED`` on PostgreSQL, so two ticks never release the same one). One that
+    fails is logged and left scheduled for the next tick; the others go on."""
+    released, skipped = 0, set[int]()
     while True:
         stmt = (
             select(Announcement)
             .where(
                 Announcement.status == AnnouncementStatus.SCHEDULED.value,
                 Announcement.release_at <= clock.now() + LEAD,
+                Announcement.id.not_in(skipped),
             )
             .order_by(Announcement.release_at)
             .limit(1)
@@ -455,9 +458,13 @@ def _release_due() -> int:
         if ann is None:
             db.session.rollback()
             return released
-        release(ann)
-        db.session.commit()
-        released += 1
+        ann_id = ann.id
+        skipped.add(ann_id)  # until it is released: not taken again in this tick
+        with isolated("outreach.release_due", f"announcement {ann_id}"):
+            release(ann)
+            db.session.commit()
+            skipped.discard(ann_id)
+            released += 1
 
 
 def progress(ann: Announcement) -> dict[str, int]:

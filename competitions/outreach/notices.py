@@ -36,7 +36,9 @@ from competitions.core.actor import Actor
 from competitions.core.errors import DomainError, NotFound
 from competitions.core.extensions import db
 from competitions.core.i18n import format_duration, languages
+from competitions.core.instants import supported
 from competitions.core.locks import tick_lock
+from competitions.core.periodic import isolated
 from competitions.core.urls import external_url
 from competitions.entries.models import Entry, Team, TeamMember
 from competitions.judging import audiences as judging
@@ -136,7 +138,8 @@ def _instant(rnd: Round, kind: str) -> datetime:
 def schedule_of(
     challenge: Challenge,
 ) -> list[tuple[Round, str, int, datetime, NoticeRun | None]]:
-    """Every reminder of the challenge: round, kind, offset, instant, and its run if it ran."""
+    """Every reminder of the challenge: round, kind, offset, instant, and its run if it ran
+    (none before an instant outside the supported range, stored before it was enforced)."""
     runs = {
         (r.round_id, r.kind, r.offset_minutes): r
         for r in db.session.scalars(select(NoticeRun).where(NoticeRun.challenge_id == challenge.id))
@@ -146,6 +149,7 @@ def schedule_of(
         for rnd in challenge.rounds
         for kind in NoticeKind
         for at in [_instant(rnd, kind)]
+        if supported(at)
         for o in offsets_of(challenge, kind)
     ]
 
@@ -286,7 +290,8 @@ def run_due(now: datetime | None = None) -> int:
 
 def _run_due(now: datetime | None = None) -> int:
     """The beat tick: send the reminders whose instant has come, before submission deadlines
-    and before judging closes. Answers how many were sent."""
+    and before judging closes. Answers how many were sent. A round that fails is logged and
+    tried again at the next tick; the others go on."""
     now = now or clock.now()
     sent = 0
     for kind in NoticeKind:
@@ -301,7 +306,9 @@ def _run_due(now: datetime | None = None) -> int:
             )
         ).all()
         for rnd in rounds:
-            sent += _run_round(rnd, kind, now)
+            unit = f"{kind.value} reminders of round {rnd.id} (challenge {rnd.challenge_id})"
+            with isolated("outreach.deadline_notices", unit):
+                sent += _run_round(rnd, kind, now)
     db.session.commit()
     return sent
 
@@ -310,6 +317,8 @@ def _run_round(rnd: Round, kind: NoticeKind, now: datetime) -> int:
     """The due reminders of one round and kind: the latest is sent, earlier ones that were
     missed are recorded as skipped; each (round, kind, offset) runs once (unique row)."""
     challenge = rnd.challenge
+    if not supported(_instant(rnd, kind)):
+        return 0
     due = [
         o for o in offsets_of(challenge, kind) if _instant(rnd, kind) - timedelta(minutes=o) <= now
     ]
@@ -376,7 +385,8 @@ def timeline_due(now: datetime | None = None) -> int:
 def _timeline_due(now: datetime | None = None) -> int:
     """Tell entrants and subscribers about timeline changes made more than a short while ago
     (an admin may correct a slip first); one email per person for all of a challenge's pending
-    changes; each change is told once (``TimelineNotice``). Answers how many emails."""
+    changes; each change is told once (``TimelineNotice``). Answers how many emails. A
+    challenge that fails is logged and tried again at the next tick; the others go on."""
     now = now or clock.now()
     delay = timedelta(seconds=current_app.config.get("TIMELINE_NOTICE_DELAY", 120))
     pending = db.session.scalars(
@@ -392,23 +402,29 @@ def _timeline_due(now: datetime | None = None) -> int:
         by_challenge.setdefault(change.challenge_id, []).append(change)
     sent = 0
     for challenge_id, changes in by_challenge.items():
-        challenge = db.session.get(Challenge, challenge_id)
-        if challenge is None or not challenge.is_published:
-            continue
-        try:
-            with db.session.begin_nested():
-                marks = [TimelineNotice(change_id=c.id, notified_at=now) for c in changes]
-                db.session.add_all(marks)
-                db.session.flush()  # another tick told these already
-                count = _tell_timeline(challenge, changes, now)
-                for mark in marks:
-                    mark.recipients = count
-                sent += count
-        except IntegrityError:
-            continue
-        db.session.commit()
+        with isolated("outreach.timeline_notices", f"challenge {challenge_id}"):
+            sent += _tell_once(challenge_id, changes, now)
     db.session.commit()
     return sent
+
+
+def _tell_once(challenge_id: int, changes: list[TimelineChange], now: datetime) -> int:
+    """Tell one challenge's pending changes, unless another tick told them (committed)."""
+    challenge = db.session.get(Challenge, challenge_id)
+    if challenge is None or not challenge.is_published:
+        return 0
+    try:
+        with db.session.begin_nested():
+            marks = [TimelineNotice(change_id=c.id, notified_at=now) for c in changes]
+            db.session.add_all(marks)
+            db.session.flush()  # another tick told these already
+            count = _tell_timeline(challenge, changes, now)
+            for mark in marks:
+                mark.recipients = count
+    except IntegrityError:
+        return 0
+    db.session.commit()
+    return count
 
 
 def _tell_timeline(challenge: Challenge, changes: list[TimelineChange], now: datetime) -> int:

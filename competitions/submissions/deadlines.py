@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from competitions.challenges.models import Round
 from competitions.challenges.timeline import WindowState, window_state
-from competitions.core import audit, clock
+from competitions.core import audit, clock, instants
 from competitions.core.actor import Actor
 from competitions.core.errors import DomainError, NotFound
 from competitions.core.extensions import db
@@ -49,6 +49,7 @@ def grant_extension(
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("Give the reason for the extension."), field="reason")
+    instants.check(until, "until")
     if until <= round_.submission_deadline:
         raise DomainError(_("An extension must end after the round's deadline."), field="until")
     if until > round_.judging_closes:

@@ -318,3 +318,128 @@ def test_each_outcome_is_committed_after_the_server_accepts_it_and_before_the_ne
         assert all(ledger[a] == "sending" for a in addresses[n:]), n
     with live_app.app_context():
         assert outbox.stats() == {"sent": 12}
+
+
+# --- one bad message never stalls the others --------------------------------------------------
+
+
+def _raw_row(to: str, subject: str = "S", **fields: Any) -> OutboxMessage:
+    """A row written directly (as an older release, or a bug, could have left it)."""
+    row = OutboxMessage(to_address=to, subject=subject, text_body="B", **fields)
+    db.session.add(row)
+    return row
+
+
+def test_a_message_that_cannot_be_built_fails_alone_and_the_batch_goes_on(db, mail):
+    _raw_row("before@example.org")
+    bad = _raw_row("broken@example.org", subject="Deep Space\r\nBcc: victim@example.org")
+    _raw_row("after@example.org")
+    db.session.commit()
+    assert outbox.dispatch() == {"sent": 2, "failed": 1}
+    db.session.refresh(bad)
+    assert bad.status == "failed" and bad.attempts == 1
+    assert "linefeed" in (bad.last_error or "")
+    assert mail.to("broken@example.org") == [] and mail.to("victim@example.org") == []
+    assert len(mail.to("before@example.org")) == len(mail.to("after@example.org")) == 1
+    assert outbox.dispatch() == {}  # never tried again
+
+
+@pytest.fixture
+def plain_smtp(app: Any) -> Any:
+    """A real SMTP server that does not offer SMTPUTF8, used instead of the usual one."""
+    from tests.support.smtp import SMTPCapture
+
+    server = SMTPCapture(smtputf8=False)
+    server.start()
+    port = app.config["MAIL_PORT"]
+    app.config["MAIL_PORT"] = server.port
+    try:
+        yield server
+    finally:
+        app.config["MAIL_PORT"] = port
+        server.stop()
+
+
+def test_a_message_the_server_cannot_take_fails_alone_on_the_same_connection(db, plain_smtp):
+    """An address that needs SMTPUTF8, which this server does not offer: smtplib refuses that
+    message before sending it; the connection serves the rest of the batch."""
+    _raw_row("first@example.org")
+    bad = _raw_row("josé@example.org")
+    _raw_row("last@example.org")
+    db.session.commit()
+    assert outbox.dispatch() == {"sent": 2, "failed": 1}
+    db.session.refresh(bad)
+    assert bad.status == "failed" and "SMTPUTF8" in (bad.last_error or "")
+    assert len(plain_smtp.to("first@example.org")) == len(plain_smtp.to("last@example.org")) == 1
+
+
+def test_a_transport_that_raises_for_one_message_fails_that_one_only(db, mail, monkeypatch):
+    real = mail_module.get_transport
+
+    class Fussy:
+        """Delegates to the real transport, but breaks on one message."""
+
+        def send_many(self, messages: Any) -> None:  # pragma: no cover - not used here
+            real().send_many(messages)
+
+        def send_each(self, messages: Any) -> Any:
+            inner = real().send_each
+            for wire in messages:
+                if "fussy@example.org" in wire.recipients:
+                    raise RuntimeError("the transport broke on this one")
+                yield from inner([wire])
+
+    monkeypatch.setattr(mail_module, "get_transport", lambda config=None: Fussy())
+    for to in ("a@example.org", "fussy@example.org", "b@example.org"):
+        _raw_row(to)
+    db.session.commit()
+    assert outbox.dispatch() == {"sent": 2, "failed": 1}
+    (fussy,) = rows("fussy@example.org")
+    assert fussy.status == "failed" and "broke on this one" in (fussy.last_error or "")
+    assert len(mail.to("a@example.org")) == len(mail.to("b@example.org")) == 1
+
+
+def test_a_row_left_sending_counts_its_attempts_and_fails_after_the_maximum(db, mail, clock, app):
+    """A message whose sending never finishes (its worker dies each time) is claimed again at
+    most ``MAX_ATTEMPTS`` times in all, then failed, saying why."""
+    timeout = timedelta(seconds=app.config["OUTBOX_CLAIM_TIMEOUT"] + 1)
+    row = _raw_row("doomed@example.org")
+    db.session.commit()
+    for attempt in range(1, outbox.MAX_ATTEMPTS + 1):
+        assert outbox.claim(10) == [row.id]  # a worker took it, then died
+        db.session.refresh(row)
+        assert (row.status, row.attempts) == ("sending", attempt)
+        if attempt > 1:
+            assert "did not finish" in (row.last_error or "")
+        clock.advance(timeout)
+    assert outbox.claim(10) == []
+    db.session.refresh(row)
+    assert (row.status, row.attempts) == ("failed", outbox.MAX_ATTEMPTS)
+    assert "did not finish" in (row.last_error or "")
+    assert outbox.dispatch() == {} and mail.to("doomed@example.org") == []
+
+
+def test_a_stale_row_already_past_the_maximum_ends_failed(db, clock, app):
+    stale = clock.now() - timedelta(seconds=app.config["OUTBOX_CLAIM_TIMEOUT"] + 1)
+    row = _raw_row("ancient@example.org", status="sending", attempts=40, claimed_at=stale)
+    fresh = _raw_row("fresh@example.org")
+    db.session.commit()
+    assert outbox.claim(10) == [fresh.id]
+    db.session.refresh(row)
+    assert row.status == "failed" and row.attempts == 40
+    assert "did not finish" in (row.last_error or "")
+
+
+def test_a_transport_that_cannot_open_a_session_fails_no_message(db, mail, monkeypatch):
+    """A setting the SMTP client cannot use (here: any non-network exception while connecting)
+    is the connection's fault, not each message's: they wait for a retry."""
+
+    def broken(self: Any) -> Any:
+        raise ValueError("a setting smtplib cannot use")
+
+    monkeypatch.setattr(mail_module.SMTPTransport, "_connect", broken)
+    for to in ("one@example.org", "two@example.org"):
+        _raw_row(to)
+    db.session.commit()
+    assert outbox.dispatch() == {"retrying": 2}
+    assert "cannot use" in (rows("one@example.org")[0].last_error or "")

@@ -45,14 +45,16 @@ class _Handler:
 
 
 class SMTPCapture:
-    def __init__(self) -> None:
+    def __init__(self, *, smtputf8: bool = True) -> None:
         self.port = free_port()
         self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self.lock = threading.Lock()
         self.refuse: dict[str, str] = {}  # address -> reply, e.g. "550 5.1.1 No such user"
         self.busy = 0
-        self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
+        self.controller = Controller(
+            _Handler(self), hostname="127.0.0.1", port=self.port, enable_SMTPUTF8=smtputf8
+        )
 
     def start(self) -> None:
         self.controller.start()

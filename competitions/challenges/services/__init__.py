@@ -9,7 +9,7 @@ modules of this package:
 - ``timeline``: rounds and milestones of the shared timeline, and the changes made to it;
 - ``editions``: launching the next edition of a challenge.
 
-The helpers the area modules share (``role_of``, ``clean_texts``, ``require_manager``,
+The helpers the area modules share (``role_of``, ``clean_lines``, ``require_manager``,
 ``new_track``, ...) are here too, so that the modules depend on this one and never on each
 other.
 
@@ -48,6 +48,7 @@ from competitions.core.actor import Actor
 from competitions.core.errors import Conflict, DomainError, NotFound, must_exist
 from competitions.core.extensions import db
 from competitions.core.i18n import is_valid_timezone, languages
+from competitions.core.text import blocks_in, lines_in
 
 M = TypeVar("M")
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
@@ -62,14 +63,20 @@ def role_of(actor: Actor, agency: Agency) -> str:
     return agency_permissions.role_in(actor.user, agency)
 
 
+def clean_lines(texts: dict[str, str] | None, max_length: int | None = None) -> Translations:
+    """Per-language one-line texts (a title, a name, a label: see ``core.text``), without
+    empty ones (cut to ``max_length`` if given)."""
+    return _cut(lines_in(texts, languages()), max_length)
+
+
 def clean_texts(texts: dict[str, str] | None, max_length: int | None = None) -> Translations:
-    """Per-language texts, stripped, without empty ones (cut to ``max_length`` if given)."""
-    out: Translations = {}
-    for code in languages():
-        value = ((texts or {}).get(code) or "").strip()
-        if value:
-            out[code] = value[:max_length] if max_length else value
-    return out
+    """Per-language longer texts (a description, terms), without empty ones (cut to
+    ``max_length`` if given)."""
+    return _cut(blocks_in(texts, languages()), max_length)
+
+
+def _cut(texts: Translations, max_length: int | None) -> Translations:
+    return {code: v[:max_length] for code, v in texts.items()} if max_length else texts
 
 
 def check_slug(slug: str) -> str:
@@ -169,7 +176,7 @@ class Texts:
 
 
 def _check_texts(texts: Texts) -> Texts:
-    title = clean_texts(texts.title)
+    title = clean_lines(texts.title)
     if not title:
         raise DomainError(_("Enter a title in at least one language."), field="title_en")
     for code, value in title.items():

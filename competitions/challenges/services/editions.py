@@ -27,7 +27,7 @@ from competitions.challenges.services import (
     require_manager,
     search_text,
 )
-from competitions.core import clock
+from competitions.core import clock, instants
 from competitions.core.actor import Actor
 from competitions.core.errors import Conflict, DomainError
 from competitions.core.extensions import db
@@ -43,6 +43,8 @@ def launch_next_edition(
         raise DomainError(_("Enter an offset of at most ten years."), field="offset_days")
     if db.session.scalar(select(Challenge.id).where(Challenge.slug == slug)) is not None:
         raise Conflict(_("Another challenge already uses this short address."), field="slug")
+    shift = partial(_shift, offset=timedelta(days=offset_days), zone=challenge.timezone)
+    _check_shift(challenge, shift)
     copy = Challenge(
         slug=slug,
         lead_agency=challenge.lead_agency,
@@ -57,7 +59,6 @@ def launch_next_edition(
     )
     copy.search_text = search_text(copy)
     db.session.add(copy)
-    shift = partial(_shift, offset=timedelta(days=offset_days), zone=challenge.timezone)
     for track in challenge.tracks:
         _copy_milestones(challenge, copy, shift, track, _copy_track(actor, track, copy))
     for r in challenge.rounds:
@@ -136,6 +137,27 @@ def _copy_milestones(
                     ends_at=shift(milestone.ends_at),
                     url=milestone.url,
                 )
+            )
+
+
+def _check_shift(challenge: Challenge, shift: Callable[[datetime | None], datetime | None]) -> None:
+    """Every date of the timeline, shifted, stays in the supported range (``core.instants``)."""
+    dates = [i for r in challenge.rounds for i in r.instants().values()]
+    dates += [i for m in challenge.milestones for i in (m.starts_at, m.ends_at)]
+    for instant in dates:
+        try:
+            moved = shift(instant)
+        except OverflowError:
+            moved = instants.LATEST + timedelta(days=1)
+        if moved is not None and not instants.supported(moved):
+            raise DomainError(
+                _(
+                    "Shifted by this offset, a date would not be between the years %(first)d "
+                    "and %(last)d.",
+                    first=instants.EARLIEST.year,
+                    last=instants.LATEST.year,
+                ),
+                field="offset_days",
             )
 
 

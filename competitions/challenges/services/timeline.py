@@ -23,16 +23,17 @@ from competitions.challenges.models import (
     Track,
 )
 from competitions.challenges.services import (
-    clean_texts,
+    clean_lines,
     get_owned,
     require_manager,
     timeline_problems,
 )
 from competitions.challenges.timeline import check_round
-from competitions.core import audit, clock
+from competitions.core import audit, clock, instants
 from competitions.core.actor import Actor
 from competitions.core.errors import Conflict, DomainError, NotFound
 from competitions.core.extensions import db
+from competitions.core.text import one_line, text_block
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ def _record_change(
 
 
 def _round_name(data: RoundData) -> dict[str, str]:
-    name = clean_texts(data.name, 200)
+    name = clean_lines(data.name, 200)
     if not name:
         raise DomainError(_("Name the round in at least one language."), field="name_en")
     problems = check_round(data.instants)
@@ -101,7 +102,7 @@ def save_round(
     name = _round_name(data)
     before = existing.instants() if existing is not None else None
     moved = [f for f in ROUND_INSTANTS if before and before[f] != data.instants.get(f)]
-    reason = (reason or "").strip()
+    reason = text_block(reason)
     changes_timeline = challenge.is_published and (bool(moved) or existing is None)
     _require_reason(changes_timeline, reason)
     target = existing or Round(challenge=challenge, position=len(challenge.rounds))
@@ -181,14 +182,16 @@ def _require_milestone_editor(actor: Actor, challenge: Challenge, track: Track |
 
 def _check_milestone(data: MilestoneData) -> tuple[dict[str, str], datetime, str | None]:
     """The cleaned name, start and link of a milestone."""
-    name = clean_texts(data.name, 200)
+    name = clean_lines(data.name, 200)
     if not name:
         raise DomainError(_("Name the milestone in at least one language."), field="name_en")
     if data.starts_at is None:
         raise DomainError(_("Enter when it starts."), field="starts_at")
+    instants.check(data.starts_at, "starts_at")
+    instants.check(data.ends_at, "ends_at")
     if data.ends_at is not None and data.ends_at <= data.starts_at:
         raise DomainError(_("It must end after it starts."), field="ends_at")
-    url = (data.url or "").strip() or None
+    url = one_line(data.url) or None
     if url and not re.match(r"^https?://\S+$", url):
         raise DomainError(_("Enter a web address starting with https://."), field="url")
     return name, data.starts_at, url
@@ -217,7 +220,7 @@ def save_milestone(
     moved = existing is not None and (
         existing.starts_at != starts_at or existing.ends_at != data.ends_at
     )
-    reason = (reason or "").strip()
+    reason = text_block(reason)
     changes_timeline = track is None and challenge.is_published and moved
     _require_reason(changes_timeline, reason)
     target = existing or Milestone(challenge=challenge, track=track)

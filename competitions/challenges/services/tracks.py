@@ -18,12 +18,13 @@ from competitions.agencies.services import record_in
 from competitions.challenges import permissions
 from competitions.challenges.eligibility import RulesError, parse_rules, rules_to_data
 from competitions.challenges.models import Prize, TermsVersion, Track, Translations
-from competitions.challenges.services import clean_texts, current_terms, get_owned
+from competitions.challenges.services import clean_lines, clean_texts, current_terms, get_owned
 from competitions.core import clock
 from competitions.core.actor import Actor
 from competitions.core.errors import Conflict, DomainError, NotFound
 from competitions.core.extensions import db
 from competitions.core.i18n import current_language, is_valid_timezone, languages
+from competitions.core.text import one_line
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class TrackSettings:
 
 def _check_attestations(raw: dict[str, str] | None, langs: list[str]) -> dict[str, list[str]]:
     statements = {
-        code: [line.strip() for line in (raw or {}).get(code, "").splitlines() if line.strip()]
+        code: [line for line in map(one_line, (raw or {}).get(code, "").splitlines()) if line]
         for code in langs
     }
     statements = {code: lines for code, lines in statements.items() if lines}
@@ -67,7 +68,7 @@ def update_track(actor: Actor, track: Track, data: TrackSettings) -> None:
     langs = [code for code in languages() if code in set(data.languages)]
     if not langs:
         raise DomainError(_("Select at least one language."), field="languages")
-    name = clean_texts(data.name, 200)
+    name = clean_lines(data.name, 200)
     missing = [code for code in langs if not name.get(code)]
     if missing:
         raise DomainError(
@@ -159,7 +160,7 @@ def parse_amount(text: str) -> Decimal | None:
 
 
 def _check_prize(data: PrizeData) -> tuple[Translations, Decimal, str, int, Translations]:
-    label = clean_texts(data.label, 200)
+    label = clean_lines(data.label, 200)
     if not label:
         raise DomainError(_("Name the prize in at least one language."), field="label_en")
     amount = parse_amount(str(data.amount))
@@ -180,7 +181,7 @@ def _check_prize(data: PrizeData) -> tuple[Translations, Decimal, str, int, Tran
         raise DomainError(
             _("Enter a number from %(low)d to %(high)d.", low=1, high=1000), field="count"
         )
-    return label, amount, currency, count, clean_texts(data.condition, 1000)
+    return label, amount, currency, count, clean_lines(data.condition, 1000)
 
 
 def save_prize(actor: Actor, track: Track, prize: Prize | None, data: PrizeData) -> Prize:
@@ -242,7 +243,8 @@ def publish_terms(actor: Actor, track: Track, body: dict[str, str]) -> TermsVers
             _("Write the terms in each of the track's languages."), field=f"body_{missing[0]}"
         )
     current = current_terms(track)
-    if current is not None and current.body == cleaned:
+    # Compared as cleaned: terms stored before with "\r\n" line breaks are the same text.
+    if current is not None and clean_texts(current.body) == cleaned:
         return None
     version = TermsVersion(
         track=track,

@@ -673,6 +673,30 @@ def test_the_results_page_and_scores_export(world, challenge, judged, client, lo
     assert b_csv.count("\n") == 1
 
 
+def test_the_scores_export_neutralizes_every_cell_that_looks_like_a_formula(
+    world, challenge, judged, client, login
+):
+    """Team names, judges' addresses (``+cmd@…`` is a valid address) and criterion titles."""
+    import csv
+
+    judged["ca"][0].entry.team.name = '=HYPERLINK("http://evil.example","Click")'
+    judged["ca_judges"][0].user.email = "+cmd@example.org"
+    judged["rubric"].criteria[0].title = {"en": "@SUM(1+1)"}
+    round_ = _score_all(
+        world, challenge, judged, [["9", "6", "3"], ["8", "5", "2"], ["7", "4", "1"]]
+    )
+    login(world.admin_a)
+    body = client.get(f"/challenges/{challenge.slug}/rounds/{round_.id}/results.csv").get_data(
+        as_text=True
+    )
+    rows = list(csv.reader(io.StringIO(body[1:])))
+    cells = [c for row in rows for c in row]
+    assert "'+cmd@example.org" in cells
+    assert '\'=HYPERLINK("http://evil.example","Click")' in cells
+    assert not [c for c in cells if c[:1] in ("=", "+", "@", "\t", "\r")], cells
+    assert "80.00" in cells and "9.00" in cells  # scores are written as numbers
+
+
 def test_a_team_reads_its_outcome_and_the_judges_comments_from_the_release(
     world, challenge, judged, client, login, clock
 ):

@@ -232,3 +232,33 @@ def test_another_agency_cannot_list_or_export(world, client, login, field, ca_tr
     for what in ("submissions", "submissions.csv", "submissions.zip"):
         assert client.get(url(ca_track, what)).status_code == 404
     assert events("submissions.exported_csv") == []
+
+
+HOSTILE_LABELS = ('=HYPERLINK("http://evil.example","Click")', "+cmd|' /C calc'!A0")
+
+
+def test_a_field_label_that_looks_like_a_formula_is_neutralized_in_the_header(
+    world, client, login, field, ca_track, round_
+):
+    """The header row is written by the same guarded writer as the data rows."""
+    from tests.submissions.conftest import FIELDS
+
+    reworded = [dict(f) for f in FIELDS]
+    reworded[0]["label"] = {"en": HOSTILE_LABELS[0]}
+    reworded[-1]["label"] = {"en": HOSTILE_LABELS[1]}
+    services.define_form(act(world.admin_a), round_, reworded)
+    db.session.commit()
+    login(world.admin_a)
+    body = client.get(url(ca_track, "submissions.csv")).get_data(as_text=True)
+    header = next(csv.reader(io.StringIO(body[1:])))
+    assert f"'{HOSTILE_LABELS[0]} [title]" in header
+    assert f"'{HOSTILE_LABELS[1]} [annex] (file; SHA-256)" in header
+    assert not [h for h in header if h[:1] in "=+-@\t\r"], header
+
+
+def test_the_zip_manifest_neutralizes_its_cells(world, client, login, field, ca_track, round_):
+    field["maple"].team.name = HOSTILE_LABELS[1]
+    db.session.commit()
+    login(world.admin_a)
+    _archive, manifest = read_zip(client.get(url(ca_track, "submissions.zip")))
+    assert [line["team"] for line in manifest] == [f"'{HOSTILE_LABELS[1]}"]

@@ -29,6 +29,7 @@ from competitions.core import audit
 from competitions.core.actor import Actor
 from competitions.core.errors import DomainError, NotFound, PermissionDenied
 from competitions.core.extensions import client_ip, db
+from competitions.core.filetypes import typed_name
 
 T = TypeVar("T")
 View = TypeVar("View", bound=Callable[..., Any])
@@ -164,9 +165,15 @@ def attempt(
 
 
 def send_attachment(handle: IO[bytes], mimetype: str, filename: str) -> Response:
-    """An uploaded file, always as a download: never sniffed, rendered or cached by the browser."""
+    """An uploaded file, always as a download: never sniffed, rendered or cached by the browser,
+    and named by its type (``mimetype``, detected from its content when it was stored) whatever
+    name it was stored under."""
     response = send_file(
-        handle, mimetype=mimetype, as_attachment=True, download_name=filename, max_age=0
+        handle,
+        mimetype=mimetype,
+        as_attachment=True,
+        download_name=typed_name(filename, mimetype),
+        max_age=0,
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"

@@ -17,6 +17,7 @@ from competitions.core import audit, clock
 from competitions.core.actor import Actor
 from competitions.core.errors import DomainError, NotFound, PermissionDenied
 from competitions.core.extensions import db
+from competitions.core.filetypes import typed_name
 from competitions.judging import panels, permissions, rubrics
 from competitions.judging.models import (
     Assignment,
@@ -97,13 +98,12 @@ def counting_version(submission: Submission) -> SubmissionVersion | None:
 
 def file_name_for_judge(assignment: Assignment, record: SubmissionFile) -> str:
     """The name a judge downloads a submission's file under: under blind judging, one that
-    does not name the team."""
+    does not name the team; its extension is always the detected type's."""
     rubric = rubrics.rubric_for(assignment.submission.round, assignment.stage, create=False)
     name = record.filename
     if rubric is not None and rubric.blind:
-        ext = name.rpartition(".")[2] if "." in name else "bin"
-        name = f"submission-{assignment.submission_id}-{record.field_key}-{record.id}.{ext[:10]}"
-    return name
+        name = f"submission-{assignment.submission_id}-{record.field_key}-{record.id}"
+    return typed_name(name, record.content_type)
 
 
 def parse_score(raw: Any, criterion: Any) -> Decimal | None:

@@ -24,6 +24,7 @@ from competitions.accounts.models import User
 from competitions.challenges.models import Challenge, Round, Track
 from competitions.core.errors import NotFound
 from competitions.core.extensions import db
+from competitions.core.filetypes import typed_name
 from competitions.core.spreadsheet import CsvPieces
 from competitions.core.storage import CHUNK, get_storage
 from competitions.entries import permissions as entry_permissions
@@ -291,6 +292,12 @@ def _slug(text: str, limit: int = 40) -> str:
     return slug or "file"
 
 
+def _member_name(record: SubmissionFile) -> str:
+    """A file's name in the archive: ASCII, with the extension of its detected type."""
+    stem, _dot, ext = typed_name(record.filename, record.content_type).rpartition(".")
+    return f"{_slug(stem, 90)}.{ext}"
+
+
 def zip_stream(user_id: int, track_id: int, round_id: int) -> Iterator[bytes]:
     """The files of every version that counts (the latest of each active submission), then
     ``manifest.csv``: entry, team, version, field, path in the archive, size, SHA-256 recorded
@@ -324,7 +331,7 @@ def zip_stream(user_id: int, track_id: int, round_id: int) -> Iterator[bytes]:
                 folder = f"{row.entry.id}-{_slug(row.entry.team.name)}/v{row.version.number}"
                 used: set[str] = set()
                 for record in row.files:
-                    name = _slug(record.filename, 100)
+                    name = _member_name(record)
                     path = f"{folder}/{record.field_key}/{name}"
                     n = 1
                     while path in used:

@@ -441,24 +441,30 @@ def test_a_judge_takes_the_next_least_reviewed(world, challenge, judged):
 # --- pages ------------------------------------------------------------------------------------
 
 
+def version_file(sub, filename):
+    """A PDF in the submission's first version, stored under ``filename`` (written directly)."""
+    stored = get_storage().save(io.BytesIO(b"%PDF-1.4 " + filename.encode()), 10_000)
+    record = SubmissionFile(
+        submission_id=sub.id,
+        version_id=sub.versions[0].id,
+        field_key="report",
+        storage_key=stored.key,
+        filename=filename,
+        content_type="application/pdf",
+        size=stored.size,
+        sha256=stored.sha256,
+    )
+    db.session.add(record)
+    db.session.flush()
+    return record
+
+
 def test_a_judge_scores_through_the_pages_blind(world, challenge, judged, client, login):
     rubric, judge, sub = judged["rubric"], judged["ca_judges"][0], judged["ca"][0]
     rubric.blind = True
     stored_name = "Team Secret Name report.pdf"
     version = sub.versions[0]
-    stored = get_storage().save(io.BytesIO(b"%PDF-1.4 blind"), 10_000)
-    db.session.add(
-        SubmissionFile(
-            submission_id=sub.id,
-            version_id=version.id,
-            field_key="report",
-            storage_key=stored.key,
-            filename=stored_name,
-            content_type="application/pdf",
-            size=stored.size,
-            sha256=stored.sha256,
-        )
-    )
+    version_file(sub, stored_name)
     a = assignments.assign_manually(act(world.admin_a), sub, judge)
     db.session.commit()
     login(judge.user)
@@ -489,6 +495,24 @@ def test_a_judge_scores_through_the_pages_blind(world, challenge, judged, client
     assert review.status == "submitted"
     queue = text(client.get(f"/judging/rounds/{judged['round'].id}"))
     assert "1 of 1 reviewed" in queue and sub.entry.team.name not in queue
+
+
+@pytest.mark.parametrize("blind", [False, True])
+def test_a_judge_downloads_a_file_named_by_its_type(world, challenge, judged, client, login, blind):
+    """A file stored as ``.html`` that is a PDF is downloaded as ``.pdf``, blind or not."""
+    from werkzeug.http import parse_options_header
+
+    judged["rubric"].blind = blind
+    judge, sub = judged["ca_judges"][0], judged["ca"][0]
+    record = version_file(sub, "Team report.html")
+    a = assignments.assign_manually(act(world.admin_a), sub, judge)
+    db.session.commit()
+    login(judge.user)
+    response = client.get(f"/judging/assignments/{a.id}/files/{record.id}", buffered=True)
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    name = parse_options_header(response.headers["Content-Disposition"])[1]["filename"]
+    expected = f"submission-{sub.id}-report-{record.id}.pdf" if blind else "Team report.pdf"
+    assert name == expected
 
 
 def test_a_judge_of_one_panel_cannot_open_another_s_assignment(

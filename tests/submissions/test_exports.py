@@ -262,3 +262,18 @@ def test_the_zip_manifest_neutralizes_its_cells(world, client, login, field, ca_
     login(world.admin_a)
     _archive, manifest = read_zip(client.get(url(ca_track, "submissions.zip")))
     assert [line["team"] for line in manifest] == [f"'{HOSTILE_LABELS[1]}"]
+
+
+def test_the_zip_names_each_file_by_its_detected_type(world, client, login, entry, round_):
+    """A PDF uploaded as ``invoice.html`` (or stored so before names were fixed) is a .pdf."""
+    draft(entry, round_, world.innovator, files=[("report", PDF, "report.pdf")])
+    services.submit(act(world.innovator), entry, round_)
+    record = services.get_version(entry, round_, 1).files[0]
+    record.filename = "invoice.html"
+    db.session.commit()
+    login(world.admin_a)
+    archive, manifest = read_zip(client.get(url(entry.track, "submissions.zip")))
+    (line,) = manifest
+    assert line["path"].endswith("/report/invoice.pdf"), line["path"]
+    assert line["original_name"] == "invoice.html"
+    assert archive.read(line["path"]) == PDF

@@ -22,6 +22,7 @@ from competitions.core.web import (
     flash_errors,
     found,
     guard,
+    refusal_json,
     require,
     send_attachment,
 )
@@ -187,7 +188,9 @@ def _review_page(
 def autosave(assignment_id: int) -> ResponseReturnValue:
     """Save typed scores and comments as a draft without a page load (the page's script posts
     JSON, as for submission drafts). A lost session answers 401; the browser keeps the text.
-    A refusal answers JSON too (409), so the service's error is not flashed."""
+    A refusal answers JSON too, so the service's error is not flashed: 400 with a message per
+    field for scores or comments the form would refuse alike, 409 when the review cannot
+    change (judging closed)."""
     if not current_user.is_authenticated:
         return jsonify(status="signed_out"), 401
     a = my_assignment(assignment_id)
@@ -196,18 +199,17 @@ def autosave(assignment_id: int) -> ResponseReturnValue:
     answers = payload.get("answers") if isinstance(payload, dict) else None
     if not isinstance(answers, dict):
         return jsonify(status="invalid"), 400
-    texts = {k: v for k, v in answers.items() if isinstance(v, str)}
-    with attempt(quiet=True) as done:
+    with attempt(quiet=True) as done:  # checked by the service exactly as the form's
         reviews.save_review(
             current_actor(),
             a,
-            typed_scores(texts, stage),
-            texts.get("comment_to_team", ""),
-            texts.get("comment_to_admins", ""),
+            typed_scores(answers, stage),
+            answers.get("comment_to_team", ""),
+            answers.get("comment_to_admins", ""),
             submit=False,
         )
     if done.error is not None:
-        return jsonify(status="refused", message=done.error.message), 409
+        return refusal_json(done.error)
     return jsonify(status="saved", saved_at=clock.now().isoformat())
 
 

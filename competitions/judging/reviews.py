@@ -69,7 +69,7 @@ def queue(user_id: int, round_: Round) -> list[QueueRow]:
             Assignment.ended_at.is_(None),
             Judge.removed_at.is_(None),
         )
-        .order_by(Assignment.stage, Assignment.id)
+        .order_by(Assignment.stage, Assignment.number, Assignment.id)
     ).all()
     return [QueueRow(a, ReviewProgress(status or ReviewProgress.NEW)) for a, status in rows]
 
@@ -115,8 +115,16 @@ def file_name_for_judge(assignment: Assignment, record: SubmissionFile) -> str:
     rubric = rubrics.rubric_for(assignment.submission.round, assignment.stage, create=False)
     name = record.filename
     if rubric is not None and rubric.blind:
-        name = f"submission-{assignment.submission_id}-{record.field_key}-{record.id}"
+        files = _files_reviewed(assignment)
+        n = next((i for i, f in enumerate(files, 1) if f.id == record.id), 0)
+        name = f"submission-{assignment.number}-{record.field_key}-{n}"
     return typed_name(name, record.content_type)
+
+
+def _files_reviewed(assignment: Assignment) -> list[SubmissionFile]:
+    """The files of the version the judge reviews, in the order its page lists them."""
+    version = counting_version(assignment.submission)
+    return list(version.files) if version is not None else []
 
 
 def parse_score(raw: Any, criterion: Any) -> Decimal | None:

@@ -478,7 +478,7 @@ def test_a_judge_scores_through_the_pages_blind(world, challenge, judged, client
     download = client.get(f"/judging/assignments/{a.id}/files/{file_id}", buffered=True)
     assert download.status_code == 200
     disposition = download.headers["Content-Disposition"]
-    assert "Secret" not in disposition and f"submission-{sub.id}-report" in disposition
+    assert "Secret" not in disposition and f"submission-{a.number}-report-1.pdf" in disposition
     assert download.headers["X-Content-Type-Options"] == "nosniff"
     c1, c2 = rubric.criteria
     bad = client.post(
@@ -512,7 +512,7 @@ def test_a_judge_downloads_a_file_named_by_its_type(world, challenge, judged, cl
     response = client.get(f"/judging/assignments/{a.id}/files/{record.id}", buffered=True)
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     name = parse_options_header(response.headers["Content-Disposition"])[1]["filename"]
-    expected = f"submission-{sub.id}-report-{record.id}.pdf" if blind else "Team report.pdf"
+    expected = f"submission-{a.number}-report-1.pdf" if blind else "Team report.pdf"
     assert name == expected
 
 

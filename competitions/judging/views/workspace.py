@@ -4,7 +4,7 @@ declared conflicts."""
 
 from __future__ import annotations
 
-from flask import flash, jsonify, render_template, request
+from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -27,6 +27,7 @@ from competitions.core.web import (
     send_attachment,
 )
 from competitions.judging import (
+    anonymity,
     assignments,
     bp,
     conflicts,
@@ -99,6 +100,15 @@ def queue(round_id: int) -> ResponseReturnValue:
         done=sum(1 for r in rows if r.status == ReviewProgress.SUBMITTED),
         open=clock.now() <= round_.judging_closes,
     )
+
+
+@bp.signed_in("/judging/rounds/<int:round_id>/submissions/<int:number>")
+def numbered(round_id: int, number: int) -> ResponseReturnValue:
+    """The queue's link to a submission: by the judge's own number (``anonymity``), so that
+    the queue page names no assignment or submission."""
+    round_ = reviews.judged_round(current_user, round_id)
+    a = anonymity.slot(current_user.id, round_.id, number)
+    return redirect(url_for("judging.review", assignment_id=a.id))
 
 
 @bp.signed_in("/judging/rounds/<int:round_id>/next", methods=["POST"])

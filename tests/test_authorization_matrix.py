@@ -292,6 +292,7 @@ EXPECT: dict[tuple[str, str], dict[str, Any]] = {
     ("judging.home", "GET"): signed_in(200),
     ("judging.queue", "GET"): assigned_judge(200),
     ("judging.take_next", "POST"): assigned_judge(303),
+    ("judging.numbered", "GET"): assigned_judge(302),
     ("judging.review", "GET"): assigned_judge(200),
     ("judging.review", "POST"): assigned_judge(303),  # an empty draft is saved
     ("judging.autosave", "POST"): {**assigned_judge(400), "anonymous": 401},  # not JSON
@@ -573,6 +574,7 @@ def _judging_objects(
         judge_id=judge.id,
         user_id=judge_user.id,
         source="manual",
+        number=1,  # the judge's own number (the URLs' "number")
     )
     db.session.add(assignment)
     db.session.flush()

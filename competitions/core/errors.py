@@ -30,6 +30,15 @@ class DomainError(Exception):
         self.field = field
 
 
+class FieldErrors(DomainError):
+    """Several fields refused at once: ``problems`` maps each field's name to its message
+    (``""``: the form as a whole); ``message`` says what happened to the whole."""
+
+    def __init__(self, message: str, problems: dict[str, str]) -> None:
+        super().__init__(message)
+        self.problems = problems
+
+
 class NotFound(DomainError):
     """The object does not exist *or* the actor may not know it exists."""
 

@@ -30,6 +30,24 @@ CONTENT_TYPES = {
     "csv": "text/csv",
 }
 
+# The extensions a name may end with, per kind: the first is the one a name is given; the
+# others are kept when the uploader used them.
+EXTENSIONS = {
+    "pdf": ("pdf",),
+    "png": ("png",),
+    "jpeg": ("jpg", "jpeg"),
+    "webp": ("webp",),
+    "zip": ("zip",),
+    "docx": ("docx",),
+    "xlsx": ("xlsx",),
+    "pptx": ("pptx",),
+    "mp4": ("mp4",),
+    "txt": ("txt",),
+    "csv": ("csv",),
+}
+_KIND_OF_TYPE = {content_type: kind for kind, content_type in CONTENT_TYPES.items()}
+_EXTENSION_RE = re.compile(r"^[A-Za-z0-9]{1,10}$")
+
 ZIP_MAX_ENTRIES = 10_000
 ZIP_MAX_UNCOMPRESSED = 2 * 1024**3  # 2 GiB in all
 ZIP_MAX_RATIO = 200  # uncompressed / compressed, per entry
@@ -126,6 +144,23 @@ def display_name(filename: str | None, fallback: str = "file") -> str:
     return name
 
 
+def typed_name(filename: str | None, content_type: str, fallback: str = "file") -> str:
+    """The name a stored file is offered under: the uploader's name made safe
+    (``display_name``) with the extension of the type detected from its content, never the
+    uploader's own (``invoice.html`` holding a PDF is ``invoice.pdf``). A type this module does
+    not know gets ``.bin``."""
+    kind = _KIND_OF_TYPE.get(content_type)
+    extensions = EXTENSIONS.get(kind or "", ("bin",))
+    name = display_name(filename, fallback)
+    stem, dot, ext = name.rpartition(".")
+    if dot and stem and ext.lower() in extensions:
+        return name
+    if not (dot and stem and _EXTENSION_RE.match(ext)):
+        stem = name
+    stem = stem.strip(" .")[:140] or fallback
+    return f"{stem}.{extensions[0]}"
+
+
 class FileTooLarge(DomainError):
     """An upload is over its size limit (answered with HTTP 413)."""
 
@@ -182,13 +217,15 @@ def store_checked(
             field=field,
         )
     kind = sniffed.kind or "txt"
-    if kind == "txt" and "csv" in allowed and "txt" not in allowed:
+    # Text is CSV where only CSV is allowed, or where the uploader named it so.
+    as_csv = "txt" not in allowed or name.lower().endswith(".csv")
+    if kind == "txt" and "csv" in allowed and as_csv:
         kind = "csv"
     key = stored.key
     run_after_rollback(lambda: storage.delete(key))
     return CheckedFile(
         storage_key=key,
-        filename=display_name(filename, f"{fallback_name}.{kind}"),
+        filename=typed_name(filename, CONTENT_TYPES[kind], fallback_name),
         content_type=CONTENT_TYPES[kind],
         size=stored.size,
         sha256=stored.sha256,

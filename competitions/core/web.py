@@ -21,14 +21,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import IO, Any, NoReturn, TypeVar
 
-from flask import Blueprint, Response, abort, flash, request, send_file
+from flask import Blueprint, Response, abort, flash, jsonify, request, send_file
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from competitions.core import audit
 from competitions.core.actor import Actor
-from competitions.core.errors import DomainError, NotFound, PermissionDenied
+from competitions.core.errors import DomainError, FieldErrors, NotFound, PermissionDenied
 from competitions.core.extensions import client_ip, db
+from competitions.core.filetypes import typed_name
 
 T = TypeVar("T")
 View = TypeVar("View", bound=Callable[..., Any])
@@ -55,12 +57,31 @@ def current_actor() -> Actor:
 
 
 def form_error(form: FlaskForm, err: DomainError) -> None:
-    """Show a service's error on the field it names, or at the top of the form."""
+    """Show a service's error on the field it names, or at the top of the form; several
+    fields' errors (``FieldErrors``) each on its field, under the error's message."""
+    if isinstance(err, FieldErrors):
+        form.form_errors.append(err.message)
+        for key, message in err.problems.items():
+            form_error(form, DomainError(message, field=key or None))
+        return
     field = getattr(form, err.field, None) if err.field else None
     if field is not None:
         field.errors = [*list(field.errors or []), err.message]
     else:
         form.form_errors.append(err.message)
+
+
+def refusal_json(err: DomainError) -> ResponseReturnValue:
+    """A service's refusal answered to a script: 400 with a message per field when it names
+    fields (``{"status": "invalid", "message": …, "errors": {field: message}}``), else 409
+    (``{"status": "refused", "message": …}``: the state does not allow it)."""
+    if isinstance(err, FieldErrors):
+        problems = err.problems
+    else:
+        problems = {err.field: err.message} if err.field else {}
+    if not problems:
+        return jsonify(status="refused", message=err.message), 409
+    return jsonify(status="invalid", message=err.message, errors=problems), 400
 
 
 def record_denial(
@@ -164,9 +185,15 @@ def attempt(
 
 
 def send_attachment(handle: IO[bytes], mimetype: str, filename: str) -> Response:
-    """An uploaded file, always as a download: never sniffed, rendered or cached by the browser."""
+    """An uploaded file, always as a download: never sniffed, rendered or cached by the browser,
+    and named by its type (``mimetype``, detected from its content when it was stored) whatever
+    name it was stored under."""
     response = send_file(
-        handle, mimetype=mimetype, as_attachment=True, download_name=filename, max_age=0
+        handle,
+        mimetype=mimetype,
+        as_attachment=True,
+        download_name=typed_name(filename, mimetype),
+        max_age=0,
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"

@@ -25,7 +25,7 @@ from competitions.core.actor import Actor
 from competitions.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from competitions.core.extensions import db
 from competitions.entries.models import Entry
-from competitions.judging import assignment, conflicts, permissions, pool, rubrics
+from competitions.judging import anonymity, assignment, conflicts, permissions, pool, rubrics
 from competitions.judging.models import (
     Advancement,
     Assignment,
@@ -224,6 +224,7 @@ def _insert_planned(
     user_of = {j.id: j.user_id for j in seats}
     # Drop a second seat of the same person on the same submission (two panels).
     seen: set[tuple[int, int]] = {(a.user_id, a.submission_id) for a in active}
+    used = anonymity.numbers_used(round_.id, user_of.values())
     rows: list[dict[str, Any]] = []
     for judge_id, submission_id in sorted(added):
         key = (user_of[judge_id], submission_id)
@@ -241,6 +242,7 @@ def _insert_planned(
                 "created_at": now,
                 "created_by_id": actor.user_id,
                 "end_note": "",
+                "number": anonymity.draw(used[user_of[judge_id]]),
             }
         )
     if rows:
@@ -339,6 +341,7 @@ def _insert(
         user_id=judge.user_id,
         source=source,
         created_by_id=actor.user_id,
+        number=anonymity.new_number(submission.round_id, judge.user_id),
     )
     db.session.add(a)
     try:
@@ -380,11 +383,30 @@ def take_next(
     if clock.now() > round_.judging_closes:
         raise DomainError(_("Judging of this round has closed."))
     conflicts.detect_for_challenge(challenge)
+    chosen = next_for(round_, stage, user.id)
+    if chosen is None:
+        return None
+    submission = get_submission(round_, chosen[0])
+    a = _insert(actor, submission, chosen[1], AssignmentSource.POOL, stage)
+    audit.record(actor, "judging.took_next", obj=a, agency_id=submission.entry.track.agency_id)
+    return a
+
+
+def next_for(round_: Round, stage: int, user_id: int) -> tuple[int, Judge] | None:
+    """The submission of the stage "score the next least-reviewed" gives the judge (from their
+    panels' tracks, the fewest active assignments, neither conflicted nor already theirs), and
+    the seat they take it with; None when there is none."""
+    rubric = rubrics.get_stage(round_, stage)
+    seats = [
+        s for s in seats_for(round_.challenge, None, rubric.panel_scope) if s.user_id == user_id
+    ]
+    if not seats:
+        return None
     tracks = {s.panel.track_id for s in seats}
     items = round_items(round_, None, stage)
     if not (None in tracks or rubric.cross_track):
         items = [i for i in items if i.track_id in tracks]
-    conflicted = {t for _u, t in conflicts.conflicted_pairs({user.id})}
+    conflicted = {t for _u, t in conflicts.conflicted_pairs({user_id})}
     counts = Counter(
         dict(
             db.session.execute(
@@ -403,7 +425,7 @@ def take_next(
             select(Assignment.submission_id).where(
                 Assignment.round_id == round_.id,
                 Assignment.stage == stage,
-                Assignment.user_id == user.id,
+                Assignment.user_id == user_id,
             )
         )
     )
@@ -415,11 +437,7 @@ def take_next(
     if chosen is None:
         return None
     item = next(i for i in candidates if i.submission_id == chosen)
-    seat = next((s for s in seats if s.panel.track_id == item.track_id), seats[0])
-    submission = get_submission(round_, chosen)
-    a = _insert(actor, submission, seat, AssignmentSource.POOL, stage)
-    audit.record(actor, "judging.took_next", obj=a, agency_id=submission.entry.track.agency_id)
-    return a
+    return chosen, next((s for s in seats if s.panel.track_id == item.track_id), seats[0])
 
 
 @dataclass(frozen=True)

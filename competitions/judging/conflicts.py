@@ -3,7 +3,9 @@
 Detected: the judge is on the team; the judge's organisation is the team's; the judge's
 email domain is a team member's, unless it is a public mail provider. Every conflict is a row
 (one per person, team and source) and the database refuses an active assignment for a
-conflicted pair, so recording a conflict first ends any such assignment.
+conflicted pair, so recording a conflict first ends any such assignment. In a blind stage the
+judge's queue then looks as it did (``anonymity``): the conflict never shows them which anonymous
+submission was the team's.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from competitions.core.actor import Actor
 from competitions.core.errors import DomainError, PermissionDenied
 from competitions.core.extensions import db
 from competitions.entries.models import Entry, Team, TeamMember
-from competitions.judging import permissions
+from competitions.judging import anonymity, permissions
 from competitions.judging.models import (
     Assignment,
     Conflict,
@@ -204,7 +206,7 @@ def _record(challenge_id: int, pairs: set[tuple[int, int, str]], actor_id: int |
     new = sorted(pairs - existing)
     if not new:
         return 0
-    _end_assignments(
+    ended = _end_assignments(
         {(u, t) for u, t, _s in new}, EndReason.CONFLICT, _("conflict of interest recorded")
     )
     for user_id, team_id, source in new:
@@ -219,13 +221,14 @@ def _record(challenge_id: int, pairs: set[tuple[int, int, str]], actor_id: int |
             )
         )
     db.session.flush()
+    anonymity.after_conflict(ended)
     return len(new)
 
 
-def _end_assignments(pairs: set[tuple[int, int]], reason: EndReason, note: str) -> int:
-    """End the active assignments of these (user, team) pairs. Returns how many."""
+def _end_assignments(pairs: set[tuple[int, int]], reason: EndReason, note: str) -> list[int]:
+    """End the active assignments of these (user, team) pairs. Returns their ids."""
     if not pairs:
-        return 0
+        return []
     users = {u for u, _t in pairs}
     rows = db.session.execute(
         select(Assignment.id, Assignment.user_id, Entry.team_id)
@@ -243,7 +246,7 @@ def _end_assignments(pairs: set[tuple[int, int]], reason: EndReason, note: str) 
             execution_options={"synchronize_session": False},
         )
         db.session.expire_all()
-    return len(ids)
+    return ids
 
 
 def detect_for_challenge(challenge: Challenge) -> int:
@@ -376,7 +379,7 @@ def _add(
     )
     if existing is not None:
         return existing, False
-    _end_assignments({(user_id, team.id)}, EndReason.CONFLICT, end_note)
+    ended = _end_assignments({(user_id, team.id)}, EndReason.CONFLICT, end_note)
     conflict = Conflict(
         challenge_id=challenge.id,
         user_id=user_id,
@@ -387,6 +390,7 @@ def _add(
     )
     db.session.add(conflict)
     db.session.flush()
+    anonymity.after_conflict(ended)
     return conflict, True
 
 

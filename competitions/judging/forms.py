@@ -303,6 +303,10 @@ def score_key(criterion: Criterion) -> str:
     return f"c{criterion.id}"
 
 
-def typed_scores(values: Mapping[str, Any], rubric: Rubric) -> dict[int, str]:
-    """Criterion id → the text typed for it ("" when left empty)."""
-    return {c.id: str(values.get(score_key(c)) or "") for c in rubric.criteria}
+def typed_scores(values: Mapping[str, Any], rubric: Rubric) -> dict[int, Any]:
+    """Criterion id → what was typed for it, as sent ("" when nothing was; the service
+    refuses what is not text)."""
+    return {
+        c.id: "" if values.get(score_key(c)) is None else values[score_key(c)]
+        for c in rubric.criteria
+    }

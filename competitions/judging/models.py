@@ -310,6 +310,9 @@ class Assignment(SurrogateKey, Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     end_reason: Mapped[str | None] = mapped_column(sa.String(16))
     end_note: Mapped[str] = mapped_column(sa.Text, default="")
+    # The judge's own anonymous number for it in the round (see ``anonymity``): what their
+    # queue shows, never the submission's id nor a position.
+    number: Mapped[int | None] = mapped_column()
 
     judge: Mapped[Judge] = relationship(foreign_keys=[judge_id], lazy="joined")
     submission: Mapped[Submission] = relationship(lazy="joined")
@@ -325,6 +328,9 @@ class Assignment(SurrogateKey, Base):
         ),
         unique_where(
             "uq_assignment_active", "submission_id", "stage", "user_id", where="ended_at IS NULL"
+        ),
+        unique_where(
+            "uq_assignment_number", "round_id", "user_id", "number", where="ended_at IS NULL"
         ),
         sa.Index("ix_assignment_round_user", "round_id", "user_id"),
         sa.CheckConstraint(f"source IN {ASSIGNMENT_SOURCES!r}", name="source_valid"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, Float, cast, func, select
@@ -16,7 +17,7 @@ from competitions.accounts.models import User
 from competitions.challenges.models import Challenge, Round
 from competitions.core import clock
 from competitions.core.extensions import db
-from competitions.core.spreadsheet import CsvPieces, cell
+from competitions.core.spreadsheet import CsvPieces
 from competitions.entries.models import Entry, Team
 from competitions.judging import permissions, ranking, rubrics
 from competitions.judging.leniency import Leniency
@@ -370,10 +371,10 @@ def scores_csv(
             [
                 a.submission_id,
                 entry_id,
-                cell(team),
+                team,
                 tracks[track_id].slug,
                 a.judge.user.email,
-                *[str(scores.get(c.id, "")) for c in rubric.criteria],
+                *[scores.get(c.id, "") for c in rubric.criteria],
                 *_ranked_cells(result),
             ]
         )
@@ -392,5 +393,6 @@ def _ranked_cells(result: SubmissionResult | None) -> list[Any]:
     ]
 
 
-def _num(value: Any) -> str:
-    return "" if value is None else f"{value:.2f}"
+def _num(value: Any) -> Decimal | str:
+    """Two decimals, as a number (a negative normalized score stays a number)."""
+    return "" if value is None else Decimal(f"{value:.2f}")

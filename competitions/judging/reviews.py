@@ -15,8 +15,10 @@ from competitions.accounts.models import User
 from competitions.challenges.models import Challenge, Round
 from competitions.core import audit, clock
 from competitions.core.actor import Actor
-from competitions.core.errors import DomainError, NotFound, PermissionDenied
+from competitions.core.errors import DomainError, FieldErrors, NotFound, PermissionDenied
 from competitions.core.extensions import db
+from competitions.core.filetypes import typed_name
+from competitions.core.forms import CONTROL_MESSAGE
 from competitions.judging import panels, permissions, rubrics
 from competitions.judging.models import (
     Assignment,
@@ -27,7 +29,19 @@ from competitions.judging.models import (
     Rubric,
     Score,
 )
+from competitions.submissions.fields import unreadable
 from competitions.submissions.models import Submission, SubmissionFile, SubmissionVersion
+
+COMMENT_MAX = 20_000
+
+
+class InvalidReview(FieldErrors):
+    """Scores or comments that cannot be kept, even in a draft review."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        super().__init__(
+            _("Some answers cannot be saved as they are: correct them and save again."), problems
+        )
 
 
 def judged_round(user: User, round_id: int) -> Round:
@@ -55,7 +69,7 @@ def queue(user_id: int, round_: Round) -> list[QueueRow]:
             Assignment.ended_at.is_(None),
             Judge.removed_at.is_(None),
         )
-        .order_by(Assignment.stage, Assignment.id)
+        .order_by(Assignment.stage, Assignment.number, Assignment.id)
     ).all()
     return [QueueRow(a, ReviewProgress(status or ReviewProgress.NEW)) for a, status in rows]
 
@@ -97,20 +111,36 @@ def counting_version(submission: Submission) -> SubmissionVersion | None:
 
 def file_name_for_judge(assignment: Assignment, record: SubmissionFile) -> str:
     """The name a judge downloads a submission's file under: under blind judging, one that
-    does not name the team."""
+    does not name the team; its extension is always the detected type's."""
     rubric = rubrics.rubric_for(assignment.submission.round, assignment.stage, create=False)
     name = record.filename
     if rubric is not None and rubric.blind:
-        ext = name.rpartition(".")[2] if "." in name else "bin"
-        name = f"submission-{assignment.submission_id}-{record.field_key}-{record.id}.{ext[:10]}"
-    return name
+        files = _files_reviewed(assignment)
+        n = next((i for i, f in enumerate(files, 1) if f.id == record.id), 0)
+        name = f"submission-{assignment.number}-{record.field_key}-{n}"
+    return typed_name(name, record.content_type)
+
+
+def _files_reviewed(assignment: Assignment) -> list[SubmissionFile]:
+    """The files of the version the judge reviews, in the order its page lists them."""
+    version = counting_version(assignment.submission)
+    return list(version.files) if version is not None else []
 
 
 def parse_score(raw: Any, criterion: Any) -> Decimal | None:
-    """A score typed by a judge on the criterion's scale, or None when left empty."""
-    text = str(raw if raw is not None else "").strip().replace(",", ".")
+    """A score typed by a judge on the criterion's scale (text, as the form sends it), or None
+    when left empty."""
+    if raw is not None and not isinstance(raw, str):
+        raise DomainError(
+            _("Enter a number for “%(c)s”.", c=criterion.audit_label), f"c{criterion.id}"
+        )
+    text = (raw or "").strip().replace(",", ".")
     if not text:
         return None
+    if len(text) > 50:
+        raise DomainError(
+            _("Enter a number for “%(c)s”.", c=criterion.audit_label), f"c{criterion.id}"
+        )
     try:
         value = Decimal(text)
     except InvalidOperation as exc:
@@ -159,7 +189,9 @@ def save_review(
     if clock.now() > round_.judging_closes:
         raise DomainError(_("Judging of this round has closed: reviews can no longer change."))
     rubric = rubrics.get_stage(round_, assignment.stage)
-    values = _parsed(rubric, scores)
+    values = _checked(
+        rubric, scores, {"comment_to_team": comment_to_team, "comment_to_admins": comment_to_admins}
+    )
     review = assignment.review
     if review is None:
         review = Review(assignment=assignment)
@@ -173,8 +205,8 @@ def save_review(
     if values:
         rubrics.lock(rubric)
     _set_scores(review, values)
-    review.comment_to_team = (comment_to_team or "").strip()[:20000]
-    review.comment_to_admins = (comment_to_admins or "").strip()[:20000]
+    review.comment_to_team = (comment_to_team or "").strip()
+    review.comment_to_admins = (comment_to_admins or "").strip()
     now = clock.now()
     review.updated_at = now
     review.revision = (review.revision or 0) + 1
@@ -192,17 +224,51 @@ def save_review(
     return review
 
 
-def _parsed(rubric: Rubric, scores: dict[int, Any]) -> dict[int, Decimal]:
-    """The scores typed for the rubric's criteria (left empty: absent); a score off the
-    criterion's scale is a ``DomainError`` on its field."""
+def _parsed(rubric: Rubric, scores: dict[int, Any], problems: dict[str, str]) -> dict[int, Decimal]:
+    """The scores typed for the rubric's criteria (left empty: absent); why a score cannot be
+    taken (off the criterion's scale, not a number) goes into ``problems`` under its field."""
     if not rubric.criteria:
         raise DomainError(_("The rubric has no criteria yet: scoring opens when it has."))
     values: dict[int, Decimal] = {}
     for criterion in rubric.criteria:
-        value = parse_score(scores.get(criterion.id), criterion)
+        try:
+            value = parse_score(scores.get(criterion.id), criterion)
+        except DomainError as err:
+            problems[err.field or ""] = err.message
+            continue
         if value is not None:
             values[criterion.id] = value
     return values
+
+
+def _checked(
+    rubric: Rubric, scores: dict[int, Any], comments: dict[str, Any]
+) -> dict[int, Decimal]:
+    """The review's scores, once every score and comment passed its checks; otherwise
+    ``InvalidReview`` says what is wrong with each field (nothing is changed)."""
+    problems: dict[str, str] = {}
+    values = _parsed(rubric, scores, problems)
+    for key, comment in comments.items():
+        problem = comment_problem(comment)
+        if problem:
+            problems[key] = problem
+    if problems:
+        raise InvalidReview(problems)
+    return values
+
+
+def comment_problem(comment: Any) -> str | None:
+    """Why a comment cannot be kept (``None``: it can): not text, longer than
+    ``COMMENT_MAX`` characters, or holding control characters or lone surrogates."""
+    if comment is None:
+        return None
+    if not isinstance(comment, str):
+        return _("Enter text.")
+    if unreadable(comment):
+        return str(CONTROL_MESSAGE)
+    if len(comment.strip()) > COMMENT_MAX:
+        return _("Use at most %(n)d characters.", n=COMMENT_MAX)
+    return None
 
 
 def _set_scores(review: Review, values: dict[int, Decimal]) -> None:

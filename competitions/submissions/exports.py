@@ -7,10 +7,8 @@ export of 10,000 entries holds at most one page in memory and costs the same per
 
 from __future__ import annotations
 
-import csv
 import enum
 import hashlib
-import io
 import logging
 import re
 import unicodedata
@@ -26,7 +24,8 @@ from competitions.accounts.models import User
 from competitions.challenges.models import Challenge, Round, Track
 from competitions.core.errors import NotFound
 from competitions.core.extensions import db
-from competitions.core.spreadsheet import CsvPieces, cell
+from competitions.core.filetypes import typed_name
+from competitions.core.spreadsheet import CsvPieces
 from competitions.core.storage import CHUNK, get_storage
 from competitions.entries import permissions as entry_permissions
 from competitions.entries import services as entry_services
@@ -201,7 +200,7 @@ def csv_header(fields: list[FieldDef], lang: str) -> list[str]:
     ]
 
 
-def csv_line(row: Row, fields: list[FieldDef], lang: str) -> list[str]:
+def csv_line(row: Row, fields: list[FieldDef], lang: str) -> list[Any]:
     e, v = row.entry, row.version
     answers = v.answers if v is not None else {}
     values: list[Any] = [
@@ -229,7 +228,7 @@ def csv_line(row: Row, fields: list[FieldDef], lang: str) -> list[str]:
             values.append(
                 "; ".join(f"{x.filename} ({x.sha256})" for x in row.files if x.field_key == f.key)
             )
-    return [cell(x) for x in values]
+    return values
 
 
 def _load(user_id: int, track_id: int, round_id: int) -> tuple[User, Track, Round]:
@@ -293,6 +292,12 @@ def _slug(text: str, limit: int = 40) -> str:
     return slug or "file"
 
 
+def _member_name(record: SubmissionFile) -> str:
+    """A file's name in the archive: ASCII, with the extension of its detected type."""
+    stem, _dot, ext = typed_name(record.filename, record.content_type).rpartition(".")
+    return f"{_slug(stem, 90)}.{ext}"
+
+
 def zip_stream(user_id: int, track_id: int, round_id: int) -> Iterator[bytes]:
     """The files of every version that counts (the latest of each active submission), then
     ``manifest.csv``: entry, team, version, field, path in the archive, size, SHA-256 recorded
@@ -300,9 +305,8 @@ def zip_stream(user_id: int, track_id: int, round_id: int) -> Iterator[bytes]:
     user, track, round_ = _load(user_id, track_id, round_id)
     storage = get_storage()
     sink = _Sink()
-    manifest = io.StringIO()
-    writer = csv.writer(manifest)
-    writer.writerow(
+    manifest = CsvPieces()
+    manifest.writerow(
         [
             "entry_id",
             "team",
@@ -327,7 +331,7 @@ def zip_stream(user_id: int, track_id: int, round_id: int) -> Iterator[bytes]:
                 folder = f"{row.entry.id}-{_slug(row.entry.team.name)}/v{row.version.number}"
                 used: set[str] = set()
                 for record in row.files:
-                    name = _slug(record.filename, 100)
+                    name = _member_name(record)
                     path = f"{folder}/{record.field_key}/{name}"
                     n = 1
                     while path in used:
@@ -335,24 +339,21 @@ def zip_stream(user_id: int, track_id: int, round_id: int) -> Iterator[bytes]:
                         path = f"{folder}/{record.field_key}/{n}-{name}"
                     used.add(path)
                     check = yield from _add_file(archive, sink, storage, record, path, row)
-                    writer.writerow(
-                        [
-                            cell(x)
-                            for x in (
-                                row.entry.id,
-                                row.entry.team.name,
-                                row.version.number,
-                                _utc(row.version.submitted_at),
-                                record.field_key,
-                                path,
-                                record.filename,
-                                record.size,
-                                record.sha256,
-                                check,
-                            )
-                        ]
+                    manifest.writerow(
+                        (
+                            row.entry.id,
+                            row.entry.team.name,
+                            row.version.number,
+                            _utc(row.version.submitted_at),
+                            record.field_key,
+                            path,
+                            record.filename,
+                            record.size,
+                            record.sha256,
+                            check,
+                        )
                     )
-        archive.writestr("manifest.csv", "\ufeff" + manifest.getvalue())
+        archive.writestr("manifest.csv", manifest.take())
     yield sink.take()
 
 

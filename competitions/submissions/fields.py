@@ -22,6 +22,8 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from competitions.core.forms import CONTROL_MESSAGE, has_control_characters
+
 
 class FieldType(enum.StrEnum):
     SHORT_TEXT = "short_text"
@@ -222,39 +224,104 @@ def fields_to_data(fields: list[FieldDef]) -> list[dict[str, Any]]:
 
 
 # --- checking answers ---------------------------------------------------------------------
+#
+# Two levels. ``malformed`` is what no answer may ever be, even in a draft saved by the form or
+# by autosave: of the wrong type for its field, an option that is not offered, longer than its
+# field allows (characters or words), or holding invisible control characters or lone
+# surrogates (not text: PostgreSQL cannot store them, a page cannot show them). A draft may be
+# incomplete, or hold a number out of range or a half-typed address; ``check_answer`` adds
+# those checks for the final submission.
 
 URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# The most characters an answer may have, by type (a definition's max_length may lower it).
+MAX_CHARACTERS = {
+    FieldType.SHORT_TEXT: 500,
+    FieldType.LONG_TEXT: 200_000,
+    FieldType.NUMBER: 50,
+    FieldType.URL: 2000,
+    FieldType.DATE: 50,
+}
 
 
 def words(text: str) -> int:
     return len(text.split())
 
 
-def check_answer(f: FieldDef, value: Any) -> str | None:
-    """The problem with one answer (``None`` if fine). Empty answers are checked elsewhere."""
-    if value in (None, "", []):
+def unreadable(text: str) -> bool:
+    """Whether ``text`` holds invisible control characters or lone surrogates."""
+    return has_control_characters(text) or bool(_LONE_SURROGATE.search(text))
+
+
+def _empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str | list) and len(value) == 0)
+
+
+def _wrong_type(f: FieldDef) -> str:
+    """The message for an answer that is not even of its field's type."""
+    if f.type == FieldType.NUMBER:
+        return _("Enter a number.")
+    if f.type == FieldType.URL:
+        return _("Enter a web address starting with https://.")
+    if f.type == FieldType.DATE:
+        return _("Enter a date like 2025-07-30.")
+    return _("Enter text.")
+
+
+def malformed(f: FieldDef, value: Any) -> str | None:
+    """Why ``value`` may not be kept as ``f``'s answer, even in a draft (``None``: it may).
+    An empty answer (``None``, ``""``, ``[]``) may always be kept."""
+    if _empty(value) or f.type == FieldType.FILE:
         return None
-    check = _CHECKS.get(f.type)
-    return check(f, value) if check else None
-
-
-def _check_text(f: FieldDef, value: Any) -> str | None:
-    text = str(value)
-    if f.max_length and len(text) > f.max_length:
-        return _("Use at most %(n)d characters.", n=f.max_length)
-    if f.max_words and words(text) > f.max_words:
+    if f.type == FieldType.ATTESTATION:
+        return None if isinstance(value, bool) else _("Tick the box or leave it empty.")
+    if f.type == FieldType.MULTI_CHOICE:
+        return _check_choices(f, value)
+    if not isinstance(value, str):
+        return _("Choose one of the options.") if f.type == FieldType.CHOICE else _wrong_type(f)
+    if f.type == FieldType.CHOICE:
+        return _check_choice(f, value)
+    if unreadable(value):
+        return str(CONTROL_MESSAGE)
+    limit = MAX_CHARACTERS[f.type]
+    if f.max_length and f.type in (FieldType.SHORT_TEXT, FieldType.LONG_TEXT):
+        limit = min(limit, f.max_length)
+    if len(value) > limit:
+        return _("Use at most %(n)d characters.", n=limit)
+    if f.max_words and words(value) > f.max_words:
         return ngettext(
             "Use at most %(num)d word (you wrote %(used)d).",
             "Use at most %(num)d words (you wrote %(used)d).",
             f.max_words,
-            used=words(text),
+            used=words(value),
         )
-    if f.type == FieldType.SHORT_TEXT and len(text) > 500:
-        return _("Use at most %(n)d characters.", n=500)
     return None
 
 
-def _check_number(f: FieldDef, value: Any) -> str | None:
+def draft_problems(fields: list[FieldDef], answers: dict[str, Any]) -> dict[str, str]:
+    """{field key: message} for the answers that may not be kept even in a draft."""
+    problems = {}
+    for f in fields:
+        if f.key in answers:
+            problem = malformed(f, answers[f.key])
+            if problem:
+                problems[f.key] = problem
+    return problems
+
+
+def check_answer(f: FieldDef, value: Any) -> str | None:
+    """The problem with one answer at submission (``None`` if fine). Empty answers are
+    checked elsewhere."""
+    if _empty(value):
+        return None
+    problem = malformed(f, value)
+    if problem:
+        return problem
+    check = _CHECKS.get(f.type)
+    return check(f, value) if check else None
+
+
+def _check_number(f: FieldDef, value: str) -> str | None:
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -268,36 +335,32 @@ def _check_number(f: FieldDef, value: Any) -> str | None:
     return None
 
 
-def _check_choice(f: FieldDef, value: Any) -> str | None:
+def _check_choice(f: FieldDef, value: str) -> str | None:
     return None if value in {o.value for o in f.options} else _("Choose one of the options.")
 
 
 def _check_choices(f: FieldDef, value: Any) -> str | None:
-    values = value if isinstance(value, list) else [value]
     allowed = {o.value for o in f.options}
-    return None if all(v in allowed for v in values) else _("Choose among the options.")
-
-
-def _check_url(f: FieldDef, value: Any) -> str | None:
-    if URL_RE.match(str(value)) and len(str(value)) <= 2000:
+    if isinstance(value, list) and all(isinstance(v, str) and v in allowed for v in value):
         return None
-    return _("Enter a web address starting with https://.")
+    return _("Choose among the options.")
 
 
-def _check_date(f: FieldDef, value: Any) -> str | None:
+def _check_url(f: FieldDef, value: str) -> str | None:
+    return None if URL_RE.match(value) else _("Enter a web address starting with https://.")
+
+
+def _check_date(f: FieldDef, value: str) -> str | None:
     try:
-        date.fromisoformat(str(value))
+        date.fromisoformat(value)
     except ValueError:
         return _("Enter a date like 2025-07-30.")
     return None
 
 
-_CHECKS: dict[str, Callable[[FieldDef, Any], str | None]] = {
-    FieldType.SHORT_TEXT: _check_text,
-    FieldType.LONG_TEXT: _check_text,
+# What the final submission checks beyond ``malformed`` (the answer is a string by then).
+_CHECKS: dict[str, Callable[[FieldDef, str], str | None]] = {
     FieldType.NUMBER: _check_number,
-    FieldType.CHOICE: _check_choice,
-    FieldType.MULTI_CHOICE: _check_choices,
     FieldType.URL: _check_url,
     FieldType.DATE: _check_date,
 }

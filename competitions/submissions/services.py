@@ -10,7 +10,7 @@ saved first, and the submission runs in a SAVEPOINT of the same transaction
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import IO, Any
 
@@ -26,7 +26,7 @@ from competitions.challenges.timeline import WindowState
 from competitions.core import audit, clock, mail
 from competitions.core import filetypes as file_types
 from competitions.core.actor import Actor
-from competitions.core.errors import Conflict, DomainError, NotFound, must_exist
+from competitions.core.errors import Conflict, DomainError, FieldErrors, NotFound, must_exist
 from competitions.core.extensions import db
 from competitions.core.storage import get_storage
 from competitions.entries import decisions
@@ -39,7 +39,9 @@ from competitions.submissions.fields import (
     FieldType,
     check_answer,
     completeness_problems,
+    draft_problems,
     fields_to_data,
+    malformed,
     parse_fields,
 )
 from competitions.submissions.models import Submission, SubmissionFile, SubmissionVersion
@@ -52,10 +54,18 @@ class DeadlinePassed(DomainError):
 FileTooLarge = file_types.FileTooLarge
 
 
-class IncompleteSubmission(DomainError):
+class IncompleteSubmission(FieldErrors):
     def __init__(self, problems: dict[str, str]) -> None:
-        super().__init__(_("The submission is not complete yet."))
-        self.problems = problems
+        super().__init__(_("The submission is not complete yet."), problems)
+
+
+class InvalidAnswers(FieldErrors):
+    """Answers that may not be kept even in a draft (see ``fields.malformed``)."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        super().__init__(
+            _("Some answers cannot be saved as they are: correct them and save again."), problems
+        )
 
 
 # --- the form -------------------------------------------------------------------------------
@@ -213,19 +223,21 @@ def _file_row(
 def save_draft(
     actor: Actor, entry: Entry, round_: Round, answers: dict[str, Any], uploads: list[Upload]
 ) -> Submission:
-    """Keep what the team typed and uploaded (validated loosely; the final submit checks all)."""
+    """Keep what the team typed and uploaded. A draft may be incomplete, never malformed:
+    answers of the wrong type, options not offered, text too long or holding control
+    characters are refused (``InvalidAnswers``, nothing kept); the final submit checks all."""
     _require_member(actor, entry)
     _check_round(entry, round_)
     if deadlines.state_for(entry, round_) is WindowState.CLOSED:
         raise DeadlinePassed(_("The deadline has passed: the draft can no longer be changed."))
     fields = {f.key: f for f in fields_of(round_)}
+    typed = {key for key, f in fields.items() if f.type != FieldType.FILE}
+    clean = {key: value for key, value in answers.items() if key in typed}
+    problems = draft_problems(list(fields.values()), clean)
+    if problems:
+        raise InvalidAnswers(problems)
     submission = submission_for(entry, round_, create=True, lock=True)
     assert submission is not None
-    clean = {
-        key: answers[key][:200_000] if isinstance(answers[key], str) else answers[key]
-        for key, f in fields.items()
-        if f.type != FieldType.FILE and key in answers
-    }
     submission.draft = {**(submission.draft or {}), **clean}
     submission.draft_saved_at, submission.draft_saved_by_id = clock.now(), actor.user_id
     added = _attach(actor, submission, fields, uploads)
@@ -291,6 +303,17 @@ def field_problems(round_: Round, answers: dict[str, Any]) -> dict[str, str]:
             if problem:
                 problems[f.key] = problem
     return problems
+
+
+def showable_draft(round_: Round, answers: dict[str, Any]) -> dict[str, Any]:
+    """The draft's answers the form can show again: one stored malformed (before drafts were
+    checked) is left out, unless only its number of words is wrong (the team shortens it);
+    ``field_problems`` says what is wrong with it."""
+    shown = {}
+    for f in fields_of(round_):
+        if f.key in answers and malformed(replace(f, max_words=None), answers[f.key]) is None:
+            shown[f.key] = answers[f.key]
+    return shown
 
 
 # --- final submission -----------------------------------------------------------------------

@@ -25,6 +25,7 @@ from competitions.core.web import (
     form_error,
     found,
     guard,
+    refusal_json,
     require,
     send_attachment,
 )
@@ -93,7 +94,8 @@ def edit(entry_id: int, round_id: int) -> ResponseReturnValue:
     form_class = build_form_class(fields, current_language())
     if request.method != "POST":
         submission = services.submission_for(entry, round_)
-        form = form_class(data=(submission.draft if submission else {}))
+        draft = services.showable_draft(round_, submission.draft or {}) if submission else {}
+        form = form_class(data=draft)
         return _form_page(entry, round_, fields, form, submission)
     require(entry_permissions.is_member(current_user, entry.team), entry)
     form, status = form_class(), 200
@@ -111,7 +113,7 @@ def edit(entry_id: int, round_id: int) -> ResponseReturnValue:
         if not done:  # nothing saved; a file too large answers 413 (the page says which)
             status = 413 if isinstance(done.error, services.FileTooLarge) else 200
         elif isinstance(outcome, services.Refused):
-            _show_refusal(form, outcome.error)
+            form_error(form, outcome.error)
         else:
             return _saved(outcome, entry_id, round_id)
     return _form_page(entry, round_, fields, form, services.submission_for(entry, round_), status)
@@ -132,16 +134,6 @@ def _saved(
         return redirect(receipt)
     flash(_("Draft saved."), "success")
     return redirect(url_for("submissions.edit", entry_id=entry_id, round_id=round_id))
-
-
-def _show_refusal(form: BaseForm, err: DomainError) -> None:
-    """Why the final submission was refused, on the form (an incomplete one field by field)."""
-    if not isinstance(err, services.IncompleteSubmission):
-        form_error(form, err)
-        return
-    form.form_errors.append(err.message)
-    for key, message in err.problems.items():
-        form_error(form, DomainError(message, field=key or None))
 
 
 def _form_page(
@@ -175,7 +167,8 @@ def _form_page(
 @bp.route("/entries/<int:entry_id>/rounds/<int:round_id>/autosave", methods=["POST"])
 def autosave(entry_id: int, round_id: int) -> ResponseReturnValue:
     """Save typed text without a page load. Answers JSON; a lost session answers 401 and the
-    page keeps the text in the browser until the user signs in again."""
+    page keeps the text in the browser until the user signs in again. Answers the form would
+    refuse are refused alike: 400 with a message per field, nothing saved."""
     if not current_user.is_authenticated:
         return jsonify(status="signed_out"), 401
     entry = guard(entry_services.get_entry(entry_id), entry_permissions.can_view_entry)
@@ -184,17 +177,14 @@ def autosave(entry_id: int, round_id: int) -> ResponseReturnValue:
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict) or not isinstance(payload.get("answers"), dict):
         return jsonify(status="invalid"), 400
+    # Checked by the service exactly as the form's answers are (file fields are not sent).
     fields = services.fields_of(round_)
     known = {f.key for f in fields if f.type != FieldType.FILE}
-    answers = {
-        k: v
-        for k, v in payload["answers"].items()
-        if k in known and isinstance(v, str | bool | list)
-    }
+    answers = {k: v for k, v in payload["answers"].items() if k in known}
     with attempt(quiet=True) as done:
         submission = services.save_draft(current_actor(), entry, round_, answers, [])
     if done.error is not None:
-        return jsonify(status="refused", message=done.error.message), 409
+        return refusal_json(done.error)
     saved = submission.draft_saved_at
     return jsonify(status="saved", saved_at=saved.isoformat() if saved else None)
 

@@ -267,6 +267,13 @@ def test_innovator_forms_a_team_and_registers_in_the_right_track(
     assert "Upload this file." in summary and "Confirm this statement." in summary
     assert lead.get_by_label("Summary").input_value().startswith("A closed-loop greenhouse")
     assert_accessible(lead)
+    # Autosave checks answers like the form: too many words are refused, the field named.
+    status = lead.locator(".autosave-status")
+    lead.get_by_label("Summary").fill("word " * 51)
+    status.filter(has_text="you wrote 51").wait_for()
+    assert "Summary" in status.inner_text() and "cannot be saved" in status.inner_text()
+    lead.get_by_label("Summary").fill("A closed-loop greenhouse for long missions.")
+    status.filter(has_text="Saved").wait_for()
     pdf = b"%PDF-1.4\n% Tandem e2e report\n" + b"0" * 2048
     lead.get_by_label("Design report").set_input_files(
         files=[{"name": "report.pdf", "mimeType": "application/pdf", "buffer": pdf}]

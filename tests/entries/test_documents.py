@@ -381,3 +381,27 @@ def test_the_console_offers_documents_to_the_tracks_admins_only(
     assert link in client.get(page).get_data(as_text=True)
     switch(world.staff_a)
     assert link not in client.get(page).get_data(as_text=True)
+
+
+def test_a_document_is_named_by_its_detected_type(world, client, login, team_entry, proof):
+    """``bill.html`` holding a PNG is stored and downloaded as ``bill.png``; a row stored under
+    another extension before names were fixed is downloaded by its type too."""
+    from werkzeug.http import parse_options_header
+
+    entry, mate = team_entry
+    doc = documents.upload(
+        act(mate), entry, proof.id, f"user:{mate.id}", io.BytesIO(PNG), "bill.html"
+    )
+    db.session.commit()
+    assert doc.filename == "bill.png" and doc.content_type == "image/png"
+    login(mate)
+
+    def served_name():
+        response = client.get(f"/documents/{doc.id}", buffered=True)
+        assert response.status_code == 200 and response.mimetype == "image/png"
+        return parse_options_header(response.headers["Content-Disposition"])[1]["filename"]
+
+    assert served_name() == "bill.png"
+    doc.filename = "lease.pdf.html"
+    db.session.commit()
+    assert served_name() == "lease.pdf.png"

@@ -330,9 +330,10 @@ def test_scores_off_the_scale_are_refused(world, challenge, judged, value, messa
     rubric, judge, sub = judged["rubric"], judged["ca_judges"][0], judged["ca"][0]
     a = assignments.assign_manually(act(world.admin_a), sub, judge)
     db.session.commit()
-    with pytest.raises(DomainError, match=message) as err:
+    with pytest.raises(reviews.InvalidReview) as err:
         reviews.save_review(act(judge.user), a, score_values(rubric, value, "5"), "", "", False)
-    assert err.value.field == f"c{rubric.criteria[0].id}"
+    (key, problem), *others = err.value.problems.items()
+    assert key == f"c{rubric.criteria[0].id}" and message in problem and not others
 
 
 def test_reviews_close_with_judging(world, challenge, judged, clock):
@@ -441,24 +442,30 @@ def test_a_judge_takes_the_next_least_reviewed(world, challenge, judged):
 # --- pages ------------------------------------------------------------------------------------
 
 
+def version_file(sub, filename):
+    """A PDF in the submission's first version, stored under ``filename`` (written directly)."""
+    stored = get_storage().save(io.BytesIO(b"%PDF-1.4 " + filename.encode()), 10_000)
+    record = SubmissionFile(
+        submission_id=sub.id,
+        version_id=sub.versions[0].id,
+        field_key="report",
+        storage_key=stored.key,
+        filename=filename,
+        content_type="application/pdf",
+        size=stored.size,
+        sha256=stored.sha256,
+    )
+    db.session.add(record)
+    db.session.flush()
+    return record
+
+
 def test_a_judge_scores_through_the_pages_blind(world, challenge, judged, client, login):
     rubric, judge, sub = judged["rubric"], judged["ca_judges"][0], judged["ca"][0]
     rubric.blind = True
     stored_name = "Team Secret Name report.pdf"
     version = sub.versions[0]
-    stored = get_storage().save(io.BytesIO(b"%PDF-1.4 blind"), 10_000)
-    db.session.add(
-        SubmissionFile(
-            submission_id=sub.id,
-            version_id=version.id,
-            field_key="report",
-            storage_key=stored.key,
-            filename=stored_name,
-            content_type="application/pdf",
-            size=stored.size,
-            sha256=stored.sha256,
-        )
-    )
+    version_file(sub, stored_name)
     a = assignments.assign_manually(act(world.admin_a), sub, judge)
     db.session.commit()
     login(judge.user)
@@ -471,7 +478,7 @@ def test_a_judge_scores_through_the_pages_blind(world, challenge, judged, client
     download = client.get(f"/judging/assignments/{a.id}/files/{file_id}", buffered=True)
     assert download.status_code == 200
     disposition = download.headers["Content-Disposition"]
-    assert "Secret" not in disposition and f"submission-{sub.id}-report" in disposition
+    assert "Secret" not in disposition and f"submission-{a.number}-report-1.pdf" in disposition
     assert download.headers["X-Content-Type-Options"] == "nosniff"
     c1, c2 = rubric.criteria
     bad = client.post(
@@ -489,6 +496,24 @@ def test_a_judge_scores_through_the_pages_blind(world, challenge, judged, client
     assert review.status == "submitted"
     queue = text(client.get(f"/judging/rounds/{judged['round'].id}"))
     assert "1 of 1 reviewed" in queue and sub.entry.team.name not in queue
+
+
+@pytest.mark.parametrize("blind", [False, True])
+def test_a_judge_downloads_a_file_named_by_its_type(world, challenge, judged, client, login, blind):
+    """A file stored as ``.html`` that is a PDF is downloaded as ``.pdf``, blind or not."""
+    from werkzeug.http import parse_options_header
+
+    judged["rubric"].blind = blind
+    judge, sub = judged["ca_judges"][0], judged["ca"][0]
+    record = version_file(sub, "Team report.html")
+    a = assignments.assign_manually(act(world.admin_a), sub, judge)
+    db.session.commit()
+    login(judge.user)
+    response = client.get(f"/judging/assignments/{a.id}/files/{record.id}", buffered=True)
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    name = parse_options_header(response.headers["Content-Disposition"])[1]["filename"]
+    expected = f"submission-{a.number}-report-1.pdf" if blind else "Team report.pdf"
+    assert name == expected
 
 
 def test_a_judge_of_one_panel_cannot_open_another_s_assignment(
@@ -671,6 +696,30 @@ def test_the_results_page_and_scores_export(world, challenge, judged, client, lo
         as_text=True
     )
     assert b_csv.count("\n") == 1
+
+
+def test_the_scores_export_neutralizes_every_cell_that_looks_like_a_formula(
+    world, challenge, judged, client, login
+):
+    """Team names, judges' addresses (``+cmd@…`` is a valid address) and criterion titles."""
+    import csv
+
+    judged["ca"][0].entry.team.name = '=HYPERLINK("http://evil.example","Click")'
+    judged["ca_judges"][0].user.email = "+cmd@example.org"
+    judged["rubric"].criteria[0].title = {"en": "@SUM(1+1)"}
+    round_ = _score_all(
+        world, challenge, judged, [["9", "6", "3"], ["8", "5", "2"], ["7", "4", "1"]]
+    )
+    login(world.admin_a)
+    body = client.get(f"/challenges/{challenge.slug}/rounds/{round_.id}/results.csv").get_data(
+        as_text=True
+    )
+    rows = list(csv.reader(io.StringIO(body[1:])))
+    cells = [c for row in rows for c in row]
+    assert "'+cmd@example.org" in cells
+    assert '\'=HYPERLINK("http://evil.example","Click")' in cells
+    assert not [c for c in cells if c[:1] in ("=", "+", "@", "\t", "\r")], cells
+    assert "80.00" in cells and "9.00" in cells  # scores are written as numbers
 
 
 def test_a_team_reads_its_outcome_and_the_judges_comments_from_the_release(

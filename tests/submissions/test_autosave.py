@@ -6,10 +6,12 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
+
 from competitions.core.extensions import db
 from competitions.submissions import services
 from competitions.submissions.models import SubmissionVersion
-from tests.submissions.conftest import DEADLINE, NOW, count, draft, page_url, text
+from tests.submissions.conftest import DEADLINE, NOW, act, count, draft, page_url, text
 
 
 def url(entry, round_):
@@ -27,7 +29,6 @@ def test_a_member_autosaves_the_draft(world, client, login, mate, entry, round_)
                 "crops": ["potato"],
                 "report": "not a file",  # file fields are not autosaved
                 "unknown": "ignored",
-                "people": 7,  # not text: ignored
             }
         },
     )
@@ -135,3 +136,105 @@ def test_autosave_with_csrf_protection_uses_the_pages_token(
     assert response.status_code in (400, 401)
     db.session.expire_all()
     assert services.submission_for(entry, round_).draft["title"] == "Protected"
+
+
+# --- autosave validates exactly like the form ------------------------------------------------
+
+CONTROL = "Remove the invisible control characters from this field."
+BAD = {
+    "a list for a choice": ("stage", ["idea", "prototype"], "Choose one of the options."),
+    "an unknown choice": ("stage", "launched", "Choose one of the options."),
+    "an object for a choice": ("stage", {"value": "idea"}, "Choose one of the options."),
+    "a text for several choices": ("crops", "lettuce", "Choose among the options."),
+    "an unknown option": ("crops", ["lettuce", "rice"], "Choose among the options."),
+    "nested options": ("crops", [["lettuce"]], "Choose among the options."),
+    "a number for text": ("title", 42, "Enter text."),
+    "a list for text": ("summary", ["a", "b"], "Enter text."),
+    "a number for a number field": ("people", 7, "Enter a number."),
+    "a list for a web address": ("video", ["https://x.example"], "Enter a web address"),
+    "an object for a date": ("started", {"y": 2027}, "Enter a date like 2025-07-30."),
+    "text for an attestation": ("original", "yes", "Tick the box or leave it empty."),
+    "a control character": ("title", "Rocket\x01 greens", CONTROL),
+    "a NUL": ("summary", "Grows\x00 lettuce", CONTROL),
+    "a lone surrogate": ("title", "Rocket \ud800 greens", CONTROL),
+    "a lone low surrogate": ("summary", "\udfff", CONTROL),
+    "5 MB of text": ("summary", "x" * 5_000_000, "Use at most 200000 characters."),
+    "a long short text": ("title", "x" * 501, "Use at most 500 characters."),
+    "a long number": ("people", "1" * 51, "Use at most 50 characters."),
+    "too many words": ("summary", "a b c d e f", "Use at most 5 words (you wrote 6)."),
+}
+
+
+@pytest.mark.parametrize(("key", "value", "message"), BAD.values(), ids=BAD.keys())
+def test_autosave_refuses_what_the_form_refuses_with_a_message_per_field(
+    world, client, login, entry, round_, key, value, message
+):
+    draft(entry, round_, world.innovator)
+    before = dict(services.submission_for(entry, round_).draft)
+    login(world.innovator)
+    response = client.post(
+        url(entry, round_), json={"answers": {"title": "Also typed", key: value}}
+    )
+    assert response.status_code == 400
+    body = response.json
+    assert body["status"] == "invalid" and set(body["errors"]) == {key}
+    assert body["errors"][key].startswith(message)
+    assert body["message"]
+    db.session.expire_all()
+    assert services.submission_for(entry, round_).draft == before  # nothing stored
+
+
+def test_a_refused_autosave_creates_no_draft(world, client, login, entry, round_):
+    login(world.innovator)
+    response = client.post(url(entry, round_), json={"answers": {"stage": ["idea"]}})
+    assert response.status_code == 400
+    assert services.submission_for(entry, round_) is None
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("stage", ["idea", "prototype"], "Choose one of the options."),
+        ("crops", "lettuce", "Choose among the options."),
+        ("crops", [["lettuce"], {"a": 1}], "Choose among the options."),
+        ("title", {"en": "x"}, "Enter text."),
+        ("summary", "a\ud800b\x01" * 3, CONTROL),
+        ("people", [1, 2], "Enter a number."),
+        ("video", 5, "Enter a web address"),
+        ("started", ["2027-01-01"], "Enter a date like 2025-07-30."),
+        ("original", "yes", "Tick the box or leave it empty."),
+    ],
+)
+def test_a_draft_holding_a_bad_value_does_not_break_the_page(
+    world, client, login, switch, entry, round_, key, value, message
+):
+    """Values stored before autosave was checked (written here directly): the team and the
+    track's admin still get the page, the value is pointed out, a fix is saved, and a
+    submission is refused with a message rather than an error."""
+    draft(entry, round_, world.innovator)
+    submission = services.submission_for(entry, round_)
+    submission.draft = {**submission.draft, key: value}
+    db.session.commit()
+    login(world.innovator)
+    page = text(client.get(page_url(entry, round_)))
+    assert message in page
+    switch(world.admin_a)
+    assert client.get(page_url(entry, round_)).status_code == 200
+    assert (
+        client.get(
+            f"/challenges/{round_.challenge.slug}/tracks/{entry.track.slug}/submissions"
+        ).status_code
+        == 200
+    )
+    with pytest.raises(services.IncompleteSubmission) as caught:
+        services.submit(act(world.innovator), entry, round_)
+    assert key in caught.value.problems
+    db.session.rollback()
+    switch(world.innovator)
+    fixed = {"stage": "idea", "crops": ["potato"], "title": "Fixed", "summary": "Fixed."}
+    fixed |= {"people": "3", "video": "https://x.example", "started": "2027-01-02"}
+    fixed |= {"original": True}
+    response = client.post(url(entry, round_), json={"answers": {key: fixed[key]}})
+    assert response.status_code == 200
+    db.session.expire_all()
+    assert services.submission_for(entry, round_).draft[key] == fixed[key]

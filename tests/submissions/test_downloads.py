@@ -111,3 +111,46 @@ def test_a_non_ascii_name_is_offered_safely(world, client, login, entry, round_)
     assert disposition.startswith("attachment;")
     assert "filename*=UTF-8''r%C3%A9sum%C3%A9.pdf" in disposition
     assert "\r" not in disposition and "\n" not in disposition
+
+
+def disposition_name(response):
+    """The file name a browser saves the download under (Werkzeug's parse of the header)."""
+    from werkzeug.http import parse_options_header
+
+    _kind, options = parse_options_header(response.headers["Content-Disposition"])
+    return options["filename"]
+
+
+def test_a_file_is_named_by_its_detected_type_not_the_uploaders_extension(
+    world, client, login, entry, round_
+):
+    draft(entry, round_, world.innovator, files=[("report", PDF, "invoice.html")])
+    record = services.submission_for(entry, round_).draft_files[0]
+    assert record.filename == "invoice.pdf" and record.content_type == "application/pdf"
+    login(world.innovator)
+    response = download(client, record.id)
+    assert response.mimetype == "application/pdf"
+    assert disposition_name(response) == "invoice.pdf"
+
+
+@pytest.mark.parametrize(
+    ("stored", "served"),
+    [
+        ("invoice.html", "invoice.pdf"),
+        ("invoice.pdf.html", "invoice.pdf.pdf"),
+        ("no extension", "no extension.pdf"),
+        ("report.PDF", "report.PDF"),
+        ('../x<script>"\r\n.svg', "xscript.pdf"),
+        ("", "file.pdf"),
+    ],
+)
+def test_a_file_stored_under_another_extension_is_still_served_by_its_type(
+    world, client, login, entry, round_, stored, served
+):
+    """Rows written before names were fixed at upload keep their name: the download fixes it."""
+    draft(entry, round_, world.innovator, files=[("report", PDF, "report.pdf")])
+    record = services.submission_for(entry, round_).draft_files[0]
+    record.filename = stored
+    db.session.commit()
+    login(world.innovator)
+    assert disposition_name(download(client, record.id)) == served

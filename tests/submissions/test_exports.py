@@ -232,3 +232,48 @@ def test_another_agency_cannot_list_or_export(world, client, login, field, ca_tr
     for what in ("submissions", "submissions.csv", "submissions.zip"):
         assert client.get(url(ca_track, what)).status_code == 404
     assert events("submissions.exported_csv") == []
+
+
+HOSTILE_LABELS = ('=HYPERLINK("http://evil.example","Click")', "+cmd|' /C calc'!A0")
+
+
+def test_a_field_label_that_looks_like_a_formula_is_neutralized_in_the_header(
+    world, client, login, field, ca_track, round_
+):
+    """The header row is written by the same guarded writer as the data rows."""
+    from tests.submissions.conftest import FIELDS
+
+    reworded = [dict(f) for f in FIELDS]
+    reworded[0]["label"] = {"en": HOSTILE_LABELS[0]}
+    reworded[-1]["label"] = {"en": HOSTILE_LABELS[1]}
+    services.define_form(act(world.admin_a), round_, reworded)
+    db.session.commit()
+    login(world.admin_a)
+    body = client.get(url(ca_track, "submissions.csv")).get_data(as_text=True)
+    header = next(csv.reader(io.StringIO(body[1:])))
+    assert f"'{HOSTILE_LABELS[0]} [title]" in header
+    assert f"'{HOSTILE_LABELS[1]} [annex] (file; SHA-256)" in header
+    assert not [h for h in header if h[:1] in "=+-@\t\r"], header
+
+
+def test_the_zip_manifest_neutralizes_its_cells(world, client, login, field, ca_track, round_):
+    field["maple"].team.name = HOSTILE_LABELS[1]
+    db.session.commit()
+    login(world.admin_a)
+    _archive, manifest = read_zip(client.get(url(ca_track, "submissions.zip")))
+    assert [line["team"] for line in manifest] == [f"'{HOSTILE_LABELS[1]}"]
+
+
+def test_the_zip_names_each_file_by_its_detected_type(world, client, login, entry, round_):
+    """A PDF uploaded as ``invoice.html`` (or stored so before names were fixed) is a .pdf."""
+    draft(entry, round_, world.innovator, files=[("report", PDF, "report.pdf")])
+    services.submit(act(world.innovator), entry, round_)
+    record = services.get_version(entry, round_, 1).files[0]
+    record.filename = "invoice.html"
+    db.session.commit()
+    login(world.admin_a)
+    archive, manifest = read_zip(client.get(url(entry.track, "submissions.zip")))
+    (line,) = manifest
+    assert line["path"].endswith("/report/invoice.pdf"), line["path"]
+    assert line["original_name"] == "invoice.html"
+    assert archive.read(line["path"]) == PDF

@@ -252,7 +252,7 @@ def test_the_original_filename_is_sanitized(world, client, login, entry, round_)
     assert "Draft saved." in follow(client, response)
     draft(entry, round_, world.innovator, files=[("report", PDF, "re\x00po\x1frt\x7f\n.pdf")])
     names = [f.filename for f in services.submission_for(entry, round_).draft_files]
-    assert names == ["passwd", "report.pdf"]
+    assert names == ["passwd.pdf", "report.pdf"]  # named by the detected type
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ declared conflicts."""
 
 from __future__ import annotations
 
-from flask import flash, jsonify, render_template, request
+from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -22,10 +22,12 @@ from competitions.core.web import (
     flash_errors,
     found,
     guard,
+    refusal_json,
     require,
     send_attachment,
 )
 from competitions.judging import (
+    anonymity,
     assignments,
     bp,
     conflicts,
@@ -98,6 +100,15 @@ def queue(round_id: int) -> ResponseReturnValue:
         done=sum(1 for r in rows if r.status == ReviewProgress.SUBMITTED),
         open=clock.now() <= round_.judging_closes,
     )
+
+
+@bp.signed_in("/judging/rounds/<int:round_id>/submissions/<int:number>")
+def numbered(round_id: int, number: int) -> ResponseReturnValue:
+    """The queue's link to a submission: by the judge's own number (``anonymity``), so that
+    the queue page names no assignment or submission."""
+    round_ = reviews.judged_round(current_user, round_id)
+    a = anonymity.slot(current_user.id, round_.id, number)
+    return redirect(url_for("judging.review", assignment_id=a.id))
 
 
 @bp.signed_in("/judging/rounds/<int:round_id>/next", methods=["POST"])
@@ -187,7 +198,9 @@ def _review_page(
 def autosave(assignment_id: int) -> ResponseReturnValue:
     """Save typed scores and comments as a draft without a page load (the page's script posts
     JSON, as for submission drafts). A lost session answers 401; the browser keeps the text.
-    A refusal answers JSON too (409), so the service's error is not flashed."""
+    A refusal answers JSON too, so the service's error is not flashed: 400 with a message per
+    field for scores or comments the form would refuse alike, 409 when the review cannot
+    change (judging closed)."""
     if not current_user.is_authenticated:
         return jsonify(status="signed_out"), 401
     a = my_assignment(assignment_id)
@@ -196,18 +209,17 @@ def autosave(assignment_id: int) -> ResponseReturnValue:
     answers = payload.get("answers") if isinstance(payload, dict) else None
     if not isinstance(answers, dict):
         return jsonify(status="invalid"), 400
-    texts = {k: v for k, v in answers.items() if isinstance(v, str)}
-    with attempt(quiet=True) as done:
+    with attempt(quiet=True) as done:  # checked by the service exactly as the form's
         reviews.save_review(
             current_actor(),
             a,
-            typed_scores(texts, stage),
-            texts.get("comment_to_team", ""),
-            texts.get("comment_to_admins", ""),
+            typed_scores(answers, stage),
+            answers.get("comment_to_team", ""),
+            answers.get("comment_to_admins", ""),
             submit=False,
         )
     if done.error is not None:
-        return jsonify(status="refused", message=done.error.message), 409
+        return refusal_json(done.error)
     return jsonify(status="saved", saved_at=clock.now().isoformat())
 
 

@@ -108,6 +108,17 @@
 
     function say(text) { if (status) { status.textContent = text; } }
 
+    // "Not saved: …" then each refused field's label and message.
+    function refusal(body) {
+      var parts = [body.message || ""];
+      Object.keys(body.errors || {}).forEach(function (name) {
+        var label = form.querySelector("label[for='" + name.replace(/'/g, "") + "']");
+        var text = label ? label.textContent.trim() + ": " : "";
+        parts.push(text + body.errors[name]);
+      });
+      return parts.join(" ");
+    }
+
     function save() {
       var answers = collect();
       try { localStorage.setItem(key, JSON.stringify({ at: Date.now(), answers: answers })); }
@@ -120,10 +131,13 @@
         if (response.ok) {
           localStorage.removeItem(key);
           say(form.getAttribute("data-msg-saved"));
-        } else if (response.status === 401 || response.status === 400) {
+        } else if (response.status === 400 || response.status === 409) {
+          // Answers the form would refuse (400, a message per field) or a closed form (409);
+          // any other 400 (an expired session's token) is not JSON.
+          response.json().then(function (body) { say(refusal(body)); })
+            .catch(function () { say(form.getAttribute("data-msg-signed-out")); });
+        } else if (response.status === 401) {
           say(form.getAttribute("data-msg-signed-out"));
-        } else if (response.status === 409) {
-          response.json().then(function (body) { say(body.message || ""); });
         }
       }).catch(function () { say(form.getAttribute("data-msg-signed-out")); });
     }

@@ -38,6 +38,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         )
 
     _init_extensions(app)
+    from competitions.core.params import BoundedInt
+
+    app.url_map.converters["int"] = BoundedInt  # an id too large to exist is a 404
     _register_blueprints(app)
     _register_template_helpers(app)
 

@@ -15,9 +15,9 @@ from competitions.agencies import bp, permissions, services
 from competitions.agencies.forms import AgencyForm, AuditFilterForm, InviteForm, LogoForm, RoleForm
 from competitions.agencies.models import Agency, AgencyInvitation
 from competitions.core import audit
-from competitions.core.extensions import db
 from competitions.core.invitation_console import withdraw_invitation
 from competitions.core.invitation_page import invitation_page
+from competitions.core.params import paginate
 from competitions.core.web import attempt, current_actor, guard, require
 
 
@@ -260,7 +260,5 @@ def _audit_page(agency: Agency | None) -> ResponseReturnValue:
         action=form.action.data or None,
         actor=form.actor.data or None,
     )
-    page = db.paginate(
-        stmt, per_page=current_app.config["AUDIT_PAGE_SIZE"], error_out=False, max_per_page=200
-    )
+    page = paginate(stmt, current_app.config["AUDIT_PAGE_SIZE"], max_per_page=200)
     return render_template("admin/audit.html", agency=agency, page=page, form=form)

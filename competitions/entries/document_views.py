@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from competitions.accounts.forms import ConfirmForm
 from competitions.challenges import services as challenge_services
+from competitions.core.params import db_id
 from competitions.core.web import (
     attempt,
     current_actor,
@@ -95,7 +96,7 @@ def upload_document(entry_id: int) -> ResponseReturnValue:
             documents.upload(
                 current_actor(),
                 entry,
-                request.form.get("requirement", type=int) or 0,
+                request.form.get("requirement", type=db_id) or 0,
                 request.form.get("subject", ""),
                 upload.stream,
                 upload.filename,

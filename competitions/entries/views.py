@@ -20,10 +20,10 @@ from competitions.challenges.eligibility import (
 )
 from competitions.core import clock, invitations
 from competitions.core.errors import DomainError
-from competitions.core.extensions import db
 from competitions.core.i18n import current_language
 from competitions.core.invitation_console import send_invitation, withdraw_invitation
 from competitions.core.invitation_page import invitation_page
+from competitions.core.params import db_id, paginate
 from competitions.core.web import attempt, current_actor, flash_errors, guard, require
 from competitions.entries import (
     bp,
@@ -216,7 +216,7 @@ def register(slug: str) -> ResponseReturnValue:
     led = [t for t in teams.my_teams(current_user) if permissions.is_lead(current_user, t)]
     form = RegisterForm()
     form.team.choices = [(t.id, t.name) for t in led]
-    team_id = form.team.data if request.method == "POST" else request.args.get("team", type=int)
+    team_id = form.team.data if request.method == "POST" else request.args.get("team", type=db_id)
     team = next((t for t in led if t.id == team_id), led[0] if len(led) == 1 else None)
     problem = registration.registration_problem(challenge, clock.now())
     if request.method == "POST" and team is not None and form.validate_on_submit():
@@ -315,11 +315,8 @@ def track_entries(slug: str, track_slug: str) -> ResponseReturnValue:
     track = guard(challenge_services.get_track(challenge, track_slug), permissions.can_list_entries)
     status = request.args.get("status", services.EntryStatus.ACTIVE)
     eligibility = request.args.get("eligibility", "")
-    page = db.paginate(
-        services.track_entries_query(track, status, eligibility),
-        per_page=PAGE_SIZE,
-        error_out=False,
-        max_per_page=200,
+    page = paginate(
+        services.track_entries_query(track, status, eligibility), PAGE_SIZE, max_per_page=200
     )
     return render_template(
         "entries/track_entries.html",

@@ -15,6 +15,7 @@ from competitions.challenges.models import Challenge, Round, Track
 from competitions.core import audit
 from competitions.core.extensions import db
 from competitions.core.i18n import current_language
+from competitions.core.params import db_id, paginate
 from competitions.core.web import current_actor, guard
 from competitions.entries.permissions import can_list_entries
 from competitions.entries.services import EntryStatus
@@ -41,19 +42,14 @@ def _listed(slug: str, track_slug: str) -> tuple[Challenge, Track, Round]:
     """The track (for its agency's admins and staff) and the round its list shows."""
     challenge = challenge_services.get_challenge(slug)
     track = guard(challenge_services.get_track(challenge, track_slug), can_list_entries)
-    return challenge, track, exports.listed_round(challenge, request.args.get("round", type=int))
+    return challenge, track, exports.listed_round(challenge, request.args.get("round", type=db_id))
 
 
 @bp.signed_in("/challenges/<slug>/tracks/<track_slug>/submissions")
 def track_submissions(slug: str, track_slug: str) -> ResponseReturnValue:
     challenge, track, round_ = _listed(slug, track_slug)
     filters = _filters()
-    page = db.paginate(
-        exports.entries_query(track, round_, **filters),
-        per_page=PAGE_SIZE,
-        error_out=False,
-        max_per_page=200,
-    )
+    page = paginate(exports.entries_query(track, round_, **filters), PAGE_SIZE, max_per_page=200)
     return render_template(
         "submissions/track_list.html",
         challenge=challenge,

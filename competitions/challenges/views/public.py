@@ -35,7 +35,7 @@ from competitions.challenges.models import Challenge, TermsVersion
 from competitions.challenges.services import timeline as timeline_services
 from competitions.challenges.timeline import INSTANT_LABELS
 from competitions.challenges.timeline_svg import Bar, Lane, draw
-from competitions.core import clock
+from competitions.core import clock, params
 from competitions.core.extensions import db
 from competitions.core.i18n import current_language
 from competitions.core.page_cache import cached_public_page
@@ -64,12 +64,12 @@ def directory() -> ResponseReturnValue:
     if mine:
         # Eligibility is computed in Python from each track's rules (bounded by the page).
         items = [c for c in db.session.scalars(stmt) if can_enter(current_user, c)]
-        page_number = max(request.args.get("page", 1, type=int) or 1, 1)
+        page_number = request.args.get("page", 1, type=params.page_number)
         total = len(items)
         items = items[(page_number - 1) * PAGE_SIZE : page_number * PAGE_SIZE]
         pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     else:
-        page = db.paginate(stmt, per_page=PAGE_SIZE, error_out=False, count=True)
+        page = params.paginate(stmt, PAGE_SIZE)
         items, total, page_number, pages = list(page.items), page.total or 0, page.page, page.pages
     return render_template(
         "challenges/directory.html",
@@ -190,7 +190,7 @@ def terms_page(slug: str, track_slug: str) -> ResponseReturnValue:
     challenge = services.get_visible_challenge(current_user, slug)
     track = services.get_track(challenge, track_slug)
     versions = track.terms_versions
-    wanted = request.args.get("version", type=int)
+    wanted = request.args.get("version", type=params.db_id)
     shown: TermsVersion | None = versions[-1] if versions else None
     if wanted:
         shown = found(next((v for v in versions if v.version == wanted), None))

@@ -16,6 +16,7 @@ from competitions.challenges import permissions as challenge_permissions
 from competitions.challenges import services as challenge_services
 from competitions.challenges.models import Round
 from competitions.challenges.timeline import LocalTimeError, WindowState, to_utc
+from competitions.core import json_input
 from competitions.core.errors import DomainError
 from competitions.core.forms import BaseForm
 from competitions.core.i18n import current_language
@@ -174,7 +175,7 @@ def autosave(entry_id: int, round_id: int) -> ResponseReturnValue:
     entry = guard(entry_services.get_entry(entry_id), entry_permissions.can_view_entry)
     round_ = services.get_round(entry, round_id)
     require(entry_permissions.is_member(current_user, entry.team), entry)
-    payload = request.get_json(silent=True)
+    payload = json_input.request_json()
     if not isinstance(payload, dict) or not isinstance(payload.get("answers"), dict):
         return jsonify(status="invalid"), 400
     # Checked by the service exactly as the form's answers are (file fields are not sent).
@@ -266,14 +267,9 @@ def extension(entry_id: int, round_id: int) -> ResponseReturnValue:
 def _definition(form: FormDefinitionForm) -> Any:
     """The form definition as data, from the JSON typed in."""
     try:
-        return json.loads(form.definition.data or "[]")
-    except json.JSONDecodeError as exc:
-        where = _(
-            "This is not valid JSON (line %(line)d, column %(col)d).",
-            line=exc.lineno,
-            col=exc.colno,
-        )
-        raise DomainError(where, field="definition") from exc
+        return json_input.load(form.definition.data or "[]")
+    except json_input.JSONInputError as exc:
+        raise DomainError(exc.message, field="definition") from exc
 
 
 @bp.signed_in("/challenges/<slug>/manage/rounds/<int:round_id>/form", methods=["GET", "POST"])

@@ -14,7 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from competitions.accounts.forms import ConfirmForm
 from competitions.challenges import services as challenge_services
 from competitions.challenges.models import Challenge
-from competitions.core import clock
+from competitions.core import clock, json_input
 from competitions.core.extensions import db
 from competitions.core.web import (
     attempt,
@@ -205,7 +205,7 @@ def autosave(assignment_id: int) -> ResponseReturnValue:
         return jsonify(status="signed_out"), 401
     a = my_assignment(assignment_id)
     stage = rubrics.get_stage(a.submission.round, a.stage)
-    payload = request.get_json(silent=True)
+    payload = json_input.request_json()
     answers = payload.get("answers") if isinstance(payload, dict) else None
     if not isinstance(answers, dict):
         return jsonify(status="invalid"), 400

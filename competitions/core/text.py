@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import Any
 
 from competitions.core.errors import DomainError
@@ -62,3 +63,9 @@ def blocks_in(texts: Mapping[str, Any] | None, codes: Iterable[str]) -> dict[str
     given = texts or {}
     out = {code: text_block(str(given.get(code) or "")) for code in codes}
     return {code: value for code, value in out.items() if value}
+
+
+def plain_number(value: Decimal) -> str:
+    """``value`` without trailing zeros and never in exponent form: ``10.00`` is "10", not
+    "1E+1" (what ``str(value.normalize())`` gives)."""
+    return format(value.normalize(), "f")

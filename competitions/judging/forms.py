@@ -148,7 +148,9 @@ class CriterionForm(BaseForm):
 
 def _descriptor_lines(criterion: Criterion, lang: str) -> str:
     return "\n".join(
-        f"{level}: {texts[lang]}" for level, texts in criterion.descriptors.items() if lang in texts
+        f"{level}: {texts[lang]}"
+        for level, texts in criterion.described_levels.items()
+        if lang in texts
     )
 
 

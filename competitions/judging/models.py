@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from competitions.core import clock
 from competitions.core.db import Base, SurrogateKey, UTCDateTime, unique_where
 from competitions.core.invitations import Invitation, invitation_rules
+from competitions.core.text import plain_number
 
 if TYPE_CHECKING:
     from competitions.accounts.models import User
@@ -101,6 +102,13 @@ class Rubric(SurrogateKey, Base):
         return sum((c.weight for c in self.criteria), Decimal(0))
 
 
+def _plain_key(level: str) -> str:
+    try:
+        return plain_number(Decimal(level))
+    except ArithmeticError:
+        return level
+
+
 class Criterion(SurrogateKey, Base):
     """One criterion: title and guidance per language, weight, scale and level descriptors."""
 
@@ -130,6 +138,12 @@ class Criterion(SurrogateKey, Base):
     @property
     def audit_label(self) -> str:
         return self.title.get("en") or next(iter(self.title.values()), str(self.id))
+
+    @property
+    def described_levels(self) -> dict[str, Translations]:
+        """``descriptors`` keyed by plain numbers: rows written before keys were plain hold
+        "1E+1" for 10."""
+        return {_plain_key(level): texts for level, texts in self.descriptors.items()}
 
     def levels(self) -> list[Decimal]:
         """Every allowed score, from the minimum up by ``step`` (at most a few hundred)."""

@@ -19,6 +19,7 @@ from competitions.core.errors import DomainError, FieldErrors, NotFound, Permiss
 from competitions.core.extensions import db
 from competitions.core.filetypes import typed_name
 from competitions.core.forms import CONTROL_MESSAGE
+from competitions.core.text import plain_number
 from competitions.judging import panels, permissions, rubrics
 from competitions.judging.models import (
     Assignment,
@@ -152,8 +153,8 @@ def parse_score(raw: Any, criterion: Any) -> Decimal | None:
             _(
                 "“%(c)s” is scored from %(lo)s to %(hi)s.",
                 c=criterion.audit_label,
-                lo=_plain(criterion.scale_min),
-                hi=_plain(criterion.scale_max),
+                lo=plain_number(criterion.scale_min),
+                hi=plain_number(criterion.scale_max),
             ),
             f"c{criterion.id}",
         )
@@ -162,15 +163,11 @@ def parse_score(raw: Any, criterion: Any) -> Decimal | None:
             _(
                 "“%(c)s” is scored in steps of %(step)s.",
                 c=criterion.audit_label,
-                step=_plain(criterion.step),
+                step=plain_number(criterion.step),
             ),
             f"c{criterion.id}",
         )
     return value.quantize(Decimal("0.01"))
-
-
-def _plain(value: Decimal) -> str:
-    return format(value.normalize(), "f")
 
 
 def save_review(

@@ -16,7 +16,7 @@ from competitions.core.actor import Actor
 from competitions.core.errors import Conflict, DomainError, PermissionDenied, must_exist
 from competitions.core.extensions import db
 from competitions.core.i18n import languages
-from competitions.core.text import blocks_in, lines_in
+from competitions.core.text import blocks_in, lines_in, plain_number
 from competitions.judging import permissions
 from competitions.judging.models import (
     PANEL_SCOPES,
@@ -279,7 +279,7 @@ def _descriptors(
                 _("The descriptor for %(level)s is not a score on this scale.", level=level),
                 "descriptors",
             )
-        descriptors[str(value.normalize())] = clean
+        descriptors[plain_number(value)] = clean
     return descriptors
 
 
@@ -347,7 +347,7 @@ def _criterion_data(c: Criterion) -> dict[str, Any]:
         "title": c.title,
         "weight": str(c.weight),
         "scale": [str(c.scale_min), str(c.scale_max), str(c.step)],
-        "descriptors": c.descriptors,
+        "descriptors": c.described_levels,
     }
 
 

@@ -61,6 +61,30 @@ def test_a_rubric_is_built_by_the_lead_admins_only(world, challenge, ca_track):
     assert events("rubric.criterion_added")[0].actor_id == world.admin_a.id
 
 
+def test_level_descriptors_and_saved_scores_read_as_plain_numbers(
+    world, challenge, judged, client, login
+):
+    """Decimal("10").normalize() is 1E+1: neither the descriptors nor a saved score may show it."""
+    rubric, judge, sub = judged["rubric"], judged["ca_judges"][0], judged["ca"][0]
+    assert list(rubric.criteria[0].descriptors) == ["10"]
+    rubrics.add_criterion(
+        act(world.admin_a), challenge, rubric, criterion("Reach", lo="0", hi="100", step="10")
+    )
+    db.session.commit()
+    assert list(rubric.criteria[-1].descriptors) == ["100"]
+    a = assignments.assign_manually(act(world.admin_a), sub, judge)
+    reviews.save_review(act(judge.user), a, score_values(rubric, "10", "10", "100"), "", "", False)
+    db.session.commit()
+    login(judge.user)
+    page = text(client.get(f"/judging/assignments/{a.id}"))
+    assert "E+" not in page and 'value="10"' in page and "<strong>10</strong>" in page
+    # A rubric saved before the keys were plain still reads "10".
+    rubric.criteria[0].descriptors = {"1E+1": {"en": "Outstanding"}}
+    db.session.commit()
+    page = text(client.get(f"/judging/assignments/{a.id}"))
+    assert "E+" not in page and "<strong>10</strong>" in page
+
+
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [

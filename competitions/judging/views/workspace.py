@@ -16,6 +16,7 @@ from competitions.challenges import services as challenge_services
 from competitions.challenges.models import Challenge
 from competitions.core import clock, json_input
 from competitions.core.extensions import db
+from competitions.core.text import plain_number
 from competitions.core.web import (
     attempt,
     current_actor,
@@ -166,9 +167,7 @@ def _review_page(
     """The submission and the scoring form: what the judge typed, else what is saved."""
     existing = a.review
     if typed is None:
-        values = (
-            {c: str(v.normalize()) for c, v in existing.score_map().items()} if existing else {}
-        )
+        values = {c: plain_number(v) for c, v in existing.score_map().items()} if existing else {}
         comments = (existing.comment_to_team, existing.comment_to_admins) if existing else ("", "")
         typed = values, comments
     round_ = a.submission.round

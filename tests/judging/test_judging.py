@@ -797,3 +797,28 @@ def test_a_team_reads_its_outcome_and_the_judges_comments_from_the_release(
     assert "The judges left no comments for your team." in page
     assert client.get(url).status_code == 404  # another team's page
     assert "Results of" in text(client.get(f"/challenges/{challenge.slug}"))
+
+
+@pytest.mark.parametrize(
+    ("lang", "shortfall", "judges", "expected"),
+    [
+        ("en", {1: 1}, 3, "1 submission could not get enough judges"),
+        ("en", {1: 1, 2: 2}, 3, "2 submissions could not get enough judges"),
+        ("en", {1: 2, 2: 2}, 0, "There are no judges on this panel yet"),
+        ("fr", {1: 1}, 3, "1 soumission n'a pas pu obtenir"),
+        ("fr", {1: 1, 2: 1}, 0, "Ce jury n'a encore aucun membre"),
+    ],
+)
+def test_automatic_assignment_tells_what_is_missing_in_words(
+    app, lang, shortfall, judges, expected
+):
+    from flask import session
+
+    from competitions.judging.views.assignments import _flash_auto_assigned
+
+    outcome = assignments.AutoResult(0, 0, 0, shortfall, submissions=2, judges=judges)
+    with app.test_request_context("/", headers={"Accept-Language": lang}):
+        _flash_auto_assigned(outcome)
+        messages = [m for _, m in session["_flashes"]]
+    assert messages[0].startswith(("Assignments added: 0", "Attributions ajoutées : 0"))
+    assert messages[1].startswith(expected) and len(messages) == 2

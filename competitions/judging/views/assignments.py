@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import flash, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -94,19 +95,23 @@ def auto_assign(slug: str, round_id: int) -> ResponseReturnValue:
 def _flash_auto_assigned(outcome: assignment_services.AutoResult) -> None:
     flash(
         _(
-            "%(added)d assignments added, %(kept)d kept, %(ended)d ended.",
+            "Assignments added: %(added)d; kept: %(kept)d; ended: %(ended)d.",
             added=outcome.added,
             kept=outcome.kept,
             ended=outcome.ended,
         ),
         "success",
     )
-    if outcome.shortfall:
+    if outcome.shortfall and not outcome.judges:
+        flash(_("There are no judges on this panel yet: invite judges, then assign."), "warning")
+    elif outcome.shortfall:
         flash(
-            _(
-                "%(n)d submissions could not get enough judges without a conflict: "
+            ngettext(
+                "%(num)d submission could not get enough judges without a conflict: "
                 "invite more judges or lower the number of reviews.",
-                n=len(outcome.shortfall),
+                "%(num)d submissions could not get enough judges without a conflict: "
+                "invite more judges or lower the number of reviews.",
+                len(outcome.shortfall),
             ),
             "warning",
         )

@@ -162,6 +162,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["money"] = i18n.format_money
     app.jinja_env.filters["decimal"] = i18n.format_number
+    app.jinja_env.filters["filesize"] = i18n.format_file_size
     app.jinja_env.filters["timedelta"] = i18n.format_duration
     app.jinja_env.globals["now_utc"] = clock.now
 

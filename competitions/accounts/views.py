@@ -17,6 +17,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import refresh
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -216,6 +217,7 @@ def login() -> ResponseReturnValue:
             )
             login_user(user, remember=remember)
             db.session.commit()
+            refresh()  # the page was in the browser's language; the flash is in the user's
             flash(_("Welcome back, %(name)s.", name=user.display_name), "success")
             return _known_device(redirect(target or url_for("core.home")), user, devices)
     return render_template("accounts/login.html", form=form)

@@ -14,6 +14,7 @@ from babel.dates import format_datetime as babel_format_datetime
 from babel.dates import format_timedelta
 from babel.numbers import format_currency
 from babel.numbers import format_decimal as babel_format_decimal
+from babel.units import format_unit
 from flask import current_app, request, session
 from flask_babel import get_locale as babel_get_locale
 from flask_login import current_user
@@ -154,6 +155,23 @@ def format_number(value: Any) -> str:
     if value is None:
         return ""
     return babel_format_decimal(Decimal(str(value)), format="#,##0.##", locale=current_language())
+
+
+_SIZE_UNITS = (
+    (10**9, "digital-gigabyte"),
+    (10**6, "digital-megabyte"),
+    (10**3, "digital-kilobyte"),
+)
+
+
+def format_file_size(size: int) -> str:
+    """A file size in the viewer's language, in decimal units ("1.5 MB", "1,5 Mo", "12 bytes",
+    "12 octets"): Jinja's ``filesizeformat`` writes English units on every page."""
+    lang = current_language()
+    for scale, unit in _SIZE_UNITS:
+        if size >= scale:
+            return format_unit(size / scale, unit, length="short", format="#,##0.#", locale=lang)
+    return format_unit(size, "digital-byte", length="long", locale=lang)
 
 
 def format_duration(delta: timedelta) -> str:

@@ -500,10 +500,12 @@ def test_send(actor: Actor, ann: Announcement, lang: str) -> None:
         raise NotFound(_("No such announcement."))
     lang = _language(ann, lang, ann.track)
     copy = render(ann, lang, ann.track)
+    with force_locale(lang):
+        marker = _("Test")
     mail.send_after_commit(
         mail.Mail(
             to=user.email,
-            subject=f"[{_('Test')}] {copy['subject']}",
+            subject=f"[{marker}] {copy['subject']}",
             text=copy["text"].replace(UNSUBSCRIBE, "—"),
             html=copy["html"].replace(UNSUBSCRIBE, "#"),
             sender=copy["sender"],

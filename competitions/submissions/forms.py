@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -54,7 +55,8 @@ def _field_for(f: FieldDef, lang: str) -> Field:
     if f.type == FieldType.LONG_TEXT:
         hint = description
         if f.max_words:
-            hint = f"{description} ({_l('at most %(n)d words', n=f.max_words)})".strip()
+            limit = _("at most %(n)d words", n=f.max_words)
+            hint = f"{description} ({limit})".strip()
         return TextAreaField(
             label, description=hint, render_kw={"rows": 8, "data-max-words": f.max_words or ""}
         )

@@ -37,9 +37,14 @@ def registration(**overrides: str) -> dict[str, str]:
 
 
 def sign_in(
-    client: FlaskClient, email: str, password: str = PASSWORD, **extra: str
+    client: FlaskClient,
+    email: str,
+    password: str = PASSWORD,
+    headers: dict[str, str] | None = None,
+    **extra: str,
 ) -> TestResponse:
-    return client.post("/login", data={"email": email, "password": password, **extra})
+    data = {"email": email, "password": password, **extra}
+    return client.post("/login", data=data, headers=headers or {})
 
 
 def is_signed_in(client: FlaskClient) -> bool:

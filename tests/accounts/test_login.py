@@ -277,3 +277,13 @@ def test_audit_cuts_labels_to_the_column_length(db):
     assert len(event.object_label) == AuditEvent.__table__.c.object_label.type.length
     assert len(event.ip) == AuditEvent.__table__.c.ip.type.length
     assert event.actor_label.endswith("…")
+
+
+def test_the_welcome_is_in_the_user_s_language_not_the_browser_s(client, db):
+    make_user("ada@example.org", display_name="Ada", preferred_language="fr")
+
+    response = sign_in(client, "ada@example.org", headers={"Accept-Language": "en"})
+    page = client.get(response.headers["Location"], headers={"Accept-Language": "en"})
+
+    assert "Bienvenue, Ada." in page_text(page)
+    assert "Welcome back" not in page_text(page)

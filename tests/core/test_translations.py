@@ -58,3 +58,20 @@ def test_catalog_is_compiled():
     mo = PO.with_suffix(".mo")
     assert mo.exists(), "run `make install` (it compiles the catalogs)"
     assert mo.stat().st_mtime >= PO.stat().st_mtime - 1
+
+
+def test_no_message_is_marked_inside_an_f_string():
+    """Babel's extractor does not look inside an f-string on Python 3.11: a ``_()`` there never
+    reaches the catalog, and the page shows English to everyone ("(at most 300 words)")."""
+    import tokenize
+
+    marked = re.compile(r"\{[^{}]*\b(_|_l|gettext|lazy_gettext|ngettext)\(")
+    found = []
+    for path in sorted((ROOT / "competitions").rglob("*.py")):
+        with path.open("rb") as fh:
+            for token in tokenize.tokenize(fh.readline):
+                literal = token.string.lstrip("rbRB")
+                is_f_string = token.type == tokenize.STRING and literal[:1] in "fF"
+                if is_f_string and marked.search(token.string):
+                    found.append(f"{path.relative_to(ROOT)}:{token.start[0]}")
+    assert not found, found

@@ -87,9 +87,10 @@ def test_labels_help_and_options_follow_the_users_language(world, client, login,
         "C'est notre propre travail.",
         "Rapport de conception",
         "Votre rapport en PDF.",
+        "(5 mots au plus)",
     ):
         assert french in page, french
-    for english in ("Project title", "What does it do?", "Potato", "Design report"):
+    for english in ("Project title", "What does it do?", "Potato", "Design report", "at most"):
         assert english not in page, english
 
 

@@ -6,7 +6,10 @@ from __future__ import annotations
 import hashlib
 import re
 
+import pytest
+
 from competitions.core.extensions import db
+from competitions.core.i18n import format_file_size
 from competitions.submissions import services
 from tests.submissions.conftest import (
     PDF,
@@ -34,9 +37,29 @@ def test_the_receipt_page(world, client, login, entry, round_, mail):
     assert "2027-06-01 12:00:00 UTC" in page  # UTC
     assert "1 Jun 2027 08:00 EDT" in page  # the Canada track's legal time (Toronto)
     assert ">report.pdf</a>" in page
-    assert f"({len(PDF)} B)" in page
+    assert f"{len(PDF)} bytes ({len(PDF)} B)" in page
     assert SHA in page
     assert "Orbital lettuce" in page  # the answers as submitted
+    world.innovator.preferred_language = "fr"
+    db.session.commit()
+    page = text(client.get(response.headers["Location"]))
+    assert f"{len(PDF)}\u00a0octets" in page and "bytes" not in page
+
+
+@pytest.mark.parametrize(
+    ("size", "en", "fr"),
+    [
+        (1, "1 byte", "1\u00a0octet"),
+        (999, "999 bytes", "999\u00a0octets"),
+        (1000, "1 kB", "1\u202fko"),
+        (1_500_000, "1.5 MB", "1,5\u202fMo"),
+        (2_340_000_000, "2.3 GB", "2,3\u202fGo"),
+    ],
+)
+def test_file_sizes_are_written_in_the_reader_s_language(app, size, en, fr):
+    for lang, expected in (("en", en), ("fr", fr)):
+        with app.test_request_context("/", headers={"Accept-Language": lang}):
+            assert format_file_size(size) == expected
 
 
 def test_the_receipt_email_goes_to_the_submitter_with_the_same_digests(

@@ -32,7 +32,7 @@ from flask_babel import force_locale
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session, SessionTransaction
 
-from competitions.core import after_commit, clock
+from competitions.core import after_commit, clock, headers
 from competitions.core.text import one_line, text_block
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ def render_mail(template: str, to: str, lang: str, subject: Any, **context: Any)
 def build_message(mail: Mail, default_sender: str, message_id: str | None = None) -> EmailMessage:
     """``message_id`` (the left part): the same for every attempt at one outbox row, so that a
     copy resent after a crash is recognised as the same message by mail clients."""
-    msg = EmailMessage()
+    msg = EmailMessage(policy=headers.POLICY)
     msg["From"] = mail.sender or default_sender
     msg["To"] = mail.to
     msg["Subject"] = mail.subject
@@ -105,7 +105,7 @@ class Wire:
 # ``wire_message`` assembles the same message as bytes. What it cannot write plainly (non-ASCII
 # or long headers, display names) goes through the email package's own folding, cached: such
 # values (subject, sender) are the same for every recipient of one announcement copy.
-_FOLD = policy.default.clone(linesep="\r\n")
+_FOLD = headers.WIRE
 _PLAIN = re.compile(r"[\x21-\x7e]+(?: [\x21-\x7e]+)*\Z")  # printable ASCII, single spaces
 _ADDR_SPEC = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+\Z")
 _ADDRESS_HEADERS = {"from", "to", "cc", "bcc", "reply-to", "sender"}

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.utils import formataddr, parseaddr
+from email.headerregistry import Address
+from email.utils import parseaddr
 from typing import Any, cast
 
 from flask import current_app, render_template
@@ -350,7 +351,9 @@ def render(ann: Announcement, lang: str, track: Track | None) -> dict[str, str]:
             "subject": one_line(ann.subject_in(lang)),
             "text": text_block(render_template("emails/outreach/announcement.txt", **context)),
             "html": text_block(render_template("emails/outreach/announcement.html", **context)),
-            "sender": formataddr((one_line(f"{name} via Tandem"), address)),
+            # Not formataddr: it writes RFC 2047 words, which the preview would show as they
+            # are; the header is encoded when the message is built (core/headers.py).
+            "sender": str(Address(display_name=one_line(f"{name} via Tandem"), addr_spec=address)),
         }
 
 

@@ -167,3 +167,76 @@ def test_addresses_that_need_smtputf8_take_the_email_package_way(clock):
     assert wire.recipients == ["josé@exemple.fr"]
     assert wire.options == ("SMTPUTF8", "BODY=8BITMIME")
     assert message_from_bytes(wire.data, policy=policy.default)["To"] == "josé@exemple.fr"
+
+
+def _decoded(raw: bytes, name: str) -> str:
+    """The header as RFC 2047 reads it (``email.header``), not as Python's parser does."""
+    from email import message_from_bytes as parse
+    from email import policy as policies
+    from email.header import decode_header, make_header
+
+    value = parse(raw, policy=policies.compat32)[name]
+    return str(make_header(decode_header(value.replace("\r\n", ""))))
+
+
+def _every_message_of_both_languages() -> list[str]:
+    from babel.messages.pofile import read_po
+
+    from tests.core.test_translations import PO
+
+    with PO.open("rb") as fh:
+        catalog = read_po(fh)
+    texts = []
+    for message in catalog:
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        texts += [*ids, *strings]
+    return texts
+
+
+def test_every_subject_decodes_to_what_was_written_in_both_languages(clock):
+    """CPython folds a subject that mixes plain and encoded words so that a space is lost or
+    added ("un défimené"): each message of the catalog, in English and in French, after agency
+    names of every length, must decode with ``email.header`` to exactly what was written."""
+    from competitions.core.text import one_line
+
+    names = [
+        "NASA",
+        "Agence spatiale canadienne",
+        "Ministère de l\u2019Économie et de l\u2019Innovation",
+    ]
+    wrong = []
+    for text in _every_message_of_both_languages():
+        for name in names:
+            subject = one_line(f"{name} — {text}")[:300]
+            letter = mail.Mail(to="a@example.org", subject=subject, text="x")
+            wire = mail.wire_message(letter, SENDER, message_id="m")
+            if _decoded(wire.data, "Subject") != subject:
+                wrong.append(subject)
+            lines = wire.data.split(b"\r\n\r\n")[0].split(b"\r\n")
+            assert max(len(line) for line in lines) <= 78 or b" " not in max(lines, key=len)
+    assert not wrong, wrong[:5]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Agência Espacial Brasileira, défi mené à deux via Tandem",
+        "Ministère de l\u2019Économie et de l\u2019Innovation du Québec via Tandem",
+        "Élodie",
+    ],
+)
+def test_a_display_name_decodes_to_what_was_written(name, clock):
+    from email.headerregistry import Address
+
+    sender = str(Address(display_name=name, addr_spec="noreply@tandem.test"))
+    letter = mail.Mail(to="a@example.org", subject="Hi", text="x", sender=sender)
+    for wire in (
+        mail.wire_message(letter, SENDER, message_id="m"),
+        mail._wire_of(mail.build_message(letter, SENDER, message_id="m")),
+    ):
+        decoded = _decoded(wire.data, "From")
+        assert decoded.endswith(" <noreply@tandem.test>")
+        assert decoded.removesuffix(" <noreply@tandem.test>").strip('"') == name

@@ -4,6 +4,7 @@ language, signed by their track's agency, with a one-click unsubscribe; never tw
 from __future__ import annotations
 
 from datetime import timedelta
+from html import unescape
 
 import pytest
 from sqlalchemy import func, select
@@ -280,6 +281,27 @@ def test_compose_preview_test_schedule_and_watch_through_the_pages(
     assert progress["recipients"] == 4 and progress["failed"] == 0
     announced = select(func.count()).where(OutboxMessage.source.like("announcement:%"))
     assert db.session.scalar(announced) == 4  # the test copy is not one of them
+
+
+def test_the_preview_names_the_sender_in_words_and_the_mail_decodes_to_it(
+    world, challenge, client, login, mail
+):
+    title = "Nourriture de l\u2019espace lointain, défi mené à deux"
+    challenge.title = {**challenge.title, "en": title}
+    db.session.commit()
+    login(world.admin_a)
+    base = f"/challenges/{challenge.slug}/announcements"
+    data = {"scope": "", "subject_en": "Un défi mené en parallèle", "body_en": "Hello."}
+    response = client.post(f"{base}/new", data={**data, "audiences": ["subscribers"]})
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    sender = "Nourriture de l\u2019espace lointain, défi mené à deux via Tandem"
+    assert sender in unescape(page) and "=?utf-8?" not in page
+    client.post(response.headers["Location"], data={"action": "test"})
+    (test_copy,) = mail.to(world.admin_a.email)
+    # Python's own address parser keeps the folding space between two encoded words of a
+    # display name (RFC 2047 drops it; tests/core/test_mail_wire.py decodes it the RFC's way).
+    assert " ".join(test_copy["From"].addresses[0].display_name.split()) == sender
+    assert test_copy["Subject"] == "[Test] Un défi mené en parallèle"
 
 
 def test_public_announcements_show_on_the_challenge_page_and_its_feed(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
@@ -71,9 +72,11 @@ def get_judge(challenge: Challenge, judge_id: int) -> Judge:
 
 
 def panel_name(panel: Panel, lang: str) -> str:
-    if panel.track is None:
-        return _("Shared panel (all tracks)")
-    return _("Panel of %(track)s", track=panel.track.name_in(lang))
+    """The panel's name in ``lang`` (an invitation's language may not be the page's)."""
+    with force_locale(lang):
+        if panel.track is None:
+            return _("Shared panel (all tracks)")
+        return _("Panel of %(track)s", track=panel.track.name_in(lang))
 
 
 def active_judges(panel: Panel) -> list[Judge]:

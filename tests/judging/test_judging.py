@@ -154,6 +154,17 @@ def test_a_judge_is_invited_by_signed_link_and_joins_the_panel(world, challenge,
         panels.accept(act(judge_user), token, "", [], [])
 
 
+def test_a_french_judge_s_invitation_is_french_throughout(app, world, challenge, ca_track, mail):
+    person(email="juge@universite.example", preferred_language="fr")
+    panel = panels.panel_for(challenge, ca_track)
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):  # the admin's page
+        panels.invite(act(world.admin_a), challenge, panel, "juge@universite.example")
+        db.session.commit()
+    (sent,) = mail.to("juge@universite.example")
+    body = sent.get_body(("plain",)).get_content()
+    assert "Jury du volet" in body and "Panel of" not in body
+
+
 def test_agency_b_cannot_run_agency_a_s_panel(world, challenge, ca_track):
     panel = panels.panel_for(challenge, ca_track)
     with pytest.raises(PermissionDenied):

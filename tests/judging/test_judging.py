@@ -165,6 +165,22 @@ def test_a_french_judge_s_invitation_is_french_throughout(app, world, challenge,
     assert "Jury du volet" in body and "Panel of" not in body
 
 
+def test_a_partner_sees_the_shared_panel_but_not_other_agencies_teams(
+    world, challenge, judged, client, login
+):
+    judge = seat(world, challenge, None, display_name="Shared Judge")
+    ca_team, us_team = judged["ca"][0].entry.team, judged["us"][0].entry.team
+    conflicts.declare(act(judge.user), challenge, ca_team, "")
+    conflicts.declare(act(judge.user), challenge, us_team, "")
+    db.session.commit()
+    login(world.admin_b)  # agency B runs the US track; agency A leads
+    url = f"/challenges/{challenge.slug}/judging/panels/shared"
+    page = text(client.get(url))
+    assert "Shared Judge" in page and us_team.name in page
+    assert ca_team.name not in page and "Remove from the panel" not in page
+    assert client.post(url, data={"email": "x@example.org"}).status_code == 404
+
+
 def test_agency_b_cannot_run_agency_a_s_panel(world, challenge, ca_track):
     panel = panels.panel_for(challenge, ca_track)
     with pytest.raises(PermissionDenied):

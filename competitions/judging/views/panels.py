@@ -17,7 +17,7 @@ from competitions.core.invitation_page import invitation_page
 from competitions.core.web import attempt, current_actor, flash_errors, found, require
 from competitions.judging import bp, conflicts, panels, permissions
 from competitions.judging.forms import AdminConflictForm, InviteJudgeForm, JudgeProfileForm
-from competitions.judging.models import JudgeInvitation, Panel
+from competitions.judging.models import Conflict, JudgeInvitation, Panel
 from competitions.judging.views.pages import back, judging_challenge
 
 SHARED_PANEL = "shared"  # the shared panel's key in URLs; a track panel's is the track's slug
@@ -47,9 +47,11 @@ def panel(slug: str, key: str) -> ResponseReturnValue:
     challenge = judging_challenge(slug)
     track = _panel_track(challenge, key)
     agency_id = track.agency_id if track is not None else challenge.lead_agency_id
-    require(
-        permissions.can_view_agency_judging(current_user, agency_id), challenge, agency_id=agency_id
+    # The shared panel judges every track's submissions: each partner sees who is on it.
+    can_view = permissions.can_view_agency_judging(current_user, agency_id) or (
+        track is None and permissions.can_view_judging(current_user, challenge)
     )
+    require(can_view, challenge, agency_id=agency_id)
     can_manage = permissions.can_manage_agency_judging(current_user, agency_id)
     form = InviteJudgeForm()
     if request.method == "GET":
@@ -63,6 +65,18 @@ def panel(slug: str, key: str) -> ResponseReturnValue:
             flash(_("An invitation was sent to %(email)s.", email=inv.email), "success")
             return back("judging.panel", slug=slug, key=key)
     return _panel_page(challenge, key, track, form, can_manage, 400)
+
+
+def _visible_conflicts(challenge: Challenge, judge_users: set[int]) -> list[Conflict]:
+    """The panel's judges' conflicts with teams of the tracks this user follows (a partner
+    looking at the shared panel does not see the names of other agencies' teams)."""
+    tracks = {t.id for t in challenge.tracks if permissions.can_view_track_judging(current_user, t)}
+    return [
+        c
+        for c in conflicts.conflicts_of(challenge)
+        if c.user_id in judge_users
+        and any(e.track_id in tracks for e in c.team.entries if e.challenge_id == challenge.id)
+    ]
 
 
 def _panel_page(
@@ -94,7 +108,7 @@ def _panel_page(
         else _("Shared panel (all tracks)"),
         judges=judges,
         invitations=panels.open_invitations(existing) if existing else [],
-        conflicts=[c for c in conflicts.conflicts_of(challenge) if c.user_id in judge_users],
+        conflicts=_visible_conflicts(challenge, judge_users),
         form=form,
         conflict_form=conflict_form,
         can_manage=can_manage,

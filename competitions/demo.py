@@ -200,6 +200,9 @@ def seed() -> list[str]:
     from competitions.demo_challenges import seed_challenges
 
     report.extend(seed_challenges())
+    from competitions.demo_journeys import seed_journeys
+
+    report.extend(seed_journeys())
     if not report:
         report.append("demo data already present; nothing to do")
     else:

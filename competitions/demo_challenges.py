@@ -134,6 +134,7 @@ def _nasa_track() -> TrackSeed:
         timezone="America/Chicago",
         rules={
             "allowed_countries": ["US"],
+            "excluded_countries": ["CA"],  # residents of Canada apply to the CSA's track
             "member_policy": "lead",
             "minimum_age": 18,
             "recognition_for_others": True,
@@ -146,8 +147,9 @@ def _nasa_track() -> TrackSeed:
         ],
         currency="USD",
         terms={
-            "en": "## Rules\n\nTeams led by a U.S. resident may win prizes. Others may take part "
-            "for recognition only.\n\nFull rules: the NASA Centennial Challenges rules."
+            "en": "## Rules\n\nTeams led by a U.S. resident may win prizes. Residents of Canada "
+            "apply to the CSA's track; others may take part for recognition only.\n\nFull "
+            "rules: the NASA Centennial Challenges rules."
         },
     )
 

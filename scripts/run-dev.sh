@@ -2,8 +2,11 @@
 # Start web, Celery worker and Celery beat on the embedded defaults; Ctrl-C stops all three.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN=.venv/bin
+BIN="${TANDEM_BIN:-.venv/bin}"
 export FLASK_APP=wsgi TANDEM_ENV="${TANDEM_ENV:-development}"
+PORT="${PORT:-5000}"
+# Links in emails (written by the worker) must point at the port the web server listens on.
+export BASE_URL="${BASE_URL:-http://127.0.0.1:$PORT}"
 
 pids=()
 cleanup() {
@@ -20,12 +23,12 @@ trap cleanup INT TERM EXIT
 pids+=($!)
 "$BIN/celery" -A workers.celery_app beat --loglevel=INFO &
 pids+=($!)
-"$BIN/flask" run --host 127.0.0.1 --port "${PORT:-5000}" &
+"$BIN/flask" run --host 127.0.0.1 --port "$PORT" &
 pids+=($!)
 
 cat <<MSG
 
-  Tandem is starting on http://127.0.0.1:${PORT:-5000}
+  Tandem is starting on $BASE_URL
   Demo accounts (password: tandem-demo-2026):
     admin@tandem.example (platform admin), lead@csa.example, lead@nasa.example,
     staff@csa.example, innovator@example.org

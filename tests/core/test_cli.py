@@ -58,3 +58,60 @@ def test_seed_demo_is_idempotent_and_reproduces_the_real_cases(app, db):
     assert {"nasa", "csa", "berlin", "london", "new-york", "paris"} <= slugs
     csa = db.session.scalar(select(Agency).where(Agency.slug == "csa"))
     assert csa.jurisdiction == "CA" and csa.languages == ["en", "fr"]
+
+
+def test_the_demo_can_be_tried_end_to_end_without_setting_anything_up(app, db, client):
+    """After ``seed-demo``: residents of Canada are refused by NASA's track (they apply to the
+    CSA's), people elsewhere are recognition only; each challenge's first round has a form with
+    a file field and a rubric; the demo judges sit on panels."""
+    from competitions.challenges import eligibility as el
+    from competitions.challenges.models import Challenge
+    from competitions.judging import panels, rubrics
+    from competitions.submissions import services as submissions
+
+    assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
+    dsfc = db.session.scalar(select(Challenge).where(Challenge.slug == "deep-space-food"))
+    nasa = next(t for t in dsfc.tracks if t.agency.slug == "nasa")
+    rules = el.parse_rules(nasa.rules)
+
+    def status(country: str) -> el.Status:
+        team = el.TeamProfile(el.EntrantType.INDIVIDUAL, (el.Member(country, 30, True),))
+        return el.evaluate(team, rules).status
+
+    assert status("US") == el.Status.ELIGIBLE
+    assert status("CA") == el.Status.INELIGIBLE
+    assert status("FR") == el.Status.RECOGNITION
+    for slug in ("deep-space-food", "resilient-cities"):
+        challenge = db.session.scalar(select(Challenge).where(Challenge.slug == slug))
+        round_ = challenge.rounds[0]
+        assert any(f.type.value == "file" for f in submissions.fields_of(round_)), slug
+        assert len(rubrics.rubric_for(round_).criteria) == 2
+        seated = {
+            j.user.email for p in panels.panels_of(challenge) for j in panels.active_judges(p)
+        }
+        assert {"judge@example.org", "juge@example.org"} <= seated, slug
+    again = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert "nothing to do" in again.output
+
+
+def test_make_run_on_another_port_points_email_links_at_it(tmp_path):
+    """``PORT=8123 make run``: the web server listens on 8123 and the worker writes links to
+    it (BASE_URL), not to :5000."""
+    import os
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    log = tmp_path / "calls"
+    for name in ("celery", "flask"):
+        stub = tmp_path / name
+        stub.write_text(f'#!/bin/sh\necho "{name} $BASE_URL $*" >> {log}\nexec sleep 2\n')
+        stub.chmod(0o755)
+    env = {**os.environ, "PORT": "8123", "TANDEM_BIN": str(tmp_path)}
+    env.pop("BASE_URL", None)
+    subprocess.run(
+        ["bash", "scripts/run-dev.sh"], cwd=root, env=env, capture_output=True, timeout=30
+    )
+    calls = log.read_text().splitlines()
+    assert len(calls) == 3 and all("http://127.0.0.1:8123 " in c for c in calls), calls
+    assert any(c.startswith("flask") and "--port 8123" in c for c in calls), calls

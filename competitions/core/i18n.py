@@ -175,15 +175,18 @@ def format_file_size(size: int) -> str:
 
 
 def format_duration(delta: timedelta) -> str:
-    """A remaining time as its two largest units, e.g. "3 days, 4 hours" / "3 jours, 4 heures"."""
+    """A remaining time as its two largest units, e.g. "3 days, 4 hours" / "3 jours, 4 heures";
+    seconds count in the last hour ("4 minutes, 10 seconds", "10 seconds"), as the page's live
+    countdown (static/js/tandem.js) shows them."""
     seconds = max(int(delta.total_seconds()), 0)
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
-    minutes = rest // 60
-    units: list[tuple[int, Literal["day", "hour", "minute"]]] = [
+    minutes, seconds = divmod(rest, 60)
+    units: list[tuple[int, Literal["day", "hour", "minute", "second"]]] = [
         (days, "day"),
         (hours, "hour"),
         (minutes, "minute"),
+        (seconds if not (days or hours) else 0, "second"),
     ]
     parts = [
         format_timedelta(
@@ -196,5 +199,7 @@ def format_duration(delta: timedelta) -> str:
         if amount
     ][:2]
     if not parts:
-        return format_timedelta(timedelta(minutes=1), locale=current_language())
+        return format_timedelta(
+            timedelta(seconds=0), granularity="second", locale=current_language()
+        )
     return ", ".join(parts)

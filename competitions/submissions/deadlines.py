@@ -15,6 +15,7 @@ from competitions.core import audit, clock, instants
 from competitions.core.actor import Actor
 from competitions.core.errors import DomainError, NotFound
 from competitions.core.extensions import db
+from competitions.core.i18n import format_instant, viewer_timezone
 from competitions.entries.models import Entry
 from competitions.entries.permissions import can_decide_eligibility
 from competitions.submissions import facts
@@ -71,3 +72,42 @@ def grant_extension(
         after={"round": round_.id, "until": until, "reason": reason},
     )
     return extension
+
+
+SECONDS = "d MMM y HH:mm:ss"
+
+
+def _passed_at(entry: Entry, round_: Round) -> str:
+    """The deadline in the track's legal time, and in the entrant's zone when it differs."""
+    deadline, legal_zone = deadline_for(entry, round_), entry.track.timezone
+    legal = format_instant(deadline, legal_zone, SECONDS)
+    yours = viewer_timezone()
+    if yours == legal_zone:
+        return legal
+    return _(
+        "%(legal)s (%(yours)s your time)",
+        legal=legal,
+        yours=format_instant(deadline, yours, SECONDS),
+    )
+
+
+def passed(entry: Entry, round_: Round, refused: str) -> str:
+    """What a refusal after the deadline says: what was not received, and when it closed.
+    ``refused``: "submit", "late" (the deadline passed while it was being recorded), "draft"
+    or "withdraw"."""
+    when = _passed_at(entry, round_)
+    if refused == "submit":
+        return _(
+            "Your submission was not received: the deadline passed at %(when)s. "
+            "Your draft is kept as it was.",
+            when=when,
+        )
+    if refused == "late":
+        return _(
+            "Your submission was not received: the deadline passed at %(when)s, while it "
+            "was being recorded. Your draft is kept.",
+            when=when,
+        )
+    if refused == "withdraw":
+        return _("The submission stays as it is: the deadline passed at %(when)s.", when=when)
+    return _("Your changes were not saved: the deadline passed at %(when)s.", when=when)

@@ -221,7 +221,12 @@ def _file_row(
 
 
 def save_draft(
-    actor: Actor, entry: Entry, round_: Round, answers: dict[str, Any], uploads: list[Upload]
+    actor: Actor,
+    entry: Entry,
+    round_: Round,
+    answers: dict[str, Any],
+    uploads: list[Upload],
+    submitting: bool = False,
 ) -> Submission:
     """Keep what the team typed and uploaded. A draft may be incomplete, never malformed:
     answers of the wrong type, options not offered, text too long or holding control
@@ -229,7 +234,7 @@ def save_draft(
     _require_member(actor, entry)
     _check_round(entry, round_)
     if deadlines.state_for(entry, round_) is WindowState.CLOSED:
-        raise DeadlinePassed(_("The deadline has passed: the draft can no longer be changed."))
+        raise DeadlinePassed(deadlines.passed(entry, round_, "submit" if submitting else "draft"))
     fields = {f.key: f for f in fields_of(round_)}
     typed = {key for key, f in fields.items() if f.type != FieldType.FILE}
     clean = {key: value for key, value in answers.items() if key in typed}
@@ -288,7 +293,7 @@ def remove_draft_file(actor: Actor, submission: Submission, file_id: int) -> Non
     if record is None:
         raise NotFound(_("No such file."))
     if deadlines.state_for(submission.entry, submission.round) is WindowState.CLOSED:
-        raise DeadlinePassed(_("The deadline has passed: the draft can no longer be changed."))
+        raise DeadlinePassed(deadlines.passed(submission.entry, submission.round, "draft"))
     record.removed_at = clock.now()
     remaining = [f for f in submission.draft_files if f is not record]
     set_committed_value(submission, "draft_files", remaining)
@@ -360,7 +365,7 @@ def save_and_submit(
     rolls back; nothing is kept). Saving and submitting in one transaction lets the submission
     reuse what saving read (``facts``).
     """
-    save_draft(actor, entry, round_, answers, uploads)
+    save_draft(actor, entry, round_, answers, uploads, submitting)
     db.session.flush()
     if not submitting:
         return DraftSaved()
@@ -401,12 +406,8 @@ def submit(actor: Actor, entry: Entry, round_: Round) -> SubmissionVersion:
         raise IncompleteSubmission(problems)
     number = latest_number(submission) + 1
     deadline = deadlines.deadline_for(entry, round_)
-    late = _(
-        "The deadline passed while your submission was being recorded, so it was not "
-        "accepted. Your draft is kept."
-    )
     if clock.now() > deadline:
-        raise DeadlinePassed(late)
+        raise DeadlinePassed(deadlines.passed(entry, round_, "late"))
     answers = {f.key: submission.draft.get(f.key) for f in fields if f.type != FieldType.FILE}
     version = SubmissionVersion(
         submission=submission,
@@ -424,7 +425,7 @@ def submit(actor: Actor, entry: Entry, round_: Round) -> SubmissionVersion:
     # The instant that counts: taken now, after every other step, just before the commit.
     stamped = clock.now()
     if stamped > deadline:
-        raise DeadlinePassed(late)
+        raise DeadlinePassed(deadlines.passed(entry, round_, "late"))
     version.submitted_at = stamped
     audit.record(
         actor,
@@ -484,7 +485,7 @@ def withdraw_submission(actor: Actor, entry: Entry, round_: Round) -> None:
     if submission is None or not latest_number(submission):
         raise DomainError(_("There is no submission to withdraw."))
     if deadlines.state_for(entry, round_) is WindowState.CLOSED:
-        raise DeadlinePassed(_("The deadline has passed: the submission stays as it is."))
+        raise DeadlinePassed(deadlines.passed(entry, round_, "withdraw"))
     submission.withdrawn_at = clock.now()
     audit.record(actor, "submission.withdrawn", obj=submission, agency_id=entry.track.agency_id)
 

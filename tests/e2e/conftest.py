@@ -1,7 +1,8 @@
-"""Every page the e2e tests open in Chromium is watched for Content-Security-Policy violations:
-the strict policy (``core.security``) has no exception, so the app's own pages must not break
-it. A violation (a ``securitypolicyviolation`` event, or Chromium's console error about the
-policy) fails the test that caused it."""
+"""Every page the e2e tests open in Chromium is watched for Content-Security-Policy violations
+and for uncaught JavaScript errors: the strict policy (``core.security``) has no exception, so
+the app's own pages must not break it, and a script error (a countdown that stops on a missing
+browser API, say) is a bug. Either (a ``securitypolicyviolation`` event, Chromium's console error
+about the policy, or a ``pageerror``) fails the test that caused it."""
 
 from __future__ import annotations
 
@@ -27,6 +28,10 @@ def _watch_console(message: Any) -> None:
         violations.append(f"{message.location.get('url', '')}: {text}")
 
 
+def _watch_errors(page: Any) -> None:
+    page.on("pageerror", lambda error: violations.append(f"{page.url}: script error: {error}"))
+
+
 class _WatchedBrowser:
     """The session's Chromium, whose new contexts report CSP violations."""
 
@@ -37,6 +42,7 @@ class _WatchedBrowser:
         context = self._browser.new_context(*args, **kwargs)
         context.add_init_script(_LISTEN)
         context.on("console", _watch_console)
+        context.on("page", _watch_errors)
         return context
 
     def __getattr__(self, name: str) -> Any:
@@ -52,4 +58,4 @@ def browser(browser: Any) -> _WatchedBrowser:
 def no_csp_violation() -> Iterator[None]:
     violations.clear()
     yield
-    assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)
+    assert not violations, "CSP violations or script errors:\n" + "\n".join(violations)

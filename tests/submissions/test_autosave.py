@@ -88,7 +88,7 @@ def test_after_the_deadline_autosave_answers_409_with_a_message(
     assert response.status_code == 409
     assert response.json == {
         "status": "refused",
-        "message": "The deadline has passed: the draft can no longer be changed.",
+        "message": "Your changes were not saved: the deadline passed at 30 Jul 2027 18:00:00 EDT.",
     }
     db.session.expire_all()
     assert services.submission_for(entry, round_).draft["title"] == "Orbital lettuce"

@@ -36,11 +36,9 @@ from tests.submissions.conftest import (
 )
 
 SECOND = timedelta(seconds=1)
-REFUSED_DRAFT = "The deadline has passed: the draft can no longer be changed."
-REFUSED_LATE = (
-    "The deadline passed while your submission was being recorded, so it was not accepted. "
-    "Your draft is kept."
-)
+REFUSED_SUBMIT = "Your submission was not received: the deadline passed at"
+REFUSED_DRAFT = "Your changes were not saved: the deadline passed at"
+REFUSED_LATE = "while it was being recorded. Your draft is kept."
 
 
 def post(client, entry, round_, **extra):
@@ -70,9 +68,13 @@ def test_one_second_late_is_refused_and_the_draft_is_kept(
         content_type="multipart/form-data",
     )
     page = text(response)
-    assert REFUSED_DRAFT in page
+    assert (
+        "Your submission was not received: the deadline passed at 30 Jul 2027 18:00:00 EDT. "
+        "Your draft is kept as it was." in page
+    )
     assert "Closed: submissions are no longer accepted." in page
     assert 'value="submit"' not in page  # no Submit button any more
+    assert '<fieldset class="submission-fields" disabled>' in page  # nothing left to edit
     assert count(SubmissionVersion) == 0
     submission = services.submission_for(entry, round_)
     assert submission.draft["summary"] == "Grows lettuce in orbit."
@@ -222,7 +224,7 @@ def test_an_extension_typed_in_the_tracks_legal_time_lets_that_entry_submit_late
             content_type="multipart/form-data",
         )
     )
-    assert REFUSED_DRAFT in page
+    assert REFUSED_SUBMIT in page
     assert "extended for your team" not in page
     # The extension has its own deadline, enforced to the second.
     clock.set_now(extension.until)
@@ -231,7 +233,7 @@ def test_an_extension_typed_in_the_tracks_legal_time_lets_that_entry_submit_late
     clock.set_now(extension.until + SECOND)
     switch(world.innovator)
     page = text(post(client, entry, round_, action="submit"))
-    assert REFUSED_DRAFT in page
+    assert REFUSED_SUBMIT in page and "31 Jul 2027" in page  # the extension's own deadline
     assert count(SubmissionVersion, SubmissionVersion.submission_id == version.submission_id) == 2
 
 
@@ -307,15 +309,18 @@ def test_a_deadline_just_after_a_dst_change_is_compared_in_utc(client, login, us
     page = text(client.get(page_url(entry, round_)))
     assert "14 Mar 2027 03:30 CDT" in page  # the legal local time, after the jump
     assert "08:30 UTC your time" in page
-    assert ">30 minutes</span>" in page  # not "1 hour, 30 minutes"
+    assert ">30 minutes, 1 second</span>" in page  # not "1 hour, 30 minutes"
     assert post(client, entry, round_, action="submit").status_code == 302
     clock.set_now(DST_DEADLINE)  # 03:30:00 CDT
     assert post(client, entry, round_, action="submit").status_code == 302
     clock.set_now(DST_DEADLINE + SECOND)
-    assert REFUSED_DRAFT in text(post(client, entry, round_, action="submit"))
+    refused = text(post(client, entry, round_, action="submit"))
+    assert (
+        f"{REFUSED_SUBMIT} 14 Mar 2027 03:30:00 CDT (14 Mar 2027 08:30:00 UTC your time)" in refused
+    )
     # Had the deadline been read with the winter offset (CST), it would be 09:30 UTC.
     clock.set_now(datetime(2027, 3, 14, 9, 0, tzinfo=UTC))
-    assert REFUSED_DRAFT in text(post(client, entry, round_, action="submit"))
+    assert REFUSED_SUBMIT in text(post(client, entry, round_, action="submit"))
     versions = services.submission_for(entry, round_).versions
     assert [v.submitted_at for v in versions] == [
         datetime(2027, 3, 14, 7, 59, 59, tzinfo=UTC),
@@ -365,7 +370,7 @@ def test_after_the_deadline_nothing_changes(world, client, login, entry, round_,
     clock.set_now(DEADLINE + SECOND)
     login(world.innovator)
     page = follow(client, client.post(f"{page_url(entry, round_)}/withdraw"))
-    assert "The deadline has passed: the submission stays as it is." in page
+    assert "The submission stays as it is: the deadline passed at 30 Jul 2027 18:00:00" in page
     assert "Withdraw the submission" not in page
     page = follow(client, client.post(f"{page_url(entry, round_)}/files/{record.id}/remove"))
     assert REFUSED_DRAFT in page

@@ -11,20 +11,32 @@
     }).format(when);
   }
 
+  // The time left before ``iso`` as the server writes it (core/i18n.py format_duration): the two
+  // largest units, seconds counted in the last hour; null once it has passed. Intl.NumberFormat's
+  // units, not Intl.DurationFormat (missing in many browsers, and it throws on an empty duration).
   function remaining(iso) {
-    var ms = new Date(iso).getTime() - Date.now();
-    if (ms <= 0) { return null; }
-    var minutes = Math.floor(ms / 60000);
-    var parts = { days: Math.floor(minutes / 1440), hours: Math.floor(minutes % 1440 / 60),
-                  minutes: minutes % 60 };
-    var shown = {}, count = 0;
-    ["days", "hours", "minutes"].forEach(function (unit) {
-      if (count < 2 && (parts[unit] > 0 || count > 0)) { shown[unit] = parts[unit]; count++; }
+    var left = Math.floor((new Date(iso).getTime() - Date.now()) / 1000);
+    if (left < 0) { return null; }
+    var days = Math.floor(left / 86400), hours = Math.floor(left % 86400 / 3600);
+    var amounts = [[days, "day"], [hours, "hour"], [Math.floor(left % 3600 / 60), "minute"],
+                   [days || hours ? 0 : left % 60, "second"]];
+    var lang = document.documentElement.lang || undefined;
+    var parts = amounts.filter(function (a) { return a[0] > 0; }).slice(0, 2).map(function (a) {
+      return new Intl.NumberFormat(lang, { style: "unit", unit: a[1], unitDisplay: "long" })
+        .format(a[0]);
     });
-    if (typeof Intl.DurationFormat === "function") {
-      return new Intl.DurationFormat(document.documentElement.lang, { style: "long" }).format(shown);
-    }
-    return null;
+    return parts.length ? parts.join(", ") :
+      new Intl.NumberFormat(lang, { style: "unit", unit: "second", unitDisplay: "long" }).format(0);
+  }
+
+  // When a deadline passes on an open page: say so, and stop the form that depends on it (the
+  // server refuses anything sent after it anyway, and says when it closed).
+  function close(el) {
+    el.closest("p").textContent = el.getAttribute("data-closed");
+    document.querySelectorAll("form[data-deadline='" + el.getAttribute("data-countdown") + "']")
+      .forEach(function (form) {
+        Array.prototype.forEach.call(form.elements, function (c) { c.disabled = true; });
+      });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
@@ -54,11 +66,12 @@
     var countdowns = document.querySelectorAll("[data-countdown]");
     function tick() {
       countdowns.forEach(function (el) {
+        if (!el.isConnected) { return; }
         var text = remaining(el.getAttribute("data-countdown"));
-        if (text) { el.textContent = text; }
+        if (text === null) { close(el); } else { el.textContent = text; }
       });
     }
-    if (countdowns.length) { tick(); window.setInterval(tick, 30000); }
+    if (countdowns.length) { tick(); window.setInterval(tick, 1000); }
 
     document.querySelectorAll("form[data-autosave]").forEach(autosave);
   });

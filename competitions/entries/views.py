@@ -251,6 +251,8 @@ def register(slug: str) -> ResponseReturnValue:
         explain=explain,
         status_label=status_label,
         not_eligible=Status.INELIGIBLE,
+        eligible=Status.ELIGIBLE,
+        recognition=Status.RECOGNITION,
     )
 
 

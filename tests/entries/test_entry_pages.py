@@ -46,7 +46,9 @@ def test_team_page_for_the_lead_and_for_a_member(client, world, login, switch, m
     assert "Maple" in teams and "2 members" in teams and "you lead it" not in teams
 
 
-def test_register_page_shows_each_tracks_decision_and_reasons(client, world, login, maple):
+def test_register_page_shows_each_tracks_decision_and_reasons(
+    client, world, login, maple, ca_track
+):
     team, _member = maple
     login(world.innovator)
     page = text(client.get("/challenges/dsfc/register"))
@@ -66,6 +68,19 @@ def test_register_page_shows_each_tracks_decision_and_reasons(client, world, log
     assert all(s in page for s in STATEMENTS_EN)
     assert "Register in Canada track" in page
     assert "/challenges/dsfc/tracks/agency-a/terms?version=1" in page
+    # The track the team is routed to is "your track", the one primary action; the other is
+    # secondary and asks before registering for recognition only.
+    assert page.index("Your track") < page.index("Canada track: Eligible")
+    assert page.count("Your track") == 1
+    assert 'class="btn btn-primary">Register in Canada track<' in page
+    assert 'class="btn btn-outline-secondary">Register in US track for recognition only<' in page
+    assert 'data-confirm="Register in US track for recognition only?' in page
+    # Once registered: no Register button is left, and the exclusive challenge says why.
+    register(team, ca_track)
+    page = text(client.get("/challenges/dsfc/register"))
+    assert "Register in" not in page
+    assert "Your team is registered in this track." in page
+    assert "this challenge allows one track per team" in page
 
 
 def test_register_page_without_a_team_leads_to_creating_one(client, world, login, challenge):

@@ -26,6 +26,7 @@ from competitions.challenges.eligibility import (
     evaluate,
     explain,
     parse_rules,
+    rules_or_none,
 )
 from competitions.challenges.models import Track
 from competitions.core import audit, clock
@@ -71,6 +72,22 @@ def reasons_from_data(data: list[dict[str, Any]]) -> list[Reason]:
 def explain_entry(entry: Entry) -> list[tuple[bool, str]]:
     """(blocking?, sentence) for each stored reason, in the current language."""
     return [(r.blocking, explain(r)) for r in reasons_from_data(entry.eligibility_reasons)]
+
+
+def prize_conditions(entry: Entry, rules: Any = None) -> list[str]:
+    """What an eligible entry must still do to receive a prize (e.g. "form a legal entity in
+    Canada"), in the current language; ``rules``: the track's, when already parsed."""
+    if entry.effective_eligibility != Status.ELIGIBLE:
+        return []
+    rules = rules if rules is not None else rules_or_none(entry.track.rules)
+    if rules is None:
+        return []
+    lang = current_language()
+    return [
+        c.text.get(lang) or next(iter(c.text.values()), "")
+        for c in rules.prize_conditions
+        if c.applies_to(EntrantType(entry.team.entrant_type))
+    ]
 
 
 def rules_of(track: Track) -> Any:

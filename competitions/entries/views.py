@@ -16,6 +16,7 @@ from competitions.challenges.eligibility import (
     Status,
     entrant_type_label,
     explain,
+    rules_or_none,
     status_label,
 )
 from competitions.core import clock, invitations
@@ -273,6 +274,7 @@ def entry(entry_id: int) -> ResponseReturnValue:
         can_see=permissions.can_view_document,
         review_form=DocumentReviewForm(),
         reasons=decisions.explain_entry(entry),
+        conditions=decisions.prize_conditions(entry),
         is_lead=permissions.is_lead(current_user, entry.team),
         can_decide=can_decide,
         decision_form=decision_form,
@@ -320,11 +322,13 @@ def track_entries(slug: str, track_slug: str) -> ResponseReturnValue:
     page = paginate(
         services.track_entries_query(track, status, eligibility), PAGE_SIZE, max_per_page=200
     )
+    rules = rules_or_none(track.rules)
     return render_template(
         "entries/track_entries.html",
         challenge=challenge,
         track=track,
         page=page,
+        conditions={e.id: decisions.prize_conditions(e, rules) for e in page.items},
         status=status,
         eligibility=eligibility,
         status_label=status_label,

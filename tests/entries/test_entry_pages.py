@@ -229,3 +229,32 @@ def test_track_entries_list_queries_do_not_grow(client, world, login, ca_track, 
         page = text(client.get(url))
     assert "15 entries" in page and page.count("/entries/") >= 15
     assert many.count == few.count, many.statements
+
+
+def test_the_entry_page_leads_with_the_next_step_and_keeps_prize_conditions(
+    client, world, login, switch, maple, ca_track, challenge
+):
+    from competitions.challenges.services import tracks as track_services
+
+    team, member = maple
+    teams.update_my_profile(act(member), team, "CA", 18)
+    condition = "Form a legal entity in Canada before receiving a prize."
+    rules = {
+        **ca_track.rules,
+        "prize_conditions": [{"text": {"en": condition}, "entrant_types": ["team"]}],
+    }
+    track_services.update_rules(act(world.admin_a), ca_track, rules)
+    entry = register(team, ca_track)
+    login(world.innovator)
+    page = text(client.get(f"/entries/{entry.id}"))
+    # First comes the step due, with its deadline and the one button to take it.
+    assert page.index("Submit Phase 1 — closes in 59 days") < page.index("Eligibility")
+    assert "Open Phase 1" in page
+    # The prize condition stays visible after registering, here and in the track's list.
+    assert condition in page
+    # Withdrawing is apart, in a danger zone, and asks first.
+    assert page.index("Danger zone") > page.index("Eligibility")
+    assert 'data-confirm="Withdraw this entry? Its submissions will no longer count."' in page
+    switch(world.admin_a)
+    listing = text(client.get(f"/challenges/{challenge.slug}/tracks/{ca_track.slug}/entries"))
+    assert condition in listing

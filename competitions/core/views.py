@@ -6,16 +6,19 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from competitions.core import home as home_sections
 from competitions.core.extensions import csrf, db
 from competitions.core.health import check_broker, check_database
+from competitions.core.page_cache import cached_public_page
 from competitions.core.urls import is_safe_next
 
 bp = Blueprint("core", __name__)
 
 
 @bp.route("/")
+@cached_public_page  # a visitor's home: the same for every visitor, for a few seconds
 def home() -> ResponseReturnValue:
-    return render_template("home.html")
+    return render_template("home.html", sections=home_sections.sections_for(current_user))
 
 
 @bp.route("/language", methods=["POST"])

@@ -1,0 +1,94 @@
+"""The challenges' sections of the home page (``core.home``): upcoming deadlines of published
+challenges, for everyone; and, for an agency's members, the challenges their agencies take part
+in, with what is left to do. Each runs a fixed number of queries, at most ``ROWS`` rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, or_, select
+
+from competitions.challenges.models import (
+    Challenge,
+    ChallengeStatus,
+    PartnerInvitation,
+    Round,
+    Track,
+)
+from competitions.challenges.permissions import can_create_challenge
+from competitions.core import clock
+from competitions.core.extensions import db
+from competitions.core.home import ROWS, Section, section
+
+
+@section(order=90)
+def upcoming_deadlines(user: Any) -> Section | None:
+    """The next submission deadlines of published challenges, soonest first."""
+    now = clock.now()
+    rows = db.session.execute(
+        select(Round, Challenge)
+        .join(Challenge, Challenge.id == Round.challenge_id)
+        .where(Challenge.status == ChallengeStatus.PUBLISHED, Round.submission_deadline > now)
+        .order_by(Round.submission_deadline, Round.id)
+        .limit(ROWS)
+    ).all()
+    return Section("challenges/_home_deadlines.html", {"deadlines": rows})
+
+
+def _member_agencies(user: Any) -> list[Any]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return sorted((m.agency for m in user.memberships), key=lambda a: a.name)
+
+
+@section(order=30)
+def agency_challenges(user: Any) -> Section | None:
+    """The challenges the user's agencies lead or have a track in, and what is left to do:
+    publishing, partner invitations not answered, the agencies' tracks not ready yet."""
+    agencies = _member_agencies(user)
+    if not agencies:
+        return None
+    ids = [a.id for a in agencies]
+    challenges = list(
+        db.session.scalars(
+            select(Challenge)
+            .where(
+                or_(
+                    Challenge.lead_agency_id.in_(ids),
+                    Challenge.id.in_(select(Track.challenge_id).where(Track.agency_id.in_(ids))),
+                )
+            )
+            .order_by(Challenge.status, Challenge.id.desc())
+            .limit(ROWS)
+        )
+    )
+    keys = [c.id for c in challenges]
+    pending = dict(
+        db.session.execute(
+            select(PartnerInvitation.challenge_id, func.count())
+            .where(
+                PartnerInvitation.challenge_id.in_(keys),
+                PartnerInvitation.resolution.is_(None),
+                PartnerInvitation.expires_at > clock.now(),
+            )
+            .group_by(PartnerInvitation.challenge_id)
+        ).all()
+    )
+    not_ready = dict(
+        db.session.execute(
+            select(Track.challenge_id, func.count())
+            .where(Track.challenge_id.in_(keys), Track.agency_id.in_(ids), Track.ready_at.is_(None))
+            .group_by(Track.challenge_id)
+        ).all()
+    )
+    return Section(
+        "challenges/_home_agency.html",
+        {
+            "agencies": agencies,
+            "creatable": {a.id for a in agencies if can_create_challenge(user, a.id)},
+            "challenges": challenges,
+            "pending": pending,
+            "not_ready": not_ready,
+            "draft": ChallengeStatus.DRAFT,
+        },
+    )

@@ -1,0 +1,91 @@
+"""The home page follows who looks at it (``core.home``): open deadlines and how it works for
+visitors; an innovator's entries with the step due; a judge's queues with progress; an agency
+member's challenges with what is left to do. Its queries do not grow with the data."""
+
+from __future__ import annotations
+
+from competitions.challenges import services as challenge_services
+from competitions.challenges.services import partners
+from competitions.core.extensions import db
+from competitions.core.home import ROWS
+from competitions.judging import assignments
+from tests.judging.conftest import act, entries, new_team, register, text
+
+
+def test_a_visitor_sees_open_deadlines_and_how_it_works(client, challenge, clock):
+    page = text(client.get("/"))
+    assert "Upcoming deadlines" in page and "How it works" in page
+    assert challenge.title_in("en") in page and "closes 30 Jul 2027" in page
+    assert "Your entries" not in page and "You are not a member" not in page
+
+
+def test_an_innovator_sees_each_entry_and_the_step_due(client, login, world, challenge, ca_track):
+    team = new_team(world.innovator, "CA", name="Maple")
+    register(team, ca_track)
+    login(world.innovator)
+    page = text(client.get("/"))
+    assert "Your entries" in page and "Maple" in page
+    assert "Submit Phase 1 — closes in" in page and "Open Phase 1" in page
+    assert "You are not a member of any agency" not in page
+    assert "Your agencies" not in page and "Judging" not in page
+
+
+def test_a_judge_sees_each_queue_with_its_progress(client, login, world, challenge, judged):
+    judge, sub = judged["ca_judges"][0], judged["ca"][0]
+    assignments.assign_manually(act(world.admin_a), sub, judge)
+    db.session.commit()
+    login(judge.user)
+    page = text(client.get("/"))
+    assert "Judging" in page and "0 of 1 reviewed" in page and "judging closes" in page
+    assert f"/judging/rounds/{judged['round'].id}" in page
+
+
+def test_an_agency_admin_sees_what_is_left_to_do(client, login, switch, world, challenge, us_track):
+    us_track.ready_at = None
+    draft = challenge_services.create_challenge(
+        act(world.admin_a),
+        challenge.lead_agency,
+        "draft-one",
+        challenge_services.Texts({"en": "Draft one"}, {}, {}),
+    )
+    partners.invite_partner(act(world.admin_a), draft, "partner@example.org")
+    db.session.commit()
+    login(world.admin_a)
+    page = text(client.get("/"))
+    assert "Your agencies" in page
+    assert "not published yet; 1 partner invitation not answered" in " ".join(page.split())
+    assert "New challenge" in page
+    switch(world.admin_b)
+    page = text(client.get("/"))
+    assert "1 of your tracks not ready" in page and "Draft one" not in page
+
+
+def test_the_home_page_costs_the_same_whatever_the_number_of_entries(
+    client, login, world, challenge, ca_track, us_track, count_queries
+):
+    from competitions.challenges.services import tracks as track_services
+
+    track_services.update_rules(
+        act(world.admin_a), ca_track, {**ca_track.rules, "exclusive": False}
+    )
+    track_services.update_rules(
+        act(world.admin_b), us_track, {**us_track.rules, "exclusive": False}
+    )
+    teams = [new_team(world.innovator, "CA", name=f"Team {i:02d}") for i in range(2 * ROWS)]
+    for team in teams[:ROWS]:
+        register(team, ca_track)
+    login(world.innovator)
+    client.get("/")
+    with count_queries() as few:
+        client.get("/")
+    for team in teams[ROWS:]:
+        register(team, ca_track)
+    entries(4, ca_track)  # other people's data too
+    with count_queries() as many:
+        client.get("/")
+    import collections
+
+    def shape(box):
+        return collections.Counter(" ".join(q.split())[:90] for q in box.statements)
+
+    assert many.count == few.count, (shape(many) - shape(few), shape(few) - shape(many))

@@ -89,3 +89,17 @@ def test_the_home_page_costs_the_same_whatever_the_number_of_entries(
         return collections.Counter(" ".join(q.split())[:90] for q in box.statements)
 
     assert many.count == few.count, (shape(many) - shape(few), shape(few) - shape(many))
+
+
+def test_the_navigation_follows_the_user_s_roles(client, login, switch, world, judged):
+    judge = judged["ca_judges"][0]
+    login(judge.user)
+    nav = text(client.get("/challenges/")).split("</nav>")[0]
+    assert 'href="/judging">Judging</a>' in nav
+    switch(world.innovator)
+    nav = text(client.get("/challenges/")).split("</nav>")[0]
+    assert "/judging" not in nav
+    switch(world.admin_a)
+    console = text(client.get(f"/agencies/{world.agency_a.slug}/console"))
+    assert f'href="/agencies/{world.agency_a.slug}/challenges">Challenges</a>' in console
+    assert f'href="/agencies/{world.agency_a.slug}/challenges/new">New challenge</a>' in console

@@ -130,14 +130,18 @@ def test_the_round_and_milestone_forms_answer_a_message_on_the_field(
     assert page.status_code == 200 and RANGE in page.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("typed", ["0001-01-01T00:00+05:00", "9999-12-31 23:59-05:00"])
-def test_the_schedule_form_answers_a_message(client, login, world, challenge, typed):
+@pytest.mark.parametrize(
+    ("typed", "zone"),
+    [("0001-01-01T00:00", "Asia/Kolkata"), ("9999-12-31 23:59", "America/New_York")],
+)
+def test_the_schedule_form_answers_a_message(client, login, world, challenge, typed, zone):
     draft = announcements.Draft({"en": "Hello"}, {"en": "Hi"}, ["subscribers"], None)
     ann = announcements.create(act(world.admin_a), challenge, None, draft)
     db.session.commit()
     login(world.admin_a)
     url = f"/challenges/{challenge.slug}/announcements/{ann.id}"
-    page = client.post(url, data={"action": "schedule", "schedule-release_at": typed})
+    data = {"action": "schedule", "schedule-release_at": typed, "schedule-timezone": zone}
+    page = client.post(url, data=data)
     assert page.status_code == 400 and RANGE in page.get_data(as_text=True)
 
 

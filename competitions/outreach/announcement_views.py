@@ -3,7 +3,7 @@ watch the delivery."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -11,8 +11,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from competitions.challenges import services as challenge_services
+from competitions.challenges.forms import local_naive
 from competitions.challenges.models import Challenge
-from competitions.core import clock, instants
+from competitions.challenges.timeline import LocalTimeError, to_utc
+from competitions.core import clock
 from competitions.core.errors import DomainError
 from competitions.core.i18n import current_language
 from competitions.core.web import attempt, current_actor, guard, require
@@ -119,16 +121,20 @@ def announcement_new(slug: str) -> ResponseReturnValue:
 
 
 def _release_at(form: ScheduleForm) -> datetime:
-    """The release instant typed in the form (UTC unless it names its offset)."""
+    """The release instant typed in the form, as wall-clock time in the zone chosen."""
     if not form.validate_on_submit():
+        # Said once, by the DomainError on its field (not also by the field's own errors).
+        if form.release_at.errors:
+            message, form.release_at.errors = str(form.release_at.errors[0]), []
+            raise DomainError(message, "release_at")
+        form.timezone.errors = []
+        raise DomainError(_("Select a time zone from the list."), "timezone")
+    if form.release_at.data is None:
         raise DomainError(_("Give the instant of the release."), "release_at")
     try:
-        when = datetime.fromisoformat((form.release_at.data or "").strip())
-    except ValueError as exc:
-        raise DomainError(_("Enter a date and time like 2025-07-30 17:00."), "release_at") from exc
-    if not instants.plausible(when):  # year 0 or 10000 in UTC: not even convertible
-        raise DomainError(instants.range_message(), "release_at")
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+        return to_utc(form.release_at.data, form.timezone.data or "UTC")
+    except LocalTimeError as err:
+        raise DomainError(str(err), "release_at") from err
 
 
 def _act(action: str, ann: Announcement, form: ScheduleForm) -> str:
@@ -152,6 +158,9 @@ def _act(action: str, ann: Announcement, form: ScheduleForm) -> str:
 def announcement(slug: str, announcement_id: int) -> ResponseReturnValue:
     challenge, ann = _announcement(slug, announcement_id)
     schedule_form = ScheduleForm(prefix="schedule")
+    if request.method == "GET":
+        schedule_form.timezone.data = ann.track.timezone if ann.track else challenge.timezone
+        schedule_form.release_at.data = local_naive(ann.release_at, schedule_form.timezone.data)  # type: ignore[assignment]
     status = 200
     if request.method == "POST":
         require(permissions.can_act(current_user, ann), ann)

@@ -9,7 +9,8 @@ from wtforms import EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from competitions.agencies.forms import CheckboxesField
-from competitions.core.forms import BaseForm
+from competitions.challenges.forms import LocalDateTimeField
+from competitions.core.forms import BaseForm, TimeZoneField
 from competitions.outreach.models import Audience
 
 AUDIENCE_LABELS: dict[str, Any] = {
@@ -69,10 +70,13 @@ class AnnouncementForm(BaseForm):
 
 
 class ScheduleForm(BaseForm):
-    release_at = StringField(
-        _l("Release at (UTC)"),
-        description=_l("Every track's audience gets it at this instant, e.g. 2027-03-01 15:00."),
-        validators=[DataRequired(_l("Give the instant of the release."))],
+    release_at = LocalDateTimeField(
+        _l("Release at"),
+        description=_l("Every track's audience gets it at this instant."),
+        format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
+    )
+    timezone = TimeZoneField(
+        _l("Time zone"), description=_l("The challenge's shared timeline zone by default.")
     )
 
 

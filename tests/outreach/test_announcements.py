@@ -265,11 +265,25 @@ def test_compose_preview_test_schedule_and_watch_through_the_pages(
     client.post(url, data={"action": "test"})
     (test_copy,) = mail.to(world.admin_a.email)
     assert test_copy["Subject"] == "[Test] Webinar"
-    bad = client.post(url, data={"action": "schedule", "schedule-release_at": "next friday"})
+    # The form offers the challenge's zone; a time is typed as wall-clock time in a zone.
+    assert f'<option selected value="{challenge.timezone}">' in client.get(url).get_data(
+        as_text=True
+    )
+    bad = client.post(
+        url,
+        data={
+            "action": "schedule",
+            "schedule-release_at": "next friday",
+            "schedule-timezone": "UTC",
+        },
+    )
     assert bad.status_code == 400 and "2025-07-30 17:00" in bad.get_data(as_text=True)
     when = (clock.now() + timedelta(days=1)).strftime("%Y-%m-%d %H:%M")
     assert (
-        client.post(url, data={"action": "schedule", "schedule-release_at": when}).status_code
+        client.post(
+            url,
+            data={"action": "schedule", "schedule-release_at": when, "schedule-timezone": "UTC"},
+        ).status_code
         == 302
     )
     assert "Scheduled" in client.get(url).get_data(as_text=True)
@@ -302,6 +316,20 @@ def test_the_preview_names_the_sender_in_words_and_the_mail_decodes_to_it(
     # display name (RFC 2047 drops it; tests/core/test_mail_wire.py decodes it the RFC's way).
     assert " ".join(test_copy["From"].addresses[0].display_name.split()) == sender
     assert test_copy["Subject"] == "[Test] Un défi mené en parallèle"
+
+
+def test_a_release_is_scheduled_in_the_zone_chosen(world, challenge, client, login, clock):
+    ann = new(world, challenge, audiences=("subscribers",))
+    db.session.commit()
+    login(world.admin_a)
+    url = f"/challenges/{challenge.slug}/announcements/{ann.id}"
+    typed = (clock.now() + timedelta(days=2)).strftime("%Y-%m-%dT12:00")
+    data = {"action": "schedule", "schedule-release_at": typed, "schedule-timezone": "Asia/Tokyo"}
+    assert client.post(url, data=data).status_code == 302
+    db.session.refresh(ann)
+    assert ann.release_at.strftime("%Y-%m-%dT%H:%M") == typed.replace("T12:00", "T03:00")
+    # Shown again in that zone's wall-clock time when the page offers the challenge's zone.
+    assert 'name="schedule-release_at"' in client.get(url).get_data(as_text=True)
 
 
 def test_public_announcements_show_on_the_challenge_page_and_its_feed(

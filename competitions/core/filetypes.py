@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 
 from competitions.core.after_commit import run_after_rollback
 from competitions.core.errors import DomainError
-from competitions.core.storage import TooLarge, get_storage
+from competitions.core.storage import StorageFailed, TooLarge, get_storage
 
 # The content types files are served with (always as attachments).
 CONTENT_TYPES = {
@@ -196,6 +196,8 @@ def store_checked(
     name = display_name(filename)
     try:
         stored = storage.save(stream, max_size_mb * 1024 * 1024)
+    except StorageFailed as exc:
+        raise StorageFailed(field=field) from exc.__cause__
     except TooLarge as exc:
         raise FileTooLarge(
             _("%(name)s is larger than %(mb)d MB.", name=name, mb=max_size_mb), field=field

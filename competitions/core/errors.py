@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from flask import Flask, jsonify, make_response, render_template, request
+from flask import Flask, current_app, g, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
@@ -135,10 +135,23 @@ def _quiet_rollback() -> None:
 
 
 def unavailable(detail: str | None = None) -> ResponseReturnValue:
-    """503 with ``Retry-After``: nothing was saved; the same request can be sent again."""
-    response = make_response(render_error(503, detail))
+    """503 with ``Retry-After``: nothing was saved; the same request can be sent again.
+
+    Should the error page fail to render, a plain-text answer."""
+    try:
+        response = make_response(render_error(503, detail))
+    except Exception:
+        log.exception("the 503 page could not be rendered")
+        response = make_response((detail or "Service unavailable", 503))
+        response.mimetype = "text/plain"
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+def _as_anonymous() -> None:
+    """Answer the rest of this request as to an anonymous visitor: the signed-in user's row
+    (and so their language) may be what could not be read, and reading it again would fail."""
+    g._login_user = current_app.login_manager.anonymous_user()  # type: ignore[attr-defined]
 
 
 def _register_unavailable(app: Flask) -> None:
@@ -149,6 +162,7 @@ def _register_unavailable(app: Flask) -> None:
             raise err  # a real bug: Flask answers 500 and logs it
         log.warning("database unavailable on %s: %s", request.path, err)
         _quiet_rollback()
+        _as_anonymous()
         return unavailable(
             _(
                 "We could not reach our database for a moment, so what you just sent was not "

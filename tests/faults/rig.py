@@ -12,6 +12,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -65,11 +66,24 @@ class Team:
     round_id: int
 
 
-def teams(app: Flask, n: int) -> list[Team]:
+def open_now() -> dict[str, datetime]:
+    """A round open at the real time (for a worker process, whose clock is not the test's)."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    return {
+        "registration_opens": now - timedelta(days=10),
+        "registration_closes": None,
+        "submission_opens": now - timedelta(days=5),
+        "submission_deadline": now + timedelta(days=30),
+        "judging_closes": now + timedelta(days=60),
+        "results_at": now + timedelta(days=70),
+    }
+
+
+def teams(app: Flask, n: int, instants: dict[str, Any] | None = None) -> list[Team]:
     """A published challenge with the one-file form and ``n`` registered teams (committed)."""
     with app.app_context():
         world = World()
-        challenge = build(world, fields=FORM)
+        challenge = build(world, fields=FORM, instants=instants)
         round_, track = challenge.rounds[0], challenge.tracks[0]
         made = []
         for i in range(n):

@@ -51,7 +51,6 @@ def live_app(instance: Path, database_url: str, smtp_port: int, **extra: str) ->
         "MAIL_PORT": str(smtp_port),
         "BASE_URL": "http://tandem.faults",
         "STORAGE_DIR": str(instance / "storage"),
-        "RATELIMIT_ENABLED": "false",
         **extra,
     }
     app = app_from_environment(env)

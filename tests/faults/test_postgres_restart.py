@@ -12,18 +12,29 @@ connections, so the first request after the restart does not fail.
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 
 from competitions.core.extensions import db
+from competitions.core.filetypes import store_checked
+from competitions.core.outbox import OutboxMessage
 from tests.faults.conftest import ONCE
-from tests.faults.rig import Entrant, Submitting, check_nothing_half_written, live_app, teams
-from tests.submissions.conftest import NOW
+from tests.faults.rig import (
+    Entrant,
+    Submitting,
+    check_nothing_half_written,
+    kept_files,
+    live_app,
+    teams,
+)
+from tests.submissions.conftest import NOW, PDF
 from tests.support.live import LiveServer, wait_until
 from tests.support.private_services import PrivateCluster, postgres_bin
 from tests.support.smtp import SMTPCapture
@@ -33,8 +44,9 @@ pytestmark = [pytest.mark.faults, ONCE]
 MESSAGE = "We could not reach our database for a moment, so what you just sent was not saved."
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def cluster() -> Iterator[PrivateCluster]:
+    """One cluster for the module (initdb takes seconds); each test leaves it running."""
     if postgres_bin() is None:
         pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
     cluster = PrivateCluster()
@@ -72,7 +84,10 @@ def _all_gained(entrants: list[Entrant], before: list[int], n: int) -> bool:
 
 
 def test_a_restart_mid_rush_keeps_every_receipt_and_answers_503_to_the_rest(
-    cluster: PrivateCluster, server: tuple[Flask, LiveServer], tmp_path: Path
+    cluster: PrivateCluster,
+    server: tuple[Flask, LiveServer],
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     app, live = server
     entrants = [Entrant(live.url, team) for team in teams(app, 4)]
@@ -102,10 +117,57 @@ def test_a_restart_mid_rush_keeps_every_receipt_and_answers_503_to_the_rest(
             assert answer.status == 503, answer.body[:3000]
             assert answer.retry_after == "5"
             assert MESSAGE in answer.body
-    versions = check_nothing_half_written(app, tmp_path / "storage")
+    kept = kept_files(caplog.records)  # a COMMIT cut with its answer: kept, not deleted
+    versions = check_nothing_half_written(app, tmp_path / "storage", kept)
     for entrant in entrants:
         numbers = [a.number for a in entrant.accepted()]
         assert numbers == list(range(1, len(numbers) + 1))  # none lost, none skipped
         for answer in entrant.accepted():
             assert versions[(entrant.team.entry_id, answer.number)] == [answer.sha256]
         assert len([k for k in versions if k[0] == entrant.team.entry_id]) == len(numbers)
+
+
+def _cut_connection(app: Flask, cluster: PrivateCluster) -> None:
+    """End this session's server process from another connection (as a restart would)."""
+    pid = db.session.scalar(sa.text("SELECT pg_backend_pid()"))
+    other = sa.create_engine(cluster.url, poolclass=sa.pool.NullPool)
+    with other.connect() as conn:
+        conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    other.dispose()
+
+
+@pytest.fixture
+def bare_app(cluster: PrivateCluster, tmp_path: Path, smtp_server: SMTPCapture) -> Flask:
+    """The app on the private cluster, without a server (created before the test runs: the
+    app configures logging, which would drop ``caplog``'s handler)."""
+    return live_app(tmp_path, cluster.url, smtp_server.port)
+
+
+@pytest.mark.parametrize("cut_at", ["commit", "flush"])
+def test_a_file_is_deleted_when_nothing_was_committed_and_kept_when_unknown(
+    cluster: PrivateCluster,
+    bare_app: Flask,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    cut_at: str,
+) -> None:
+    """Lost during the flush, nothing was committed: the stored file is deleted as the
+    transaction rolls back. Lost with the COMMIT sent, it may have been applied: the file is
+    kept, and logged, rather than risk a recorded version without its file."""
+    app = bare_app
+    with app.test_request_context():
+        checked = store_checked(io.BytesIO(PDF), "report.pdf", ("pdf",), 1)
+        path = tmp_path / "storage" / checked.storage_key[:2] / checked.storage_key
+        _cut_connection(app, cluster)
+        if cut_at == "flush":  # a row still to write: the flush is what fails
+            db.session.add(OutboxMessage(to_address="a@example.org", subject="S", text_body="B"))
+        with pytest.raises(sa.exc.OperationalError):
+            db.session.commit()
+        db.session.rollback()
+        if cut_at == "flush":
+            assert not path.exists()
+            assert kept_files(caplog.records) == set()
+        else:
+            assert path.exists()
+            assert kept_files(caplog.records) == {checked.storage_key}
+        db.engine.dispose()

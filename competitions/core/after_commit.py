@@ -62,6 +62,19 @@ def run_after_rollback(callback: Callable[[], None]) -> None:
     _queue(session, _UNDO_KEY).append((_innermost(session), callback))
 
 
+def outcome_unknown(session: Session) -> None:
+    """The connection was lost while committing: the change may have been applied. The undo
+    actions queued for a rollback (deleting the files the change stored) are dropped, not run:
+    a file no row names is harmless, a recorded version without its file is not. They are
+    logged, so that what they would have removed can be checked once the database is back."""
+    undo = session.info.pop(_UNDO_KEY, [])
+    if undo:
+        log.warning(
+            "commit outcome unknown (connection lost); kept instead of undone: %s",
+            ", ".join(repr(callback) for _t, callback in undo),
+        )
+
+
 def _call(callbacks: list[Callable[[], None]], what: str) -> None:
     for callback in callbacks:
         try:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
 if TYPE_CHECKING:
@@ -56,6 +57,14 @@ class PermissionDenied(DomainError):
 
 class Conflict(DomainError):
     """The change conflicts with the current state (e.g. a duplicate)."""
+
+
+class Unavailable(DomainError):
+    """Something the change needs (the database, the file storage) failed for a while; nothing
+    was saved and the same request can be sent again later. Answered 503 with Retry-After."""
+
+
+RETRY_AFTER_SECONDS = 5
 
 
 def must_exist(value: T | None, message: str) -> T:
@@ -107,7 +116,70 @@ def render_error(code: int, detail: str | None = None) -> ResponseReturnValue:
     )
 
 
+def database_lost(err: BaseException) -> bool:
+    """Whether ``err`` says the database went away (restarted, unreachable), not that the
+    statement was wrong: worth answering "try again" rather than "our fault"."""
+    if isinstance(err, sa_exc.DisconnectionError | sa_exc.OperationalError):
+        return True
+    return isinstance(err, sa_exc.DBAPIError) and bool(err.connection_invalidated)
+
+
+def _quiet_rollback() -> None:
+    from competitions.core.extensions import db
+
+    try:
+        # Also runs the request's after-rollback undo (e.g. deletes the files it stored).
+        db.session.rollback()
+    except Exception:  # the connection is gone; the pool replaces it on the next checkout
+        log.warning("rollback after a lost database connection failed", exc_info=True)
+
+
+def unavailable(detail: str | None = None) -> ResponseReturnValue:
+    """503 with ``Retry-After``: nothing was saved; the same request can be sent again.
+
+    Should the error page fail to render, a plain-text answer."""
+    try:
+        response = make_response(render_error(503, detail))
+    except Exception:
+        log.exception("the 503 page could not be rendered")
+        response = make_response((detail or "Service unavailable", 503))
+        response.mimetype = "text/plain"
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def _as_anonymous() -> None:
+    """Answer the rest of this request as to an anonymous visitor: the signed-in user's row
+    (and so their language) may be what could not be read, and reading it again would fail."""
+    g._login_user = current_app.login_manager.anonymous_user()  # type: ignore[attr-defined]
+
+
+def _register_unavailable(app: Flask) -> None:
+    @app.errorhandler(sa_exc.DBAPIError)
+    @app.errorhandler(sa_exc.DisconnectionError)
+    def database_error(err: Exception) -> ResponseReturnValue:
+        if not database_lost(err):
+            raise err  # a real bug: Flask answers 500 and logs it
+        log.warning("database unavailable on %s: %s", request.path, err)
+        _quiet_rollback()
+        _as_anonymous()
+        return unavailable(
+            _(
+                "We could not reach our database for a moment, so what you just sent was not "
+                "saved. Please send it again in a few seconds."
+            )
+        )
+
+    @app.errorhandler(Unavailable)
+    def service_unavailable(err: Unavailable) -> ResponseReturnValue:
+        log.warning("unavailable on %s: %s", request.path, err.message)
+        _quiet_rollback()
+        return unavailable(err.message)
+
+
 def register_error_handlers(app: Flask) -> None:
+    _register_unavailable(app)
+
     @app.errorhandler(CSRFError)
     def csrf_error(err: CSRFError) -> ResponseReturnValue:
         log.warning("CSRF failure on %s: %s", request.path, err.description)

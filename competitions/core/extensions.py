@@ -11,6 +11,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as FlaskSession
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import exc as sa_exc
 
 from competitions.core.db import Base
 
@@ -29,9 +30,20 @@ class TandemSession(FlaskSession):
     the session again: the outbox delivers inline this way in tests)."""
 
     def commit(self) -> None:
-        from competitions.core.after_commit import run_committed
+        from competitions.core.after_commit import outcome_unknown, run_committed
 
-        super().commit()
+        if not self.in_transaction() or self.in_nested_transaction():
+            super().commit()
+            run_committed(self)
+            return
+        self.flush()  # a failure here: nothing committed; the rollback undoes side effects
+        try:
+            super().commit()
+        except sa_exc.DBAPIError as err:
+            if err.connection_invalidated:
+                # The connection was lost with the COMMIT sent: it may have been applied.
+                outcome_unknown(self)
+            raise
         run_committed(self)
 
 

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 
 from competitions.core.after_commit import run_after_rollback
 from competitions.core.errors import DomainError
-from competitions.core.storage import TooLarge, get_storage
+from competitions.core.storage import Storage, StorageFailed, TooLarge, get_storage
 
 # The content types files are served with (always as attachments).
 CONTENT_TYPES = {
@@ -180,6 +180,20 @@ def stored_facts(upload: Any) -> dict[str, Any]:
     return {f.name: getattr(upload, f.name) for f in fields(CheckedFile)}
 
 
+@dataclass(frozen=True)
+class DeleteStored:
+    """Undo of a stored upload (run if its transaction rolls back); named in the logs."""
+
+    storage: Storage
+    key: str
+
+    def __call__(self) -> None:
+        self.storage.delete(self.key)
+
+    def __repr__(self) -> str:
+        return f"delete stored file {self.key}"
+
+
 def store_checked(
     stream: IO[bytes],
     filename: str | None,
@@ -196,6 +210,8 @@ def store_checked(
     name = display_name(filename)
     try:
         stored = storage.save(stream, max_size_mb * 1024 * 1024)
+    except StorageFailed as exc:
+        raise StorageFailed(field=field) from exc.__cause__
     except TooLarge as exc:
         raise FileTooLarge(
             _("%(name)s is larger than %(mb)d MB.", name=name, mb=max_size_mb), field=field
@@ -221,10 +237,9 @@ def store_checked(
     as_csv = "txt" not in allowed or name.lower().endswith(".csv")
     if kind == "txt" and "csv" in allowed and as_csv:
         kind = "csv"
-    key = stored.key
-    run_after_rollback(lambda: storage.delete(key))
+    run_after_rollback(DeleteStored(storage, stored.key))
     return CheckedFile(
-        storage_key=key,
+        storage_key=stored.key,
         filename=typed_name(filename, CONTENT_TYPES[kind], fallback_name),
         content_type=CONTENT_TYPES[kind],
         size=stored.size,

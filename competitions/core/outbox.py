@@ -8,9 +8,12 @@ commit in the same process. A rolled-back change leaves no row, so it emails nob
 Delivery claims rows atomically (``UPDATE … RETURNING``, ``FOR UPDATE SKIP LOCKED`` on
 PostgreSQL), so two dispatchers never send the same row; each row is marked sent as soon as the
 SMTP server accepts it. Temporary refusals (4xx, a lost connection) are retried with
-exponential backoff up to ``MAX_ATTEMPTS``; permanent ones (5xx) are recorded as failed. A row
-left "sending" by a worker that died is claimed again after ``OUTBOX_CLAIM_TIMEOUT`` seconds;
-each claim counts as an attempt, so a row that never finishes sending fails after the maximum.
+exponential backoff (30 s doubling up to one hour) for ``RETRY_TEMPORARY_FOR`` (a day) after the
+message was written — a mail server refusing everything for hours delays the backlog, it does
+not lose it; a message still refused after that is recorded as failed. Permanent refusals (5xx)
+are recorded as failed at once. A row left "sending" by a worker that died is claimed again
+after ``OUTBOX_CLAIM_TIMEOUT`` seconds; each claim counts as an attempt, so a row that never
+finishes sending (it kills its worker) fails once it has had ``MAX_ATTEMPTS`` attempts.
 
 One message never holds up the others: one that cannot be built (a header with a line break)
 or that the transport cannot send (``mail.Unsendable``, or any exception of the transport that
@@ -39,7 +42,8 @@ from competitions.core.extensions import db
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 8
+MAX_ATTEMPTS = 8  # claims of a row that never finished sending (its worker died each time)
+RETRY_TEMPORARY_FOR = timedelta(days=1)  # temporary refusals are retried this long
 FIRST_RETRY = timedelta(seconds=30)
 LAST_RETRY = timedelta(hours=1)
 BATCH = 100
@@ -175,6 +179,7 @@ def _relaxed_commit() -> None:
         db.session.execute(sa.text("SET LOCAL synchronous_commit TO OFF"))
 
 
+Key = tuple[int, int, datetime]  # (message id, attempts, when the message was written)
 _t = cast(sa.Table, OutboxMessage.__table__)
 # One statement for every outcome, built once (executing it again costs no compilation).
 _RECORD = (
@@ -200,14 +205,15 @@ def _permanent(error: BaseException) -> bool:
     return not isinstance(error, OSError | smtplib.SMTPException)
 
 
-def _outcome(message_id: int, attempts: int, error: BaseException | None) -> dict[str, Any]:
+def _outcome(key: Key, error: BaseException | None) -> dict[str, Any]:
     """The parameters of ``_RECORD`` for one attempt's outcome."""
+    message_id, attempts, created_at = key
     now = clock.now()
     values: dict[str, Any] = {"message_id": message_id, "sent_at": None, "retry_at": None}
     if error is None:
         return {**values, "status": Status.SENT.value, "sent_at": now, "last_error": None}
     values["last_error"] = f"{type(error).__name__}: {error}"[:2000]
-    if _permanent(error) or attempts >= MAX_ATTEMPTS:
+    if _permanent(error) or now - created_at >= RETRY_TEMPORARY_FOR:
         values["status"] = Status.FAILED.value
         log.warning("outbox: message %s failed: %s", message_id, error)
     else:
@@ -217,7 +223,7 @@ def _outcome(message_id: int, attempts: int, error: BaseException | None) -> dic
 
 
 @contextmanager
-def _ledger() -> Iterator[Callable[[int, int, BaseException | None], str]]:
+def _ledger() -> Iterator[Callable[[Key, BaseException | None], str]]:
     """A recorder of outcomes, each committed at once (before the next message is sent).
 
     On PostgreSQL with an engine (production, workers), one connection for the whole batch in
@@ -230,8 +236,8 @@ def _ledger() -> Iterator[Callable[[int, int, BaseException | None], str]]:
             auto = conn.execution_options(isolation_level="AUTOCOMMIT")
             auto.exec_driver_sql("SET synchronous_commit TO OFF")
 
-            def direct(message_id: int, attempts: int, error: BaseException | None) -> str:
-                values = _outcome(message_id, attempts, error)
+            def direct(key: Key, error: BaseException | None) -> str:
+                values = _outcome(key, error)
                 auto.execute(_RECORD, values)  # committed when it returns
                 return str(values["status"])
 
@@ -242,9 +248,9 @@ def _ledger() -> Iterator[Callable[[int, int, BaseException | None], str]]:
                     auto.exec_driver_sql("RESET synchronous_commit")
         return
 
-    def through_session(message_id: int, attempts: int, error: BaseException | None) -> str:
+    def through_session(key: Key, error: BaseException | None) -> str:
         _relaxed_commit()
-        values = _outcome(message_id, attempts, error)
+        values = _outcome(key, error)
         db.session.execute(_RECORD, values)
         db.session.commit()
         return str(values["status"])
@@ -252,7 +258,6 @@ def _ledger() -> Iterator[Callable[[int, int, BaseException | None], str]]:
     yield through_session
 
 
-Key = tuple[int, int]  # (message id, attempts)
 Record = Callable[[Key, BaseException | None], None]
 
 
@@ -261,7 +266,7 @@ def _wires(rows: list[Any], record: Record) -> list[tuple[Key, mail.Wire]]:
     sender = current_app.config["MAIL_FROM"]
     batch = []
     for row in rows:
-        key = (row.id, row.attempts)
+        key = (row.id, row.attempts, row.created_at)
         try:
             wire = mail.wire_message(
                 mail.Mail(
@@ -345,7 +350,7 @@ def deliver(ids: list[int]) -> dict[str, int]:
     with _ledger() as finish:
 
         def record(key: Key, error: BaseException | None) -> None:
-            status = finish(key[0], key[1], error)
+            status = finish(key, error)
             counts[status] = counts.get(status, 0) + 1
 
         _send(_wires(list(rows), record), record)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import secrets
 from dataclasses import dataclass
@@ -10,6 +11,11 @@ from pathlib import Path
 from typing import IO, Protocol
 
 from flask import current_app
+from flask_babel import gettext as _
+
+from competitions.core.errors import Unavailable
+
+log = logging.getLogger(__name__)
 
 CHUNK = 64 * 1024
 
@@ -18,6 +24,19 @@ class TooLarge(Exception):
     def __init__(self, limit: int) -> None:
         super().__init__(f"larger than {limit} bytes")
         self.limit = limit
+
+
+class StorageFailed(Unavailable):
+    """The bytes could not be written (volume full, read-only, gone): nothing was kept."""
+
+    def __init__(self, field: str | None = None) -> None:
+        super().__init__(
+            _(
+                "Your file could not be stored: our file storage is full or unavailable. "
+                "Nothing was saved; please try again later."
+            ),
+            field=field,
+        )
 
 
 @dataclass(frozen=True)
@@ -45,26 +64,37 @@ class LocalStorage:
         return self.root / key[:2] / key
 
     def save(self, stream: IO[bytes], max_bytes: int, suffix: str = "") -> StoredFile:
-        """Stream ``stream`` to disk, refusing it as soon as it passes ``max_bytes``."""
+        """Stream ``stream`` to disk, refusing it as soon as it passes ``max_bytes``.
+
+        Written to a ``.part`` file renamed once complete; on any failure the partial file is
+        removed. A failure of the volume (full, read-only, gone) is ``StorageFailed``."""
         key = secrets.token_hex(16) + suffix
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".part")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            size, digest = self._write(stream, tmp, max_bytes)
+            tmp.replace(path)
+        except BaseException as exc:
+            tmp.unlink(missing_ok=True)
+            if isinstance(exc, OSError):
+                log.error("storage: could not write %s: %s", tmp, exc)
+                raise StorageFailed() from exc
+            raise
+        return StoredFile(key=key, size=size, sha256=digest)
+
+    @staticmethod
+    def _write(stream: IO[bytes], tmp: Path, max_bytes: int) -> tuple[int, str]:
         digest = hashlib.sha256()
         size = 0
-        try:
-            with tmp.open("wb") as out:
-                while chunk := stream.read(CHUNK):
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise TooLarge(max_bytes)
-                    digest.update(chunk)
-                    out.write(chunk)
-            tmp.replace(path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-        return StoredFile(key=key, size=size, sha256=digest.hexdigest())
+        with tmp.open("wb") as out:
+            while chunk := stream.read(CHUNK):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise TooLarge(max_bytes)
+                digest.update(chunk)
+                out.write(chunk)
+        return size, digest.hexdigest()
 
     def open(self, key: str) -> IO[bytes]:
         return self._path(key).open("rb")

@@ -17,7 +17,7 @@ from competitions.challenges import services as challenge_services
 from competitions.challenges.models import Round
 from competitions.challenges.timeline import LocalTimeError, WindowState, to_utc
 from competitions.core import json_input
-from competitions.core.errors import DomainError
+from competitions.core.errors import DomainError, Unavailable
 from competitions.core.forms import BaseForm
 from competitions.core.i18n import current_language
 from competitions.core.web import (
@@ -112,12 +112,19 @@ def edit(entry_id: int, round_id: int) -> ResponseReturnValue:
                 submitting=submitting,
             )
         if not done:  # nothing saved; a file too large answers 413 (the page says which)
-            status = 413 if isinstance(done.error, services.FileTooLarge) else 200
+            status = _refusal_status(done.error)
         elif isinstance(outcome, services.Refused):
             form_error(form, outcome.error)
         else:
             return _saved(outcome, entry_id, round_id)
     return _form_page(entry, round_, fields, form, services.submission_for(entry, round_), status)
+
+
+def _refusal_status(error: Exception | None) -> int:
+    """413 for a file too large, 503 when the storage failed (try again), else 200."""
+    if isinstance(error, services.FileTooLarge):
+        return 413
+    return 503 if isinstance(error, Unavailable) else 200
 
 
 def _saved(

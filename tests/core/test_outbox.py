@@ -96,15 +96,22 @@ def test_a_permanent_refusal_is_recorded_and_the_rest_of_the_batch_goes(db, mail
     assert len(mail.to("a@example.org")) == len(mail.to("b@example.org")) == 1
 
 
-def test_after_the_last_attempt_a_message_fails(db, mail, clock):
-    mail.busy = 100
+def test_temporary_refusals_are_retried_for_a_day_then_the_message_fails(db, mail, clock):
+    mail.busy = 1000
     mail_module.send_after_commit(message("tired@example.org"))
     db.session.commit()
-    for _ in range(outbox.MAX_ATTEMPTS):
-        clock.advance(timedelta(hours=2))
-        outbox.dispatch()
+    written = clock.now()
     (row,) = rows("tired@example.org")
-    assert row.status == "failed" and row.attempts == outbox.MAX_ATTEMPTS
+    while clock.now() - written < outbox.RETRY_TEMPORARY_FOR - timedelta(hours=1):
+        clock.set_now(row.next_attempt_at)
+        outbox.dispatch()
+        db.session.refresh(row)
+        assert row.status == "retrying", row.last_error  # refused for hours: still kept
+    assert row.attempts > outbox.MAX_ATTEMPTS  # backoff capped at an hour: ~30 tries a day
+    clock.set_now(max(row.next_attempt_at, written + outbox.RETRY_TEMPORARY_FOR))
+    outbox.dispatch()
+    db.session.refresh(row)
+    assert row.status == "failed" and "421" in (row.last_error or "")
     assert mail.to("tired@example.org") == []
 
 

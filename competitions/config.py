@@ -167,6 +167,8 @@ def _cookies(https: bool) -> dict[str, Any]:
         "MEMBER_SESSION_MAX_AGE": _int("MEMBER_SESSION_MAX_AGE", 60 * 60 * 12),
         # How long a sign-in waits for its second step (``accounts.mfa``).
         "MFA_PENDING_SECONDS": _int("MFA_PENDING_SECONDS", 5 * 60),
+        # The passkeys' relying party (``accounts.passkeys``); empty: BASE_URL's host name.
+        "WEBAUTHN_RP_ID": os.environ.get("WEBAUTHN_RP_ID", ""),
     }
 
 

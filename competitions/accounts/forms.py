@@ -163,3 +163,18 @@ class PasswordAgainForm(BaseForm):
     """The current password, asked again before a change to how one signs in."""
 
     password = _current_password()
+
+
+class PasskeyForm(BaseForm):
+    """A new passkey: its name, and the browser's answer (filled in by ``passkeys.js``)."""
+
+    name = StringField(
+        _l("Name of this passkey"),
+        validators=[Length(max=80)],
+        description=_l("To tell your passkeys apart, for example: work laptop."),
+    )
+    credential = HiddenField()
+
+
+class PasskeySignInForm(BaseForm):
+    credential = HiddenField()

@@ -38,7 +38,13 @@ from markupsafe import Markup
 from sqlalchemy import ColumnElement, and_, delete, exists, false, or_, select, update
 
 from competitions.accounts import passwords
-from competitions.accounts.models import PendingSignIn, RecoveryCode, TotpCredential, User
+from competitions.accounts.models import (
+    Passkey,
+    PendingSignIn,
+    RecoveryCode,
+    TotpCredential,
+    User,
+)
 from competitions.accounts.throttle import Throttled
 from competitions.core import audit, clock
 from competitions.core.actor import Actor
@@ -71,11 +77,12 @@ def _required(user_id: int) -> ColumnElement[bool]:
 
 
 def _enabled(user_id: int) -> ColumnElement[bool]:
-    return exists(
+    app = exists(
         select(TotpCredential.id).where(
             TotpCredential.user_id == user_id, TotpCredential.confirmed_at.is_not(None)
         )
     )
+    return or_(app, exists(select(Passkey.id).where(Passkey.user_id == user_id)))
 
 
 def required(user: User) -> bool:
@@ -87,8 +94,14 @@ def credential(user: User) -> TotpCredential | None:
     return db.session.scalar(select(TotpCredential).where(TotpCredential.user_id == user.id))
 
 
+def totp_on(user: User) -> bool:
+    """Whether ``user`` has a confirmed authenticator app."""
+    found = credential(user)
+    return found is not None and found.confirmed_at is not None
+
+
 def enabled(user: User) -> bool:
-    """Whether ``user`` signs in with a second step."""
+    """Whether ``user`` signs in with a second step (an authenticator app or a passkey)."""
     return bool(db.session.scalar(select(_enabled(user.id))))
 
 
@@ -105,7 +118,7 @@ def start(user: User) -> TotpCredential:
     two-step sign-in is already on."""
     found = credential(user)
     if found is not None and found.confirmed_at is not None:
-        raise Conflict(_("Two-step sign-in is already on for your account."))
+        raise Conflict(_("Your authenticator app is already set up."))
     if found is None:
         found = TotpCredential(user_id=user.id, secret=pyotp.random_base32(32))
         found.created_at = clock.now()
@@ -169,28 +182,31 @@ def _wrong_code() -> DomainError:
     )
 
 
-def confirm(actor: Actor, user: User, code: str) -> list[str]:
-    """Switch two-step sign-in on with a current code; returns the new recovery codes."""
+def confirm(actor: Actor, user: User, code: str) -> list[str] | None:
+    """Switch the authenticator app on with a current code; returns the new recovery codes
+    when it is the account's first second factor (else None)."""
+    first = not enabled(user)
     found = start(user)
     if not _accept_totp(found, code[:MAX_CODE]):
         raise _wrong_code()
     found.confirmed_at = clock.now()
     audit.record(actor, "account.mfa_enabled", obj=user, after={"method": "totp"})
-    return _new_recovery_codes(user)
+    return new_recovery_codes(user) if first else None
 
 
-def _require_password(user: User, password: str) -> None:
+def require_password(user: User, password: str) -> None:
     if not passwords.verify_password(user.password_hash, password[:1024]):
         raise DomainError(_("Your current password is incorrect."), field="password")
 
 
 def disable(actor: Actor, user: User, password: str) -> None:
     """Switch two-step sign-in off (the password is asked again)."""
-    _require_password(user, password)
+    require_password(user, password)
     if not enabled(user):
         raise Conflict(_("Two-step sign-in is not on for your account."))
     db.session.execute(delete(TotpCredential).where(TotpCredential.user_id == user.id))
-    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    db.session.execute(delete(Passkey).where(Passkey.user_id == user.id))
+    forget_recovery_codes(user)
     audit.record(actor, "account.mfa_disabled", obj=user)
 
 
@@ -205,8 +221,13 @@ def _normalize_recovery(code: str) -> str:
     return _SEPARATORS.sub("", unicodedata.normalize("NFKC", code)).casefold()
 
 
-def _new_recovery_codes(user: User) -> list[str]:
+def forget_recovery_codes(user: User) -> None:
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+
+
+def new_recovery_codes(user: User) -> list[str]:
+    """Replace ``user``'s recovery codes; returns the new ones (the only time they exist)."""
+    forget_recovery_codes(user)
     now, shown = clock.now(), []
     for _i in range(RECOVERY_CODES):
         raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _j in range(_RECOVERY_LENGTH))
@@ -220,11 +241,11 @@ def _new_recovery_codes(user: User) -> list[str]:
 
 def regenerate_recovery_codes(actor: Actor, user: User, password: str) -> list[str]:
     """New recovery codes (the old ones stop working); the password is asked again."""
-    _require_password(user, password)
+    require_password(user, password)
     if not enabled(user):
         raise Conflict(_("Two-step sign-in is not on for your account."))
     audit.record(actor, "account.mfa_recovery_codes_regenerated", obj=user)
-    return _new_recovery_codes(user)
+    return new_recovery_codes(user)
 
 
 def recovery_codes_left(user: User) -> int:
@@ -278,10 +299,12 @@ def check_budget(actor: Actor, user: User) -> None:
             )
 
 
-def _count_failure(user: User) -> None:
+def failed(actor: Actor, user: User, method: str) -> None:
+    """Count a failed second step against the account and audit it."""
     if limiter.enabled:
         for item in parse_many(current_app.config["RATELIMIT_MFA"]):
             limiter.limiter.hit(item, *_budget_key(user))
+    audit.record(actor, "account.mfa_failed", obj=user, after={"method": method})
 
 
 def verify(actor: Actor, user: User, code: str) -> str:
@@ -291,9 +314,7 @@ def verify(actor: Actor, user: User, code: str) -> str:
     """
     code = code[:MAX_CODE]
     found = credential(user)
-    if found is None or found.confirmed_at is None:
-        raise _wrong_code()
-    if _accept_totp(found, code):
+    if found is not None and found.confirmed_at is not None and _accept_totp(found, code):
         return "totp"
     if _spend_recovery_code(user, code):
         audit.record(
@@ -303,8 +324,7 @@ def verify(actor: Actor, user: User, code: str) -> str:
             after={"left": recovery_codes_left(user)},
         )
         return "recovery_code"
-    _count_failure(user)
-    audit.record(actor, "account.mfa_failed", obj=user)
+    failed(actor, user, "code")
     raise _wrong_code()
 
 

@@ -3,6 +3,8 @@ second step of a sign-in, and the rule that sends people an agency requires it o
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import (
     current_app,
     flash,
@@ -16,17 +18,28 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
+from webauthn.helpers import bytes_to_base64url
 
-from competitions.accounts import bp, mfa, services, throttle
-from competitions.accounts.forms import CodeForm, PasswordAgainForm, SecondStepForm
+from competitions.accounts import bp, mfa, passkeys, services, throttle
+from competitions.accounts.forms import (
+    CodeForm,
+    PasskeySignInForm,
+    PasswordAgainForm,
+    SecondStepForm,
+)
+from competitions.accounts.models import PendingSignIn, User
 from competitions.accounts.views import ENROLMENT_CHECKED, PENDING_KEY, complete_sign_in
 from competitions.core import clock
+from competitions.core.actor import Actor
 from competitions.core.errors import DomainError, render_error
 from competitions.core.extensions import db
 from competitions.core.web import attempt, current_actor
 
 #: Signed-in pages that stay open to someone who must enrol first.
-ENROLMENT_PAGES = frozenset({"accounts.two_step", "accounts.two_step_setup", "accounts.logout"})
+ENROLMENT_PAGES = frozenset(
+    {"accounts.two_step", "accounts.two_step_setup", "accounts.passkey_add", "accounts.logout"}
+)
+SIGN_IN_CHALLENGE = "webauthn_sign_in"  # this browser's passkey challenge at the second step
 CHECK_EVERY = 60  # seconds: a new requirement applies within a minute
 
 
@@ -57,6 +70,8 @@ def two_step() -> ResponseReturnValue:
     return render_template(
         "accounts/two_step.html",
         enabled=mfa.enabled(user),
+        totp_on=mfa.totp_on(user),
+        passkeys=passkeys.of(user),
         required=mfa.required(user),
         codes_left=mfa.recovery_codes_left(user),
     )
@@ -65,7 +80,7 @@ def two_step() -> ResponseReturnValue:
 @bp.signed_in("/account/two-step/setup", methods=["GET", "POST"])
 def two_step_setup() -> ResponseReturnValue:
     user = current_user._get_current_object()
-    if mfa.enabled(user):
+    if mfa.totp_on(user):
         return redirect(url_for("accounts.two_step"))
     form = CodeForm()
     found = mfa.start(user)
@@ -74,9 +89,7 @@ def two_step_setup() -> ResponseReturnValue:
         with attempt(form) as done:
             codes = mfa.confirm(current_actor(), user, form.code.data or "")
         if done:
-            session.pop(ENROLMENT_CHECKED, None)
-            flash(_("Two-step sign-in is on."), "success")
-            return render_template("accounts/recovery_codes.html", codes=codes)
+            return enabled_page(codes, _("Your authenticator app is set up."))
     uri = mfa.provisioning_uri(user, found)
     return render_template(
         "accounts/two_step_setup.html",
@@ -85,6 +98,15 @@ def two_step_setup() -> ResponseReturnValue:
         qr=mfa.qr_svg(uri, _("QR code for your authenticator app")),
         required=mfa.required(user),
     )
+
+
+def enabled_page(codes: list[str] | None, message: str) -> ResponseReturnValue:
+    """After a second factor was added: the recovery codes when they are new, else the
+    overview."""
+    flash(message, "success")
+    if codes is None:
+        return redirect(url_for("accounts.two_step"))
+    return render_template("accounts/recovery_codes.html", codes=codes)
 
 
 @bp.signed_in("/account/two-step/recovery-codes", methods=["GET", "POST"])
@@ -124,33 +146,64 @@ def two_step_disable() -> ResponseReturnValue:
     )
 
 
-@bp.route("/login/two-step", methods=["GET", "POST"])
-def second_step() -> ResponseReturnValue:
-    if current_user.is_authenticated:
-        return redirect(url_for("core.home"))
+def pending_or_restart() -> PendingSignIn | None:
     row = mfa.pending(session.get(PENDING_KEY))
     if row is None:
         session.pop(PENDING_KEY, None)
         flash(_("Your sign-in took too long. Enter your email address and password again."))
+    return row
+
+
+def finish_second_step(
+    row: PendingSignIn, check: Callable[[Actor, User], str]
+) -> ResponseReturnValue | DomainError:
+    """Run ``check`` (a code's or a passkey's, returning the method) within the account's
+    budget of failures: signed in on success, 429 when the budget is spent, else the error."""
+    user, actor = row.user, current_actor()
+    try:
+        mfa.check_budget(actor, user)
+        method = check(actor, user)
+    except throttle.Throttled as err:
+        db.session.commit()  # keep the audit record
+        response = make_response(render_error(429))
+        response.headers["Retry-After"] = str(err.retry_after)
+        return response
+    except DomainError as err:
+        db.session.commit()  # keep the audit record, and the failure's count
+        return err
+    services.signed_in(actor, user, second_step=method)
+    remember, target = row.remember, row.next_url
+    mfa.finish_pending(row)
+    devices = throttle.read_devices(request.cookies.get(throttle.COOKIE_NAME))
+    return complete_sign_in(user, remember, target, devices)
+
+
+@bp.route("/login/two-step", methods=["GET", "POST"])
+def second_step() -> ResponseReturnValue:
+    if current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    row = pending_or_restart()
+    if row is None:
         return redirect(url_for("accounts.login"))
     form = SecondStepForm()
     if form.validate_on_submit():
-        user, actor = row.user, current_actor()
-        try:
-            mfa.check_budget(actor, user)
-            method = mfa.verify(actor, user, form.code.data or "")
-        except throttle.Throttled as err:
-            db.session.commit()  # keep the audit record
-            response = make_response(render_error(429))
-            response.headers["Retry-After"] = str(err.retry_after)
-            return response
-        except DomainError as err:
-            db.session.commit()  # keep the audit record, and the failure's count
-            form.code.errors = [err.message]
-        else:
-            services.signed_in(actor, user, second_step=method)
-            remember, target = row.remember, row.next_url
-            mfa.finish_pending(row)
-            devices = throttle.read_devices(request.cookies.get(throttle.COOKIE_NAME))
-            return complete_sign_in(user, remember, target, devices)
-    return render_template("accounts/second_step.html", form=form)
+        code = form.code.data or ""
+        outcome = finish_second_step(row, lambda actor, user: mfa.verify(actor, user, code))
+        if not isinstance(outcome, DomainError):
+            return outcome
+        form.code.errors = [outcome.message]
+    return second_step_page(form, row.user)
+
+
+def second_step_page(form: SecondStepForm, user: User) -> ResponseReturnValue:
+    """The page of the second step, with the passkey button when the account has one."""
+    options = None
+    if passkeys.of(user):
+        options, challenge = passkeys.options_to_authenticate(user)
+        session[SIGN_IN_CHALLENGE] = bytes_to_base64url(challenge)
+    return render_template(
+        "accounts/second_step.html",
+        form=form,
+        passkey_form=PasskeySignInForm(),
+        passkey_options=options,
+    )

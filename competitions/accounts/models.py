@@ -172,3 +172,25 @@ class PendingSignIn(SurrogateKey, Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship()
+
+
+class Passkey(SurrogateKey, Base):
+    """A WebAuthn credential (a passkey or security key) registered as a second step
+    (``accounts.passkeys``): its id, its public key (COSE) and the authenticator's counter."""
+
+    __tablename__ = "account_passkey"
+    audit_type = "passkey"
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    credential_id: Mapped[str] = mapped_column(sa.String(1400), unique=True)  # base64url
+    public_key: Mapped[bytes] = mapped_column(sa.LargeBinary())
+    sign_count: Mapped[int] = mapped_column(sa.BigInteger(), default=0)
+    name: Mapped[str] = mapped_column(sa.String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    @property
+    def audit_label(self) -> str:
+        return self.name

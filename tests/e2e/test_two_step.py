@@ -83,3 +83,55 @@ def test_enrol_sign_out_and_sign_in_with_a_code(
     page.goto("/account")
     assert page.get_by_role("heading", name="Your account").is_visible()
     ctx.close()
+
+
+def test_add_a_passkey_and_sign_in_with_it(browser: Any, live_server: Any, live_app: Any) -> None:
+    """Chromium's virtual authenticator (DevTools protocol) plays the passkey. WebAuthn
+    refuses IP addresses, so this test opens the live server as localhost."""
+    run = uuid.uuid4().hex[:6]
+    email = f"passkey-{run}@example.org"
+    with live_app.app_context():
+        _user(email, "CA", "America/Toronto")
+        db.session.commit()
+    base = live_server.url.replace("127.0.0.1", "localhost")
+    saved = live_app.config["BASE_URL"]
+    live_app.config["BASE_URL"] = base
+    ctx = browser.new_context(base_url=base, locale="en-GB")
+    try:
+        page = ctx.new_page()
+        page.set_default_timeout(15000)
+        cdp = ctx.new_cdp_session(page)
+        cdp.send("WebAuthn.enable")
+        options = {
+            "protocol": "ctap2",
+            "transport": "internal",
+            "hasResidentKey": True,
+            "hasUserVerification": True,
+            "isUserVerified": True,
+            "automaticPresenceSimulation": True,
+        }
+        cdp.send("WebAuthn.addVirtualAuthenticator", {"options": options})
+
+        _password_step(page, email)
+        page.wait_for_url(base + "/")
+        page.goto("/account/two-step/passkeys/new")
+        assert_accessible(page)
+        page.get_by_label("Name of this passkey").fill("Virtual key")
+        page.get_by_role("button", name="Add a passkey").click()
+        page.wait_for_load_state()
+        assert page.get_by_role("heading", name="Your recovery codes").is_visible()
+        page.goto("/account/two-step")
+        assert "Virtual key" in page.locator("main").inner_text()
+        assert_accessible(page)
+
+        page.get_by_role("button", name="Sign out").click()
+        page.wait_for_load_state()
+        _password_step(page, email)
+        page.wait_for_url("**/login/two-step")
+        assert_accessible(page)
+        page.get_by_role("button", name="Use a passkey").click()
+        page.wait_for_url(base + "/")
+        assert "Welcome back" in page.locator(".flashes").inner_text()
+    finally:
+        ctx.close()
+        live_app.config["BASE_URL"] = saved

@@ -23,7 +23,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from webauthn.helpers import bytes_to_base64url
-from webauthn.helpers.exceptions import InvalidAuthenticationResponse, InvalidRegistrationResponse
+from webauthn.helpers.exceptions import InvalidAuthenticationResponse, WebAuthnException
 from webauthn.helpers.structs import (
     AuthenticatorSelectionCriteria,
     PublicKeyCredentialDescriptor,
@@ -115,7 +115,7 @@ def register(
             expected_rp_id=rp_id(),
             expected_origin=_origin(),
         )
-    except (InvalidRegistrationResponse, ValueError, KeyError, TypeError) as err:
+    except (WebAuthnException, ValueError, KeyError, TypeError) as err:
         raise DomainError(_("The passkey could not be added. Try again.")) from err
     first = not mfa.enabled(user)
     passkey = Passkey(
@@ -136,9 +136,14 @@ def authenticate(actor: Actor, user: User, response: str, challenge: bytes | Non
     """Check a passkey's answer to ``challenge`` for ``user``; a failure is counted and
     audited like a wrong code (``mfa``), then refused with a ``DomainError``."""
     data = _parsed(response)
-    found = db.session.scalar(
-        select(Passkey).where(Passkey.user_id == user.id, Passkey.credential_id == data.get("id"))
-    )
+    credential_id = data.get("id")
+    found = None
+    if isinstance(credential_id, str) and 0 < len(credential_id) <= 1400:
+        found = db.session.scalar(
+            select(Passkey).where(
+                Passkey.user_id == user.id, Passkey.credential_id == credential_id
+            )
+        )
     try:
         if found is None or challenge is None:
             raise InvalidAuthenticationResponse("unknown credential or no challenge")
@@ -150,7 +155,7 @@ def authenticate(actor: Actor, user: User, response: str, challenge: bytes | Non
             credential_public_key=found.public_key,
             credential_current_sign_count=found.sign_count,
         )
-    except (InvalidAuthenticationResponse, ValueError, KeyError, TypeError) as err:
+    except (WebAuthnException, ValueError, KeyError, TypeError) as err:
         mfa.failed(actor, user, "passkey")
         raise DomainError(_("That passkey could not sign you in. Try again.")) from err
     found.sign_count = verified.new_sign_count

@@ -225,3 +225,21 @@ def test_garbage_codes_are_refused_without_error(enrolled, client):
     for code in ("", "x" * 500, "12345", "\uff11\uff12\uff13\uff14\uff15\uff16", "\x00\x01"):
         response = _second_step(client, code)
         assert response.status_code == 200
+
+
+def test_a_password_change_ends_a_sign_in_waiting_for_its_second_step(
+    enrolled, client, other_client, clock
+):
+    secret, _ = enrolled
+    sign_in(client, EMAIL)
+    assert _second_step(client, _code(secret, clock)).status_code == 302
+    sign_in(other_client, EMAIL)  # someone who has the old password
+    response = client.post(
+        "/account/password",
+        data={"current_password": PASSWORD, "new_password": "a sturdy new passphrase"},
+    )
+    assert response.status_code == 302
+    clock.advance(timedelta(seconds=30))
+    late = _second_step(other_client, _code(secret, clock))
+    assert urlsplit(late.headers["Location"]).path == "/login"
+    assert not is_signed_in(other_client)

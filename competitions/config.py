@@ -165,6 +165,10 @@ def _cookies(https: bool) -> dict[str, Any]:
         # Agency members' sessions, remembered or not: without activity, and in all.
         "MEMBER_SESSION_IDLE": _int("MEMBER_SESSION_IDLE", 30 * 60),
         "MEMBER_SESSION_MAX_AGE": _int("MEMBER_SESSION_MAX_AGE", 60 * 60 * 12),
+        # How long a sign-in waits for its second step (``accounts.mfa``).
+        "MFA_PENDING_SECONDS": _int("MFA_PENDING_SECONDS", 5 * 60),
+        # The passkeys' relying party (``accounts.passkeys``); empty: BASE_URL's host name.
+        "WEBAUTHN_RP_ID": os.environ.get("WEBAUTHN_RP_ID", ""),
     }
 
 
@@ -198,6 +202,8 @@ def _rate_limits() -> dict[str, Any]:
         # (accounts.throttle): others' failures never lock the owner's devices out.
         "RATELIMIT_LOGIN_ACCOUNT": os.environ.get("RATELIMIT_LOGIN_ACCOUNT", "20 per hour"),
         "RATELIMIT_LOGIN_DEVICE": os.environ.get("RATELIMIT_LOGIN_DEVICE", "10 per hour"),
+        # Wrong second-step codes per account (``accounts.mfa``).
+        "RATELIMIT_MFA": os.environ.get("RATELIMIT_MFA", "5 per 5 minutes;20 per day"),
         "RATELIMIT_REGISTER": os.environ.get("RATELIMIT_REGISTER", "5 per minute;30 per hour"),
         "RATELIMIT_RESET": os.environ.get("RATELIMIT_RESET", "5 per minute;20 per hour"),
         "RATELIMIT_FOLLOW": os.environ.get("RATELIMIT_FOLLOW", "5 per minute;30 per hour"),

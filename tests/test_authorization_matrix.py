@@ -17,6 +17,7 @@ import pytest
 from flask import Flask, url_for
 
 from competitions.accounts import sessions
+from competitions.accounts.models import Passkey
 from competitions.agencies.models import AgencyInvitation
 from competitions.challenges import services
 from competitions.challenges.models import PartnerInvitation, Track
@@ -148,6 +149,21 @@ EXPECT: dict[tuple[str, str], dict[str, Any]] = {
     ("accounts.account_sessions", "GET"): signed_in(200),
     ("accounts.end_session", "POST"): {**signed_in(404), "innovator": 302},
     ("accounts.sign_out_everywhere", "POST"): signed_in(302),
+    ("accounts.two_step", "GET"): signed_in(200),
+    ("accounts.two_step_setup", "GET"): signed_in(200),
+    ("accounts.two_step_setup", "POST"): signed_in(200),
+    ("accounts.two_step_recovery_codes", "GET"): signed_in(200),
+    ("accounts.two_step_recovery_codes", "POST"): signed_in(200),
+    ("accounts.two_step_disable", "GET"): signed_in(200),
+    ("accounts.two_step_disable", "POST"): signed_in(200),
+    ("accounts.passkey_add", "GET"): signed_in(200),
+    ("accounts.passkey_add", "POST"): signed_in(200),
+    ("accounts.passkey_remove", "GET"): {**signed_in(404), "innovator": 200},
+    ("accounts.passkey_remove", "POST"): {**signed_in(404), "innovator": 200},
+    ("accounts.second_step_passkey", "POST"): signed_in(302),
+    # Without a sign-in waiting for its second step: back to the sign-in page (or home).
+    ("accounts.second_step", "GET"): signed_in(302),
+    ("accounts.second_step", "POST"): signed_in(302),
     ("agencies.directory", "GET"): same(200),
     ("agencies.public_profile", "GET"): same(200),
     ("agencies.logo", "GET"): same(200),
@@ -382,6 +398,7 @@ def _url(app: Flask, endpoint: str, world: World, objects: dict[str, Any]) -> st
             "milestone_id": objects["milestone"].id,
             "prize_id": objects["prize"].id,
             "session_id": objects["innovator_session"].id,
+            "passkey_id": objects["innovator_passkey"].id,
         }[arg]
     with app.test_request_context():
         return url_for(endpoint, **values)
@@ -613,6 +630,14 @@ class Matrix:
         stored = get_storage().save(io.BytesIO(PNG), 10_000)
         world.agency_a.logo_key, world.agency_a.logo_mime = stored.key, "image/png"
         objects = _matrix_objects(world)
+        objects["innovator_passkey"] = Passkey(
+            user_id=world.innovator.id,
+            credential_id="matrix-passkey",
+            public_key=b"not a key",
+            name="Matrix key",
+            created_at=clock.now(),
+        )
+        db.session.add(objects["innovator_passkey"])
         users = {r: objects["judge_user"] if r == "judge" else world.user(r) for r in ROLES}
         self.user_ids: dict[str, str | None] = {"anonymous": None}
         for role, user in users.items():

@@ -4,4 +4,4 @@ from competitions.core.web import Pages
 
 bp = Pages("accounts", __name__)
 
-from competitions.accounts import views  # noqa: E402,F401
+from competitions.accounts import mfa_views, passkey_views, views  # noqa: E402,F401

@@ -127,3 +127,54 @@ class ProfileForm(ProfileFields):
 
 class ConfirmForm(BaseForm):
     """A form with no fields: a CSRF-protected button."""
+
+
+class CodeForm(BaseForm):
+    """A code from an authenticator app (or, at sign-in, a recovery code)."""
+
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(_l("Enter the code.")), Length(max=40)],
+        render_kw={
+            "autocomplete": "one-time-code",
+            "inputmode": "numeric",
+            "spellcheck": "false",
+            "autocapitalize": "none",
+        },
+    )
+
+
+class SecondStepForm(CodeForm):
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(_l("Enter the code.")), Length(max=40)],
+        description=_l(
+            "The 6-digit code your authenticator app shows, or one of your recovery codes."
+        ),
+        render_kw={
+            "autocomplete": "one-time-code",
+            "spellcheck": "false",
+            "autocapitalize": "none",
+        },
+    )
+
+
+class PasswordAgainForm(BaseForm):
+    """The current password, asked again before a change to how one signs in."""
+
+    password = _current_password()
+
+
+class PasskeyForm(BaseForm):
+    """A new passkey: its name, and the browser's answer (filled in by ``passkeys.js``)."""
+
+    name = StringField(
+        _l("Name of this passkey"),
+        validators=[Length(max=80)],
+        description=_l("To tell your passkeys apart, for example: work laptop."),
+    )
+    credential = HiddenField()
+
+
+class PasskeySignInForm(BaseForm):
+    credential = HiddenField()

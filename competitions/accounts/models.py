@@ -120,3 +120,77 @@ class AccountSession(SurrogateKey, Base):
     user: Mapped[User] = relationship()
 
     __table_args__ = (sa.CheckConstraint("expires_at > created_at", name="expires_after_start"),)
+
+
+class TotpCredential(SurrogateKey, Base):
+    """An account's authenticator app (RFC 6238 TOTP, ``accounts.mfa``). Unconfirmed
+    (``confirmed_at`` None) while the person enrols; it counts only once confirmed with a code.
+    ``last_step`` is the time step of the last code accepted: a code is never accepted twice."""
+
+    __tablename__ = "account_totp"
+    audit_type = "totp"
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), unique=True
+    )
+    secret: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_step: Mapped[int | None] = mapped_column(sa.BigInteger())
+
+
+class RecoveryCode(SurrogateKey, Base):
+    """One single-use recovery code, kept only as a salted SHA-256 (``accounts.mfa``)."""
+
+    __tablename__ = "account_recovery_code"
+    audit_type = "recovery_code"
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    salt: Mapped[str] = mapped_column(sa.String(32))
+    digest: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class PendingSignIn(SurrogateKey, Base):
+    """A sign-in between its two steps: the password was right, the second factor is awaited.
+    The browser's (signed) session cookie holds the key; the row keeps its SHA-256 and ends
+    after ``MFA_PENDING_SECONDS``. No ``AccountSession`` exists until the second step."""
+
+    __tablename__ = "account_pending_sign_in"
+    audit_type = "pending_sign_in"
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    remember: Mapped[bool] = mapped_column(default=False)
+    next_url: Mapped[str] = mapped_column(sa.String(400), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()
+
+
+class Passkey(SurrogateKey, Base):
+    """A WebAuthn credential (a passkey or security key) registered as a second step
+    (``accounts.passkeys``): its id, its public key (COSE) and the authenticator's counter."""
+
+    __tablename__ = "account_passkey"
+    audit_type = "passkey"
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    credential_id: Mapped[str] = mapped_column(sa.String(1400), unique=True)  # base64url
+    public_key: Mapped[bytes] = mapped_column(sa.LargeBinary())
+    sign_count: Mapped[int] = mapped_column(sa.BigInteger(), default=0)
+    name: Mapped[str] = mapped_column(sa.String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    @property
+    def audit_label(self) -> str:
+        return self.name

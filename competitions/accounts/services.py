@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from competitions.accounts import password_policy, passwords, sessions, throttle
+from competitions.accounts import mfa, password_policy, passwords, sessions, throttle
 from competitions.accounts.models import User, normalize_email
 from competitions.core import audit, clock, mail, tokens
 from competitions.core.actor import Actor
@@ -232,9 +232,19 @@ def authenticate(
         raise LoginFailed(_("The email address or password is incorrect."))
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
-    user.last_login_at = clock.now()
-    audit.record(Actor(user, actor.ip, actor.via), "account.login", obj=user)
+    if mfa.enabled(user):
+        # Not signed in yet: the second step (``mfa.verify``) records the sign-in.
+        audit.record(Actor(user, actor.ip, actor.via), "account.login_password_ok", obj=user)
+    else:
+        signed_in(actor, user)
     return user
+
+
+def signed_in(actor: Actor, user: User, second_step: str | None = None) -> None:
+    """Record a completed sign-in of ``user``."""
+    user.last_login_at = clock.now()
+    after = {"second_step": second_step} if second_step else None
+    audit.record(Actor(user, actor.ip, actor.via), "account.login", obj=user, after=after)
 
 
 def _reset_fingerprint(user: User) -> str:

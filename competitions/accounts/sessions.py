@@ -34,7 +34,7 @@ from flask import current_app
 from sqlalchemy import delete, select
 from sqlalchemy.orm import joinedload
 
-from competitions.accounts.models import AccountSession, User
+from competitions.accounts.models import AccountSession, PendingSignIn, User
 from competitions.core import audit, clock
 from competitions.core.actor import Actor
 from competitions.core.errors import NotFound
@@ -178,6 +178,8 @@ def end_all(user: User, *, keep: int | None = None) -> None:
     Rotates the account's token, so a session begun meanwhile in another request ends too.
     """
     user.rotate_session_token()
+    # A sign-in waiting for its second step began with the old password: it ends too.
+    db.session.execute(delete(PendingSignIn).where(PendingSignIn.user_id == user.id))
     query = delete(AccountSession).where(AccountSession.user_id == user.id)
     if keep is not None:
         query = query.where(AccountSession.id != keep)

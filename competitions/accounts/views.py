@@ -21,7 +21,7 @@ from flask_babel import refresh
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from competitions.accounts import bp, devices, services, sessions, throttle
+from competitions.accounts import bp, devices, mfa, services, sessions, throttle
 from competitions.accounts.forms import (
     ChangeEmailForm,
     ChangePasswordForm,
@@ -33,10 +33,16 @@ from competitions.accounts.forms import (
     ResetPasswordForm,
 )
 from competitions.accounts.models import User
+from competitions.core import clock
 from competitions.core.errors import DomainError, render_error
 from competitions.core.extensions import db, limiter, login_manager
 from competitions.core.urls import is_safe_next
 from competitions.core.web import attempt, current_actor, form_error
+
+#: The key of this browser's sign-in waiting for its second step (``mfa.PendingSignIn``).
+PENDING_KEY = "mfa_pending"
+#: When this browser last passed an agency's two-step requirement (epoch seconds; ``mfa_views``).
+ENROLMENT_CHECKED = "mfa_checked"
 
 
 class EmailSent(enum.StrEnum):
@@ -207,20 +213,46 @@ def login() -> ResponseReturnValue:
             db.session.commit()  # keep the audit record of the failure
             form_error(form, err)
         else:
-            target = form.next.data if is_safe_next(form.next.data) else None
-            # Rotate the session: nothing from before sign-in survives, the CSRF token included.
-            session.clear()
-            session["lang"] = user.preferred_language
+            target = form.next.data if is_safe_next(form.next.data) else ""
             remember = bool(form.remember.data)
-            sessions.begin(
-                current_actor(), user, remember=remember, user_agent=request.user_agent.string
-            )
-            login_user(user, remember=remember)
-            db.session.commit()
-            refresh()  # the page was in the browser's language; the flash is in the user's
-            flash(_("Welcome back, %(name)s.", name=user.display_name), "success")
-            return _known_device(redirect(target or url_for("core.home")), user, devices)
+            if mfa.enabled(user):
+                return _await_second_step(user, remember, target or "")
+            return complete_sign_in(user, remember, target or "", devices)
     return render_template("accounts/login.html", form=form)
+
+
+def _rotate_session(user: User) -> None:
+    # Nothing from before sign-in survives, the CSRF token included.
+    session.clear()
+    session["lang"] = user.preferred_language
+
+
+def _await_second_step(user: User, remember: bool, target: str) -> ResponseReturnValue:
+    """The password was right: this browser waits for the second step, still signed out."""
+    key = mfa.begin_pending(user, remember=remember, next_url=target)
+    db.session.commit()
+    _rotate_session(user)
+    session[PENDING_KEY] = key
+    return redirect(url_for("accounts.second_step"))
+
+
+def complete_sign_in(
+    user: User, remember: bool, target: str, devices: list[throttle.Device]
+) -> Response:
+    """Begin ``user``'s session in this browser (after the password, and the second step when
+    the account has one) and send them on to ``target``, or to enrol when an agency requires
+    a second step they do not have yet."""
+    _rotate_session(user)
+    sessions.begin(current_actor(), user, remember=remember, user_agent=request.user_agent.string)
+    login_user(user, remember=remember)
+    db.session.commit()
+    refresh()  # the page was in the browser's language; the flash is in the user's
+    flash(_("Welcome back, %(name)s.", name=user.display_name), "success")
+    if mfa.must_enrol(user):
+        target = url_for("accounts.two_step_setup")
+    else:
+        session[ENROLMENT_CHECKED] = int(clock.now().timestamp())
+    return _known_device(redirect(target or url_for("core.home")), user, devices)
 
 
 @bp.route("/logout", methods=["POST"])

@@ -4,4 +4,4 @@ from competitions.core.web import Pages
 
 bp = Pages("agencies", __name__)
 
-from competitions.agencies import views  # noqa: E402,F401
+from competitions.agencies import mfa_requirement, views  # noqa: E402,F401

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import SelectField, SelectMultipleField, StringField, URLField
+from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, URLField
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -53,6 +53,13 @@ class AgencyForm(BaseForm):
     )
     languages = CheckboxesField(_l("Languages"))
     website = URLField(_l("Website"), validators=[Optional(), Length(max=400)])
+    require_mfa = BooleanField(
+        _l("Require two-step sign-in for members and judges"),
+        description=_l(
+            "Members of this agency and judges of its challenges and tracks must sign in with "
+            "a code from an authenticator app as well as their password."
+        ),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -35,6 +35,8 @@ class Agency(SurrogateKey, TimestampMixin, Base):
     website: Mapped[str | None] = mapped_column(sa.String(400))
     logo_key: Mapped[str | None] = mapped_column(sa.String(80))
     logo_mime: Mapped[str | None] = mapped_column(sa.String(40))
+    # Members and judges must sign in with a second factor (``accounts.mfa``).
+    require_mfa: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     # Loaded on demand (the console); pages that only show an agency's name do not need it.
     memberships: Mapped[list[Membership]] = relationship(
@@ -68,6 +70,7 @@ class Agency(SurrogateKey, TimestampMixin, Base):
             "languages": list(self.languages or []),
             "website": self.website,
             "logo": self.logo_key,
+            "require_mfa": self.require_mfa,
         }
 
 

@@ -46,6 +46,7 @@ class AgencyData:
     languages: list[str]
     short_name: str | None = None
     website: str | None = None
+    require_mfa: bool = False
 
 
 def _check(data: AgencyData) -> AgencyData:
@@ -82,7 +83,9 @@ def _check(data: AgencyData) -> AgencyData:
     short = one_line(data.short_name) or None
     if short and len(short) > 40:
         raise DomainError(_("The short name must be 40 characters or fewer."), field="short_name")
-    return AgencyData(name, slug, jurisdiction, data.timezone, langs, short, website)
+    return AgencyData(
+        name, slug, jurisdiction, data.timezone, langs, short, website, data.require_mfa
+    )
 
 
 def get_agency(slug: str) -> Agency:
@@ -144,6 +147,7 @@ def update_agency(actor: Actor, agency: Agency, data: AgencyData) -> None:
     agency.name, agency.slug, agency.short_name = data.name, data.slug, data.short_name
     agency.jurisdiction, agency.timezone = data.jurisdiction, data.timezone
     agency.languages, agency.website = data.languages, data.website
+    agency.require_mfa = data.require_mfa
     after = agency.snapshot()
     if after != before:
         record_in(actor, agency, "agency.updated", agency, before=before, after=after)

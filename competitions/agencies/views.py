@@ -30,6 +30,7 @@ def _data(form: AgencyForm) -> services.AgencyData:
         languages=list(form.languages.data or []),
         short_name=form.short_name.data,
         website=form.website.data,
+        require_mfa=bool(form.require_mfa.data),
     )
 
 

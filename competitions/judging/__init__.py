@@ -4,4 +4,10 @@ from competitions.core.web import Pages
 
 bp = Pages("judging", __name__)
 
-from competitions.judging import admission, home_sections, mfa_requirement, views  # noqa: E402,F401
+from competitions.judging import (  # noqa: E402,F401
+    admission,
+    home_sections,
+    mfa_requirement,
+    setup_steps,
+    views,
+)

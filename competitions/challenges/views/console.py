@@ -13,7 +13,7 @@ from flask_login import current_user
 from competitions.accounts.forms import ConfirmForm
 from competitions.agencies import services as agency_services
 from competitions.agencies.permissions import can_view_agency_console
-from competitions.challenges import bp, permissions, services
+from competitions.challenges import bp, permissions, services, setup
 from competitions.challenges.forms import (
     AcceptPartnerForm,
     ChallengeForm,
@@ -81,6 +81,7 @@ def console(slug: str) -> ResponseReturnValue:
         can_ready={t.id for t in challenge.tracks if permissions.can_mark_ready(current_user, t)},
         problems={t.id: track_services.readiness_problems(t) for t in challenge.tracks},
         publication_problems=services.publication_problems(challenge),
+        setup_steps=setup.steps(challenge),
         invitations=partner_services.open_partner_invitations(challenge) if can_manage else [],
         invite_form=PartnerInviteForm(),
         confirm_form=ConfirmForm(),

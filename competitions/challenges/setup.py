@@ -1,0 +1,124 @@
+"""Setting up a parallel challenge as a checklist that the lead agency and every partner see:
+details → partners → each track (rules, prizes, terms) → shared timeline → submission form →
+rubric → panels → publish. Each step says whether it is done, what is left, which agency must
+act and where.
+
+The steps of later packages (the submission form, the rubric, the panels) are registered by
+those packages (``step``), which build on this one; this module knows only the challenge's own.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from competitions.challenges import services
+from competitions.challenges.models import Challenge
+from competitions.challenges.services import partners as partner_services
+from competitions.challenges.services import tracks as track_services
+from competitions.core.i18n import current_language
+
+
+class State(enum.StrEnum):
+    DONE = "done"
+    TODO = "todo"
+
+
+@dataclass(frozen=True)
+class Step:
+    title: str
+    state: State
+    who: str  # the agency (or agencies) that must act
+    url: str | None = None  # where to do it
+    left: list[str] = field(default_factory=list)  # what is left, in words
+
+
+StepProvider = Callable[[Challenge], list[Step]]
+_later: list[tuple[int, StepProvider]] = []
+
+
+def step(order: int) -> Callable[[StepProvider], StepProvider]:
+    """Register the steps a later package adds (``order`` places them among the others)."""
+
+    def register(provider: StepProvider) -> StepProvider:
+        _later.append((order, provider))
+        _later.sort(key=lambda p: p[0])
+        return provider
+
+    return register
+
+
+def _state(left: list[str]) -> State:
+    return State.TODO if left else State.DONE
+
+
+def _details(challenge: Challenge) -> list[Step]:
+    missing = [code for code in challenge.languages if not challenge.title.get(code)]
+    left = [_("A title in: %(langs)s.", langs=", ".join(missing))] if missing else []
+    return [
+        Step(
+            _("Details: title, summary, description"),
+            _state(left),
+            challenge.lead_agency.display_name,
+            url_for("challenges.details", slug=challenge.slug),
+            left,
+        )
+    ]
+
+
+def _partners(challenge: Challenge) -> list[Step]:
+    pending = len(partner_services.open_partner_invitations(challenge))
+    left = []
+    if pending:
+        left.append(
+            ngettext(
+                "%(num)d invitation waits for its agency's answer.",
+                "%(num)d invitations wait for their agencies' answers.",
+                pending,
+            )
+        )
+    if len(challenge.tracks) < 2 and not pending:
+        left.append(_("Invite the partner agencies that run a track in parallel."))
+    url = url_for("challenges.console", slug=challenge.slug) + "#partners"
+    return [
+        Step(_("Partner agencies"), _state(left), challenge.lead_agency.display_name, url, left)
+    ]
+
+
+def _tracks(challenge: Challenge) -> list[Step]:
+    lang = current_language()
+    out = []
+    for track in challenge.tracks:
+        left = [] if track.is_ready else track_services.readiness_problems(track)
+        if not track.is_ready and not left:
+            left = [_("Mark the track ready.")]
+        url = url_for("challenges.edit_track", slug=challenge.slug, track_slug=track.slug)
+        title = _("Track: %(track)s (rules, prizes, terms)", track=track.name_in(lang))
+        out.append(Step(title, _state(left), track.agency.display_name, url, left))
+    return out
+
+
+def _timeline(challenge: Challenge) -> list[Step]:
+    left = [] if challenge.rounds else [_("Add at least one round to the timeline.")]
+    left += services.timeline_problems(challenge)
+    url = url_for("challenges.console", slug=challenge.slug) + "#timeline"
+    return [Step(_("Shared timeline"), _state(left), challenge.lead_agency.display_name, url, left)]
+
+
+def _publish(challenge: Challenge) -> list[Step]:
+    left = [] if challenge.is_published else [_("Publish once every step above is done.")]
+    url = url_for("challenges.console", slug=challenge.slug) + "#publication"
+    return [Step(_("Publish"), _state(left), challenge.lead_agency.display_name, url, left)]
+
+
+def steps(challenge: Challenge) -> list[Step]:
+    """Every step, in order: the challenge's own, then those of later packages, then publish."""
+    out = _details(challenge) + _partners(challenge) + _tracks(challenge) + _timeline(challenge)
+    for _order, provider in _later:
+        out += provider(challenge)
+    return out + _publish(challenge)

@@ -1,0 +1,56 @@
+"""The judging steps of a challenge's set-up checklist (``challenges.setup``): each round's
+rubric (the lead's), then each track's panel (its agency's) and the shared panel when a rubric
+uses it."""
+
+from __future__ import annotations
+
+from flask import url_for
+from flask_babel import gettext as _
+
+from competitions.challenges.models import Challenge
+from competitions.challenges.setup import State, Step, step
+from competitions.core.i18n import current_language
+from competitions.judging import panels, rubrics
+
+
+def _state(left: list[str]) -> State:
+    return State.TODO if left else State.DONE
+
+
+@step(order=20)
+def rubrics_of_rounds(challenge: Challenge) -> list[Step]:
+    lang = current_language()
+    out = []
+    for round_ in challenge.rounds:
+        rubric = rubrics.rubric_for(round_, create=False)
+        left = [] if rubric and rubric.criteria else [_("Add the criteria judges score.")]
+        out.append(
+            Step(
+                _("Rubric: %(round)s", round=round_.name_in(lang)),
+                _state(left),
+                challenge.lead_agency.display_name,
+                url_for("judging.rubric", slug=challenge.slug, round_id=round_.id),
+                left,
+            )
+        )
+    return out
+
+
+@step(order=30)
+def panels_of_tracks(challenge: Challenge) -> list[Step]:
+    lang = current_language()
+    out = []
+    for track in challenge.tracks:
+        panel = panels.find_panel(challenge, track)
+        seated = panels.active_judges(panel) if panel else []
+        left = [] if seated else [_("Invite the judges of this track.")]
+        out.append(
+            Step(
+                _("Panel of %(track)s", track=track.name_in(lang)),
+                _state(left),
+                track.agency.display_name,
+                url_for("judging.panel", slug=challenge.slug, key=track.slug),
+                left,
+            )
+        )
+    return out

@@ -1,0 +1,30 @@
+"""The submission-form step of a challenge's set-up checklist (``challenges.setup``): each round
+needs its form before entrants can submit."""
+
+from __future__ import annotations
+
+from flask import url_for
+from flask_babel import gettext as _
+
+from competitions.challenges.models import Challenge
+from competitions.challenges.setup import State, Step, step
+from competitions.core.i18n import current_language
+from competitions.submissions.services import fields_of
+
+
+@step(order=10)
+def submission_forms(challenge: Challenge) -> list[Step]:
+    lang = current_language()
+    out = []
+    for round_ in challenge.rounds:
+        left = [] if fields_of(round_) else [_("Add the fields entrants fill in and upload.")]
+        out.append(
+            Step(
+                _("Submission form: %(round)s", round=round_.name_in(lang)),
+                State.TODO if left else State.DONE,
+                challenge.lead_agency.display_name,
+                url_for("submissions.define", slug=challenge.slug, round_id=round_.id),
+                left,
+            )
+        )
+    return out

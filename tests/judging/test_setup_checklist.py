@@ -1,0 +1,57 @@
+"""Setting up a parallel challenge is a checklist the lead and each partner see (issue 14,
+point 3): each step done or to do, who must act, where."""
+
+from __future__ import annotations
+
+from competitions.challenges import setup
+from competitions.core.extensions import db
+from competitions.submissions import services as submission_services
+from tests.judging.conftest import act, make_rubric, seat, text
+
+FORM = [{"key": "summary", "type": "long_text", "label": {"en": "Summary"}, "required": True}]
+
+
+def _states(challenge):
+    return [(s.title, s.state.value, s.who) for s in setup.steps(challenge)]
+
+
+def test_the_checklist_names_each_step_its_state_and_who_acts(
+    app, client, login, switch, world, challenge, ca_track, us_track
+):
+    with app.test_request_context("/"):
+        steps = _states(challenge)
+    titles = [title for title, _state, _who in steps]
+    assert titles == [
+        "Details: title, summary, description",
+        "Partner agencies",
+        "Track: Canada track (rules, prizes, terms)",
+        "Track: US track (rules, prizes, terms)",
+        "Shared timeline",
+        "Submission form: Phase 1",
+        "Rubric: Phase 1",
+        "Panel of Canada track",
+        "Panel of US track",
+        "Publish",
+    ]
+    todo = {title: who for title, state, who in steps if state == "todo"}
+    agency_b = us_track.agency.display_name
+    assert todo == {
+        "Submission form: Phase 1": challenge.lead_agency.display_name,
+        "Rubric: Phase 1": challenge.lead_agency.display_name,
+        "Panel of Canada track": ca_track.agency.display_name,
+        "Panel of US track": agency_b,
+    }
+    # The partner sees the same checklist on the console, with what its agency must do.
+    login(world.admin_b)
+    page = text(client.get(f"/challenges/{challenge.slug}/manage"))
+    assert "Setting up: 6 of 10 steps done" in page
+    assert f"who acts: {agency_b}" in page and "Invite the judges of this track." in page
+    # Done step by step, the checklist leaves the console.
+    submission_services.define_form(act(world.admin_a), challenge.rounds[0], FORM)
+    make_rubric(world, challenge)
+    seat(world, challenge, ca_track)
+    seat(world, challenge, us_track, country="US")
+    db.session.commit()
+    switch(world.admin_a)
+    page = text(client.get(f"/challenges/{challenge.slug}/manage"))
+    assert "Setting up:" not in page

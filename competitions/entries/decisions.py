@@ -74,15 +74,16 @@ def explain_entry(entry: Entry) -> list[tuple[bool, str]]:
     return [(r.blocking, explain(r)) for r in reasons_from_data(entry.eligibility_reasons)]
 
 
-def prize_conditions(entry: Entry, rules: Any = None) -> list[str]:
+def prize_conditions(entry: Entry, rules: Any = None, lang: str | None = None) -> list[str]:
     """What an eligible entry must still do to receive a prize (e.g. "form a legal entity in
-    Canada"), in the current language; ``rules``: the track's, when already parsed."""
+    Canada"), in ``lang`` (default: the current language); ``rules``: the track's, when already
+    parsed."""
     if entry.effective_eligibility != Status.ELIGIBLE:
         return []
     rules = rules if rules is not None else rules_or_none(entry.track.rules)
     if rules is None:
         return []
-    lang = current_language()
+    lang = lang or current_language()
     return [
         c.text.get(lang) or next(iter(c.text.values()), "")
         for c in rules.prize_conditions

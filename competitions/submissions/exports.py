@@ -21,12 +21,14 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, and_, exists, func, select
 
 from competitions.accounts.models import User
+from competitions.challenges.eligibility import rules_or_none
 from competitions.challenges.models import Challenge, Round, Track
 from competitions.core.errors import NotFound
 from competitions.core.extensions import db
 from competitions.core.filetypes import typed_name
 from competitions.core.spreadsheet import CsvPieces
 from competitions.core.storage import CHUNK, get_storage
+from competitions.entries import decisions
 from competitions.entries import permissions as entry_permissions
 from competitions.entries import services as entry_services
 from competitions.entries.models import Entry
@@ -190,6 +192,7 @@ def csv_header(fields: list[FieldDef], lang: str) -> list[str]:
         "member_countries",
         "eligibility",
         "eligibility_override_reason",
+        "prize_conditions",
         "registered_at_utc",
         "withdrawn_at_utc",
         "submission",
@@ -200,7 +203,8 @@ def csv_header(fields: list[FieldDef], lang: str) -> list[str]:
     ]
 
 
-def csv_line(row: Row, fields: list[FieldDef], lang: str) -> list[Any]:
+def csv_line(row: Row, fields: list[FieldDef], lang: str, rules: Any = None) -> list[Any]:
+    """``rules``: the track's parsed rules (for the prize conditions), read once per export."""
     e, v = row.entry, row.version
     answers = v.answers if v is not None else {}
     values: list[Any] = [
@@ -213,6 +217,7 @@ def csv_line(row: Row, fields: list[FieldDef], lang: str) -> list[Any]:
         " ".join(sorted({m.residence or "" for m in e.team.members} - {""})),
         e.effective_eligibility,
         e.override_reason,
+        "; ".join(decisions.prize_conditions(e, rules, lang)),
         _utc(e.registered_at),
         _utc(e.withdrawn_at),
         row.state,
@@ -254,10 +259,11 @@ def csv_stream(
     out.writerow(csv_header(fields, lang))
     yield out.take()
     stmt = entries_query(track, round_, **filters)
+    rules = rules_or_none(track.rules)
     for entries in _batches(stmt):
         for row in rows_for(entries, round_, with_files=True):
             if _authorized(user, row.entry, track):
-                out.writerow(csv_line(row, fields, lang))
+                out.writerow(csv_line(row, fields, lang, rules))
         yield out.take()
 
 

@@ -136,12 +136,20 @@ def test_the_csv_has_every_entry_its_answers_and_file_digests(
 
 
 def test_the_csv_is_in_the_viewers_language(world, client, login, field, ca_track):
+    from competitions.challenges.services import tracks as track_services
+
+    condition = {"en": "Form a legal entity in Canada.", "fr": "Constituer une personne morale."}
+    rules = {**ca_track.rules, "prize_conditions": [{"text": condition, "entrant_types": []}]}
+    track_services.update_rules(act(world.admin_a), ca_track, rules)
     world.admin_a.preferred_language = "fr"
     db.session.commit()
     login(world.admin_a)
     rows = read_csv(client.get(url(ca_track, "submissions.csv")))
     maple = next(r for r in rows if r["team"] == "Maple")
     assert maple["Cultures [crops]"] == "Laitue, Pomme de terre"
+    # The prize condition an eligible entry must still meet is in the export too.
+    assert maple["eligibility"] == "eligible"
+    assert maple["prize_conditions"] == "Constituer une personne morale."
 
 
 def test_a_cell_that_looks_like_a_formula_is_neutralized(world, client, login, field, ca_track):

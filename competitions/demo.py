@@ -203,6 +203,9 @@ def seed() -> list[str]:
     from competitions.demo_journeys import seed_journeys
 
     report.extend(seed_journeys())
+    from competitions.demo_judging import seed_judging
+
+    report.extend(seed_judging())
     if not report:
         report.append("demo data already present; nothing to do")
     else:

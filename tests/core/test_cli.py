@@ -90,6 +90,12 @@ def test_the_demo_can_be_tried_end_to_end_without_setting_anything_up(app, db, c
             j.user.email for p in panels.panels_of(challenge) for j in panels.active_judges(p)
         }
         assert {"judge@example.org", "juge@example.org"} <= seated, slug
+    # A closed round is being judged: each demo judge has a queue of real submissions.
+    from competitions.judging import reviews
+
+    judge = db.session.scalar(select(User).where(User.email_normalized == "judge@example.org"))
+    queues = reviews.my_rounds(judge.id)
+    assert [(c.slug, assigned) for c, _round, assigned, _done in queues] == [("quiet-streets", 2)]
     again = app.test_cli_runner().invoke(args=["seed-demo"])
     assert "nothing to do" in again.output
 

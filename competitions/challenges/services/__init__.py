@@ -47,7 +47,7 @@ from competitions.core import clock
 from competitions.core.actor import Actor
 from competitions.core.errors import Conflict, DomainError, NotFound, must_exist
 from competitions.core.extensions import db
-from competitions.core.i18n import is_valid_timezone, languages
+from competitions.core.i18n import current_language, is_valid_timezone, languages
 from competitions.core.text import blocks_in, lines_in
 
 M = TypeVar("M")
@@ -284,12 +284,13 @@ def update_texts(actor: Actor, challenge: Challenge, texts: Texts) -> None:
 def timeline_problems(challenge: Challenge) -> list[str]:
     """What is wrong with the order of the rounds' deadlines (blocks saving and publishing)."""
     rounds = sorted(challenge.rounds, key=lambda r: r.position)
-    return check_sequence((r.name_in("en"), r.submission_deadline) for r in rounds)
+    lang = current_language()
+    return check_sequence((r.name_in(lang), r.submission_deadline) for r in rounds)
 
 
 def publication_problems(challenge: Challenge) -> list[str]:
     problems = []
-    not_ready = [t.name_in("en") for t in challenge.tracks if not t.is_ready]
+    not_ready = [t.name_in(current_language()) for t in challenge.tracks if not t.is_ready]
     if not_ready:
         problems.append(_("Tracks not marked ready yet: %(tracks)s.", tracks=", ".join(not_ready)))
     if not challenge.rounds:

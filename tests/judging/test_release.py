@@ -92,6 +92,8 @@ def test_the_release_is_scheduled_in_a_chosen_zone(world, challenge, judged, cli
     assert response.status_code == 303
     db.session.expire_all()
     assert round_.results_at == datetime(2027, 9, 1, 7, 30, tzinfo=UTC)  # 09:30 in Paris
+    change = db.session.scalars(select(TimelineChange)).all()[-1]
+    assert change.field == "results_at" and "02:30 CDT" in change.reason  # the entrants' notice
     page = text(client.get(results))
     assert "The release is scheduled" in page
     assert "Results will be released on" in page and "legal time" in page

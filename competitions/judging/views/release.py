@@ -19,7 +19,7 @@ from competitions.challenges.services import timeline as timeline_services
 from competitions.challenges.timeline import LocalTimeError, to_utc
 from competitions.core.errors import DomainError
 from competitions.core.extensions import db
-from competitions.core.i18n import current_language, is_valid_timezone
+from competitions.core.i18n import current_language, format_instant, is_valid_timezone
 from competitions.core.web import attempt, current_actor, guard
 from competitions.entries import services as entry_services
 from competitions.entries.models import Entry
@@ -74,7 +74,10 @@ def _release(slug: str, round_id: int, scheduled: bool) -> ResponseReturnValue:
             raise DomainError(_("The form has expired: try again."))
         if at is not None:
             success = _("The release is scheduled: every track's audience gets the results then.")
-            reason = _("The results are released on %(when)s.", when=at.isoformat())
+            reason = _(
+                "The results are released on %(when)s.",
+                when=format_instant(at, challenge.timezone),
+            )
         timeline_services.release_results(current_actor(), challenge, round_, at, reason)
     if done:
         flash(success, "success")

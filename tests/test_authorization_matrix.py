@@ -320,6 +320,11 @@ EXPECT: dict[tuple[str, str], dict[str, Any]] = {
     ("judging.declare_conflict", "POST"): assigned_judge(303),
     ("judging.results", "GET"): participants(200),
     ("judging.results_csv", "GET"): participants(200),
+    # Releasing results (now, or scheduled) and its preview: the lead agency's admins. The
+    # matrix round's judging has not closed, so releasing is refused on the page (400).
+    ("judging.release_now", "POST"): lead_admins(400),
+    ("judging.schedule_release", "POST"): lead_admins(400),  # no instant given
+    ("judging.release_preview", "GET"): lead_admins(200),
     ("judging.advancement", "GET"): agency_admins(200),
     ("judging.advancement", "POST"): agency_admins(200),  # a preview of the default rule
     # Before the results instant (and for a draft challenge) only the agencies see results.

@@ -21,8 +21,9 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from competitions.challenges.forms import LocalDateTimeField
 from competitions.core.errors import DomainError
-from competitions.core.forms import BaseForm, invitee_email
+from competitions.core.forms import BaseForm, TimeZoneField, invitee_email
 from competitions.judging import rubrics
 from competitions.judging.models import AdvancementMethod, Criterion, FlagKind, PanelScope, Rubric
 
@@ -312,3 +313,15 @@ def typed_scores(values: Mapping[str, Any], rubric: Rubric) -> dict[int, Any]:
         c.id: "" if values.get(score_key(c)) is None else values[score_key(c)]
         for c in rubric.criteria
     }
+
+
+class ReleaseForm(BaseForm):
+    """When a round's results are released: a wall-clock time in the zone chosen."""
+
+    results_at = LocalDateTimeField(
+        _l("Release the results at"),
+        description=_l("Every track's audience gets them at this instant."),
+    )
+    timezone = TimeZoneField(
+        _l("Time zone"), description=_l("The challenge's shared timeline zone by default.")
+    )

@@ -1,11 +1,11 @@
 """E2E in Chromium: the lead agency's admin builds the round's rubric, invites a judge who joins
 by the emailed link, assigns every track at once; the judge scores two submissions (one saved as
-a draft first); the admin decides who advances; the results appear at the release instant, to
-the public and to the team with the judge's comment. axe-core checks every page."""
+a draft first); the admin decides who advances, previews what each audience will see and
+releases the results now; they appear to the public and to the team with the judge's comment.
+axe-core checks every page."""
 
 from __future__ import annotations
 
-import time
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -202,19 +202,33 @@ def test_admin_judge_and_team_from_rubric_to_released_results(
     admin.wait_for_load_state()
     assert "1 advancing, 1 not advancing" in admin.locator(".flashes").inner_text()
 
-    # The release: judging closes, the results instant is a few seconds away.
+    # The release: judging has closed; the admin previews what each audience will see, then
+    # releases the results now (after the confirmation) for every track at once.
     with live_app.app_context():
         challenge = db.session.query(Challenge).filter_by(slug=slug).one()
         round_ = challenge.rounds[0]
         round_.judging_closes = clock.now()
-        release = clock.now() + timedelta(seconds=4)
-        round_.results_at = release
+        round_.results_at = clock.now() + timedelta(days=1)
         round_id = round_.id
         db.session.commit()
     public_ctx, public = _page(browser, live_server)
     winners = f"/challenges/{slug}/rounds/{round_id}/winners"
-    assert public.goto(winners).status == 404  # before the instant: nobody outside
-    time.sleep(max(0.0, (release - clock.now()).total_seconds()) + 0.2)
+    assert public.goto(winners).status == 404  # before the release: nobody outside
+    admin.reload()
+    assert "Results will be released on" in admin.locator("#release-state").inner_text()
+    assert_accessible(admin)
+    admin.get_by_role("link", name="Preview what each audience will see").click()
+    admin.wait_for_load_state()
+    preview = admin.locator("main").inner_text()
+    assert "This is a preview." in preview and f"sample team: Maple {run}" in preview
+    assert "Test the loop on a longer mission." in preview
+    assert_accessible(admin)
+    admin.go_back()
+    admin.once("dialog", lambda dialog: dialog.accept())
+    admin.get_by_role("button", name="Release results now").click()
+    admin.wait_for_load_state()
+    assert "The results are released" in admin.locator(".flashes").inner_text()
+    assert "Released on" in admin.locator("#release-state").inner_text()
     assert public.goto(winners).status == 200
     body = public.locator("main").inner_text()
     assert f"Maple {run}" in body and f"Birch {run}" not in body

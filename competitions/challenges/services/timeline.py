@@ -274,3 +274,24 @@ def timeline_changes(challenge: Challenge) -> list[TimelineChange]:
             .order_by(TimelineChange.at.desc())
         )
     )
+
+
+def release_results(
+    actor: Actor, challenge: Challenge, target: Round, at: datetime | None, reason: str
+) -> Round:
+    """Release the round's results now (``at`` None) or at a later instant: the round's results
+    instant moves through ``save_round``, so its checks, its audit and the entrants' notice of
+    a timeline change all apply. Every track's audience gets the results at that instant."""
+    require_manager(actor, challenge)
+    if target.challenge_id != challenge.id:
+        raise NotFound(_("No such round."))
+    now = clock.now()
+    if now >= target.results_at:
+        raise Conflict(_("These results are already released."), field="results_at")
+    if at is not None and at <= now:
+        raise DomainError(
+            _("Choose an instant still to come, or release the results now."), field="results_at"
+        )
+    at = now if at is None else at
+    data = RoundData(dict(target.name), {**target.instants(), "results_at": at})
+    return save_round(actor, challenge, target, data, reason)

@@ -6,6 +6,7 @@
 - ``assignments``: the track admins' assignments and the judges' flags.
 - ``workspace``: the judge's queue, review page, recusal, flags, files and profile.
 - ``results``: results, the scores' CSV, advancement, winners and a team's feedback.
+- ``release``: releasing a round's results now or at a chosen instant, and its preview.
 - ``pages``: the loaders and helpers the pages share.
 """
 
@@ -13,6 +14,7 @@ from competitions.judging.views import (  # noqa: F401
     assignments,
     console,
     panels,
+    release,
     results,
     rubric,
     workspace,

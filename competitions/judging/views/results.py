@@ -11,7 +11,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from competitions.accounts.models import User
+from competitions.challenges import permissions as challenge_permissions
 from competitions.challenges import services as challenge_services
+from competitions.challenges.forms import local_naive
 from competitions.challenges.models import Challenge, Round, Track
 from competitions.core import audit
 from competitions.core.extensions import db
@@ -22,7 +24,7 @@ from competitions.entries import services as entry_services
 from competitions.judging import advancement as advancement_service
 from competitions.judging import bp, explanation, panels, permissions, rubrics
 from competitions.judging import results as result_service
-from competitions.judging.forms import AdvancementForm
+from competitions.judging.forms import AdvancementForm, ReleaseForm
 from competitions.judging.models import Advancement, AdvancementMethod, Rubric
 from competitions.judging.results import SubmissionResult
 from competitions.judging.views.pages import assignable_track, back, judging_round, requested_stage
@@ -33,6 +35,21 @@ def results(slug: str, round_id: int) -> ResponseReturnValue:
     """The round's results for the agencies, before and after the release: comparable across
     tracks; judges' leniency only for the panels the viewer runs."""
     challenge, round_ = judging_round(slug, round_id)
+    return results_page(challenge, round_, release_form(challenge, round_))
+
+
+def release_form(challenge: Challenge, round_: Round) -> ReleaseForm:
+    """The release panel's form, showing the round's results instant in the challenge's zone."""
+    form = ReleaseForm(formdata=None)
+    form.timezone.data = challenge.timezone
+    form.results_at.data = local_naive(round_.results_at, challenge.timezone)  # type: ignore[assignment]
+    return form
+
+
+def results_page(
+    challenge: Challenge, round_: Round, form: ReleaseForm, status: int = 200
+) -> ResponseReturnValue:
+    """The results page, with the lead's release panel (``form``: its errors, after a post)."""
     stage = requested_stage(round_)
     data = result_service.results_of(round_, stage.stage)
     db.session.commit()
@@ -57,8 +74,10 @@ def results(slug: str, round_id: int) -> ResponseReturnValue:
         released=result_service.released(round_),
         explanation=explanation.explanation(lang),
         can_advance={t.id: permissions.can_assign(current_user, t) for t in challenge.tracks},
+        can_release=challenge_permissions.can_manage_challenge(current_user, challenge),
+        release_form=form,
         lang=lang,
-    )
+    ), status
 
 
 @bp.signed_in("/challenges/<slug>/rounds/<int:round_id>/results.csv")

@@ -1,0 +1,126 @@
+"""No page is wider than a 390 px phone screen, for any role.
+
+The pages are not hand-listed: every GET route of ``app.url_map`` that the authorization matrix
+expects to answer 200 for a role is visited as that role, with the matrix's own world (a draft
+challenge led by agency A with a partner track, a team with an entry and a submission, a judge
+with an assignment) built in the live database. Each HTML page must fit: the document's
+``scrollWidth`` at most the viewport's width (wide tables scroll inside their own region).
+One browser, one context per role, pages visited one after the other."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from tests.test_authorization_matrix import EXPECT, ROLES, Matrix
+
+pytestmark = pytest.mark.e2e
+WIDTH, HEIGHT = 390, 844
+
+# The document's width, and when it is too wide the innermost elements that stick out (those
+# inside a region that scrolls on its own do not widen the page and are reported last).
+_MEASURE = """
+() => {
+  const limit = document.documentElement.clientWidth + 1;
+  const name = (el) => {
+    const parts = [];
+    for (let e = el; e && e !== document.body && parts.length < 4; e = e.parentElement) {
+      let part = e.tagName.toLowerCase();
+      if (e.id) part += "#" + e.id;
+      else if (e.classList.length) part += "." + [...e.classList].slice(0, 2).join(".");
+      parts.unshift(part);
+    }
+    return parts.join(" > ");
+  };
+  const scrolls = (el) => {
+    for (let e = el.parentElement; e && e !== document.body; e = e.parentElement) {
+      if (["auto", "scroll", "hidden"].includes(getComputedStyle(e).overflowX)) return true;
+    }
+    return false;
+  };
+  const width = document.documentElement.scrollWidth;
+  if (width <= limit) return {width, culprits: []};
+  const out = [...document.body.querySelectorAll("*")]
+    .map((el) => ({el, rect: el.getBoundingClientRect()}))
+    .filter((o) => o.rect.right > limit);
+  // (an absolutely positioned element escapes a scrolling ancestor that is not positioned)
+  const over = out.some((o) => !scrolls(o.el)) ? out.filter((o) => !scrolls(o.el)) : out;
+  const inner = over.filter((o) => !over.some((p) => p.el !== o.el && o.el.contains(p.el)));
+  inner.sort((a, b) => b.rect.right - a.rect.right);
+  const px = (n) => `${Math.round(n)} px`;
+  const culprits = inner.slice(0, 3).map(
+    (o) => `${name(o.el)} (${px(o.rect.width)} wide, ends at ${px(o.rect.right)})`
+  );
+  return {width, culprits};
+}
+"""
+
+NOT_PAGES = {"static", "bootstrap.static"}  # files, not pages
+
+
+@pytest.fixture(scope="module")
+def live_matrix(live_app: Flask, live_server: Any) -> Iterator[Matrix]:
+    """The authorization matrix's world, committed in the live database."""
+    with live_app.app_context():
+        yield Matrix(live_app, None)
+
+
+def _session_cookie(app: Flask, url: str, matrix: Matrix, role: str) -> dict[str, Any]:
+    """The signed session cookie of the role's account session that the matrix opened (as
+    its client does): the innovator has a passkey, so a sign-in through the form would stop
+    at the second step."""
+    serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+    value = serializer.dumps({"_user_id": matrix.user_ids[role], "_fresh": True})
+    return {"name": app.config["SESSION_COOKIE_NAME"], "value": value, "url": url}
+
+
+def _pages(matrix: Matrix, role: str) -> list[str]:
+    return sorted(
+        {
+            matrix.urls[endpoint]
+            for (endpoint, method), outcome in EXPECT.items()
+            if method == "GET" and outcome[role] == 200 and endpoint not in NOT_PAGES
+        }
+    )
+
+
+def _too_wide(context: Any, urls: list[str]) -> tuple[int, list[str]]:
+    """How many HTML pages were measured, and a line for each that is too wide."""
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    measured, wide = 0, []
+    for url in urls:
+        answer = context.request.get(url)
+        if not answer.headers.get("content-type", "").startswith("text/html"):
+            continue  # a CSV, a ZIP, an image: downloads, not pages
+        response = page.goto(url)
+        assert response is not None and response.ok, f"{url}: {response and response.status}"
+        measured += 1
+        result = page.evaluate(_MEASURE)
+        if result["width"] > WIDTH + 1:
+            culprits = "; ".join(result["culprits"]) or "no element found"
+            wide.append(f"  {url}: {result['width']} px; widest: {culprits}")
+    page.close()
+    return measured, wide
+
+
+def test_no_page_is_wider_than_a_phone(
+    browser: Any, live_server: Any, live_app: Flask, live_matrix: Matrix, capsys: Any
+) -> None:
+    problems, counts = [], {}
+    for role in ROLES:
+        context = browser.new_context(
+            base_url=live_server.url, locale="en-GB", viewport={"width": WIDTH, "height": HEIGHT}
+        )
+        if role != "anonymous":
+            context.add_cookies([_session_cookie(live_app, live_server.url, live_matrix, role)])
+        counts[role], wide = _too_wide(context, _pages(live_matrix, role))
+        context.close()
+        problems += [f"{role}:", *wide] if wide else []
+    with capsys.disabled():
+        print(f"\npages measured at {WIDTH} px per role: {counts}")
+    assert all(counts.values()), counts
+    assert not problems, f"pages wider than {WIDTH} px:\n" + "\n".join(problems)

@@ -4,4 +4,10 @@ from competitions.core.web import Pages
 
 bp = Pages("submissions", __name__)
 
-from competitions.submissions import admin_views, home_sections, next_step, views  # noqa: E402,F401
+from competitions.submissions import (  # noqa: E402,F401
+    admin_views,
+    builder_views,
+    home_sections,
+    next_step,
+    views,
+)

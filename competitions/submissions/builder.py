@@ -8,6 +8,7 @@ made from its label when the field is added and never changes after; so are opti
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from typing import Any
@@ -46,6 +47,7 @@ TYPE_NAMES = {
 }
 CHOICES = (FieldType.CHOICE, FieldType.MULTI_CHOICE)
 MAX_TEXT = 500
+MAX_OPTIONS = 100
 MAX_HELP = 2000
 
 
@@ -105,12 +107,19 @@ class FieldSettingsForm(BaseForm):
     kind: FieldType = FieldType.SHORT_TEXT
     required = BooleanField(_l("An answer is required"))
 
+    def validate_min(self, field: Any) -> None:
+        if field.data is not None and not math.isfinite(field.data):
+            raise ValidationError(_l("Enter a number, like 10 or 2.5."))
+
     def validate_max(self, field: Any) -> None:
+        self.validate_min(field)
         low = self["min"].data
         if low is not None and field.data is not None and field.data < low:
             raise ValidationError(_l("Enter a maximum at least as large as the minimum."))
 
     def validate_options(self, field: Any) -> None:
+        if len(field.entries) > MAX_OPTIONS:
+            raise ValidationError(_l("Offer at most 100 options."))
         labelled = [e for e in field.entries if _texts(e.form, "label", self.langs)]
         if not labelled:
             raise ValidationError(_l("Give at least one option a label."))
@@ -202,7 +211,10 @@ def _type_settings(kind: FieldType, langs: list[str]) -> dict[str, Any]:
     if kind == FieldType.SHORT_TEXT:
         return {"max_length": _number(_l("Most characters (optional, up to 500)"), 1, 500)}
     if kind == FieldType.LONG_TEXT:
-        return {"max_words": _number(_l("Most words (optional)"), 1, 100_000)}
+        return {
+            "max_words": _number(_l("Most words (optional)"), 1, 100_000),
+            "max_length": _number(_l("Most characters (optional)"), 1, 100_000),
+        }
     if kind == FieldType.NUMBER:
         bad = _l("Enter a number, like 10 or 2.5.")
         return {

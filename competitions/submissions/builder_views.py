@@ -116,7 +116,12 @@ def _options_action(form: FieldSettingsForm) -> bool:
     elif action.startswith("remove_option:"):
         index = action.partition(":")[2]
         entries = form["options"].entries
-        if index.isdigit() and int(index) < len(entries) and len(entries) > 1:
+        if (
+            index.isascii()
+            and index.isdecimal()
+            and len(index) < 4
+            and int(index) < len(entries) > 1
+        ):
             entries.pop(int(index))
     return True
 

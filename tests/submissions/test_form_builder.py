@@ -208,3 +208,26 @@ def test_only_lead_admins_use_the_builder(world, client, login, round_, who):
         == 404
     )
     assert "video" in keys(round_)
+
+
+@pytest.mark.parametrize("bad", ["inf", "nan", "1e999"])
+def test_numbers_that_are_not_finite_are_refused(world, client, login, round_, bad):
+    login(world.admin_a)
+    response = client.post(f"{base(round_)}/fields/people", data={"label_en": "P", "min": bad})
+    assert "Enter a number, like 10 or 2.5." in text(response, 400)
+    assert next(f for f in round_.form_fields if f["key"] == "people")["min"] == 1
+
+
+@pytest.mark.parametrize(
+    "action", ["remove_option:²", "remove_option:" + "9" * 5000, "remove_option:7"]
+)
+def test_odd_option_actions_change_nothing(world, client, login, round_, action):
+    login(world.admin_a)
+    data = {
+        "label_en": "Stage",
+        "options-0-label_en": "Idea",
+        "options-1-label_en": "Prototype",
+        "action": action,
+    }
+    page = text(client.post(f"{base(round_)}/fields/stage", data=data))
+    assert 'value="Idea"' in page and 'value="Prototype"' in page

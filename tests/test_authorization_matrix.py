@@ -278,7 +278,16 @@ EXPECT: dict[tuple[str, str], dict[str, Any]] = {
     ("submissions.download", "GET"): {**agency_members(200), "innovator": 200},
     ("submissions.extension", "POST"): agency_admins(302),
     ("submissions.define", "GET"): lead_admins(200),
-    ("submissions.define", "POST"): lead_admins(302),
+    ("submissions.define_json", "GET"): lead_admins(200),
+    ("submissions.define_json", "POST"): lead_admins(200),  # refused: "report" was submitted
+    ("submissions.export_form", "GET"): lead_admins(200),
+    ("submissions.add_field", "GET"): lead_admins(200),
+    ("submissions.add_field", "POST"): lead_admins(200),
+    ("submissions.edit_field", "GET"): lead_admins(200),
+    ("submissions.edit_field", "POST"): lead_admins(400),
+    ("submissions.move_field", "POST"): lead_admins(302),
+    ("submissions.remove_field", "GET"): lead_admins(200),
+    ("submissions.remove_field", "POST"): lead_admins(200),
     # Judging: the rubric is the lead agency's; a track's panel and assignments its agency's
     # (agency B does not see agency A's panel, reviews or assignments); a judge sees only
     # what is assigned to them.
@@ -288,7 +297,8 @@ EXPECT: dict[tuple[str, str], dict[str, Any]] = {
     ("judging.add_criterion", "POST"): lead_admins(400),
     ("judging.edit_criterion", "GET"): lead_admins(200),
     ("judging.edit_criterion", "POST"): lead_admins(400),
-    ("judging.remove_criterion", "POST"): lead_admins(303),
+    ("judging.remove_criterion", "GET"): lead_admins(200),
+    ("judging.remove_criterion", "POST"): lead_admins(200),
     ("judging.move_criterion", "POST"): lead_admins(303),
     ("judging.reset_rubric", "POST"): lead_admins(303),
     ("judging.add_stage", "POST"): lead_admins(303),
@@ -390,6 +400,7 @@ def _url(app: Flask, endpoint: str, world: World, objects: dict[str, Any]) -> st
             if endpoint.startswith("judging.")
             else objects["file"].id,
             "criterion_id": objects["criterion"].id,
+            "field_key": "report",
             "key": objects["track_a"].slug,
             "judge_id": objects["judge"].id,
             "assignment_id": objects["assignment"].id,
@@ -504,6 +515,9 @@ def _matrix_objects(world: World) -> dict[str, Any]:
     db.session.add(entry)
     db.session.flush()
     stored = get_storage().save(io.BytesIO(b"%PDF-1.4 matrix"), 10_000)
+    round_.form_fields = [
+        {"key": "report", "type": "file", "label": {"en": "Report"}, "file_types": ["pdf"]}
+    ]
     submission = Submission(entry=entry, round=round_, draft={})
     version = SubmissionVersion(
         submission=submission, number=1, answers={}, submitted_at=now, deadline=now

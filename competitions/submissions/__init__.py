@@ -6,6 +6,7 @@ bp = Pages("submissions", __name__)
 
 from competitions.submissions import (  # noqa: E402,F401
     admin_views,
+    builder_views,
     home_sections,
     next_step,
     setup_steps,

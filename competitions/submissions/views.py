@@ -279,8 +279,9 @@ def _definition(form: FormDefinitionForm) -> Any:
         raise DomainError(exc.message, field="definition") from exc
 
 
-@bp.signed_in("/challenges/<slug>/manage/rounds/<int:round_id>/form", methods=["GET", "POST"])
-def define(slug: str, round_id: int) -> ResponseReturnValue:
+@bp.signed_in("/challenges/<slug>/manage/rounds/<int:round_id>/form/json", methods=["GET", "POST"])
+def define_json(slug: str, round_id: int) -> ResponseReturnValue:
+    """Advanced: the whole form as JSON, for import (the builder is ``builder_views``)."""
     challenge = challenge_services.get_challenge(slug)
     round_ = challenge_services.get_round(challenge, round_id)
     require(challenge_permissions.can_manage_challenge(current_user, challenge), challenge)
@@ -291,7 +292,7 @@ def define(slug: str, round_id: int) -> ResponseReturnValue:
         with attempt(form, success=_("The submission form was saved.")) as done:
             services.define_form(current_actor(), round_, _definition(form))
         if done:
-            return redirect(url_for("challenges.console", slug=challenge.slug) + "#timeline")
+            return redirect(url_for("submissions.define", slug=challenge.slug, round_id=round_.id))
     return render_template(
         "submissions/define.html",
         form=form,

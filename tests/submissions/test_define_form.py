@@ -26,7 +26,7 @@ from tests.submissions.conftest import (
 
 
 def url(challenge: Any, round_: Any) -> str:
-    return f"/challenges/{challenge.slug}/manage/rounds/{round_.id}/form"
+    return f"/challenges/{challenge.slug}/manage/rounds/{round_.id}/form/json"
 
 
 NEW_FORM = [
@@ -61,7 +61,7 @@ def test_a_valid_definition_is_stored_normalised_and_audited(world, client, logi
     response = client.post(url(round_.challenge, round_), data={"definition": json.dumps(NEW_FORM)})
     assert response.status_code == 302, text(response)
     assert response.headers["Location"].endswith(
-        f"/challenges/{round_.challenge.slug}/manage#timeline"
+        f"/challenges/{round_.challenge.slug}/manage/rounds/{round_.id}/form"
     )
     stored = round_.form_fields
     assert [f["key"] for f in stored] == ["pitch", "budget", "deck"]

@@ -128,14 +128,23 @@ def edit_criterion(slug: str, round_id: int, criterion_id: int) -> ResponseRetur
 
 @bp.signed_in(
     "/challenges/<slug>/rounds/<int:round_id>/rubric/criteria/<int:criterion_id>/remove",
-    methods=["POST"],
+    methods=["GET", "POST"],
 )
 def remove_criterion(slug: str, round_id: int, criterion_id: int) -> ResponseReturnValue:
+    """Asks first (a page, so it works without JavaScript); only a post that says
+    ``confirm=yes`` removes the criterion."""
     challenge, round_, stage, criterion = editable_criterion(slug, round_id, criterion_id)
-    if ConfirmForm().validate_on_submit():
+    if ConfirmForm().validate_on_submit() and request.form.get("confirm") == "yes":
         with attempt(success=_("The criterion was removed."), category="info"):
             rubrics.remove_criterion(current_actor(), challenge, criterion)
-    return _back_to_rubric(challenge, round_, stage)
+        return _back_to_rubric(challenge, round_, stage)
+    return render_template(
+        "judging/criterion_remove.html",
+        challenge=challenge,
+        round=round_,
+        criterion=criterion,
+        rubric=stage,
+    )
 
 
 @bp.signed_in(

@@ -94,7 +94,9 @@ def settings(slug: str) -> ResponseReturnValue:
     identity_locked = not permissions.can_edit_identity(current_user, agency)
     if identity_locked:
         form.slug.render_kw = {**(form.slug.render_kw or {}), "readonly": True}
-        form.jurisdiction.render_kw = {**(form.jurisdiction.render_kw or {}), "readonly": True}
+        form.jurisdiction.render_kw = {**(form.jurisdiction.render_kw or {}), "disabled": True}
+        if not form.jurisdiction.raw_data:  # a disabled select is not sent: it stays as is
+            form.jurisdiction.data = agency.jurisdiction
     if form.validate_on_submit():
         with attempt(form, success=_("The agency's settings were saved.")) as done:
             services.update_agency(current_actor(), agency, _data(form))

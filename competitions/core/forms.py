@@ -151,14 +151,19 @@ def _region_options(lang: str) -> str:
 
 
 class RegionsSelect:
-    """A native ``<select multiple>`` of every country and first-level subdivision, in the
-    page's language (options rendered once per language); ``static/js/places.js`` turns it
-    into a searchable list. Chosen codes outside the list (a second-level subdivision stored
-    earlier) are kept as options of their own, so saving again never drops them."""
+    """A native ``<select>`` of every country and first-level subdivision, in the page's
+    language (options rendered once per language); a ``multiple`` one is turned by
+    ``static/js/places.js`` into a searchable list. Chosen codes outside the list (a
+    second-level subdivision stored earlier) are kept as options of their own, so saving
+    again never drops them."""
+
+    def __init__(self, multiple: bool = True, blank: Any = None) -> None:
+        self.multiple, self.blank = multiple, blank
 
     def __call__(self, field: Any, **kwargs: Any) -> Markup:
         kwargs.setdefault("id", field.id)
-        chosen = [str(c) for c in field.data or []]
+        data = field.data
+        chosen = [data] if isinstance(data, str) and data else [str(c) for c in data or []]
         lang = current_language()
         known = {v for _, options in region_choices(lang) for v, _text in options}
         extra = "".join(
@@ -167,11 +172,15 @@ class RegionsSelect:
             for c in chosen
             if c not in known
         )
+        if self.blank is not None:
+            extra = f'<option value="">{escape(str(self.blank))}</option>' + extra
         options = _region_options(lang)
         for code in chosen:
             marker = f'<option value="{escape(code)}">'
             options = options.replace(marker, marker[:7] + " selected" + marker[7:], 1)
-        params = widgets.html_params(name=field.name, multiple=True, **kwargs)
+        if self.multiple:
+            kwargs["multiple"] = True
+        params = widgets.html_params(name=field.name, **kwargs)
         # Every value and label was escaped above.
         return Markup(f"<select {params}>{extra}{options}</select>")  # noqa: S704
 
@@ -205,6 +214,18 @@ class RegionsField(SelectMultipleField):
 
     def pre_validate(self, form: Any) -> None:
         pass
+
+
+class JurisdictionField(SelectField):
+    """One country or first-level subdivision, chosen by name; its ISO 3166 code is the data
+    (checked, with a message naming it, by the service that stores it)."""
+
+    def __init__(self, label: Any = None, **kwargs: Any) -> None:
+        widget = RegionsSelect(multiple=False, blank=_l("Select a country or subdivision"))
+        super().__init__(label, choices=[], widget=widget, validate_choice=False, **kwargs)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.data = str(valuelist[0]).strip().upper() if valuelist else None
 
 
 class CurrencyField(SelectField):

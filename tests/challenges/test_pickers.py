@@ -122,3 +122,17 @@ def test_the_console_change_log_is_in_words(client, world, clock, login):
     db.session.commit()
     french = html(client.get("/challenges/dsfc/manage"))
     assert "Phase 1 — Publication des résultats" in french
+
+
+def test_the_audit_log_names_fields_in_words(client, world, draft, login):
+    login(world.admin_a)
+    assert client.post(RULES, data=rules_form(allowed_countries=["CA-QC"])).status_code == 302
+    page = html(client.get("/agencies/agency-a/audit?action=track.rules_updated"))
+    rows = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    assert "<dt>Countries (or subdivisions) whose residents may win prizes</dt>" in rows
+    assert "<dd>CA → CA-QC</dd>" in rows
+    assert "allowed_countries" not in rows.split("<details", 1)[0]
+    world.admin_a.preferred_language = "fr"
+    db.session.commit()
+    french = html(client.get("/agencies/agency-a/audit?action=track.rules_updated"))
+    assert "<dt>Âge minimum</dt>" in french

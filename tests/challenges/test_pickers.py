@@ -136,3 +136,21 @@ def test_the_audit_log_names_fields_in_words(client, world, draft, login):
     db.session.commit()
     french = html(client.get("/agencies/agency-a/audit?action=track.rules_updated"))
     assert "<dt>Âge minimum</dt>" in french
+
+
+def test_a_track_milestone_is_typed_in_the_tracks_legal_zone_by_default(
+    client, world, draft, login
+):
+    login(world.admin_a)
+    page = html(client.get("/challenges/dsfc/manage/milestones/new?track=agency-a"))
+    assert '<option selected value="America/Toronto">' in page  # the track's, not the timeline's
+    shared = html(client.get("/challenges/dsfc/manage/milestones/new"))
+    assert '<option selected value="America/Chicago">' in shared
+
+
+def test_the_rules_page_weight(client, world, draft, login):
+    login(world.admin_a)
+    page = html(client.get(RULES))
+    # Three pickers of every country and first-level subdivision: about 700 kB (150 kB
+    # compressed); a bound against adding more (second-level subdivisions would double it).
+    assert len(page.encode()) < 800_000

@@ -11,7 +11,13 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from competitions.agencies.models import Role
-from competitions.core.forms import BaseForm, TimeZoneField, invitee_email, slug_field
+from competitions.core.forms import (
+    BaseForm,
+    JurisdictionField,
+    TimeZoneField,
+    invitee_email,
+    slug_field,
+)
 from competitions.core.i18n import language_name, languages
 
 
@@ -38,14 +44,10 @@ class AgencyForm(BaseForm):
     slug = slug_field(
         64, description=_l("Lower-case letters, digits and hyphens; used in links, e.g. csa.")
     )
-    jurisdiction = StringField(
+    jurisdiction = JurisdictionField(
         _l("Jurisdiction"),
-        validators=[DataRequired(_l("Enter the jurisdiction's ISO 3166 code.")), Length(max=8)],
-        description=_l(
-            "An ISO 3166 code: a country such as CA or US, or a subdivision such as "
-            "DE-BE for Berlin."
-        ),
-        render_kw={"spellcheck": "false", "autocapitalize": "characters"},
+        validators=[DataRequired(_l("Select the country or subdivision of the agency."))],
+        description=_l("A country such as Canada, or a subdivision such as Berlin, Germany."),
     )
     timezone = TimeZoneField(
         _l("Time zone"),

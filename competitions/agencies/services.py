@@ -69,7 +69,10 @@ def _check(data: AgencyData) -> AgencyData:
     jurisdiction = data.jurisdiction.strip().upper()
     if not is_valid_jurisdiction(jurisdiction):
         raise DomainError(
-            _("Enter an ISO 3166 code: a country (CA) or a subdivision (DE-BE)."),
+            _(
+                "%(code)s is not an ISO 3166 country or subdivision. Choose one from the list.",
+                code=jurisdiction or "—",
+            ),
             field="jurisdiction",
         )
     if not is_valid_timezone(data.timezone):

@@ -15,10 +15,15 @@ from competitions.agencies import bp, permissions, services
 from competitions.agencies.forms import AgencyForm, AuditFilterForm, InviteForm, LogoForm, RoleForm
 from competitions.agencies.models import Agency, AgencyInvitation
 from competitions.core import audit
+from competitions.core.audit_words import audit_changes, label_fields
 from competitions.core.invitation_console import withdraw_invitation
 from competitions.core.invitation_page import invitation_page
 from competitions.core.params import paginate
 from competitions.core.web import attempt, current_actor, guard, require
+
+
+def _is_field(value: object) -> bool:
+    return hasattr(value, "field_class") and bool(getattr(value, "args", ()))
 
 
 def _data(form: AgencyForm) -> services.AgencyData:
@@ -94,7 +99,9 @@ def settings(slug: str) -> ResponseReturnValue:
     identity_locked = not permissions.can_edit_identity(current_user, agency)
     if identity_locked:
         form.slug.render_kw = {**(form.slug.render_kw or {}), "readonly": True}
-        form.jurisdiction.render_kw = {**(form.jurisdiction.render_kw or {}), "readonly": True}
+        form.jurisdiction.render_kw = {**(form.jurisdiction.render_kw or {}), "disabled": True}
+        if not form.jurisdiction.raw_data:  # a disabled select is not sent: it stays as is
+            form.jurisdiction.data = agency.jurisdiction
     if form.validate_on_submit():
         with attempt(form, success=_("The agency's settings were saved.")) as done:
             services.update_agency(current_actor(), agency, _data(form))
@@ -251,6 +258,11 @@ def create_agency() -> ResponseReturnValue:
 def platform_audit() -> ResponseReturnValue:
     require(can_view_audit_log(current_user))
     return _audit_page(None)
+
+
+# The audit log names an agency's fields as its settings page does.
+label_fields({name: field.args[0] for name, field in vars(AgencyForm).items() if _is_field(field)})
+bp.add_app_template_global(audit_changes, "audit_changes")
 
 
 def _audit_page(agency: Agency | None) -> ResponseReturnValue:

@@ -23,7 +23,15 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from competitions.agencies.forms import CheckboxesField
 from competitions.challenges.eligibility import EntrantType, MemberPolicy, entrant_type_label
-from competitions.core.forms import BaseForm, CountryField, TimeZoneField, invitee_email, slug_field
+from competitions.core.forms import (
+    BaseForm,
+    CountryField,
+    CurrencyField,
+    RegionsField,
+    TimeZoneField,
+    invitee_email,
+    slug_field,
+)
 from competitions.core.i18n import language_name
 from competitions.core.instants import in_zone
 
@@ -138,26 +146,18 @@ def entrant_type_choices() -> list[tuple[str, str]]:
 
 
 class RulesForm(BaseForm):
-    allowed_countries = StringField(
+    allowed_countries = RegionsField(
         _l("Countries (or subdivisions) whose residents may win prizes"),
-        validators=[Length(max=2000)],
-        description=_l(
-            "ISO 3166 codes separated by spaces, e.g. CA or US or DE-BE. Leave empty for anywhere."
-        ),
-        render_kw={"spellcheck": "false", "autocapitalize": "characters"},
+        description=_l("Type a name to find it, e.g. Canada or Québec. Choose none for anywhere."),
     )
-    excluded_countries = StringField(
+    excluded_countries = RegionsField(
         _l("Excluded countries"),
-        validators=[Length(max=2000)],
         description=_l("Nobody from these may take part, not even for recognition."),
-        render_kw={"spellcheck": "false", "autocapitalize": "characters"},
     )
     entrant_types = CheckboxesField(_l("Who may enter"))
-    establishment_countries = StringField(
+    establishment_countries = RegionsField(
         _l("Where organisations must be established"),
-        validators=[Length(max=2000)],
-        description=_l("ISO 3166 codes; leave empty to use the countries above."),
-        render_kw={"spellcheck": "false", "autocapitalize": "characters"},
+        description=_l("Choose none to use the countries above."),
     )
     team_min = IntegerField(_l("Smallest team"), validators=[Optional()], default=1)
     team_max = IntegerField(
@@ -199,12 +199,7 @@ class PrizeForm(BaseForm):
         description=_l("A number, e.g. 150000 or 2500.50."),
         render_kw={"inputmode": "decimal"},
     )
-    currency = StringField(
-        _l("Currency"),
-        validators=[DataRequired(_l("Enter the currency.")), Length(max=3)],
-        description=_l("ISO 4217 code, e.g. CAD, USD, EUR, GBP."),
-        render_kw={"autocapitalize": "characters", "spellcheck": "false"},
-    )
+    currency = CurrencyField(_l("Currency"), validators=[DataRequired(_l("Select the currency."))])
     count = IntegerField(
         _l("How many are awarded"),
         validators=[

@@ -3,15 +3,31 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from wtforms import EmailField, FieldList, FormField, SelectField, StringField, widgets
+from wtforms import (
+    EmailField,
+    FieldList,
+    FormField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    widgets,
+)
 from wtforms.validators import DataRequired, Length
 
-from competitions.core.i18n import country_choices, timezone_choices
+from competitions.core.i18n import (
+    country_choices,
+    country_name,
+    currency_choices,
+    current_language,
+    region_choices,
+    timezone_choices,
+)
 
 # C0 controls except tab, line feed and carriage return (kept for multi-line text), and DEL.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -121,3 +137,105 @@ class CountryField(SelectField):
             return [("", blank), *country_choices()]
 
         super().__init__(label, choices=choices, widget=LongSelect(), **kwargs)
+
+
+@lru_cache(maxsize=8)
+def _region_options(lang: str) -> str:
+    groups = region_choices(lang)
+    return "".join(
+        f'<optgroup label="{escape(label)}">'
+        + "".join(f'<option value="{escape(v)}">{escape(text)}</option>' for v, text in options)
+        + "</optgroup>"
+        for label, options in groups
+    )
+
+
+class RegionsSelect:
+    """A native ``<select>`` of every country and first-level subdivision, in the page's
+    language (options rendered once per language); a ``multiple`` one is turned by
+    ``static/js/places.js`` into a searchable list. Chosen codes outside the list (a
+    second-level subdivision stored earlier) are kept as options of their own, so saving
+    again never drops them."""
+
+    def __init__(self, multiple: bool = True, blank: Any = None) -> None:
+        self.multiple, self.blank = multiple, blank
+
+    def __call__(self, field: Any, **kwargs: Any) -> Markup:
+        kwargs.setdefault("id", field.id)
+        data = field.data
+        chosen = [data] if isinstance(data, str) and data else [str(c) for c in data or []]
+        lang = current_language()
+        known = {v for _, options in region_choices(lang) for v, _text in options}
+        extra = "".join(
+            f'<option selected value="{escape(c)}">{escape(country_name(c, lang))} '
+            f"({escape(c)})</option>"
+            for c in chosen
+            if c not in known
+        )
+        if self.blank is not None:
+            extra = f'<option value="">{escape(str(self.blank))}</option>' + extra
+        options = _region_options(lang)
+        for code in chosen:
+            marker = f'<option value="{escape(code)}">'
+            options = options.replace(marker, marker[:7] + " selected" + marker[7:], 1)
+        if self.multiple:
+            kwargs["multiple"] = True
+        params = widgets.html_params(name=field.name, **kwargs)
+        # Every value and label was escaped above.
+        return Markup(f"<select {params}>{extra}{options}</select>")  # noqa: S704
+
+
+def _picker_messages() -> dict[str, Any]:
+    """What ``static/js/places.js`` says, in the page's language (``{n}``: a number)."""
+    return {
+        "data-place-picker": "",
+        "data-msg-search": _l("Search by name or code"),
+        "data-msg-matches": _l("{n} places match"),
+        "data-msg-one-match": _l("1 place matches"),
+        "data-msg-no-match": _l("No place matches"),
+        "data-msg-chosen": _l("Chosen"),
+        "data-msg-none-chosen": _l("None chosen"),
+        "data-msg-remove": _l("Remove {name}"),
+    }
+
+
+class RegionsField(SelectMultipleField):
+    """Countries and subdivisions chosen by name; ISO 3166 codes are its data. The codes are
+    checked by the service that stores them (it names any unknown one)."""
+
+    widget = RegionsSelect()
+
+    def __init__(self, label: Any = None, **kwargs: Any) -> None:
+        kwargs.setdefault("render_kw", {"size": 8, **_picker_messages()})
+        super().__init__(label, choices=[], validate_choice=False, **kwargs)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.data = [str(v).strip().upper() for v in valuelist if str(v).strip()]
+
+    def pre_validate(self, form: Any) -> None:
+        pass
+
+
+class JurisdictionField(SelectField):
+    """One country or first-level subdivision, chosen by name; its ISO 3166 code is the data
+    (checked, with a message naming it, by the service that stores it)."""
+
+    def __init__(self, label: Any = None, **kwargs: Any) -> None:
+        widget = RegionsSelect(multiple=False, blank=_l("Select a country or subdivision"))
+        super().__init__(label, choices=[], widget=widget, validate_choice=False, **kwargs)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.data = str(valuelist[0]).strip().upper() if valuelist else None
+
+
+class CurrencyField(SelectField):
+    """A choice among ISO 4217 currencies, named in the page's language; the stored value is
+    the code. An unknown code is refused by the service that stores it."""
+
+    def __init__(self, label: Any = None, **kwargs: Any) -> None:
+        def choices() -> list[tuple[str, Any]]:
+            return [("", _l("Select a currency")), *currency_choices(current_language())]
+
+        super().__init__(
+            label, choices=choices, widget=LongSelect(), validate_choice=False, **kwargs
+        )

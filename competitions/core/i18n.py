@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gettext
 import zoneinfo
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -12,11 +13,13 @@ import pycountry
 from babel import Locale
 from babel.dates import format_datetime as babel_format_datetime
 from babel.dates import format_timedelta
-from babel.numbers import format_currency
+from babel.numbers import format_currency, get_territory_currencies
 from babel.numbers import format_decimal as babel_format_decimal
 from babel.units import format_unit
 from flask import current_app, request, session
+from flask_babel import force_locale
 from flask_babel import get_locale as babel_get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from competitions.core.instants import in_zone
@@ -99,15 +102,64 @@ def _country_names(lang: str) -> dict[str, str]:
     }
 
 
+@cache
+def _subdivision_translations(lang: str) -> gettext.NullTranslations:
+    return gettext.translation("iso3166-2", pycountry.LOCALES_DIR, languages=[lang], fallback=True)
+
+
+def subdivision_name(code: str, lang: str | None = None) -> str:
+    """An ISO 3166-2 subdivision's own name in ``lang`` where pycountry has it ("Québec")."""
+    sub = pycountry.subdivisions.get(code=code)
+    if sub is None:
+        return code
+    return _subdivision_translations(lang or current_language()).gettext(sub.name)
+
+
 def country_name(code: str | None, lang: str | None = None) -> str:
     if not code:
         return ""
     lang = lang or current_language()
     if "-" in code:
-        sub = pycountry.subdivisions.get(code=code)
+        if pycountry.subdivisions.get(code=code) is None:
+            return code
         country = _country_names(lang).get(code.split("-")[0], code)
-        return f"{sub.name}, {country}" if sub is not None else code
+        return f"{subdivision_name(code, lang)}, {country}"
     return _country_names(lang).get(code, code)
+
+
+@cache
+def region_choices(lang: str) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+    """Countries, then their first-level subdivisions (ISO 3166-2), as option groups of
+    (code, "name (code)") in ``lang``: the choices of a place picker."""
+    countries = tuple((code, f"{name} ({code})") for code, name in country_choices(lang))
+    subs = [
+        (s.code, f"{country_name(s.code, lang)} ({s.code})")
+        for s in pycountry.subdivisions
+        if s.parent_code is None
+    ]
+    subs.sort(key=lambda kv: (_country_names(lang).get(kv[0][:2], "").casefold(), kv[1]))
+    with_babel = _subdivision_group_labels(lang)
+    return ((with_babel[0], countries), (with_babel[1], tuple(subs)))
+
+
+def _subdivision_group_labels(lang: str) -> tuple[str, str]:
+    with force_locale(lang):
+        return _("Countries"), _("Subdivisions (provinces, states, regions)")
+
+
+@cache
+def currency_choices(lang: str) -> tuple[tuple[str, str], ...]:
+    """ISO 4217 currencies in use, as (code, "name (code)") in ``lang``, sorted by name."""
+    names = Locale.parse(lang).currencies
+    codes = sorted(c.alpha_3 for c in pycountry.currencies if c.alpha_3 in names)
+    pairs = [(code, f"{names[code]} ({code})") for code in codes]
+    return tuple(sorted(pairs, key=lambda kv: kv[1].casefold()))
+
+
+def territory_currency(territory: str) -> str | None:
+    """The currency legal today in a country (or a subdivision's country), e.g. CA → CAD."""
+    found = get_territory_currencies(territory.split("-", 1)[0].upper())
+    return found[0] if found else None
 
 
 def country_choices(lang: str | None = None) -> list[tuple[str, str]]:

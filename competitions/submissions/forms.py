@@ -19,7 +19,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from competitions.agencies.forms import CheckboxesField
-from competitions.core.forms import BaseForm
+from competitions.challenges.forms import LocalDateTimeField
+from competitions.core.forms import BaseForm, TimeZoneField
 from competitions.submissions.fields import FieldDef, FieldType
 
 
@@ -33,9 +34,12 @@ class FormDefinitionForm(BaseForm):
 
 
 class ExtensionForm(BaseForm):
-    until = StringField(
-        _l("New deadline (in the track's legal time)"), render_kw={"type": "datetime-local"}
+    timezone = TimeZoneField(
+        _l("Time zone of the new deadline"),
+        description=_l("The track's legal time unless you choose another."),
+        validate_choice=False,  # checked, with a message, where it is used
     )
+    until = LocalDateTimeField(_l("New deadline"))
     reason = TextAreaField(_l("Reason"), validators=[Length(max=2000)])
 
 

@@ -19,10 +19,11 @@ from competitions.challenges.timeline import LocalTimeError, WindowState, to_utc
 from competitions.core import json_input
 from competitions.core.errors import DomainError, Unavailable
 from competitions.core.forms import BaseForm
-from competitions.core.i18n import current_language
+from competitions.core.i18n import current_language, is_valid_timezone
 from competitions.core.web import (
     attempt,
     current_actor,
+    flash_errors,
     form_error,
     found,
     guard,
@@ -166,7 +167,7 @@ def _form_page(
         is_lead=entry_permissions.is_lead(current_user, entry.team),
         can_decide=entry_permissions.can_decide_eligibility(current_user, entry),
         extension=deadlines.extension_of(entry, round_),
-        extension_form=ExtensionForm(),
+        extension_form=ExtensionForm(timezone=entry.track.timezone),
         confirm_form=ConfirmForm(),
         problems=services.field_problems(round_, submission.draft) if submission else {},
     ), status
@@ -248,14 +249,17 @@ def download(file_id: int) -> ResponseReturnValue:
     return send_attachment(services.open_file(record), record.content_type, record.filename)
 
 
-def _until(form: ExtensionForm, zone: str) -> datetime:
-    """The new deadline typed in the track's legal time, in UTC."""
+def _until(form: ExtensionForm, legal_zone: str) -> datetime:
+    """The new deadline, typed in the chosen zone (the track's legal time by default), in UTC."""
+    zone = form.timezone.data or legal_zone
+    if not is_valid_timezone(zone):
+        raise DomainError(_("Select a time zone from the list."), field="timezone")
+    if form.until.data is None:
+        raise DomainError(_("Enter a date and time like 2025-07-30 17:00."), field="until")
     try:
-        return to_utc(datetime.fromisoformat(form.until.data or ""), zone)
+        return to_utc(form.until.data, zone)
     except LocalTimeError as err:
         raise DomainError(str(err), field="until") from err
-    except ValueError as err:
-        raise DomainError(_("Enter a date and time like 2025-07-30 17:00."), field="until") from err
 
 
 @bp.signed_in("/entries/<int:entry_id>/rounds/<int:round_id>/extension", methods=["POST"])
@@ -264,7 +268,9 @@ def extension(entry_id: int, round_id: int) -> ResponseReturnValue:
     round_ = services.get_round(entry, round_id)
     guard(entry, entry_permissions.can_decide_eligibility, agency_id=entry.track.agency_id)
     form = ExtensionForm()
-    if form.validate_on_submit():
+    if not form.validate_on_submit():
+        flash_errors(form)
+    else:
         with attempt(success=_("The extension was granted.")):
             until = _until(form, entry.track.timezone)
             deadlines.grant_extension(current_actor(), entry, round_, until, form.reason.data or "")

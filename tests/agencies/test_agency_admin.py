@@ -70,14 +70,24 @@ def test_platform_admin_creates_agency_with_subdivision_jurisdiction(client, wor
     assert "Berlin, Germany (DE-BE)" in page_text(profile)
 
 
+def test_the_jurisdiction_is_chosen_by_name(client, world, login):
+    world.platform_admin.preferred_language = "fr"
+    db.session.commit()
+    login(world.platform_admin)
+    page = client.get("/admin/agencies/new").get_data(as_text=True)
+    assert '<option value="">Choisissez un pays ou une subdivision</option>' in page
+    assert '<option value="DE-BE">Berlin, Allemagne (DE-BE)</option>' in page
+    assert '<option value="CA">Canada (CA)</option>' in page
+
+
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
         ({"slug": "Bad Slug!"}, "slug", "Use 1 to 64 lower-case letters, digits and hyphens"),
         ({"slug": "admin"}, "slug", "Use 1 to 64 lower-case letters, digits and hyphens"),
         ({"slug": "-edge-"}, "slug", "Use 1 to 64 lower-case letters, digits and hyphens"),
-        ({"jurisdiction": "XX"}, "jurisdiction", "Enter an ISO 3166 code"),
-        ({"jurisdiction": "DE-XX"}, "jurisdiction", "Enter an ISO 3166 code"),
+        ({"jurisdiction": "XX"}, "jurisdiction", "XX is not an ISO 3166 country or subdivision"),
+        ({"jurisdiction": "DE-XX"}, "jurisdiction", "DE-XX is not an ISO 3166 country"),
         ({"timezone": "Mars/Olympus_Mons"}, "timezone", "Not a valid choice"),
         ({"languages": []}, "languages", "Select at least one language."),
         ({"name": "   "}, "name", "Enter the agency's name."),

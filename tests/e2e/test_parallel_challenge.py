@@ -70,7 +70,9 @@ def _configure_track(
 
     page.get_by_role("link", name="Eligibility rules").click()
     assert_accessible(page)
-    page.get_by_label("Countries (or subdivisions) whose residents may win prizes").fill(country)
+    # A new track's prizes are for its agency's country: already chosen, shown by name.
+    chosen = page.get_by_role("list", name="Chosen").first
+    assert chosen.inner_text().startswith(country)
     page.get_by_label("Minimum age").fill("18")
     if recognition:
         page.get_by_label("Entrants from elsewhere may take part for recognition").check()
@@ -80,7 +82,7 @@ def _configure_track(
     assert_accessible(page)
     page.get_by_label("Prize name (English)").fill("Grand prize")
     page.get_by_label("Amount").fill(amount)
-    page.get_by_label("Currency").fill(currency)
+    page.get_by_label("Currency").select_option(currency)
     _save(page, "Save the prize")
 
     page.get_by_role("link", name="Terms and conditions").first.click()
@@ -138,7 +140,14 @@ def test_two_agencies_run_one_challenge_in_parallel(
     link = SMTPCapture.link(smtp_server.wait_for(partner_email)[-1], "/partner-invitations/")
 
     _configure_track(
-        lead, console_url, north, f"help@{north}.example", "30000", "CAD", "CA", recognition=False
+        lead,
+        console_url,
+        north,
+        f"help@{north}.example",
+        "30000",
+        "CAD",
+        "Canada",
+        recognition=False,
     )
 
     partner_ctx = browser.new_context(base_url=live_server.url, locale="en-GB")
@@ -159,7 +168,7 @@ def test_two_agencies_run_one_challenge_in_parallel(
         f"help@{south}.example",
         "150000",
         "USD",
-        "US",
+        "United States",
         recognition=True,
     )
 

@@ -237,6 +237,31 @@ def test_an_extension_typed_in_the_tracks_legal_time_lets_that_entry_submit_late
     assert count(SubmissionVersion, SubmissionVersion.submission_id == version.submission_id) == 2
 
 
+def test_the_extension_is_typed_in_a_zone_chosen_from_the_tracks_legal_one(
+    world, client, login, entry, round_
+):
+    login(world.admin_a)
+    page = client.get(page_url(entry, round_)).get_data(as_text=True)
+    form = page[page.index('id="extension-title"') :]
+    assert 'id="timezone"' in form and 'name="timezone"' in form
+    assert '<option selected value="America/Toronto">' in form  # the track's legal zone
+    assert "UTC free text" not in form and 'type="datetime-local"' in form
+    response = client.post(
+        extension_url(entry, round_),
+        data={"until": "2027-07-31T23:00", "timezone": "Europe/Paris", "reason": "Lab"},
+    )
+    assert "The extension was granted." in follow(client, response)
+    # 23:00 in Paris (CEST) is 21:00 UTC.
+    assert db.session.scalars(sa.select(Extension.until)).one() == datetime(
+        2027, 7, 31, 21, tzinfo=UTC
+    )
+    refused = client.post(
+        extension_url(entry, round_),
+        data={"until": "2027-07-31T23:00", "timezone": "Mars/Olympus", "reason": "Lab"},
+    )
+    assert "Select a time zone from the list." in follow(client, refused)
+
+
 @pytest.mark.parametrize("who", ["staff_a", "admin_b", "innovator"])
 def test_only_the_tracks_admins_grant_extensions(world, client, login, entry, round_, who):
     login(getattr(world, who))

@@ -28,7 +28,7 @@ from competitions.challenges.services import (
     require_manager,
     timeline_problems,
 )
-from competitions.challenges.timeline import check_round
+from competitions.challenges.timeline import INSTANT_LABELS, check_round
 from competitions.core import audit, clock, instants
 from competitions.core.actor import Actor
 from competitions.core.errors import Conflict, DomainError, NotFound
@@ -264,6 +264,25 @@ def delete_milestone(actor: Actor, challenge: Challenge, target: Milestone) -> N
     )
     challenge.milestones.remove(target)
     db.session.delete(target)
+
+
+MILESTONE_LABELS = {"starts_at": _l("Starts"), "ends_at": _l("Ends")}
+
+
+def change_subject(change: TimelineChange, lang: str) -> str:
+    """What a change moved, in words: "Phase 1 — Results released", "Demo day — Starts"
+    (never the column name ``results_at``)."""
+    label = INSTANT_LABELS.get(change.field) or MILESTONE_LABELS.get(change.field)
+    what = str(label) if label is not None else change.field
+    owner = ""
+    if change.round_id is not None:
+        rnd = db.session.get(Round, change.round_id)
+        owner = rnd.name_in(lang) if rnd else ""
+    elif change.milestone_id is not None:
+        milestone = db.session.get(Milestone, change.milestone_id)
+        if milestone is not None:
+            owner = milestone.name.get(lang) or next(iter(milestone.name.values()), "")
+    return f"{owner} — {what}" if owner else what
 
 
 def timeline_changes(challenge: Challenge) -> list[TimelineChange]:

@@ -171,8 +171,13 @@ def _check_prize(data: PrizeData) -> tuple[Translations, Decimal, str, int, Tran
     if amount != amount.quantize(Decimal("0.01")):
         raise DomainError(_("Use at most two decimals."), field="amount")
     currency = data.currency.strip().upper()
+    if not currency:
+        raise DomainError(_("Select the currency."), field="currency")
     if pycountry.currencies.get(alpha_3=currency) is None:
-        raise DomainError(_("Enter an ISO 4217 currency code, e.g. CAD or USD."), field="currency")
+        raise DomainError(
+            _("%(code)s is not an ISO 4217 currency. Choose one from the list.", code=currency),
+            field="currency",
+        )
     try:
         count = int(data.count)
     except (TypeError, ValueError) as exc:

@@ -27,6 +27,7 @@ from competitions.challenges.services import partners as partner_services
 from competitions.challenges.services import timeline as timeline_services
 from competitions.challenges.services import tracks as track_services
 from competitions.core import invitations
+from competitions.core.i18n import current_language
 from competitions.core.invitation_console import send_invitation, withdraw_invitation
 from competitions.core.invitation_page import invitation_page
 from competitions.core.web import attempt, current_actor, guard, require
@@ -85,7 +86,10 @@ def console(slug: str) -> ResponseReturnValue:
         invitations=partner_services.open_partner_invitations(challenge) if can_manage else [],
         invite_form=PartnerInviteForm(),
         confirm_form=ConfirmForm(),
-        changes=timeline_services.timeline_changes(challenge),
+        changes=[
+            (change, timeline_services.change_subject(change, current_language()))
+            for change in timeline_services.timeline_changes(challenge)
+        ],
     )
 
 

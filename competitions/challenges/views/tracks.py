@@ -23,6 +23,7 @@ from competitions.challenges.forms import (
 )
 from competitions.challenges.models import Track
 from competitions.challenges.services import tracks as track_services
+from competitions.core.i18n import territory_currency
 from competitions.core.web import attempt, current_actor, guard
 
 
@@ -85,9 +86,9 @@ def edit_track(slug: str, track_slug: str) -> ResponseReturnValue:
 
 
 def _fill_rules_form(form: RulesForm, rules: dict[str, Any]) -> None:
-    form.allowed_countries.data = " ".join(rules.get("allowed_countries") or [])
-    form.excluded_countries.data = " ".join(rules.get("excluded_countries") or [])
-    form.establishment_countries.data = " ".join(rules.get("establishment_countries") or [])
+    form.allowed_countries.data = list(rules.get("allowed_countries") or [])
+    form.excluded_countries.data = list(rules.get("excluded_countries") or [])
+    form.establishment_countries.data = list(rules.get("establishment_countries") or [])
     form.entrant_types.data = list(rules.get("entrant_types") or [t.value for t in EntrantType])
     form.team_min.data = rules.get("team_min") or 1
     form.team_max.data = rules.get("team_max")
@@ -102,9 +103,9 @@ def _fill_rules_form(form: RulesForm, rules: dict[str, Any]) -> None:
 
 def _rules_data(form: RulesForm) -> dict[str, Any]:
     return {
-        "allowed_countries": form.allowed_countries.data,
-        "excluded_countries": form.excluded_countries.data,
-        "establishment_countries": form.establishment_countries.data,
+        "allowed_countries": list(form.allowed_countries.data or []),
+        "excluded_countries": list(form.excluded_countries.data or []),
+        "establishment_countries": list(form.establishment_countries.data or []),
         "entrant_types": list(form.entrant_types.data or []),
         "team_min": form.team_min.data,
         "team_max": form.team_max.data,
@@ -149,6 +150,8 @@ def edit_prize(slug: str, track_slug: str, prize_id: int | None = None) -> Respo
         fill_per_language(form, "condition", prize.condition)
         form.amount.data, form.currency.data = str(prize.amount), prize.currency
         form.count.data = prize.count
+    elif request.method == "GET":
+        form.currency.data = territory_currency(track.agency.jurisdiction)
     if form.validate_on_submit():
         data = track_services.PrizeData(
             per_language(form, "label"),

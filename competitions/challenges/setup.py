@@ -53,7 +53,8 @@ def step(order: int) -> Callable[[StepProvider], StepProvider]:
     return register
 
 
-def _state(left: list[str]) -> State:
+def state_of(left: list[str]) -> State:
+    """A step is done when nothing is left to do."""
     return State.TODO if left else State.DONE
 
 
@@ -63,7 +64,7 @@ def _details(challenge: Challenge) -> list[Step]:
     return [
         Step(
             _("Details: title, summary, description"),
-            _state(left),
+            state_of(left),
             challenge.lead_agency.display_name,
             url_for("challenges.details", slug=challenge.slug),
             left,
@@ -86,7 +87,7 @@ def _partners(challenge: Challenge) -> list[Step]:
         left.append(_("Invite the partner agencies that run a track in parallel."))
     url = url_for("challenges.console", slug=challenge.slug) + "#partners"
     return [
-        Step(_("Partner agencies"), _state(left), challenge.lead_agency.display_name, url, left)
+        Step(_("Partner agencies"), state_of(left), challenge.lead_agency.display_name, url, left)
     ]
 
 
@@ -99,7 +100,7 @@ def _tracks(challenge: Challenge) -> list[Step]:
             left = [_("Mark the track ready.")]
         url = url_for("challenges.edit_track", slug=challenge.slug, track_slug=track.slug)
         title = _("Track: %(track)s (rules, prizes, terms)", track=track.name_in(lang))
-        out.append(Step(title, _state(left), track.agency.display_name, url, left))
+        out.append(Step(title, state_of(left), track.agency.display_name, url, left))
     return out
 
 
@@ -107,13 +108,14 @@ def _timeline(challenge: Challenge) -> list[Step]:
     left = [] if challenge.rounds else [_("Add at least one round to the timeline.")]
     left += services.timeline_problems(challenge)
     url = url_for("challenges.console", slug=challenge.slug) + "#timeline"
-    return [Step(_("Shared timeline"), _state(left), challenge.lead_agency.display_name, url, left)]
+    lead = challenge.lead_agency.display_name
+    return [Step(_("Shared timeline"), state_of(left), lead, url, left)]
 
 
 def _publish(challenge: Challenge) -> list[Step]:
     left = [] if challenge.is_published else [_("Publish once every step above is done.")]
     url = url_for("challenges.console", slug=challenge.slug) + "#publication"
-    return [Step(_("Publish"), _state(left), challenge.lead_agency.display_name, url, left)]
+    return [Step(_("Publish"), state_of(left), challenge.lead_agency.display_name, url, left)]
 
 
 def steps(challenge: Challenge) -> list[Step]:

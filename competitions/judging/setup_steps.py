@@ -8,13 +8,9 @@ from flask import url_for
 from flask_babel import gettext as _
 
 from competitions.challenges.models import Challenge
-from competitions.challenges.setup import State, Step, step
+from competitions.challenges.setup import Step, state_of, step
 from competitions.core.i18n import current_language
 from competitions.judging import panels, rubrics
-
-
-def _state(left: list[str]) -> State:
-    return State.TODO if left else State.DONE
 
 
 @step(order=20)
@@ -27,7 +23,7 @@ def rubrics_of_rounds(challenge: Challenge) -> list[Step]:
         out.append(
             Step(
                 _("Rubric: %(round)s", round=round_.name_in(lang)),
-                _state(left),
+                state_of(left),
                 challenge.lead_agency.display_name,
                 url_for("judging.rubric", slug=challenge.slug, round_id=round_.id),
                 left,
@@ -47,7 +43,7 @@ def panels_of_tracks(challenge: Challenge) -> list[Step]:
         out.append(
             Step(
                 _("Panel of %(track)s", track=track.name_in(lang)),
-                _state(left),
+                state_of(left),
                 track.agency.display_name,
                 url_for("judging.panel", slug=challenge.slug, key=track.slug),
                 left,

@@ -7,7 +7,7 @@ from flask import url_for
 from flask_babel import gettext as _
 
 from competitions.challenges.models import Challenge
-from competitions.challenges.setup import State, Step, step
+from competitions.challenges.setup import Step, state_of, step
 from competitions.core.i18n import current_language
 from competitions.submissions.services import fields_of
 
@@ -21,7 +21,7 @@ def submission_forms(challenge: Challenge) -> list[Step]:
         out.append(
             Step(
                 _("Submission form: %(round)s", round=round_.name_in(lang)),
-                State.TODO if left else State.DONE,
+                state_of(left),
                 challenge.lead_agency.display_name,
                 url_for("submissions.define", slug=challenge.slug, round_id=round_.id),
                 left,

@@ -29,7 +29,7 @@ from competitions.submissions.builder import (
     settings_form_class,
     slug_key,
 )
-from competitions.submissions.fields import FieldType
+from competitions.submissions.fields import FieldsError, FieldType, parse_fields
 from competitions.submissions.forms import build_form_class
 
 BASE = "/challenges/<slug>/manage/rounds/<int:round_id>/form"
@@ -92,6 +92,24 @@ def export_form(slug: str, round_id: int) -> ResponseReturnValue:
     )
 
 
+def _preview(form: FieldSettingsForm, key: str | None, langs: list[str]) -> list[tuple[str, Any]]:
+    """The field as entrants will see it in each language, from the settings as typed (saved
+    or not); empty while the settings cannot make a field yet (no question typed)."""
+    try:
+        (item,) = parse_fields([form.field_data(key or "new_field")])
+    except FieldsError:
+        return []
+    return [
+        (
+            lang,
+            build_form_class([item], lang)(
+                formdata=None, prefix=f"preview-{lang}", meta={"csrf": False}
+            )[item.key],
+        )
+        for lang in langs
+    ]
+
+
 def _settings_page(
     challenge: Challenge, round_: Round, form: FieldSettingsForm, key: str | None, status: int
 ) -> ResponseReturnValue:
@@ -103,6 +121,7 @@ def _settings_page(
         key=key,
         type_name=TYPE_NAMES[form.kind],
         langs=challenge.languages,
+        preview=_preview(form, key, challenge.languages),
     ), status
 
 
@@ -129,7 +148,12 @@ def _options_action(form: FieldSettingsForm) -> bool:
 def _save(
     challenge: Challenge, round_: Round, form: FieldSettingsForm, key: str | None
 ) -> ResponseReturnValue:
-    """Validate the settings, then define the form with the field added or replaced."""
+    """Validate the settings, then define the form with the field added or replaced; with
+    ``action=preview`` (the button without JavaScript, the live preview with it), only show
+    the page again with the preview of what was typed, saving nothing."""
+    if request.form.get("action") == "preview":
+        form.validate()
+        return _settings_page(challenge, round_, form, key, 200)
     if _options_action(form) or not form.validate():
         status = 200 if request.form.get("action", "save") != "save" else 400
         return _settings_page(challenge, round_, form, key, status)

@@ -1,11 +1,13 @@
 """E2E in Chromium: a lead admin builds a three-field submission form by clicking and typing
-only, reorders it, checks the preview, and removes a field after confirming; axe-core checks
-every builder page."""
+only, sees the live preview follow the typing, reorders it, checks the preview, and removes a
+field after confirming; axe-core checks every builder page."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
+
+from playwright.sync_api import expect
 
 from competitions.core.extensions import db
 from tests.e2e.test_team_registration import _page, _published_challenge
@@ -30,6 +32,7 @@ def test_a_lead_admin_builds_a_form_by_clicking(
 
         challenge = db.session.query(Challenge).filter_by(slug=slug).one()
         challenge.rounds[0].form_fields = []
+        languages = list(challenge.languages)
         db.session.commit()
     ctx, page = _page(browser, live_server, f"root-{run}@tandem.example")
     page.goto(f"/challenges/{slug}/manage")
@@ -54,6 +57,12 @@ def test_a_lead_admin_builds_a_form_by_clicking(
     _add(page, "Number", "People on the team")
     page.get_by_label("Smallest number allowed (optional)").fill("1")
     page.get_by_label("Largest number allowed (optional)").fill("50")
+    # The live preview follows the typing, drawn by the server as entrants will see it.
+    live = page.locator("#field-preview")
+    page.get_by_label("Help text (English, optional)").fill("Count everyone.")
+    expect(live.get_by_text("Count everyone.")).to_have_count(len(languages))
+    expect(live.get_by_label("People on the team")).to_have_count(len(languages))
+    assert page.get_by_role("button", name="Update the preview").is_hidden()
     assert_accessible(page)
     page.get_by_role("button", name="Save the field").click()
 

@@ -231,3 +231,37 @@ def test_odd_option_actions_change_nothing(world, client, login, round_, action)
     }
     page = text(client.post(f"{base(round_)}/fields/stage", data=data))
     assert 'value="Idea"' in page and 'value="Prototype"' in page
+
+
+def test_the_field_page_previews_what_is_typed_without_saving(world, client, login, round_):
+    login(world.admin_a)
+    before = list(round_.form_fields)
+    page = text(client.get(f"{base(round_)}/fields/new?type=choice"))
+    assert "Type the question to see the preview." in page
+    response = client.post(
+        f"{base(round_)}/fields/new?type=choice",
+        data={
+            "action": "preview",
+            "label_en": "Crew size",
+            "label_fr": "Taille de l'équipage",
+            "help_en": "Astronauts on board.",
+            "options-0-label_en": "Four",
+            "options-0-label_fr": "Quatre",
+            "required": "y",
+        },
+    )
+    page = text(response, 200)
+    # Each language's preview, built by the entrants' form code, not saved.
+    assert 'name="preview-en-new_field"' in page and 'name="preview-fr-new_field"' in page
+    assert "Taille de l'équipage" in page and "Quatre" in page and "Astronauts on board." in page
+    db.session.refresh(round_)
+    assert round_.form_fields == before
+    # Editing a saved field: the preview shows the typed label under the field's own key.
+    response = client.post(
+        f"{base(round_)}/fields/stage",
+        data={"action": "preview", "label_en": "Maturity now", "options-0-label_en": "Idea"},
+    )
+    page = text(response, 200)
+    assert 'name="preview-en-stage"' in page and "Maturity now" in page
+    db.session.refresh(round_)
+    assert round_.form_fields == before

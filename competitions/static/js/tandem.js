@@ -74,10 +74,40 @@
     if (countdowns.length) { tick(); window.setInterval(tick, 1000); }
 
     document.querySelectorAll("form[data-autosave]").forEach(autosave);
+    document.querySelectorAll("form[data-live-preview]").forEach(livePreview);
   });
 
   // Submission drafts: saved as you type; kept in this browser if the session has expired,
   // and put back in the form when you come back (until the server has them).
+  // The form builder's field page: the server renders the field as entrants will see it from
+  // what is typed (action=preview saves nothing); the preview region is swapped in place.
+  function livePreview(form) {
+    var region = document.getElementById(form.getAttribute("data-live-preview"));
+    var button = form.querySelector("button[value=preview]");
+    var timer;
+    if (!region || !window.fetch || !window.DOMParser) { return; }
+    if (button) { button.hidden = true; }
+    function refresh() {
+      var body = new FormData(form);
+      body.set("action", "preview");
+      // Not form.action: the buttons named "action" shadow that property.
+      fetch(form.getAttribute("action") || window.location.href, { method: "POST", credentials: "same-origin", body: body })
+        .then(function (response) { return response.ok ? response.text() : null; })
+        .then(function (html) {
+          if (!html) { return; }
+          var fresh = new DOMParser().parseFromString(html, "text/html").getElementById(region.id);
+          if (fresh) { region.replaceChildren.apply(region, Array.prototype.slice.call(fresh.childNodes)); }
+        })
+        .catch(function () { /* offline: the preview catches up on the next change */ });
+    }
+    function later() {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(refresh, 300);
+    }
+    form.addEventListener("input", later);
+    form.addEventListener("change", later);
+  }
+
   function autosave(form) {
     var key = form.getAttribute("data-draft-key");
     var status = document.querySelector(".autosave-status");

@@ -15,9 +15,11 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from competitions.accounts.models import User
 from competitions.challenges.eligibility import EntrantType
+from competitions.challenges.models import Track
 from competitions.core import audit, clock
 from competitions.core.actor import Actor
 from competitions.core.errors import Conflict, DomainError, NotFound, PermissionDenied, must_exist
@@ -25,7 +27,7 @@ from competitions.core.extensions import db
 from competitions.core.i18n import is_valid_country, is_valid_jurisdiction
 from competitions.core.text import one_line, required_line
 from competitions.entries import decisions, permissions
-from competitions.entries.models import EntryMember, Team, TeamMember, TeamRole
+from competitions.entries.models import Entry, EntryMember, Team, TeamMember, TeamRole
 
 
 @dataclass(frozen=True)
@@ -86,12 +88,17 @@ def get_member(team: Team, member_id: int) -> TeamMember:
 
 
 def my_teams(user: Any) -> list[Team]:
+    """The user's teams, with their members and entries loaded (the "Your entries" page)."""
     return list(
         db.session.scalars(
             select(Team)
             .join(TeamMember, TeamMember.team_id == Team.id)
             .where(TeamMember.user_id == user.id)
             .order_by(Team.name)
+            .options(
+                selectinload(Team.members),
+                selectinload(Team.entries).joinedload(Entry.track).joinedload(Track.challenge),
+            )
         )
     )
 

@@ -258,3 +258,27 @@ def test_the_entry_page_leads_with_the_next_step_and_keeps_prize_conditions(
     switch(world.admin_a)
     listing = text(client.get(f"/challenges/{challenge.slug}/tracks/{ca_track.slug}/entries"))
     assert condition in listing
+
+
+def test_your_entries_lists_each_team_with_its_entries(
+    client, world, login, maple, ca_track, us_track, count_queries
+):
+    team, member = maple
+    teams.update_my_profile(act(member), team, "CA", 18)
+    entry = register(team, ca_track)
+    other = new_team(world.innovator, "CA-QC", 34, name="Birch")
+    login(world.innovator)
+    with count_queries() as queries:
+        page = text(client.get("/teams/"))
+    assert "<h1>Your entries</h1>" in page
+    assert f'href="/entries/{entry.id}"' in page and "Deep Space Food — Canada track" in page
+    assert f'href="/teams/{team.id}"' in page and f'href="/teams/{other.id}"' in page
+    assert "Not registered in any challenge yet." in page  # Birch
+    few = queries.count
+    services.withdraw(act(world.innovator), entry)  # so that Birch may enter the US track
+    db.session.commit()
+    register(other, us_track)
+    with count_queries() as queries:
+        page = text(client.get("/teams/"))
+    assert "Deep Space Food — US track" in page and "withdrawn" in page
+    assert queries.count == few  # the entries come in with the teams, not one by one

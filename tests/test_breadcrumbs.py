@@ -13,10 +13,19 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
-from flask import Flask, render_template_string
+import sqlalchemy as sa
+from flask import Flask, render_template_string, url_for
 from flask.testing import FlaskClient
 
+from competitions.agencies import services as agency_services
+from competitions.agencies.models import AgencyInvitation
+from competitions.challenges.models import PartnerInvitation
+from competitions.challenges.services import partners
 from competitions.core.extensions import db, limiter
+from competitions.entries import team_invitations
+from competitions.entries.models import TeamInvitation
+from competitions.judging import panels
+from competitions.judging.models import JudgeInvitation
 from tests.conftest import rolled_back_database
 from tests.test_authorization_matrix import EXPECT, ROLES, Matrix
 
@@ -161,3 +170,29 @@ def test_the_macro_marks_the_current_page_and_links_the_others(app: Flask) -> No
         ("Here", None, "page"),  # the current page: never a link
     ]
     assert "&lt;b&gt;" in html
+
+
+def test_invitation_pages_have_a_working_trail(app: Flask, world: Matrix) -> None:
+    """The pages an emailed invitation opens (a valid token; the matrix tries invalid ones)."""
+    kinds = (
+        (agency_services.INVITATIONS, AgencyInvitation),
+        (partners.INVITATIONS, PartnerInvitation),
+        (team_invitations.INVITATIONS, TeamInvitation),
+        (panels.INVITATIONS, JudgeInvitation),
+    )
+    with app.test_request_context():
+        urls = [
+            url_for(kind.endpoint, token=kind.token(db.session.scalars(sa.select(model)).one()))
+            for kind, model in kinds
+        ]
+        db.session.remove()
+    problems, checked = [], 0
+    for url in urls:
+        for role in ("innovator", "admin_b"):  # (the anonymous are asked to sign in)
+            status, _mimetype, body = _get(app, world, role, url)
+            assert status == 200, (url, role, status)
+            checked += 1
+            opens = lambda href, role=role: _get(app, world, role, href)[0]  # noqa: E731
+            problems += [f"{role}: {p}" for p in _problems(crumbs_of(body), url, opens)]
+    assert not problems, "\n".join(problems)
+    assert checked == 8

@@ -10,6 +10,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from competitions.accounts.permissions import is_signed_in
 from competitions.challenges.models import Round
 from competitions.challenges.trails import manage_trail
 from competitions.core.breadcrumbs import Crumb, crumb, home_trail
@@ -18,16 +19,16 @@ from competitions.entries import permissions
 from competitions.entries.models import Entry, Team
 
 
-def my_teams_trail() -> list[Crumb]:
-    """Home > Your teams."""
-    return [*home_trail(), crumb(_("Your teams"), "entries.my_teams")]
+def my_teams_trail(user: Any) -> list[Crumb]:
+    """Home > Your teams (linked for the signed-in: others would be asked to sign in)."""
+    return [*home_trail(), crumb(_("Your teams"), "entries.my_teams", is_signed_in(user))]
 
 
 def team_trail(user: Any, team: Team) -> list[Crumb]:
     """Home > Your teams > the team (for its members); Home > the team for anyone else."""
     here = crumb(team.name, "entries.team", permissions.can_view_team(user, team), team_id=team.id)
     if permissions.is_member(user, team):
-        return [*my_teams_trail(), here]
+        return [*my_teams_trail(user), here]
     return [*home_trail(), here]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -196,3 +197,39 @@ def test_invitation_pages_have_a_working_trail(app: Flask, world: Matrix) -> Non
             problems += [f"{role}: {p}" for p in _problems(crumbs_of(body), url, opens)]
     assert not problems, "\n".join(problems)
     assert checked == 8
+
+
+# Pages at the top level (and the pages of an error, which stand nowhere): no trail.
+WITHOUT_TRAIL = {
+    "home.html",
+    "accounts/check_email.html",
+    "accounts/forgot_password.html",
+    "accounts/login.html",
+    "accounts/profile.html",
+    "accounts/register.html",
+    "admin/home.html",
+    "agencies/directory.html",
+    "challenges/directory.html",
+    "entries/my_teams.html",
+    "judging/home.html",
+    "errors/error.html",
+    "accounts/link_problem.html",
+    "outreach/link_problem.html",
+}
+
+
+def test_every_page_template_fills_the_trail_slot() -> None:
+    """Also the pages the matrix cannot open with a 200 (registration and following are for
+    published challenges; subscriptions and password resets need a valid token)."""
+    root = Path(__file__).resolve().parents[1] / "templates"
+    pages = {
+        str(path.relative_to(root))
+        for path in root.rglob("*.html")
+        if '{% extends "base.html" %}' in path.read_text(encoding="utf-8")
+    }
+    without = {
+        page
+        for page in pages
+        if "{% block breadcrumbs %}{{ breadcrumbs(" not in (root / page).read_text("utf-8")
+    }
+    assert without == WITHOUT_TRAIL

@@ -32,7 +32,7 @@ from tests.test_authorization_matrix import EXPECT, ROLES, Matrix
 
 
 @pytest.fixture(scope="module")
-def world(app: Flask) -> Iterator[Matrix]:
+def matrix_world(app: Flask) -> Iterator[Matrix]:
     """The authorization matrix's world: its objects, users and each route's URL."""
     with rolled_back_database(app) as conn:
         yield Matrix(app, conn)
@@ -94,12 +94,12 @@ def _client(app: Flask, user_id: str | None) -> FlaskClient:
     return client
 
 
-def _get(app: Flask, world: Matrix, role: str, url: str) -> tuple[int, str, str]:
+def _get(app: Flask, matrix_world: Matrix, role: str, url: str) -> tuple[int, str, str]:
     """GET ``url`` as ``role`` in a SAVEPOINT rolled back afterwards (as the matrix's cases)."""
-    savepoint = world.conn.begin_nested()
+    savepoint = matrix_world.conn.begin_nested()
     limiter.reset()
     try:
-        response = _client(app, world.user_ids[role]).get(url)
+        response = _client(app, matrix_world.user_ids[role]).get(url)
         status, mimetype = response.status_code, response.mimetype
         body = response.get_data(as_text=True) if mimetype == "text/html" else ""
         response.close()
@@ -127,7 +127,7 @@ def _problems(trail: Crumbs, url: str, opens: Any) -> list[str]:
     return found
 
 
-def test_every_nested_page_has_a_working_trail(app: Flask, world: Matrix) -> None:
+def test_every_nested_page_has_a_working_trail(app: Flask, matrix_world: Matrix) -> None:
     opened: dict[tuple[str, str], int] = {}
     problems: list[str] = []
     checked = 0
@@ -135,14 +135,14 @@ def test_every_nested_page_has_a_working_trail(app: Flask, world: Matrix) -> Non
         for role in ROLES:
             if method != "GET" or outcomes[role] != 200:
                 continue
-            url = world.urls[endpoint]
-            status, mimetype, body = _get(app, world, role, url)
+            url = matrix_world.urls[endpoint]
+            status, mimetype, body = _get(app, matrix_world, role, url)
             if status != 200 or mimetype != "text/html":
                 continue
 
             def opens(href: str, role: str = role) -> int:
                 if (role, href) not in opened:
-                    opened[role, href] = _get(app, world, role, href)[0]
+                    opened[role, href] = _get(app, matrix_world, role, href)[0]
                 return opened[role, href]
 
             trail = crumbs_of(body)
@@ -173,7 +173,7 @@ def test_the_macro_marks_the_current_page_and_links_the_others(app: Flask) -> No
     assert "&lt;b&gt;" in html
 
 
-def test_invitation_pages_have_a_working_trail(app: Flask, world: Matrix) -> None:
+def test_invitation_pages_have_a_working_trail(app: Flask, matrix_world: Matrix) -> None:
     """The pages an emailed invitation opens (a valid token; the matrix tries invalid ones)."""
     kinds = (
         (agency_services.INVITATIONS, AgencyInvitation),
@@ -190,10 +190,10 @@ def test_invitation_pages_have_a_working_trail(app: Flask, world: Matrix) -> Non
     problems, checked = [], 0
     for url in urls:
         for role in ("innovator", "admin_b"):  # (the anonymous are asked to sign in)
-            status, _mimetype, body = _get(app, world, role, url)
+            status, _mimetype, body = _get(app, matrix_world, role, url)
             assert status == 200, (url, role, status)
             checked += 1
-            opens = lambda href, role=role: _get(app, world, role, href)[0]  # noqa: E731
+            opens = lambda href, role=role: _get(app, matrix_world, role, href)[0]  # noqa: E731
             problems += [f"{role}: {p}" for p in _problems(crumbs_of(body), url, opens)]
     assert not problems, "\n".join(problems)
     assert checked == 8

@@ -139,8 +139,12 @@ def _register_blueprints(app: Flask) -> None:
 def _register_template_helpers(app: Flask) -> None:
     from competitions.accounts import permissions as account_perms
     from competitions.agencies import permissions as agency_perms
-    from competitions.core import clock, i18n, page_cache
+    from competitions.agencies import trails as agency_trails
+    from competitions.challenges import trails as challenge_trails
+    from competitions.core import breadcrumbs, clock, i18n, page_cache
     from competitions.core.markdown import render_markdown
+    from competitions.entries import trails as entry_trails
+    from competitions.judging import trails as judging_trails
 
     # The functions templates call, each under its own name.
     helpers = (
@@ -156,6 +160,23 @@ def _register_template_helpers(app: Flask) -> None:
         agency_perms.can_create_agency,
         agency_perms.console_agencies,
         account_perms.can_view_audit_log,
+        # Breadcrumb trails (templates/_macros/nav.html renders them).
+        breadcrumbs.home_trail,
+        agency_trails.agency_trail,
+        agency_trails.agency_challenges_trail,
+        agency_trails.admin_trail,
+        agency_trails.account_trail,
+        challenge_trails.challenge_trail,
+        challenge_trails.manage_trail,
+        challenge_trails.round_trail,
+        entry_trails.my_teams_trail,
+        entry_trails.team_trail,
+        entry_trails.entry_trail,
+        entry_trails.entry_round_trail,
+        judging_trails.judge_trail,
+        judging_trails.queue_trail,
+        judging_trails.judging_trail,
+        judging_trails.judging_round_trail,
     )
     app.jinja_env.globals.update({helper.__name__: helper for helper in helpers})
     app.jinja_env.filters["instant"] = i18n.format_instant

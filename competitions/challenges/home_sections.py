@@ -1,6 +1,7 @@
 """The challenges' sections of the home page (``core.home``): upcoming deadlines of published
-challenges, for everyone; and, for an agency's members, the challenges their agencies take part
-in, with what is left to do. Each runs a fixed number of queries, at most ``ROWS`` rows."""
+challenges, for everyone; for an agency's members, the challenges their agencies take part
+in, with what is left to do; for platform administrators, the latest challenges of every agency,
+drafts first. Each runs a fixed number of queries, at most ``ROWS`` rows."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 
+from competitions.accounts.permissions import is_platform_admin
 from competitions.challenges.models import (
     Challenge,
     ChallengeStatus,
@@ -91,4 +93,21 @@ def agency_challenges(user: Any) -> Section | None:
             "not_ready": not_ready,
             "draft": ChallengeStatus.DRAFT,
         },
+    )
+
+
+@section(order=35)
+def platform_challenges(user: Any) -> Section | None:
+    """For platform administrators: the latest challenges of every agency, drafts first, each
+    opening its console (they oversee every agency; the full lists are per agency)."""
+    if not is_platform_admin(user):
+        return None
+    challenges = list(
+        db.session.scalars(
+            select(Challenge).order_by(Challenge.status, Challenge.id.desc()).limit(ROWS)
+        )
+    )
+    return Section(
+        "challenges/_home_platform.html",
+        {"challenges": challenges, "draft": ChallengeStatus.DRAFT},
     )

@@ -259,6 +259,22 @@ def get_document(document_id: int) -> EligibilityDocument:
     return must_exist(db.session.get(EligibilityDocument, document_id), _("No such document."))
 
 
+def current_documents(entry_ids: list[int]) -> dict[int, list[EligibilityDocument]]:
+    """The documents each entry has sent and not replaced, for a page of entries (one query)."""
+    found: dict[int, list[EligibilityDocument]] = {entry_id: [] for entry_id in entry_ids}
+    if entry_ids:
+        for document in db.session.scalars(
+            select(EligibilityDocument)
+            .where(
+                EligibilityDocument.entry_id.in_(entry_ids),
+                EligibilityDocument.superseded_at.is_(None),
+            )
+            .order_by(EligibilityDocument.requirement_id, EligibilityDocument.id)
+        ):
+            found[document.entry_id].append(document)
+    return found
+
+
 def get_entry_document(entry_id: int, document_id: int) -> EligibilityDocument:
     """A document of the entry (``NotFound`` when it belongs to another)."""
     document = get_document(document_id)

@@ -329,6 +329,8 @@ def track_entries(slug: str, track_slug: str) -> ResponseReturnValue:
         track=track,
         page=page,
         conditions={e.id: decisions.prize_conditions(e, rules) for e in page.items},
+        documents=documents.current_documents([e.id for e in page.items]),
+        doc_status=documents.STATUS_LABELS,
         status=status,
         eligibility=eligibility,
         status_label=status_label,

@@ -44,6 +44,7 @@ def console(slug: str) -> ResponseReturnValue:
         stage_form=StageForm(formdata=None),
         panel_keys=panel_keys,
         tracks=tracks,
+        assignable=[t for t in tracks if permissions.can_assign(current_user, t)],
         can_edit=can_edit,
         lang=lang,
     )

@@ -74,6 +74,10 @@ def results_page(
         released=result_service.released(round_),
         explanation=explanation.explanation(lang),
         can_advance={t.id: permissions.can_assign(current_user, t) for t in challenge.tracks},
+        # The team's page (what it reads at the release) for the tracks the viewer runs.
+        feedback_tracks={
+            t.id for t in challenge.tracks if permissions.can_view_track_judging(current_user, t)
+        },
         can_release=challenge_permissions.can_manage_challenge(current_user, challenge),
         release_form=form,
         lang=lang,

@@ -20,6 +20,7 @@ NO_TERMS = "Publish the terms and conditions."
 
 def test_marking_ready_lists_every_problem(track_a, world):
     actor = act(world.admin_a)
+    track_services.update_track(actor, track_a, settings(track_a, contact_email=None))
 
     assert track_services.readiness_problems(track_a) == [NO_CONTACT, NO_TERMS]
     with pytest.raises(DomainError) as refused:

@@ -36,6 +36,7 @@ class Step:
     who: str  # the agency (or agencies) that must act
     url: str | None = None  # where to do it
     left: list[str] = field(default_factory=list)  # what is left, in words
+    note: str | None = None  # what others (not the agency) still do, once the step is done
 
 
 StepProvider = Callable[[Challenge], list[Step]]
@@ -116,6 +117,10 @@ def _publish(challenge: Challenge) -> list[Step]:
     left = [] if challenge.is_published else [_("Publish once every step above is done.")]
     url = url_for("challenges.console", slug=challenge.slug) + "#publication"
     return [Step(_("Publish"), state_of(left), challenge.lead_agency.display_name, url, left)]
+
+
+def complete(steps: list[Step]) -> bool:
+    return all(s.state is State.DONE for s in steps)
 
 
 def steps(challenge: Challenge) -> list[Step]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from competitions.challenges import setup
 from competitions.core.extensions import db
+from competitions.judging import panels
 from competitions.submissions import services as submission_services
 from tests.judging.conftest import act, make_rubric, seat, text
 
@@ -46,7 +47,7 @@ def test_the_checklist_names_each_step_its_state_and_who_acts(
     page = text(client.get(f"/challenges/{challenge.slug}/manage"))
     assert "Setting up: 6 of 10 steps done" in page
     assert f"who acts: {agency_b}" in page and "Invite the judges of this track." in page
-    # Done step by step, the checklist leaves the console.
+    # Done step by step, the checklist says so and keeps its steps, folded.
     submission_services.define_form(act(world.admin_a), challenge.rounds[0], FORM)
     make_rubric(world, challenge)
     seat(world, challenge, ca_track)
@@ -55,3 +56,23 @@ def test_the_checklist_names_each_step_its_state_and_who_acts(
     switch(world.admin_a)
     page = text(client.get(f"/challenges/{challenge.slug}/manage"))
     assert "Setting up:" not in page
+    assert "Set-up complete: all 10 steps done" in page and "Show the steps" in page
+    assert "To do" not in page
+
+
+def test_a_panel_is_set_up_once_its_judges_are_invited(
+    app, client, login, world, challenge, ca_track, us_track
+):
+    """Inviting is the agency's part of the step; the judge answers in their own time."""
+    panel = panels.panel_for(challenge, us_track)
+    panels.invite(act(world.admin_b), challenge, panel, "judge@example.org")
+    db.session.commit()
+    with app.test_request_context("/"):
+        step = next(s for s in setup.steps(challenge) if s.title == "Panel of US track")
+        other = next(s for s in setup.steps(challenge) if s.title == "Panel of Canada track")
+    assert step.state is setup.State.DONE and step.left == []
+    assert step.note == "1 judge has not answered the invitation yet."
+    assert other.state is setup.State.TODO and other.note is None
+    login(world.admin_b)
+    page = text(client.get(f"/challenges/{challenge.slug}/manage"))
+    assert "1 judge has not answered the invitation yet." in page

@@ -108,7 +108,10 @@ def _tracks(challenge: Challenge) -> list[Step]:
 def _timeline(challenge: Challenge) -> list[Step]:
     left = [] if challenge.rounds else [_("Add at least one round to the timeline.")]
     left += services.timeline_problems(challenge)
-    url = url_for("challenges.console", slug=challenge.slug) + "#timeline"
+    if challenge.rounds:
+        url = url_for("challenges.console", slug=challenge.slug) + "#timeline"
+    else:  # straight to the form of the first round
+        url = url_for("challenges.edit_round", slug=challenge.slug)
     lead = challenge.lead_agency.display_name
     return [Step(_("Shared timeline"), state_of(left), lead, url, left)]
 

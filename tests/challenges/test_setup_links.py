@@ -1,0 +1,20 @@
+"""The set-up checklist's steps lead straight to the form where each is done."""
+
+from __future__ import annotations
+
+from competitions.challenges import setup
+from competitions.challenges.services import timeline as timeline_services
+from competitions.core.extensions import db
+from tests.challenges.helpers import act, round_data
+
+
+def _url(app, challenge, title):
+    with app.test_request_context("/"):
+        return next(s.url for s in setup.steps(challenge) if s.title == title)
+
+
+def test_the_timeline_step_opens_the_round_form_until_there_is_a_round(app, draft, world):
+    assert _url(app, draft, "Shared timeline") == f"/challenges/{draft.slug}/manage/rounds/new"
+    timeline_services.save_round(act(world.admin_a), draft, None, round_data())
+    db.session.commit()
+    assert _url(app, draft, "Shared timeline") == f"/challenges/{draft.slug}/manage#timeline"

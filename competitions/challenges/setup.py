@@ -12,12 +12,14 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
 
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from competitions.challenges import services
+from competitions.challenges import permissions, services
 from competitions.challenges.models import Challenge
 from competitions.challenges.services import partners as partner_services
 from competitions.challenges.services import tracks as track_services
@@ -37,6 +39,11 @@ class Step:
     url: str | None = None  # where to do it
     left: list[str] = field(default_factory=list)  # what is left, in words
     note: str | None = None  # what others (not the agency) still do, once the step is done
+    may_act: Callable[[Any], bool] | None = None  # who may open ``url`` (None: everyone)
+
+    def open_to(self, user: Any) -> bool:
+        """Whether ``user`` may do this step: others see it, unlinked, with who acts."""
+        return self.url is not None and (self.may_act is None or self.may_act(user))
 
 
 StepProvider = Callable[[Challenge], list[Step]]
@@ -59,6 +66,11 @@ def state_of(left: list[str]) -> State:
     return State.TODO if left else State.DONE
 
 
+def lead_acts(challenge: Challenge) -> Callable[[Any], bool]:
+    """A step of the lead agency's administrators."""
+    return partial(permissions.can_manage_challenge, challenge=challenge)
+
+
 def _details(challenge: Challenge) -> list[Step]:
     missing = [code for code in challenge.languages if not challenge.title.get(code)]
     left = [_("A title in: %(langs)s.", langs=", ".join(missing))] if missing else []
@@ -69,6 +81,7 @@ def _details(challenge: Challenge) -> list[Step]:
             challenge.lead_agency.display_name,
             url_for("challenges.details", slug=challenge.slug),
             left,
+            may_act=lead_acts(challenge),
         )
     ]
 
@@ -88,7 +101,14 @@ def _partners(challenge: Challenge) -> list[Step]:
         left.append(_("Invite the partner agencies that run a track in parallel."))
     url = url_for("challenges.console", slug=challenge.slug) + "#partners"
     return [
-        Step(_("Partner agencies"), state_of(left), challenge.lead_agency.display_name, url, left)
+        Step(
+            _("Partner agencies"),
+            state_of(left),
+            challenge.lead_agency.display_name,
+            url,
+            left,
+            may_act=lead_acts(challenge),
+        )
     ]
 
 
@@ -101,7 +121,8 @@ def _tracks(challenge: Challenge) -> list[Step]:
             left = [_("Mark the track ready.")]
         url = url_for("challenges.edit_track", slug=challenge.slug, track_slug=track.slug)
         title = _("Track: %(track)s (rules, prizes, terms)", track=track.name_in(lang))
-        out.append(Step(title, state_of(left), track.agency.display_name, url, left))
+        acts = partial(permissions.can_edit_track, track=track)
+        out.append(Step(title, state_of(left), track.agency.display_name, url, left, may_act=acts))
     return out
 
 
@@ -113,13 +134,16 @@ def _timeline(challenge: Challenge) -> list[Step]:
     else:  # straight to the form of the first round
         url = url_for("challenges.edit_round", slug=challenge.slug)
     lead = challenge.lead_agency.display_name
-    return [Step(_("Shared timeline"), state_of(left), lead, url, left)]
+    return [
+        Step(_("Shared timeline"), state_of(left), lead, url, left, may_act=lead_acts(challenge))
+    ]
 
 
 def _publish(challenge: Challenge) -> list[Step]:
     left = [] if challenge.is_published else [_("Publish once every step above is done.")]
     url = url_for("challenges.console", slug=challenge.slug) + "#publication"
-    return [Step(_("Publish"), state_of(left), challenge.lead_agency.display_name, url, left)]
+    lead = challenge.lead_agency.display_name
+    return [Step(_("Publish"), state_of(left), lead, url, left, may_act=lead_acts(challenge))]
 
 
 def complete(steps: list[Step]) -> bool:

@@ -4,6 +4,8 @@ uses it."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -11,7 +13,7 @@ from flask_babel import ngettext
 from competitions.challenges.models import Challenge
 from competitions.challenges.setup import Step, state_of, step
 from competitions.core.i18n import current_language
-from competitions.judging import panels, rubrics
+from competitions.judging import panels, permissions, rubrics
 
 
 @step(order=20)
@@ -28,6 +30,7 @@ def rubrics_of_rounds(challenge: Challenge) -> list[Step]:
                 challenge.lead_agency.display_name,
                 url_for("judging.rubric", slug=challenge.slug, round_id=round_.id),
                 left,
+                may_act=partial(permissions.can_edit_rubric, challenge=challenge),
             )
         )
     return out
@@ -60,6 +63,7 @@ def panels_of_tracks(challenge: Challenge) -> list[Step]:
                 url_for("judging.panel", slug=challenge.slug, key=track.slug),
                 left,
                 note,
+                partial(permissions.can_manage_agency_judging, agency_id=track.agency_id),
             )
         )
     return out

@@ -3,6 +3,8 @@ point 3): each step done or to do, who must act, where."""
 
 from __future__ import annotations
 
+import re
+
 from competitions.challenges import setup
 from competitions.core.extensions import db
 from competitions.judging import panels
@@ -76,3 +78,24 @@ def test_a_panel_is_set_up_once_its_judges_are_invited(
     login(world.admin_b)
     page = text(client.get(f"/challenges/{challenge.slug}/manage"))
     assert "1 judge has not answered the invitation yet." in page
+
+
+def test_each_agency_is_led_only_to_the_steps_it_may_do(
+    app, client, login, switch, world, challenge, ca_track, us_track
+):
+    """The partner sees every step and who acts, but links only to its own: each opens."""
+    login(world.admin_b)
+    page = client.get(f"/challenges/{challenge.slug}/manage").get_data(as_text=True)
+    checklist = page[page.index('aria-labelledby="setup"') : page.index("</section>")]
+    links = dict(re.findall(r'<a href="([^"]+)">([^<]+)</a>', checklist))
+    assert sorted(links.values()) == ["Panel of US track", "Track: US track (rules, prizes, terms)"]
+    assert "Details: title, summary, description" in checklist  # shown, not linked
+    assert all(client.get(url).status_code == 200 for url in links)
+
+    switch(world.admin_a)
+    page = client.get(f"/challenges/{challenge.slug}/manage").get_data(as_text=True)
+    checklist = page[page.index('aria-labelledby="setup"') : page.index("</section>")]
+    links = dict(re.findall(r'<a href="([^"]+)">([^<]+)</a>', checklist))
+    assert len(links) == 8  # all but the partner's track and panel
+    assert not {"Panel of US track", "Track: US track (rules, prizes, terms)"} & set(links.values())
+    assert all(client.get(url.split("#")[0]).status_code == 200 for url in links)

@@ -86,30 +86,28 @@ def _details(challenge: Challenge) -> list[Step]:
     ]
 
 
+def _nobody(_user: Any) -> bool:
+    return False
+
+
 def _partners(challenge: Challenge) -> list[Step]:
     pending = len(partner_services.open_partner_invitations(challenge))
-    left = []
-    if pending:
-        left.append(
+    url = url_for("challenges.console", slug=challenge.slug) + "#partners"
+    title = _("Partner agencies")
+    if pending:  # the invited agencies answer: nobody else can do this step now
+        left = [
             ngettext(
                 "%(num)d invitation waits for its agency's answer.",
                 "%(num)d invitations wait for their agencies' answers.",
                 pending,
             )
-        )
-    if len(challenge.tracks) < 2 and not pending:
+        ]
+        return [Step(title, State.TODO, _("the invited agencies"), url, left, may_act=_nobody)]
+    left = []
+    if len(challenge.tracks) < 2:
         left.append(_("Invite the partner agencies that run a track in parallel."))
-    url = url_for("challenges.console", slug=challenge.slug) + "#partners"
-    return [
-        Step(
-            _("Partner agencies"),
-            state_of(left),
-            challenge.lead_agency.display_name,
-            url,
-            left,
-            may_act=lead_acts(challenge),
-        )
-    ]
+    lead = challenge.lead_agency.display_name
+    return [Step(title, state_of(left), lead, url, left, may_act=lead_acts(challenge))]
 
 
 def _tracks(challenge: Challenge) -> list[Step]:
@@ -146,8 +144,9 @@ def _publish(challenge: Challenge) -> list[Step]:
     return [Step(_("Publish"), state_of(left), lead, url, left, may_act=lead_acts(challenge))]
 
 
-def complete(steps: list[Step]) -> bool:
-    return all(s.state is State.DONE for s in steps)
+def next_for(all_steps: list[Step], user: Any) -> Step | None:
+    """The first step still to do that ``user`` may do: where the checklist sends them next."""
+    return next((s for s in all_steps if s.state is State.TODO and s.open_to(user)), None)
 
 
 def steps(challenge: Challenge) -> list[Step]:

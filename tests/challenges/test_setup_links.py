@@ -18,3 +18,18 @@ def test_the_timeline_step_opens_the_round_form_until_there_is_a_round(app, draf
     timeline_services.save_round(act(world.admin_a), draft, None, round_data())
     db.session.commit()
     assert _url(app, draft, "Shared timeline") == f"/challenges/{draft.slug}/manage#timeline"
+
+
+def test_while_a_partner_is_invited_the_lead_is_sent_on_to_its_own_track(app, draft, world, invite):
+    with app.test_request_context("/"):
+        assert setup.next_for(setup.steps(draft), world.admin_a).title == "Partner agencies"
+    invite(act(world.admin_a), draft, world.admin_b.email)
+    db.session.commit()
+    with app.test_request_context("/"):
+        steps = setup.steps(draft)
+        partners = next(s for s in steps if s.title == "Partner agencies")
+        assert partners.state is setup.State.TODO
+        assert partners.who == "the invited agencies"
+        assert partners.left == ["1 invitation waits for its agency's answer."]
+        assert not partners.open_to(world.admin_a)
+        assert setup.next_for(steps, world.admin_a).title.startswith("Track: ")

@@ -99,3 +99,19 @@ def test_each_agency_is_led_only_to_the_steps_it_may_do(
     assert len(links) == 8  # all but the partner's track and panel
     assert not {"Panel of US track", "Track: US track (rules, prizes, terms)"} & set(links.values())
     assert all(client.get(url.split("#")[0]).status_code == 200 for url in links)
+
+
+def test_the_checklist_names_each_agency_its_next_step(
+    app, client, login, switch, world, challenge, ca_track, us_track
+):
+    login(world.admin_a)
+    page = text(client.get(f"/challenges/{challenge.slug}/manage"))
+    assert "Your next step: Submission form: Phase 1" in page
+    switch(world.admin_b)
+    page = text(client.get(f"/challenges/{challenge.slug}/manage"))
+    assert "Your next step: Panel of US track" in page
+    seat(world, challenge, us_track, country="US")
+    page = text(client.get(f"/challenges/{challenge.slug}/manage"))
+    assert "Your next step" not in page
+    lead = challenge.lead_agency.display_name
+    assert f"Nothing is left for you to do now; the steps to do are for: {lead}." in page

@@ -67,8 +67,8 @@ def _click(page: Any, role: str, name: str, exact: bool = False) -> None:
 
 
 def _step(page: Any, title: str) -> None:
-    """Follow a step of the set-up checklist to the page where it is done."""
-    _click(page, "link", title)
+    """Follow the checklist's next step for this agency (it must be ``title``) to its page."""
+    _click(page, "link", f"Your next step: {title}", exact=True)
     assert_accessible(page)
 
 

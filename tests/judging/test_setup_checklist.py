@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from competitions.challenges import setup
+from competitions.challenges.models import ChallengeStatus
 from competitions.core.extensions import db
 from competitions.judging import panels
 from competitions.submissions import services as submission_services
@@ -115,3 +116,26 @@ def test_the_checklist_names_each_agency_its_next_step(
     assert "Your next step" not in page
     lead = challenge.lead_agency.display_name
     assert f"Nothing is left for you to do now; the steps to do are for: {lead}." in page
+
+
+def test_a_step_done_leads_back_to_the_checklist(
+    app, client, login, world, challenge, ca_track, us_track
+):
+    """While the challenge is a draft, the pages of its steps lead back to the checklist."""
+    login(world.admin_a)
+    back = f'href="/challenges/{challenge.slug}/manage#setup">Continue the set-up</a>'
+    round_id = challenge.rounds[0].id
+    builder = f"/challenges/{challenge.slug}/manage/rounds/{round_id}/form"
+    rubric = f"/challenges/{challenge.slug}/rounds/{round_id}/rubric"
+    panel = f"/challenges/{challenge.slug}/judging/panels/{ca_track.slug}"
+    assert back not in client.get(builder).get_data(as_text=True)  # published: no set-up
+    challenge.status, challenge.published_at = ChallengeStatus.DRAFT, None
+    db.session.commit()
+    assert back in client.get(builder).get_data(as_text=True)
+    # The rubric and the panel offer it once their step is done.
+    assert back not in client.get(rubric).get_data(as_text=True)
+    assert back not in client.get(panel).get_data(as_text=True)
+    make_rubric(world, challenge)
+    seat(world, challenge, ca_track)
+    assert back in client.get(rubric).get_data(as_text=True)
+    assert back in client.get(panel).get_data(as_text=True)

@@ -145,7 +145,7 @@ def _lead_creates(page: Any, run: str, partner_email: str) -> str:
     return console
 
 
-def _lead_builds(page: Any, run: str) -> None:
+def _lead_builds(page: Any) -> None:
     _step(page, "Shared timeline")  # straight to the form of the first round
     page.get_by_label("Round name (English)").fill("Phase 1")
     page.get_by_label("Submissions open").fill("2040-04-01T09:00")
@@ -161,21 +161,21 @@ def _lead_builds(page: Any, run: str) -> None:
     page.get_by_label("PDF").check()
     _click(page, "button", "Save the field")
     assert_accessible(page)
-    page.get_by_role("link", name="Back to the console").click()
+    _click(page, "link", "Continue the set-up")
 
     _step(page, "Rubric: Phase 1")
     _criterion(page, "Nutrition")
     _criterion(page, "Acceptability")
-    _click(page, "link", "← Judging")
-    _click(page, "link", f"Deep Space Food {run}")
+    assert_accessible(page)
+    _click(page, "link", "Continue the set-up")
 
 
 def _invite_judge(page: Any, step: str, email: str) -> None:
     _step(page, step)
-    page.get_by_label("Email address").first.fill(email)
+    page.get_by_label("Judge's email address").fill(email)
     _click(page, "button", "Invite as judge")
     assert_accessible(page)
-    _click(page, "link", "← Judging")
+    _click(page, "link", "Continue the set-up")
 
 
 def _steps_done(page: Any) -> list[str]:
@@ -209,7 +209,7 @@ def test_two_agencies_set_up_a_parallel_challenge_by_clicking(
         ("1500000", "USD"),
         "## Rules\n\nResidents of the United States may win prizes.",
     )
-    _lead_builds(lead, run)
+    _lead_builds(lead)
     _invite_judge(lead, f"Panel of Agency {nasa}", f"judge-{run}@nasa.example")
 
     # The partner: the link in its email, then its own track and panel, from its checklist.
@@ -229,8 +229,11 @@ def test_two_agencies_set_up_a_parallel_challenge_by_clicking(
     )
     _invite_judge(partner, f"Panel of Agency {csa}", f"judge-{run}@csa.example")
 
-    # The lead publishes from its checklist.
-    _click(lead, "link", f"Deep Space Food {run}")
+    # The lead publishes: back later from the home page, where the draft waits.
+    lead.locator("a.brand").click()
+    lead.get_by_role("region", name="Your agencies' challenges").get_by_role(
+        "link", name=f"Deep Space Food {run}"
+    ).click()
     _step(lead, "Publish")
     _click(lead, "button", "Publish the challenge")
     lead_tally.counting = partner_tally.counting = False

@@ -92,7 +92,7 @@ def _track(page: Any, title: str, rules: Any, prize: tuple[str, str], terms: str
     page.get_by_role("link", name="Add a prize").click()
     page.get_by_label("Prize name (English)").fill("Grand prize")
     page.get_by_label("Amount").fill(prize[0])
-    page.get_by_label("Currency").select_option(prize[1])
+    assert page.get_by_label("Currency").input_value() == prize[1]  # the agency's country's
     _click(page, "button", "Save the prize")
     page.get_by_role("link", name="Terms and conditions").first.click()
     page.get_by_label("Terms and conditions (Markdown) (English)").fill(terms)
@@ -178,6 +178,14 @@ def _invite_judge(page: Any, step: str, email: str) -> None:
     _click(page, "link", "Continue the set-up")
 
 
+def _to_console(page: Any, run: str) -> None:
+    """From any page: home (the brand), then the challenge among the agency's own."""
+    _click(page, "link", "Tandem")
+    home = page.get_by_role("region", name="Your agencies' challenges")
+    home.get_by_role("link", name=f"Deep Space Food {run}").click()
+    page.wait_for_load_state()
+
+
 def _steps_done(page: Any) -> list[str]:
     checklist = page.get_by_role("region", name="Set-up complete")
     checklist.get_by_text("Show the steps").click()
@@ -230,10 +238,7 @@ def test_two_agencies_set_up_a_parallel_challenge_by_clicking(
     _invite_judge(partner, f"Panel of Agency {csa}", f"judge-{run}@csa.example")
 
     # The lead publishes: back later from the home page, where the draft waits.
-    lead.locator("a.brand").click()
-    lead.get_by_role("region", name="Your agencies' challenges").get_by_role(
-        "link", name=f"Deep Space Food {run}"
-    ).click()
+    _to_console(lead, run)
     _step(lead, "Publish")
     _click(lead, "button", "Publish the challenge")
     lead_tally.counting = partner_tally.counting = False
@@ -252,17 +257,19 @@ def test_two_agencies_set_up_a_parallel_challenge_by_clicking(
     for judge in (f"judge-{run}@nasa.example", f"judge-{run}@csa.example"):
         assert SMTPCapture.link(smtp_server.wait_for(judge)[-1], "/judging/invitations/")
 
-    # Both agencies see every step done.
+    # Both agencies, back from their home page, see every step done.
     for page in (lead, partner):
-        page.goto(console)
+        _to_console(page, run)
+        assert page.url == console
         badges = _steps_done(page)
         assert len(badges) >= 10 and set(badges) == {"Done"}, badges
         assert_accessible(page)
 
-    # Public: an anonymous visitor sees both tracks.
+    # Public: an anonymous visitor finds it among the upcoming challenges, with both tracks.
     visitor_ctx = browser.new_context(base_url=live_server.url, locale="en-GB")
     visitor = visitor_ctx.new_page()
-    visitor.goto(console.removesuffix("/manage"))
+    visitor.goto("/challenges/?status=upcoming")
+    _click(visitor, "link", f"Deep Space Food {run}")
     rules = visitor.get_by_role("table", name="Eligibility rules of each track").inner_text()
     assert f"Agency {nasa}" in rules and f"Agency {csa}" in rules
     with live_app.app_context():

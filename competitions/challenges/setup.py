@@ -12,12 +12,14 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
 
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from competitions.challenges import services
+from competitions.challenges import permissions, services
 from competitions.challenges.models import Challenge
 from competitions.challenges.services import partners as partner_services
 from competitions.challenges.services import tracks as track_services
@@ -36,6 +38,12 @@ class Step:
     who: str  # the agency (or agencies) that must act
     url: str | None = None  # where to do it
     left: list[str] = field(default_factory=list)  # what is left, in words
+    note: str | None = None  # what others (not the agency) still do, once the step is done
+    may_act: Callable[[Any], bool] | None = None  # who may open ``url`` (None: everyone)
+
+    def open_to(self, user: Any) -> bool:
+        """Whether ``user`` may do this step: others see it, unlinked, with who acts."""
+        return self.url is not None and (self.may_act is None or self.may_act(user))
 
 
 StepProvider = Callable[[Challenge], list[Step]]
@@ -58,6 +66,11 @@ def state_of(left: list[str]) -> State:
     return State.TODO if left else State.DONE
 
 
+def lead_acts(challenge: Challenge) -> Callable[[Any], bool]:
+    """A step of the lead agency's administrators."""
+    return partial(permissions.can_manage_challenge, challenge=challenge)
+
+
 def _details(challenge: Challenge) -> list[Step]:
     missing = [code for code in challenge.languages if not challenge.title.get(code)]
     left = [_("A title in: %(langs)s.", langs=", ".join(missing))] if missing else []
@@ -68,27 +81,33 @@ def _details(challenge: Challenge) -> list[Step]:
             challenge.lead_agency.display_name,
             url_for("challenges.details", slug=challenge.slug),
             left,
+            may_act=lead_acts(challenge),
         )
     ]
 
 
+def _nobody(_user: Any) -> bool:
+    return False
+
+
 def _partners(challenge: Challenge) -> list[Step]:
     pending = len(partner_services.open_partner_invitations(challenge))
-    left = []
-    if pending:
-        left.append(
+    url = url_for("challenges.console", slug=challenge.slug) + "#partners"
+    title = _("Partner agencies")
+    if pending:  # the invited agencies answer: nobody else can do this step now
+        left = [
             ngettext(
                 "%(num)d invitation waits for its agency's answer.",
                 "%(num)d invitations wait for their agencies' answers.",
                 pending,
             )
-        )
-    if len(challenge.tracks) < 2 and not pending:
+        ]
+        return [Step(title, State.TODO, _("the invited agencies"), url, left, may_act=_nobody)]
+    left = []
+    if len(challenge.tracks) < 2:
         left.append(_("Invite the partner agencies that run a track in parallel."))
-    url = url_for("challenges.console", slug=challenge.slug) + "#partners"
-    return [
-        Step(_("Partner agencies"), state_of(left), challenge.lead_agency.display_name, url, left)
-    ]
+    lead = challenge.lead_agency.display_name
+    return [Step(title, state_of(left), lead, url, left, may_act=lead_acts(challenge))]
 
 
 def _tracks(challenge: Challenge) -> list[Step]:
@@ -100,22 +119,34 @@ def _tracks(challenge: Challenge) -> list[Step]:
             left = [_("Mark the track ready.")]
         url = url_for("challenges.edit_track", slug=challenge.slug, track_slug=track.slug)
         title = _("Track: %(track)s (rules, prizes, terms)", track=track.name_in(lang))
-        out.append(Step(title, state_of(left), track.agency.display_name, url, left))
+        acts = partial(permissions.can_edit_track, track=track)
+        out.append(Step(title, state_of(left), track.agency.display_name, url, left, may_act=acts))
     return out
 
 
 def _timeline(challenge: Challenge) -> list[Step]:
     left = [] if challenge.rounds else [_("Add at least one round to the timeline.")]
     left += services.timeline_problems(challenge)
-    url = url_for("challenges.console", slug=challenge.slug) + "#timeline"
+    if challenge.rounds:
+        url = url_for("challenges.console", slug=challenge.slug) + "#timeline"
+    else:  # straight to the form of the first round
+        url = url_for("challenges.edit_round", slug=challenge.slug)
     lead = challenge.lead_agency.display_name
-    return [Step(_("Shared timeline"), state_of(left), lead, url, left)]
+    return [
+        Step(_("Shared timeline"), state_of(left), lead, url, left, may_act=lead_acts(challenge))
+    ]
 
 
 def _publish(challenge: Challenge) -> list[Step]:
     left = [] if challenge.is_published else [_("Publish once every step above is done.")]
     url = url_for("challenges.console", slug=challenge.slug) + "#publication"
-    return [Step(_("Publish"), state_of(left), challenge.lead_agency.display_name, url, left)]
+    lead = challenge.lead_agency.display_name
+    return [Step(_("Publish"), state_of(left), lead, url, left, may_act=lead_acts(challenge))]
+
+
+def next_for(all_steps: list[Step], user: Any) -> Step | None:
+    """The first step still to do that ``user`` may do: where the checklist sends them next."""
+    return next((s for s in all_steps if s.state is State.TODO and s.open_to(user)), None)
 
 
 def steps(challenge: Challenge) -> list[Step]:

@@ -4,13 +4,16 @@ uses it."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from competitions.challenges.models import Challenge
 from competitions.challenges.setup import Step, state_of, step
 from competitions.core.i18n import current_language
-from competitions.judging import panels, rubrics
+from competitions.judging import panels, permissions, rubrics
 
 
 @step(order=20)
@@ -27,6 +30,7 @@ def rubrics_of_rounds(challenge: Challenge) -> list[Step]:
                 challenge.lead_agency.display_name,
                 url_for("judging.rubric", slug=challenge.slug, round_id=round_.id),
                 left,
+                may_act=partial(permissions.can_edit_rubric, challenge=challenge),
             )
         )
     return out
@@ -39,7 +43,18 @@ def panels_of_tracks(challenge: Challenge) -> list[Step]:
     for track in challenge.tracks:
         panel = panels.find_panel(challenge, track)
         seated = panels.active_judges(panel) if panel else []
-        left = [] if seated else [_("Invite the judges of this track.")]
+        invited = len(panels.open_invitations(panel)) if panel else 0
+        # Inviting is the agency's part; the judges answer in their own time.
+        left = [] if seated or invited else [_("Invite the judges of this track.")]
+        note = (
+            ngettext(
+                "%(num)d judge has not answered the invitation yet.",
+                "%(num)d judges have not answered the invitation yet.",
+                invited,
+            )
+            if invited
+            else None
+        )
         out.append(
             Step(
                 _("Panel of %(track)s", track=track.name_in(lang)),
@@ -47,6 +62,8 @@ def panels_of_tracks(challenge: Challenge) -> list[Step]:
                 track.agency.display_name,
                 url_for("judging.panel", slug=challenge.slug, key=track.slug),
                 left,
+                note,
+                partial(permissions.can_manage_agency_judging, agency_id=track.agency_id),
             )
         )
     return out

@@ -7,7 +7,7 @@ from flask import url_for
 from flask_babel import gettext as _
 
 from competitions.challenges.models import Challenge
-from competitions.challenges.setup import Step, state_of, step
+from competitions.challenges.setup import Step, lead_acts, state_of, step
 from competitions.core.i18n import current_language
 from competitions.submissions.services import fields_of
 
@@ -25,6 +25,7 @@ def submission_forms(challenge: Challenge) -> list[Step]:
                 challenge.lead_agency.display_name,
                 url_for("submissions.define", slug=challenge.slug, round_id=round_.id),
                 left,
+                may_act=lead_acts(challenge),
             )
         )
     return out

@@ -89,6 +89,9 @@ def test_partner_admin_accepts_and_gets_their_agency_track(draft, world, invite)
     assert track.languages == ["en"]
     assert track.timezone == "America/Chicago"
     assert parse_rules(track.rules).allowed_countries == {"US"}
+    # Entrants can write to the administrator who added the track until it names another.
+    assert track.contact_email == world.admin_b.email
+    assert draft.tracks[0].contact_email == world.admin_a.email
     assert track.ready_at is None
     assert (inv.resolution, inv.resolved_by_id, inv.track_id) == (
         "accepted",

@@ -20,6 +20,7 @@ NO_TERMS = "Publish the terms and conditions."
 
 def test_marking_ready_lists_every_problem(track_a, world):
     actor = act(world.admin_a)
+    track_services.update_track(actor, track_a, settings(track_a, contact_email=None))
 
     assert track_services.readiness_problems(track_a) == [NO_CONTACT, NO_TERMS]
     with pytest.raises(DomainError) as refused:
@@ -164,3 +165,21 @@ def test_publishing_again_changes_nothing(challenge, track_a, track_b, world, cl
 
     assert challenge.published_at == published_at
     assert len(events("challenge.published")) == 1
+
+
+def test_marking_a_track_ready_leads_on_to_the_set_up_checklist(client, login, track_a, world):
+    """Once its track is ready, the agency's next step is on the checklist of the console."""
+    slug = track_a.challenge.slug
+    url = f"/challenges/{slug}/tracks/{track_a.slug}/manage/ready"
+    login(world.admin_a)
+    refused = client.post(url, data={"ready": "1"})  # no terms yet: stay on the track
+    assert refused.location.endswith(f"/challenges/{slug}/tracks/{track_a.slug}/manage")
+    terms = {code: f"Terms ({code})" for code in track_a.languages}
+    track_services.publish_terms(act(world.admin_a), track_a, terms)
+    db.session.commit()
+
+    ready = client.post(url, data={"ready": "1"})
+    assert ready.location.endswith(f"/challenges/{slug}/manage#setup")
+    assert track_a.ready_at is not None
+    back = client.post(url, data={"ready": "0"})
+    assert back.location.endswith(f"/challenges/{slug}/tracks/{track_a.slug}/manage")

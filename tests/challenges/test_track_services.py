@@ -98,7 +98,7 @@ def test_partner_admin_configures_their_own_track(track_b, world, clock):
     assert track_b.ready_at == clock.now()
     [updated] = events("track.updated")
     assert (updated.agency_id, updated.role) == (world.agency_b.id, "agency_admin")
-    assert updated.before["contact_email"] is None
+    assert updated.before["contact_email"] == world.admin_b.email  # the default
     assert updated.after["contact_email"] == "food@agency-b.example"
 
 
@@ -240,7 +240,7 @@ def test_a_bad_contact_email_is_refused(track_a, world):
             act(world.admin_a), track_a, settings(track_a, contact_email="prizes at csa")
         )
 
-    assert track_a.contact_email is None
+    assert track_a.contact_email == world.admin_a.email  # unchanged
 
 
 # --- eligibility rules --------------------------------------------------------------------

@@ -206,8 +206,12 @@ def default_rules(agency: Agency) -> dict[str, Any]:
     return rules_to_data(parse_rules({"allowed_countries": [country]}))
 
 
-def new_track(challenge: Challenge, agency: Agency, position: int) -> Track:
-    """Add ``agency``'s track to the challenge, with the agency's name, languages and zone."""
+def new_track(
+    challenge: Challenge, agency: Agency, position: int, contact_email: str | None = None
+) -> Track:
+    """Add ``agency``'s track to the challenge, with the agency's name, languages and zone,
+    and ``contact_email`` (the administrator who adds it) as the entrants' contact until the
+    agency gives another."""
     taken = {t.slug for t in challenge.tracks}
     slug = agency.slug if agency.slug not in taken else f"{agency.slug}-{position + 1}"
     track = Track(
@@ -219,6 +223,7 @@ def new_track(challenge: Challenge, agency: Agency, position: int) -> Track:
         languages=list(agency.languages or ["en"]),
         timezone=agency.timezone,
         rules=default_rules(agency),
+        contact_email=contact_email,
     )
     db.session.add(track)
     return track
@@ -249,7 +254,7 @@ def create_challenge(
     )
     challenge.search_text = search_text(challenge)
     db.session.add(challenge)
-    new_track(challenge, agency, 0)
+    new_track(challenge, agency, 0, actor.user.email if actor.user else None)
     db.session.flush()
     record_in(
         actor,

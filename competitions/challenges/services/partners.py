@@ -97,7 +97,7 @@ def accept_partner_invitation(actor: Actor, token: str, agency_id: int) -> Track
                 "Choose an agency you administer that does not have a track in this challenge."
             )
             raise DomainError(choose, field="agency")
-        track = new_track(challenge, agency, len(challenge.tracks))
+        track = new_track(challenge, agency, len(challenge.tracks), user.email)
         db.session.flush()
         inv.track_id = track.id
         record_in(

@@ -74,6 +74,7 @@ def agency_challenges(slug: str) -> ResponseReturnValue:
 def console(slug: str) -> ResponseReturnValue:
     challenge = guard(services.get_challenge(slug), permissions.can_view_console)
     can_manage = permissions.can_manage_challenge(current_user, challenge)
+    setup_steps = setup.steps(challenge)
     return render_template(
         "challenges/manage/console.html",
         challenge=challenge,
@@ -82,7 +83,8 @@ def console(slug: str) -> ResponseReturnValue:
         can_ready={t.id for t in challenge.tracks if permissions.can_mark_ready(current_user, t)},
         problems={t.id: track_services.readiness_problems(t) for t in challenge.tracks},
         publication_problems=services.publication_problems(challenge),
-        setup_steps=setup.steps(challenge),
+        setup_steps=setup_steps,
+        next_step=setup.next_for(setup_steps, current_user),
         invitations=partner_services.open_partner_invitations(challenge) if can_manage else [],
         invite_form=PartnerInviteForm(),
         confirm_form=ConfirmForm(),

@@ -207,6 +207,9 @@ def mark_ready(slug: str, track_slug: str) -> ResponseReturnValue:
     if ConfirmForm().validate_on_submit():
         ready = request.form.get("ready", "1") == "1"
         marked = _("The track is marked ready.") if ready else _("The track is back in draft.")
-        with attempt(success=marked):
+        with attempt(success=marked) as done:
             track_services.mark_ready(current_actor(), track, ready)
+        if done and ready and not track.challenge.is_published:
+            # The track's step is done: on to the next one, on the set-up checklist.
+            return redirect(url_for("challenges.console", slug=slug) + "#setup")
     return redirect(_track_url(track))

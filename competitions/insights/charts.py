@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
-from flask_babel import pgettext
+from flask_babel import ngettext, pgettext
 
 from competitions.challenges.eligibility import entrant_type_label, status_label
 from competitions.challenges.models import Challenge, Round, Track
@@ -448,11 +448,12 @@ def leniency_chart(
         "bars",
         _("Judge"),
         tuple(
-            _(
-                "%(judge)s (%(assessment)s, %(n)d reviews)",
+            ngettext(
+                "%(judge)s (%(assessment)s, %(num)d review)",
+                "%(judge)s (%(assessment)s, %(num)d reviews)",
+                r.reviews,
                 judge=names.get(r.user_id, str(r.user_id)),
                 assessment=assessments[r.label] if r.label else "",
-                n=r.reviews,
             )
             for r in compared
         ),

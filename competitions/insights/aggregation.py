@@ -39,7 +39,6 @@ from competitions.core.extensions import db
 from competitions.core.outbox import OutboxMessage
 from competitions.core.outbox import Status as OutboxStatus
 from competitions.entries.models import Entry, Team, TeamMember, TeamRole
-from competitions.judging import rubrics
 from competitions.judging.models import (
     Advancement,
     Assignment,
@@ -47,6 +46,7 @@ from competitions.judging.models import (
     Review,
     ReviewProgress,
     ReviewStatus,
+    Rubric,
     Score,
 )
 from competitions.outreach.models import Announcement, Subscription, SubscriptionStatus
@@ -213,22 +213,24 @@ def _count_if(condition: Any) -> Any:
 
 
 def funnel(challenge: Challenge) -> tuple[RoundCount, ...]:
-    """Submitted, eligible and advanced entries per track and round (one query)."""
-    has_version = (
-        select(SubmissionVersion.id)
-        .where(SubmissionVersion.submission_id == Submission.id)
-        .exists()
+    """Submitted, eligible and advanced entries per track and round (one query; the decisions
+    at each round's last stage are joined, not looked up per row)."""
+    last = (
+        select(Rubric.round_id, func.max(Rubric.stage).label("stage"))
+        .group_by(Rubric.round_id)
+        .subquery()
     )
-    advanced = (
-        select(Advancement.id)
+    advancing = (
+        select(Advancement.round_id, Advancement.entry_id)
+        .outerjoin(last, last.c.round_id == Advancement.round_id)
         .where(
-            Advancement.round_id == Submission.round_id,
-            Advancement.entry_id == Entry.id,
-            Advancement.stage == rubrics.last_stage_of(Submission.round_id),
             Advancement.advancing.is_(True),
+            Advancement.stage == func.coalesce(last.c.stage, 1),
+            Advancement.round_id.in_([r.id for r in challenge.rounds]),
         )
-        .exists()
+        .subquery()
     )
+    versioned = select(SubmissionVersion.submission_id)
     eligible = func.coalesce(Entry.override, Entry.eligibility) != "not_eligible"
     rows = db.session.execute(
         select(
@@ -236,10 +238,14 @@ def funnel(challenge: Challenge) -> tuple[RoundCount, ...]:
             Submission.round_id,
             func.count(Submission.id),
             _count_if(eligible),
-            _count_if(advanced),
+            _count_if(advancing.c.entry_id.is_not(None)),
         )
         .join(Entry, Entry.id == Submission.entry_id)
-        .where(*_active(challenge), Submission.withdrawn_at.is_(None), has_version)
+        .outerjoin(
+            advancing,
+            and_(advancing.c.round_id == Submission.round_id, advancing.c.entry_id == Entry.id),
+        )
+        .where(*_active(challenge), Submission.withdrawn_at.is_(None), Submission.id.in_(versioned))
         .group_by(Entry.track_id, Submission.round_id)
         .order_by(Entry.track_id, Submission.round_id)
     ).all()
@@ -267,34 +273,41 @@ def scores(challenge: Challenge) -> tuple[ScoreBin, ...]:
     position = cast(Score.value - Criterion.scale_min, Float) / cast(
         Criterion.scale_max - Criterion.scale_min, Float
     )
-    per_review = (
-        select(
-            Entry.track_id,
-            Assignment.round_id,
-            Assignment.stage,
-            (100.0 * func.sum(weight * position) / func.sum(weight)).label("raw"),
-        )
-        .select_from(Review)
+    counted = (
+        select(Review.id)
         .join(Assignment, Assignment.id == Review.assignment_id)
-        .join(Score, Score.review_id == Review.id)
-        .join(Criterion, Criterion.id == Score.criterion_id)
-        .join(Submission, Submission.id == Assignment.submission_id)
-        .join(Entry, Entry.id == Submission.entry_id)
         .where(
-            Entry.challenge_id == challenge.id,
+            Assignment.round_id.in_([r.id for r in challenge.rounds]),
             Assignment.ended_at.is_(None),
             Review.status == ReviewStatus.SUBMITTED.value,
         )
-        .group_by(Review.id, Entry.track_id, Assignment.round_id, Assignment.stage)
+    )
+    # Each counted review's score first (30,000 rows from 150,000 scores), grouped by the
+    # review alone; its round, stage and track are joined to those rows after.
+    per_review = (
+        select(
+            Score.review_id,
+            (100.0 * func.sum(weight * position) / func.sum(weight)).label("raw"),
+        )
+        .join(Criterion, Criterion.id == Score.criterion_id)
+        .where(Score.review_id.in_(counted))
+        .group_by(Score.review_id)
         .subquery()
     )
     raw = per_review.c.raw
     # A score on a bin's edge (30, computed as 29.999…) belongs to the bin it starts.
     edges = [(raw < 10 * (i + 1) - EDGE_SLACK, i) for i in range(BINS - 1)]
     bin_ = case(*edges, else_=BINS - 1).label("bin")
-    keys = (per_review.c.track_id, per_review.c.round_id, per_review.c.stage)
+    keys = (Entry.track_id, Assignment.round_id, Assignment.stage)
     rows = db.session.execute(
-        select(*keys, bin_, func.count()).group_by(*keys, bin_).order_by(*keys, bin_)
+        select(*keys, bin_, func.count())
+        .select_from(per_review)
+        .join(Review, Review.id == per_review.c.review_id)
+        .join(Assignment, Assignment.id == Review.assignment_id)
+        .join(Submission, Submission.id == Assignment.submission_id)
+        .join(Entry, Entry.id == Submission.entry_id)
+        .group_by(*keys, bin_)
+        .order_by(*keys, bin_)
     ).all()
     return tuple(ScoreBin(*row) for row in rows)
 

@@ -144,3 +144,10 @@ def test_the_page_costs_the_same_whatever_the_number_of_entries(
         assert client.get(PAGE).status_code == 200
     assert many.count == few.count, (few.count, many.count)
     assert few.count <= 25, "\n\n".join(s[:150] for s in few.statements)
+
+
+def test_the_consoles_link_to_the_insights(client, login, world, scene):
+    login(world.admin_b)
+    link = f'href="{PAGE}"'
+    assert link in client.get("/challenges/dsfc/manage").get_data(as_text=True)
+    assert link in client.get("/agencies/agency-b/challenges").get_data(as_text=True)

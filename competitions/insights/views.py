@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from flask import Response, render_template
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
@@ -21,11 +23,14 @@ def _insights(slug: str) -> services.Insights:
 @bp.signed_in("/challenges/<slug>/insights")
 def challenge(slug: str) -> ResponseReturnValue:
     insights = _insights(slug)
+    # The same few numbers (0 above all) come back thousands of times: formatted once each.
+    number = functools.cache(format_number)
     page = render_template(
         "insights/challenge.html",
         challenge=insights.challenge,
         insights=insights,
-        draw=lambda chart: svg.draw(chart, format_number),
+        draw=lambda chart: svg.draw(chart, number),
+        number=number,
         lang=current_language(),
     )
     # The rounds' results are kept when they were computed afresh (after rendering: a commit

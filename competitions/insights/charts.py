@@ -465,10 +465,9 @@ def leniency_chart(
 # --- outreach -------------------------------------------------------------------------------
 
 
-def outreach_chart(
-    figures: Figures, tracks: Sequence[Track], every_track: bool, lang: str
-) -> Chart:
-    """Per track (and challenge-wide) and language: the announcements' emails by state."""
+def outreach_chart(figures: Figures, tracks: Sequence[Track], lang: str) -> Chart:
+    """Per track (and challenge-wide) and language: the announcements' emails by state; then
+    the challenge's total (every track's and language's)."""
     names = {t.id: t.name_in(lang) for t in tracks}
     categories: list[str] = []
     table: list[list[float]] = []
@@ -479,7 +478,7 @@ def outreach_chart(
         language = language_name(row.language, lang) if row.language else _("unknown")
         categories.append(f"{scope} · {language}")
         table.append([row.queued, row.sent, row.failed, row.unsubscribed])
-    if not every_track and figures.outreach:
+    if len(figures.outreach) > 1:
         total = [
             sum(getattr(r, f) for r in figures.outreach)
             for f in ("queued", "sent", "failed", "unsubscribed")

@@ -92,7 +92,7 @@ def insights_for(user: Any, challenge: Challenge, lang: str) -> Insights:
             + charts.score_charts(figures, cols, rounds, lang)
             + _leniency(challenge, figures, tracks, every, lang),
         ),
-        Section("outreach", _("Outreach"), (charts.outreach_chart(figures, tracks, every, lang),)),
+        Section("outreach", _("Outreach"), (charts.outreach_chart(figures, tracks, lang),)),
     )
     return Insights(challenge, tuple(tracks), every, sections)
 

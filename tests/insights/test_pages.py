@@ -49,6 +49,7 @@ def test_the_lead_sees_every_track_side_by_side(client, login, world, scene):
         ["Advanced", "1", "1", "2"],
         ["Winners", "1", "1", "2"],
     ]
+    assert _csv(client, "outreach")[-1] == ["All tracks · all languages", "1", "2", "1", "1"]
     for section in ("Registrations", "Entrants", "Funnel", "Eligibility", "Judging", "Outreach"):
         assert f">{section}</h2>" in page
     assert 'role="img"' in page and "<desc id=" in page
@@ -151,3 +152,13 @@ def test_the_consoles_link_to_the_insights(client, login, world, scene):
     link = f'href="{PAGE}"'
     assert link in client.get("/challenges/dsfc/manage").get_data(as_text=True)
     assert link in client.get("/agencies/agency-b/challenges").get_data(as_text=True)
+
+
+def test_a_challenge_without_entries_shows_that_there_is_nothing_yet(
+    client, login, world, challenge
+):
+    login(world.admin_b)
+    page = html.unescape(client.get(PAGE).get_data(as_text=True))
+    assert page.count("Nothing to show yet.") >= 6
+    assert 'class="insight-svg"' not in page  # only zeros: nothing drawn
+    assert _csv(client, "countries") == [["Country", "US track", "All tracks"]]

@@ -171,12 +171,16 @@ def populate(app, submissions: int, tracks: int, judges: int, conflict_rate: flo
                 for u, t in pairs
             ],
         )
+        # A signed-in session of the platform admin, for the pages measured afterwards.
+        from competitions.accounts import sessions
+
+        sessions.begin(actor, root, remember=False, user_agent="bench")
         db.session.commit()
         return {
             "challenge_id": challenge_id,
             "round_id": round_.id,
             "root_id": root.id,
-            "root_session": root.get_id(),
+            "root_session": root.session_cookie_id,
         }
 
 

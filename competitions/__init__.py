@@ -122,6 +122,7 @@ def _register_blueprints(app: Flask) -> None:
     from competitions.challenges import bp as challenges_bp
     from competitions.core.views import bp as core_bp
     from competitions.entries import bp as entries_bp
+    from competitions.insights import bp as insights_bp
     from competitions.judging import bp as judging_bp
     from competitions.outreach import bp as outreach_bp
     from competitions.submissions import bp as submissions_bp
@@ -134,6 +135,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(submissions_bp)
     app.register_blueprint(outreach_bp)
     app.register_blueprint(judging_bp)
+    app.register_blueprint(insights_bp)
 
 
 def _register_template_helpers(app: Flask) -> None:

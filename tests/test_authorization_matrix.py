@@ -330,6 +330,9 @@ EXPECT: dict[tuple[str, str], dict[str, Any]] = {
     ("judging.declare_conflict", "POST"): assigned_judge(303),
     ("judging.results", "GET"): participants(200),
     ("judging.results_csv", "GET"): participants(200),
+    # Insights: the lead agency sees every track, a partner its own and the totals.
+    ("insights.challenge", "GET"): participants(200),
+    ("insights.chart_csv", "GET"): participants(200),
     # Releasing results (now, or scheduled) and its preview: the lead agency's admins. The
     # matrix round's judging has not closed, so releasing is refused on the page (400).
     ("judging.release_now", "POST"): lead_admins(400),
@@ -375,7 +378,9 @@ def _url(app: Flask, endpoint: str, world: World, objects: dict[str, Any]) -> st
         key=lambda r: len(r.arguments),
     )
     challenge_route = (
-        endpoint.startswith(("challenges.", "entries.", "submissions.", "outreach.", "judging."))
+        endpoint.startswith(
+            ("challenges.", "entries.", "submissions.", "outreach.", "judging.", "insights.")
+        )
         and endpoint not in AGENCY_ROUTES
     )
     values: dict[str, Any] = {}
@@ -401,7 +406,7 @@ def _url(app: Flask, endpoint: str, world: World, objects: dict[str, Any]) -> st
             else objects["file"].id,
             "criterion_id": objects["criterion"].id,
             "field_key": "report",
-            "key": objects["track_a"].slug,
+            "key": "registrations" if endpoint.startswith("insights.") else objects["track_a"].slug,
             "judge_id": objects["judge"].id,
             "assignment_id": objects["assignment"].id,
             "flag_id": objects["flag"].id,

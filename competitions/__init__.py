@@ -103,6 +103,7 @@ def _init_extensions(app: Flask) -> None:
     import competitions.entries.models
     import competitions.judging.models
     import competitions.outreach.models
+    import competitions.questions.models
     import competitions.submissions.models  # noqa: F401
 
 
@@ -124,6 +125,7 @@ def _register_blueprints(app: Flask) -> None:
     from competitions.entries import bp as entries_bp
     from competitions.judging import bp as judging_bp
     from competitions.outreach import bp as outreach_bp
+    from competitions.questions import bp as questions_bp
     from competitions.submissions import bp as submissions_bp
 
     app.register_blueprint(core_bp)
@@ -134,6 +136,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(submissions_bp)
     app.register_blueprint(outreach_bp)
     app.register_blueprint(judging_bp)
+    app.register_blueprint(questions_bp)
 
 
 def _register_template_helpers(app: Flask) -> None:

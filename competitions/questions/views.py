@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from competitions.challenges import services as challenge_services
 from competitions.challenges.forms import fill_per_language, per_language
@@ -68,8 +69,8 @@ def ask(slug: str) -> ResponseReturnValue:
     require(challenge.is_published, challenge)
     form = AskForm()
     lang = current_language()
-    form.track.choices = [("", _("No track in particular (every track)"))] + [
-        (t.slug, t.name_in(lang)) for t in challenge.tracks
+    form.track.choices = [SelectChoice("", _("No track in particular (every track)"))] + [
+        SelectChoice(t.slug, t.name_in(lang)) for t in challenge.tracks
     ]
     if request.method == "GET":
         form.track.data = request.args.get("track", "")
@@ -142,8 +143,8 @@ def _answer_form(question: Question) -> AnswerForm:
     lang = current_language()
     tracks = permissions.answering_tracks(current_user, question)
     form.scope.choices = [
-        (t.slug, _("The track %(track)s only", track=t.name_in(lang))) for t in tracks
-    ] + [("", _("Every track of the challenge (the lead agency approves)"))]
+        SelectChoice(t.slug, _("The track %(track)s only", track=t.name_in(lang))) for t in tracks
+    ] + [SelectChoice("", _("Every track of the challenge (the lead agency approves)"))]
     answer = question.answer
     if request.method == "GET":
         if answer is not None:
@@ -204,7 +205,7 @@ def _question_page(q: Question, form: AnswerForm) -> ResponseReturnValue:
 def _merge_form(q: Question) -> MergeForm:
     form = MergeForm(formdata=None)
     form.target.choices = [
-        (str(t.id), _("Question %(n)d", n=t.id) + f" — {t.body[:80]}")
+        SelectChoice(str(t.id), _("Question %(n)d", n=t.id) + f" — {t.body[:80]}")
         for t in services.merge_targets(current_user, q)
     ]
     return form

@@ -209,6 +209,8 @@ def _rate_limits() -> dict[str, Any]:
         "RATELIMIT_FOLLOW": os.environ.get("RATELIMIT_FOLLOW", "5 per minute;30 per hour"),
         # Questions asked of a challenge's agencies (``questions``), per client.
         "RATELIMIT_ASK": os.environ.get("RATELIMIT_ASK", "5 per 10 minutes;20 per day"),
+        # Contact requests on a challenge's teammates board (``teammates``), per client.
+        "RATELIMIT_CONTACT": os.environ.get("RATELIMIT_CONTACT", "10 per hour;30 per day"),
     }
 
 

@@ -46,6 +46,7 @@ from competitions.judging.models import (
 from competitions.outreach.models import Announcement
 from competitions.questions.models import Answer, AnswerReport, Question
 from competitions.submissions.models import Submission, SubmissionFile, SubmissionVersion
+from competitions.teammates.models import BoardPost, ContactRequest
 from tests.conftest import rolled_back_database
 from tests.factories import World, make_user
 
@@ -363,6 +364,16 @@ EXPECT: dict[tuple[str, str], dict[str, Any]] = {
     ("questions.hide", "POST"): agency_members(302),
     ("questions.unhide", "POST"): agency_members(302),
     ("questions.resolve_report", "POST"): agency_members(302),
+    # The teammates board opens with the challenge's publication (the matrix one is a draft);
+    # its agencies hide posts (no reason given: refused, back to the board).
+    ("teammates.board", "GET"): signed_in(404),
+    ("teammates.my_post", "GET"): signed_in(404),
+    ("teammates.my_post", "POST"): signed_in(404),
+    ("teammates.withdraw", "POST"): signed_in(404),
+    ("teammates.contact", "POST"): signed_in(404),
+    ("teammates.contacts", "GET"): signed_in(404),
+    ("teammates.answer", "POST"): signed_in(404),
+    ("teammates.hide", "POST"): participants(302),
 }
 
 STATIC_FILES = {"static": "css/tandem.css", "bootstrap.static": "css/bootstrap.min.css"}
@@ -396,7 +407,15 @@ def _url(app: Flask, endpoint: str, world: World, objects: dict[str, Any]) -> st
     )
     challenge_route = (
         endpoint.startswith(
-            ("challenges.", "entries.", "submissions.", "outreach.", "judging.", "questions.")
+            (
+                "challenges.",
+                "entries.",
+                "submissions.",
+                "outreach.",
+                "judging.",
+                "questions.",
+                "teammates.",
+            )
         )
         and endpoint not in AGENCY_ROUTES
     )
@@ -440,6 +459,8 @@ def _url(app: Flask, endpoint: str, world: World, objects: dict[str, Any]) -> st
             "question_id": objects["question"].id,
             "answer_id": objects["answer"].id,
             "report_id": objects["answer_report"].id,
+            "post_id": objects["board_post"].id,
+            "request_id": objects["contact_request"].id,
         }[arg]
     with app.test_request_context():
         return url_for(endpoint, **values)
@@ -685,8 +706,21 @@ def _question_objects(world: World, challenge: Any, track_a: Any, asker: Any) ->
         published_at=clock.now(),
     )
     report = AnswerReport(answer=answer, reason="Wrong.")
-    db.session.add_all([question, answered, answer, report])
-    return {"question": question, "answer": answer, "answer_report": report}
+    theirs = BoardPost(
+        challenge=challenge, user=asker, offers="Cooking", seeks="Growing", residence="CA"
+    )
+    mine = BoardPost(
+        challenge=challenge, user=world.innovator, offers="Growing", seeks="Cook", residence="CA"
+    )
+    contact = ContactRequest(post=theirs, from_post=mine, message="Team up?")
+    db.session.add_all([question, answered, answer, report, theirs, mine, contact])
+    return {
+        "question": question,
+        "answer": answer,
+        "answer_report": report,
+        "board_post": theirs,
+        "contact_request": contact,
+    }
 
 
 class Matrix:

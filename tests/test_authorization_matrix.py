@@ -366,6 +366,7 @@ EXPECT: dict[tuple[str, str], dict[str, Any]] = {
     ("questions.resolve_report", "POST"): agency_members(302),
     # The teammates board opens with the challenge's publication (the matrix one is a draft);
     # its agencies hide posts (no reason given: refused, back to the board).
+    ("entries.accept_terms", "POST"): team_lead(302),  # nothing ticked: refused, back
     ("teammates.board", "GET"): signed_in(404),
     ("teammates.my_post", "GET"): signed_in(404),
     ("teammates.my_post", "POST"): signed_in(404),

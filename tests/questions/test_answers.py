@@ -192,3 +192,28 @@ def test_the_home_page_shows_an_agency_member_the_questions_to_answer(
     client.post("/logout")
     login(world.staff_a)  # another track's question: nothing to answer
     assert "Questions to answer" not in text(client.get("/"))
+
+
+def test_entrants_accept_the_new_terms_an_answer_led_to(challenge, world, asker, client, login):
+    from tests.entries.conftest import new_team, person, register
+
+    uma = person("US", email="uma@example.org")
+    entry = register(new_team(uma, "US", 30, name="Oak"), challenge.tracks[1])
+    question = ask(challenge, asker, "agency-b")
+    draft(question, world.admin_b, "agency-b", changes_rules=True)
+    new = track_services.publish_terms(
+        act(world.admin_b), challenge.tracks[1], {"en": "Terms v2: subsidiaries may enter."}
+    )
+    answers.publish(act(world.admin_b), question)
+    db.session.commit()
+    login(uma)
+    page = text(client.get(f"/entries/{entry.id}"))
+    assert "The terms of this track changed" in page and "read version 2" in page
+    url = f"/entries/{entry.id}/terms"
+    client.post(url, data={"terms_version": str(new.id)})  # not ticked: refused
+    assert db.session.get(type(entry), entry.id).terms_version_id != new.id
+    client.post(url, data={"terms_version": str(new.id), "accept_terms": "y"})
+    db.session.expire_all()
+    assert db.session.get(type(entry), entry.id).terms_version_id == new.id
+    assert events("entry.terms_accepted")[-1].after == {"terms_version": 2}
+    assert "The terms of this track changed" not in text(client.get(f"/entries/{entry.id}"))

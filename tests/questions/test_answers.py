@@ -108,7 +108,7 @@ def test_an_answer_that_changes_the_rules_waits_for_new_terms(challenge, world, 
     assert answers.publish(act(world.admin_b), question) == AnswerStatus.PUBLISHED
 
 
-def test_declining_merging_and_hiding_are_audited(challenge, world, asker):
+def test_declining_merging_and_hiding_are_audited(challenge, world, asker, client, login):
     first = ask(challenge, asker, "agency-b")
     second = ask(challenge, asker, "agency-b", "Can a subsidiary of a Canadian firm apply?")
     spam = ask(challenge, asker, "agency-b", "Buy cheap watches at example dot com")
@@ -130,6 +130,10 @@ def test_declining_merging_and_hiding_are_audited(challenge, world, asker):
     answers.publish(act(world.admin_b), first)
     db.session.commit()
     assert len(events("answer.published")) == 1
+    login(asker)
+    page = text(client.get("/challenges/dsfc/questions"))
+    assert page.count(f'href="#a{first.answer.id}"') == 2  # the merged question leads there too
+    assert "Outside the scope of the challenge." in page  # why it was declined
 
 
 def test_the_public_page_searches_and_groups_by_topic(challenge, world, asker, client):

@@ -375,6 +375,7 @@ EXPECT: dict[tuple[str, str], dict[str, Any]] = {
     ("teammates.contacts", "GET"): signed_in(404),
     ("teammates.answer", "POST"): signed_in(404),
     ("teammates.hide", "POST"): participants(302),
+    ("teammates.report", "POST"): signed_in(404),
 }
 
 STATIC_FILES = {"static": "css/tandem.css", "bootstrap.static": "css/bootstrap.min.css"}

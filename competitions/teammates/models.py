@@ -109,3 +109,29 @@ class ContactRequest(SurrogateKey, Base):
     @property
     def audit_agency_id(self) -> int:
         return self.post.challenge.lead_agency_id
+
+
+class PostReport(SurrogateKey, Base):
+    """Someone signed in reported a post (abuse, personal data); hiding the post settles it."""
+
+    __tablename__ = "board_report"
+    audit_type = "board_report"
+
+    post_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("board_post.id", ondelete="CASCADE"), index=True
+    )
+    reporter_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    reason: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+
+    post: Mapped[BoardPost] = relationship()
+
+    @property
+    def audit_label(self) -> str:
+        return f"report on board post {self.post_id}"
+
+    @property
+    def audit_agency_id(self) -> int:
+        return self.post.challenge.lead_agency_id

@@ -28,7 +28,13 @@ from competitions.core.text import text_block
 from competitions.core.urls import external_url
 from competitions.entries.teams import check_member_profile
 from competitions.outreach.services import LazyFormat
-from competitions.teammates.models import BoardPost, ContactRequest, ContactStatus, PostKind
+from competitions.teammates.models import (
+    BoardPost,
+    ContactRequest,
+    ContactStatus,
+    PostKind,
+    PostReport,
+)
 
 MAX_TEXT = 1000
 MAX_MESSAGE = 1000
@@ -247,3 +253,31 @@ def together(a: BoardPost, b: BoardPost, tracks: Any) -> list[RouteOption]:
         ),
     )
     return route(profile, tracks)
+
+
+def report_post(actor: Actor, post: BoardPost, reason: str) -> PostReport:
+    """Report a post to the agencies of the challenge (they may hide it)."""
+    if actor.user is None or post.hidden_at is not None:
+        raise NotFound(_("No such post."))
+    text = text_block(reason)[:MAX_TEXT]
+    if not text:
+        raise DomainError(_("Give a reason."), field="reason")
+    row = PostReport(post=post, reporter_id=actor.user_id, reason=text)
+    db.session.add(row)
+    db.session.flush()
+    audit.record(actor, "board.reported", obj=row, after={"reason": text})
+    return row
+
+
+def reports_by_post(challenge: Challenge) -> dict[int, list[PostReport]]:
+    """The reports on the board's visible posts, for the agencies' eyes."""
+    rows = db.session.scalars(
+        select(PostReport)
+        .join(BoardPost, BoardPost.id == PostReport.post_id)
+        .where(BoardPost.challenge_id == challenge.id, BoardPost.hidden_at.is_(None))
+        .order_by(PostReport.id)
+    )
+    found: dict[int, list[PostReport]] = {}
+    for row in rows:
+        found.setdefault(row.post_id, []).append(row)
+    return found

@@ -36,13 +36,15 @@ def _board_url(challenge: Challenge, anchor: str | None = None) -> str:
 @bp.signed_in("/challenges/<slug>/teammates")
 def board(slug: str) -> ResponseReturnValue:
     challenge = _challenge(slug)
+    moderator = can_view_console(current_user, challenge)
     return render_template(
         "teammates/board.html",
         challenge=challenge,
         posts=services.board(challenge),
         mine=services.my_post(current_user, challenge),
         contact_form=ContactForm(formdata=None),
-        hide_form=HideForm(formdata=None) if can_view_console(current_user, challenge) else None,
+        hide_form=HideForm(formdata=None) if moderator else None,
+        reports=services.reports_by_post(challenge) if moderator else {},
     )
 
 
@@ -144,4 +146,16 @@ def hide(slug: str, post_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         with attempt(success=_("The post is hidden from the board.")):
             services.hide_post(current_actor(), post, form.reason.data or "")
+    return redirect(_board_url(challenge))
+
+
+@bp.signed_in("/challenges/<slug>/teammates/<int:post_id>/report", methods=["POST"])
+@limiter.limit(_contact_limit)
+def report(slug: str, post_id: int) -> ResponseReturnValue:
+    challenge = _challenge(slug)
+    post = services.get_post(challenge, post_id)
+    form = HideForm()
+    if form.validate_on_submit():
+        with attempt(success=_("Thank you: the agencies will look at this post.")):
+            services.report_post(current_actor(), post, form.reason.data or "")
     return redirect(_board_url(challenge))

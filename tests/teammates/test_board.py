@@ -84,8 +84,15 @@ def test_the_board_is_for_signed_in_people_and_the_poster_alone_answers(
     assert "Chloé Chef" in page and "chef@example.org" not in page
 
 
-def test_an_agency_hides_a_post_with_a_reason(challenge, world):
+def test_an_agency_hides_a_reported_post_with_a_reason(challenge, world, client, login):
     spam = _post(challenge, person("CA"), "Cheap watches")
+    reader = person("CA")
+    login(reader)
+    client.post(f"/challenges/dsfc/teammates/{spam.id}/report", data={"reason": "Spam."})
+    assert events("board.reported")[-1].after == {"reason": "Spam."}
+    client.post("/logout")
+    login(world.admin_b)
+    assert "Reported: Spam." in text(client.get("/challenges/dsfc/teammates"))
     with pytest.raises(DomainError, match="Give a reason"):
         services.hide_post(act(world.admin_b), spam, "")
     with pytest.raises(PermissionDenied):

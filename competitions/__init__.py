@@ -103,7 +103,9 @@ def _init_extensions(app: Flask) -> None:
     import competitions.entries.models
     import competitions.judging.models
     import competitions.outreach.models
-    import competitions.submissions.models  # noqa: F401
+    import competitions.questions.models
+    import competitions.submissions.models
+    import competitions.teammates.models  # noqa: F401
 
 
 def _tune_sqlite(engine: Any) -> None:
@@ -125,7 +127,9 @@ def _register_blueprints(app: Flask) -> None:
     from competitions.insights import bp as insights_bp
     from competitions.judging import bp as judging_bp
     from competitions.outreach import bp as outreach_bp
+    from competitions.questions import bp as questions_bp
     from competitions.submissions import bp as submissions_bp
+    from competitions.teammates import bp as teammates_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
@@ -136,6 +140,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(outreach_bp)
     app.register_blueprint(judging_bp)
     app.register_blueprint(insights_bp)
+    app.register_blueprint(questions_bp)
+    app.register_blueprint(teammates_bp)
 
 
 def _register_template_helpers(app: Flask) -> None:

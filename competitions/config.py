@@ -207,6 +207,10 @@ def _rate_limits() -> dict[str, Any]:
         "RATELIMIT_REGISTER": os.environ.get("RATELIMIT_REGISTER", "5 per minute;30 per hour"),
         "RATELIMIT_RESET": os.environ.get("RATELIMIT_RESET", "5 per minute;20 per hour"),
         "RATELIMIT_FOLLOW": os.environ.get("RATELIMIT_FOLLOW", "5 per minute;30 per hour"),
+        # Questions asked of a challenge's agencies (``questions``), per client.
+        "RATELIMIT_ASK": os.environ.get("RATELIMIT_ASK", "5 per 10 minutes;20 per day"),
+        # Contact requests on a challenge's teammates board (``teammates``), per client.
+        "RATELIMIT_CONTACT": os.environ.get("RATELIMIT_CONTACT", "10 per hour;30 per day"),
     }
 
 
@@ -250,6 +254,8 @@ def _mail(env: str, instance: Path) -> dict[str, Any]:
         "OUTBOX_CLAIM_TIMEOUT": _int("OUTBOX_CLAIM_TIMEOUT", 300),
         # How many dispatch tasks start at a release instant (one per worker process is right).
         "OUTBOX_PARALLEL": _int("OUTBOX_PARALLEL", 2),
+        # The daily digest of new answers goes out from this hour (UTC) on.
+        "QA_DIGEST_HOUR": _int("QA_DIGEST_HOUR", 16),
     }
 
 

@@ -44,7 +44,9 @@ from competitions.judging.models import (
     Rubric,
 )
 from competitions.outreach.models import Announcement
+from competitions.questions.models import Answer, AnswerReport, Question
 from competitions.submissions.models import Submission, SubmissionFile, SubmissionVersion
+from competitions.teammates.models import BoardPost, ContactRequest
 from tests.conftest import rolled_back_database
 from tests.factories import World, make_user
 
@@ -346,6 +348,37 @@ EXPECT: dict[tuple[str, str], dict[str, Any]] = {
     # A team's feedback: its track's agency before the release; the team (innovator) only from
     # the release of a published challenge, which the draft matrix challenge never reaches.
     ("judging.feedback", "GET"): agency_members(200),
+    # Questions: the public Q&A follows the challenge; asking needs a published challenge (the
+    # matrix one is a draft). The matrix question is asked of track A: agency A answers it;
+    # approving a challenge-wide answer is the lead's admins' (none awaits: refused, 302).
+    ("questions.public", "GET"): draft_visible(200),
+    ("questions.track_public", "GET"): draft_visible(200),
+    ("questions.ask", "GET"): signed_in(404),
+    ("questions.ask", "POST"): signed_in(404),
+    ("questions.report", "POST"): participants(302),  # no reason given: refused, back
+    ("questions.queue", "GET"): participants(200),
+    ("questions.question", "GET"): agency_members(200),
+    ("questions.question", "POST"): agency_members(400),  # an empty answer is refused
+    ("questions.publish", "POST"): agency_members(302),
+    ("questions.approve", "POST"): lead_admins(302),
+    ("questions.send_back", "POST"): lead_admins(302),
+    ("questions.decline", "POST"): agency_members(302),
+    ("questions.merge", "POST"): agency_members(302),
+    ("questions.hide", "POST"): agency_members(302),
+    ("questions.unhide", "POST"): agency_members(302),
+    ("questions.resolve_report", "POST"): agency_members(302),
+    # The teammates board opens with the challenge's publication (the matrix one is a draft);
+    # its agencies hide posts (no reason given: refused, back to the board).
+    ("entries.accept_terms", "POST"): team_lead(302),  # nothing ticked: refused, back
+    ("teammates.board", "GET"): signed_in(404),
+    ("teammates.my_post", "GET"): signed_in(404),
+    ("teammates.my_post", "POST"): signed_in(404),
+    ("teammates.withdraw", "POST"): signed_in(404),
+    ("teammates.contact", "POST"): signed_in(404),
+    ("teammates.contacts", "GET"): signed_in(404),
+    ("teammates.answer", "POST"): signed_in(404),
+    ("teammates.hide", "POST"): participants(302),
+    ("teammates.report", "POST"): signed_in(404),
 }
 
 STATIC_FILES = {"static": "css/tandem.css", "bootstrap.static": "css/bootstrap.min.css"}
@@ -379,7 +412,16 @@ def _url(app: Flask, endpoint: str, world: World, objects: dict[str, Any]) -> st
     )
     challenge_route = (
         endpoint.startswith(
-            ("challenges.", "entries.", "submissions.", "outreach.", "judging.", "insights.")
+            (
+                "challenges.",
+                "entries.",
+                "submissions.",
+                "outreach.",
+                "judging.",
+                "insights.",
+                "questions.",
+                "teammates.",
+            )
         )
         and endpoint not in AGENCY_ROUTES
     )
@@ -420,6 +462,11 @@ def _url(app: Flask, endpoint: str, world: World, objects: dict[str, Any]) -> st
             "prize_id": objects["prize"].id,
             "session_id": objects["innovator_session"].id,
             "passkey_id": objects["innovator_passkey"].id,
+            "question_id": objects["question"].id,
+            "answer_id": objects["answer"].id,
+            "report_id": objects["answer_report"].id,
+            "post_id": objects["board_post"].id,
+            "request_id": objects["contact_request"].id,
         }[arg]
     with app.test_request_context():
         return url_for(endpoint, **values)
@@ -560,9 +607,11 @@ def _matrix_objects(world: World) -> dict[str, Any]:
     )
     db.session.add(announcement)
     judging = _judging_objects(world, challenge, track_a, round_, submission, version, stored)
+    questions = _question_objects(world, challenge, track_a, teammate_user)
     db.session.commit()
     return {
         **judging,
+        **questions,
         "announcement": announcement,
         "requirement": requirement,
         "document": document,
@@ -640,6 +689,43 @@ def _judging_objects(
         "flag": flag,
         "submission": submission,
         "version_file": version_file,
+    }
+
+
+def _question_objects(world: World, challenge: Any, track_a: Any, asker: Any) -> dict[str, Any]:
+    """A new question of track A, and an answered one whose published answer was reported."""
+    question = Question(
+        challenge=challenge, track=track_a, asker_id=asker.id, body="May a subsidiary enter?"
+    )
+    answered = Question(
+        challenge=challenge, track=track_a, asker_id=asker.id, body="Who pays?", status="answered"
+    )
+    answer = Answer(
+        question=answered,
+        challenge_id=challenge.id,
+        track=track_a,
+        agency_id=world.agency_a.id,
+        scope="track",
+        status="published",
+        question_text={"en": "Who pays?"},
+        body={"en": "Agency A."},
+        published_at=clock.now(),
+    )
+    report = AnswerReport(answer=answer, reason="Wrong.")
+    theirs = BoardPost(
+        challenge=challenge, user=asker, offers="Cooking", seeks="Growing", residence="CA"
+    )
+    mine = BoardPost(
+        challenge=challenge, user=world.innovator, offers="Growing", seeks="Cook", residence="CA"
+    )
+    contact = ContactRequest(post=theirs, from_post=mine, message="Team up?")
+    db.session.add_all([question, answered, answer, report, theirs, mine, contact])
+    return {
+        "question": question,
+        "answer": answer,
+        "answer_report": report,
+        "board_post": theirs,
+        "contact_request": contact,
     }
 
 

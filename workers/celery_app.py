@@ -30,6 +30,8 @@ def make_celery(app: Flask) -> Celery:
         "announcements-tick": {"task": "outreach.release_due", "schedule": 5.0},
         "deadline-notices-tick": {"task": "outreach.deadline_notices", "schedule": 60.0},
         "timeline-notices-tick": {"task": "outreach.timeline_notices", "schedule": 60.0},
+        # Sends at most one digest per challenge a day, from QA_DIGEST_HOUR on.
+        "answers-digest-tick": {"task": "questions.digest", "schedule": 5 * 60.0},
         "purge-unverified-accounts": {
             "task": "accounts.purge_unverified",
             "schedule": 6 * 60 * 60.0,

@@ -64,3 +64,11 @@ def timeline_notices() -> int:
     from competitions.outreach.notices import timeline_due
 
     return timeline_due()
+
+
+@celery_app.task(name="questions.digest")
+def answers_digest() -> int:
+    """The day's digest of new answers to entrants and followers (once per challenge a day)."""
+    from competitions.questions.digest import run_due
+
+    return run_due()

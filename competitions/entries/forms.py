@@ -82,6 +82,13 @@ class RegisterForm(BaseForm):
     attestations = CheckboxesField(_l("Statements"), coerce=int, validate_choice=False)
 
 
+class NewTermsForm(BaseForm):
+    """The team lead accepts the track's terms again after they changed."""
+
+    terms_version = HiddenField()
+    accept_terms = BooleanField(_l("I have read and accept the new terms of this track"))
+
+
 class EligibilityDecisionForm(BaseForm):
     decision = SelectField(_l("Decision"), validate_choice=False)
     reason = TextAreaField(

@@ -28,7 +28,7 @@ from competitions.core.actor import Actor
 from competitions.core.errors import Conflict, DomainError, NotFound
 from competitions.core.extensions import db
 from competitions.core.i18n import current_language
-from competitions.entries import decisions, teams
+from competitions.entries import decisions, permissions, teams
 from competitions.entries.models import Entry, EntryMember, Team
 
 
@@ -167,3 +167,34 @@ def _check_registration(
 def _lang_of(actor: Actor) -> str:
     user = actor.user
     return user.preferred_language if isinstance(user, User) else "en"
+
+
+def accept_new_terms(actor: Actor, entry: Entry, terms_version_id: int, accepted: bool) -> None:
+    """The team lead accepts the track's terms after they changed (a new version: e.g. an
+    answer in the Q&A changed the rules); the entry then records that version."""
+    if not permissions.is_lead(actor.user, entry.team):
+        raise NotFound(_("No such entry."))
+    terms = current_terms(entry.track)
+    if terms is None or terms.id == entry.terms_version_id:
+        raise DomainError(_("Your entry already accepted the current terms."))
+    if terms.id != terms_version_id:
+        raise DomainError(
+            _(
+                "The terms changed while you were reading them. Read version %(n)d and accept it.",
+                n=terms.version,
+            ),
+            field="accept_terms",
+        )
+    if not accepted:
+        raise DomainError(_("Tick the box to accept the new terms."), field="accept_terms")
+    before = entry.terms_version.version
+    entry.terms_version_id = terms.id
+    entry.terms_accepted_at = clock.now()
+    audit.record(
+        actor,
+        "entry.terms_accepted",
+        obj=entry,
+        agency_id=entry.track.agency_id,
+        before={"terms_version": before},
+        after={"terms_version": terms.version},
+    )

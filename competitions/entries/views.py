@@ -42,6 +42,7 @@ from competitions.entries.forms import (
     InviteMemberForm,
     JoinForm,
     MemberProfileFields,
+    NewTermsForm,
     RegisterForm,
     TeamEditForm,
     TeamForm,
@@ -279,6 +280,8 @@ def entry(entry_id: int) -> ResponseReturnValue:
         can_decide=can_decide,
         decision_form=decision_form,
         confirm_form=ConfirmForm(),
+        terms_form=NewTermsForm(formdata=None),
+        current_terms=challenge_services.current_terms(entry.track),
         status_label=status_label,
         released_rounds={
             r.id
@@ -286,6 +289,22 @@ def entry(entry_id: int) -> ResponseReturnValue:
             if entry.track.challenge.is_published and r.results_at <= clock.now()
         },
     )
+
+
+@bp.signed_in("/entries/<int:entry_id>/terms", methods=["POST"])
+def accept_terms(entry_id: int) -> ResponseReturnValue:
+    """The team lead accepts the track's new terms (they changed after registration)."""
+    entry = guard(services.get_entry(entry_id), permissions.can_view_entry)
+    require(permissions.is_lead(current_user, entry.team), entry)
+    form = NewTermsForm()
+    if form.validate_on_submit():
+        raw = form.terms_version.data or ""
+        version = int(raw) if raw.isdigit() and len(raw) < 12 else 0
+        with attempt(success=_("Thank you: your entry accepted the new terms.")):
+            registration.accept_new_terms(
+                current_actor(), entry, version, bool(form.accept_terms.data)
+            )
+    return redirect(url_for("entries.entry", entry_id=entry.id, _anchor="terms"))
 
 
 @bp.signed_in("/entries/<int:entry_id>/withdraw", methods=["POST"])

@@ -1,0 +1,71 @@
+"""Forms of the questions and answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from competitions.challenges.forms import CONTENT_LANGUAGES, _language_label
+from competitions.core.forms import BaseForm
+
+
+class AskForm(BaseForm):
+    track = SelectField(
+        _l("Which track is it about?"),
+        description=_l("Every track's agency sees a question about no track in particular."),
+        validate_choice=False,
+    )
+    body = TextAreaField(
+        _l("Your question"),
+        description=_l(
+            "Only you and the agencies see it. If it concerns everyone, the agencies publish "
+            "an answer in their own words, never your name."
+        ),
+        validators=[DataRequired(_l("Write your question.")), Length(max=4000)],
+    )
+
+
+class AnswerForm(BaseForm):
+    """The answer's scope, and per language: topic, public wording of the question, reply."""
+
+    scope = SelectField(_l("The answer speaks for"), validate_choice=False)
+    changes_rules = BooleanField(
+        _l("This answer changes the rules"),
+        description=_l(
+            "Then the terms of the tracks concerned get a new version first (entrants accept "
+            "them again), and the answer is published after."
+        ),
+    )
+
+
+def _add(prefix: str, label: Any, factory: Any, max_length: int) -> None:
+    for code in CONTENT_LANGUAGES:
+        setattr(
+            AnswerForm,
+            f"{prefix}_{code}",
+            factory(
+                _l("%(what)s (%(language)s)", what=label, language=_language_label(code)),
+                render_kw={"lang": code},
+                validators=[Length(max=max_length)],
+            ),
+        )
+
+
+_add("topic", _l("Topic"), StringField, 80)
+_add("question", _l("The question, as the public reads it"), TextAreaField, 1000)
+_add("body", _l("Answer in Markdown"), TextAreaField, 20000)
+
+
+class ReasonForm(BaseForm):
+    reason = TextAreaField(_l("Reason"), validators=[Length(max=1000)])
+
+
+class MergeForm(BaseForm):
+    target = SelectField(_l("Merge into"), validate_choice=False, coerce=str)
+
+
+class ButtonForm(BaseForm):
+    """A CSRF-protected button."""

@@ -97,6 +97,7 @@ def _init_extensions(app: Flask) -> None:
 
     # Models register their tables on the shared metadata.
     import competitions.agencies.models
+    import competitions.api.models
     import competitions.challenges.models
     import competitions.core.audit
     import competitions.core.outbox
@@ -134,6 +135,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(submissions_bp)
     app.register_blueprint(outreach_bp)
     app.register_blueprint(judging_bp)
+
+    from competitions import api
+
+    api.init_app(app)
 
 
 def _register_template_helpers(app: Flask) -> None:

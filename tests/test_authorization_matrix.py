@@ -19,6 +19,7 @@ from flask import Flask, url_for
 from competitions.accounts import sessions
 from competitions.accounts.models import Passkey
 from competitions.agencies.models import AgencyInvitation
+from competitions.api import tokens as api_tokens
 from competitions.challenges import services
 from competitions.challenges.models import PartnerInvitation, Track
 from competitions.challenges.services import timeline, tracks
@@ -343,6 +344,25 @@ EXPECT: dict[tuple[str, str], dict[str, Any]] = {
     # A team's feedback: its track's agency before the release; the team (innovator) only from
     # the release of a published challenge, which the draft matrix challenge never reaches.
     ("judging.feedback", "GET"): agency_members(200),
+    # The API reads no session: with no token every role is the public. The matrix challenge
+    # is a draft, so it does not exist for the public; agency operations need a token (401).
+    # What a token may do is tested in tests/api.
+    ("api-docs.openapi_json", "GET"): same(200),
+    ("api.reference", "GET"): same(200),
+    ("api_public.list_challenges", "GET"): same(200),
+    ("api_public.get_challenge", "GET"): same(404),
+    ("api_public.get_track", "GET"): same(404),
+    ("api_public.get_timeline", "GET"): same(404),
+    ("api_public.check_eligibility", "POST"): same(422),  # a form, not the JSON it takes
+    ("api_public.get_winners", "GET"): same(404),
+    ("api_agency.whoami", "GET"): same(401),
+    ("api_agency.list_entries", "GET"): same(401),
+    ("api_agency.list_submissions", "GET"): same(401),
+    ("api_agency.list_announcements", "GET"): same(401),
+    ("api_agency.list_audit_events", "GET"): same(401),
+    ("api.api_tokens", "GET"): agency_admins(200),
+    ("api.api_tokens", "POST"): agency_admins(200),  # no name: the form again, with the error
+    ("api.revoke_token", "POST"): agency_admins(302),
 }
 
 STATIC_FILES = {"static": "css/tandem.css", "bootstrap.static": "css/bootstrap.min.css"}
@@ -375,7 +395,17 @@ def _url(app: Flask, endpoint: str, world: World, objects: dict[str, Any]) -> st
         key=lambda r: len(r.arguments),
     )
     challenge_route = (
-        endpoint.startswith(("challenges.", "entries.", "submissions.", "outreach.", "judging."))
+        endpoint.startswith(
+            (
+                "challenges.",
+                "entries.",
+                "submissions.",
+                "outreach.",
+                "judging.",
+                "api_public.",
+                "api_agency.",
+            )
+        )
         and endpoint not in AGENCY_ROUTES
     )
     values: dict[str, Any] = {}
@@ -415,6 +445,7 @@ def _url(app: Flask, endpoint: str, world: World, objects: dict[str, Any]) -> st
             "prize_id": objects["prize"].id,
             "session_id": objects["innovator_session"].id,
             "passkey_id": objects["innovator_passkey"].id,
+            "token_id": objects["api_token"].id,
         }[arg]
     with app.test_request_context():
         return url_for(endpoint, **values)
@@ -657,6 +688,9 @@ class Matrix:
             created_at=clock.now(),
         )
         db.session.add(objects["innovator_passkey"])
+        objects["api_token"] = api_tokens.create_token(
+            Actor(world.admin_a), world.agency_a, api_tokens.NewToken("Matrix", "read", 30)
+        ).token
         users = {r: objects["judge_user"] if r == "judge" else world.user(r) for r in ROLES}
         self.user_ids: dict[str, str | None] = {"anonymous": None}
         for role, user in users.items():

@@ -1,0 +1,226 @@
+"""Operations for an agency's own systems, with one of its tokens: its tracks' entries and
+their eligibility, submissions' metadata, announcements and their delivery, its audit log.
+
+Each checks the same rule as the page that shows the same thing, for the token's principal
+(``api.auth``). Another agency's objects answer 404, like ones that do not exist, and the
+refusal is written to the audit log as on the pages.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from competitions.agencies.permissions import can_view_agency_audit
+from competitions.api import agency_bp, auth
+from competitions.api import schemas as s
+from competitions.api.conventions import PageArgs, link_next, page_body, paginate, text
+from competitions.api.models import ApiToken
+from competitions.challenges import services as challenge_services
+from competitions.challenges.eligibility import explain
+from competitions.challenges.models import Challenge, Track
+from competitions.core import audit
+from competitions.core.audit import AuditEvent
+from competitions.core.errors import NotFound
+from competitions.core.extensions import db
+from competitions.entries import services as entry_services
+from competitions.entries.decisions import reasons_from_data
+from competitions.entries.models import Entry
+from competitions.entries.permissions import can_list_entries
+from competitions.outreach import announcements
+from competitions.outreach import permissions as outreach_permissions
+from competitions.outreach.models import Announcement
+from competitions.submissions.models import Submission, SubmissionVersion
+
+TOKEN: list[dict[str, list[str]]] = [{"token": []}]
+
+
+def require(allowed: bool, obj: Any) -> None:
+    """An audited 404 unless ``allowed`` (as ``core.web.require`` on the pages)."""
+    if allowed:
+        return
+    db.session.rollback()
+    audit.record(
+        auth.api_actor(),
+        "authz.denied",
+        obj=obj,
+        agency_id=getattr(obj, "audit_agency_id", None),
+        after={"via": "api", "token": auth.current_token_id()},
+    )
+    db.session.commit()
+    raise NotFound(_("Not found."))
+
+
+def _challenge(slug: str) -> Challenge:
+    return challenge_services.get_visible_challenge(auth.principal(), slug)
+
+
+def _listed_track(slug: str, track_slug: str) -> Track:
+    track = challenge_services.get_track(_challenge(slug), track_slug)
+    require(can_list_entries(auth.principal(), track), track)
+    return track
+
+
+@agency_bp.route("/agency")
+@agency_bp.doc(security=TOKEN)
+@agency_bp.response(200, s.WhoAmISchema)
+def whoami() -> Any:
+    """The token's agency, and the token itself (scope, expiry)."""
+    token: ApiToken = auth.require_current_token()
+    a = token.agency
+    return {
+        "agency": {
+            "slug": a.slug,
+            "name": a.name,
+            "jurisdiction": a.jurisdiction,
+            "timezone": a.timezone,
+            "languages": list(a.languages or []),
+            "website": a.website,
+        },
+        "token": {
+            "name": token.name,
+            "prefix": token.prefix,
+            "scope": token.scope,
+            "expires_at": token.expires_at,
+        },
+    }
+
+
+def _entry(e: Entry) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "team": e.team.name,
+        "entrant_type": e.team.entrant_type,
+        "registered_at": e.registered_at,
+        "withdrawn_at": e.withdrawn_at,
+        "eligibility": e.effective_eligibility,
+        "evaluated": e.eligibility,
+        "override_reason": e.override_reason,
+        "reasons": [
+            {"code": r.code, "severity": r.severity.value, "explanation": explain(r)}
+            for r in reasons_from_data(e.eligibility_reasons)
+        ],
+        "terms_version": e.terms_version.version,
+    }
+
+
+@agency_bp.route("/challenges/<slug>/tracks/<track_slug>/entries")
+@agency_bp.doc(security=TOKEN)
+@agency_bp.arguments(PageArgs, location="query")
+@agency_bp.response(200, s.EntryPageSchema)
+def list_entries(args: dict[str, Any], slug: str, track_slug: str) -> Any:
+    """The track's entries (withdrawn ones too) with their eligibility and its reasons."""
+    track = _listed_track(slug, track_slug)
+    stmt = entry_services.track_entries_query(track).options(selectinload(Entry.terms_version))
+    page = paginate(stmt, Entry.id, args)
+    return page_body(page, _entry), 200, link_next(page.next_cursor)
+
+
+def _submission(sub: Submission) -> dict[str, Any]:
+    return {
+        "id": sub.id,
+        "entry_id": sub.entry_id,
+        "round_id": sub.round_id,
+        "withdrawn_at": sub.withdrawn_at,
+        "versions": [
+            {
+                "number": v.number,
+                "submitted_at": v.submitted_at,
+                "deadline": v.deadline,
+                "files": [
+                    {
+                        "id": f.id,
+                        "field": f.field_key,
+                        "filename": f.filename,
+                        "content_type": f.content_type,
+                        "size": f.size,
+                        "sha256": f.sha256,
+                    }
+                    for f in v.files
+                ],
+            }
+            for v in sub.versions
+        ],
+    }
+
+
+@agency_bp.route("/challenges/<slug>/tracks/<track_slug>/submissions")
+@agency_bp.doc(security=TOKEN)
+@agency_bp.arguments(PageArgs, location="query")
+@agency_bp.response(200, s.SubmissionPageSchema)
+def list_submissions(args: dict[str, Any], slug: str, track_slug: str) -> Any:
+    """The track's submissions with their submitted versions and each file's size and
+    SHA-256 (drafts are the teams' own: not listed)."""
+    track = _listed_track(slug, track_slug)
+    stmt = (
+        select(Submission)
+        .join(Entry, Entry.id == Submission.entry_id)
+        .where(Entry.track_id == track.id)
+        .options(selectinload(Submission.versions).selectinload(SubmissionVersion.files))
+    )
+    page = paginate(stmt, Submission.id, args)
+    return page_body(page, _submission), 200, link_next(page.next_cursor)
+
+
+def _announcement(a: Announcement) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "track": a.track.slug if a.track else None,
+        "subject": text(a.subject, a.challenge.languages),
+        "status": a.status,
+        "audiences": list(a.audiences or []),
+        "release_at": a.release_at,
+        "released_at": a.released_at,
+        "recipients": a.recipients,
+        "delivery": announcements.progress(a),
+    }
+
+
+@agency_bp.route("/challenges/<slug>/announcements")
+@agency_bp.doc(security=TOKEN)
+@agency_bp.arguments(PageArgs, location="query")
+@agency_bp.response(200, s.AnnouncementPageSchema)
+def list_announcements(args: dict[str, Any], slug: str) -> Any:
+    """The challenge's announcements the agency may see, with their delivery counts."""
+    challenge = _challenge(slug)
+    user = auth.principal()
+    require(outreach_permissions.can_list(user, challenge), challenge)
+    stmt = select(Announcement).where(Announcement.challenge_id == challenge.id)
+    page = paginate(stmt, Announcement.id, args)
+    visible = [a for a in page.items if outreach_permissions.can_view(user, a)]
+    body = {"items": [_announcement(a) for a in visible], "next_cursor": page.next_cursor}
+    return body, 200, link_next(page.next_cursor)
+
+
+def _event(e: AuditEvent) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "at": e.at,
+        "actor": e.actor_label,
+        "role": e.role,
+        "action": e.action,
+        "object_type": e.object_type,
+        "object_id": e.object_id,
+        "object_label": e.object_label,
+        "via": e.via,
+    }
+
+
+class _AuditQuery(s.AuditArgs, PageArgs):
+    pass
+
+
+@agency_bp.route("/audit-events")
+@agency_bp.doc(security=TOKEN)
+@agency_bp.arguments(_AuditQuery, location="query")
+@agency_bp.response(200, s.AuditPageSchema)
+def list_audit_events(args: dict[str, Any]) -> Any:
+    """The agency's audit log, oldest first: pull it incrementally with the cursor."""
+    agency = auth.require_current_token().agency
+    require(can_view_agency_audit(auth.principal(), agency), agency)
+    stmt = audit.events_query(agency_id=agency.id, action=args.get("action"))
+    page = paginate(stmt, AuditEvent.id, args)
+    return page_body(page, _event), 200, link_next(page.next_cursor)

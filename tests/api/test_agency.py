@@ -1,0 +1,175 @@
+"""What an agency's token reads of its own tracks, and that other agencies' objects answer
+404 like ones that do not exist (audited); pagination is stable while rows are added."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.testing import FlaskClient
+
+from competitions.challenges.models import Challenge, Track
+from competitions.core import audit, clock
+from competitions.core.actor import Actor
+from competitions.core.extensions import db
+from competitions.entries.models import Entry, Team, TeamMember
+from competitions.outreach.models import Announcement
+from competitions.submissions.models import Submission, SubmissionFile, SubmissionVersion
+from tests.api.conftest import API, bearer
+from tests.challenges.helpers import events
+from tests.factories import make_user
+
+SHA = "a" * 64
+
+
+def _entry(track: Track, name: str, eligibility: str = "eligible") -> Entry:
+    lead = make_user()
+    team = Team(name=name, entrant_type="team", created_by_id=lead.id)
+    db.session.add_all([team, TeamMember(team=team, user=lead, role="lead", residence="CA")])
+    now = clock.now()
+    entry = Entry(
+        team=team,
+        track=track,
+        challenge_id=track.challenge_id,
+        eligibility=eligibility,
+        eligibility_reasons=[
+            {
+                "code": "residence_ok",
+                "severity": "ok",
+                "params": {"countries": ["CA"], "policy": "all"},
+            }
+        ],
+        eligibility_evaluated_at=now,
+        terms_version_id=track.terms_versions[-1].id,
+        terms_accepted_at=now,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def test_entries_with_their_eligibility(
+    client: FlaskClient, published: Challenge, track_a: Track, make_token: Any
+) -> None:
+    ok = _entry(track_a, "Astro Foods")
+    _entry(track_a, "Moon Kitchen", "not_eligible")
+    db.session.commit()
+    url = f"{API}/challenges/{published.slug}/tracks/{track_a.slug}/entries"
+    body = client.get(url, headers=bearer(make_token())).get_json()
+    assert [e["team"] for e in body["items"]] == ["Astro Foods", "Moon Kitchen"]
+    first = body["items"][0]
+    assert first["id"] == ok.id and first["eligibility"] == "eligible"
+    assert first["reasons"][0]["code"] == "residence_ok"
+    assert first["reasons"][0]["explanation"]
+    assert first["registered_at"].endswith("+00:00")
+    assert body["items"][1]["eligibility"] == "not_eligible"
+
+
+def test_another_agencys_track_is_404_and_audited(
+    client: FlaskClient, published: Challenge, track_b: Track, make_token: Any, world: Any
+) -> None:
+    secret = make_token()  # agency A's
+    for what in ("entries", "submissions"):
+        url = f"{API}/challenges/{published.slug}/tracks/{track_b.slug}/{what}"
+        r = client.get(url, headers=bearer(secret))
+        assert r.status_code == 404 and r.mimetype == "application/problem+json"
+        missing = client.get(
+            f"{API}/challenges/{published.slug}/tracks/nothing/{what}", headers=bearer(secret)
+        )
+        assert missing.get_json() == r.get_json()  # nothing tells them apart
+    denied = events("authz.denied")
+    assert len(denied) == 2
+    assert {e.agency_id for e in denied} == {world.agency_b.id}
+    assert all(e.via == "api" for e in denied)
+    # Agency B's token reads its own track.
+    own = make_token(world.admin_b, world.agency_b)
+    url = f"{API}/challenges/{published.slug}/tracks/{track_b.slug}/entries"
+    assert client.get(url, headers=bearer(own)).status_code == 200
+
+
+def test_submissions_metadata_with_file_digests(
+    client: FlaskClient, published: Challenge, track_a: Track, make_token: Any
+) -> None:
+    entry = _entry(track_a, "Astro Foods")
+    round_ = published.rounds[0]
+    now = clock.now()
+    sub = Submission(entry=entry, round=round_, draft={})
+    version = SubmissionVersion(
+        submission=sub, number=1, answers={}, submitted_at=now, deadline=round_.submission_deadline
+    )
+    file = SubmissionFile(
+        submission=sub,
+        version=version,
+        field_key="report",
+        storage_key="k",
+        filename="report.pdf",
+        content_type="application/pdf",
+        size=1234,
+        sha256=SHA,
+    )
+    db.session.add_all([sub, version, file])
+    db.session.commit()
+    url = f"{API}/challenges/{published.slug}/tracks/{track_a.slug}/submissions"
+    [item] = client.get(url, headers=bearer(make_token())).get_json()["items"]
+    assert item["entry_id"] == entry.id and item["round_id"] == round_.id
+    [v] = item["versions"]
+    assert v["number"] == 1
+    assert v["files"] == [
+        {
+            "id": file.id,
+            "field": "report",
+            "filename": "report.pdf",
+            "content_type": "application/pdf",
+            "size": 1234,
+            "sha256": SHA,
+        }
+    ]
+
+
+def test_announcements_with_delivery_counts(
+    client: FlaskClient, published: Challenge, track_a: Track, world: Any, make_token: Any
+) -> None:
+    ann = Announcement(
+        challenge=published,
+        track=track_a,
+        agency_id=world.agency_a.id,
+        subject={"en": "Webinar", "fr": "Webinaire"},
+        body={"en": "Join"},
+        audiences=["entries"],
+    )
+    db.session.add(ann)
+    db.session.commit()
+    url = f"{API}/challenges/{published.slug}/announcements"
+    r = client.get(url, headers={**bearer(make_token()), "Accept-Language": "fr"})
+    [item] = r.get_json()["items"]
+    assert item["subject"] == "Webinaire" and item["status"] == "draft"
+    assert item["track"] == track_a.slug
+    assert item["delivery"] == {"queued": 0, "sending": 0, "sent": 0, "retrying": 0, "failed": 0}
+
+
+def test_audit_events_paginate_stably_while_rows_are_added(
+    client: FlaskClient, world: Any, make_token: Any
+) -> None:
+    secret = make_token()
+    actor = Actor(world.admin_a)
+    for n in range(5):
+        audit.record(actor, f"test.event{n}", agency_id=world.agency_a.id)
+    audit.record(actor, "test.elsewhere", agency_id=world.agency_b.id)
+    db.session.commit()
+    url = f"{API}/audit-events?action=test.&limit=2"
+    first = client.get(url, headers=bearer(secret))
+    page1 = first.get_json()
+    assert [e["action"] for e in page1["items"]] == ["test.event0", "test.event1"]
+    assert page1["next_cursor"] and 'rel="next"' in first.headers["Link"]
+    # Rows added between two pages come at the end: nothing repeated, nothing skipped.
+    audit.record(actor, "test.event5", agency_id=world.agency_a.id)
+    db.session.commit()
+    seen = [e["action"] for e in page1["items"]]
+    cursor = page1["next_cursor"]
+    while cursor:
+        body = client.get(f"{url}&cursor={cursor}", headers=bearer(secret)).get_json()
+        seen += [e["action"] for e in body["items"]]
+        cursor = body["next_cursor"]
+    assert seen == [f"test.event{n}" for n in range(6)]
+    # The same page asked twice is the same page (and its ETag answers 304).
+    again = client.get(url, headers={**bearer(secret), "If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304

@@ -359,6 +359,7 @@ EXPECT: dict[tuple[str, str], dict[str, Any]] = {
     ("api_agency.list_entries", "GET"): same(401),
     ("api_agency.list_submissions", "GET"): same(401),
     ("api_agency.list_announcements", "GET"): same(401),
+    ("api_agency.create_announcement", "POST"): same(401),
     ("api_agency.list_audit_events", "GET"): same(401),
     ("api.api_tokens", "GET"): agency_admins(200),
     ("api.api_tokens", "POST"): agency_admins(200),  # no name: the form again, with the error

@@ -12,6 +12,7 @@ and an agency's API tokens.
 
 from __future__ import annotations
 
+import os
 from functools import partial
 from typing import Any
 
@@ -32,6 +33,11 @@ class TandemApi(Api):
 
     def _register_error_handlers(self) -> None:
         return None
+
+    def _register_responses(self) -> None:
+        from competitions.api.document import register_problem_responses
+
+        register_problem_responses(self.spec, self.ERROR_SCHEMA)
 
 
 public_bp = Blueprint(
@@ -54,7 +60,7 @@ SETTINGS: dict[str, Any] = {
     "OPENAPI_VERSION": "3.1.0",
     "OPENAPI_URL_PREFIX": PREFIX,
     "OPENAPI_JSON_PATH": "openapi.json",
-    "API_PUBLIC_RATE_LIMIT": "60 per minute",
+    "API_PUBLIC_RATE_LIMIT": os.environ.get("API_PUBLIC_RATE_LIMIT", "60 per minute"),
     "API_SPEC_OPTIONS": {
         "info": {
             "description": (
@@ -81,7 +87,9 @@ def init_app(app: Flask) -> None:
     """Register the API (and its document) and its pages on ``app``."""
     for key, value in SETTINGS.items():
         app.config.setdefault(key, value)
-    api = TandemApi(app)
+    from competitions.api.document import Conventions
+
+    api = TandemApi(app, spec_kwargs={"extra_plugins": [Conventions()]})
     app.extensions["tandem_api"] = api
     api.register_blueprint(public_bp)
     api.register_blueprint(agency_bp)

@@ -8,8 +8,11 @@ refusal is written to the audit log as on the pages.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from flask import abort
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -24,8 +27,9 @@ from competitions.challenges.eligibility import explain
 from competitions.challenges.models import Challenge, Track
 from competitions.core import audit
 from competitions.core.audit import AuditEvent
-from competitions.core.errors import NotFound
+from competitions.core.errors import DomainError, NotFound
 from competitions.core.extensions import db
+from competitions.core.problems import problem
 from competitions.entries import services as entry_services
 from competitions.entries.decisions import reasons_from_data
 from competitions.entries.models import Entry
@@ -193,6 +197,39 @@ def list_announcements(args: dict[str, Any], slug: str) -> Any:
     visible = [a for a in page.items if outreach_permissions.can_view(user, a)]
     body = {"items": [_announcement(a) for a in visible], "next_cursor": page.next_cursor}
     return body, 200, link_next(page.next_cursor)
+
+
+@contextmanager
+def settled() -> Iterator[None]:
+    """The block's change committed; a refusal of the service (``DomainError``) rolled back and
+    answered 422 with its message on the field it names (``NotFound`` passes: 404)."""
+    try:
+        yield
+    except NotFound:
+        db.session.rollback()
+        raise
+    except DomainError as err:
+        db.session.rollback()
+        field = (err.field or "").removesuffix("_en").removesuffix("_fr") or "json"
+        abort(problem(422, _("Unprocessable content"), err.message, errors={field: [err.message]}))
+    db.session.commit()
+
+
+@agency_bp.route("/challenges/<slug>/announcements", methods=["POST"])
+@agency_bp.doc(security=TOKEN)
+@agency_bp.arguments(s.AnnouncementArgs)
+@agency_bp.response(201, s.AnnouncementSchema)
+def create_announcement(args: dict[str, Any], slug: str) -> Any:
+    """A draft announcement (needs a write token): the agency's staff review and send it on
+    the challenge's console. The composer's rules apply (languages, audiences, round)."""
+    challenge = _challenge(slug)
+    actor = auth.api_actor()
+    draft = announcements.Draft(args["subject"], args["body"], args["audiences"], args["round_id"])
+    track = challenge_services.get_track(challenge, args["track"]) if args["track"] else None
+    require(outreach_permissions.can_compose(actor.user, challenge, track), track or challenge)
+    with settled():
+        ann = announcements.create(actor, challenge, track, draft)
+    return _announcement(ann)
 
 
 def _event(e: AuditEvent) -> dict[str, Any]:

@@ -309,3 +309,25 @@ class AuditArgs(Schema):
         validate=validate.Length(max=80),
         metadata={"description": "A prefix of the action, such as `entry.`."},
     )
+
+
+class AnnouncementArgs(Schema):
+    track = fields.String(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "The track it is from (its slug); none: the whole challenge."},
+    )
+    subject = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        required=True,
+        metadata={"description": "Per language (`en`, `fr`)."},
+    )
+    body = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        required=True,
+        metadata={"description": "Per language, Markdown."},
+    )
+    audiences = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
+    round_id = fields.Integer(load_default=None, allow_none=True)

@@ -173,3 +173,54 @@ def test_audit_events_paginate_stably_while_rows_are_added(
     # The same page asked twice is the same page (and its ETag answers 304).
     again = client.get(url, headers={**bearer(secret), "If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
+
+
+def _draft(track: str | None = None) -> dict[str, Any]:
+    return {
+        "track": track,
+        "subject": {"en": "Webinar on Thursday", "fr": "Webinaire jeudi"},
+        "body": {"en": "Join us.", "fr": "Joignez-vous à nous."},
+        "audiences": ["entries"],
+    }
+
+
+def test_a_write_token_posts_an_announcement_draft(
+    client: FlaskClient,
+    published: Challenge,
+    track_a: Track,
+    track_b: Track,
+    make_token: Any,
+    csrf_enabled: None,
+) -> None:
+    url = f"{API}/challenges/{published.slug}/announcements"
+    writer = make_token(scope="write")
+    r = client.post(url, json=_draft(track_a.slug), headers=bearer(writer))  # no CSRF token
+    assert r.status_code == 201, r.get_data(as_text=True)
+    assert r.get_json()["status"] == "draft" and r.get_json()["track"] == track_a.slug
+    ann = db.session.get(Announcement, r.get_json()["id"])
+    assert ann is not None and ann.subject["fr"] == "Webinaire jeudi"
+    [created] = events("announcement.created")
+    assert created.via == "api"
+    # The composer's rules: a refusal names the field, as a 422 problem.
+    bad = client.post(url, json={**_draft(), "subject": {}}, headers=bearer(writer))
+    assert bad.status_code == 422 and "subject" in bad.get_json()["errors"]
+    # Another agency's track does not exist for this token.
+    other = client.post(url, json=_draft(track_b.slug), headers=bearer(writer))
+    assert other.status_code == 404
+
+
+def test_reading_tokens_and_browser_sessions_cannot_write(
+    client: FlaskClient,
+    published: Challenge,
+    track_a: Track,
+    make_token: Any,
+    world: Any,
+    login: Any,
+) -> None:
+    url = f"{API}/challenges/{published.slug}/announcements"
+    reader = make_token(scope="read")
+    r = client.post(url, json=_draft(track_a.slug), headers=bearer(reader))
+    assert r.status_code == 403 and r.mimetype == "application/problem+json"
+    login(world.admin_a)  # signed in on the pages: the API does not see it
+    assert client.post(url, json=_draft(track_a.slug)).status_code == 401
+    assert db.session.query(Announcement).count() == 0

@@ -69,3 +69,22 @@ def test_the_reference_page_lists_every_operation(client: FlaskClient, db: Any) 
     assert "<script" not in page.split("</main>")[0].split("<main")[-1]
     fr = client.get("/developers/api", headers={"Accept-Language": "fr"}).get_data(as_text=True)
     assert "Référence de l\u2019API" in fr
+
+
+def test_operations_are_named_and_their_errors_are_problem_documents(
+    client: FlaskClient, db: Any
+) -> None:
+    document = _document(client)
+    ids = []
+    for item in document["paths"].values():
+        for op in item.values():
+            if not isinstance(op, dict) or "responses" not in op:
+                continue
+            ids.append(op["operationId"])
+            assert {"404", "429", "default"} <= op["responses"].keys()
+            if op.get("security"):
+                assert {"401", "403"} <= op["responses"].keys()
+    assert len(ids) == len(set(ids))
+    for name in ("NOT_FOUND", "UNAUTHORIZED", "TOO_MANY_REQUESTS", "DEFAULT_ERROR"):
+        content = document["components"]["responses"][name]["content"]
+        assert list(content) == ["application/problem+json"]

@@ -358,6 +358,8 @@ EXPECT: dict[tuple[str, str], dict[str, Any]] = {
     ("api_agency.whoami", "GET"): same(401),
     ("api_agency.list_entries", "GET"): same(401),
     ("api_agency.list_submissions", "GET"): same(401),
+    ("api_agency.download_file", "GET"): same(401),
+    ("api_agency.track_results", "GET"): same(401),
     ("api_agency.list_announcements", "GET"): same(401),
     ("api_agency.create_announcement", "POST"): same(401),
     ("api_agency.list_audit_events", "GET"): same(401),

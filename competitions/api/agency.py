@@ -8,11 +8,12 @@ refusal is written to the audit log as on the pages.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from flask import abort
+from flask import Response, abort, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -29,14 +30,20 @@ from competitions.core import audit
 from competitions.core.audit import AuditEvent
 from competitions.core.errors import DomainError, NotFound
 from competitions.core.extensions import db
+from competitions.core.i18n import current_language
 from competitions.core.problems import problem
+from competitions.core.web import send_attachment
 from competitions.entries import services as entry_services
 from competitions.entries.decisions import reasons_from_data
 from competitions.entries.models import Entry
-from competitions.entries.permissions import can_list_entries
+from competitions.entries.permissions import can_list_entries, can_view_entry
+from competitions.judging import advancement, results
+from competitions.judging import permissions as judging_permissions
+from competitions.judging.rubrics import last_stage
 from competitions.outreach import announcements
 from competitions.outreach import permissions as outreach_permissions
 from competitions.outreach.models import Announcement
+from competitions.submissions import services as submission_services
 from competitions.submissions.models import Submission, SubmissionVersion
 
 TOKEN: list[dict[str, list[str]]] = [{"token": []}]
@@ -167,6 +174,74 @@ def list_submissions(args: dict[str, Any], slug: str, track_slug: str) -> Any:
     )
     page = paginate(stmt, Submission.id, args)
     return page_body(page, _submission), 200, link_next(page.next_cursor)
+
+
+@agency_bp.route("/files/<int:file_id>")
+@agency_bp.doc(security=TOKEN)
+@agency_bp.response(
+    200,
+    {"type": "string", "format": "binary"},
+    content_type="application/octet-stream",
+    description="The file as stored; its ETag and Repr-Digest carry its SHA-256.",
+)
+def download_file(file_id: int) -> Any:
+    """A submission's file (its id is in the submissions' metadata), as the track's agency
+    downloads it on the pages. Check its SHA-256 against the metadata."""
+    record = submission_services.get_file(file_id)
+    entry = record.submission.entry
+    require(can_view_entry(auth.principal(), entry), entry)
+    if record.sha256 in request.if_none_match:  # not even opened: the client has it
+        unchanged = Response(status=304)
+        unchanged.set_etag(record.sha256)
+        return unchanged
+    response = send_attachment(
+        submission_services.open_file(record), record.content_type, record.filename
+    )
+    digest = base64.b64encode(bytes.fromhex(record.sha256)).decode("ascii")
+    response.headers["Repr-Digest"] = f"sha-256=:{digest}:"
+    response.set_etag(record.sha256)
+    return response
+
+
+@agency_bp.route("/challenges/<slug>/tracks/<track_slug>/rounds/<int:round_id>/results")
+@agency_bp.doc(security=TOKEN)
+@agency_bp.response(200, s.TrackResultsSchema)
+def track_results(slug: str, track_slug: str, round_id: int) -> Any:
+    """The track's results of a round's last review stage (the results page's figures, before
+    the release too), in rank order, with the track's advancement decisions."""
+    challenge = _challenge(slug)
+    track = challenge_services.get_track(challenge, track_slug)
+    require(judging_permissions.can_view_track_judging(auth.principal(), track), track)
+    round_ = challenge_services.get_round(challenge, round_id)
+    stage = last_stage(round_)
+    items = results.results_of(round_, stage).of_track(track.id)
+    decided = advancement.decisions(round_, [track], stage)
+    db.session.commit()  # the results may have been computed and kept (as the page does)
+    ranked = sorted(items, key=lambda i: (i.rank_track is None, i.rank_track or 0, i.entry_id))
+    return {
+        "round": {
+            "id": round_.id,
+            "name": round_.name_in(current_language(), challenge.languages),
+            "position": round_.position,
+        },
+        "stage": stage,
+        "released": challenge.is_published and results.released(round_),
+        "results": [
+            {
+                "entry_id": i.entry_id,
+                "submission_id": i.submission_id,
+                "team": i.team,
+                "rank": i.rank_track,
+                "rank_overall": i.rank_overall,
+                "raw": i.raw,
+                "normalized": i.normalized,
+                "reviews": i.reviews,
+                "tied": i.tied,
+                "advancing": decided.get(i.entry_id),
+            }
+            for i in ranked
+        ],
+    }
 
 
 def _announcement(a: Announcement) -> dict[str, Any]:

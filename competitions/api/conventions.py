@@ -132,7 +132,8 @@ def finish(response: Response) -> Response:
             "Cache-Control",
             "private, no-cache" if "Authorization" in request.headers else "no-cache",
         )
-        response.add_etag()
+        if "ETag" not in response.headers:  # a file's is its SHA-256, set by its view
+            response.add_etag()
         response.make_conditional(request)
     return response
 

@@ -331,3 +331,25 @@ class AnnouncementArgs(Schema):
     )
     audiences = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
     round_id = fields.Integer(load_default=None, allow_none=True)
+
+
+class ResultSchema(Schema):
+    entry_id = fields.Integer(required=True)
+    submission_id = fields.Integer(required=True)
+    team = fields.String(required=True)
+    rank = fields.Integer(allow_none=True, required=True, metadata={"description": "In the track."})
+    rank_overall = fields.Integer(allow_none=True, required=True)
+    raw = fields.Float(allow_none=True, required=True)
+    normalized = fields.Float(allow_none=True, required=True)
+    reviews = fields.Integer(required=True)
+    tied = fields.Boolean(required=True)
+    advancing = fields.Boolean(
+        allow_none=True, required=True, metadata={"description": "The track's decision, if made."}
+    )
+
+
+class TrackResultsSchema(Schema):
+    round = fields.Nested(RoundSummarySchema, required=True)
+    stage = fields.Integer(required=True)
+    released = fields.Boolean(required=True)
+    results = fields.List(fields.Nested(ResultSchema), required=True)

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import io
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -11,6 +14,7 @@ from competitions.challenges.models import Challenge, Track
 from competitions.core import audit, clock
 from competitions.core.actor import Actor
 from competitions.core.extensions import db
+from competitions.core.storage import get_storage
 from competitions.entries.models import Entry, Team, TeamMember
 from competitions.outreach.models import Announcement
 from competitions.submissions.models import Submission, SubmissionFile, SubmissionVersion
@@ -224,3 +228,64 @@ def test_reading_tokens_and_browser_sessions_cannot_write(
     login(world.admin_a)  # signed in on the pages: the API does not see it
     assert client.post(url, json=_draft(track_a.slug)).status_code == 401
     assert db.session.query(Announcement).count() == 0
+
+
+def test_a_submitted_file_downloads_with_its_digest(
+    client: FlaskClient, published: Challenge, track_a: Track, make_token: Any, world: Any
+) -> None:
+    entry = _entry(track_a, "Astro Foods")
+    content = b"%PDF-1.4 the design report"
+    stored = get_storage().save(io.BytesIO(content), 10_000)
+    sub = Submission(entry=entry, round=published.rounds[0], draft={})
+    file = SubmissionFile(
+        submission=sub,
+        field_key="report",
+        storage_key=stored.key,
+        filename="report.pdf",
+        content_type="application/pdf",
+        size=stored.size,
+        sha256=stored.sha256,
+    )
+    db.session.add_all([sub, file])
+    db.session.commit()
+    url = f"{API}/files/{file.id}"
+    r = client.get(url, headers=bearer(make_token()))
+    assert r.status_code == 200 and r.get_data() == content
+    assert hashlib.sha256(r.get_data()).hexdigest() == stored.sha256
+    digest = base64.b64encode(hashlib.sha256(content).digest()).decode()
+    assert r.headers["Repr-Digest"] == f"sha-256=:{digest}:"
+    assert r.headers["ETag"] == f'"{stored.sha256}"'
+    assert "attachment" in r.headers["Content-Disposition"]
+    r.close()
+    again = client.get(url, headers={**bearer(make_token()), "If-None-Match": r.headers["ETag"]})
+    assert again.status_code == 304
+    other = make_token(world.admin_b, world.agency_b)
+    assert client.get(url, headers=bearer(other)).status_code == 404
+    assert client.get(f"{API}/files/999999", headers=bearer(other)).status_code == 404
+
+
+def test_a_tracks_results_of_a_round(
+    client: FlaskClient, published: Challenge, track_a: Track, make_token: Any, world: Any
+) -> None:
+    entry = _entry(track_a, "Astro Foods")
+    round_ = published.rounds[0]
+    sub = Submission(entry=entry, round=round_, draft={})
+    version = SubmissionVersion(
+        submission=sub,
+        number=1,
+        answers={},
+        submitted_at=clock.now(),
+        deadline=round_.submission_deadline,
+    )
+    db.session.add_all([sub, version])
+    db.session.commit()
+    url = f"{API}/challenges/{published.slug}/tracks/{track_a.slug}/rounds/{round_.id}/results"
+    r = client.get(url, headers=bearer(make_token()))
+    assert r.status_code == 200, r.get_data(as_text=True)
+    body = r.get_json()
+    assert body["released"] is False and body["round"]["id"] == round_.id
+    [row] = body["results"]
+    assert row["entry_id"] == entry.id and row["team"] == "Astro Foods"
+    assert row["reviews"] == 0 and row["rank"] is None and row["advancing"] is None
+    other = make_token(world.admin_b, world.agency_b)
+    assert client.get(url, headers=bearer(other)).status_code == 404

@@ -116,6 +116,16 @@ def _set_up() -> None:
 
 _set_up()
 
-from competitions.api import agency, public, views  # noqa: E402  (their routes)
+from competitions.api import agency, public, views, writes  # noqa: E402  (their routes)
 
-__all__ = ["PREFIX", "agency", "agency_bp", "bp", "init_app", "public", "public_bp", "views"]
+__all__ = [
+    "PREFIX",
+    "agency",
+    "agency_bp",
+    "bp",
+    "init_app",
+    "public",
+    "public_bp",
+    "views",
+    "writes",
+]

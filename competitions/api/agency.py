@@ -9,12 +9,9 @@ refusal is written to the audit log as on the pages.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from flask import Response, abort, request
-from flask_babel import gettext as _
+from flask import Response, request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -22,16 +19,15 @@ from competitions.agencies.permissions import can_view_agency_audit
 from competitions.api import agency_bp, auth
 from competitions.api import schemas as s
 from competitions.api.conventions import PageArgs, link_next, page_body, paginate, text
+from competitions.api.guards import TOKEN, require, settled
 from competitions.api.models import ApiToken
 from competitions.challenges import services as challenge_services
 from competitions.challenges.eligibility import explain
 from competitions.challenges.models import Challenge, Track
 from competitions.core import audit
 from competitions.core.audit import AuditEvent
-from competitions.core.errors import DomainError, NotFound
 from competitions.core.extensions import db
 from competitions.core.i18n import current_language
-from competitions.core.problems import problem
 from competitions.core.web import send_attachment
 from competitions.entries import services as entry_services
 from competitions.entries.decisions import reasons_from_data
@@ -45,24 +41,6 @@ from competitions.outreach import permissions as outreach_permissions
 from competitions.outreach.models import Announcement
 from competitions.submissions import services as submission_services
 from competitions.submissions.models import Submission, SubmissionVersion
-
-TOKEN: list[dict[str, list[str]]] = [{"token": []}]
-
-
-def require(allowed: bool, obj: Any) -> None:
-    """An audited 404 unless ``allowed`` (as ``core.web.require`` on the pages)."""
-    if allowed:
-        return
-    db.session.rollback()
-    audit.record(
-        auth.api_actor(),
-        "authz.denied",
-        obj=obj,
-        agency_id=getattr(obj, "audit_agency_id", None),
-        after={"via": "api", "token": auth.current_token_id()},
-    )
-    db.session.commit()
-    raise NotFound(_("Not found."))
 
 
 def _challenge(slug: str) -> Challenge:
@@ -272,22 +250,6 @@ def list_announcements(args: dict[str, Any], slug: str) -> Any:
     visible = [a for a in page.items if outreach_permissions.can_view(user, a)]
     body = {"items": [_announcement(a) for a in visible], "next_cursor": page.next_cursor}
     return body, 200, link_next(page.next_cursor)
-
-
-@contextmanager
-def settled() -> Iterator[None]:
-    """The block's change committed; a refusal of the service (``DomainError``) rolled back and
-    answered 422 with its message on the field it names (``NotFound`` passes: 404)."""
-    try:
-        yield
-    except NotFound:
-        db.session.rollback()
-        raise
-    except DomainError as err:
-        db.session.rollback()
-        field = (err.field or "").removesuffix("_en").removesuffix("_fr") or "json"
-        abort(problem(422, _("Unprocessable content"), err.message, errors={field: [err.message]}))
-    db.session.commit()
 
 
 @agency_bp.route("/challenges/<slug>/announcements", methods=["POST"])

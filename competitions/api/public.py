@@ -44,8 +44,9 @@ def _summary(c: Challenge) -> dict[str, Any]:
     }
 
 
-def _prize(p: Prize, langs: list[str]) -> dict[str, Any]:
+def prize_data(p: Prize, langs: list[str]) -> dict[str, Any]:
     return {
+        "id": p.id,
         "label": text(p.label, langs),
         "amount": p.amount,
         "currency": p.currency,
@@ -54,7 +55,7 @@ def _prize(p: Prize, langs: list[str]) -> dict[str, Any]:
     }
 
 
-def _rules(track: Track) -> dict[str, Any] | None:
+def rules_data(track: Track) -> dict[str, Any] | None:
     rules = rules_or_none(track.rules)
     if rules is None:
         return None
@@ -82,8 +83,8 @@ def _track(t: Track) -> dict[str, Any]:
         },
         "languages": list(t.languages or []),
         "timezone": t.timezone,
-        "rules": _rules(t),
-        "prizes": [_prize(p, t.languages) for p in t.prizes],
+        "rules": rules_data(t),
+        "prizes": [prize_data(p, t.languages) for p in t.prizes],
         "terms_version": terms.version if terms else None,
     }
 

@@ -40,6 +40,7 @@ class AgencySchema(Schema):
 
 
 class PrizeSchema(Schema):
+    id = fields.Integer(required=True)
     label = fields.String(required=True)
     amount = fields.Decimal(as_string=True, required=True, metadata={"type": "string"})
     currency = fields.String(required=True, metadata={"description": "ISO 4217 code."})
@@ -353,3 +354,43 @@ class TrackResultsSchema(Schema):
     stage = fields.Integer(required=True)
     released = fields.Boolean(required=True)
     results = fields.List(fields.Nested(ResultSchema), required=True)
+
+
+class PrizeConditionArgs(Schema):
+    text = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+    entrant_types = fields.List(
+        fields.String(validate=validate.OneOf([t.value for t in EntrantType])),
+        load_default=list,
+        metadata={"description": "The entrant types it applies to; empty: every type."},
+    )
+
+
+class RulesArgs(Schema):
+    """A track's eligibility rules, whole (what is left out takes its default)."""
+
+    allowed_countries = fields.List(fields.String(), metadata=ISO_3166)
+    excluded_countries = fields.List(fields.String())
+    establishment_countries = fields.List(fields.String())
+    entrant_types = fields.List(fields.String())
+    team_min = fields.Integer(allow_none=True)
+    team_max = fields.Integer(allow_none=True)
+    minimum_age = fields.Integer(allow_none=True)
+    member_policy = fields.String(validate=validate.OneOf(["all", "lead", "majority"]))
+    recognition_for_others = fields.Boolean()
+    exclusive = fields.Boolean()
+    prize_conditions = fields.List(fields.Nested(PrizeConditionArgs))
+
+
+class PrizeArgs(Schema):
+    label = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        required=True,
+        metadata={"description": "Per language."},
+    )
+    amount = fields.String(
+        required=True, metadata={"description": "A decimal amount, such as `150000.00`."}
+    )
+    currency = fields.String(required=True, metadata={"description": "ISO 4217 code."})
+    count = fields.Integer(load_default=1)
+    condition = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict)

@@ -28,7 +28,7 @@ def test_a_challenge_with_its_tracks_rules_and_prizes(
     client: FlaskClient, published: Challenge, world: Any
 ) -> None:
     track_a = published.track_of(world.agency_a.id)
-    track_services.save_prize(
+    prize = track_services.save_prize(
         act(world.admin_a),
         track_a,
         None,
@@ -48,6 +48,7 @@ def test_a_challenge_with_its_tracks_rules_and_prizes(
     assert mine["agency"]["jurisdiction"] == world.agency_a.jurisdiction
     assert mine["prizes"] == [
         {
+            "id": prize.id,
             "label": "Grand prize",
             "amount": "1500.00",
             "currency": "CAD",

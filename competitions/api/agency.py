@@ -18,7 +18,14 @@ from sqlalchemy.orm import selectinload
 from competitions.agencies.permissions import can_view_agency_audit
 from competitions.api import agency_bp, auth
 from competitions.api import schemas as s
-from competitions.api.conventions import PageArgs, link_next, page_body, paginate, text
+from competitions.api.conventions import (
+    PageArgs,
+    link_next,
+    page_body,
+    page_fields,
+    paginate,
+    text,
+)
 from competitions.api.guards import TOKEN, require, settled
 from competitions.api.models import ApiToken
 from competitions.challenges import services as challenge_services
@@ -105,7 +112,7 @@ def list_entries(args: dict[str, Any], slug: str, track_slug: str) -> Any:
     track = _listed_track(slug, track_slug)
     stmt = entry_services.track_entries_query(track).options(selectinload(Entry.terms_version))
     page = paginate(stmt, Entry.id, args)
-    return page_body(page, _entry), 200, link_next(page.next_cursor)
+    return page_body(page, _entry), 200, link_next(page)
 
 
 def _submission(sub: Submission) -> dict[str, Any]:
@@ -151,7 +158,7 @@ def list_submissions(args: dict[str, Any], slug: str, track_slug: str) -> Any:
         .options(selectinload(Submission.versions).selectinload(SubmissionVersion.files))
     )
     page = paginate(stmt, Submission.id, args)
-    return page_body(page, _submission), 200, link_next(page.next_cursor)
+    return page_body(page, _submission), 200, link_next(page)
 
 
 @agency_bp.route("/files/<int:file_id>")
@@ -248,8 +255,8 @@ def list_announcements(args: dict[str, Any], slug: str) -> Any:
     stmt = select(Announcement).where(Announcement.challenge_id == challenge.id)
     page = paginate(stmt, Announcement.id, args)
     visible = [a for a in page.items if outreach_permissions.can_view(user, a)]
-    body = {"items": [_announcement(a) for a in visible], "next_cursor": page.next_cursor}
-    return body, 200, link_next(page.next_cursor)
+    body = page_fields(page, [_announcement(a) for a in visible])
+    return body, 200, link_next(page)
 
 
 @agency_bp.route("/challenges/<slug>/announcements", methods=["POST"])
@@ -297,4 +304,4 @@ def list_audit_events(args: dict[str, Any]) -> Any:
     require(can_view_agency_audit(auth.principal(), agency), agency)
     stmt = audit.events_query(agency_id=agency.id, action=args.get("action"))
     page = paginate(stmt, AuditEvent.id, args)
-    return page_body(page, _event), 200, link_next(page.next_cursor)
+    return page_body(page, _event), 200, link_next(page)

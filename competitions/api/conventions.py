@@ -2,8 +2,10 @@
 
 - **Cursor pagination**: lists are ordered by their rows' ids, ascending, which never change;
   ``cursor`` is an opaque string naming the last id seen, so a page never repeats or skips a
-  row however many are added meanwhile. ``next_cursor`` is null on the last page, and a
-  ``Link: <…>; rel="next"`` header gives the next page's URL.
+  row however many are added meanwhile. ``next_cursor`` is the position after the page's last
+  row, on the last page too (null only before any row): keep it to ask later for what is new.
+  ``has_more`` says whether another page follows now, and a ``Link: <…>; rel="next"`` header
+  gives its URL.
 - **ETag / If-None-Match**: every successful read carries a strong ETag of its body; sending
   it back answers ``304 Not Modified`` without a body.
 - **Rate limits**: ``RateLimit-Limit``, ``RateLimit-Remaining``, ``RateLimit-Reset`` (seconds)
@@ -80,6 +82,7 @@ def decode_cursor(cursor: str | None) -> int:
 class Page:
     items: list[Any]
     next_cursor: str | None
+    has_more: bool
 
 
 def paginate(stmt: Any, id_column: Any, args: dict[str, Any]) -> Page:
@@ -92,18 +95,23 @@ def paginate(stmt: Any, id_column: Any, args: dict[str, Any]) -> Page:
     )
     more = len(rows) > limit
     rows = rows[:limit]
-    return Page(rows, encode_cursor(rows[-1].id) if more and rows else None)
+    position = encode_cursor(rows[-1].id) if rows else args.get("cursor")
+    return Page(rows, position, more)
 
 
 def page_body(page: Page, dump: Callable[[Any], T]) -> dict[str, Any]:
-    return {"items": [dump(row) for row in page.items], "next_cursor": page.next_cursor}
+    return page_fields(page, [dump(row) for row in page.items])
 
 
-def link_next(page_cursor: str | None) -> dict[str, str]:
+def page_fields(page: Page, items: list[Any]) -> dict[str, Any]:
+    return {"items": items, "next_cursor": page.next_cursor, "has_more": page.has_more}
+
+
+def link_next(page: Page) -> dict[str, str]:
     """The ``Link`` header to the next page (none on the last page)."""
-    if page_cursor is None or request.endpoint is None:
+    if not page.has_more or page.next_cursor is None or request.endpoint is None:
         return {}
-    args = {**(request.view_args or {}), **request.args.to_dict(), "cursor": page_cursor}
+    args = {**(request.view_args or {}), **request.args.to_dict(), "cursor": page.next_cursor}
     url = url_for(request.endpoint, _external=True, **args)
     return {"Link": f'<{url}>; rel="next"'}
 

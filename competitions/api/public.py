@@ -99,7 +99,7 @@ def _round(r: Round, langs: list[str]) -> dict[str, Any]:
 def list_challenges(args: dict[str, Any]) -> Any:
     """Published challenges, oldest first (the directory's challenges)."""
     page = paginate(directory_query(DirectoryFilters(), clock.now()), Challenge.id, args)
-    return page_body(page, _summary), 200, link_next(page.next_cursor)
+    return page_body(page, _summary), 200, link_next(page)
 
 
 def _visible(slug: str) -> Challenge:

@@ -26,7 +26,13 @@ class PageSchema(Schema):
     next_cursor = fields.String(
         allow_none=True,
         required=True,
-        metadata={"description": "Pass as `cursor` for the next page; null on the last page."},
+        metadata={
+            "description": "Pass as `cursor` for the rows after this page: the next page, or "
+            "later, what is new. Null only when there was no row yet."
+        },
+    )
+    has_more = fields.Boolean(
+        required=True, metadata={"description": "Whether another page follows now."}
     )
 
 

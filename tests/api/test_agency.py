@@ -163,17 +163,25 @@ def test_audit_events_paginate_stably_while_rows_are_added(
     first = client.get(url, headers=bearer(secret))
     page1 = first.get_json()
     assert [e["action"] for e in page1["items"]] == ["test.event0", "test.event1"]
-    assert page1["next_cursor"] and 'rel="next"' in first.headers["Link"]
+    assert page1["has_more"] and 'rel="next"' in first.headers["Link"]
     # Rows added between two pages come at the end: nothing repeated, nothing skipped.
     audit.record(actor, "test.event5", agency_id=world.agency_a.id)
     db.session.commit()
     seen = [e["action"] for e in page1["items"]]
-    cursor = page1["next_cursor"]
-    while cursor:
+    body = page1
+    while body["has_more"]:
+        cursor = body["next_cursor"]
         body = client.get(f"{url}&cursor={cursor}", headers=bearer(secret)).get_json()
         seen += [e["action"] for e in body["items"]]
-        cursor = body["next_cursor"]
     assert seen == [f"test.event{n}" for n in range(6)]
+    # The last page's cursor, kept, gives later what is new, and only that.
+    kept = body["next_cursor"]
+    empty = client.get(f"{url}&cursor={kept}", headers=bearer(secret)).get_json()
+    assert empty == {"items": [], "next_cursor": kept, "has_more": False}
+    audit.record(actor, "test.event6", agency_id=world.agency_a.id)
+    db.session.commit()
+    later = client.get(f"{url}&cursor={kept}", headers=bearer(secret)).get_json()
+    assert [e["action"] for e in later["items"]] == ["test.event6"]
     # The same page asked twice is the same page (and its ETag answers 304).
     again = client.get(url, headers={**bearer(secret), "If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304

@@ -20,7 +20,7 @@ def test_published_challenges_are_listed_and_drafts_are_not(
     client: FlaskClient, draft: Challenge
 ) -> None:
     body = client.get(f"{API}/challenges").get_json()
-    assert body == {"items": [], "next_cursor": None}
+    assert body == {"items": [], "next_cursor": None, "has_more": False}
     assert client.get(f"{API}/challenges/{draft.slug}").status_code == 404
 
 

@@ -28,6 +28,7 @@ from competitions.api.conventions import (
 )
 from competitions.api.guards import TOKEN, require, settled
 from competitions.api.models import ApiToken
+from competitions.api.public import agency_data
 from competitions.challenges import services as challenge_services
 from competitions.challenges.eligibility import explain
 from competitions.challenges.models import Challenge, Track
@@ -66,16 +67,8 @@ def _listed_track(slug: str, track_slug: str) -> Track:
 def whoami() -> Any:
     """The token's agency, and the token itself (scope, expiry)."""
     token: ApiToken = auth.require_current_token()
-    a = token.agency
     return {
-        "agency": {
-            "slug": a.slug,
-            "name": a.name,
-            "jurisdiction": a.jurisdiction,
-            "timezone": a.timezone,
-            "languages": list(a.languages or []),
-            "website": a.website,
-        },
+        "agency": agency_data(token.agency),
         "token": {
             "name": token.name,
             "prefix": token.prefix,

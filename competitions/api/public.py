@@ -7,6 +7,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from competitions.agencies.models import Agency
 from competitions.api import auth, public_bp
 from competitions.api import schemas as s
 from competitions.api.conventions import PageArgs, link_next, local, page_body, paginate, text
@@ -67,20 +68,23 @@ def rules_data(track: Track) -> dict[str, Any] | None:
     return data
 
 
+def agency_data(a: Agency) -> dict[str, Any]:
+    return {
+        "slug": a.slug,
+        "name": a.name,
+        "jurisdiction": a.jurisdiction,
+        "timezone": a.timezone,
+        "languages": list(a.languages or []),
+        "website": a.website,
+    }
+
+
 def _track(t: Track) -> dict[str, Any]:
-    a = t.agency
     terms = services.current_terms(t)
     return {
         "slug": t.slug,
         "name": t.name_in(current_language()),
-        "agency": {
-            "slug": a.slug,
-            "name": a.name,
-            "jurisdiction": a.jurisdiction,
-            "timezone": a.timezone,
-            "languages": list(a.languages or []),
-            "website": a.website,
-        },
+        "agency": agency_data(t.agency),
         "languages": list(t.languages or []),
         "timezone": t.timezone,
         "rules": rules_data(t),

@@ -15,47 +15,19 @@ from competitions.core import audit, clock
 from competitions.core.actor import Actor
 from competitions.core.extensions import db
 from competitions.core.storage import get_storage
-from competitions.entries.models import Entry, Team, TeamMember
 from competitions.outreach.models import Announcement
 from competitions.submissions.models import Submission, SubmissionFile, SubmissionVersion
-from tests.api.conftest import API, bearer
+from tests.api.conftest import API, bearer, make_entry
 from tests.challenges.helpers import events
-from tests.factories import make_user
 
 SHA = "a" * 64
-
-
-def _entry(track: Track, name: str, eligibility: str = "eligible") -> Entry:
-    lead = make_user()
-    team = Team(name=name, entrant_type="team", created_by_id=lead.id)
-    db.session.add_all([team, TeamMember(team=team, user=lead, role="lead", residence="CA")])
-    now = clock.now()
-    entry = Entry(
-        team=team,
-        track=track,
-        challenge_id=track.challenge_id,
-        eligibility=eligibility,
-        eligibility_reasons=[
-            {
-                "code": "residence_ok",
-                "severity": "ok",
-                "params": {"countries": ["CA"], "policy": "all"},
-            }
-        ],
-        eligibility_evaluated_at=now,
-        terms_version_id=track.terms_versions[-1].id,
-        terms_accepted_at=now,
-    )
-    db.session.add(entry)
-    db.session.flush()
-    return entry
 
 
 def test_entries_with_their_eligibility(
     client: FlaskClient, published: Challenge, track_a: Track, make_token: Any
 ) -> None:
-    ok = _entry(track_a, "Astro Foods")
-    _entry(track_a, "Moon Kitchen", "not_eligible")
+    ok = make_entry(track_a, "Astro Foods")
+    make_entry(track_a, "Moon Kitchen", "not_eligible")
     db.session.commit()
     url = f"{API}/challenges/{published.slug}/tracks/{track_a.slug}/entries"
     body = client.get(url, headers=bearer(make_token())).get_json()
@@ -93,7 +65,7 @@ def test_another_agencys_track_is_404_and_audited(
 def test_submissions_metadata_with_file_digests(
     client: FlaskClient, published: Challenge, track_a: Track, make_token: Any
 ) -> None:
-    entry = _entry(track_a, "Astro Foods")
+    entry = make_entry(track_a, "Astro Foods")
     round_ = published.rounds[0]
     now = clock.now()
     sub = Submission(entry=entry, round=round_, draft={})
@@ -241,7 +213,7 @@ def test_reading_tokens_and_browser_sessions_cannot_write(
 def test_a_submitted_file_downloads_with_its_digest(
     client: FlaskClient, published: Challenge, track_a: Track, make_token: Any, world: Any
 ) -> None:
-    entry = _entry(track_a, "Astro Foods")
+    entry = make_entry(track_a, "Astro Foods")
     content = b"%PDF-1.4 the design report"
     stored = get_storage().save(io.BytesIO(content), 10_000)
     sub = Submission(entry=entry, round=published.rounds[0], draft={})
@@ -275,7 +247,7 @@ def test_a_submitted_file_downloads_with_its_digest(
 def test_a_tracks_results_of_a_round(
     client: FlaskClient, published: Challenge, track_a: Track, make_token: Any, world: Any
 ) -> None:
-    entry = _entry(track_a, "Astro Foods")
+    entry = make_entry(track_a, "Astro Foods")
     round_ = published.rounds[0]
     sub = Submission(entry=entry, round=round_, draft={})
     version = SubmissionVersion(

@@ -17,8 +17,8 @@ from competitions.core import clock
 from competitions.core.actor import Actor
 from competitions.core.extensions import db
 from competitions.core.storage import get_storage
-from competitions.entries.models import Entry, Team, TeamMember
 from competitions.submissions.models import Submission, SubmissionFile, SubmissionVersion
+from tests.api.conftest import make_entry
 from tests.factories import make_agency, make_membership, make_user
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,21 +51,8 @@ def _world(run: str) -> dict[str, Any]:
 
 
 def _submit(track: Any, round_: Any, name: str, content: bytes, sha256: str | None = None) -> None:
-    lead = make_user()
-    team = Team(name=name, entrant_type="team", created_by_id=lead.id)
-    db.session.add_all([team, TeamMember(team=team, user=lead, role="lead", residence="CA")])
+    entry = make_entry(track, name)
     now = clock.now()
-    entry = Entry(
-        team=team,
-        track=track,
-        challenge_id=track.challenge_id,
-        eligibility="eligible",
-        eligibility_reasons=[],
-        eligibility_evaluated_at=now,
-        terms_version_id=track.terms_versions[-1].id,
-        terms_accepted_at=now,
-    )
-    db.session.add(entry)
     stored = get_storage().save(io.BytesIO(content), 100_000)
     sub = Submission(entry=entry, round=round_, draft={})
     version = SubmissionVersion(

@@ -97,6 +97,7 @@ def _init_extensions(app: Flask) -> None:
 
     # Models register their tables on the shared metadata.
     import competitions.agencies.models
+    import competitions.api.models
     import competitions.challenges.models
     import competitions.core.audit
     import competitions.core.outbox
@@ -142,6 +143,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(insights_bp)
     app.register_blueprint(questions_bp)
     app.register_blueprint(teammates_bp)
+
+    from competitions import api
+
+    api.init_app(app)
 
 
 def _register_template_helpers(app: Flask) -> None:

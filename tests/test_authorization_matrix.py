@@ -19,6 +19,7 @@ from flask import Flask, url_for
 from competitions.accounts import sessions
 from competitions.accounts.models import Passkey
 from competitions.agencies.models import AgencyInvitation
+from competitions.api import tokens as api_tokens
 from competitions.challenges import services
 from competitions.challenges.models import PartnerInvitation, Track
 from competitions.challenges.services import timeline, tracks
@@ -379,6 +380,32 @@ EXPECT: dict[tuple[str, str], dict[str, Any]] = {
     ("teammates.answer", "POST"): signed_in(404),
     ("teammates.hide", "POST"): participants(302),
     ("teammates.report", "POST"): signed_in(404),
+    # The API reads no session: with no token every role is the public. The matrix challenge
+    # is a draft, so it does not exist for the public; agency operations need a token (401).
+    # What a token may do is tested in tests/api.
+    ("api-docs.openapi_json", "GET"): same(200),
+    ("api.reference", "GET"): same(200),
+    ("api_public.list_challenges", "GET"): same(200),
+    ("api_public.get_challenge", "GET"): same(404),
+    ("api_public.get_track", "GET"): same(404),
+    ("api_public.get_timeline", "GET"): same(404),
+    ("api_public.check_eligibility", "POST"): same(422),  # a form, not the JSON it takes
+    ("api_public.get_winners", "GET"): same(404),
+    ("api_agency.whoami", "GET"): same(401),
+    ("api_agency.list_entries", "GET"): same(401),
+    ("api_agency.list_submissions", "GET"): same(401),
+    ("api_agency.download_file", "GET"): same(401),
+    ("api_agency.track_results", "GET"): same(401),
+    ("api_agency.put_rules", "PUT"): same(401),
+    ("api_agency.create_prize", "POST"): same(401),
+    ("api_agency.put_prize", "PUT"): same(401),
+    ("api_agency.delete_prize", "DELETE"): same(401),
+    ("api_agency.list_announcements", "GET"): same(401),
+    ("api_agency.create_announcement", "POST"): same(401),
+    ("api_agency.list_audit_events", "GET"): same(401),
+    ("api.api_tokens", "GET"): agency_admins(200),
+    ("api.api_tokens", "POST"): agency_admins(200),  # no name: the form again, with the error
+    ("api.revoke_token", "POST"): agency_admins(302),
 }
 
 STATIC_FILES = {"static": "css/tandem.css", "bootstrap.static": "css/bootstrap.min.css"}
@@ -421,6 +448,8 @@ def _url(app: Flask, endpoint: str, world: World, objects: dict[str, Any]) -> st
                 "insights.",
                 "questions.",
                 "teammates.",
+                "api_public.",
+                "api_agency.",
             )
         )
         and endpoint not in AGENCY_ROUTES
@@ -467,6 +496,7 @@ def _url(app: Flask, endpoint: str, world: World, objects: dict[str, Any]) -> st
             "report_id": objects["answer_report"].id,
             "post_id": objects["board_post"].id,
             "request_id": objects["contact_request"].id,
+            "token_id": objects["api_token"].id,
         }[arg]
     with app.test_request_context():
         return url_for(endpoint, **values)
@@ -748,6 +778,9 @@ class Matrix:
             created_at=clock.now(),
         )
         db.session.add(objects["innovator_passkey"])
+        objects["api_token"] = api_tokens.create_token(
+            Actor(world.admin_a), world.agency_a, api_tokens.NewToken("Matrix", "read", 30)
+        ).token
         users = {r: objects["judge_user"] if r == "judge" else world.user(r) for r in ROLES}
         self.user_ids: dict[str, str | None] = {"anonymous": None}
         for role, user in users.items():

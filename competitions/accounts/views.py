@@ -36,6 +36,7 @@ from competitions.accounts.models import User
 from competitions.core import clock
 from competitions.core.errors import DomainError, render_error
 from competitions.core.extensions import db, limiter, login_manager
+from competitions.core.problems import is_api_request
 from competitions.core.urls import is_safe_next
 from competitions.core.web import attempt, current_actor, form_error
 
@@ -69,8 +70,9 @@ def load_user(cookie_id: str) -> User | None:
 
 @bp.before_app_request
 def _load_session() -> None:
-    # Load the user first, so the loader's own commit never carries a view's changes.
-    if request.endpoint != "static":
+    # Load the user first, so the loader's own commit never carries a view's changes. The API
+    # is authorized by its tokens alone: a browser's session plays no part in it.
+    if request.endpoint != "static" and not is_api_request():
         _ = current_user.is_authenticated
 
 

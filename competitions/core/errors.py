@@ -11,6 +11,8 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
+from competitions.core.problems import is_api_request, problem
+
 if TYPE_CHECKING:
     from flask.typing import ResponseReturnValue
 
@@ -106,6 +108,8 @@ def _titles() -> dict[int, tuple[str, str]]:
 
 def render_error(code: int, detail: str | None = None) -> ResponseReturnValue:
     title, message = _titles().get(code, (_("Error"), _("An error occurred.")))
+    if is_api_request():
+        return problem(code, title, detail or message)
     if _wants_json():
         return jsonify(error=title, message=detail or message, status=code), code
     return (
@@ -114,6 +118,28 @@ def render_error(code: int, detail: str | None = None) -> ResponseReturnValue:
         ),
         code,
     )
+
+
+def api_problem(err: HTTPException) -> ResponseReturnValue:
+    """An HTTP error of the API as a problem document; one the API built itself (``abort``
+    with a response) as it is. Refused input (422) lists its messages per field."""
+    if err.response is not None:
+        return err.response
+    code = err.code or 500
+    title, message = _titles().get(code, (err.name, err.description or ""))
+    data = getattr(err, "data", None) or {}
+    errors = data.get("messages") if isinstance(data, dict) else None
+    if code == 422:
+        title, message = _("Unprocessable content"), _("Some of what was sent is not valid.")
+    detail = message
+    if code == 429 and err.description:
+        detail = _("Limit: %(limit)s.", limit=err.description)
+    response = problem(code, title, detail, errors=errors)
+    given = dict(err.get_headers())
+    for name in ("Retry-After", "Allow"):
+        if given.get(name):
+            response.headers[name] = given[name]
+    return response
 
 
 def database_lost(err: BaseException) -> bool:
@@ -193,6 +219,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException) -> ResponseReturnValue:
+        if is_api_request():
+            return api_problem(err)
         code = err.code or 500
         if code == 429:
             detail = _("Limit: %(limit)s.", limit=err.description) if err.description else None

@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from competitions.core.instants import in_zone
+from competitions.core.problems import is_api_request
 
 
 def languages() -> tuple[str, ...]:
@@ -30,8 +31,11 @@ def languages() -> tuple[str, ...]:
 
 
 def select_locale() -> str:
-    """The interface language: the user's preference, then the session, then the browser."""
+    """The interface language: the user's preference, then the session, then the browser
+    (for the API, only what the request's ``Accept-Language`` asks for)."""
     supported = languages()
+    if is_api_request():
+        return request.accept_languages.best_match(supported) or supported[0]
     if getattr(current_user, "is_authenticated", False):
         pref = getattr(current_user, "preferred_language", None)
         if pref in supported:

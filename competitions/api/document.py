@@ -1,0 +1,45 @@
+"""What the OpenAPI document says of every operation beyond its schemas: an ``operationId``
+(the view's name), and the problem documents it may answer with."""
+
+from __future__ import annotations
+
+import http
+from typing import Any
+
+from apispec import BasePlugin
+from flask_smorest.utils import prepare_response
+
+from competitions.core.problems import PROBLEM_MIMETYPE
+
+# Every operation may answer these; the agency's also 401 (and 403 for a write).
+COMMON = {"404": "NOT_FOUND", "429": "TOO_MANY_REQUESTS"}
+WITH_TOKEN = {"401": "UNAUTHORIZED", "403": "FORBIDDEN"}
+
+
+class Conventions(BasePlugin):
+    def operation_helper(
+        self, path: str | None = None, operations: dict[str, Any] | None = None, **kwargs: Any
+    ) -> None:
+        rule = kwargs.get("rule")
+        if rule is None or not operations:
+            return
+        name = rule.endpoint.rsplit(".", 1)[-1]
+        for operation in operations.values():
+            operation.setdefault("operationId", name)
+            responses = operation.setdefault("responses", {})
+            extra = {**COMMON, **(WITH_TOKEN if operation.get("security") else {})}
+            for code, ref in extra.items():
+                responses.setdefault(code, ref)
+
+
+def register_problem_responses(spec: Any, schema: Any) -> None:
+    """One response per error status (and the default), as ``application/problem+json``."""
+    for status in http.HTTPStatus:
+        if status < 400:
+            continue
+        response: dict[str, Any] = {"description": status.phrase, "schema": schema}
+        prepare_response(response, spec, PROBLEM_MIMETYPE)
+        spec.components.response(status.name, response, lazy=True)
+    response = {"description": "An error (RFC 9457 problem details)", "schema": schema}
+    prepare_response(response, spec, PROBLEM_MIMETYPE)
+    spec.components.response("DEFAULT_ERROR", response, lazy=True)

@@ -1,0 +1,90 @@
+"""The OpenAPI document: valid OpenAPI 3.1, generated from the code, covering every route of
+the API; and its reference page, rendered on the server (EN and FR)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from openapi_spec_validator import validate
+from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+
+from tests.api.conftest import API
+
+
+def _document(client: FlaskClient) -> dict[str, Any]:
+    r = client.get(f"{API}/openapi.json")
+    assert r.status_code == 200 and r.mimetype == "application/json"
+    body: dict[str, Any] = r.get_json()
+    return body
+
+
+def test_the_document_is_valid_openapi_3_1(client: FlaskClient, db: Any) -> None:
+    document = _document(client)
+    assert document["openapi"] == "3.1.0"
+    validate(document)  # raises on an invalid document
+    broken = {**document, "paths": {"/x": {"get": {"responses": "nope"}}}}
+    with pytest.raises(OpenAPIValidationError):
+        validate(broken)  # the validator does look
+
+
+def test_every_api_route_is_in_the_document(app: Flask, client: FlaskClient, db: Any) -> None:
+    document = _document(client)
+    described = {
+        (re.sub(r"\{(\w+)\}", r"<\1>", f"{API}{path}" if not path.startswith(API) else path), m)
+        for path, item in document["paths"].items()
+        for m in item
+        if m in {"get", "post", "put", "patch", "delete"}
+    }
+    routed = {
+        (re.sub(r"<(?:\w+:)?(\w+)>", r"<\1>", rule.rule), method.lower())
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith(("api_public.", "api_agency."))
+        for method in rule.methods or ()
+        if method in {"GET", "POST", "PUT", "PATCH", "DELETE"}
+    }
+    assert routed and routed == described
+
+
+def test_agency_operations_declare_their_token(client: FlaskClient, db: Any) -> None:
+    document = _document(client)
+    assert document["components"]["securitySchemes"]["token"]["scheme"] == "bearer"
+    for path, item in document["paths"].items():
+        for op in item.values():
+            if not isinstance(op, dict) or "tags" not in op:
+                continue
+            needs = op["tags"] == ["api_agency"]
+            assert bool(op.get("security")) == needs, path
+
+
+def test_the_reference_page_lists_every_operation(client: FlaskClient, db: Any) -> None:
+    document = _document(client)
+    page = client.get("/developers/api").get_data(as_text=True)
+    for path in document["paths"]:
+        assert path in page
+    assert f"{API}/openapi.json" in page
+    assert "<script" not in page.split("</main>")[0].split("<main")[-1]
+    fr = client.get("/developers/api", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert "Référence de l\u2019API" in fr
+
+
+def test_operations_are_named_and_their_errors_are_problem_documents(
+    client: FlaskClient, db: Any
+) -> None:
+    document = _document(client)
+    ids = []
+    for item in document["paths"].values():
+        for op in item.values():
+            if not isinstance(op, dict) or "responses" not in op:
+                continue
+            ids.append(op["operationId"])
+            assert {"404", "429", "default"} <= op["responses"].keys()
+            if op.get("security"):
+                assert {"401", "403"} <= op["responses"].keys()
+    assert len(ids) == len(set(ids))
+    for name in ("NOT_FOUND", "UNAUTHORIZED", "TOO_MANY_REQUESTS", "DEFAULT_ERROR"):
+        content = document["components"]["responses"][name]["content"]
+        assert list(content) == ["application/problem+json"]

@@ -397,4 +397,3 @@ def test_the_database_allows_one_lead_per_team(trio):
     # Other teams have their own lead.
     other = new_team(one, "CA", 30, name="Other")
     assert other.lead.user_id == one.id
-

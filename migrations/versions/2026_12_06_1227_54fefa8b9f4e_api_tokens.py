@@ -1,7 +1,7 @@
 """API tokens
 
 Revision ID: 54fefa8b9f4e
-Revises: 8b367de02859
+Revises: c4d2e7a1b903
 Create Date: 2026-12-06 12:05:55.203034
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '54fefa8b9f4e'
-down_revision = '8b367de02859'
+down_revision = 'c4d2e7a1b903'
 branch_labels = None
 depends_on = None
 

@@ -16,6 +16,7 @@ from competitions.agencies.models import Agency, Membership, Role
 from competitions.challenges.models import Challenge
 from competitions.core.actor import Actor
 from competitions.core.extensions import db
+from competitions.entries.models import Entry
 from competitions.judging import assignments, panels, reviews, rubrics
 from competitions.judging.models import Judge
 from competitions.submissions.models import Submission
@@ -44,7 +45,14 @@ def _judged(run: str) -> str:
             rubrics.CriterionData({"en": title, "fr": title}, {}, "1", "0", "10", "1", {}),
         )
     panel = panels.panel_for(challenge, challenge.tracks[0])
-    maple = db.session.query(Submission).order_by(Submission.id).first()
+    # This challenge's first submission (other e2e tests leave theirs in the live database).
+    maple = (
+        db.session.query(Submission)
+        .join(Entry, Entry.id == Submission.entry_id)
+        .filter(Entry.challenge_id == challenge.id)
+        .order_by(Submission.id)
+        .first()
+    )
     assert maple is not None
     for n, scores in enumerate((("9", "8"), ("4", "5"))):
         person = _user(f"j{n}-{run}@university.example", "CA", "UTC")

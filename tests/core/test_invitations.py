@@ -71,7 +71,9 @@ def test_inviting_again_resends_the_open_invitation_and_voids_the_old_link(db, w
         invitations.from_token(KINDS[kind], old_token)
     assert invitations.from_token(KINDS[kind], KINDS[kind].token(again)) is again
     actions = db.session.scalars(
-        sa.select(AuditEvent.action).where(AuditEvent.object_id == str(first.id))
+        sa.select(AuditEvent.action)
+        .where(AuditEvent.object_id == str(first.id))
+        .order_by(AuditEvent.id)
     ).all()
     assert actions[-2:] == [KINDS[kind].action("sent"), KINDS[kind].action("resent")]
 

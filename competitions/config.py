@@ -263,6 +263,11 @@ def _storage_and_pages(env: str, instance: Path) -> dict[str, Any]:
     return {
         # Uploaded files (agency logos, later entries) live outside the web root.
         "STORAGE_DIR": os.environ.get("STORAGE_DIR", str(instance / "storage")),
+        # s3://bucket/prefix stores files in any S3-compatible service instead (credentials from
+        # the environment, as boto3 reads them); S3_ENDPOINT_URL for a service other than AWS.
+        "STORAGE_URL": os.environ.get("STORAGE_URL", ""),
+        "S3_ENDPOINT_URL": os.environ.get("S3_ENDPOINT_URL", ""),
+        "S3_REGION": os.environ.get("S3_REGION") or os.environ.get("AWS_DEFAULT_REGION", ""),
         "LOGO_MAX_BYTES": 1024 * 1024,
         "CELERY": celery_settings(os.environ.get("CELERY_BROKER_URL", "filesystem://"), instance),
         "AUDIT_PAGE_SIZE": 50,
@@ -307,4 +312,12 @@ def build_config(env: str | None = None, overrides: dict[str, Any] | None = None
     }
     config.update(overrides)
     config["BASE_URL"] = base_url
+    _check_storage_url(config["STORAGE_URL"])
     return config
+
+
+def _check_storage_url(url: str) -> None:
+    if url and not (url.startswith("s3://") and len(url) > len("s3://") and url[5] != "/"):
+        raise ConfigError(
+            f"STORAGE_URL must look like s3://bucket/prefix (or be empty for local files): {url!r}"
+        )

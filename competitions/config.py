@@ -191,10 +191,13 @@ def _requests(https: bool) -> dict[str, Any]:
     }
 
 
-def _rate_limits() -> dict[str, Any]:
-    """Rate limits (Flask-Limiter); storage is shared between processes in production."""
+def _rate_limits(env: str) -> dict[str, Any]:
+    """Rate limits (Flask-Limiter). In production they are counted in the broker's Redis when
+    Celery uses Redis (so every web process and node shares them), else in process memory."""
+    broker = os.environ.get("CELERY_BROKER_URL", "") if env == "production" else ""
+    shared = broker if broker.startswith(("redis://", "rediss://")) else "memory://"
     return {
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or shared,
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_LOGIN": os.environ.get("RATELIMIT_LOGIN", "10 per minute;50 per hour"),
@@ -305,7 +308,7 @@ def build_config(env: str | None = None, overrides: dict[str, Any] | None = None
         "PREFERRED_URL_SCHEME": "https" if https else "http",
         **_cookies(https),
         **_requests(https),
-        **_rate_limits(),
+        **_rate_limits(env),
         **_credentials(fast_hash=env == "testing"),
         **_mail(env, instance),
         **_storage_and_pages(env, instance),

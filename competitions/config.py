@@ -191,10 +191,13 @@ def _requests(https: bool) -> dict[str, Any]:
     }
 
 
-def _rate_limits() -> dict[str, Any]:
-    """Rate limits (Flask-Limiter); storage is shared between processes in production."""
+def _rate_limits(env: str) -> dict[str, Any]:
+    """Rate limits (Flask-Limiter). In production they are counted in the broker's Redis when
+    Celery uses Redis (so every web process and node shares them), else in process memory."""
+    broker = os.environ.get("CELERY_BROKER_URL", "") if env == "production" else ""
+    shared = broker if broker.startswith(("redis://", "rediss://")) else "memory://"
     return {
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or shared,
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_LOGIN": os.environ.get("RATELIMIT_LOGIN", "10 per minute;50 per hour"),
@@ -263,6 +266,11 @@ def _storage_and_pages(env: str, instance: Path) -> dict[str, Any]:
     return {
         # Uploaded files (agency logos, later entries) live outside the web root.
         "STORAGE_DIR": os.environ.get("STORAGE_DIR", str(instance / "storage")),
+        # s3://bucket/prefix stores files in any S3-compatible service instead (credentials from
+        # the environment, as boto3 reads them); S3_ENDPOINT_URL for a service other than AWS.
+        "STORAGE_URL": os.environ.get("STORAGE_URL", ""),
+        "S3_ENDPOINT_URL": os.environ.get("S3_ENDPOINT_URL", ""),
+        "S3_REGION": os.environ.get("S3_REGION") or os.environ.get("AWS_DEFAULT_REGION", ""),
         "LOGO_MAX_BYTES": 1024 * 1024,
         "CELERY": celery_settings(os.environ.get("CELERY_BROKER_URL", "filesystem://"), instance),
         "AUDIT_PAGE_SIZE": 50,
@@ -300,11 +308,19 @@ def build_config(env: str | None = None, overrides: dict[str, Any] | None = None
         "PREFERRED_URL_SCHEME": "https" if https else "http",
         **_cookies(https),
         **_requests(https),
-        **_rate_limits(),
+        **_rate_limits(env),
         **_credentials(fast_hash=env == "testing"),
         **_mail(env, instance),
         **_storage_and_pages(env, instance),
     }
     config.update(overrides)
     config["BASE_URL"] = base_url
+    _check_storage_url(config["STORAGE_URL"])
     return config
+
+
+def _check_storage_url(url: str) -> None:
+    if url and not (url.startswith("s3://") and len(url) > len("s3://") and url[5] != "/"):
+        raise ConfigError(
+            f"STORAGE_URL must look like s3://bucket/prefix (or be empty for local files): {url!r}"
+        )

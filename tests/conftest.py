@@ -24,6 +24,7 @@ from competitions.core import clock as clock_module
 from competitions.core.extensions import TandemSession, limiter
 from competitions.core.extensions import db as _db
 from tests.support.database import prepare_database
+from tests.support.s3 import CREDENTIALS, S3Server
 from tests.support.smtp import SMTPCapture
 
 BASE_URL = "https://tandem.test"
@@ -53,7 +54,37 @@ def smtp_server() -> Iterator[SMTPCapture]:
 
 
 @pytest.fixture(scope="session")
-def app(tmp_path_factory: pytest.TempPathFactory, smtp_server: SMTPCapture) -> Iterator[Flask]:
+def s3_server() -> Iterator[S3Server]:
+    """A real S3-speaking server (moto's, a separate process), started on first use."""
+    server = S3Server().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def suite_storage(request: pytest.FixtureRequest) -> dict[str, str]:
+    """With ``TANDEM_TEST_STORAGE=s3`` the whole suite keeps its files in a bucket of a real S3
+    server: the app, the live servers of the e2e tests and the worker processes all read the
+    settings from the environment set here. Otherwise files go to the instance folder."""
+    if os.environ.get("TANDEM_TEST_STORAGE", "local") != "s3":
+        return {}
+    server: S3Server = request.getfixturevalue("s3_server")
+    server.client().create_bucket(Bucket="tandem-suite")
+    values = {
+        "STORAGE_URL": "s3://tandem-suite/files",
+        "S3_ENDPOINT_URL": server.url,
+        **CREDENTIALS,
+    }
+    os.environ.update(values)
+    return values
+
+
+@pytest.fixture(scope="session")
+def app(
+    tmp_path_factory: pytest.TempPathFactory,
+    smtp_server: SMTPCapture,
+    suite_storage: dict[str, str],
+) -> Iterator[Flask]:
     instance = tmp_path_factory.mktemp("instance")
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'test.db'}"
     url = prepare_database(url, "test")
@@ -68,6 +99,8 @@ def app(tmp_path_factory: pytest.TempPathFactory, smtp_server: SMTPCapture) -> I
             "BASE_URL": BASE_URL,
             "WTF_CSRF_ENABLED": False,
             "STORAGE_DIR": str(instance / "storage"),
+            "STORAGE_URL": suite_storage.get("STORAGE_URL", ""),
+            "S3_ENDPOINT_URL": suite_storage.get("S3_ENDPOINT_URL", ""),
             # The suite moves the clock by days while people stay signed in. The server-side
             # session limits are tested with their real values (``real_session_limits``).
             **RELAXED_SESSION_LIMITS,

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
 
 from competitions.agencies.models import Agency
 from competitions.core.extensions import db
 from tests.agencies.helpers import JPEG, PNG, WEBP, events, page_text
+from tests.support.storage import stored_keys
 
 NOT_AN_IMAGE = "The logo must be a PNG, JPEG or WebP image."
 
@@ -110,16 +110,14 @@ def test_svg_is_refused_with_the_type_message(client, world, login):
 def test_logo_over_the_size_limit_is_refused(app, client, world, login):
     login(world.admin_a)
     too_big = PNG + b"\x00" * app.config["LOGO_MAX_BYTES"]
-    storage = Path(app.config["STORAGE_DIR"])
-    files_before = set(storage.rglob("*")) if storage.exists() else set()
+    files_before = stored_keys(app)
 
     response = upload(client, too_big)
 
     assert "The logo must be 1024 KB or smaller." in page_text(response)
     assert agency_a(world).logo_key is None
     assert events("agency.logo_changed") == []
-    files_after = set(storage.rglob("*")) if storage.exists() else set()
-    assert {p for p in files_after - files_before if p.is_file()} == set()
+    assert stored_keys(app) == files_before
 
 
 def test_logo_exactly_at_the_limit_is_accepted(app, client, world, login):
@@ -190,7 +188,7 @@ def test_upload_without_a_file_explains_what_to_do(client, world, login):
 
 def test_replaced_and_removed_logos_are_deleted_from_storage(client, db, world, login):
     login(world.admin_a)
-    storage_dir = Path(client.application.config["STORAGE_DIR"])
+    app = client.application
 
     def upload():
         return client.post(
@@ -202,11 +200,11 @@ def test_replaced_and_removed_logos_are_deleted_from_storage(client, db, world, 
     upload()
     db.session.refresh(world.agency_a)
     first = world.agency_a.logo_key
-    assert first and list(storage_dir.rglob(first))
+    assert first and first in stored_keys(app)
     upload()
     db.session.refresh(world.agency_a)
     assert world.agency_a.logo_key != first
-    assert not list(storage_dir.rglob(first))
+    assert first not in stored_keys(app)
     second = world.agency_a.logo_key
     client.post("/agencies/agency-a/logo/remove")
-    assert not list(storage_dir.rglob(second))
+    assert second not in stored_keys(app)

@@ -45,8 +45,8 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _setup(run: str) -> tuple[int, list[tuple[str, int]]]:
-    """A published one-track challenge and THREADS registered one-person teams."""
+def _setup(run: str, entrants: int = THREADS) -> tuple[int, list[tuple[str, int]]]:
+    """A published one-track challenge and ``entrants`` registered one-person teams."""
     root = User(
         email=f"root-{run}@t.example",
         email_normalized=f"root-{run}@t.example",
@@ -110,7 +110,7 @@ def _setup(run: str) -> tuple[int, list[tuple[str, int]]]:
     db.session.flush()
     people = []
     password_hash = passwords.hash_password(PASSWORD)
-    for n in range(THREADS):
+    for n in range(entrants):
         email = f"rush-{run}-{n}@example.org"
         user = User(
             email=email,

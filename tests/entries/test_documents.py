@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-from pathlib import Path
 
 import pytest
 from sqlalchemy.exc import IntegrityError
@@ -17,6 +16,7 @@ from competitions.core.extensions import db
 from competitions.entries import documents
 from competitions.entries.models import DocumentScope, EligibilityDocument
 from tests.entries.conftest import act, count, events, new_team, person, register, text
+from tests.support.storage import stored_keys
 
 PDF = b"%PDF-1.4\n% proof of residence\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -210,8 +210,8 @@ def test_a_wrong_or_oversized_file_is_refused_and_nothing_is_kept(
     entry, _mate = team_entry
     login(world.innovator)
 
-    def stored() -> set[Path]:
-        return {p for p in Path(app.config["STORAGE_DIR"]).rglob("*") if p.is_file()}
+    def stored() -> set[str]:
+        return stored_keys(app)
 
     before = stored()
     post_file(client, entry, proof, f"user:{world.innovator.id}", data, name)

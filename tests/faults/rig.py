@@ -52,6 +52,7 @@ def live_app(instance: Path, database_url: str, smtp_port: int, **extra: str) ->
         "MAIL_PORT": str(smtp_port),
         "BASE_URL": "http://tandem.faults",
         "STORAGE_DIR": str(instance / "storage"),
+        "STORAGE_URL": "",
         **extra,
     }
     app = app_from_environment(env)

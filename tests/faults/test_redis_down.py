@@ -50,6 +50,7 @@ def rig(tmp_path: Path) -> Iterator[tuple[Flask, LiveServer, PrivateRedis, SMTPC
         "MAIL_HOST": "127.0.0.1",
         "MAIL_PORT": str(smtp.port),
         "STORAGE_DIR": str(tmp_path / "storage"),
+        "STORAGE_URL": "",
         "TANDEM_TEST_TICK": "1",  # beat's outbox tick every second (production: 5 s)
         **extra,
     }

@@ -24,6 +24,7 @@ from tests.submissions.conftest import (
     register,
     text,
 )
+from tests.support.storage import tamper
 
 PDF_V2 = PDF.replace(b"%%EOF", b"% second version\n%%EOF")
 
@@ -204,8 +205,7 @@ def test_the_zip_reports_changed_or_missing_bytes_and_goes_on(
     maple_file = services.get_version(field["maple"], round_, 2).files[0]
     elm_file = services.get_version(elm, round_, 1).files[0]
     # Draft and version share the stored bytes: change Maple's, lose Elm's.
-    with open(storage._path(maple_file.storage_key), "wb") as fh:  # type: ignore[attr-defined]
-        fh.write(b"%PDF-1.4 tampered")
+    tamper(maple_file.storage_key, b"%PDF-1.4 tampered")
     storage.delete(elm_file.storage_key)
     login(world.admin_a)
     _archive, manifest = read_zip(client.get(url(ca_track, "submissions.zip")))

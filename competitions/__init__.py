@@ -103,6 +103,7 @@ def _init_extensions(app: Flask) -> None:
     import competitions.core.outbox
     import competitions.entries.models
     import competitions.judging.models
+    import competitions.lessons.models
     import competitions.outreach.models
     import competitions.questions.models
     import competitions.submissions.models
@@ -127,6 +128,7 @@ def _register_blueprints(app: Flask) -> None:
     from competitions.entries import bp as entries_bp
     from competitions.insights import bp as insights_bp
     from competitions.judging import bp as judging_bp
+    from competitions.lessons import bp as lessons_bp
     from competitions.outreach import bp as outreach_bp
     from competitions.questions import bp as questions_bp
     from competitions.submissions import bp as submissions_bp
@@ -141,6 +143,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(outreach_bp)
     app.register_blueprint(judging_bp)
     app.register_blueprint(insights_bp)
+    app.register_blueprint(lessons_bp)
     app.register_blueprint(questions_bp)
     app.register_blueprint(teammates_bp)
 

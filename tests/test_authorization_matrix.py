@@ -336,6 +336,12 @@ EXPECT: dict[tuple[str, str], dict[str, Any]] = {
     # Insights: the lead agency sees every track, a partner its own and the totals.
     ("insights.challenge", "GET"): participants(200),
     ("insights.chart_csv", "GET"): participants(200),
+    ("lessons.page", "GET"): participants(200),
+    # Agency A's section: its members write it (the draft challenge refuses, 400), nobody else.
+    ("lessons.section", "GET"): {**agency_members(200), "platform_admin": 404},
+    ("lessons.section", "POST"): {**agency_members(400), "platform_admin": 404},
+    ("lessons.publish", "POST"): lead_admins(302),
+    ("lessons.reopen", "POST"): lead_admins(302),
     # Releasing results (now, or scheduled) and its preview: the lead agency's admins. The
     # matrix round's judging has not closed, so releasing is refused on the page (400).
     ("judging.release_now", "POST"): lead_admins(400),
@@ -446,6 +452,7 @@ def _url(app: Flask, endpoint: str, world: World, objects: dict[str, Any]) -> st
                 "outreach.",
                 "judging.",
                 "insights.",
+                "lessons.",
                 "questions.",
                 "teammates.",
                 "api_public.",
@@ -459,6 +466,7 @@ def _url(app: Flask, endpoint: str, world: World, objects: dict[str, Any]) -> st
         values[arg] = {
             "slug": objects["challenge"].slug if challenge_route else world.agency_a.slug,
             "track_slug": objects["track_a"].slug,
+            "agency_slug": world.agency_a.slug,
             "filename": STATIC_FILES.get(endpoint),
             "token": "not-a-valid-token",
             "membership_id": world.staff_a_membership.id,

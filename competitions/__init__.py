@@ -106,6 +106,7 @@ def _init_extensions(app: Flask) -> None:
     import competitions.lessons.models
     import competitions.outreach.models
     import competitions.questions.models
+    import competitions.reports.models
     import competitions.submissions.models
     import competitions.teammates.models  # noqa: F401
 
@@ -131,6 +132,7 @@ def _register_blueprints(app: Flask) -> None:
     from competitions.lessons import bp as lessons_bp
     from competitions.outreach import bp as outreach_bp
     from competitions.questions import bp as questions_bp
+    from competitions.reports import bp as reports_bp
     from competitions.submissions import bp as submissions_bp
     from competitions.teammates import bp as teammates_bp
 
@@ -144,6 +146,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(judging_bp)
     app.register_blueprint(insights_bp)
     app.register_blueprint(lessons_bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(questions_bp)
     app.register_blueprint(teammates_bp)
 

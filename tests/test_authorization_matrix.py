@@ -337,6 +337,13 @@ EXPECT: dict[tuple[str, str], dict[str, Any]] = {
     ("insights.challenge", "GET"): participants(200),
     ("insights.chart_csv", "GET"): participants(200),
     ("lessons.page", "GET"): participants(200),
+    ("reports.report", "GET"): participants(200),
+    ("reports.report_pdf", "GET"): participants(200),
+    ("reports.publish_open_data", "POST"): lead_admins(302),
+    ("reports.withdraw_open_data", "POST"): lead_admins(302),
+    # The matrix challenge is a draft: it has no open data for anyone.
+    ("reports.open_data_json", "GET"): same(404),
+    ("reports.open_data_csv", "GET"): same(404),
     # Agency A's section: its members write it (the draft challenge refuses, 400), nobody else.
     ("lessons.section", "GET"): {**agency_members(200), "platform_admin": 404},
     ("lessons.section", "POST"): {**agency_members(400), "platform_admin": 404},
@@ -453,6 +460,7 @@ def _url(app: Flask, endpoint: str, world: World, objects: dict[str, Any]) -> st
                 "judging.",
                 "insights.",
                 "lessons.",
+                "reports.",
                 "questions.",
                 "teammates.",
                 "api_public.",

@@ -277,7 +277,7 @@ def explain_total(total: Total, words: Words) -> str:
                 }
             )
     text = " + ".join(parts)
-    if len(parts) > 1 or total.conversions[0].rate is not None:
+    if len(parts) > 1:
         text += " = " + words.money(total.amount or Decimal(0), total.currency)
     return text
 

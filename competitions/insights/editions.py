@@ -78,8 +78,8 @@ def _money(amount: Decimal | None, currency: str) -> Value:
     return Value(format_money(amount, currency), amount, currency)
 
 
-def _score(score: Decimal | None) -> Value:
-    return NONE if score is None else Value(format_number(score), score)
+def _score(score: Decimal | float | None) -> Value:
+    return NONE if score is None else Value(format_number(score), Decimal(str(score)))
 
 
 MINUS = "\u2212"

@@ -126,13 +126,15 @@ def test_bad_cost_input_is_refused_with_a_message(
 
 
 def test_a_negative_amount_is_refused_by_the_service_too(app, world, scene, us_track):
-    with app.test_request_context():
-        with pytest.raises(cost_records.DomainError, match="cannot be negative"):
-            cost_records.add_line(
-                act(world.admin_b),
-                us_track,
-                cost_records.CostLineData("staff", "-5.00", "USD", "2027-01-01"),
-            )
+    with (
+        app.test_request_context(),
+        pytest.raises(cost_records.DomainError, match="cannot be negative"),
+    ):
+        cost_records.add_line(
+            act(world.admin_b),
+            us_track,
+            cost_records.CostLineData("staff", "-5.00", "USD", "2027-01-01"),
+        )
 
 
 def test_a_missing_rate_is_named_then_the_lead_enters_it(
@@ -184,7 +186,7 @@ def test_a_missing_rate_is_named_then_the_lead_enters_it(
     eligible = next(r for r in _table(per, "per-outcome") if r[0] == "Cost per eligible submission")
     # 3,000 USD x 1.37 = 4,110.00 CAD, over B's 2 eligible submissions.
     assert eligible[2].startswith("2,055.00 CAD")
-    assert "3,000.00 USD × 1.37 (rate of May 31, 2027) = 4,110.00 CAD" in per
+    assert "3,000.00 USD \u00d7 1.37 (rate of May 31, 2027) = 4,110.00 CAD" in per
     assert "4,110.00 CAD ÷ 2 eligible submissions = 2,055.00 CAD" in per
     total = next(r for r in _table(per, "spending") if r[0] == "Total")
     assert total[3].startswith("24,110.00 CAD")
@@ -252,7 +254,7 @@ def test_the_previous_edition_stands_side_by_side_and_is_compared(
         response.get_data(as_text=True),
     )
     assert rows[0] == ("4", "0", "+4")  # Canada track: 4 now, none the year before
-    assert "−4,000.00 CAD (−100 %)" in text  # A's total cost: 0 now, 4,000 CAD before
+    assert "\u22124,000.00 CAD (\u2212100 %)" in text  # A's total cost: 0 now, 4,000 CAD before
 
     # The survey hook: a provider's scores join the comparison.
     def scores(ch):

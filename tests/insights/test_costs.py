@@ -18,7 +18,7 @@ def words() -> costs.Words:
         money=lambda amount, code: f"{amount:,.2f} {code}",
         number=lambda d: str(d.normalize()),
         day=lambda d: d.isoformat(),
-        converted="%(amount)s × %(rate)s (rate of %(day)s) = %(converted)s",
+        converted="%(amount)s \u00d7 %(rate)s (rate of %(day)s) = %(converted)s",
         missing="rate missing for %(codes)s",
         outcome=lambda o, n: f"{n} {o}",
         none=lambda o: f"no {o}",
@@ -62,14 +62,15 @@ def test_amounts_are_summed_per_currency_then_converted_once():
     assert report.followers == 7
     w = words()
     assert costs.explain_total(csa.total, w) == (
-        "12,000.00 CAD × 0.7312 (rate of 2026-11-30) = 8,774.40 USD"
+        "12,000.00 CAD \u00d7 0.7312 (rate of 2026-11-30) = 8,774.40 USD"
     )
     assert costs.explain_ratio(csa.ratio("eligible"), w) == (
         "8,774.40 USD ÷ 20 eligible = 438.72 USD"
     )
     assert costs.explain_ratio(nasa.ratio("winners"), w) == "no winners"
     assert costs.explain_total(report.overall.total, w) == (
-        "1,500.50 USD + 12,000.00 CAD × 0.7312 (rate of 2026-11-30) = 8,774.40 USD = 10,274.90 USD"
+        "1,500.50 USD + 12,000.00 CAD \u00d7 0.7312 (rate of 2026-11-30) = 8,774.40 USD"
+        " = 10,274.90 USD"
     )
 
 

@@ -383,6 +383,7 @@ class Edition:
     tables: tuple[Table, ...]
     currency_chosen: bool
     used: tuple[str, ...]  # currencies spent that are not the reporting currency
+    rates: tuple[ExchangeRate, ...]  # every rate entered, into any currency
 
 
 @dataclass(frozen=True)
@@ -409,7 +410,12 @@ def _edition(user: Any, challenge: Challenge, lang: str, prefix: str) -> Edition
         - {figures.currency}
     )
     return Edition(
-        challenge, report, tables_of(report, lang, prefix), figures.currency_chosen, tuple(used)
+        challenge,
+        report,
+        tables_of(report, lang, prefix),
+        figures.currency_chosen,
+        tuple(used),
+        figures.rates,
     )
 
 
@@ -436,9 +442,7 @@ def cost_page(user: Any, challenge: Challenge, lang: str) -> CostPage:
         previous_hidden=hidden,
         every_partner=permissions.sees_every_track(user, challenge),
         recording=tuple(permissions.recording_tracks(user, challenge)),
-        rates=tuple(
-            r for r in cost_records.rates_of(challenge) if r.to_currency == current.report.currency
-        ),
+        rates=tuple(r for r in current.rates if r.to_currency == current.report.currency),
     )
 
 

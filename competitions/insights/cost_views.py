@@ -44,9 +44,8 @@ def _overview(
         currency_form.reporting_currency.data = page.current.report.currency
     if lead and rate_form is None:
         rate_form = RateForm(formdata=None)
-        missing = page.current.report.missing or page.current.used
-        if missing:
-            rate_form.from_currency.data = missing[0]
+        if page.current.report.missing:  # the first rate the totals wait for
+            rate_form.from_currency.data = page.current.report.missing[0]
     return render_template(
         "insights/costs.html",
         challenge=challenge,

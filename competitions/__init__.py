@@ -102,6 +102,7 @@ def _init_extensions(app: Flask) -> None:
     import competitions.core.audit
     import competitions.core.outbox
     import competitions.entries.models
+    import competitions.insights.models
     import competitions.judging.models
     import competitions.lessons.models
     import competitions.outreach.models

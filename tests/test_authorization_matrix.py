@@ -35,6 +35,7 @@ from competitions.entries.models import (
     TeamInvitation,
     TeamMember,
 )
+from competitions.insights import cost_records
 from competitions.judging.models import (
     Assignment,
     Criterion,
@@ -349,6 +350,18 @@ EXPECT: dict[tuple[str, str], dict[str, Any]] = {
     ("lessons.section", "POST"): {**agency_members(400), "platform_admin": 404},
     ("lessons.publish", "POST"): lead_admins(302),
     ("lessons.reopen", "POST"): lead_admins(302),
+    # Costs: every participant sees the cost per partner (a partner its own column and all
+    # partners together); an agency records its own lines (B never sees A's); the lead
+    # agency's admins set the reporting currency and the rates (an empty form: refused, 200).
+    ("insights.costs", "GET"): participants(200),
+    ("insights.costs_csv", "GET"): participants(200),
+    ("insights.edition_comparison", "GET"): participants(200),
+    ("insights.set_currency", "POST"): lead_admins(200),
+    ("insights.save_rate", "POST"): lead_admins(200),
+    ("insights.delete_rate", "POST"): lead_admins(302),
+    ("insights.cost_lines", "GET"): track_a_editors(200),
+    ("insights.cost_lines", "POST"): track_a_editors(200),
+    ("insights.delete_cost_line", "POST"): track_a_editors(302),
     # Releasing results (now, or scheduled) and its preview: the lead agency's admins. The
     # matrix round's judging has not closed, so releasing is refused on the page (400).
     ("judging.release_now", "POST"): lead_admins(400),
@@ -513,6 +526,8 @@ def _url(app: Flask, endpoint: str, world: World, objects: dict[str, Any]) -> st
             "post_id": objects["board_post"].id,
             "request_id": objects["contact_request"].id,
             "token_id": objects["api_token"].id,
+            "line_id": objects["cost_line"].id,
+            "rate_id": objects["exchange_rate"].id,
         }[arg]
     with app.test_request_context():
         return url_for(endpoint, **values)
@@ -565,6 +580,12 @@ def _matrix_objects(world: World) -> dict[str, Any]:
         actor, track_a, None, tracks.PrizeData({"en": "Grand prize"}, "1000", "CAD", 1, {})
     )
     tracks.publish_terms(actor, track_a, {"en": "Terms", "fr": "Conditions"})
+    cost_line = cost_records.add_line(
+        actor, track_a, cost_records.CostLineData("marketing", "500", "CAD", "2026-11-30")
+    )
+    exchange_rate = cost_records.save_rate(
+        actor, challenge, cost_records.RateData("USD", "1.35", "2026-11-30")
+    )
     partner_invitation = PartnerInvitation(
         challenge=challenge,
         email="partner@example.org",
@@ -671,6 +692,8 @@ def _matrix_objects(world: World) -> dict[str, Any]:
         "round": round_,
         "milestone": milestone,
         "prize": prize,
+        "cost_line": cost_line,
+        "exchange_rate": exchange_rate,
         "partner_invitation": partner_invitation,
         "invitation": invitation,
     }

@@ -16,7 +16,7 @@ A constant number of queries whatever the number of entries.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -99,6 +99,9 @@ def personal_calendar(
     host = host_of(base_url)
     with force_locale(lang):
         cal = new_calendar(_("Tandem — your deadlines"))
+        # How often calendar apps should read it again (RFC 7986; Outlook's own name).
+        cal.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
+        cal.add("x-published-ttl", "PT1H")
         seen: set[str] = set()
 
         def add(events: list[Event]) -> None:

@@ -87,6 +87,7 @@ def test_the_file_is_well_formed_icalendar(
     assert all(len(line) <= 75 for line in lines)  # folded (RFC 5545 §3.1)
     assert b"Food\\, water\\; and" in body  # TEXT escaping (§3.3.11)
     assert b"\nVERSION:2.0" in body and b"PRODID:" in body
+    assert b"REFRESH-INTERVAL;VALUE=DURATION:PT1H" in body
     # Stable: the same UIDs on every read.
     again = client.get(path).get_data()
     assert re.findall(rb"UID:.*", body) == re.findall(rb"UID:.*", again)

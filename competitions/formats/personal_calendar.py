@@ -28,7 +28,7 @@ from competitions.accounts.models import User
 from competitions.challenges.calendar import host_of, milestone_event, new_calendar, round_events
 from competitions.challenges.models import Challenge, ChallengeStatus, Milestone, Track
 from competitions.core.extensions import db
-from competitions.entries.models import Entry, Team, TeamMember
+from competitions.entries.models import Entry, TeamMember
 from competitions.judging.models import Judge, Panel
 
 JUDGING_FIELDS = ("submission_deadline", "judging_closes", "results_at")
@@ -42,38 +42,33 @@ _LOADED = (
 
 def entered_tracks(user: User) -> list[Track]:
     """The tracks the user's teams entered (entries not withdrawn), published challenges."""
+    entered = (
+        select(Entry.track_id)
+        .join(TeamMember, TeamMember.team_id == Entry.team_id)
+        .where(TeamMember.user_id == user.id, Entry.withdrawn_at.is_(None))
+    )
     stmt = (
         select(Track)
-        .join(Entry, Entry.track_id == Track.id)
-        .join(Team, Team.id == Entry.team_id)
-        .join(TeamMember, TeamMember.team_id == Team.id)
         .join(Challenge, Challenge.id == Track.challenge_id)
-        .where(
-            TeamMember.user_id == user.id,
-            Entry.withdrawn_at.is_(None),
-            Challenge.status == ChallengeStatus.PUBLISHED,
-        )
+        .where(Track.id.in_(entered), Challenge.status == ChallengeStatus.PUBLISHED)
         .options(selectinload(Track.challenge).options(*_LOADED))
         .order_by(Track.id)
-        .distinct()
     )
     return list(db.session.scalars(stmt))
 
 
 def judged_challenges(user: User) -> list[Challenge]:
     """Published challenges where the user is on a panel."""
+    judged = (
+        select(Panel.challenge_id)
+        .join(Judge, Judge.panel_id == Panel.id)
+        .where(Judge.user_id == user.id, Judge.removed_at.is_(None))
+    )
     stmt = (
         select(Challenge)
-        .join(Panel, Panel.challenge_id == Challenge.id)
-        .join(Judge, Judge.panel_id == Panel.id)
-        .where(
-            Judge.user_id == user.id,
-            Judge.removed_at.is_(None),
-            Challenge.status == ChallengeStatus.PUBLISHED,
-        )
+        .where(Challenge.id.in_(judged), Challenge.status == ChallengeStatus.PUBLISHED)
         .options(*_LOADED)
         .order_by(Challenge.id)
-        .distinct()
     )
     return list(db.session.scalars(stmt))
 

@@ -31,6 +31,7 @@ from markupsafe import Markup
 from competitions.agencies.models import Agency
 from competitions.challenges.models import Challenge, Milestone, Round, Track
 from competitions.challenges.timeline import INSTANT_LABELS
+from competitions.core.instants import in_zone
 
 CONTEXT = "https://schema.org"
 ONLINE = "https://schema.org/OnlineEventAttendanceMode"
@@ -42,7 +43,7 @@ UrlOf = Callable[[str, Any], str]
 
 
 def _iso(instant: datetime, zone: ZoneInfo) -> str:
-    return instant.astimezone(zone).isoformat()
+    return in_zone(instant, zone).isoformat()  # UTC for the few the zone cannot hold
 
 
 def _text(texts: dict[str, str] | None, lang: str) -> str:

@@ -102,6 +102,7 @@ def _init_extensions(app: Flask) -> None:
     import competitions.core.audit
     import competitions.core.outbox
     import competitions.entries.models
+    import competitions.formats.models
     import competitions.insights.models
     import competitions.judging.models
     import competitions.lessons.models
@@ -128,6 +129,7 @@ def _register_blueprints(app: Flask) -> None:
     from competitions.challenges import bp as challenges_bp
     from competitions.core.views import bp as core_bp
     from competitions.entries import bp as entries_bp
+    from competitions.formats import bp as formats_bp
     from competitions.insights import bp as insights_bp
     from competitions.judging import bp as judging_bp
     from competitions.lessons import bp as lessons_bp
@@ -150,6 +152,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     app.register_blueprint(questions_bp)
     app.register_blueprint(teammates_bp)
+    app.register_blueprint(formats_bp)
 
     from competitions import api
 

@@ -199,7 +199,8 @@ def _rate_limits(env: str) -> dict[str, Any]:
     return {
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or shared,
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
-        "RATELIMIT_HEADERS_ENABLED": True,
+        # IETF ``RateLimit-*`` headers come from ``core.extensions.rate_limit_headers``.
+        "RATELIMIT_HEADERS_ENABLED": False,
         "RATELIMIT_LOGIN": os.environ.get("RATELIMIT_LOGIN", "10 per minute;50 per hour"),
         # Failed sign-ins per account from clients it does not know, and per known device
         # (accounts.throttle): others' failures never lock the owner's devices out.

@@ -432,6 +432,15 @@ EXPECT: dict[tuple[str, str], dict[str, Any]] = {
     ("api.api_tokens", "GET"): agency_admins(200),
     ("api.api_tokens", "POST"): agency_admins(200),  # no name: the form again, with the error
     ("api.revoke_token", "POST"): agency_admins(302),
+    # Open formats: the sitemap and robots.txt are public; a personal calendar feed is
+    # authorized by the secret in its address alone (tested in tests/formats), so a wrong one
+    # is 404 for everyone; its page is each signed-in user's own.
+    ("formats.sitemap_xml", "GET"): same(200),
+    ("formats.robots_txt", "GET"): same(200),
+    ("formats.personal_feed", "GET"): same(404),
+    ("formats.account_calendar", "GET"): signed_in(200),
+    ("formats.account_calendar", "POST"): signed_in(200),  # a new address, shown once
+    ("formats.revoke_calendar", "POST"): signed_in(302),
 }
 
 STATIC_FILES = {"static": "css/tandem.css", "bootstrap.static": "css/bootstrap.min.css"}

@@ -209,6 +209,7 @@ def test_pages_show_instants_out_of_range_in_utc(client, login, world, legacy, a
     assert "9999" in text  # the lists show the stored instants, in UTC
     assert client.get(f"/challenges/{slug}/tracks/{legacy.tracks[0].slug}").status_code == 200
     assert client.get("/challenges/").status_code == 200
+    assert client.get("/sitemap.xml").status_code == 200
     calendar = client.get(f"/challenges/{slug}/calendar.ics")
     assert calendar.status_code == 200 and b"BEGIN:VCALENDAR" in calendar.data
     rounds = [r.id for r in legacy.rounds]

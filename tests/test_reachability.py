@@ -69,6 +69,8 @@ NOT_LINKED: dict[str, tuple[frozenset[str], str]] = {
         SIGNED_IN - {"innovator"},
         "as the recovery codes: only once two-step sign-in is on",
     ),
+    "formats.robots_txt": (EVERYONE, "for crawlers, which ask for /robots.txt by convention"),
+    "formats.sitemap_xml": (EVERYONE, "for crawlers: /robots.txt names it, not a page for people"),
     "judging.home": (
         SIGNED_IN - {"judge"},
         "the judges' home, in the navigation of people who sit on a panel (the judge); "

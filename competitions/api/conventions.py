@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,7 +30,7 @@ from flask import Response, abort, request, url_for
 from flask_babel import gettext as _
 from marshmallow import Schema, fields, validate
 
-from competitions.core.extensions import db, limiter
+from competitions.core.extensions import db, rate_limit_headers
 from competitions.core.i18n import current_language
 from competitions.core.instants import in_zone
 from competitions.core.problems import problem
@@ -132,7 +131,7 @@ def local(instant: datetime | None, zone: str) -> datetime | None:
 
 def finish(response: Response) -> Response:
     """The common headers of every API answer, and the 304 of a read whose ETag matches."""
-    _rate_limit_headers(response)
+    rate_limit_headers(response)
     response.headers["Content-Language"] = current_language()
     response.vary.update(("Accept-Language", "Authorization"))
     if request.method in ("GET", "HEAD") and response.status_code == 200:
@@ -144,17 +143,3 @@ def finish(response: Response) -> Response:
             response.add_etag()
         response.make_conditional(request)
     return response
-
-
-def _rate_limit_headers(response: Response) -> None:
-    current = limiter.current_limit
-    if current is None:
-        return
-    amount, window = current.limit.amount, current.limit.get_expiry()
-    response.headers["RateLimit-Limit"] = str(amount)
-    response.headers["RateLimit-Remaining"] = str(max(current.remaining, 0))
-    reset = min(max(current.reset_at - int(time.time()), 0), window)
-    response.headers["RateLimit-Reset"] = str(reset)
-    response.headers["RateLimit-Policy"] = f"{amount};w={window}"
-    if current.breached:
-        response.headers["Retry-After"] = response.headers["RateLimit-Reset"]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import request
+import time
+
+from flask import Response, request
 from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
 from flask_limiter import Limiter
@@ -54,3 +56,22 @@ csrf = CSRFProtect()
 babel = Babel()
 bootstrap = Bootstrap5()
 limiter = Limiter(key_func=client_ip, default_limits=[])
+
+
+def rate_limit_headers(response: Response) -> None:
+    """The rate limit of the request as the IETF draft names it (``RateLimit-Limit``,
+    ``-Remaining``, ``-Reset`` in seconds, ``-Policy``), and ``Retry-After`` once refused.
+
+    Flask-Limiter's own headers are turned off (``RATELIMIT_HEADERS_ENABLED``): they are the
+    older ``X-RateLimit-*`` names, with the reset as an epoch time."""
+    current = limiter.current_limit
+    if current is None:
+        return
+    amount, window = current.limit.amount, current.limit.get_expiry()
+    response.headers["RateLimit-Limit"] = str(amount)
+    response.headers["RateLimit-Remaining"] = str(max(current.remaining, 0))
+    reset = min(max(current.reset_at - int(time.time()), 0), window)
+    response.headers["RateLimit-Reset"] = str(reset)
+    response.headers["RateLimit-Policy"] = f"{amount};w={window}"
+    if current.breached and "Retry-After" not in response.headers:
+        response.headers["Retry-After"] = str(max(reset, 1))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Flask, Response, request
 
+from competitions.core.extensions import rate_limit_headers
+
 CSP = "; ".join(
     [
         "default-src 'self'",
@@ -24,6 +26,7 @@ def register_security_headers(app: Flask) -> None:
     @app.after_request
     def add_headers(response: Response) -> Response:
         h = response.headers
+        rate_limit_headers(response)
         h.setdefault("Content-Security-Policy", CSP)
         h.setdefault("X-Content-Type-Options", "nosniff")
         h.setdefault("X-Frame-Options", "DENY")

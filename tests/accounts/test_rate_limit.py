@@ -52,6 +52,10 @@ def test_the_429_page_is_friendly_html(client, db):
     assert "Too many attempts" in page_text(response)
     assert "Wait a little and try again." in page_text(response)
     assert int(response.headers["Retry-After"]) > 0
+    # The pages speak the API's header names (IETF draft), not X-RateLimit-*.
+    assert response.headers["RateLimit-Remaining"] == "0"
+    assert response.headers["RateLimit-Policy"].startswith(f"{LOGIN_PER_MINUTE};w=")
+    assert not [k for k, _v in response.headers if k.lower().startswith("x-ratelimit")]
     french = client.post(
         "/login", data={"email": "x@example.org"}, headers={"Accept-Language": "fr"}
     )

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import json
+import sys
 import uuid
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,7 @@ def _example() -> Any:
     )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
     spec.loader.exec_module(module)
     return module
 
@@ -136,3 +139,88 @@ def test_the_example_pulls_new_submissions_and_checks_their_digests(
     captured = capsys.readouterr()
     assert "1 file(s)" in captured.out and "team4.pdf: SHA-256" in captured.err
     assert not list(out.rglob("team4.pdf"))  # the file that does not match is not kept
+
+
+def _version(sub: Any, number: int, name: str, content: bytes) -> None:
+    stored = get_storage().save(io.BytesIO(content), 100_000)
+    version = SubmissionVersion(
+        submission=sub,
+        number=number,
+        answers={},
+        submitted_at=clock.now(),
+        deadline=sub.round.submission_deadline,
+    )
+    file = SubmissionFile(
+        submission=sub,
+        version=version,
+        field_key="report",
+        storage_key=stored.key,
+        filename=f"{name}.pdf",
+        content_type="application/pdf",
+        size=stored.size,
+        sha256=stored.sha256,
+    )
+    db.session.add_all([version, file])
+    db.session.commit()
+
+
+def test_a_started_submission_is_pulled_once_submitted_and_rescan_finds_new_versions(
+    live_server: Any, live_app: Any, tmp_path: Path, capsys: Any, monkeypatch: Any
+) -> None:
+    from datetime import timedelta
+
+    from competitions.challenges.services import timeline
+
+    run = uuid.uuid4().hex[:6]
+    example = _example()
+    with live_app.app_context():
+        world = _world(run)
+        now = clock.now()
+        round_ = timeline.save_round(
+            Actor(world["admin"]),
+            world["challenge"],
+            None,
+            timeline.RoundData(
+                {"en": "Phase 1"},
+                {
+                    "submission_opens": now - timedelta(days=1),
+                    "submission_deadline": now + timedelta(days=30),
+                    "judging_closes": now + timedelta(days=40),
+                    "results_at": now + timedelta(days=45),
+                },
+            ),
+        )
+        db.session.commit()
+        # A team started first (a draft: no version yet), another submitted.
+        started = Submission(entry=make_entry(world["track"], "early"), round=round_, draft={})
+        db.session.add(started)
+        db.session.commit()
+        started_id = started.id
+        _submit(world["track"], round_, "done", b"%PDF done")
+        slug, track_slug = world["challenge"].slug, world["track"].slug
+    monkeypatch.setenv("TANDEM_TOKEN", world["secret"])
+    out = tmp_path / "out"
+    args = ["--base-url", live_server.url, "--challenge", slug, "--track", track_slug]
+
+    def pull(*extra: str) -> str:
+        assert example.main([*args, "--out", str(out), *extra]) == 0
+        return str(capsys.readouterr().out)
+
+    assert pull().startswith("1 file(s) downloaded and verified; 0 already had; 2 submission")
+    assert "1 not submitted yet" in pull()  # the cursor stayed before the started one
+
+    with live_app.app_context():
+        started = db.session.get(Submission, started_id)
+        _version(started, 1, "early", b"%PDF early v1")
+    assert pull().startswith("1 file(s) downloaded and verified; 1 already had")
+    assert (out / str(started_id) / "v1" / "early.pdf").read_bytes() == b"%PDF early v1"
+    assert pull().startswith("0 file(s) downloaded")  # the cursor moved past both now
+
+    with live_app.app_context():
+        started = db.session.get(Submission, started_id)
+        _version(started, 2, "early", b"%PDF early v2")
+    assert pull().startswith("0 file(s)")  # past the cursor: a plain run does not look back
+    assert pull("--rescan").startswith("1 file(s) downloaded and verified; 2 already had")
+    assert (out / str(started_id) / "v2" / "early.pdf").read_bytes() == b"%PDF early v2"
+    state = json.loads((out / ".tandem-pull.json").read_text())
+    assert state["cursor"] and len(state["files"]) == 3

@@ -185,6 +185,9 @@ def test_rate_limit_headers_and_429(app: Any, client: FlaskClient, db: Any) -> N
         assert refused.get_json()["status"] == 429
         assert int(refused.headers["Retry-After"]) >= 0
         assert refused.headers["RateLimit-Remaining"] == "0"
+        # Only the IETF draft's names: not Flask-Limiter's older X-RateLimit-* as well.
+        for response in (*seen, refused):
+            assert not [k for k, _v in response.headers if k.lower().startswith("x-ratelimit")]
     finally:
         app.config["API_PUBLIC_RATE_LIMIT"] = "60 per minute"
 

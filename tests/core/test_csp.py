@@ -16,7 +16,10 @@ PAGES = sorted(p for p in TEMPLATES.rglob("*.html") if "emails" not in p.parts)
 BLOCKED = {
     "a style attribute": re.compile(r"\sstyle\s*=", re.I),
     "a <style> element": re.compile(r"<style[\s>]", re.I),
-    "an inline script": re.compile(r"<script(?![^>]*\ssrc=)[^>]*>", re.I),
+    # A JSON-LD data block is not a script: it never runs, and script-src does not apply.
+    "an inline script": re.compile(
+        r"<script(?![^>]*\s(src=|type=\"application/ld\+json\"))[^>]*>", re.I
+    ),
     "an event-handler attribute": re.compile(r"\son[a-z]+\s*=", re.I),
     "a javascript: address": re.compile(r"javascript:", re.I),
 }

@@ -51,6 +51,18 @@
       });
     });
 
+    // "Copy the link" buttons (hidden without this file): copy the named field's value.
+    document.querySelectorAll("button[data-copy]").forEach(function (button) {
+      var field = document.getElementById(button.getAttribute("data-copy"));
+      if (!field || !navigator.clipboard) { return; }
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        navigator.clipboard.writeText(field.value).then(function () {
+          button.textContent = button.getAttribute("data-copied");
+        }, function () { field.select(); });
+      });
+    });
+
     // Visitors who are not signed in: show "your time" in the browser's own zone.
     if (!document.body.hasAttribute("data-viewer-zone")) {
       document.querySelectorAll(".your-time[data-instant]").forEach(function (el) {

@@ -28,6 +28,7 @@ import pycountry
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from competitions.awards import permissions
@@ -346,9 +347,10 @@ def approve(actor: Actor, award: Award) -> None:
     open_ = [c for c in award.conditions if not c.is_satisfied]
     if open_ or award.open_conditions:
         raise DomainError(
-            _(
-                "%(n)d prize condition(s) are not satisfied yet: verify their evidence first.",
-                n=max(len(open_), award.open_conditions),
+            ngettext(
+                "%(num)d prize condition is not satisfied yet: verify its evidence first.",
+                "%(num)d prize conditions are not satisfied yet: verify their evidence first.",
+                max(len(open_), award.open_conditions),
             )
         )
     award.status = AwardStatus.APPROVED

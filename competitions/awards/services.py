@@ -25,10 +25,9 @@ from decimal import Decimal
 from typing import Any
 
 import pycountry
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from sqlalchemy import select
 
 from competitions.awards import permissions

@@ -20,6 +20,7 @@ from tests.entries.conftest import CA_RULES, DEADLINE, act, build, new_team, per
 now = entrants.now
 logout = entrants.logout
 switch = entrants.switch
+us_track = entrants.us_track
 
 CONDITION = {
     "en": "Form a legal entity in Canada before receiving a prize.",

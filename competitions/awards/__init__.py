@@ -5,4 +5,4 @@ from competitions.core.web import Pages
 
 bp = Pages("awards", __name__)
 
-from competitions.awards import home_sections, views  # noqa: E402,F401
+from competitions.awards import home_sections, page_parts, views  # noqa: E402,F401

@@ -10,8 +10,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from competitions.accounts.forms import ConfirmForm
-from competitions.awards import permissions as award_permissions
-from competitions.awards import services as award_services
 from competitions.challenges import services as challenge_services
 from competitions.challenges.eligibility import (
     EntrantType,
@@ -114,12 +112,6 @@ def team(team_id: int) -> ResponseReturnValue:
         confirm_form=ConfirmForm(),
         status_label=status_label,
         kind=entrant_type_label(team.entrant_type),
-        entry_awards=[
-            a
-            for a in award_services.awards_of_team(team)
-            if award_permissions.can_view_award(current_user, a)
-        ],
-        award_statuses=award_services.STATUS_LABELS,
     )
 
 
@@ -284,8 +276,6 @@ def entry(entry_id: int) -> ResponseReturnValue:
         review_form=DocumentReviewForm(),
         reasons=decisions.explain_entry(entry),
         conditions=decisions.prize_conditions(entry),
-        entry_awards=award_services.awards_of_entry(entry),
-        award_statuses=award_services.STATUS_LABELS,
         is_lead=permissions.is_lead(current_user, entry.team),
         can_decide=can_decide,
         decision_form=decision_form,

@@ -169,14 +169,8 @@ def track_page(slug: str, track_slug: str) -> ResponseReturnValue:
     track = services.get_track(challenge, track_slug)
     lang = current_language()
     rules = rules_or_none(track.rules)
-    # Imported here: the awards package builds on the challenges one.
-    from competitions.awards.permissions import can_see_reserve
-    from competitions.awards.reserves import reserve_of
-
-    reserve = reserve_of(challenge, track.agency_id)
     return render_template(
         "challenges/track.html",
-        reserve=reserve if reserve and can_see_reserve(current_user, reserve) else None,
         challenge=challenge,
         track=track,
         lang=lang,

@@ -352,9 +352,13 @@ def approve(actor: Actor, award: Award) -> None:
                 max(len(open_), award.open_conditions),
             )
         )
+    now = clock.now()
     award.status = AwardStatus.APPROVED
-    award.approved_at = clock.now()
+    award.approved_at = now
     award.approved_by_id = actor.user_id
+    # The evidence is settled: its slots leave the entry's documents (the documents stay).
+    for condition in award.conditions:
+        condition.requirement.retired_at = now
     audit.record(
         actor,
         "award.approved",

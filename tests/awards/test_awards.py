@@ -61,6 +61,12 @@ def test_from_award_to_payment_with_a_prize_condition(world, winner, prize, mail
 
     services.approve(act(world.admin_a), award)
     db.session.commit()
+    # Settled: the evidence slot leaves the entry's documents; nothing more can be sent.
+    assert condition.requirement_id not in {s.requirement.id for s in documents.slots_for(winner)}
+    with pytest.raises(NotFound):
+        _send_evidence(world.innovator, winner, condition)
+    db.session.rollback()
+    assert services.evidence_of(award)[condition.id].id == doc.id
     with pytest.raises(DomainError, match="reference"):
         services.mark_paid(act(world.admin_a), award, RESULTS_OUT.date(), "  ")
     db.session.rollback()

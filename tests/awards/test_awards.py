@@ -246,3 +246,37 @@ def test_the_winners_see_what_is_left_on_their_entry_team_and_home(
     page = text(client.get(f"/awards/{award.id}"))
     assert "Left for your team to do" in page and "Send the evidence" in page
     assert "History" not in page  # the agency's audit trail is the agency's
+
+
+def test_the_track_states_several_prize_conditions_with_its_rules(
+    world, winner, prize, client, login
+):
+    track = winner.track
+    login(world.admin_a)
+    url = f"/challenges/{track.challenge.slug}/tracks/{track.slug}/manage/rules"
+    form = text(client.get(url))
+    assert "Form a legal entity in Canada" in form and "Second prize condition" in form
+    response = client.post(
+        url,
+        data={
+            "allowed_countries": "CA",
+            "entrant_types": ["individual", "team", "business"],
+            "team_min": "1",
+            "minimum_age": "18",
+            "member_policy": "all",
+            "exclusive": "y",
+            "condition_en": CONDITION["en"],
+            "condition_fr": CONDITION["fr"],
+            "condition_types": "team",
+            "condition2_en": "Open a bank account in Canada.",
+        },
+    )
+    assert response.status_code == 302, text(response)[:3000]
+    db.session.refresh(track)
+    assert [c["text"]["en"] for c in track.rules["prize_conditions"]] == [
+        CONDITION["en"],
+        "Open a bank account in Canada.",
+    ]
+    assert services.applicable_indexes(track, winner) == [0, 1]
+    award = record(world, winner, prize, conditions=[0, 1])
+    assert award.open_conditions == 2 and len(award.conditions) == 2

@@ -280,3 +280,43 @@ def test_the_track_states_several_prize_conditions_with_its_rules(
     assert services.applicable_indexes(track, winner) == [0, 1]
     award = record(world, winner, prize, conditions=[0, 1])
     assert award.open_conditions == 2 and len(award.conditions) == 2
+
+
+def _more_winners(world, challenge, track, prize, n, clock, first=0):
+    from competitions.judging.models import Advancement
+    from tests.entries.conftest import NOW, new_team, person, register
+
+    prize.count = 10
+    for i in range(first, first + n):
+        lead = person("CA", email=f"lead{i}@example.org")
+        clock.set_now(NOW)  # registration was open then
+        entry = register(new_team(lead, "CA", 30, name=f"Team {i}"), track)
+        clock.set_now(RESULTS_OUT)
+        db.session.add(
+            Advancement(
+                round_id=challenge.rounds[0].id,
+                entry_id=entry.id,
+                advancing=True,
+                method="manual",
+                rank=i + 2,
+            )
+        )
+        db.session.commit()
+        record(world, entry, prize)
+
+
+def test_the_awards_list_costs_the_same_queries_for_more_awards(
+    world, winner, prize, client, login, count_queries, clock
+):
+    track, challenge = winner.track, winner.track.challenge
+    url = f"/challenges/{challenge.slug}/tracks/{track.slug}/awards"
+    _more_winners(world, challenge, track, prize, 1, clock)
+    login(world.admin_a)
+    with count_queries() as few:
+        assert client.get(url).status_code == 200
+    _more_winners(world, challenge, track, prize, 3, clock, first=1)
+    with count_queries() as more:
+        page = text(client.get(url))
+    assert "Team 3" in page
+    assert more.count == few.count, (few.count, more.count)
+    assert few.count < 40, few.statements

@@ -193,7 +193,8 @@ def record_award(actor: Actor, track: Track, data: AwardData) -> Award:
             _("This entry takes part for recognition only: it cannot receive prize money."),
             "winner",
         )
-    prize = db.session.get(Prize, data.prize_id) if data.prize_id else None
+    # Locked (on PostgreSQL) so two admins cannot give more of a prize than it counts.
+    prize = db.session.get(Prize, data.prize_id, with_for_update=True) if data.prize_id else None
     if prize is None or prize.track_id != track.id:
         raise DomainError(_("Choose one of the track's prizes."), "prize")
     amount, currency = parse_money(data.amount, data.currency)
@@ -287,7 +288,7 @@ def evidence_reviewed(document: EligibilityDocument, actor: Actor, decision: str
     condition = condition_of_requirement(document.requirement_id)
     if condition is None:
         return
-    award = condition.award
+    award = _locked(condition.award)
     if not award.is_pending:
         raise DomainError(
             _("This award is already approved: the evidence of its conditions is settled.")
@@ -338,9 +339,20 @@ def _require_manager(actor: Actor, award: Award) -> None:
         raise NotFound(_("No such award."))
 
 
+def _locked(award: Award) -> Award:
+    """The award re-read under a row lock (on PostgreSQL), so a review of its evidence and
+    its approval or payment happen one after the other, each seeing the other's result."""
+    # The lock on the award's row alone (its joined relations would make an outer join,
+    # which PostgreSQL does not lock), then its current values.
+    db.session.execute(select(Award.id).where(Award.id == award.id).with_for_update())
+    db.session.refresh(award)
+    return award
+
+
 def approve(actor: Actor, award: Award) -> None:
     """Approve the award for payment: every condition must be satisfied."""
     _require_manager(actor, award)
+    _locked(award)
     if award.status != AwardStatus.PENDING_CONDITIONS:
         raise DomainError(_("This award is already approved."))
     open_ = [c for c in award.conditions if not c.is_satisfied]
@@ -373,6 +385,7 @@ def mark_paid(actor: Actor, award: Award, paid_on: date | None, reference: str) 
     """Record the payment of an approved award: the date it was paid and its reference (a
     transfer or voucher number)."""
     _require_manager(actor, award)
+    _locked(award)
     if award.status == AwardStatus.PAID:
         raise DomainError(_("This award is already paid."))
     if award.status != AwardStatus.APPROVED:

@@ -18,6 +18,7 @@ from competitions.core.extensions import db
 from competitions.entries import documents
 from tests.awards.conftest import CONDITION, RESULTS_OUT, key, record
 from tests.entries.conftest import act, events, follow, text
+from tests.factories import PASSWORD
 
 PDF = b"%PDF-1.4\n% certificate of incorporation\n%%EOF\n"
 
@@ -320,3 +321,14 @@ def test_the_awards_list_costs_the_same_queries_for_more_awards(
     assert "Team 3" in page
     assert more.count == few.count, (few.count, more.count)
     assert few.count < 40, few.statements
+
+
+def test_a_french_speaking_winner_reads_the_award_in_french(world, winner, prize, client):
+    award = record(world, winner, prize)
+    mate = next(m.user for m in winner.team.members if m.user.email == "mate@example.org")
+    client.post("/login", data={"email": mate.email, "password": PASSWORD})
+    page = text(client.get(f"/awards/{award.id}"))
+    assert "Conditions pour recevoir un prix" in page
+    assert "Constituer une personne morale au Canada" in page
+    assert "Il reste à votre équipe" in page and "Envoyer le justificatif" in page
+    assert "Conditions en attente" in page

@@ -98,6 +98,7 @@ def _init_extensions(app: Flask) -> None:
     # Models register their tables on the shared metadata.
     import competitions.agencies.models
     import competitions.api.models
+    import competitions.awards.models
     import competitions.challenges.models
     import competitions.core.audit
     import competitions.core.outbox
@@ -126,6 +127,7 @@ def _tune_sqlite(engine: Any) -> None:
 def _register_blueprints(app: Flask) -> None:
     from competitions.accounts import bp as accounts_bp
     from competitions.agencies import bp as agencies_bp
+    from competitions.awards import bp as awards_bp
     from competitions.challenges import bp as challenges_bp
     from competitions.core.views import bp as core_bp
     from competitions.entries import bp as entries_bp
@@ -153,6 +155,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(questions_bp)
     app.register_blueprint(teammates_bp)
     app.register_blueprint(formats_bp)
+    app.register_blueprint(awards_bp)
 
     from competitions import api
 

@@ -20,6 +20,7 @@ from competitions.accounts import sessions
 from competitions.accounts.models import Passkey
 from competitions.agencies.models import AgencyInvitation
 from competitions.api import tokens as api_tokens
+from competitions.awards.models import Award
 from competitions.challenges import services
 from competitions.challenges.models import PartnerInvitation, Track
 from competitions.challenges.services import timeline, tracks
@@ -441,6 +442,17 @@ EXPECT: dict[tuple[str, str], dict[str, Any]] = {
     ("formats.account_calendar", "GET"): signed_in(200),
     ("formats.account_calendar", "POST"): signed_in(200),  # a new address, shown once
     ("formats.revoke_calendar", "POST"): signed_in(302),
+    # Awards of track A are agency A's (admins act, staff read); the winning team (the
+    # innovator's) sees its award; agency B does not know it exists. The matrix award has no
+    # open condition: approving it works; a payment without date and reference is refused.
+    ("awards.track_awards", "GET"): agency_members(200),
+    ("awards.record", "GET"): agency_admins(200),
+    ("awards.record", "POST"): agency_admins(400),  # an empty form: refused, explained
+    ("awards.award", "GET"): {**agency_members(200), "innovator": 200},
+    ("awards.approve", "POST"): agency_admins(302),
+    ("awards.pay", "POST"): agency_admins(400),
+    ("awards.reserve", "GET"): agency_admins(200),
+    ("awards.reserve", "POST"): agency_admins(400),
 }
 
 STATIC_FILES = {"static": "css/tandem.css", "bootstrap.static": "css/bootstrap.min.css"}
@@ -487,6 +499,7 @@ def _url(app: Flask, endpoint: str, world: World, objects: dict[str, Any]) -> st
                 "teammates.",
                 "api_public.",
                 "api_agency.",
+                "awards.",
             )
         )
         and endpoint not in AGENCY_ROUTES
@@ -537,6 +550,7 @@ def _url(app: Flask, endpoint: str, world: World, objects: dict[str, Any]) -> st
             "token_id": objects["api_token"].id,
             "line_id": objects["cost_line"].id,
             "rate_id": objects["exchange_rate"].id,
+            "award_id": objects["award"].id,
         }[arg]
     with app.test_request_context():
         return url_for(endpoint, **values)
@@ -684,11 +698,22 @@ def _matrix_objects(world: World) -> dict[str, Any]:
     db.session.add(announcement)
     judging = _judging_objects(world, challenge, track_a, round_, submission, version, stored)
     questions = _question_objects(world, challenge, track_a, teammate_user)
+    award = Award(
+        track=track_a,
+        entry=entry,
+        round_id=round_.id,
+        prize=prize,
+        prize_label={"en": "Grand prize"},
+        amount=prize.amount,
+        currency=prize.currency,
+    )
+    db.session.add(award)
     db.session.commit()
     return {
         **judging,
         **questions,
         "announcement": announcement,
+        "award": award,
         "requirement": requirement,
         "document": document,
         "file": file,

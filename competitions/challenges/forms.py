@@ -177,11 +177,20 @@ class RulesForm(BaseForm):
         _l("The prize condition below applies to"),
         description=_l("Leave all unticked to apply it to every entrant."),
     )
+    condition2_types = CheckboxesField(
+        _l("The second prize condition applies to"),
+        description=_l("Leave all unticked to apply it to every entrant."),
+    )
+    condition3_types = CheckboxesField(
+        _l("The third prize condition applies to"),
+        description=_l("Leave all unticked to apply it to every entrant."),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.entrant_types.choices = entrant_type_choices()
-        self.condition_types.choices = entrant_type_choices()
+        for prefix in PRIZE_CONDITION_SLOTS:
+            getattr(self, f"{prefix}_types").choices = entrant_type_choices()
         self.member_policy.choices = [
             (MemberPolicy.ALL.value, _l("Every member")),
             (MemberPolicy.LEAD.value, _l("The team lead")),
@@ -189,7 +198,12 @@ class RulesForm(BaseForm):
         ]
 
 
+# A track states up to three conditions on receiving a prize (each winner's award lists those
+# that apply to it): the first keeps its historical field names.
+PRIZE_CONDITION_SLOTS = ("condition", "condition2", "condition3")
 _add_translated(RulesForm, "condition", _l("Condition on receiving a prize"), TextAreaField, 1000)
+_add_translated(RulesForm, "condition2", _l("Second prize condition"), TextAreaField, 1000)
+_add_translated(RulesForm, "condition3", _l("Third prize condition"), TextAreaField, 1000)
 
 
 class PrizeForm(BaseForm):

@@ -12,6 +12,7 @@ import enum
 from dataclasses import dataclass
 from typing import IO, Any
 
+from blinker import Namespace
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -38,6 +39,11 @@ from competitions.entries.models import (
 ALLOWED_TYPES = ("pdf", "png", "jpeg", "webp")
 MAX_SIZE_MB = 20
 MAX_REQUIREMENTS = 20
+
+_signals = Namespace()
+# Sent once a document's review is recorded, in the same transaction, with ``actor`` and
+# ``decision``: a receiver (the awards' prize conditions) may refuse it with a DomainError.
+document_reviewed = _signals.signal("document-reviewed")
 
 
 class SlotStatus(enum.StrEnum):
@@ -79,9 +85,32 @@ def requirements_of(track: Track) -> list[DocumentRequirement]:
         db.session.scalars(
             select(DocumentRequirement)
             .where(
-                DocumentRequirement.track_id == track.id, DocumentRequirement.retired_at.is_(None)
+                DocumentRequirement.track_id == track.id,
+                DocumentRequirement.entry_id.is_(None),
+                DocumentRequirement.retired_at.is_(None),
             )
             .order_by(DocumentRequirement.position, DocumentRequirement.id)
+        )
+    )
+
+
+def requirements_of_entry(entry: Entry) -> list[DocumentRequirement]:
+    """What the track asks of every entry, then what it asks of this entry alone (the
+    evidence of an award's prize conditions)."""
+    return list(
+        db.session.scalars(
+            select(DocumentRequirement)
+            .where(
+                DocumentRequirement.track_id == entry.track_id,
+                (DocumentRequirement.entry_id.is_(None))
+                | (DocumentRequirement.entry_id == entry.id),
+                DocumentRequirement.retired_at.is_(None),
+            )
+            .order_by(
+                DocumentRequirement.entry_id.is_not(None),
+                DocumentRequirement.position,
+                DocumentRequirement.id,
+            )
         )
     )
 
@@ -142,7 +171,12 @@ def retire_requirement(actor: Actor, requirement: DocumentRequirement) -> None:
 
 def get_requirement(track: Track, requirement_id: int) -> DocumentRequirement:
     requirement = db.session.get(DocumentRequirement, requirement_id)
-    if requirement is None or requirement.track_id != track.id or requirement.retired_at:
+    if (
+        requirement is None
+        or requirement.track_id != track.id
+        or requirement.retired_at
+        or requirement.entry_id is not None  # an award's evidence: retired with the award
+    ):
         raise NotFound(_("No such document."))
     return requirement
 
@@ -168,7 +202,7 @@ def subject_of(member: User | None) -> str:
 
 def slots_for(entry: Entry) -> list[Slot]:
     """Every document the entry owes now, with its current upload (two queries)."""
-    requirements = requirements_of(entry.track)
+    requirements = requirements_of_entry(entry)
     current = {
         (d.requirement_id, d.subject): d
         for d in db.session.scalars(
@@ -309,7 +343,9 @@ def review(actor: Actor, document: EligibilityDocument, decision: str, reason: s
         before=before,
         after={"status": decision, "reason": document.review_reason},
     )
-    if decision == DocumentStatus.REJECTED:
+    document_reviewed.send(document, actor=actor, decision=decision)
+    # An award's evidence: the awards tell the whole team (``document_reviewed``).
+    if decision == DocumentStatus.REJECTED and document.requirement.entry_id is None:
         _tell_rejected(document)
 
 

@@ -252,6 +252,11 @@ class DocumentRequirement(SurrogateKey, Base):
     audit_type = "document_requirement"
 
     track_id: Mapped[int] = mapped_column(sa.ForeignKey("track.id", ondelete="CASCADE"))
+    # Asked of this entry only (the evidence of an award's prize condition), not of every
+    # entry of the track.
+    entry_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("entry.id", ondelete="CASCADE"), index=True
+    )
     position: Mapped[int] = mapped_column(default=0)
     scope: Mapped[str] = mapped_column(sa.String(16))
     label: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict)

@@ -14,6 +14,7 @@ from competitions.accounts.forms import ConfirmForm
 from competitions.challenges import bp, permissions, services
 from competitions.challenges.eligibility import EntrantType, MemberPolicy
 from competitions.challenges.forms import (
+    PRIZE_CONDITION_SLOTS,
     PrizeForm,
     RulesForm,
     TermsForm,
@@ -96,9 +97,10 @@ def _fill_rules_form(form: RulesForm, rules: dict[str, Any]) -> None:
     form.member_policy.data = rules.get("member_policy") or MemberPolicy.ALL
     form.recognition_for_others.data = bool(rules.get("recognition_for_others"))
     form.exclusive.data = bool(rules.get("exclusive", True))
-    first = (rules.get("prize_conditions") or [{}])[0]
-    fill_per_language(form, "condition", first.get("text") or {})
-    form.condition_types.data = list(first.get("entrant_types") or [])
+    conditions = list(rules.get("prize_conditions") or [])
+    for prefix, condition in zip(PRIZE_CONDITION_SLOTS, conditions + [{}] * 3, strict=False):
+        fill_per_language(form, prefix, condition.get("text") or {})
+        getattr(form, f"{prefix}_types").data = list(condition.get("entrant_types") or [])
 
 
 def _rules_data(form: RulesForm) -> dict[str, Any]:
@@ -115,9 +117,11 @@ def _rules_data(form: RulesForm) -> dict[str, Any]:
         "exclusive": form.exclusive.data,
         "prize_conditions": [
             {
-                "text": per_language(form, "condition"),
-                "entrant_types": list(form.condition_types.data or []),
+                "text": per_language(form, prefix),
+                "entrant_types": list(getattr(form, f"{prefix}_types").data or []),
             }
+            for prefix in PRIZE_CONDITION_SLOTS
+            if any(v.strip() for v in per_language(form, prefix).values())
         ],
     }
 

@@ -35,6 +35,7 @@ from flask_babel import ngettext
 from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import aliased
 
+from competitions.awards.models import Reserve
 from competitions.challenges.models import Challenge, Prize, Track
 from competitions.core.extensions import db
 from competitions.core.i18n import current_language, format_money, format_number
@@ -44,12 +45,13 @@ from competitions.insights import aggregation, cost_records, costs, permissions
 from competitions.insights.models import CostCategory, CostLine, ExchangeRate
 from competitions.outreach.models import Subscription, SubscriptionStatus
 
-CATEGORIES = (costs.PRIZES, *(c.value for c in CostCategory))
+CATEGORIES = (costs.PRIZES, costs.RESERVE, *(c.value for c in CostCategory))
 
 
 def category_label(key: str) -> str:
     return {
         costs.PRIZES: _("Prizes (from the track's prizes)"),
+        costs.RESERVE: _("Budget for success (the agency's scale-up reserve)"),
         CostCategory.STAFF: _("Staff time"),
         CostCategory.MARKETING: _("Marketing and outreach"),
         CostCategory.EVENTS: _("Events"),
@@ -179,8 +181,9 @@ def _followers(challenge: Challenge) -> int:
 
 
 def _spending(challenge: Challenge) -> dict[int, dict[str, list[costs.Money]]]:
-    """Per agency: its cost lines summed per category and currency, and its track's prizes
-    (amount times count) summed per currency (two grouped queries)."""
+    """Per agency: its cost lines summed per category and currency, its track's prizes
+    (amount times count) and its budget for success, each summed per currency (three grouped
+    queries)."""
     found: dict[int, dict[str, list[costs.Money]]] = {}
     lines = db.session.execute(
         select(CostLine.agency_id, CostLine.category, CostLine.currency, func.sum(CostLine.amount))
@@ -199,6 +202,15 @@ def _spending(challenge: Challenge) -> dict[int, dict[str, list[costs.Money]]]:
     ).all()
     for agency_id, currency, amount in prizes:
         found.setdefault(agency_id, {}).setdefault(costs.PRIZES, []).append(
+            costs.Money(Decimal(amount), currency)
+        )
+    reserves = db.session.execute(
+        select(Reserve.agency_id, Reserve.currency, func.sum(Reserve.amount))
+        .where(Reserve.challenge_id == challenge.id)
+        .group_by(Reserve.agency_id, Reserve.currency)
+    ).all()
+    for agency_id, currency, amount in reserves:
+        found.setdefault(agency_id, {}).setdefault(costs.RESERVE, []).append(
             costs.Money(Decimal(amount), currency)
         )
     return found

@@ -26,6 +26,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
 PRIZES = "prizes"  # the category of the prizes, next to CostCategory's values
+RESERVE = "reserve"  # the agency's budget for success (scale-up reserve), set aside for winners
 OUTCOMES = ("registered", "eligible", "finalists", "winners")
 
 

@@ -16,6 +16,7 @@ from competitions.core import clock
 from competitions.core.actor import Actor
 from competitions.core.errors import DomainError, NotFound
 from competitions.core.extensions import db
+from competitions.insights import cost_report
 from competitions.insights import services as insights
 from competitions.insights.charts import Chart
 from competitions.lessons import services as lessons
@@ -32,6 +33,7 @@ class Report:
     lessons: list[tuple[Agency, LessonSection | None]]
     lessons_published: bool
     open_data: OpenDataRelease | None
+    costs: cost_report.Edition  # cost per partner and per outcome, as the viewer sees it
 
 
 def report_for(user: Any, challenge: Challenge, lang: str) -> Report:
@@ -46,6 +48,7 @@ def report_for(user: Any, challenge: Challenge, lang: str) -> Report:
         [(a, s) for a, s in lessons.visible_sections(user, challenge) if s and not s.is_empty],
         retro is not None and retro.is_published,
         release_of(challenge),
+        cost_report.cost_page(user, challenge, lang).current,
     )
 
 

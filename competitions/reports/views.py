@@ -18,6 +18,7 @@ from competitions.core.i18n import current_language, format_number
 from competitions.core.page_cache import cached_public_page
 from competitions.core.web import attempt, current_actor, flash_errors, guard, require
 from competitions.insights import svg
+from competitions.insights.cost_views import edition_label
 from competitions.lessons.models import KINDS
 from competitions.lessons.services import FIGURES
 from competitions.reports import bp, opendata, pdf, permissions, services
@@ -46,6 +47,7 @@ def _render(slug: str, template: str) -> str:
         kinds=KINDS,
         figures=FIGURES,
         can_publish=permissions.can_publish_open_data(current_user, challenge),
+        edition_label=edition_label,
         form=ButtonForm(),
         lang=lang,
     )

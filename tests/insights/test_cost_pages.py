@@ -315,3 +315,22 @@ def test_the_console_and_the_insights_link_to_the_costs(client, login, world, sc
     insights = client.get("/challenges/dsfc/insights").get_data(as_text=True)
     assert 'href="/challenges/dsfc/costs"' in insights
     assert 'href="/challenges/dsfc/editions"' in insights
+
+
+def test_a_budget_for_success_counts_in_the_agency_s_spending(
+    client, login, world, scene, ca_track
+):
+    from competitions.awards import reserves
+
+    reserves.set_reserve(
+        act(world.admin_a),
+        ca_track,
+        reserves.ReserveData("50000", "CAD", {"en": "Pilots in our test-bed"}, False),
+    )
+    db.session.commit()
+    login(world.admin_a)
+    per = _text(client.get(COSTS))
+    reserve = next(r for r in _table(per, "spending") if r[0].startswith("Budget for success"))
+    assert reserve[1].startswith("50,000.00 CAD")
+    total = next(r for r in _table(per, "spending") if r[0] == "Total")
+    assert total[1].startswith("50,000.00 CAD")

@@ -36,6 +36,8 @@ def test_the_lead_reads_headline_figures_charts_and_lessons(client, login, world
     assert page.count("<svg") >= 8  # every chart of the insights
     assert "Joint webinars" in page and "Draft: not yet published" in page
     assert "report-print.css" in page
+    # Cost per outcome, each figure with how it was computed.
+    assert "Cost per outcome" in page and 'class="cost-how' in page
 
 
 def test_a_partner_reads_its_own_track_and_the_totals_only(client, login, world, scene):

@@ -106,7 +106,8 @@ def _init_extensions(app: Flask) -> None:
     import competitions.outreach.models
     import competitions.questions.models
     import competitions.submissions.models
-    import competitions.teammates.models  # noqa: F401
+    import competitions.teammates.models
+    import competitions.webhooks.models  # noqa: F401
 
 
 def _tune_sqlite(engine: Any) -> None:
@@ -131,6 +132,7 @@ def _register_blueprints(app: Flask) -> None:
     from competitions.questions import bp as questions_bp
     from competitions.submissions import bp as submissions_bp
     from competitions.teammates import bp as teammates_bp
+    from competitions.webhooks import bp as webhooks_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
@@ -143,6 +145,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(insights_bp)
     app.register_blueprint(questions_bp)
     app.register_blueprint(teammates_bp)
+    app.register_blueprint(webhooks_bp)
 
     from competitions import api
 

@@ -271,6 +271,19 @@ def recent_deliveries(endpoint: WebhookEndpoint, limit: int = LOG_SIZE) -> list[
     )
 
 
+def agency_deliveries(agency: Agency, limit: int = 10) -> list[WebhookDelivery]:
+    """The latest deliveries to any of the agency's endpoints, newest first."""
+    return list(
+        db.session.scalars(
+            select(WebhookDelivery)
+            .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+            .where(WebhookEndpoint.agency_id == agency.id)
+            .order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc())
+            .limit(limit)
+        )
+    )
+
+
 def counts_by_status(endpoint_ids: list[int]) -> dict[int, dict[str, int]]:
     """For each endpoint, how many deliveries are in each state (one query)."""
     found: dict[int, dict[str, int]] = {i: {} for i in endpoint_ids}

@@ -63,7 +63,9 @@ def endpoint_list(slug: str) -> ResponseReturnValue:
             issued=issued,
             endpoints=found,
             counts=endpoints.counts_by_status([e.id for e in found]),
+            recent=endpoints.agency_deliveries(agency),
             labels=_labels(),
+            statuses=_statuses(),
         ),
         status,
     )

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager
 
 from competitions.agencies.models import Agency
 from competitions.agencies.permissions import can_manage_agency
@@ -278,6 +279,7 @@ def agency_deliveries(agency: Agency, limit: int = 10) -> list[WebhookDelivery]:
             select(WebhookDelivery)
             .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
             .where(WebhookEndpoint.agency_id == agency.id)
+            .options(contains_eager(WebhookDelivery.endpoint))
             .order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc())
             .limit(limit)
         )

@@ -12,8 +12,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from competitions.core.extensions import db
+from competitions.webhooks import endpoints
 from competitions.webhooks.models import WebhookDelivery, WebhookEndpoint
-from tests.challenges.helpers import events
+from tests.challenges.helpers import act, events
+from tests.webhooks.conftest import endpoint_of
 
 SECRET = re.compile(r'value="(whsec_[A-Za-z0-9+/=]{40,})"')
 FORM = {
@@ -162,3 +164,30 @@ def test_the_pages_speak_french(client: FlaskClient, world: Any, login: Any) -> 
     assert "Webhooks de Agency A" in page and "Inscription enregistrée" in page
     r = _add(client, world.agency_a.slug, event_types=[])
     assert "Choisissez au moins un événement à recevoir." in r.get_data(as_text=True)
+
+
+def test_the_lists_cost_the_same_queries_however_long(
+    client: FlaskClient, world: Any, login: Any, make_endpoint: Any, count_queries: Any
+) -> None:
+    login(world.admin_a)
+    slug = world.agency_a.slug
+
+    def cost() -> tuple[int, int]:
+        endpoint = _endpoint()
+        with count_queries() as listing:
+            assert client.get(f"/agencies/{slug}/webhooks").status_code == 200
+        with count_queries() as one:
+            assert client.get(f"/agencies/{slug}/webhooks/{endpoint.id}").status_code == 200
+        return listing.count, one.count
+
+    def more() -> None:
+        issued = make_endpoint()
+        for _ in range(3):
+            endpoints.send_ping(act(world.admin_a), endpoint_of(issued))
+        db.session.commit()
+
+    more()
+    small = cost()
+    more()
+    more()
+    assert cost() == small

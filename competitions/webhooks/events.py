@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -125,32 +126,40 @@ def _pending(agency_id: int, key: str) -> bool:
     )
 
 
+Data = dict[str, Any] | Callable[[], dict[str, Any]]
+
+
 def emit(
     kind: str,
     agency_ids: set[int],
     key: str,
-    data: dict[str, Any],
+    data: Data,
     *,
     endpoints: list[WebhookEndpoint] | None = None,
 ) -> list[WebhookEvent]:
     """Write the event ``kind`` (caused by ``key``) for each agency with an enabled endpoint
-    subscribed to it, and its deliveries; answer the events written. ``endpoints``: deliver
-    to these alone (the test ping). An agency that already has ``key`` gets nothing new."""
+    subscribed to it, and its deliveries; answer the events written. ``data`` may be a
+    function, called only if some endpoint wants the event (most agencies have none: a
+    change then costs one query). ``endpoints``: deliver to these alone (the test ping). An
+    agency that already has ``key`` gets nothing new."""
     now = clock.now()
     written = []
-    for agency_id in sorted(agency_ids):
-        targets = endpoints
-        if targets is None:
-            targets = [
-                e
-                for e in db.session.scalars(
-                    select(WebhookEndpoint).where(
-                        WebhookEndpoint.agency_id == agency_id,
-                        WebhookEndpoint.enabled.is_(True),
-                    )
+    wanted: dict[int, list[WebhookEndpoint]] = {}
+    if endpoints is not None:
+        wanted = {a: list(endpoints) for a in agency_ids}
+    elif agency_ids:
+        with db.session.no_autoflush:  # nothing pending matters to this look-up
+            found = db.session.scalars(
+                select(WebhookEndpoint).where(
+                    WebhookEndpoint.agency_id.in_(sorted(agency_ids)),
+                    WebhookEndpoint.enabled.is_(True),
                 )
-                if kind in (e.event_types or [])
-            ]
+            ).all()
+        for e in found:
+            if kind in (e.event_types or []):
+                wanted.setdefault(e.agency_id, []).append(e)
+    for agency_id in sorted(wanted):
+        targets = wanted[agency_id]
         if not targets or _pending(agency_id, key):
             continue
         if db.session.scalar(
@@ -159,6 +168,8 @@ def emit(
             )
         ):
             continue
+        if callable(data):
+            data = data()
         event = WebhookEvent(
             agency_id=agency_id,
             type=kind,
@@ -190,12 +201,10 @@ def _api(endpoint: str, **values: Any) -> str:
 
 def entry_registered(entry: Entry) -> None:
     track = entry.track
-    challenge = track.challenge
-    emit(
-        ENTRY_REGISTERED.name,
-        {track.agency_id},
-        f"entry:{entry.id}:registered",
-        {
+
+    def data() -> dict[str, Any]:
+        challenge = track.challenge
+        return {
             "entry_id": entry.id,
             "challenge": challenge.slug,
             "track": track.slug,
@@ -207,18 +216,17 @@ def entry_registered(entry: Entry) -> None:
                 ),
                 "challenge": _api("api_public.get_challenge", slug=challenge.slug),
             },
-        },
-    )
+        }
+
+    emit(ENTRY_REGISTERED.name, {track.agency_id}, f"entry:{entry.id}:registered", data)
 
 
 def submission_received(entry: Entry, round_: Round, version: SubmissionVersion) -> None:
     track = entry.track
-    challenge = track.challenge
-    emit(
-        SUBMISSION_RECEIVED.name,
-        {track.agency_id},
-        f"submission_version:{version.id}:received",
-        {
+
+    def data() -> dict[str, Any]:
+        challenge = track.challenge
+        return {
             "submission_id": version.submission_id,
             "version": version.number,
             "entry_id": entry.id,
@@ -231,8 +239,10 @@ def submission_received(entry: Entry, round_: Round, version: SubmissionVersion)
                     "api_agency.list_submissions", slug=challenge.slug, track_slug=track.slug
                 ),
             },
-        },
-    )
+        }
+
+    key = f"submission_version:{version.id}:received"
+    emit(SUBMISSION_RECEIVED.name, {track.agency_id}, key, data)
 
 
 def results_released(round_: Round, tracks: list[Track] | None = None) -> None:

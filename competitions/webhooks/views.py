@@ -9,14 +9,27 @@ from typing import Any
 from flask import make_response, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from competitions.agencies import permissions as agency_permissions
 from competitions.agencies import services as agency_services
 from competitions.agencies.models import Agency
+from competitions.core.audit_words import label_fields
 from competitions.core.web import attempt, current_actor, guard
 from competitions.webhooks import bp, endpoints, events
 from competitions.webhooks.forms import EndpointForm
 from competitions.webhooks.models import WebhookEndpoint
+
+
+# How the audit log names the fields of its webhook events (not "url", "description" or
+# "enabled": other domains' events use those words too).
+label_fields(
+    {
+        "event_types": _l("Events to send"),
+        "previous_secret_until": _l("Previous secret signs until"),
+        "webhook_id": "webhook-id",
+    }
+)
 
 
 def _agency(slug: str) -> Agency:

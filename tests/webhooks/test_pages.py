@@ -122,6 +122,9 @@ def test_edit_rotate_ping_and_replay(client: FlaskClient, world: Any, login: Any
     db.session.refresh(delivery)
     assert delivery.status == "queued" and delivery.attempts == 0
     assert len(events("webhook_delivery.replayed")) == 1
+    audit = client.get(f"/agencies/{slug}/audit").get_data(as_text=True)
+    assert "webhook_endpoint.secret_rotated" in audit or "Previous secret signs until" in audit
+    assert endpoint.secret not in audit and first not in audit
 
 
 def test_a_disabled_endpoint_gets_no_test(client: FlaskClient, world: Any, login: Any) -> None:

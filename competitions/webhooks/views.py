@@ -20,7 +20,6 @@ from competitions.webhooks import bp, endpoints, events
 from competitions.webhooks.forms import EndpointForm
 from competitions.webhooks.models import WebhookEndpoint
 
-
 # How the audit log names the fields of its webhook events (not "url", "description" or
 # "enabled": other domains' events use those words too).
 label_fields(

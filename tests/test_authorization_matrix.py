@@ -416,6 +416,7 @@ EXPECT: dict[tuple[str, str], dict[str, Any]] = {
     ("webhooks.endpoint", "POST"): agency_admins(302),
     ("webhooks.rotate_secret", "POST"): agency_admins(200),  # the new secret, shown once
     ("webhooks.ping", "POST"): agency_admins(302),
+    ("webhooks.remove", "POST"): agency_admins(302),
     ("webhooks.delivery", "GET"): agency_admins(200),
     ("webhooks.replay", "POST"): agency_admins(302),
 }

@@ -193,6 +193,19 @@ def rotate_secret(actor: Actor, endpoint: WebhookEndpoint) -> Issued:
     return Issued(endpoint, secret)
 
 
+def remove_endpoint(actor: Actor, endpoint: WebhookEndpoint) -> None:
+    """Remove the endpoint and its delivery log (nothing more is sent to it)."""
+    _require_admin(actor, endpoint.agency, endpoint)
+    audit.record(
+        actor,
+        "webhook_endpoint.removed",
+        obj=endpoint,
+        agency_id=endpoint.agency_id,
+        before=_summary(endpoint),
+    )
+    db.session.delete(endpoint)
+
+
 def send_ping(actor: Actor, endpoint: WebhookEndpoint) -> WebhookDelivery:
     """A test event to this endpoint alone (delivered like any other, with its log)."""
     _require_admin(actor, endpoint.agency, endpoint)

@@ -147,6 +147,17 @@ def rotate_secret(slug: str, endpoint_id: int) -> ResponseReturnValue:
     return _endpoint_page(agency, found, issued=issued)
 
 
+@bp.signed_in("/agencies/<slug>/webhooks/<int:endpoint_id>/remove", methods=["POST"])
+def remove(slug: str, endpoint_id: int) -> ResponseReturnValue:
+    agency = _agency(slug)
+    found = endpoints.get_endpoint(agency, endpoint_id)
+    with attempt(
+        success=_("The endpoint was removed: nothing more is sent to it."), category="info"
+    ):
+        endpoints.remove_endpoint(current_actor(), found)
+    return redirect(url_for("webhooks.endpoint_list", slug=slug))
+
+
 @bp.signed_in("/agencies/<slug>/webhooks/<int:endpoint_id>/ping", methods=["POST"])
 def ping(slug: str, endpoint_id: int) -> ResponseReturnValue:
     agency = _agency(slug)

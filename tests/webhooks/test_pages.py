@@ -194,3 +194,20 @@ def test_the_lists_cost_the_same_queries_however_long(
     more()
     more()
     assert cost() == small
+
+
+def test_an_admin_removes_an_endpoint_and_its_log(
+    client: FlaskClient, world: Any, login: Any
+) -> None:
+    login(world.admin_a)
+    slug = world.agency_a.slug
+    _add(client, slug)
+    endpoint_id = _endpoint().id
+    client.post(f"/agencies/{slug}/webhooks/{endpoint_id}/ping")
+    r = client.post(f"/agencies/{slug}/webhooks/{endpoint_id}/remove")
+    assert r.status_code == 302 and r.headers["Location"].endswith(f"/agencies/{slug}/webhooks")
+    assert db.session.scalar(select(WebhookEndpoint)) is None
+    assert db.session.scalar(select(WebhookDelivery)) is None
+    [removed] = events("webhook_endpoint.removed")
+    assert removed.before is not None and removed.before["url"] == FORM["url"]
+    assert client.get(f"/agencies/{slug}/webhooks/{endpoint_id}").status_code == 404

@@ -111,7 +111,8 @@ def _init_extensions(app: Flask) -> None:
     import competitions.questions.models
     import competitions.reports.models
     import competitions.submissions.models
-    import competitions.teammates.models  # noqa: F401
+    import competitions.teammates.models
+    import competitions.webhooks.models  # noqa: F401
 
 
 def _tune_sqlite(engine: Any) -> None:
@@ -140,6 +141,7 @@ def _register_blueprints(app: Flask) -> None:
     from competitions.reports import bp as reports_bp
     from competitions.submissions import bp as submissions_bp
     from competitions.teammates import bp as teammates_bp
+    from competitions.webhooks import bp as webhooks_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
@@ -156,6 +158,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(teammates_bp)
     app.register_blueprint(formats_bp)
     app.register_blueprint(awards_bp)
+    app.register_blueprint(webhooks_bp)
 
     from competitions import api
 

@@ -258,8 +258,36 @@ def _mail(env: str, instance: Path) -> dict[str, Any]:
         "OUTBOX_CLAIM_TIMEOUT": _int("OUTBOX_CLAIM_TIMEOUT", 300),
         # How many dispatch tasks start at a release instant (one per worker process is right).
         "OUTBOX_PARALLEL": _int("OUTBOX_PARALLEL", 2),
+        **_webhooks(env),
         # The daily digest of new answers goes out from this hour (UTC) on.
         "QA_DIGEST_HOUR": _int("QA_DIGEST_HOUR", 16),
+    }
+
+
+def _webhooks(env: str) -> dict[str, Any]:
+    """Webhook delivery (``competitions.webhooks``).
+
+    ``WEBHOOK_DELIVERY``: "worker" (Celery, kicked after each commit, and beat's tick),
+    "inline" (right after the commit, in the request) or "off" (rows only: the tests drive
+    the dispatch). ``WEBHOOK_ALLOW_NETWORKS``: comma-separated networks (``127.0.0.1/32``)
+    that deliveries may reach although they are internal (the tests' receiver); empty in
+    production unless you mean it. Plain ``http://`` addresses only outside production.
+    """
+    allow_http = _bool("WEBHOOK_ALLOW_HTTP", env != "production")
+    if env == "production" and allow_http:
+        raise ConfigError("WEBHOOK_ALLOW_HTTP is on in production: webhooks must use HTTPS.")
+    return {
+        "WEBHOOK_DELIVERY": os.environ.get(
+            "WEBHOOK_DELIVERY", "off" if env == "testing" else "worker"
+        ),
+        "WEBHOOK_ALLOW_NETWORKS": os.environ.get("WEBHOOK_ALLOW_NETWORKS", ""),
+        "WEBHOOK_ALLOW_HTTP": allow_http,
+        "WEBHOOK_CONNECT_TIMEOUT": _int("WEBHOOK_CONNECT_TIMEOUT", 3),
+        "WEBHOOK_READ_TIMEOUT": _int("WEBHOOK_READ_TIMEOUT", 10),
+        "WEBHOOK_RESPONSE_CAP": _int("WEBHOOK_RESPONSE_CAP", 2048),
+        "WEBHOOK_MAX_ATTEMPTS": _int("WEBHOOK_MAX_ATTEMPTS", 10),
+        "WEBHOOK_CLAIM_TIMEOUT": _int("WEBHOOK_CLAIM_TIMEOUT", 300),
+        "WEBHOOK_ROTATION_OVERLAP": _int("WEBHOOK_ROTATION_OVERLAP", 24 * 60 * 60),
     }
 
 

@@ -50,6 +50,7 @@ from competitions.outreach.models import Announcement
 from competitions.questions.models import Answer, AnswerReport, Question
 from competitions.submissions.models import Submission, SubmissionFile, SubmissionVersion
 from competitions.teammates.models import BoardPost, ContactRequest
+from competitions.webhooks import endpoints as webhook_endpoints
 from tests.conftest import rolled_back_database
 from tests.factories import World, make_user
 
@@ -453,6 +454,18 @@ EXPECT: dict[tuple[str, str], dict[str, Any]] = {
     ("awards.pay", "POST"): agency_admins(400),
     ("awards.reserve", "GET"): agency_admins(200),
     ("awards.reserve", "POST"): agency_admins(400),
+    # Webhooks: an agency's admins (and platform admins). An empty form is refused (400); the
+    # matrix endpoint's URL is never called (testing writes deliveries, sends nothing).
+    ("webhooks.endpoint_list", "GET"): agency_admins(200),
+    ("webhooks.endpoint_list", "POST"): agency_admins(400),
+    ("webhooks.endpoint", "GET"): agency_admins(200),
+    # An empty POST keeps the stored values (Flask-WTF falls back to the object): saved.
+    ("webhooks.endpoint", "POST"): agency_admins(302),
+    ("webhooks.rotate_secret", "POST"): agency_admins(200),  # the new secret, shown once
+    ("webhooks.ping", "POST"): agency_admins(302),
+    ("webhooks.remove", "POST"): agency_admins(302),
+    ("webhooks.delivery", "GET"): agency_admins(200),
+    ("webhooks.replay", "POST"): agency_admins(302),
 }
 
 STATIC_FILES = {"static": "css/tandem.css", "bootstrap.static": "css/bootstrap.min.css"}
@@ -551,6 +564,8 @@ def _url(app: Flask, endpoint: str, world: World, objects: dict[str, Any]) -> st
             "line_id": objects["cost_line"].id,
             "rate_id": objects["exchange_rate"].id,
             "award_id": objects["award"].id,
+            "endpoint_id": objects["webhook_endpoint"].id,
+            "delivery_id": objects["webhook_delivery"].id,
         }[arg]
     with app.test_request_context():
         return url_for(endpoint, **values)
@@ -854,6 +869,16 @@ class Matrix:
         objects["api_token"] = api_tokens.create_token(
             Actor(world.admin_a), world.agency_a, api_tokens.NewToken("Matrix", "read", 30)
         ).token
+        objects["webhook_endpoint"] = webhook_endpoints.create_endpoint(
+            Actor(world.admin_a),
+            world.agency_a,
+            webhook_endpoints.EndpointData(
+                "https://hooks.example.org/matrix", "Matrix", ["entry.registered"]
+            ),
+        ).endpoint
+        objects["webhook_delivery"] = webhook_endpoints.send_ping(
+            Actor(world.admin_a), objects["webhook_endpoint"]
+        )
         users = {r: objects["judge_user"] if r == "judge" else world.user(r) for r in ROLES}
         self.user_ids: dict[str, str | None] = {"anonymous": None}
         for role, user in users.items():

@@ -27,6 +27,10 @@ def make_celery(app: Flask) -> Celery:
         # The outbox is also kicked after each commit; the tick sends what a lost kick, a
         # flushed broker or a dead worker left behind, and the retries that are due.
         "outbox-tick": {"task": "outbox.dispatch", "schedule": 5.0},
+        # Webhooks: kicked after each commit as well; the tick re-claims what was left
+        # unsent (a lost kick, a dead worker) and the retries that are due.
+        "webhooks-tick": {"task": "webhooks.dispatch", "schedule": 5.0},
+        "webhooks-results-tick": {"task": "webhooks.results_due", "schedule": 30.0},
         "announcements-tick": {"task": "outreach.release_due", "schedule": 5.0},
         "deadline-notices-tick": {"task": "outreach.deadline_notices", "schedule": 60.0},
         "timeline-notices-tick": {"task": "outreach.timeline_notices", "schedule": 60.0},

@@ -72,3 +72,19 @@ def answers_digest() -> int:
     from competitions.questions.digest import run_due
 
     return run_due()
+
+
+@celery_app.task(name="webhooks.dispatch")
+def dispatch_webhooks() -> dict[str, int]:
+    """Deliver every due webhook delivery (claimed atomically, like the outbox's rows)."""
+    from competitions.webhooks.delivery import dispatch
+
+    return dispatch()
+
+
+@celery_app.task(name="webhooks.results_due")
+def webhook_results() -> int:
+    """Tell agencies' endpoints of results whose release instant has passed (once each)."""
+    from competitions.judging.release_events import results_due
+
+    return results_due()

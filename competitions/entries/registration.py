@@ -125,6 +125,9 @@ def register(
             "terms_version": terms.version,
         },
     )
+    from competitions.webhooks import events as webhook_events
+
+    webhook_events.entry_registered(entry)
     return entry
 
 

@@ -396,6 +396,9 @@ def release(ann: Announcement) -> int:
     ann.released_at = now
     ann.recipients = len(rows)
     run_after_commit(lambda: _wake(release_at))
+    from competitions.webhooks import events as webhook_events
+
+    webhook_events.announcement_sent(ann)
     return written
 
 

@@ -441,6 +441,9 @@ def submit(actor: Actor, entry: Entry, round_: Round) -> SubmissionVersion:
         },
     )
     _send_receipt(actor, entry, round_, version)
+    from competitions.webhooks import events as webhook_events
+
+    webhook_events.submission_received(entry, round_, version)
     return version
 
 

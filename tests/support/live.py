@@ -51,6 +51,8 @@ def live_environment(instance: Path, smtp_port: int, base_url: str) -> dict[str,
         "MAIL_PORT": str(smtp_port),
         "BASE_URL": base_url,
         "STORAGE_DIR": str(instance / "storage"),
+        # Webhook deliveries may reach the tests' receivers on 127.0.0.1 (tests/webhooks).
+        "WEBHOOK_ALLOW_NETWORKS": "127.0.0.1/32",
     }
     if os.environ.get("CELERY_BROKER_URL"):
         env["CELERY_BROKER_URL"] = os.environ["CELERY_BROKER_URL"]

@@ -311,6 +311,13 @@ def release_results(
         raise DomainError(
             _("Choose an instant still to come, or release the results now."), field="results_at"
         )
+    released_now = at is None
     at = now if at is None else at
     data = RoundData(dict(target.name), {**target.instants(), "results_at": at})
-    return save_round(actor, challenge, target, data, reason)
+    saved = save_round(actor, challenge, target, data, reason)
+    if released_now and challenge.is_published:
+        # Told in this transaction; a scheduled release is told by the webhooks' tick.
+        from competitions.webhooks import events as webhook_events
+
+        webhook_events.results_released(saved)
+    return saved

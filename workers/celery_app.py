@@ -28,6 +28,7 @@ def make_celery(app: Flask) -> Celery:
         # flushed broker or a dead worker left behind, and the retries that are due.
         "outbox-tick": {"task": "outbox.dispatch", "schedule": 5.0},
         "announcements-tick": {"task": "outreach.release_due", "schedule": 5.0},
+        "surveys-tick": {"task": "surveys.release_due", "schedule": 30.0},
         "deadline-notices-tick": {"task": "outreach.deadline_notices", "schedule": 60.0},
         "timeline-notices-tick": {"task": "outreach.timeline_notices", "schedule": 60.0},
         # Sends at most one digest per challenge a day, from QA_DIGEST_HOUR on.

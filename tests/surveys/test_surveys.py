@@ -113,7 +113,7 @@ def test_the_reminder_goes_once_to_those_who_have_not_answered(world, challenge,
     assert services.remind(act(world.admin_a), survey) == 0
     reminded = {r.to_address for r in _rows(survey, "reminder")}
     assert answered.email not in reminded and len(reminded) == 4
-    assert all(r.subject.startswith("Reminder: ") for r in _rows(survey, "reminder"))
+    assert all(r.subject.startswith(("Reminder: ", "Rappel : ")) for r in _rows(survey, "reminder"))
 
 
 def test_the_tick_opens_a_scheduled_survey_and_reminds_when_due(

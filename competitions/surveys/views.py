@@ -61,6 +61,27 @@ def _managed(slug: str, survey_id: int) -> tuple[Challenge, Survey]:
     return challenge, survey
 
 
+class Sent(Exception):
+    """A change to the questions of a survey already sent: back to its page, with a word."""
+
+    def __init__(self, response: ResponseReturnValue) -> None:
+        self.response = response
+
+
+@bp.errorhandler(Sent)
+def _sent(err: Sent) -> ResponseReturnValue:
+    return err.response
+
+
+def _draft(slug: str, survey_id: int) -> tuple[Challenge, Survey]:
+    """A survey whose questions are edited: by its managers, while it is a draft."""
+    challenge, survey = _managed(slug, survey_id)
+    if survey.status != SurveyStatus.DRAFT:
+        flash(_("The survey was sent: its questions can no longer change."), "info")
+        raise Sent(_to_survey(challenge, survey))
+    return challenge, survey
+
+
 def _to_survey(challenge: Challenge, survey: Survey) -> ResponseReturnValue:
     return redirect(url_for("surveys.survey", slug=challenge.slug, survey_id=survey.id))
 
@@ -110,7 +131,7 @@ def new_survey(slug: str) -> ResponseReturnValue:
             round_id=form.round_id.data,
         )
         with attempt(form, success=_("The survey was created. Now add its questions.")) as done:
-            if scope and track is None:
+            if scope not in {value for value, _label in form.scope.choices or []}:
                 raise DomainError(_("Choose whose people are asked."), "scope")
             survey = services.create(current_actor(), challenge, track, data)
         if done:
@@ -271,7 +292,7 @@ def _save(
 
 @bp.signed_in(f"{ONE}/questions/new", methods=["GET", "POST"])
 def add_field(slug: str, survey_id: int) -> ResponseReturnValue:
-    challenge, survey = _managed(slug, survey_id)
+    challenge, survey = _draft(slug, survey_id)
     chosen = SurveyFieldTypeForm(request.args)
     if "type" not in request.args or not chosen.validate():
         return render_template(
@@ -287,7 +308,7 @@ def add_field(slug: str, survey_id: int) -> ResponseReturnValue:
 
 @bp.signed_in(f"{ONE}/questions/<field_key>", methods=["GET", "POST"])
 def edit_field(slug: str, survey_id: int, field_key: str) -> ResponseReturnValue:
-    challenge, survey = _managed(slug, survey_id)
+    challenge, survey = _draft(slug, survey_id)
     _index, item = _field(survey, field_key)
     form_class = settings_form_class(FieldType(item["type"]), challenge.languages)
     if request.method == "GET":
@@ -299,7 +320,7 @@ def edit_field(slug: str, survey_id: int, field_key: str) -> ResponseReturnValue
 
 @bp.signed_in(f"{ONE}/questions/<field_key>/move", methods=["POST"])
 def move_field(slug: str, survey_id: int, field_key: str) -> ResponseReturnValue:
-    challenge, survey = _managed(slug, survey_id)
+    challenge, survey = _draft(slug, survey_id)
     index, _item = _field(survey, field_key)
     if ConfirmForm().validate_on_submit():
         offset = -1 if request.form.get("direction") == "up" else 1
@@ -310,7 +331,7 @@ def move_field(slug: str, survey_id: int, field_key: str) -> ResponseReturnValue
 
 @bp.signed_in(f"{ONE}/questions/<field_key>/remove", methods=["GET", "POST"])
 def remove_field(slug: str, survey_id: int, field_key: str) -> ResponseReturnValue:
-    challenge, survey = _managed(slug, survey_id)
+    challenge, survey = _draft(slug, survey_id)
     index, _item = _field(survey, field_key)
     form = RemoveFieldForm()
     if request.method == "POST" and form.validate_on_submit():

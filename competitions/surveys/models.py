@@ -11,6 +11,14 @@ Anonymity is a property of the schema, not of the pages. Three tables hold a sur
   participation table; on SQLite the table has no ``rowid`` either, so even the storage order
   is the keys' random order). For a *named* survey the participation row keeps the response's
   id; for an *anonymous* one it may not — a check constraint refuses a link there.
+
+What a response does keep — its segment and track — could still single someone out when few
+people share them (the only judge of a track): an anonymous response is filed under its track
+only when at least ``MIN_GROUP`` people of its segment were asked in that track
+(``services._stored_track``), and the results never show a group of fewer than ``MIN_GROUP``
+responses. Left outside the application's reach: PostgreSQL's physical row order and its
+write-ahead log, which someone with the database server's files could line up with the web
+server's access log.
 """
 
 from __future__ import annotations

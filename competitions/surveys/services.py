@@ -25,7 +25,7 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 
 from competitions.accounts.models import User
@@ -57,6 +57,7 @@ from competitions.submissions.fields import (
 from competitions.submissions.models import Submission, SubmissionVersion
 from competitions.surveys import permissions
 from competitions.surveys.models import (
+    MIN_GROUP,
     Segment,
     Survey,
     SurveyAudience,
@@ -519,6 +520,23 @@ class AlreadyAnswered(DomainError):
     pass
 
 
+def _stored_track(survey: Survey, invitee: SurveyInvitee) -> int | None:
+    """The track a response is filed under. For an anonymous survey, only when at least
+    ``MIN_GROUP`` people of the same segment were asked in that track: otherwise the track and
+    the segment together would nearly name the person (the only judge of a track), so the
+    response counts in the totals and in its segment, not in its track."""
+    if not survey.anonymous or invitee.track_id is None:
+        return invitee.track_id
+    peers = db.session.scalar(
+        select(func.count()).where(
+            SurveyInvitee.survey_id == survey.id,
+            SurveyInvitee.track_id == invitee.track_id,
+            SurveyInvitee.segment == invitee.segment,
+        )
+    )
+    return invitee.track_id if (peers or 0) >= MIN_GROUP else None
+
+
 def answer(actor: Actor, survey: Survey, answers: dict[str, Any]) -> None:
     """Record the person's answers — once. The participation and the response are written in
     the same transaction; a second answer (even at the same instant) breaks the unique
@@ -535,7 +553,10 @@ def answer(actor: Actor, survey: Survey, answers: dict[str, Any]) -> None:
         raise FieldErrors(_("Some answers need your attention."), problems)
     kept = {f.key: answers[f.key] for f in fields if answers.get(f.key) not in (None, "", [])}
     response = SurveyResponse(
-        survey_id=survey.id, segment=invitee.segment, track_id=invitee.track_id, answers=kept
+        survey_id=survey.id,
+        segment=invitee.segment,
+        track_id=_stored_track(survey, invitee),
+        answers=kept,
     )
     participation = SurveyParticipation(
         survey_id=survey.id, user_id=invitee.user_id, anonymous=survey.anonymous

@@ -27,7 +27,7 @@ from competitions.surveys.models import (
     SurveyParticipation,
     SurveyResponse,
 )
-from tests.judging.conftest import act, count
+from tests.judging.conftest import act, count, entries, submitted
 from tests.surveys.conftest import make_survey
 
 
@@ -272,6 +272,20 @@ def test_answering_anonymously_leaves_no_trace_of_who_answered_what(
         assert "WITHOUT ROWID" in sql.upper()
 
 
+def test_a_response_of_a_small_group_is_not_filed_under_its_track(
+    world, challenge, ca_track, scene
+):
+    for anonymous in (True, False):
+        survey = make_survey(world, challenge, ca_track, anonymous=anonymous)
+        _send(world, survey)
+        for entry in scene["quiet"]:  # two who did not submit: fewer than five
+            _answer(survey, entry.team.lead.user)
+        tracks = db.session.scalars(
+            select(SurveyResponse.track_id).where(SurveyResponse.survey_id == survey.id)
+        ).all()
+        assert tracks == ([None, None] if anonymous else [ca_track.id, ca_track.id])
+
+
 def test_a_named_survey_keeps_who_answered_what(world, challenge, ca_track, scene):
     survey = make_survey(world, challenge, ca_track, anonymous=False)
     _send(world, survey)
@@ -315,10 +329,14 @@ def test_fewer_than_five_responses_show_no_answer(world, challenge, ca_track, sc
     assert all(who == "" for who, _t in comments.texts)
 
 
-def test_a_track_with_fewer_than_five_responses_is_not_broken_out(world, challenge, scene):
+def test_a_track_with_fewer_than_five_responses_is_not_broken_out(
+    world, challenge, ca_track, scene
+):
+    more = [submitted(e, challenge) for e in entries(2, ca_track)]  # five CA submitters
     survey = make_survey(world, challenge, None)
     _send(world, survey)
     people = _people(scene)
+    people["ca"] += [s.entry.team.lead.user for s in more]
     for user in people["ca"]:
         _answer(survey, user)
     _answer(survey, people["us"][0], "hard")
@@ -334,7 +352,9 @@ def test_a_track_with_fewer_than_five_responses_is_not_broken_out(world, challen
     why = next(q for q in found.questions if q.field.key == "why_not_submitted")
     assert why.chart is None
     rates = {r.label: (r.invited, r.answered) for r in found.rates}
-    assert rates["All tracks"] == (7, 6)
+    assert rates["All tracks"] == (9, 8)
+    ca_column = next(s for s in chart.series if "Agency A" in s.label)
+    assert sum(ca_column.values) == 5  # the two who did not submit count in the totals only
 
 
 def test_a_partner_sees_its_own_track_and_the_totals(world, challenge, scene):

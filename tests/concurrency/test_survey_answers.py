@@ -59,7 +59,7 @@ def test_concurrent_answers_of_one_person_store_one_response(live_app: Any) -> N
             except services.AlreadyAnswered:
                 db.session.rollback()
                 outcome = "refused"
-            except Exception as err:  # noqa: BLE001 (reported in the assertion below)
+            except Exception as err:  # reported in the assertion below
                 db.session.rollback()
                 outcome = f"error: {err!r}"
             finally:

@@ -54,7 +54,7 @@ def release_announcements() -> int:
 def release_surveys() -> int:
     """Send the invitations of surveys whose instant has come, and their due reminders (each
     address once per survey message: the outbox rows are unique)."""
-    from competitions.surveys.services import release_due
+    from competitions.surveys.sending import release_due
 
     return release_due()
 

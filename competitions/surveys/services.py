@@ -1,12 +1,8 @@
-"""Surveys: written, sent through the outbox, answered once per person, closed.
+"""Surveys: written, answered once per person, read (sending is ``sending``).
 
 * The questions are a round form's definition (``submissions.fields``: same types and checks,
   edited with the same builder), file uploads aside. Entrants who registered and did not
-  submit get two more questions, asking why (``WHY_FIELDS``).
-* Sending (now or at ``opens_at``, by the beat tick) records who is asked
-  (``survey_invitee``) and writes one invitation per address to the outbox, in each person's
-  language; the reminder (at ``remind_at``, or by hand) goes to those who have not answered.
-  Outbox rows are unique per (source, address): a second run sends nobody anything twice.
+  submit get two more questions, asking why (``why_fields``).
 * Answering writes the participation (unique per survey and person: a second answer, even a
   concurrent one, is refused by the database) and the response in one transaction. For an
   anonymous survey nothing links the two — no shared key, no time, no audit event, no log line
@@ -16,35 +12,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from email.headerregistry import Address
-from email.utils import parseaddr
 from typing import Any
 
-from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from competitions.accounts.models import User
-from competitions.agencies.models import Membership
 from competitions.challenges.models import Challenge, Track
-from competitions.core import audit, clock, instants, outbox
+from competitions.core import audit
 from competitions.core.actor import Actor
-from competitions.core.after_commit import run_after_commit
 from competitions.core.errors import DomainError, FieldErrors, NotFound
 from competitions.core.extensions import db
 from competitions.core.i18n import languages
-from competitions.core.locks import tick_lock
-from competitions.core.periodic import isolated
-from competitions.core.text import blocks_in, lines_in, one_line, text_block
-from competitions.core.urls import external_url
-from competitions.entries.models import Entry, TeamMember
-from competitions.judging import audiences as judging
-from competitions.outreach.announcements import _insert_once, _wake
-from competitions.outreach.notices import has_final_submission
+from competitions.core.text import blocks_in, lines_in
 from competitions.submissions.fields import (
     FieldDef,
     FieldsError,
@@ -54,7 +36,6 @@ from competitions.submissions.fields import (
     fields_to_data,
     parse_fields,
 )
-from competitions.submissions.models import Submission, SubmissionVersion
 from competitions.surveys import permissions
 from competitions.surveys.models import (
     MIN_GROUP,
@@ -67,7 +48,6 @@ from competitions.surveys.models import (
     SurveyStatus,
 )
 
-MAX_DAYS_OPEN = 90
 WHY_KEY = "why_not_submitted"
 WHY_MORE_KEY = "why_not_submitted_more"
 RESERVED_KEYS = frozenset({WHY_KEY, WHY_MORE_KEY})
@@ -151,7 +131,7 @@ def create(actor: Actor, challenge: Challenge, track: Track | None, data: Survey
     return audit.created(actor, "survey.created", survey)
 
 
-def _require_manage(actor: Actor, survey: Survey) -> None:
+def require_manage(actor: Actor, survey: Survey) -> None:
     if not permissions.can_manage(actor.user, survey):
         raise NotFound(_("No such survey."))
 
@@ -162,7 +142,7 @@ def _require_draft(survey: Survey) -> None:
 
 
 def update(actor: Actor, survey: Survey, data: SurveyData) -> None:
-    _require_manage(actor, survey)
+    require_manage(actor, survey)
     _require_draft(survey)
     clean = _check(survey.challenge, data)
     survey.title, survey.intro, survey.audiences = clean.title, clean.intro, clean.audiences
@@ -176,7 +156,7 @@ def fields_of(survey: Survey) -> list[FieldDef]:
 
 def define_fields(actor: Actor, survey: Survey, data: Any) -> list[FieldDef]:
     """Replace the questions (checked as a round's form is; no file uploads, no reserved key)."""
-    _require_manage(actor, survey)
+    require_manage(actor, survey)
     _require_draft(survey)
     try:
         fields = parse_fields(data)
@@ -197,298 +177,6 @@ def form_for(survey: Survey, segment: str) -> list[FieldDef]:
     if segment == Segment.NOT_SUBMITTED:
         fields = fields + why_fields()
     return fields
-
-
-# --- the audience ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Candidate:
-    user_id: int
-    email: str
-    language: str
-    segment: str
-    track_id: int | None
-
-
-def _submitted(survey: Survey) -> Any:
-    """SQL condition on ``Entry``: it submitted (in the survey's round, or in any round)."""
-    if survey.round_id is not None:
-        return has_final_submission(survey.round_id)
-    return exists().where(
-        Submission.entry_id == Entry.id,
-        Submission.withdrawn_at.is_(None),
-        exists().where(SubmissionVersion.submission_id == Submission.id),
-    )
-
-
-def audience(survey: Survey) -> list[Candidate]:
-    """Everyone the survey asks, one per person: entrants first, then judges, then partners."""
-    found: dict[int, Candidate] = {}
-    wanted = set(survey.audiences or [])
-    if SurveyAudience.ENTRANTS in wanted:
-        submitted = _submitted(survey).label("submitted")
-        stmt = (
-            select(User.id, User.email, User.preferred_language, Entry.track_id, submitted)
-            .join(TeamMember, TeamMember.team_id == Entry.team_id)
-            .join(User, User.id == TeamMember.user_id)
-            .where(Entry.challenge_id == survey.challenge_id, Entry.withdrawn_at.is_(None))
-            .order_by(Entry.id, TeamMember.id)
-        )
-        if survey.track_id is not None:
-            stmt = stmt.where(Entry.track_id == survey.track_id)
-        for user_id, email, lang, track_id, did_submit in db.session.execute(stmt):
-            segment = Segment.SUBMITTED if did_submit else Segment.NOT_SUBMITTED
-            found.setdefault(user_id, Candidate(user_id, email, lang, segment.value, track_id))
-    if SurveyAudience.JUDGES in wanted:
-        for r in judging.seated_judges(survey.challenge_id, survey.track_id):
-            user = r.judge.user
-            track_id = r.judge.panel.track_id or survey.track_id
-            found.setdefault(
-                user.id,
-                Candidate(
-                    user.id, user.email, user.preferred_language, Segment.JUDGE.value, track_id
-                ),
-            )
-    if SurveyAudience.PARTNERS in wanted:
-        challenge = survey.challenge
-        tracks = [t for t in challenge.tracks if survey.track_id in (None, t.id)]
-        track_of: dict[int, int | None] = {}
-        for t in tracks:
-            track_of.setdefault(t.agency_id, t.id)
-        if survey.track_id is None:
-            track_of.setdefault(challenge.lead_agency_id, None)
-        members = db.session.execute(
-            select(Membership.agency_id, User.id, User.email, User.preferred_language)
-            .join(User, User.id == Membership.user_id)
-            .where(Membership.agency_id.in_(list(track_of)))
-            .order_by(Membership.id)
-        )
-        for agency_id, user_id, email, lang in members:
-            found.setdefault(
-                user_id,
-                Candidate(user_id, email, lang, Segment.PARTNER.value, track_of[agency_id]),
-            )
-    return list(found.values())
-
-
-# --- sending --------------------------------------------------------------------------------
-
-
-def _check_days(days_open: int, remind_after: int | None) -> None:
-    if not 1 <= days_open <= MAX_DAYS_OPEN:
-        raise DomainError(
-            _("Keep the survey open from 1 to %(n)d days.", n=MAX_DAYS_OPEN), "days_open"
-        )
-    if remind_after is not None and not 1 <= remind_after < days_open:
-        raise DomainError(
-            _("Send the reminder at least a day after the invitation, before it closes."),
-            "remind_after",
-        )
-
-
-def schedule(
-    actor: Actor, survey: Survey, opens_at: datetime, days_open: int, remind_after: int | None
-) -> None:
-    """Send the invitations at ``opens_at`` (the beat tick writes them), close ``days_open``
-    days later, remind ``remind_after`` days after opening those who have not answered."""
-    _require_manage(actor, survey)
-    if survey.status not in (SurveyStatus.DRAFT, SurveyStatus.SCHEDULED):
-        raise DomainError(_("This survey was already sent."))
-    if not survey.form_fields:
-        raise DomainError(_("Add at least one question before sending the survey."))
-    instants.check(opens_at, "opens_at")
-    if opens_at < clock.now() - timedelta(seconds=1):
-        raise DomainError(_("Choose an instant in the future, or send it now."), "opens_at")
-    _check_days(days_open, remind_after)
-    survey.status, survey.opens_at = SurveyStatus.SCHEDULED.value, opens_at
-    survey.closes_at = opens_at + timedelta(days=days_open)
-    survey.remind_at = opens_at + timedelta(days=remind_after) if remind_after else None
-    audit.record(
-        actor,
-        "survey.scheduled",
-        obj=survey,
-        after={
-            "opens_at": opens_at.isoformat(),
-            "closes_at": survey.closes_at.isoformat(),
-            "remind_at": survey.remind_at.isoformat() if survey.remind_at else None,
-        },
-    )
-
-
-def send_now(actor: Actor, survey: Survey, days_open: int, remind_after: int | None) -> int:
-    """Open at once: the invitations are written in this transaction, delivered after it."""
-    schedule(actor, survey, clock.now(), days_open, remind_after)
-    return release(survey)
-
-
-def _language(survey: Survey, wanted: str, track: Track | None) -> str:
-    if wanted in survey.title:
-        return wanted
-    for lang in track.languages if track is not None else []:
-        if lang in survey.title:
-            return lang
-    return next(iter(survey.title))
-
-
-def render(survey: Survey, message: str, lang: str, track: Track | None) -> dict[str, str]:
-    """Subject, text and sender of the invitation or the reminder in one language."""
-    challenge = survey.challenge
-    if track is not None:
-        signature = [track.name_in(lang), track.agency.name, track.contact_email or ""]
-        name = track.agency.name
-    else:
-        signature = [challenge.title_in(lang), challenge.lead_agency.name]
-        name = challenge.title_in(lang)
-    _display, address = parseaddr(current_app.config["MAIL_FROM"])
-    with force_locale(lang):
-        context = {
-            "survey_title": survey.title_in(lang),
-            "challenge_title": challenge.title_in(lang),
-            "intro": survey.intro.get(lang, ""),
-            "anonymous": survey.anonymous,
-            "closes_at": survey.closes_at,
-            "link": external_url("surveys.answer", survey_id=survey.id),
-            "signature": [s for s in signature if s],
-            "reminder": message == "reminder",
-            "lang": lang,
-        }
-        if message == "reminder":
-            subject = _("Reminder: %(title)s", title=survey.title_in(lang))
-        else:
-            subject = survey.title_in(lang)
-        return {
-            "subject": one_line(subject),
-            "text": text_block(render_template("emails/surveys/invitation.txt", **context)),
-            "sender": str(Address(display_name=one_line(f"{name} via Tandem"), addr_spec=address)),
-        }
-
-
-def _write(survey: Survey, message: str, people: list[tuple[str, str, int | None]]) -> int:
-    """One outbox row per (address, survey message), in each person's language."""
-    now = clock.now()
-    tracks = {t.id: t for t in survey.challenge.tracks}
-    rendered: dict[tuple[str, int | None], dict[str, str]] = {}
-    rows: list[dict[str, Any]] = []
-    for email, wanted, track_id in people:
-        track = tracks.get(track_id) if track_id is not None else survey.track
-        lang = _language(survey, wanted, track)
-        key = (lang, track.id if track else None)
-        if key not in rendered:
-            rendered[key] = render(survey, message, lang, track)
-        copy = rendered[key]
-        rows.append(
-            {
-                "source": survey.source(message),
-                "to_address": email,
-                "sender": copy["sender"],
-                "subject": copy["subject"],
-                "text_body": copy["text"],
-                "html_body": None,
-                "headers": {},
-                "status": outbox.Status.QUEUED.value,
-                "attempts": 0,
-                "next_attempt_at": now,
-                "created_at": now,
-            }
-        )
-    written = _insert_once(rows)
-    outbox.written_in_bulk(written)
-    run_after_commit(lambda: _wake(now))
-    return written
-
-
-def release(survey: Survey) -> int:
-    """Record who is asked and write their invitations; answer how many rows were new."""
-    known = set(
-        db.session.scalars(
-            select(SurveyInvitee.user_id).where(SurveyInvitee.survey_id == survey.id)
-        )
-    )
-    people = audience(survey)
-    for c in people:
-        if c.user_id not in known:
-            db.session.add(
-                SurveyInvitee(
-                    survey_id=survey.id,
-                    user_id=c.user_id,
-                    segment=c.segment,
-                    track_id=c.track_id,
-                    language=c.language,
-                )
-            )
-    survey.status = SurveyStatus.OPEN.value
-    db.session.flush()
-    return _write(survey, "invitation", [(c.email, c.language, c.track_id) for c in people])
-
-
-def remind(actor: Actor | None, survey: Survey) -> int:
-    """Remind, once, those asked who have not answered (by hand, or by the tick at
-    ``remind_at``); answer how many rows were new."""
-    if actor is not None:
-        _require_manage(actor, survey)
-    if not survey.is_open():
-        raise DomainError(_("Only an open survey can be reminded."))
-    answered = select(SurveyParticipation.user_id).where(SurveyParticipation.survey_id == survey.id)
-    rows = db.session.execute(
-        select(User.email, SurveyInvitee.language, SurveyInvitee.track_id)
-        .join(User, User.id == SurveyInvitee.user_id)
-        .where(SurveyInvitee.survey_id == survey.id, SurveyInvitee.user_id.not_in(answered))
-        .order_by(SurveyInvitee.id)
-    ).all()
-    survey.reminded_at = clock.now()
-    written = _write(survey, "reminder", [(r[0], r[1], r[2]) for r in rows])
-    if actor is not None:
-        audit.record(actor, "survey.reminded", obj=survey, after={"rows": written})
-    return written
-
-
-def close(actor: Actor, survey: Survey) -> None:
-    _require_manage(actor, survey)
-    if survey.status not in (SurveyStatus.OPEN, SurveyStatus.SCHEDULED):
-        raise DomainError(_("Only an open or scheduled survey can be closed."))
-    if survey.status == SurveyStatus.SCHEDULED:
-        survey.status, survey.opens_at = SurveyStatus.DRAFT.value, None
-        survey.closes_at = survey.remind_at = None
-    else:
-        survey.status = SurveyStatus.CLOSED.value
-        survey.closes_at = min(survey.closes_at or clock.now(), clock.now())
-    audit.record(actor, "survey.closed", obj=survey)
-
-
-def release_due() -> int:
-    """The beat tick: open scheduled surveys whose instant has come, send due reminders."""
-    with tick_lock("surveys.release_due") as mine:
-        return _release_due() if mine else 0
-
-
-def _release_due() -> int:
-    done = 0
-    now = clock.now()
-    due = db.session.scalars(
-        select(Survey).where(Survey.status == SurveyStatus.SCHEDULED.value, Survey.opens_at <= now)
-    ).all()
-    reminders = db.session.scalars(
-        select(Survey).where(
-            Survey.status == SurveyStatus.OPEN.value,
-            Survey.reminded_at.is_(None),
-            Survey.remind_at <= now,
-        )
-    ).all()
-    ids = [("open", s.id) for s in due] + [("remind", s.id) for s in reminders]
-    db.session.rollback()
-    for kind, survey_id in ids:
-        with isolated("surveys.release_due", f"survey {survey_id}"):
-            survey = db.session.get(Survey, survey_id)
-            if survey is None:
-                continue
-            if kind == "open" and survey.status == SurveyStatus.SCHEDULED:
-                release(survey)
-            elif kind == "remind" and survey.reminded_at is None and survey.is_open():
-                remind(None, survey)
-            db.session.commit()
-            done += 1
-    return done
 
 
 # --- answering ------------------------------------------------------------------------------

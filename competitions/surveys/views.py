@@ -33,7 +33,7 @@ from competitions.submissions.builder import (
 from competitions.submissions.builder_views import _options_action, _preview
 from competitions.submissions.fields import FieldType
 from competitions.submissions.forms import answers_from, build_form_class
-from competitions.surveys import bp, permissions, results, services
+from competitions.surveys import bp, permissions, results, sending, services
 from competitions.surveys.forms import (
     AUDIENCE_LABELS,
     SendForm,
@@ -174,7 +174,7 @@ def _survey_page(
         can_manage=permissions.can_manage(current_user, survey),
         send_form=send_form,
         schedule_form=schedule_form,
-        invited=len(services.audience(survey)) if survey.status == SurveyStatus.DRAFT else None,
+        invited=len(sending.audience(survey)) if survey.status == SurveyStatus.DRAFT else None,
         why_fields=services.why_fields(),
     ), status
 
@@ -190,10 +190,10 @@ def send(slug: str, survey_id: int) -> ResponseReturnValue:
         target = schedule_form if action == "schedule" else send_form
         with attempt(target) as done:
             if action == "schedule":
-                services.schedule(current_actor(), survey, _opens_at(schedule_form), days, remind)
+                sending.schedule(current_actor(), survey, _opens_at(schedule_form), days, remind)
                 message = _("Scheduled: the invitations go at the instant you chose.")
             else:
-                written = services.send_now(current_actor(), survey, days, remind)
+                written = sending.send_now(current_actor(), survey, days, remind)
                 message = _("Sent: %(n)s invitations are on their way.", n=format_number(written))
         if done:
             flash(message, "success")
@@ -221,7 +221,7 @@ def remind(slug: str, survey_id: int) -> ResponseReturnValue:
     challenge, survey = _managed(slug, survey_id)
     if ConfirmForm().validate_on_submit():
         with attempt(success=_("The reminder is on its way to those who have not answered.")):
-            services.remind(current_actor(), survey)
+            sending.remind(current_actor(), survey)
     return _to_survey(challenge, survey)
 
 
@@ -230,7 +230,7 @@ def close(slug: str, survey_id: int) -> ResponseReturnValue:
     challenge, survey = _managed(slug, survey_id)
     if ConfirmForm().validate_on_submit():
         with attempt(success=_("The survey is closed."), category="info"):
-            services.close(current_actor(), survey)
+            sending.close(current_actor(), survey)
     return _to_survey(challenge, survey)
 
 

@@ -15,7 +15,7 @@ from competitions.accounts.models import User
 from competitions.challenges.models import Challenge
 from competitions.core.actor import Actor
 from competitions.core.extensions import db
-from competitions.surveys import services
+from competitions.surveys import sending, services
 from competitions.surveys.models import SurveyParticipation, SurveyResponse
 from tests.e2e.test_judging import _judging_world
 
@@ -38,7 +38,7 @@ def test_concurrent_answers_of_one_person_store_one_response(live_app: Any) -> N
         services.define_fields(
             actor, survey, [{"key": "note", "type": "short_text", "label": {"en": "Note"}}]
         )
-        services.send_now(actor, survey, 7, None)
+        sending.send_now(actor, survey, 7, None)
         db.session.commit()
         survey_id = survey.id
         maple_id = db.session.query(User).filter_by(email=f"maple-{run}@example.org").one().id

@@ -19,7 +19,7 @@ from competitions.core.audit import AuditEvent
 from competitions.core.errors import DomainError, FieldErrors, NotFound
 from competitions.core.extensions import db
 from competitions.core.outbox import OutboxMessage
-from competitions.surveys import results, services
+from competitions.surveys import results, sending, services
 from competitions.surveys.models import (
     Segment,
     Survey,
@@ -32,7 +32,7 @@ from tests.surveys.conftest import make_survey
 
 
 def _send(world: Any, survey: Survey, admin: Any = None) -> int:
-    written = services.send_now(act(admin or world.admin_a), survey, 14, 7)
+    written = sending.send_now(act(admin or world.admin_a), survey, 14, 7)
     db.session.commit()
     return written
 
@@ -65,7 +65,7 @@ def _entrants(scene: dict[str, Any], key: str) -> list[Any]:
 
 def test_entrants_judges_and_partners_are_asked_in_their_segment(world, challenge, scene):
     survey = make_survey(world, challenge, None, audiences=("entrants", "judges", "partners"))
-    segments = {c.user_id: c.segment for c in services.audience(survey)}
+    segments = {c.user_id: c.segment for c in sending.audience(survey)}
     for user in _entrants(scene, "ca") + _entrants(scene, "us"):
         assert segments[user.id] == Segment.SUBMITTED
     for entry in scene["quiet"]:
@@ -79,7 +79,7 @@ def test_entrants_judges_and_partners_are_asked_in_their_segment(world, challeng
 
 def test_a_tracks_survey_asks_only_that_tracks_people(world, challenge, ca_track, scene):
     survey = make_survey(world, challenge, ca_track, audiences=("entrants", "partners"))
-    asked = {c.user_id for c in services.audience(survey)}
+    asked = {c.user_id for c in sending.audience(survey)}
     assert {u.id for u in _entrants(scene, "ca")} <= asked
     assert not {u.id for u in _entrants(scene, "us")} & asked
     assert world.admin_b.id not in asked and world.admin_a.id in asked
@@ -89,7 +89,7 @@ def test_invitations_go_once_per_person_in_their_language(world, challenge, ca_t
     survey = make_survey(world, challenge, ca_track)
     asked = 3 + 2  # three submitted, two did not
     assert _send(world, survey) == asked
-    assert services.release(survey) == 0  # run again: nobody gets it twice
+    assert sending.release(survey) == 0  # run again: nobody gets it twice
     db.session.commit()
     rows = {r.to_address: r for r in _rows(survey, "invitation")}
     assert len(rows) == asked
@@ -108,9 +108,9 @@ def test_the_reminder_goes_once_to_those_who_have_not_answered(world, challenge,
     _send(world, survey)
     answered = _entrants(scene, "ca")[0]
     _answer(survey, answered)
-    assert services.remind(act(world.admin_a), survey) == 4
+    assert sending.remind(act(world.admin_a), survey) == 4
     db.session.commit()
-    assert services.remind(act(world.admin_a), survey) == 0
+    assert sending.remind(act(world.admin_a), survey) == 0
     reminded = {r.to_address for r in _rows(survey, "reminder")}
     assert answered.email not in reminded and len(reminded) == 4
     assert all(r.subject.startswith(("Reminder: ", "Rappel : ")) for r in _rows(survey, "reminder"))
@@ -120,31 +120,31 @@ def test_the_tick_opens_a_scheduled_survey_and_reminds_when_due(
     world, challenge, ca_track, scene, clock
 ):
     survey = make_survey(world, challenge, ca_track)
-    services.schedule(act(world.admin_a), survey, clock.now() + timedelta(hours=2), 10, 3)
+    sending.schedule(act(world.admin_a), survey, clock.now() + timedelta(hours=2), 10, 3)
     db.session.commit()
-    assert services.release_due() == 0
+    assert sending.release_due() == 0
     clock.advance(timedelta(hours=2, minutes=1))
-    assert services.release_due() == 1
+    assert sending.release_due() == 1
     assert survey.status == "open" and len(_rows(survey, "invitation")) == 5
     clock.advance(timedelta(days=3))
-    assert services.release_due() == 1
+    assert sending.release_due() == 1
     assert len(_rows(survey, "reminder")) == 5
-    assert services.release_due() == 0  # the reminder goes once
+    assert sending.release_due() == 0  # the reminder goes once
 
 
 def test_sending_needs_questions_and_sensible_days(world, challenge, ca_track, scene):
     survey = make_survey(world, challenge, ca_track)
     with pytest.raises(DomainError):
-        services.send_now(act(world.admin_a), survey, 0, None)
+        sending.send_now(act(world.admin_a), survey, 0, None)
     with pytest.raises(DomainError):
-        services.send_now(act(world.admin_a), survey, 5, 5)
+        sending.send_now(act(world.admin_a), survey, 5, 5)
     with pytest.raises(NotFound):  # agency B does not run the Canada track
-        services.send_now(act(world.admin_b), survey, 5, None)
+        sending.send_now(act(world.admin_b), survey, 5, None)
     db.session.rollback()
     empty = make_survey(world, challenge, ca_track)
     services.define_fields(act(world.admin_a), empty, [])
     with pytest.raises(DomainError):
-        services.send_now(act(world.admin_a), empty, 5, None)
+        sending.send_now(act(world.admin_a), empty, 5, None)
 
 
 def test_a_survey_cannot_ask_for_files_or_take_the_reserved_keys(world, challenge, ca_track):
@@ -206,7 +206,7 @@ def test_answers_are_checked_and_only_invitees_answer(world, challenge, ca_track
     with pytest.raises(NotFound):
         services.answer(act(_entrants(scene, "us")[0]), survey, {"rating": "easy"})
     db.session.rollback()
-    services.close(act(world.admin_a), survey)
+    sending.close(act(world.admin_a), survey)
     db.session.commit()
     with pytest.raises(DomainError):
         services.answer(act(user), survey, {"rating": "easy"})

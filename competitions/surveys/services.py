@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from competitions.challenges.models import Challenge, Track
 from competitions.core import audit
@@ -283,7 +284,10 @@ def get_any(survey_id: int) -> Survey:
 
 def for_challenge(user: Any, challenge: Challenge) -> list[Survey]:
     rows = db.session.scalars(
-        select(Survey).where(Survey.challenge_id == challenge.id).order_by(Survey.id.desc())
+        select(Survey)
+        .where(Survey.challenge_id == challenge.id)
+        .options(selectinload(Survey.track))
+        .order_by(Survey.id.desc())
     )
     return [s for s in rows if permissions.can_view(user, s)]
 

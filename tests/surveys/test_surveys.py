@@ -448,3 +448,20 @@ def test_the_whole_journey_over_http(world, challenge, ca_track, scene, client, 
     assert client.post(f"/surveys/{survey.id}", data={key: option}).status_code == 409
     switch(_entrants(scene, "us")[0])
     assert client.get(f"/surveys/{survey.id}").status_code == 404
+
+
+def test_the_list_reads_a_bounded_number_of_queries(
+    world, challenge, ca_track, us_track, client, login, count_queries
+):
+    make_survey(world, challenge, ca_track)
+    login(world.admin_a)
+    url = f"/challenges/{challenge.slug}/surveys"
+    with count_queries() as few:
+        assert client.get(url).status_code == 200
+    for track in (ca_track, us_track, None) * 4:
+        make_survey(world, challenge, track)
+    with count_queries() as many:
+        page = client.get(url)
+    # Agency A sees its track's and the challenge-wide ones, not agency B's track's.
+    assert page.get_data(as_text=True).count("How was phase 1?") == 1 + 4 + 4
+    assert many.count <= few.count + 1, many.statements

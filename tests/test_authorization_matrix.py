@@ -417,6 +417,8 @@ EXPECT: dict[tuple[str, str], dict[str, Any]] = {
     ("surveys.remind", "POST"): agency_admins(302),
     ("surveys.close", "POST"): agency_admins(302),
     # The matrix survey was sent: its questions no longer change (back to its page).
+    ("surveys.edit_survey", "GET"): agency_admins(302),
+    ("surveys.edit_survey", "POST"): agency_admins(302),
     ("surveys.add_field", "GET"): agency_admins(302),
     ("surveys.add_field", "POST"): agency_admins(302),
     ("surveys.edit_field", "GET"): agency_admins(302),

@@ -108,36 +108,68 @@ def _scopes(challenge: Challenge) -> list[tuple[str, str]]:
     return scopes
 
 
+def _round_choices(form: SurveyForm, challenge: Challenge) -> None:
+    lang = current_language()
+    form.round_id.choices = [("", _("At the end of the challenge"))] + [
+        (str(r.id), _("After %(round)s", round=r.name_in(lang))) for r in challenge.rounds
+    ]
+
+
+def _survey_data(form: SurveyForm) -> services.SurveyData:
+    return services.SurveyData(
+        title={"en": form.title_en.data or "", "fr": form.title_fr.data or ""},
+        intro={"en": form.intro_en.data or "", "fr": form.intro_fr.data or ""},
+        audiences=list(form.audiences.data or []),
+        anonymous=form.anonymous.data == "yes",
+        round_id=form.round_id.data,
+    )
+
+
 @bp.signed_in(f"{BASE}/new", methods=["GET", "POST"])
 def new_survey(slug: str) -> ResponseReturnValue:
     challenge = _challenge(slug)
     require(permissions.can_compose_any(current_user, challenge), challenge)
     form = SurveyForm()
     form.scope.choices = _scopes(challenge)
-    lang = current_language()
-    form.round_id.choices = [("", _("At the end of the challenge"))] + [
-        (str(r.id), _("After %(round)s", round=r.name_in(lang))) for r in challenge.rounds
-    ]
+    _round_choices(form, challenge)
     if request.method == "GET":
         form.audiences.data = ["entrants"]
     if form.validate_on_submit():
         scope = form.scope.data or ""
         track = next((t for t in challenge.tracks if t.slug == scope), None)
-        data = services.SurveyData(
-            title={"en": form.title_en.data or "", "fr": form.title_fr.data or ""},
-            intro={"en": form.intro_en.data or "", "fr": form.intro_fr.data or ""},
-            audiences=list(form.audiences.data or []),
-            anonymous=form.anonymous.data == "yes",
-            round_id=form.round_id.data,
-        )
         with attempt(form, success=_("The survey was created. Now add its questions.")) as done:
             if scope not in {value for value, _label in form.scope.choices or []}:
                 raise DomainError(_("Choose whose people are asked."), "scope")
-            survey = services.create(current_actor(), challenge, track, data)
+            survey = services.create(current_actor(), challenge, track, _survey_data(form))
         if done:
             return _to_survey(challenge, survey)
     status = 400 if request.method == "POST" else 200
     return render_template("surveys/new.html", challenge=challenge, form=form), status
+
+
+@bp.signed_in(f"{ONE}/settings", methods=["GET", "POST"])
+def edit_survey(slug: str, survey_id: int) -> ResponseReturnValue:
+    """A draft's title, introduction, round, audience and anonymity (not whose it is)."""
+    challenge, survey = _draft(slug, survey_id)
+    form = SurveyForm()
+    del form.scope
+    _round_choices(form, challenge)
+    if request.method == "GET":
+        for lang in ("en", "fr"):
+            form[f"title_{lang}"].data = survey.title.get(lang, "")
+            form[f"intro_{lang}"].data = survey.intro.get(lang, "")
+        form.audiences.data = list(survey.audiences)
+        form.anonymous.data = "yes" if survey.anonymous else "no"
+        form.round_id.data = survey.round_id
+    if form.validate_on_submit():
+        with attempt(form, success=_("The survey's settings were saved.")) as done:
+            services.update(current_actor(), survey, _survey_data(form))
+        if done:
+            return _to_survey(challenge, survey)
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "surveys/new.html", challenge=challenge, form=form, survey=survey
+    ), status
 
 
 @bp.signed_in(ONE)

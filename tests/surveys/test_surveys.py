@@ -417,6 +417,12 @@ def test_the_whole_journey_over_http(world, challenge, ca_track, scene, client, 
     assert made.status_code == 302
     survey = db.session.scalars(select(Survey).where(Survey.challenge_id == challenge.id)).one()
     url = f"{base}/{survey.id}"
+    assert client.get(f"{url}/settings").status_code == 200
+    changed = client.post(
+        f"{url}/settings",
+        data={"title_en": "After the challenge", "audiences": ["entrants"], "anonymous": "yes"},
+    )
+    assert changed.status_code == 302 and survey.title == {"en": "After the challenge"}
     added = client.post(
         f"{url}/questions/new?type=choice",
         data={
@@ -435,6 +441,7 @@ def test_the_whole_journey_over_http(world, challenge, ca_track, scene, client, 
         f"{url}/send", data={"days_open": "7", "remind_after": "3", "action": "send"}
     )
     assert sent.status_code == 302, sent.get_data(as_text=True)
+    assert client.get(f"{url}/settings").status_code == 302  # sent: settled
     entrant = _entrants(scene, "ca")[0]
     switch(entrant)
     assert f"/surveys/{survey.id}" in client.get("/").get_data(as_text=True)

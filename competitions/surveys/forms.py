@@ -19,7 +19,7 @@ AUDIENCE_LABELS: dict[str, Any] = {
     SurveyAudience.ENTRANTS: _l(
         "Entrants (those who registered and did not submit are also asked why)"
     ),
-    SurveyAudience.JUDGES: _l("Judges"),
+    SurveyAudience.JUDGES: _l("Judges (after a round: those who were given its submissions)"),
     SurveyAudience.PARTNERS: _l("Staff of the agencies taking part"),
 }
 

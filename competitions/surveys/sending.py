@@ -35,6 +35,7 @@ from competitions.core.text import one_line, text_block
 from competitions.core.urls import external_url
 from competitions.entries.models import Entry, TeamMember
 from competitions.judging import audiences as judging
+from competitions.judging.models import Assignment
 from competitions.outreach.announcements import _insert_once, _wake
 from competitions.outreach.notices import has_final_submission
 from competitions.submissions.models import Submission, SubmissionVersion
@@ -93,7 +94,19 @@ def audience(survey: Survey) -> list[Candidate]:
             segment = Segment.SUBMITTED if did_submit else Segment.NOT_SUBMITTED
             found.setdefault(user_id, Candidate(user_id, email, lang, segment.value, track_id))
     if SurveyAudience.JUDGES in wanted:
+        # After a round: the judges who were given its submissions; at the end: every judge.
+        judged = (
+            set(
+                db.session.scalars(
+                    select(Assignment.judge_id).where(Assignment.round_id == survey.round_id)
+                )
+            )
+            if survey.round_id is not None
+            else None
+        )
         for r in judging.seated_judges(survey.challenge_id, survey.track_id):
+            if judged is not None and r.judge.id not in judged:
+                continue
             user = r.judge.user
             track_id = r.judge.panel.track_id or survey.track_id
             found.setdefault(

@@ -19,6 +19,7 @@ from competitions.core.audit import AuditEvent
 from competitions.core.errors import DomainError, FieldErrors, NotFound
 from competitions.core.extensions import db
 from competitions.core.outbox import OutboxMessage
+from competitions.judging import assignments
 from competitions.surveys import results, sending, services
 from competitions.surveys.models import (
     Segment,
@@ -65,6 +66,14 @@ def _entrants(scene: dict[str, Any], key: str) -> list[Any]:
 
 def test_entrants_judges_and_partners_are_asked_in_their_segment(world, challenge, scene):
     survey = make_survey(world, challenge, None, audiences=("entrants", "judges", "partners"))
+    # After a round, its judges: those who were given some of its submissions.
+    assert not any(c.segment == Segment.JUDGE for c in sending.audience(survey))
+    for sub, judge in zip(
+        scene["ca"] + scene["us"], scene["ca_judges"] + scene["us_judges"], strict=True
+    ):
+        admin = world.admin_a if judge in scene["ca_judges"] else world.admin_b
+        assignments.assign_manually(act(admin), sub, judge)
+    db.session.commit()
     segments = {c.user_id: c.segment for c in sending.audience(survey)}
     for user in _entrants(scene, "ca") + _entrants(scene, "us"):
         assert segments[user.id] == Segment.SUBMITTED

@@ -79,62 +79,81 @@ def audience(survey: Survey) -> list[Candidate]:
     """Everyone the survey asks, one per person: entrants first, then judges, then partners."""
     found: dict[int, Candidate] = {}
     wanted = set(survey.audiences or [])
-    if SurveyAudience.ENTRANTS in wanted:
-        submitted = _submitted(survey).label("submitted")
-        stmt = (
-            select(User.id, User.email, User.preferred_language, Entry.track_id, submitted)
-            .join(TeamMember, TeamMember.team_id == Entry.team_id)
-            .join(User, User.id == TeamMember.user_id)
-            .where(Entry.challenge_id == survey.challenge_id, Entry.withdrawn_at.is_(None))
-            .order_by(Entry.id, TeamMember.id)
-        )
-        if survey.track_id is not None:
-            stmt = stmt.where(Entry.track_id == survey.track_id)
-        for user_id, email, lang, track_id, did_submit in db.session.execute(stmt):
-            segment = Segment.SUBMITTED if did_submit else Segment.NOT_SUBMITTED
-            found.setdefault(user_id, Candidate(user_id, email, lang, segment.value, track_id))
-    if SurveyAudience.JUDGES in wanted:
-        # After a round: the judges who were given its submissions; at the end: every judge.
-        judged = (
-            set(
-                db.session.scalars(
-                    select(Assignment.judge_id).where(Assignment.round_id == survey.round_id)
-                )
-            )
-            if survey.round_id is not None
-            else None
-        )
-        for r in judging.seated_judges(survey.challenge_id, survey.track_id):
-            if judged is not None and r.judge.id not in judged:
-                continue
-            user = r.judge.user
-            track_id = r.judge.panel.track_id or survey.track_id
-            found.setdefault(
-                user.id,
-                Candidate(
-                    user.id, user.email, user.preferred_language, Segment.JUDGE.value, track_id
-                ),
-            )
-    if SurveyAudience.PARTNERS in wanted:
-        challenge = survey.challenge
-        tracks = [t for t in challenge.tracks if survey.track_id in (None, t.id)]
-        track_of: dict[int, int | None] = {}
-        for t in tracks:
-            track_of.setdefault(t.agency_id, t.id)
-        if survey.track_id is None:
-            track_of.setdefault(challenge.lead_agency_id, None)
-        members = db.session.execute(
-            select(Membership.agency_id, User.id, User.email, User.preferred_language)
-            .join(User, User.id == Membership.user_id)
-            .where(Membership.agency_id.in_(list(track_of)))
-            .order_by(Membership.id)
-        )
-        for agency_id, user_id, email, lang in members:
-            found.setdefault(
-                user_id,
-                Candidate(user_id, email, lang, Segment.PARTNER.value, track_of[agency_id]),
-            )
+    for kind, people in (
+        (SurveyAudience.ENTRANTS, _entrants),
+        (SurveyAudience.JUDGES, _judges),
+        (SurveyAudience.PARTNERS, _partners),
+    ):
+        if kind in wanted:
+            for c in people(survey):
+                found.setdefault(c.user_id, c)
     return list(found.values())
+
+
+def _entrants(survey: Survey) -> list[Candidate]:
+    """Members of the active entries in scope, in the segment of their entry."""
+    submitted = _submitted(survey).label("submitted")
+    stmt = (
+        select(User.id, User.email, User.preferred_language, Entry.track_id, submitted)
+        .join(TeamMember, TeamMember.team_id == Entry.team_id)
+        .join(User, User.id == TeamMember.user_id)
+        .where(Entry.challenge_id == survey.challenge_id, Entry.withdrawn_at.is_(None))
+        .order_by(Entry.id, TeamMember.id)
+    )
+    if survey.track_id is not None:
+        stmt = stmt.where(Entry.track_id == survey.track_id)
+    return [
+        Candidate(
+            user_id,
+            email,
+            lang,
+            (Segment.SUBMITTED if did_submit else Segment.NOT_SUBMITTED).value,
+            track_id,
+        )
+        for user_id, email, lang, track_id, did_submit in db.session.execute(stmt)
+    ]
+
+
+def _judges(survey: Survey) -> list[Candidate]:
+    """After a round: the judges who were given its submissions; at the end: every judge."""
+    judged = None
+    if survey.round_id is not None:
+        judged = set(
+            db.session.scalars(
+                select(Assignment.judge_id).where(Assignment.round_id == survey.round_id)
+            )
+        )
+    out = []
+    for r in judging.seated_judges(survey.challenge_id, survey.track_id):
+        if judged is not None and r.judge.id not in judged:
+            continue
+        user = r.judge.user
+        track_id = r.judge.panel.track_id or survey.track_id
+        out.append(
+            Candidate(user.id, user.email, user.preferred_language, Segment.JUDGE.value, track_id)
+        )
+    return out
+
+
+def _partners(survey: Survey) -> list[Candidate]:
+    """Members of the agencies in scope, each under their agency's (first) track."""
+    challenge = survey.challenge
+    track_of: dict[int, int | None] = {}
+    for t in challenge.tracks:
+        if survey.track_id in (None, t.id):
+            track_of.setdefault(t.agency_id, t.id)
+    if survey.track_id is None:
+        track_of.setdefault(challenge.lead_agency_id, None)
+    members = db.session.execute(
+        select(Membership.agency_id, User.id, User.email, User.preferred_language)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.agency_id.in_(list(track_of)))
+        .order_by(Membership.id)
+    )
+    return [
+        Candidate(user_id, email, lang, Segment.PARTNER.value, track_of[agency_id])
+        for agency_id, user_id, email, lang in members
+    ]
 
 
 # --- sending --------------------------------------------------------------------------------

@@ -481,3 +481,13 @@ def test_the_list_reads_a_bounded_number_of_queries(
     # Agency A sees its track's and the challenge-wide ones, not agency B's track's.
     assert page.get_data(as_text=True).count("How was phase 1?") == 1 + 4 + 4
     assert many.count <= few.count + 1, many.statements
+
+
+def test_a_free_text_answer_is_never_a_formula_in_the_csv(world, challenge, ca_track, scene):
+    survey = make_survey(world, challenge, ca_track, anonymous=False)
+    sending.send_now(act(world.admin_a), survey, 14, None)
+    db.session.commit()
+    _answer(survey, _entrants(scene, "ca")[0], comment='=HYPERLINK("http://evil")')
+    body = "".join(results.results_csv(results.results_for(world.admin_a, survey, "en"), "en"))
+    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
+    assert ['\'=HYPERLINK("http://evil")'] in rows

@@ -491,3 +491,25 @@ def test_a_free_text_answer_is_never_a_formula_in_the_csv(world, challenge, ca_t
     body = "".join(results.results_csv(results.results_for(world.admin_a, survey, "en"), "en"))
     rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
     assert ['\'=HYPERLINK("http://evil")'] in rows
+
+
+def test_numbers_and_tick_boxes_are_counted(app):
+    from competitions.submissions.fields import parse_fields
+
+    score, agree = parse_fields(
+        [
+            {"key": "score", "type": "number", "label": {"en": "Score"}},
+            {"key": "agree", "type": "attestation", "label": {"en": "Agree"}},
+        ]
+    )
+    answers = ({"score": "4", "agree": True}, {"score": "5"}, {"score": "4", "agree": True})
+    group = results.Group("All", answers)
+    with app.test_request_context():
+        by_value = results._chart(score, "s", [group], "en")
+        ticks = results._chart(agree, "a", [group], "en")
+        many = results.Group("All", tuple({"score": str(n)} for n in range(20)))
+        summary = results._chart(score, "m", [many], "en")
+    assert by_value is not None and by_value.categories == ("4", "5")
+    assert by_value.series[0].values == (2.0, 1.0)
+    assert ticks is not None and ticks.series[0].values == (2.0, 1.0)
+    assert summary is not None and summary.series[0].values == (9.5, 9.5)

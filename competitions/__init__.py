@@ -111,6 +111,7 @@ def _init_extensions(app: Flask) -> None:
     import competitions.questions.models
     import competitions.reports.models
     import competitions.submissions.models
+    import competitions.surveys.models
     import competitions.teammates.models
     import competitions.webhooks.models  # noqa: F401
 
@@ -140,6 +141,7 @@ def _register_blueprints(app: Flask) -> None:
     from competitions.questions import bp as questions_bp
     from competitions.reports import bp as reports_bp
     from competitions.submissions import bp as submissions_bp
+    from competitions.surveys import bp as surveys_bp
     from competitions.teammates import bp as teammates_bp
     from competitions.webhooks import bp as webhooks_bp
 
@@ -159,6 +161,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(formats_bp)
     app.register_blueprint(awards_bp)
     app.register_blueprint(webhooks_bp)
+    app.register_blueprint(surveys_bp)
 
     from competitions import api
 
@@ -174,6 +177,7 @@ def _register_template_helpers(app: Flask) -> None:
     from competitions.core.markdown import render_markdown
     from competitions.entries import trails as entry_trails
     from competitions.judging import trails as judging_trails
+    from competitions.surveys import trails as survey_trails
 
     # The functions templates call, each under its own name.
     helpers = (
@@ -206,6 +210,9 @@ def _register_template_helpers(app: Flask) -> None:
         judging_trails.queue_trail,
         judging_trails.judging_trail,
         judging_trails.judging_round_trail,
+        survey_trails.surveys_trail,
+        survey_trails.survey_trail,
+        survey_trails.answer_trail,
     )
     app.jinja_env.globals.update({helper.__name__: helper for helper in helpers})
     app.jinja_env.filters["instant"] = i18n.format_instant

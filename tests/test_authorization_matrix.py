@@ -49,6 +49,7 @@ from competitions.judging.models import (
 from competitions.outreach.models import Announcement
 from competitions.questions.models import Answer, AnswerReport, Question
 from competitions.submissions.models import Submission, SubmissionFile, SubmissionVersion
+from competitions.surveys.models import Survey, SurveyInvitee
 from competitions.teammates.models import BoardPost, ContactRequest
 from competitions.webhooks import endpoints as webhook_endpoints
 from tests.conftest import rolled_back_database
@@ -466,6 +467,29 @@ EXPECT: dict[tuple[str, str], dict[str, Any]] = {
     ("webhooks.remove", "POST"): agency_admins(302),
     ("webhooks.delivery", "GET"): agency_admins(200),
     ("webhooks.replay", "POST"): agency_admins(302),
+    # Surveys: the matrix survey is agency A's, of track A, open, and asks the matrix entry's
+    # members (the innovator among them). Agency B's admins may write one for their track.
+    ("surveys.survey_list", "GET"): participants(200),
+    ("surveys.new_survey", "GET"): {**agency_admins(200), "admin_b": 200},
+    ("surveys.new_survey", "POST"): {**agency_admins(400), "admin_b": 400},  # nothing typed
+    ("surveys.survey", "GET"): agency_members(200),
+    ("surveys.send", "POST"): agency_admins(400),  # no number of days
+    ("surveys.remind", "POST"): agency_admins(302),
+    ("surveys.close", "POST"): agency_admins(302),
+    # The matrix survey was sent: its questions no longer change (back to its page).
+    ("surveys.edit_survey", "GET"): agency_admins(302),
+    ("surveys.edit_survey", "POST"): agency_admins(302),
+    ("surveys.add_field", "GET"): agency_admins(302),
+    ("surveys.add_field", "POST"): agency_admins(302),
+    ("surveys.edit_field", "GET"): agency_admins(302),
+    ("surveys.edit_field", "POST"): agency_admins(302),
+    ("surveys.move_field", "POST"): agency_admins(302),
+    ("surveys.remove_field", "GET"): agency_admins(302),
+    ("surveys.remove_field", "POST"): agency_admins(302),
+    ("surveys.survey_results", "GET"): agency_members(200),
+    ("surveys.results_csv", "GET"): agency_members(200),
+    ("surveys.answer", "GET"): {**signed_in(404), "innovator": 200},
+    ("surveys.answer", "POST"): {**signed_in(404), "innovator": 400},  # the answer is required
 }
 
 STATIC_FILES = {"static": "css/tandem.css", "bootstrap.static": "css/bootstrap.min.css"}
@@ -510,6 +534,7 @@ def _url(app: Flask, endpoint: str, world: World, objects: dict[str, Any]) -> st
                 "reports.",
                 "questions.",
                 "teammates.",
+                "surveys.",
                 "api_public.",
                 "api_agency.",
                 "awards.",
@@ -566,6 +591,7 @@ def _url(app: Flask, endpoint: str, world: World, objects: dict[str, Any]) -> st
             "award_id": objects["award"].id,
             "endpoint_id": objects["webhook_endpoint"].id,
             "delivery_id": objects["webhook_delivery"].id,
+            "survey_id": objects["survey"].id,
         }[arg]
     with app.test_request_context():
         return url_for(endpoint, **values)
@@ -712,6 +738,7 @@ def _matrix_objects(world: World) -> dict[str, Any]:
     )
     db.session.add(announcement)
     judging = _judging_objects(world, challenge, track_a, round_, submission, version, stored)
+    survey = _survey(world, challenge, track_a, [world.innovator, teammate_user])
     questions = _question_objects(world, challenge, track_a, teammate_user)
     award = Award(
         track=track_a,
@@ -727,6 +754,7 @@ def _matrix_objects(world: World) -> dict[str, Any]:
     return {
         **judging,
         **questions,
+        "survey": survey,
         "announcement": announcement,
         "award": award,
         "requirement": requirement,
@@ -808,6 +836,40 @@ def _judging_objects(
         "submission": submission,
         "version_file": version_file,
     }
+
+
+def _survey(world: World, challenge: Any, track_a: Any, asked: list[Any]) -> Survey:
+    """Agency A's open, anonymous survey of track A, asking ``asked`` one required question."""
+    now = clock.now()
+    survey = Survey(
+        challenge=challenge,
+        track=track_a,
+        agency_id=world.agency_a.id,
+        title={"en": "How was it?"},
+        audiences=["entrants"],
+        anonymous=True,
+        form_fields=[
+            {
+                "key": "report",
+                "type": "choice",
+                "label": {"en": "Was the report template clear?"},
+                "required": True,
+                "options": [{"value": "yes", "label": {"en": "Yes"}}],
+            }
+        ],
+        status="open",
+        opens_at=now,
+        closes_at=now + timedelta(days=14),
+    )
+    db.session.add(survey)
+    db.session.flush()
+    for user in asked:
+        db.session.add(
+            SurveyInvitee(
+                survey_id=survey.id, user_id=user.id, segment="submitted", track_id=track_a.id
+            )
+        )
+    return survey
 
 
 def _question_objects(world: World, challenge: Any, track_a: Any, asker: Any) -> dict[str, Any]:

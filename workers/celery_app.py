@@ -32,6 +32,7 @@ def make_celery(app: Flask) -> Celery:
         "webhooks-tick": {"task": "webhooks.dispatch", "schedule": 5.0},
         "webhooks-results-tick": {"task": "webhooks.results_due", "schedule": 30.0},
         "announcements-tick": {"task": "outreach.release_due", "schedule": 5.0},
+        "surveys-tick": {"task": "surveys.release_due", "schedule": 30.0},
         "deadline-notices-tick": {"task": "outreach.deadline_notices", "schedule": 60.0},
         "timeline-notices-tick": {"task": "outreach.timeline_notices", "schedule": 60.0},
         # Sends at most one digest per challenge a day, from QA_DIGEST_HOUR on.

@@ -50,6 +50,15 @@ def release_announcements() -> int:
     return release_due()
 
 
+@celery_app.task(name="surveys.release_due")
+def release_surveys() -> int:
+    """Send the invitations of surveys whose instant has come, and their due reminders (each
+    address once per survey message: the outbox rows are unique)."""
+    from competitions.surveys.sending import release_due
+
+    return release_due()
+
+
 @celery_app.task(name="outreach.deadline_notices")
 def deadline_notices() -> int:
     """Send the deadline reminders whose instant has come (each round and offset once)."""

@@ -1,6 +1,6 @@
 """E2E in Chromium: a partner agency's admin writes its lessons from the challenge's console,
-the lead publishes them, and the next edition's set-up checklist links to them (axe-core on
-every page)."""
+the lead publishes them and finds them in the challenge's report, and the next edition's set-up
+checklist links to them (axe-core on every page)."""
 
 from __future__ import annotations
 
@@ -57,6 +57,12 @@ def test_partner_writes_lessons_lead_publishes_next_edition_shows_them(
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Publish to every partner").click()
     assert page.get_by_text("The lessons are published to every partner agency.").is_visible()
+    assert_accessible(page)
+    # The report holds the lessons, and is accessible too.
+    page.goto(f"/challenges/{slug}/manage")
+    page.get_by_role("link", name="Report", exact=True).click()
+    page.wait_for_url(f"**/challenges/{slug}/report")
+    assert "Paper forms" in page.locator("main").inner_text()
     assert_accessible(page)
     page.goto(f"/challenges/{slug}/manage/next-edition")
     page.get_by_label("Short address of the new edition").fill(f"{slug}-2")

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
-from competitions.challenges.models import Challenge, Track
+from competitions.challenges.home_sections import of_agencies
+from competitions.challenges.models import Challenge
 from competitions.core.extensions import db
 from competitions.core.home import ROWS, Section, section
 from competitions.questions.services import to_answer_count
@@ -21,15 +22,7 @@ def questions_to_answer(user: Any) -> Section | None:
     ids = [m.agency_id for m in user.memberships]
     challenges = list(
         db.session.scalars(
-            select(Challenge)
-            .where(
-                or_(
-                    Challenge.lead_agency_id.in_(ids),
-                    Challenge.id.in_(select(Track.challenge_id).where(Track.agency_id.in_(ids))),
-                )
-            )
-            .order_by(Challenge.id.desc())
-            .limit(ROWS * 4)
+            select(Challenge).where(of_agencies(ids)).order_by(Challenge.id.desc()).limit(ROWS * 4)
         )
     )
     counts = to_answer_count(user, [c.id for c in challenges])

@@ -22,6 +22,7 @@ from competitions.core.i18n import languages
 from competitions.core.text import text_block
 from competitions.questions import permissions
 from competitions.questions.models import (
+    Answer,
     AnswerStatus,
     Question,
     QuestionStatus,
@@ -106,7 +107,8 @@ class Queue:
     """What an agency member sees of a challenge's questions."""
 
     questions: list[Question]
-    awaiting_approval: list[Question]  # challenge-wide answers the user may approve
+    # challenge-wide answers (or corrections of published ones) the user may approve
+    awaiting_approval: list[Question]
     hidden: int
 
 
@@ -117,7 +119,10 @@ def queue(user: Any, challenge: Challenge, status: str = "", show_hidden: bool =
         db.session.scalars(
             select(Question)
             .where(Question.challenge_id == challenge.id)
-            .options(selectinload(Question.answer), selectinload(Question.track))
+            .options(
+                selectinload(Question.answer).selectinload(Answer.versions),
+                selectinload(Question.track),
+            )
             .order_by(Question.id)
         )
     )
@@ -133,7 +138,10 @@ def queue(user: Any, challenge: Challenge, status: str = "", show_hidden: bool =
         for q in visible
         if approving
         and q.answer is not None
-        and q.answer.status == AnswerStatus.AWAITING_APPROVAL
+        and (
+            q.answer.status == AnswerStatus.AWAITING_APPROVAL
+            or (q.answer.is_published and q.answer.pending_correction() is not None)
+        )
         and not q.is_hidden
     ]
     return Queue(shown, waiting, hidden)

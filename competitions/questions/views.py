@@ -20,7 +20,7 @@ from competitions.core.extensions import csrf, limiter
 from competitions.core.i18n import current_language, language_name
 from competitions.core.page_cache import cached_public_page
 from competitions.core.web import attempt, current_actor, flash_errors, guard, require
-from competitions.questions import answers, bp, digest, permissions, services
+from competitions.questions import answers, bp, corrections, digest, permissions, services
 from competitions.questions.forms import (
     AnswerForm,
     AskForm,
@@ -205,7 +205,7 @@ def _question_page(q: Question, form: AnswerForm) -> ResponseReturnValue:
         form=form,
         can_answer=permissions.can_answer(current_user, q),
         can_approve=permissions.can_approve(current_user, q.challenge),
-        can_withdraw=answer is not None and answers.can_withdraw(current_user, answer),
+        can_withdraw=answer is not None and corrections.can_withdraw(current_user, answer),
         missing=", ".join(language_name(c) for c in answers.missing_languages(answer))
         if answer is not None
         else "",
@@ -356,7 +356,7 @@ def correct(slug: str, answer_id: int) -> ResponseReturnValue:
             changes_rules=bool(form.changes_rules.data),
         )
         with attempt(form) as done:
-            status = answers.correct(current_actor(), q, draft, form.note.data or "")
+            status = corrections.correct(current_actor(), q, draft, form.note.data or "")
         if done:
             if status == "published":
                 flash(_("The correction is published."), "success")
@@ -382,7 +382,7 @@ def approve_correction(slug: str, answer_id: int) -> ResponseReturnValue:
     answer = _published_answer(slug, answer_id)
     if ButtonForm().validate_on_submit():
         with attempt(success=_("Approved: the correction is published for every track.")):
-            answers.approve_correction(current_actor(), answer.question)
+            corrections.approve_correction(current_actor(), answer.question)
     return redirect(_question_url(answer.question))
 
 
@@ -394,7 +394,9 @@ def send_back_correction(slug: str, answer_id: int) -> ResponseReturnValue:
     form = ReasonForm()
     if form.validate_on_submit():
         with attempt(success=_("The correction is refused; the published text stays.")):
-            answers.send_back_correction(current_actor(), answer.question, form.reason.data or "")
+            corrections.send_back_correction(
+                current_actor(), answer.question, form.reason.data or ""
+            )
     else:
         flash_errors(form)
     return redirect(_question_url(answer.question))
@@ -406,7 +408,7 @@ def withdraw(slug: str, answer_id: int) -> ResponseReturnValue:
     form = ReasonForm()
     if form.validate_on_submit():
         with attempt(success=_("The answer is withdrawn: it is a draft again.")):
-            answers.withdraw(current_actor(), answer.question, form.reason.data or "")
+            corrections.withdraw(current_actor(), answer.question, form.reason.data or "")
     else:
         flash_errors(form)
     return redirect(_question_url(answer.question))

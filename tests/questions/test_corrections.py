@@ -14,7 +14,7 @@ import pytest
 
 from competitions.core.errors import DomainError, PermissionDenied
 from competitions.core.extensions import db
-from competitions.questions import answers, services
+from competitions.questions import answers, corrections, services
 from competitions.questions.models import AnswerStatus, AnswerVersion, QuestionStatus
 from tests.questions.conftest import act, ask, draft, events, text
 
@@ -58,21 +58,21 @@ def test_a_track_answer_is_corrected_at_once_and_keeps_its_history(
     before = _feed_updated(client, answer.id)
     clock.advance(timedelta(hours=3))
     with pytest.raises(DomainError, match="Give a reason"):
-        answers.correct(act(world.staff_a), question, _corrected(question), " ")
+        corrections.correct(act(world.staff_a), question, _corrected(question), " ")
     db.session.rollback()
     with pytest.raises(DomainError, match="missing in French"):
-        answers.correct(act(world.staff_a), question, _corrected(question, fr=False), "Wrong.")
+        corrections.correct(act(world.staff_a), question, _corrected(question, fr=False), "Wrong.")
     db.session.rollback()
     rules = _corrected(question)
     with pytest.raises(DomainError, match="withdraw the answer"):  # never silently
-        answers.correct(
+        corrections.correct(
             act(world.staff_a),
             question,
             replace(rules, changes_rules=True),
             "New rule.",
         )
     db.session.rollback()
-    status = answers.correct(
+    status = corrections.correct(
         act(world.staff_a), question, _corrected(question), "The U.S. track was wrong."
     )
     db.session.commit()
@@ -104,7 +104,7 @@ def test_correcting_a_challenge_wide_answer_needs_the_leads_approval_again(
 ):
     question = _published(challenge, world, asker, "", user=world.admin_b)
     answer = question.answer
-    status = answers.correct(act(world.admin_b), question, _corrected(question), "Wrong track.")
+    status = corrections.correct(act(world.admin_b), question, _corrected(question), "Wrong track.")
     db.session.commit()
     assert status == "awaiting_approval"
     assert answer.body["en"] == "Yes, through the U.S. track."  # the published text stays
@@ -113,7 +113,7 @@ def test_correcting_a_challenge_wide_answer_needs_the_leads_approval_again(
         question.id
     ]
     with pytest.raises(PermissionDenied):
-        answers.approve_correction(act(world.admin_b), question)
+        corrections.approve_correction(act(world.admin_b), question)
     db.session.rollback()
     login(world.admin_a)
     page = text(client.get(f"/challenges/dsfc/manage/questions/{question.id}"))
@@ -129,7 +129,7 @@ def test_correcting_a_challenge_wide_answer_needs_the_leads_approval_again(
     assert FIXED["en"] in text(client.get(f"/challenges/dsfc/tracks/{ca.slug}/questions"))
 
     # A second correction refused by the lead: the published text stays, the reason audited.
-    answers.correct(
+    corrections.correct(
         act(world.admin_b),
         question,
         answers.AnswerDraft(
@@ -142,7 +142,7 @@ def test_correcting_a_challenge_wide_answer_needs_the_leads_approval_again(
         "Unsure.",
     )
     db.session.commit()
-    answers.send_back_correction(act(world.admin_a), question, "Not unsure: keep it.")
+    corrections.send_back_correction(act(world.admin_a), question, "Not unsure: keep it.")
     db.session.commit()
     assert answer.body == FIXED and answer.pending_correction() is None
     assert db.session.query(AnswerVersion).filter_by(answer_id=answer.id).count() == 2
@@ -179,9 +179,9 @@ def test_withdrawing_takes_an_answer_off_the_public_pages(challenge, world, aske
 def test_a_challenge_wide_answer_is_withdrawn_by_the_lead_only(challenge, world, asker):
     question = _published(challenge, world, asker, "", user=world.admin_b)
     with pytest.raises(DomainError, match="withdrawn by the lead agency"):
-        answers.withdraw(act(world.admin_b), question, "Wrong.")
+        corrections.withdraw(act(world.admin_b), question, "Wrong.")
     db.session.rollback()
-    answers.withdraw(act(world.admin_a), question, "Wrong.")
+    corrections.withdraw(act(world.admin_a), question, "Wrong.")
     db.session.commit()
     answer = question.answer
     assert answer.status == AnswerStatus.DRAFT and answer.approved_at is None

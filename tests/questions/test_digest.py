@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from competitions.core.extensions import db
 from competitions.outreach.models import Subscription
-from competitions.questions import answers, digest
+from competitions.questions import answers, corrections, digest
 from competitions.questions.models import DigestRun
 from tests.entries.conftest import NOW, build, new_team, person, register
 from tests.questions.conftest import act, ask, draft, events
@@ -132,7 +132,7 @@ def test_the_digest_tells_a_correction(challenge, world, asker, clock, mail):
     assert digest.run_due() == 1
     question = challenge_question(challenge)
     clock.set_now(NOW.replace(hour=18))
-    answers.correct(
+    corrections.correct(
         act(world.staff_a),
         question,
         answers.AnswerDraft(

@@ -114,6 +114,11 @@ def test_one_email_a_day_for_every_challenge_a_person_follows(
     assert "Arrêter le résumé" in client.get(first, headers={"Accept-Language": "fr"}).text
     assert client.post(first, data={"List-Unsubscribe": "One-Click"}).status_code == 204
     assert events("subscription.qa_digest_stopped")
+    assert "Receive the digest again" in client.get(first).text
+    client.post(first, data={"again": "1"})  # changed their mind, then stopped it again
+    assert events("subscription.qa_digest_resumed")
+    assert "Stop the digest" in client.get(first).text
+    client.post(first)
     _publish(challenge, world.staff_a, asker, challenge.tracks[0].slug, "Is the prize in USD?")
     _publish(other, world.admin_b, asker, "agency-b", "Do US teams need a tax number?")
     mail.clear()

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from competitions.challenges.models import Challenge
@@ -24,6 +24,8 @@ from competitions.questions import permissions
 from competitions.questions.models import (
     Answer,
     AnswerStatus,
+    AnswerVersion,
+    AnswerVersionStatus,
     Question,
     QuestionStatus,
 )
@@ -170,6 +172,32 @@ def to_answer_count(user: Any, challenge_ids: list[int]) -> dict[int, int]:
         if permissions.can_answer(user, q):
             counts[q.challenge_id] = counts.get(q.challenge_id, 0) + 1
     return counts
+
+
+def awaiting_approval_count(user: Any, challenges: list[Challenge]) -> dict[int, int]:
+    """Per challenge whose lead's admin ``user`` is, the challenge-wide answers and the
+    corrections of published ones that wait for their approval — for the home page."""
+    ids = [c.id for c in challenges if permissions.can_approve(user, c)]
+    if not ids:
+        return {}
+    pending = exists().where(
+        AnswerVersion.answer_id == Answer.id,
+        AnswerVersion.status == AnswerVersionStatus.AWAITING_APPROVAL.value,
+    )
+    rows = db.session.execute(
+        select(Answer.challenge_id, func.count())
+        .join(Question, Question.id == Answer.question_id)
+        .where(
+            Answer.challenge_id.in_(ids),
+            Question.hidden_at.is_(None),
+            or_(
+                Answer.status == AnswerStatus.AWAITING_APPROVAL.value,
+                and_(Answer.status == AnswerStatus.PUBLISHED.value, pending),
+            ),
+        )
+        .group_by(Answer.challenge_id)
+    ).all()
+    return {int(challenge_id): int(count) for challenge_id, count in rows}
 
 
 def _require_answerer(actor: Actor, question: Question) -> None:

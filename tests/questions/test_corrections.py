@@ -116,6 +116,7 @@ def test_correcting_a_challenge_wide_answer_needs_the_leads_approval_again(
         corrections.approve_correction(act(world.admin_b), question)
     db.session.rollback()
     login(world.admin_a)
+    assert "1 answer awaiting your approval" in text(client.get("/"))  # on the lead's home
     page = text(client.get(f"/challenges/dsfc/manage/questions/{question.id}"))
     assert "A correction awaits the approval" in page and FIXED["en"] in page
     response = client.post(f"/challenges/dsfc/manage/answers/{answer.id}/approve-correction")

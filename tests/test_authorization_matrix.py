@@ -397,6 +397,16 @@ EXPECT: dict[tuple[str, str], dict[str, Any]] = {
     ("questions.hide", "POST"): agency_members(302),
     ("questions.unhide", "POST"): agency_members(302),
     ("questions.resolve_report", "POST"): agency_members(302),
+    # Correcting and withdrawing the published answer of track A: agency A (no note, no
+    # reason given: refused); approving a challenge-wide correction is the lead's admins' (none
+    # awaits: refused, back). The digest's stop link is a signed token (an invalid one: 404).
+    ("questions.correct", "GET"): agency_members(200),
+    ("questions.correct", "POST"): agency_members(400),
+    ("questions.approve_correction", "POST"): lead_admins(302),
+    ("questions.send_back_correction", "POST"): lead_admins(302),
+    ("questions.withdraw", "POST"): agency_members(302),
+    ("questions.stop_digest", "GET"): same(404),
+    ("questions.stop_digest", "POST"): same(404),
     # The teammates board opens with the challenge's publication (the matrix one is a draft);
     # its agencies hide posts (no reason given: refused, back to the board).
     ("entries.accept_terms", "POST"): team_lead(302),  # nothing ticked: refused, back

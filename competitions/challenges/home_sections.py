@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 
 from competitions.accounts.permissions import is_platform_admin
 from competitions.challenges.models import (
@@ -37,6 +37,15 @@ def upcoming_deadlines(user: Any) -> Section | None:
     return Section("challenges/_home_deadlines.html", {"deadlines": rows})
 
 
+def of_agencies(agency_ids: list[int]) -> ColumnElement[bool]:
+    """SQL condition on ``Challenge``: one of these agencies leads it or runs a track of it
+    (the challenges an agency's members take part in; other packages' home sections too)."""
+    return or_(
+        Challenge.lead_agency_id.in_(agency_ids),
+        Challenge.id.in_(select(Track.challenge_id).where(Track.agency_id.in_(agency_ids))),
+    )
+
+
 def _member_agencies(user: Any) -> list[Any]:
     if not getattr(user, "is_authenticated", False):
         return []
@@ -54,12 +63,7 @@ def agency_challenges(user: Any) -> Section | None:
     challenges = list(
         db.session.scalars(
             select(Challenge)
-            .where(
-                or_(
-                    Challenge.lead_agency_id.in_(ids),
-                    Challenge.id.in_(select(Track.challenge_id).where(Track.agency_id.in_(ids))),
-                )
-            )
+            .where(of_agencies(ids))
             .order_by(Challenge.status, Challenge.id.desc())
             .limit(ROWS)
         )

@@ -50,9 +50,9 @@ from competitions.outreach.models import (
     NoticeRun,
     NoticeSettings,
     Subscription,
-    SubscriptionStatus,
     TimelineNotice,
 )
+from competitions.outreach.readers import entrants_and_followers
 from competitions.outreach.services import (
     LazyFormat,
     ensure_subscription,
@@ -428,33 +428,17 @@ def _tell_once(challenge_id: int, changes: list[TimelineChange], now: datetime) 
 
 
 def _tell_timeline(challenge: Challenge, changes: list[TimelineChange], now: datetime) -> int:
-    subs, unsubscribed = subscriptions_by_address(challenge)
-    people: dict[str, tuple[str, str, Track | None]] = {}
-    entries = db.session.scalars(
-        select(Entry)
-        .where(Entry.challenge_id == challenge.id, Entry.withdrawn_at.is_(None))
-        .options(selectinload(Entry.team).selectinload(Team.members).selectinload(TeamMember.user))
-    ).unique()
-    for entry in entries:
-        for member in entry.team.members:
-            user = member.user
-            people.setdefault(
-                user.email_normalized, (user.email, user.preferred_language, entry.track)
-            )
-    for key, s in subs.items():
-        if s.status == SubscriptionStatus.ACTIVE:
-            people.setdefault(key, (s.email, s.language, None))
+    people = entrants_and_followers(challenge)
     source = f"notice:timeline:{changes[0].id}"
     written = 0
-    for key, (email, wanted, track) in people.items():
-        if key in unsubscribed:
-            continue
-        lang = wanted if wanted in languages() else "en"
+    for reader in people.values():
+        lang = reader.language if reader.language in languages() else "en"
+        track = reader.tracks[0] if reader.tracks else None
         zone = track.timezone if track is not None else challenge.timezone
         send_with_unsubscribe(
-            ensure_subscription(challenge, email, lang, subs.get(key)),
+            ensure_subscription(challenge, reader.email, lang, reader.subscription),
             "outreach/timeline_changed",
-            email,
+            reader.email,
             lang,
             LazyFormat(_l("The timeline of %(title)s changed"), title=challenge.title_in(lang)),
             source=source,

@@ -11,6 +11,8 @@ Rules of publication:
 * An answer that changes the rules is never published before the terms of every track it
   concerns have a new version, published after the answer was so marked (entrants accept the
   new terms again): the Q&A never contradicts the terms silently.
+
+Correcting and withdrawing a published answer: ``corrections``.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from dataclasses import dataclass
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from competitions.challenges.models import Challenge, ChallengeStatus, Track
@@ -37,6 +39,8 @@ from competitions.questions.models import (
     AnswerReport,
     AnswerScope,
     AnswerStatus,
+    AnswerVersion,
+    AnswerVersionStatus,
     Question,
     QuestionStatus,
 )
@@ -237,14 +241,32 @@ def send_back(actor: Actor, question: Question, reason: str) -> None:
     )
 
 
+def search_text(answer: Answer) -> str:
+    return " ".join(
+        text.lower()
+        for texts in (answer.topic, answer.question_text, answer.body)
+        for text in texts.values()
+    )
+
+
 def _release(actor: Actor, answer: Answer, agency_id: int | None = None) -> None:
     now = clock.now()
     answer.status = AnswerStatus.PUBLISHED.value
     answer.published_at = now
-    answer.search_text = " ".join(
-        text.lower()
-        for texts in (answer.topic, answer.question_text, answer.body)
-        for text in texts.values()
+    answer.corrected_at = None
+    answer.withdrawn_at = answer.withdrawn_reason = answer.withdrawn_by_id = None
+    answer.digest_run_id = None
+    answer.search_text = search_text(answer)
+    answer.versions.append(
+        AnswerVersion(
+            status=AnswerVersionStatus.PUBLISHED.value,
+            topic=dict(answer.topic),
+            question_text=dict(answer.question_text),
+            body=dict(answer.body),
+            created_by_id=actor.user_id,
+            published_at=now,
+            approved_by_id=answer.approved_by_id,
+        )
     )
     question = answer.question
     question.status = QuestionStatus.ANSWERED.value
@@ -324,7 +346,8 @@ def by_topic(answers: list[Answer], lang: str) -> list[tuple[str, list[Answer]]]
 
 
 def recent_for_feed(limit: int = 50) -> list[Answer]:
-    """The latest published answers of published challenges, for the Atom feed."""
+    """The latest published (or corrected) answers of published challenges, for the Atom
+    feed."""
     return list(
         db.session.scalars(
             select(Answer)
@@ -334,7 +357,9 @@ def recent_for_feed(limit: int = 50) -> list[Answer]:
                 Challenge.status == ChallengeStatus.PUBLISHED.value,
             )
             .options(selectinload(Answer.challenge), selectinload(Answer.agency))
-            .order_by(Answer.published_at.desc(), Answer.id.desc())
+            .order_by(
+                func.coalesce(Answer.corrected_at, Answer.published_at).desc(), Answer.id.desc()
+            )
             .limit(limit)
         )
     )

@@ -41,10 +41,27 @@ class AnswerForm(BaseForm):
     )
 
 
+class CorrectionForm(BaseForm):
+    """A published answer's corrected texts, per language, and why it was corrected."""
+
+    changes_rules = BooleanField(
+        _l("This correction changes the rules"),
+        description=_l(
+            "Then withdraw the answer instead: the terms of the tracks concerned get a new "
+            "version first, and the answer is published again after."
+        ),
+    )
+    note = TextAreaField(
+        _l("What was corrected, and why"),
+        description=_l("Its agencies read it in the answer's history; the public does not."),
+        validators=[Length(max=1000)],
+    )
+
+
 def _add(prefix: str, label: Any, factory: Any, max_length: int) -> None:
-    for code in CONTENT_LANGUAGES:
+    for code, form in ((c, f) for c in CONTENT_LANGUAGES for f in (AnswerForm, CorrectionForm)):
         setattr(
-            AnswerForm,
+            form,
             f"{prefix}_{code}",
             factory(
                 _l("%(what)s (%(language)s)", what=label, language=_language_label(code)),

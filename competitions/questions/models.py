@@ -143,6 +143,14 @@ class Answer(SurrogateKey, TimestampMixin, Base):
         sa.ForeignKey("user_account.id", ondelete="SET NULL")
     )
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The latest correction of the published text (its versions: ``AnswerVersion``).
+    corrected_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Withdrawn from the public pages (it is a draft again), with the reason (audited).
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    withdrawn_reason: Mapped[str | None] = mapped_column(sa.Text)
+    withdrawn_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
     # The daily digest that told entrants and followers about it (none yet: the next one).
     digest_run_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("answer_digest_run.id", ondelete="SET NULL")
@@ -152,6 +160,9 @@ class Answer(SurrogateKey, TimestampMixin, Base):
     challenge: Mapped[Challenge] = relationship()
     track: Mapped[Track | None] = relationship()
     agency: Mapped[Agency] = relationship()
+    versions: Mapped[list[AnswerVersion]] = relationship(
+        back_populates="answer", order_by="AnswerVersion.id", cascade="all, delete-orphan"
+    )
 
     __table_args__ = (
         sa.CheckConstraint("scope IN ('track', 'challenge')", name="answer_scope_valid"),
@@ -168,6 +179,9 @@ class Answer(SurrogateKey, TimestampMixin, Base):
         ),
         sa.CheckConstraint(
             "NOT changes_rules OR rules_flagged_at IS NOT NULL", name="rules_flag_has_time"
+        ),
+        sa.CheckConstraint(
+            "withdrawn_at IS NULL OR withdrawn_reason IS NOT NULL", name="withdrawn_has_reason"
         ),
         sa.Index("ix_answer_public", "challenge_id", "status", "published_at"),
     )
@@ -203,12 +217,76 @@ class Answer(SurrogateKey, TimestampMixin, Base):
     def topic_in(self, lang: str) -> str:
         return pick(self.topic, lang, self.languages())
 
+    @property
+    def updated_at_public(self) -> datetime | None:
+        """When its public text last changed: the latest correction, else its publication."""
+        return self.corrected_at or self.published_at
+
+    def history(self) -> list[AnswerVersion]:
+        """Its published texts, oldest first (the last is the text shown)."""
+        return [v for v in self.versions if v.is_published]
+
+    def pending_correction(self) -> AnswerVersion | None:
+        """A correction of a challenge-wide answer awaiting the lead agency's approval."""
+        return next((v for v in self.versions if not v.is_published), None)
+
     def language_of(self, lang: str) -> str:
         """The language its text is shown in for a reader of ``lang`` (for ``lang=``)."""
         for code in (lang, *self.languages()):
             if self.body.get(code):
                 return code
         return lang
+
+
+class AnswerVersionStatus(enum.StrEnum):
+    AWAITING_APPROVAL = "awaiting_approval"  # a correction the lead agency has to approve
+    PUBLISHED = "published"
+
+
+class AnswerVersion(SurrogateKey, Base):
+    """One text of a published answer: the text first published, then each correction (with
+    why it was corrected). A correction of a challenge-wide answer waits for the lead agency's
+    approval (``awaiting_approval``) while the published text stays as it was."""
+
+    __tablename__ = "answer_version"
+
+    answer_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("answer.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(sa.String(24), default=AnswerVersionStatus.PUBLISHED.value)
+    topic: Mapped[Translations] = mapped_column(sa.JSON, default=dict)
+    question_text: Mapped[Translations] = mapped_column(sa.JSON, default=dict)
+    body: Mapped[Translations] = mapped_column(sa.JSON, default=dict)
+    # Why it was corrected (none for the text first published).
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    approved_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+
+    answer: Mapped[Answer] = relationship(back_populates="versions")
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+
+    __table_args__ = (
+        sa.CheckConstraint("status IN ('awaiting_approval', 'published')", name="status_valid"),
+        sa.CheckConstraint(
+            "(status = 'published') = (published_at IS NOT NULL)", name="published_has_time"
+        ),
+    )
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == AnswerVersionStatus.PUBLISHED
+
+    def question_in(self, lang: str) -> str:
+        return pick(self.question_text, lang, self.answer.languages())
+
+    def body_in(self, lang: str) -> str:
+        return pick(self.body, lang, self.answer.languages())
 
 
 class AnswerReport(SurrogateKey, Base):
@@ -243,14 +321,23 @@ class AnswerReport(SurrogateKey, Base):
 
 
 class DigestRun(SurrogateKey, Base):
-    """The day's digest of new answers of one challenge: at most one a day, covering the
-    published answers no earlier digest covered (``Answer.digest_run_id``)."""
+    """The day's digest of new and corrected answers of every challenge: one a day at most
+    (unique ``day``), covering the published answers no earlier digest covered
+    (``Answer.digest_run_id``); each person gets one email with a section per challenge."""
 
     __tablename__ = "answer_digest_run"
 
-    challenge_id: Mapped[int] = mapped_column(sa.ForeignKey("challenge.id", ondelete="CASCADE"))
-    day: Mapped[date] = mapped_column(sa.Date)
+    day: Mapped[date] = mapped_column(sa.Date, unique=True)
     ran_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     recipients: Mapped[int] = mapped_column(default=0)
 
-    __table_args__ = (sa.UniqueConstraint("challenge_id", "day"),)
+
+class DigestOptOut(SurrogateKey, Base):
+    """A subscriber stopped the Q&A digest of one challenge (its other emails go on)."""
+
+    __tablename__ = "answer_digest_opt_out"
+
+    subscription_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("subscription.id", ondelete="CASCADE"), unique=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from competitions.challenges.models import Challenge
@@ -22,7 +22,10 @@ from competitions.core.i18n import languages
 from competitions.core.text import text_block
 from competitions.questions import permissions
 from competitions.questions.models import (
+    Answer,
     AnswerStatus,
+    AnswerVersion,
+    AnswerVersionStatus,
     Question,
     QuestionStatus,
 )
@@ -106,7 +109,8 @@ class Queue:
     """What an agency member sees of a challenge's questions."""
 
     questions: list[Question]
-    awaiting_approval: list[Question]  # challenge-wide answers the user may approve
+    # challenge-wide answers (or corrections of published ones) the user may approve
+    awaiting_approval: list[Question]
     hidden: int
 
 
@@ -117,7 +121,10 @@ def queue(user: Any, challenge: Challenge, status: str = "", show_hidden: bool =
         db.session.scalars(
             select(Question)
             .where(Question.challenge_id == challenge.id)
-            .options(selectinload(Question.answer), selectinload(Question.track))
+            .options(
+                selectinload(Question.answer).selectinload(Answer.versions),
+                selectinload(Question.track),
+            )
             .order_by(Question.id)
         )
     )
@@ -133,7 +140,10 @@ def queue(user: Any, challenge: Challenge, status: str = "", show_hidden: bool =
         for q in visible
         if approving
         and q.answer is not None
-        and q.answer.status == AnswerStatus.AWAITING_APPROVAL
+        and (
+            q.answer.status == AnswerStatus.AWAITING_APPROVAL
+            or (q.answer.is_published and q.answer.pending_correction() is not None)
+        )
         and not q.is_hidden
     ]
     return Queue(shown, waiting, hidden)
@@ -162,6 +172,32 @@ def to_answer_count(user: Any, challenge_ids: list[int]) -> dict[int, int]:
         if permissions.can_answer(user, q):
             counts[q.challenge_id] = counts.get(q.challenge_id, 0) + 1
     return counts
+
+
+def awaiting_approval_count(user: Any, challenges: list[Challenge]) -> dict[int, int]:
+    """Per challenge whose lead's admin ``user`` is, the challenge-wide answers and the
+    corrections of published ones that wait for their approval — for the home page."""
+    ids = [c.id for c in challenges if permissions.can_approve(user, c)]
+    if not ids:
+        return {}
+    pending = exists().where(
+        AnswerVersion.answer_id == Answer.id,
+        AnswerVersion.status == AnswerVersionStatus.AWAITING_APPROVAL.value,
+    )
+    rows = db.session.execute(
+        select(Answer.challenge_id, func.count())
+        .join(Question, Question.id == Answer.question_id)
+        .where(
+            Answer.challenge_id.in_(ids),
+            Question.hidden_at.is_(None),
+            or_(
+                Answer.status == AnswerStatus.AWAITING_APPROVAL.value,
+                and_(Answer.status == AnswerStatus.PUBLISHED.value, pending),
+            ),
+        )
+        .group_by(Answer.challenge_id)
+    ).all()
+    return {int(challenge_id): int(count) for challenge_id, count in rows}
 
 
 def _require_answerer(actor: Actor, question: Question) -> None:

@@ -1,6 +1,7 @@
 """Questions and answers: the public Q&A of a challenge and of a track, asking, reporting an
-answer; the agencies' queue, a question's page (answer, publish, approve, decline, merge,
-hide) and resolving reports."""
+answer, stopping the Q&A digest from its email; the agencies' queue, a question's page
+(answer, publish, approve, decline, merge, hide), correcting or withdrawing a published answer
+and resolving reports."""
 
 from __future__ import annotations
 
@@ -15,12 +16,19 @@ from competitions.challenges import services as challenge_services
 from competitions.challenges.forms import fill_per_language, per_language
 from competitions.challenges.models import Challenge, Track
 from competitions.challenges.permissions import can_edit_track
-from competitions.core.extensions import limiter
+from competitions.core.extensions import csrf, limiter
 from competitions.core.i18n import current_language, language_name
 from competitions.core.page_cache import cached_public_page
 from competitions.core.web import attempt, current_actor, flash_errors, guard, require
-from competitions.questions import answers, bp, permissions, services
-from competitions.questions.forms import AnswerForm, AskForm, ButtonForm, MergeForm, ReasonForm
+from competitions.questions import answers, bp, corrections, digest, permissions, services
+from competitions.questions.forms import (
+    AnswerForm,
+    AskForm,
+    ButtonForm,
+    CorrectionForm,
+    MergeForm,
+    ReasonForm,
+)
 from competitions.questions.models import Answer, Question, QuestionStatus
 
 SEARCH_MAX = 200
@@ -117,10 +125,19 @@ def queue(slug: str) -> ResponseReturnValue:
     if status not in {s.value for s in QuestionStatus}:
         status = ""
     show_hidden = request.args.get("hidden") == "1"
+    found = services.queue(current_user, challenge, status, show_hidden)
     return render_template(
         "questions/queue.html",
         challenge=challenge,
-        queue=services.queue(current_user, challenge, status, show_hidden),
+        queue=found,
+        # the published answers the user may correct, linked from their row
+        correctable={
+            q.id
+            for q in found.questions
+            if q.answer is not None
+            and q.answer.is_published
+            and permissions.can_answer(current_user, q)
+        },
         reports=answers.open_reports(current_user, challenge),
         status=status,
         show_hidden=show_hidden,
@@ -188,6 +205,7 @@ def _question_page(q: Question, form: AnswerForm) -> ResponseReturnValue:
         form=form,
         can_answer=permissions.can_answer(current_user, q),
         can_approve=permissions.can_approve(current_user, q.challenge),
+        can_withdraw=answer is not None and corrections.can_withdraw(current_user, answer),
         missing=", ".join(language_name(c) for c in answers.missing_languages(answer))
         if answer is not None
         else "",
@@ -306,3 +324,116 @@ def resolve_report(slug: str, report_id: int) -> ResponseReturnValue:
         with attempt(success=_("The report is resolved.")):
             answers.resolve_report(current_actor(), row)
     return redirect(url_for("questions.queue", slug=challenge.slug))
+
+
+# --- correcting and withdrawing a published answer ----------------------------------------------
+
+
+def _published_answer(slug: str, answer_id: int) -> Answer:
+    """A published answer of the challenge, for the agencies that may see its question."""
+    challenge = challenge_services.get_challenge(slug)
+    answer = answers.get_published(challenge, answer_id)
+    guard(answer.question, permissions.can_see_question)
+    return answer
+
+
+@bp.signed_in("/challenges/<slug>/manage/answers/<int:answer_id>/correct", methods=["GET", "POST"])
+def correct(slug: str, answer_id: int) -> ResponseReturnValue:
+    answer = _published_answer(slug, answer_id)
+    q = answer.question
+    require(permissions.can_answer(current_user, q), q)
+    form = CorrectionForm()
+    if request.method == "GET":
+        fill_per_language(form, "topic", answer.topic)
+        fill_per_language(form, "question", answer.question_text)
+        fill_per_language(form, "body", answer.body)
+    elif form.validate_on_submit():
+        draft = answers.AnswerDraft(
+            scope_track="",
+            topic=per_language(form, "topic"),
+            question_text=per_language(form, "question"),
+            body=per_language(form, "body"),
+            changes_rules=bool(form.changes_rules.data),
+        )
+        with attempt(form) as done:
+            status = corrections.correct(current_actor(), q, draft, form.note.data or "")
+        if done:
+            if status == "published":
+                flash(_("The correction is published."), "success")
+            else:
+                flash(_("The correction is sent to the lead agency for approval."), "success")
+            return redirect(_question_url(q))
+    return render_template(
+        "questions/correct.html",
+        challenge=q.challenge,
+        question=q,
+        answer=answer,
+        form=form,
+        needs_approval=answer.is_challenge_wide
+        and not permissions.can_approve(current_user, q.challenge),
+        lang=current_language(),
+    ), (400 if form.errors else 200)
+
+
+@bp.signed_in(
+    "/challenges/<slug>/manage/answers/<int:answer_id>/approve-correction", methods=["POST"]
+)
+def approve_correction(slug: str, answer_id: int) -> ResponseReturnValue:
+    answer = _published_answer(slug, answer_id)
+    if ButtonForm().validate_on_submit():
+        with attempt(success=_("Approved: the correction is published for every track.")):
+            corrections.approve_correction(current_actor(), answer.question)
+    return redirect(_question_url(answer.question))
+
+
+@bp.signed_in(
+    "/challenges/<slug>/manage/answers/<int:answer_id>/send-back-correction", methods=["POST"]
+)
+def send_back_correction(slug: str, answer_id: int) -> ResponseReturnValue:
+    answer = _published_answer(slug, answer_id)
+    form = ReasonForm()
+    if form.validate_on_submit():
+        with attempt(success=_("The correction is refused; the published text stays.")):
+            corrections.send_back_correction(
+                current_actor(), answer.question, form.reason.data or ""
+            )
+    else:
+        flash_errors(form)
+    return redirect(_question_url(answer.question))
+
+
+@bp.signed_in("/challenges/<slug>/manage/answers/<int:answer_id>/withdraw", methods=["POST"])
+def withdraw(slug: str, answer_id: int) -> ResponseReturnValue:
+    answer = _published_answer(slug, answer_id)
+    form = ReasonForm()
+    if form.validate_on_submit():
+        with attempt(success=_("The answer is withdrawn: it is a draft again.")):
+            corrections.withdraw(current_actor(), answer.question, form.reason.data or "")
+    else:
+        flash_errors(form)
+    return redirect(_question_url(answer.question))
+
+
+# --- stopping the Q&A digest (the link in its email) --------------------------------------------
+
+
+@bp.route("/questions/digest/<token>", methods=["GET", "POST"])
+@csrf.exempt  # the signed link is the credential; mail clients POST here (RFC 8058)
+def stop_digest(token: str) -> ResponseReturnValue:
+    """GET only shows a button: mail scanners open links, and must not stop anything."""
+    subs = digest.from_stop_token(token)
+    if request.method == "POST":
+        again = request.form.get("again") == "1"
+        with attempt():
+            if again:
+                digest.resume(current_actor(), subs)
+            else:
+                digest.stop(current_actor(), subs)
+        if request.form.get("List-Unsubscribe") == "One-Click":
+            return "", 204  # a mail client's one-click request: nobody reads a page
+    return render_template(
+        "questions/stop_digest.html",
+        subs=subs,
+        stopped=digest.stopped(subs),
+        lang=current_language(),
+    )

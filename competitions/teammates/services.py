@@ -8,7 +8,7 @@ may invite the other into a team (``entries.team_invitations``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from flask_babel import gettext as _
@@ -16,7 +16,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from competitions.challenges.eligibility import EntrantType, Member, RouteOption, TeamProfile, route
+from competitions.challenges.eligibility import (
+    ORGANISATIONS,
+    EntrantType,
+    Member,
+    RouteOption,
+    TeamProfile,
+    route,
+)
 from competitions.challenges.models import Challenge
 from competitions.challenges.permissions import participates
 from competitions.challenges.services import tracks_with_rules
@@ -26,6 +33,7 @@ from competitions.core.errors import Conflict, DomainError, NotFound, Permission
 from competitions.core.extensions import db
 from competitions.core.text import text_block
 from competitions.core.urls import external_url
+from competitions.entries.models import Entry, Team, TeamMember, TeamRole
 from competitions.entries.teams import check_member_profile
 from competitions.outreach.services import LazyFormat
 from competitions.teammates.models import (
@@ -244,15 +252,49 @@ def contacts(user: Any, challenge: Challenge) -> list[Contact]:
 
 
 def together(a: BoardPost, b: BoardPost, tracks: Any) -> list[RouteOption]:
-    """The evaluator's decision for each track, for a team of the two posters."""
+    """The evaluator's decision for each track, for the team the two posters would form: a
+    team's post brings the members of the team it speaks for (``team_of``), an individual
+    themself; the first team (else the first poster) leads."""
+    teams = [t for t in (team_of(a), team_of(b)) if t is not None]
+    members: list[Member] = []
+    for post in (a, b):
+        team = team_of(post)
+        if team is not None:
+            members += [
+                Member(residence=m.residence, age=m.declared_age, is_lead=False)
+                for m in team.members
+            ]
+        else:
+            members.append(Member(residence=post.residence, age=post.declared_age))
+    members[0] = replace(members[0], is_lead=True)
+    organisation = next((t for t in teams if t.entrant_type in ORGANISATIONS), None)
     profile = TeamProfile(
-        entrant_type=EntrantType.TEAM,
-        members=(
-            Member(residence=a.residence, age=a.declared_age, is_lead=True),
-            Member(residence=b.residence, age=b.declared_age),
-        ),
+        entrant_type=EntrantType(organisation.entrant_type) if organisation else EntrantType.TEAM,
+        members=tuple(members),
+        organisation_country=organisation.organisation_country if organisation else None,
     )
     return route(profile, tracks)
+
+
+def team_of(post: BoardPost) -> Team | None:
+    """For a team's post: the team it speaks for, the newest its poster leads that has not
+    entered the challenge yet (the one looking for members); none for an individual."""
+    if post.kind != PostKind.TEAM:
+        return None
+    entered = select(Entry.team_id).where(
+        Entry.challenge_id == post.challenge_id, Entry.withdrawn_at.is_(None)
+    )
+    return db.session.scalar(
+        select(Team)
+        .join(TeamMember, TeamMember.team_id == Team.id)
+        .where(
+            TeamMember.user_id == post.user_id,
+            TeamMember.role == TeamRole.LEAD,
+            Team.id.not_in(entered),
+        )
+        .order_by(Team.id.desc())
+        .limit(1)
+    )
 
 
 def report_post(actor: Actor, post: BoardPost, reason: str) -> PostReport:

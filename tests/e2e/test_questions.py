@@ -174,3 +174,85 @@ def test_a_question_to_csa_is_answered_for_every_track_with_the_leads_approval(
     assert "Questions et réponses" in main
     assert_accessible(page)
     ctx.close()
+
+
+def test_a_challenge_wide_answer_is_corrected_with_the_leads_approval_then_withdrawn(
+    browser: Any, live_server: Any, live_app: Any
+) -> None:
+    """CSA corrects a published answer for every track; NASA approves the correction (the
+    page then says "corrected on"); NASA withdraws it with a reason and it leaves the page."""
+    from competitions.accounts.models import User
+    from competitions.challenges.models import Challenge
+    from competitions.questions import answers
+    from competitions.questions import services as questions
+
+    run = uuid.uuid4().hex[:6]
+    with live_app.app_context():
+        slug = _challenge(run)
+        asker = _user(f"asker-{run}@example.org", "CA", "America/Toronto")
+        db.session.flush()
+        challenge = db.session.query(Challenge).filter_by(slug=slug).one()
+        csa = db.session.query(User).filter_by(email=f"csa-{run}@example.ca").one()
+        nasa = db.session.query(User).filter_by(email=f"nasa-{run}@example.gov").one()
+        question = questions.ask(
+            Actor(asker), challenge, f"csa-{run}", "Who owns the prototype afterwards?", "en"
+        )
+        answers.save_draft(
+            Actor(csa),
+            question,
+            answers.AnswerDraft(
+                "",
+                {},
+                {"en": "Who owns the prototype?", "fr": "À qui appartient le prototype ?"},
+                {"en": "The agencies do.", "fr": "Les agences."},
+                False,
+            ),
+        )
+        answers.publish(Actor(csa), question)
+        answers.approve(Actor(nasa), question)
+        db.session.commit()
+        question_id = question.id
+
+    # CSA corrects it: it waits for NASA's approval, the published text stays.
+    ctx = browser.new_context(base_url=live_server.url, locale="en-GB")
+    page = ctx.new_page()
+    page.set_default_timeout(15000)
+    _sign_in(page, f"csa-{run}@example.ca")
+    page.goto(f"/challenges/{slug}/manage/questions/{question_id}")
+    page.get_by_role("link", name="Correct the answer").click()
+    assert_accessible(page)
+    page.get_by_label("Answer in Markdown (English)").fill("The teams do.")
+    page.get_by_role("button", name="Ask the lead agency to approve the correction").click()
+    assert "Give a reason." in page.locator("main").inner_text()  # the note is needed
+    assert_accessible(page)
+    page.get_by_label("Answer in Markdown (French)").fill("Les équipes.")
+    page.get_by_label("What was corrected, and why").fill("The rules give it to the teams.")
+    page.get_by_role("button", name="Ask the lead agency to approve the correction").click()
+    assert "sent to the lead agency" in page.locator(".flashes").inner_text()
+    ctx.close()
+
+    # NASA approves the correction from its queue, then withdraws the answer.
+    ctx = browser.new_context(base_url=live_server.url, locale="en-GB")
+    page = ctx.new_page()
+    page.set_default_timeout(15000)
+    _sign_in(page, f"nasa-{run}@example.gov")
+    page.goto(f"/challenges/{slug}/manage/questions")
+    page.get_by_role("link", name="Who owns the prototype?").first.click()
+    assert "The rules give it to the teams." in page.locator("main").inner_text()
+    assert_accessible(page)
+    page.get_by_role("button", name="Approve and publish the correction").click()
+    assert "correction is published" in page.locator(".flashes").inner_text()
+    assert "Published texts of this answer" in page.locator("main").inner_text()
+    assert_accessible(page)
+    public = ctx.new_page()
+    public.goto(f"/challenges/{slug}/tracks/csa-{run}/questions")
+    text = public.locator("main").inner_text()
+    assert "The teams do." in text and "corrected on" in text and "The agencies do." not in text
+    page.get_by_label("Withdraw it from the public pages").fill("It contradicts the terms.")
+    page.get_by_role("button", name="Withdraw the answer").click()
+    assert "withdrawn" in page.locator(".flashes").inner_text()
+    assert "It contradicts the terms." in page.locator("main").inner_text()
+    assert_accessible(page)
+    public.reload()
+    assert "The teams do." not in public.locator("main").inner_text()
+    ctx.close()

@@ -8,9 +8,11 @@ import re
 
 import pytest
 
+from competitions.challenges.services import tracks_with_rules
 from competitions.core.errors import Conflict, DomainError, PermissionDenied
 from competitions.core.extensions import db
 from competitions.teammates import services
+from competitions.teammates.models import BoardPost
 from tests.entries.conftest import act, build, events, person, text
 
 
@@ -131,3 +133,29 @@ def test_contacting_is_rate_limited(app, challenge, client, login):
     finally:
         app.config["RATELIMIT_CONTACT"] = "10 per hour;30 per day"
     assert codes == [302, 302, 429]
+
+
+def test_a_teams_post_brings_its_members_to_the_evaluator(challenge, world):
+    """A team looking for members: the would-be team is its members plus the newcomer, so a
+    member living in the U.S. keeps the team out of the Canada track (all must live in Canada)."""
+    from tests.entries.conftest import new_team
+
+    lead = person("CA", email="lead@example.org")
+    abroad = person("US", email="abroad@example.org")
+    new_team(lead, "CA", 30, name="Orbit", members=[(abroad, "US", 40)])
+    team_post = services.save_post(
+        act(lead),
+        challenge,
+        services.PostData("team", "A kitchen and a lab", "A grower", "CA", "", 30),
+    )
+    newcomer = _post(challenge, person("CA", email="new@example.org"), "Hydroponics")
+    db.session.commit()
+    tracks = tracks_with_rules(challenge)
+    ca = challenge.tracks[0]
+
+    def status(options):
+        return {o.track_key.slug: o.decision.status for o in options}[ca.slug]
+
+    assert status(services.together(team_post, newcomer, tracks)) == "not_eligible"
+    alone = BoardPost(kind="individual", residence="CA", declared_age=30)
+    assert status(services.together(alone, newcomer, tracks)) == "eligible"  # without the team

@@ -88,7 +88,9 @@ def api_server(
     app.config["API_PUBLIC_RATE_LIMIT"] = "1000000 per minute"
     with app.app_context():
         world = build()
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # a line per request otherwise
+    werkzeug_log = logging.getLogger("werkzeug")
+    level = werkzeug_log.level
+    werkzeug_log.setLevel(logging.WARNING)  # a line per request otherwise
     running = Running(LiveServer(app), world)
 
     def count(sender: Flask, response: Any, **extra: Any) -> None:
@@ -103,6 +105,7 @@ def api_server(
     yield running
     running.server.stop()
     request_finished.disconnect(count, app)
+    werkzeug_log.setLevel(level)
     with app.app_context():
         db.engine.dispose()
 

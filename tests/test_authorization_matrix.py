@@ -428,7 +428,7 @@ EXPECT: dict[tuple[str, str], dict[str, Any]] = {
     ("api_public.get_challenge", "GET"): same(404),
     ("api_public.get_track", "GET"): same(404),
     ("api_public.get_timeline", "GET"): same(404),
-    ("api_public.check_eligibility", "POST"): same(422),  # a form, not the JSON it takes
+    ("api_public.check_eligibility", "POST"): same(415),  # a form, not the JSON it takes
     ("api_public.get_winners", "GET"): same(404),
     ("api_agency.whoami", "GET"): same(401),
     ("api_agency.list_entries", "GET"): same(401),

@@ -111,6 +111,7 @@ def _set_up() -> None:
         csrf.exempt(blueprint)
         limiter.shared_limit(auth.rate_limit, scope="api", key_func=auth.rate_key)(blueprint)
         blueprint.before_request(partial(auth.authenticate, required))
+        blueprint.before_request(conventions.require_json_body)
         blueprint.after_request(conventions.finish)
 
 

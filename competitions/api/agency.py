@@ -159,8 +159,9 @@ def list_submissions(args: dict[str, Any], slug: str, track_slug: str) -> Any:
 @agency_bp.response(
     200,
     {"type": "string", "format": "binary"},
-    content_type="application/octet-stream",
-    description="The file as stored; its ETag and Repr-Digest carry its SHA-256.",
+    content_type="*/*",
+    description="The file as stored, with the content type it was uploaded with; its ETag "
+    "and Repr-Digest carry its SHA-256.",
 )
 def download_file(file_id: int) -> Any:
     """A submission's file (its id is in the submissions' metadata), as the track's agency
@@ -254,7 +255,7 @@ def list_announcements(args: dict[str, Any], slug: str) -> Any:
 
 @agency_bp.route("/challenges/<slug>/announcements", methods=["POST"])
 @agency_bp.doc(security=TOKEN)
-@agency_bp.arguments(s.AnnouncementArgs)
+@agency_bp.arguments(s.AnnouncementArgs, example=s.ANNOUNCEMENT_EXAMPLE)
 @agency_bp.response(201, s.AnnouncementSchema)
 def create_announcement(args: dict[str, Any], slug: str) -> Any:
     """A draft announcement (needs a write token): the agency's staff review and send it on

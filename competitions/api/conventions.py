@@ -14,6 +14,8 @@
   matters); countries are ISO 3166 codes, currencies ISO 4217, amounts decimal strings.
 - **Languages**: texts are given in the language ``Accept-Language`` asks for (English or
   French), else in one the challenge has; ``Content-Language`` says which was asked for.
+- **Bodies** of writes are JSON documents: another content type is a 415, no body a 400
+  (neither is read as an empty document, which would reset what it leaves out).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from competitions.core.instants import in_zone
 from competitions.core.problems import problem
 
 T = TypeVar("T")
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 50
 
@@ -127,6 +130,22 @@ def text(texts: dict[str, str] | None, fallback: Sequence[str] = ()) -> str:
 def local(instant: datetime | None, zone: str) -> datetime | None:
     """``instant`` on the wall clock of ``zone`` (an IANA name), with that zone's offset."""
     return in_zone(instant, ZoneInfo(zone)) if instant is not None else None
+
+
+def require_json_body() -> None:
+    """A write's body must be a JSON document (see the module's docstring)."""
+    if request.method not in BODY_METHODS:
+        return
+    if not request.is_json:
+        abort(
+            problem(
+                415,
+                _("Unsupported media type"),
+                _("Send the body as JSON, with Content-Type: application/json."),
+            )
+        )
+    if not request.get_data(cache=True).strip():
+        abort(problem(400, _("Bad request"), _("The body is empty: send a JSON document.")))
 
 
 def finish(response: Response) -> Response:

@@ -11,9 +11,11 @@ from flask_smorest.utils import prepare_response
 
 from competitions.core.problems import PROBLEM_MIMETYPE
 
-# Every operation may answer these; the agency's also 401 (and 403 for a write).
+# Every operation may answer these; the agency's also 401 (and 403 for a write), and those
+# with a body 400 (none) and 415 (not JSON).
 COMMON = {"404": "NOT_FOUND", "429": "TOO_MANY_REQUESTS"}
 WITH_TOKEN = {"401": "UNAUTHORIZED", "403": "FORBIDDEN"}
+WITH_BODY = {"400": "BAD_REQUEST", "415": "UNSUPPORTED_MEDIA_TYPE"}
 
 
 class Conventions(BasePlugin):
@@ -27,7 +29,11 @@ class Conventions(BasePlugin):
         for operation in operations.values():
             operation.setdefault("operationId", name)
             responses = operation.setdefault("responses", {})
-            extra = {**COMMON, **(WITH_TOKEN if operation.get("security") else {})}
+            extra = {
+                **COMMON,
+                **(WITH_TOKEN if operation.get("security") else {}),
+                **(WITH_BODY if "requestBody" in operation else {}),
+            }
             for code, ref in extra.items():
                 responses.setdefault(code, ref)
 

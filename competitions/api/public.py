@@ -188,7 +188,7 @@ def _profile(args: dict[str, Any]) -> TeamProfile:
 
 
 @public_bp.route("/challenges/<slug>/eligibility-check", methods=["POST"])
-@public_bp.arguments(s.EligibilityArgs)
+@public_bp.arguments(s.EligibilityArgs, example=s.ELIGIBILITY_EXAMPLE)
 @public_bp.response(200, s.EligibilitySchema)
 def check_eligibility(args: dict[str, Any], slug: str) -> Any:
     """Which tracks a team could enter, and why: the evaluator of the challenge's page, with

@@ -2,14 +2,55 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pycountry
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate
 
-from competitions.challenges.eligibility import EntrantType, Status
+from competitions.challenges.eligibility import EntrantType, MemberPolicy, Status
 from competitions.core.i18n import is_valid_jurisdiction
+from competitions.outreach.models import Audience
 
 Instant = fields.AwareDateTime
 ISO_3166 = {"description": "ISO 3166-1 alpha-2 country or ISO 3166-2 subdivision code."}
+PLACE = {**ISO_3166, "pattern": "^[A-Za-z]{2}(-[A-Za-z0-9]{1,3})?$", "example": "CA"}
+LANGUAGES = ("en", "fr")
+CURRENCIES = sorted(c.alpha_3 for c in pycountry.currencies)
+ENTRANT_TYPES = [t.value for t in EntrantType]
+
+
+def per_language(
+    description: str, example: dict[str, str], least: int = 1, **kwargs: Any
+) -> fields.Dict:
+    """A text per language (``en``, ``fr``): what the document says of it, for its readers and
+    for the generators of test data. Other keys are ignored, as on the pages."""
+    text = {"type": "string", "description": "Empty: none in this language."}
+    return fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={
+            "description": f"{description} Per language (`en`, `fr`).",
+            "properties": dict.fromkeys(LANGUAGES, text),
+            "minProperties": least,
+            "example": example,
+        },
+        **kwargs,
+    )
+
+
+class StrictBoolean(fields.Boolean):
+    """JSON's ``true`` and ``false`` only: not 0, 1 or "yes", which the document does not say."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
+def documented(**schema: Any) -> dict[str, Any]:
+    """What the document says of a field that the service checks itself (its message wins)."""
+    return schema
 
 
 class ProblemSchema(Schema):
@@ -151,8 +192,10 @@ def _place(code: str) -> bool:
 
 
 class MemberArgs(Schema):
-    residence = fields.String(required=True, validate=_place, metadata=ISO_3166)
-    age = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(0, 150))
+    residence = fields.String(required=True, validate=_place, metadata=PLACE)
+    age = fields.Integer(
+        load_default=None, allow_none=True, strict=True, validate=validate.Range(0, 150)
+    )
 
 
 class EligibilityArgs(Schema):
@@ -160,7 +203,7 @@ class EligibilityArgs(Schema):
         required=True, validate=validate.OneOf([t.value for t in EntrantType])
     )
     organisation_country = fields.String(
-        load_default=None, allow_none=True, validate=_place, metadata=ISO_3166
+        load_default=None, allow_none=True, validate=_place, metadata=PLACE
     )
     members = fields.List(
         fields.Nested(MemberArgs),
@@ -324,20 +367,26 @@ class AnnouncementArgs(Schema):
         allow_none=True,
         metadata={"description": "The track it is from (its slug); none: the whole challenge."},
     )
-    subject = fields.Dict(
-        keys=fields.String(),
-        values=fields.String(),
+    subject = per_language(
+        "One line; in the same languages as the body.",
+        {"en": "Results are out", "fr": "Les résultats sont publiés"},
         required=True,
-        metadata={"description": "Per language (`en`, `fr`)."},
     )
-    body = fields.Dict(
-        keys=fields.String(),
-        values=fields.String(),
+    body = per_language(
+        "Markdown.", {"en": "Thank you all.", "fr": "Merci à toutes et à tous."}, required=True
+    )
+    audiences = fields.List(
+        fields.String(metadata=documented(enum=[a.value for a in Audience])),
         required=True,
-        metadata={"description": "Per language, Markdown."},
+        validate=validate.Length(min=1),
+        metadata={"example": [Audience.ENTRIES.value]},
     )
-    audiences = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
-    round_id = fields.Integer(load_default=None, allow_none=True)
+    round_id = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        strict=True,
+        metadata={"description": "The round the round's audiences (submitted…) are drawn from."},
+    )
 
 
 class ResultSchema(Schema):
@@ -363,9 +412,14 @@ class TrackResultsSchema(Schema):
 
 
 class PrizeConditionArgs(Schema):
-    text = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+    text = per_language(
+        "What the prize asks; a condition without any text is left out.",
+        {"en": "Based in Canada", "fr": "Établi au Canada"},
+        least=0,
+        required=True,
+    )
     entrant_types = fields.List(
-        fields.String(validate=validate.OneOf([t.value for t in EntrantType])),
+        fields.String(validate=validate.OneOf(ENTRANT_TYPES)),
         load_default=list,
         metadata={"description": "The entrant types it applies to; empty: every type."},
     )
@@ -374,29 +428,79 @@ class PrizeConditionArgs(Schema):
 class RulesArgs(Schema):
     """A track's eligibility rules, whole (what is left out takes its default)."""
 
-    allowed_countries = fields.List(fields.String(), metadata=ISO_3166)
-    excluded_countries = fields.List(fields.String())
-    establishment_countries = fields.List(fields.String())
-    entrant_types = fields.List(fields.String())
-    team_min = fields.Integer(allow_none=True)
-    team_max = fields.Integer(allow_none=True)
-    minimum_age = fields.Integer(allow_none=True)
-    member_policy = fields.String(validate=validate.OneOf(["all", "lead", "majority"]))
-    recognition_for_others = fields.Boolean()
-    exclusive = fields.Boolean()
+    # Empty strings are left out (as a form's empty rows are): no pattern here.
+    allowed_countries = fields.List(fields.String(metadata=ISO_3166))
+    excluded_countries = fields.List(fields.String(metadata=ISO_3166))
+    establishment_countries = fields.List(fields.String(metadata=ISO_3166))
+    entrant_types = fields.List(fields.String(metadata=documented(enum=ENTRANT_TYPES)))
+    team_min = fields.Integer(
+        allow_none=True, strict=True, metadata=documented(minimum=1, maximum=1000)
+    )
+    team_max = fields.Integer(
+        allow_none=True, strict=True, metadata=documented(minimum=1, maximum=1000)
+    )
+    minimum_age = fields.Integer(
+        allow_none=True, strict=True, metadata=documented(minimum=0, maximum=120)
+    )
+    member_policy = fields.String(validate=validate.OneOf([p.value for p in MemberPolicy]))
+    recognition_for_others = StrictBoolean()
+    exclusive = StrictBoolean()
     prize_conditions = fields.List(fields.Nested(PrizeConditionArgs))
 
 
 class PrizeArgs(Schema):
-    label = fields.Dict(
-        keys=fields.String(),
-        values=fields.String(),
-        required=True,
-        metadata={"description": "Per language."},
+    label = per_language(
+        "The prize's name.", {"en": "Grand prize", "fr": "Grand prix"}, required=True
     )
     amount = fields.String(
-        required=True, metadata={"description": "A decimal amount, such as `150000.00`."}
+        required=True,
+        metadata=documented(
+            description="A decimal amount from 0 to 999999999999.99, such as `150000.00`.",
+            pattern=r"^[0-9]{1,12}(\.[0-9]{1,2})?$",
+            example="150000.00",
+        ),
     )
-    currency = fields.String(required=True, metadata={"description": "ISO 4217 code."})
-    count = fields.Integer(load_default=1)
-    condition = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict)
+    currency = fields.String(
+        required=True,
+        metadata=documented(description="ISO 4217 code.", enum=CURRENCIES, example="CAD"),
+    )
+    count = fields.Integer(
+        load_default=1,
+        strict=True,
+        metadata=documented(
+            description="How many of this prize are awarded.", minimum=1, maximum=1000
+        ),
+    )
+    condition = per_language(
+        "What a winner must do or be; none: nothing.",
+        {"en": "Build a prototype", "fr": "Construire un prototype"},
+        least=0,
+        load_default=dict,
+    )
+
+
+# Whole request bodies that the operations accept, for the reference and the test generators.
+ELIGIBILITY_EXAMPLE = {
+    "entrant_type": "team",
+    "members": [{"residence": "CA", "age": 34}, {"residence": "FR"}],
+}
+ANNOUNCEMENT_EXAMPLE = {
+    "subject": {"en": "Judging has begun", "fr": "L\u2019évaluation a commencé"},
+    "body": {"en": "Thank you for your proposals.", "fr": "Merci pour vos propositions."},
+    "audiences": ["entries"],
+}
+RULES_EXAMPLE = {
+    "allowed_countries": ["CA", "US"],
+    "entrant_types": ["team", "business"],
+    "team_min": 1,
+    "team_max": 5,
+    "minimum_age": 18,
+    "member_policy": "lead",
+    "prize_conditions": [{"text": {"en": "Based in Canada"}, "entrant_types": ["business"]}],
+}
+PRIZE_EXAMPLE = {
+    "label": {"en": "Grand prize", "fr": "Grand prix"},
+    "amount": "150000.00",
+    "currency": "CAD",
+    "count": 1,
+}

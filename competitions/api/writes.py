@@ -37,7 +37,7 @@ def _editable_track(slug: str, track_slug: str) -> Track:
 
 @agency_bp.route("/challenges/<slug>/tracks/<track_slug>/rules", methods=["PUT"])
 @agency_bp.doc(security=TOKEN)
-@agency_bp.arguments(s.RulesArgs)
+@agency_bp.arguments(s.RulesArgs, example=s.RULES_EXAMPLE)
 @agency_bp.response(200, s.RulesSchema)
 def put_rules(args: dict[str, Any], slug: str, track_slug: str) -> Any:
     """Replace a draft challenge's track's eligibility rules (checked as on the track's
@@ -56,7 +56,7 @@ def _prize_args(args: dict[str, Any]) -> tracks.PrizeData:
 
 @agency_bp.route("/challenges/<slug>/tracks/<track_slug>/prizes", methods=["POST"])
 @agency_bp.doc(security=TOKEN)
-@agency_bp.arguments(s.PrizeArgs)
+@agency_bp.arguments(s.PrizeArgs, example=s.PRIZE_EXAMPLE)
 @agency_bp.response(201, s.PrizeSchema)
 def create_prize(args: dict[str, Any], slug: str, track_slug: str) -> Any:
     """Add a prize to a draft challenge's track."""
@@ -68,7 +68,7 @@ def create_prize(args: dict[str, Any], slug: str, track_slug: str) -> Any:
 
 @agency_bp.route("/challenges/<slug>/tracks/<track_slug>/prizes/<int:prize_id>", methods=["PUT"])
 @agency_bp.doc(security=TOKEN)
-@agency_bp.arguments(s.PrizeArgs)
+@agency_bp.arguments(s.PrizeArgs, example=s.PRIZE_EXAMPLE)
 @agency_bp.response(200, s.PrizeSchema)
 def put_prize(args: dict[str, Any], slug: str, track_slug: str, prize_id: int) -> Any:
     """Change a prize of a draft challenge's track."""

@@ -513,3 +513,59 @@ def test_numbers_and_tick_boxes_are_counted(app):
     assert by_value.series[0].values == (2.0, 1.0)
     assert ticks is not None and ticks.series[0].values == (2.0, 1.0)
     assert summary is not None and summary.series[0].values == (9.5, 9.5)
+
+
+def test_each_track_s_mean_score_joins_the_edition_comparison_from_five_answers(
+    app, world, challenge, ca_track, us_track
+):
+    from competitions.surveys.edition_scores import survey_scores
+
+    survey = make_survey(world, challenge, None)
+    services.define_fields(
+        act(world.admin_a),
+        survey,
+        [
+            *survey.form_fields,
+            {
+                "key": "score",
+                "type": "number",
+                "label": {"en": "Overall score"},
+                "min": 1,
+                "max": 5,
+            },
+        ],
+    )
+    _send(world, survey)
+    for n, value in enumerate(("4", "5", "4", "3", "4")):
+        db.session.add(
+            SurveyResponse(
+                survey_id=survey.id,
+                segment="submitted",
+                track_id=ca_track.id,
+                answers={"rating": "easy", "score": value if n else "x"},
+            )
+        )
+    for value in ("5", "5", "5", "5"):  # four: too few to say anything about the US track
+        db.session.add(
+            SurveyResponse(
+                survey_id=survey.id,
+                segment="submitted",
+                track_id=us_track.id,
+                answers={"score": value},
+            )
+        )
+    db.session.commit()
+    with app.test_request_context():
+        scores = survey_scores(challenge)
+    # Canada: five answers but one is not a number: four numbers are too few for a score.
+    assert scores[ca_track.id] == [("How was phase 1? — Overall score", None)]
+    assert scores[us_track.id] == [("How was phase 1? — Overall score", None)]
+    db.session.add(
+        SurveyResponse(
+            survey_id=survey.id, segment="submitted", track_id=ca_track.id, answers={"score": "5"}
+        )
+    )
+    db.session.commit()
+    with app.test_request_context():
+        scores = survey_scores(challenge)
+    assert [str(v) for _l, v in scores[ca_track.id]] == ["4.2"]  # (5 + 4 + 3 + 4 + 5) / 5

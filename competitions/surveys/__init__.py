@@ -7,7 +7,7 @@ from competitions.core.web import Pages
 bp = Pages("surveys", __name__)
 
 from competitions.insights.editions import register_survey_scores  # noqa: E402
-from competitions.surveys import home_sections, views  # noqa: E402,F401
+from competitions.surveys import home_sections, setup_steps, views  # noqa: E402,F401
 from competitions.surveys.edition_scores import survey_scores  # noqa: E402
 
 register_survey_scores(survey_scores)

@@ -569,3 +569,18 @@ def test_each_track_s_mean_score_joins_the_edition_comparison_from_five_answers(
     with app.test_request_context():
         scores = survey_scores(challenge)
     assert [str(v) for _l, v in scores[ca_track.id]] == ["4.2"]  # (5 + 4 + 3 + 4 + 5) / 5
+
+
+def test_the_next_edition_s_checklist_links_to_the_surveys_of_the_one_before(
+    world, challenge, ca_track, client, login
+):
+    from competitions.challenges.services import editions
+
+    _send(world, make_survey(world, challenge, None))
+    nxt = editions.launch_next_edition(act(world.admin_a), challenge, "dsfc-next", 365)
+    db.session.commit()
+    login(world.admin_a)
+    console = client.get(f"/challenges/{nxt.slug}/manage").get_data(as_text=True)
+    assert "Survey results of edition 1" in console
+    assert "1 survey was sent" in console
+    assert f'href="/challenges/{challenge.slug}/surveys"' in console

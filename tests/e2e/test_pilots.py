@@ -88,6 +88,7 @@ def test_pilot_offered_accepted_updated_measured_signed_off(
     admin.get_by_role("button", name="Offer the pilot").click()
     admin.wait_for_url("**/pilots/*")
     assert "The pilot is offered" in admin.locator("main").inner_text()
+    assert team in admin.locator("h1").inner_text()
     assert_accessible(admin)
     pilot_url = admin.url
     assert "/pilots/" in _mail_saying(smtp_server, f"maple-{run}@example.org", "Toronto water")
@@ -131,7 +132,9 @@ def test_pilot_offered_accepted_updated_measured_signed_off(
     admin.wait_for_load_state()
     assert "The milestone is signed off." in admin.locator("main").inner_text()
     history = admin.locator("section", has=admin.get_by_role("heading", name="History"))
-    assert "Offer accepted" in history.inner_text() and "Milestone signed off" in history.inner_text()
+    assert (
+        "Offer accepted" in history.inner_text() and "Milestone signed off" in history.inner_text()
+    )
     assert_accessible(admin)
     admin_ctx.close()
     team_ctx.close()

@@ -59,9 +59,9 @@ def _remind(pilot: Pilot, today: date, last: object) -> int:
     every = services.UPDATE_EVERY.days
     if today >= pilot.starts_on and (today - since).days >= every:
         period = (today - pilot.starts_on).days // every
-        sent += services._send(
+        sent += services.send(
             pilot,
-            services._team_users(pilot),
+            services.team_users(pilot),
             "pilots/update_reminder",
             lambda: _("Post a status update on your pilot at %(host)s", host=pilot.host.name),
             source=f"pilot:{pilot.id}:update:{period}",
@@ -76,8 +76,8 @@ def _remind(pilot: Pilot, today: date, last: object) -> int:
             when = "after"
         else:
             continue
-        users = services._team_users(pilot) + services._host_admins(pilot)
-        sent += services._send(
+        users = services.team_users(pilot) + services.host_admins(pilot)
+        sent += services.send(
             pilot,
             users,
             "pilots/milestone_reminder",

@@ -19,19 +19,17 @@ from typing import Any
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from competitions.agencies.models import Membership, Role
 from competitions.awards import reserves
 from competitions.awards.models import Award, Reserve
 from competitions.core import audit, clock, mail
 from competitions.core.actor import Actor
-from competitions.core.audit import AuditEvent
 from competitions.core.errors import DomainError, NotFound
 from competitions.core.extensions import db
 from competitions.core.text import one_line, text_block
 from competitions.core.urls import external_url
-from competitions.entries.models import Entry, TeamMember
 from competitions.pilots import permissions
 from competitions.pilots.models import (
     KPIMeasurement,
@@ -486,127 +484,10 @@ def end(actor: Actor, pilot: Pilot, outcome: str, reasons: str) -> None:
     )
 
 
-# --- reading ------------------------------------------------------------------------------
-
-
-def get_pilot(pilot_id: int) -> Pilot:
-    pilot = db.session.get(Pilot, pilot_id)
-    if pilot is None:
-        raise NotFound(_("No such pilot."))
-    return pilot
-
-
-def get_award(award_id: int) -> Award:
-    award = db.session.get(Award, award_id)
-    if award is None:
-        raise NotFound(_("No such award."))
-    return award
-
-
-def pilots_of_award(award: Award) -> list[Pilot]:
-    return list(
-        db.session.scalars(select(Pilot).where(Pilot.award_id == award.id).order_by(Pilot.id))
-    )
-
-
-def visible_pilots_of_award(user: Any, award: Award) -> list[Pilot]:
-    return [p for p in pilots_of_award(award) if permissions.can_view(user, p)]
-
-
-def pilots_of_challenge(user: Any, challenge_id: int) -> list[Pilot]:
-    """The challenge's pilots the user may see (one query, then the rule on each)."""
-    rows = db.session.scalars(
-        select(Pilot)
-        .join(Award, Award.id == Pilot.award_id)
-        .join(Entry, Entry.id == Award.entry_id)
-        .where(Entry.challenge_id == challenge_id)
-        .order_by(Pilot.id)
-    ).unique()
-    return [p for p in rows if permissions.can_view(user, p)]
-
-
-def awards_of_challenge(challenge_id: int) -> list[Award]:
-    return list(
-        db.session.scalars(
-            select(Award)
-            .join(Entry, Entry.id == Award.entry_id)
-            .where(Entry.challenge_id == challenge_id)
-            .order_by(Award.id)
-        ).unique()
-    )
-
-
-def history(pilot: Pilot) -> list[AuditEvent]:
-    return list(
-        db.session.scalars(
-            select(AuditEvent)
-            .where(AuditEvent.object_type == "pilot", AuditEvent.object_id == str(pilot.id))
-            .order_by(AuditEvent.at, AuditEvent.id)
-        )
-    )
-
-
-@dataclass(frozen=True)
-class DueMilestone:
-    pilot: Pilot
-    milestone: PilotMilestone
-    overdue: bool
-
-
-def due_for(user: Any, limit: int, today: date | None = None) -> list[DueMilestone]:
-    """Milestones not signed off of the active pilots the user is on (team member or host
-    agency member), due within two weeks or overdue, soonest first (one query)."""
-    today = today or clock.now().date()
-    team_pilots = (
-        select(Pilot.id)
-        .join(Award, Award.id == Pilot.award_id)
-        .join(Entry, Entry.id == Award.entry_id)
-        .join(TeamMember, TeamMember.team_id == Entry.team_id)
-        .where(TeamMember.user_id == user.id)
-    )
-    host_pilots = (
-        select(Pilot.id)
-        .join(Membership, Membership.agency_id == Pilot.host_agency_id)
-        .where(Membership.user_id == user.id)
-    )
-    rows = db.session.execute(
-        select(PilotMilestone, Pilot)
-        .join(Pilot, Pilot.id == PilotMilestone.pilot_id)
-        .where(
-            Pilot.status == PilotStatus.ACTIVE,
-            PilotMilestone.signed_off_at.is_(None),
-            PilotMilestone.due_on <= today + timedelta(days=14),
-            or_(Pilot.id.in_(team_pilots), Pilot.id.in_(host_pilots)),
-        )
-        .order_by(PilotMilestone.due_on, PilotMilestone.id)
-        .limit(limit)
-    ).all()
-    return [DueMilestone(p, m, m.due_on < today) for m, p in rows]
-
-
-def offers_for(user: Any, limit: int) -> list[Pilot]:
-    """Offers waiting for an answer from a team the user leads."""
-    return list(
-        db.session.scalars(
-            select(Pilot)
-            .join(Award, Award.id == Pilot.award_id)
-            .join(Entry, Entry.id == Award.entry_id)
-            .join(TeamMember, TeamMember.team_id == Entry.team_id)
-            .where(
-                TeamMember.user_id == user.id,
-                TeamMember.role == "lead",
-                Pilot.status == PilotStatus.OFFERED,
-            )
-            .order_by(Pilot.id)
-            .limit(limit)
-        ).unique()
-    )
-
-
 # --- notices ------------------------------------------------------------------------------
 
 
-def _send(
+def send(
     pilot: Pilot,
     users: list[Any],
     template: str,
@@ -638,11 +519,11 @@ def _send(
     return sent
 
 
-def _team_users(pilot: Pilot) -> list[Any]:
+def team_users(pilot: Pilot) -> list[Any]:
     return [m.user for m in pilot.award.entry.team.members]
 
 
-def _host_admins(pilot: Pilot) -> list[Any]:
+def host_admins(pilot: Pilot) -> list[Any]:
     return [
         m.user
         for m in db.session.scalars(
@@ -654,8 +535,8 @@ def _host_admins(pilot: Pilot) -> list[Any]:
 
 
 def _tell_team(pilot: Pilot, template: str, subject: Callable[[], str], **context: Any) -> None:
-    _send(pilot, _team_users(pilot), template, subject, **context)
+    send(pilot, team_users(pilot), template, subject, **context)
 
 
 def _tell_host(pilot: Pilot, template: str, subject: Callable[[], str], **context: Any) -> None:
-    _send(pilot, _host_admins(pilot), template, subject, **context)
+    send(pilot, host_admins(pilot), template, subject, **context)

@@ -23,7 +23,7 @@ from competitions.core.i18n import current_language, format_number
 from competitions.core.web import attempt, current_actor, flash_errors, guard
 from competitions.insights import svg
 from competitions.insights.charts import Chart, Series
-from competitions.pilots import bp, permissions, services, trails
+from competitions.pilots import bp, permissions, queries, services, trails
 from competitions.pilots.forms import EndForm, KPIForm, MeasurementForm, OfferForm, UpdateForm
 from competitions.pilots.models import Pilot, PilotKPI
 
@@ -39,7 +39,7 @@ for _helper in (
 @bp.app_template_global()
 def pilots_of_award(award: Any) -> list[Pilot]:
     """The award's pilots the viewer may see (for the award's and the entry's pages)."""
-    return services.visible_pilots_of_award(current_user, award)
+    return queries.visible_pilots_of_award(current_user, award)
 
 
 @bp.app_template_global()
@@ -63,8 +63,8 @@ def challenge_pilots(slug: str) -> ResponseReturnValue:
     return render_template(
         "pilots/challenge_pilots.html",
         challenge=challenge,
-        pilots=services.pilots_of_challenge(current_user, challenge.id),
-        awards=services.awards_of_challenge(challenge.id),
+        pilots=queries.pilots_of_challenge(current_user, challenge.id),
+        awards=queries.awards_of_challenge(challenge.id),
         can_offer=permissions.can_offer(current_user, challenge),
         lang=current_language(),
     )
@@ -72,7 +72,7 @@ def challenge_pilots(slug: str) -> ResponseReturnValue:
 
 @bp.signed_in("/awards/<int:award_id>/pilot", methods=["GET", "POST"])
 def offer(award_id: int) -> ResponseReturnValue:
-    award = services.get_award(award_id)
+    award = queries.get_award(award_id)
     challenge = award.track.challenge
     guard(challenge, permissions.can_offer)
     hosts = permissions.hostable_agency_ids(current_user, challenge)
@@ -161,14 +161,14 @@ def _page(pilot: Pilot, **forms: Any) -> ResponseReturnValue:
         measurement_form=measurement_form,
         end_form=end_form,
         confirm_form=ConfirmForm(),
-        history=services.history(pilot) if permissions.is_host(user, pilot) or can_manage else [],
+        history=queries.history(pilot) if permissions.is_host(user, pilot) or can_manage else [],
         today=clock.now().date(),
         lang=current_language(),
     ), (400 if errors else 200)
 
 
 def _pilot(pilot_id: int) -> Pilot:
-    return guard(services.get_pilot(pilot_id), permissions.can_view)
+    return guard(queries.get_pilot(pilot_id), permissions.can_view)
 
 
 @bp.signed_in("/pilots/<int:pilot_id>")

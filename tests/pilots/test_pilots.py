@@ -186,3 +186,33 @@ def test_the_database_refuses_an_end_without_reasons(world, award, reserve_b):
     with pytest.raises(IntegrityError):
         db.session.execute(update(Pilot).where(Pilot.id == pilot.id).values(status="ended"))
     db.session.rollback()
+
+
+def test_the_challenge_pilots_page_costs_the_same_for_more_pilots(
+    world, award, reserve_b, client, switch, count_queries
+):
+    offer(world, award, "")
+    switch(world.platform_admin)
+    url = f"/challenges/{award.track.challenge.slug}/pilots"
+    with count_queries() as few:
+        assert client.get(url).status_code == 200
+    services.offer(
+        act(world.admin_a), award, offer_data(world, "", host_agency_id=world.agency_a.id)
+    )
+    db.session.commit()
+    with count_queries() as more:
+        page = text(client.get(url))
+    assert page.count("Chicago water network") == 2
+    assert more.count == few.count
+
+
+def test_a_french_speaking_member_reads_the_pilot_in_french(
+    world, award, reserve_b, client, switch
+):
+    pilot = accept(world, offer(world, award))
+    mate = next(m.user for m in award.entry.team.members if m.user.preferred_language == "fr")
+    switch(mate)
+    page = text(client.get(f"/pilots/{pilot.id}"))
+    # The plan stays as the host wrote it (in the track's language); the page is in French.
+    assert "Projet pilote de Maple chez Agency B" in page and "Kick-off" in page
+    assert "Valider" in page and "Indicateurs" in page

@@ -215,4 +215,4 @@ def test_a_french_speaking_member_reads_the_pilot_in_french(
     page = text(client.get(f"/pilots/{pilot.id}"))
     # The plan stays as the host wrote it (in the track's language); the page is in French.
     assert "Projet pilote de Maple chez Agency B" in page and "Kick-off" in page
-    assert "Valider" in page and "Indicateurs" in page
+    assert "Pas encore" in page and "Indicateurs" in page

@@ -100,6 +100,8 @@ def offer(award_id: int) -> ResponseReturnValue:
             return redirect(url_for("pilots.pilot", pilot_id=pilot.id))
     elif request.method == "POST" and not form.errors:
         form.form_errors.append(_("The form expired: please try again."))
+    if form.starts_on.errors:
+        form.starts_on.errors = [_("Enter the day as YYYY-MM-DD.")]
     reserves = {i: services.host_reserve(award, i) for i in hosts}
     return render_template(
         "pilots/offer.html",

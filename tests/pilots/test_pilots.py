@@ -96,6 +96,8 @@ def test_offer_page_explains_bad_input(world, award, reserve_b, client, switch):
         },
     )
     assert "Enter a number" in text(response, 400)
+    response = client.post(url, data={"host": str(world.agency_b.id), "starts_on": "tomorrow"})
+    assert "Enter the day as YYYY-MM-DD." in text(response, 400)
     response = client.post(
         url,
         data={
@@ -152,6 +154,8 @@ def test_running_a_pilot_updates_kpis_sign_off_and_end(world, award, reserve_b, 
     )
     page = follow(client, response)
     assert "Outcome: Scaled" in page and "city-wide" in page
+    lessons = text(client.get(f"/challenges/{award.track.challenge.slug}/pilots"))
+    assert "Scaled" in lessons and "Detection 8x faster" in lessons
     assert [e.action for e in events("pilot.ended")]
     with pytest.raises(DomainError, match="active"):
         services.post_update(act(world.innovator), pilot, "After the end")

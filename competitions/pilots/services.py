@@ -198,7 +198,9 @@ def offer(actor: Actor, award: Award, data: OfferData) -> Pilot:
         status=PilotStatus.OFFERED,
         offered_by_id=actor.user_id,
     )
-    lang = award.track.languages[0] if award.track.languages else "en"
+    # The template's titles in the host's first language (its track in the challenge).
+    host_track = challenge.track_of(host_id) or award.track
+    lang = host_track.languages[0] if host_track.languages else "en"
     with force_locale(lang):
         for day, title in TEMPLATE:
             pilot.milestones.append(

@@ -108,6 +108,7 @@ def _init_extensions(app: Flask) -> None:
     import competitions.judging.models
     import competitions.lessons.models
     import competitions.outreach.models
+    import competitions.pilots.models
     import competitions.questions.models
     import competitions.reports.models
     import competitions.submissions.models
@@ -138,6 +139,7 @@ def _register_blueprints(app: Flask) -> None:
     from competitions.judging import bp as judging_bp
     from competitions.lessons import bp as lessons_bp
     from competitions.outreach import bp as outreach_bp
+    from competitions.pilots import bp as pilots_bp
     from competitions.questions import bp as questions_bp
     from competitions.reports import bp as reports_bp
     from competitions.submissions import bp as submissions_bp
@@ -162,6 +164,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(awards_bp)
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(surveys_bp)
+    app.register_blueprint(pilots_bp)
 
     from competitions import api
 

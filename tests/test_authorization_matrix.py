@@ -47,6 +47,7 @@ from competitions.judging.models import (
     Rubric,
 )
 from competitions.outreach.models import Announcement
+from competitions.pilots.models import Pilot, PilotMilestone
 from competitions.questions.models import Answer, AnswerReport, Question
 from competitions.submissions.models import Submission, SubmissionFile, SubmissionVersion
 from competitions.surveys.models import Survey, SurveyInvitee
@@ -465,6 +466,21 @@ EXPECT: dict[tuple[str, str], dict[str, Any]] = {
     ("awards.pay", "POST"): agency_admins(400),
     ("awards.reserve", "GET"): agency_admins(200),
     ("awards.reserve", "POST"): agency_admins(400),
+    # Pilots: the matrix pilot (active) is hosted by agency A for the innovator's team. Any
+    # agency taking part (A or B) offers pilots to the challenge's winners; the host's members
+    # see it, its admins run it; the team's members post updates, its lead answers the offer
+    # (already answered: refused, explained); agency B, not the host, gets 404 for now.
+    ("pilots.challenge_pilots", "GET"): participants(200),
+    ("pilots.offer", "GET"): {**agency_admins(200), "admin_b": 200},
+    ("pilots.offer", "POST"): {**agency_admins(400), "admin_b": 400},
+    ("pilots.pilot", "GET"): {**agency_members(200), "innovator": 200},
+    ("pilots.decide", "POST"): team_lead(302),
+    ("pilots.plan", "POST"): agency_admins(302),
+    ("pilots.sign_off", "POST"): agency_admins(302),
+    ("pilots.add_kpi", "POST"): agency_admins(400),
+    ("pilots.measure", "POST"): {**agency_members(400), "innovator": 400},
+    ("pilots.post_update", "POST"): {**signed_in(404), "innovator": 400, "platform_admin": 400},
+    ("pilots.end", "POST"): agency_admins(400),
     # Webhooks: an agency's admins (and platform admins). An empty form is refused (400); the
     # matrix endpoint's URL is never called (testing writes deliveries, sends nothing).
     ("webhooks.endpoint_list", "GET"): agency_admins(200),
@@ -548,6 +564,7 @@ def _url(app: Flask, endpoint: str, world: World, objects: dict[str, Any]) -> st
                 "api_public.",
                 "api_agency.",
                 "awards.",
+                "pilots.",
             )
         )
         and endpoint not in AGENCY_ROUTES
@@ -599,6 +616,8 @@ def _url(app: Flask, endpoint: str, world: World, objects: dict[str, Any]) -> st
             "line_id": objects["cost_line"].id,
             "rate_id": objects["exchange_rate"].id,
             "award_id": objects["award"].id,
+            "pilot_id": objects["pilot"].id,
+            "step_id": objects["pilot"].milestones[0].id,
             "endpoint_id": objects["webhook_endpoint"].id,
             "delivery_id": objects["webhook_delivery"].id,
             "survey_id": objects["survey"].id,
@@ -760,8 +779,21 @@ def _matrix_objects(world: World) -> dict[str, Any]:
         currency=prize.currency,
     )
     db.session.add(award)
+    pilot = Pilot(
+        award=award,
+        host_agency_id=world.agency_a.id,
+        test_bed="Matrix test-bed",
+        objectives="Objectives",
+        starts_on=now.date(),
+        currency="CAD",
+        status="active",
+        decided_at=now,
+        milestones=[PilotMilestone(title="Kick-off", due_on=now.date())],
+    )
+    db.session.add(pilot)
     db.session.commit()
     return {
+        "pilot": pilot,
         **judging,
         **questions,
         "survey": survey,

@@ -36,6 +36,8 @@ def make_celery(app: Flask) -> Celery:
         "deadline-notices-tick": {"task": "outreach.deadline_notices", "schedule": 60.0},
         "timeline-notices-tick": {"task": "outreach.timeline_notices", "schedule": 60.0},
         # Sends at most one digest per challenge a day, from QA_DIGEST_HOUR on.
+        # Pilot reminders (updates, milestones due and overdue): each sent once (outbox source).
+        "pilot-reminders-tick": {"task": "pilots.reminders", "schedule": 15 * 60.0},
         "answers-digest-tick": {"task": "questions.digest", "schedule": 5 * 60.0},
         "purge-unverified-accounts": {
             "task": "accounts.purge_unverified",

@@ -75,6 +75,15 @@ def timeline_notices() -> int:
     return timeline_due()
 
 
+@celery_app.task(name="pilots.reminders")
+def pilot_reminders() -> int:
+    """Remind pilot teams to post updates, and both sides of milestones due or overdue (each
+    reminder once)."""
+    from competitions.pilots.notices import run_due
+
+    return run_due()
+
+
 @celery_app.task(name="questions.digest")
 def answers_digest() -> int:
     """The day's digest of new answers to entrants and followers (once per challenge a day)."""

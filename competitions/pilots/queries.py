@@ -1,0 +1,136 @@
+"""Reading pilots: one pilot, a challenge's and an award's pilots the viewer may see, the
+history of a pilot, and what the home page shows (offers to answer, milestones due or
+overdue), each in a bounded number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import or_, select
+
+from competitions.agencies.models import Membership
+from competitions.awards.models import Award
+from competitions.core import clock
+from competitions.core.audit import AuditEvent
+from competitions.core.errors import NotFound
+from competitions.core.extensions import db
+from competitions.entries.models import Entry, TeamMember
+from competitions.pilots import permissions
+from competitions.pilots.models import Pilot, PilotMilestone, PilotStatus
+
+
+def get_pilot(pilot_id: int) -> Pilot:
+    pilot = db.session.get(Pilot, pilot_id)
+    if pilot is None:
+        raise NotFound(_("No such pilot."))
+    return pilot
+
+
+def get_award(award_id: int) -> Award:
+    award = db.session.get(Award, award_id)
+    if award is None:
+        raise NotFound(_("No such award."))
+    return award
+
+
+def pilots_of_award(award: Award) -> list[Pilot]:
+    return list(
+        db.session.scalars(select(Pilot).where(Pilot.award_id == award.id).order_by(Pilot.id))
+    )
+
+
+def visible_pilots_of_award(user: Any, award: Award) -> list[Pilot]:
+    return [p for p in pilots_of_award(award) if permissions.can_view(user, p)]
+
+
+def pilots_of_challenge(user: Any, challenge_id: int) -> list[Pilot]:
+    """The challenge's pilots the user may see (one query, then the rule on each)."""
+    rows = db.session.scalars(
+        select(Pilot)
+        .join(Award, Award.id == Pilot.award_id)
+        .join(Entry, Entry.id == Award.entry_id)
+        .where(Entry.challenge_id == challenge_id)
+        .order_by(Pilot.id)
+    ).unique()
+    return [p for p in rows if permissions.can_view(user, p)]
+
+
+def awards_of_challenge(challenge_id: int) -> list[Award]:
+    return list(
+        db.session.scalars(
+            select(Award)
+            .join(Entry, Entry.id == Award.entry_id)
+            .where(Entry.challenge_id == challenge_id)
+            .order_by(Award.id)
+        ).unique()
+    )
+
+
+def history(pilot: Pilot) -> list[AuditEvent]:
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.object_type == "pilot", AuditEvent.object_id == str(pilot.id))
+            .order_by(AuditEvent.at, AuditEvent.id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class DueMilestone:
+    pilot: Pilot
+    milestone: PilotMilestone
+    overdue: bool
+
+
+def due_for(user: Any, limit: int, today: date | None = None) -> list[DueMilestone]:
+    """Milestones not signed off of the active pilots the user is on (team member or host
+    agency member), due within two weeks or overdue, soonest first (one query)."""
+    today = today or clock.now().date()
+    team_pilots = (
+        select(Pilot.id)
+        .join(Award, Award.id == Pilot.award_id)
+        .join(Entry, Entry.id == Award.entry_id)
+        .join(TeamMember, TeamMember.team_id == Entry.team_id)
+        .where(TeamMember.user_id == user.id)
+    )
+    host_pilots = (
+        select(Pilot.id)
+        .join(Membership, Membership.agency_id == Pilot.host_agency_id)
+        .where(Membership.user_id == user.id)
+    )
+    rows = db.session.execute(
+        select(PilotMilestone, Pilot)
+        .join(Pilot, Pilot.id == PilotMilestone.pilot_id)
+        .where(
+            Pilot.status == PilotStatus.ACTIVE,
+            PilotMilestone.signed_off_at.is_(None),
+            PilotMilestone.due_on <= today + timedelta(days=14),
+            or_(Pilot.id.in_(team_pilots), Pilot.id.in_(host_pilots)),
+        )
+        .order_by(PilotMilestone.due_on, PilotMilestone.id)
+        .limit(limit)
+    ).all()
+    return [DueMilestone(p, m, m.due_on < today) for m, p in rows]
+
+
+def offers_for(user: Any, limit: int) -> list[Pilot]:
+    """Offers waiting for an answer from a team the user leads."""
+    return list(
+        db.session.scalars(
+            select(Pilot)
+            .join(Award, Award.id == Pilot.award_id)
+            .join(Entry, Entry.id == Award.entry_id)
+            .join(TeamMember, TeamMember.team_id == Entry.team_id)
+            .where(
+                TeamMember.user_id == user.id,
+                TeamMember.role == "lead",
+                Pilot.status == PilotStatus.OFFERED,
+            )
+            .order_by(Pilot.id)
+            .limit(limit)
+        ).unique()
+    )

@@ -40,6 +40,7 @@ from competitions.pilots.models import (
     PilotStatus,
     PilotUpdate,
 )
+from competitions.pilots.webhook_events import pilot_updated
 
 TEXT_MAX = 4000
 LINE_MAX = 200
@@ -284,6 +285,7 @@ def decide(actor: Actor, pilot: Pilot, accept: bool) -> None:
         ),
         accepted=accept,
     )
+    pilot_updated(pilot, "accepted" if accept else "declined", pilot.decided_at.isoformat())
 
 
 # --- the plan, KPIs, updates --------------------------------------------------------------
@@ -417,6 +419,7 @@ def record_measurement(
         agency_id=pilot.host_agency_id,
         after={"kpi": kpi.name, "value": str(number), "on": measured_on.isoformat()},
     )
+    pilot_updated(pilot, "measured", row.id)
     return row
 
 
@@ -437,6 +440,7 @@ def post_update(actor: Actor, pilot: Pilot, body: str) -> PilotUpdate:
         agency_id=pilot.host_agency_id,
         after={"update": update.id},
     )
+    pilot_updated(pilot, "update_posted", update.id)
     return update
 
 
@@ -459,6 +463,7 @@ def sign_off(actor: Actor, pilot: Pilot, milestone_id: int) -> PilotMilestone:
         agency_id=pilot.host_agency_id,
         after={"milestone": milestone.title, "due_on": milestone.due_on.isoformat()},
     )
+    pilot_updated(pilot, "signed_off", milestone.id)
     return milestone
 
 
@@ -484,6 +489,7 @@ def end(actor: Actor, pilot: Pilot, outcome: str, reasons: str) -> None:
         before={"status": PilotStatus.ACTIVE.value},
         after={"status": "ended", "outcome": outcome, "reasons": text},
     )
+    pilot_updated(pilot, "ended", outcome)
 
 
 # --- notices ------------------------------------------------------------------------------

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate
 
 from competitions.challenges.eligibility import EntrantType, Status
 from competitions.core.i18n import is_valid_jurisdiction
+from competitions.core.translate import gettext as _
 
 Instant = fields.AwareDateTime
 ISO_3166 = {"description": "ISO 3166-1 alpha-2 country or ISO 3166-2 subdivision code."}

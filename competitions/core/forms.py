@@ -6,7 +6,6 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import (
@@ -28,6 +27,7 @@ from competitions.core.i18n import (
     region_choices,
     timezone_choices,
 )
+from competitions.core.translate import lazy_gettext as _l
 
 # C0 controls except tab, line feed and carriage return (kept for multi-line text), and DEL.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -26,6 +25,7 @@ from competitions.core.extensions import db
 from competitions.core.i18n import languages
 from competitions.core.locks import tick_lock
 from competitions.core.periodic import isolated
+from competitions.core.translate import lazy_gettext as _l
 from competitions.core.urls import external_url
 from competitions.entries.models import Entry, Team, TeamMember
 from competitions.outreach.models import SubscriptionStatus

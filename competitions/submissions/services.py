@@ -14,8 +14,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import IO, Any
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -29,6 +27,8 @@ from competitions.core.actor import Actor
 from competitions.core.errors import Conflict, DomainError, FieldErrors, NotFound, must_exist
 from competitions.core.extensions import db
 from competitions.core.storage import get_storage
+from competitions.core.translate import gettext as _
+from competitions.core.translate import lazy_gettext as _l
 from competitions.entries import decisions
 from competitions.entries.models import Entry
 from competitions.entries.permissions import is_lead, is_member

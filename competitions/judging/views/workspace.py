@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
@@ -17,6 +16,7 @@ from competitions.challenges.models import Challenge
 from competitions.core import clock, json_input
 from competitions.core.extensions import db
 from competitions.core.text import plain_number
+from competitions.core.translate import gettext as _
 from competitions.core.web import (
     attempt,
     current_actor,

@@ -19,6 +19,7 @@ from competitions.core.text import plain_number
 from competitions.core.translate import gettext as _
 from competitions.core.web import (
     attempt,
+    commit_for_page,
     current_actor,
     flash_errors,
     found,
@@ -85,7 +86,7 @@ def queue(round_id: int) -> ResponseReturnValue:
     rows = reviews.queue(current_user.id, round_)
     stages = {r.stage: r for r in rubrics.stages_of(round_)}
     seats = panels.judge_seats(current_user, round_.challenge)
-    db.session.commit()
+    commit_for_page()  # the first stage's rubric may have been created
     return render_template(
         "judging/queue.html",
         round=round_,

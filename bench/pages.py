@@ -427,6 +427,27 @@ def start_gunicorn(module: str, env: dict[str, str], workers: int) -> tuple[subp
     raise RuntimeError(f"gunicorn {module} did not start: {log.read_text(errors='replace')}")
 
 
+def wait_ready(url: str, cookie: str, workers: int, timeout: float = 120) -> None:
+    """Wait until the page answers 200 on several connections in a row: the port opens as
+    soon as gunicorn's master binds it, its workers (each importing the app) come later, and
+    on a busy host wrk would otherwise measure their boot."""
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    answered = 0
+    while answered < workers * 2:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{url} is not answering")
+        headers = {"Cookie": cookie} if cookie else {}
+        request = urllib.request.Request(url, headers=headers)  # noqa: S310 (local http)
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (local)
+                answered += response.status == 200
+        except OSError:
+            answered = 0
+            time.sleep(0.5)
+
+
 def stop(proc: subprocess.Popen) -> None:
     """Stop gunicorn, then say how much it logged at warning level or above (and a sample)."""
     os.killpg(proc.pid, signal.SIGTERM)
@@ -521,6 +542,7 @@ def main() -> None:
         for name, (module, path, target_env, cookie) in targets.items():
             proc, port = start_gunicorn(module, target_env, args.workers)
             try:
+                wait_ready(f"http://127.0.0.1:{port}{path}", cookie, args.workers)
                 wrk(f"http://127.0.0.1:{port}{path}", 2, args.connections, cookie)  # warm up
                 results[name].append(
                     wrk(f"http://127.0.0.1:{port}{path}", args.duration, args.connections, cookie)

@@ -8,8 +8,13 @@ Needs PostgreSQL (``BENCH_DATABASE_URL``, default: a fresh database ``tandem_ben
 and prints requests/s and p50/p99 latency (medians over the runs), plus the number of SQL
 queries each page runs at two data sizes.
 
-Not a test: nothing is asserted. Entries (10,000 in the issue) arrive with the entries
-issue; until then the entry table does not exist and is not loaded.
+It then loads 10,000 entries (each with a team, its lead and a submission in the first
+round of ``challenge-0``), a judge with ``QUEUE`` assignments and an admin of the agency of
+the track, and measures four signed-in pages (a cookie from a real sign-in, passed to wrk):
+an innovator's entry page, the judge's queue, the track's entries list (its first page) and
+the innovator's role-aware home; their query counts are printed at 1,000 and 10,000 entries.
+
+Not a test: nothing is asserted.
 """
 
 from __future__ import annotations
@@ -199,7 +204,172 @@ def load(app, challenges: int, tracks_per_challenge: int = 4) -> None:
         db.session.commit()
 
 
-def count_queries(app, path: str) -> int:
+PASSWORD = "bench-password-2026"
+QUEUE = 25  # the judge's assignments, whatever the number of entries
+
+
+def load_entries(app, n: int) -> None:
+    """``n`` more entries in challenge-0's first track, each with a team, its lead (a user)
+    and a submission in the first round; the bench's judge, admin and innovator on first use."""
+    from competitions.accounts.models import User
+    from competitions.accounts.passwords import hash_password
+    from competitions.agencies.models import Membership
+    from competitions.challenges.models import Challenge, Round, TermsVersion, Track
+    from competitions.core.extensions import db
+    from competitions.entries.models import Entry, Team, TeamMember
+    from competitions.judging.models import Assignment, Judge, Panel, Rubric
+    from competitions.submissions.models import Submission
+
+    now = datetime.now(UTC)
+    with app.app_context():
+        secret = hash_password(PASSWORD)
+        challenge = db.session.scalar(sa.select(Challenge).where(Challenge.slug == "challenge-0"))
+        track = db.session.scalar(
+            sa.select(Track).where(Track.challenge_id == challenge.id, Track.slug == "t0")
+        )
+        round_id = db.session.scalar(
+            sa.select(Round.id).where(Round.challenge_id == challenge.id).order_by(Round.position)
+        )
+        terms_id = db.session.scalar(
+            sa.select(TermsVersion.id).where(TermsVersion.track_id == track.id)
+        )
+        start = db.session.scalar(sa.select(sa.func.count()).select_from(Entry)) or 0
+
+        def users(emails: list[str]) -> list[int]:
+            rows = [
+                {
+                    "email": e,
+                    "email_normalized": e,
+                    "email_verified_at": now,
+                    "password_hash": secret,
+                    "display_name": e.split("@")[0],
+                    "country": "CA",
+                }
+                for e in emails
+            ]
+            return list(db.session.scalars(sa.insert(User).returning(User.id), rows))
+
+        user_ids = users([f"innovator-{i}@bench.local" for i in range(start, start + n)])
+        team_ids = list(
+            db.session.scalars(
+                sa.insert(Team).returning(Team.id),
+                [{"name": f"Team {i}", "entrant_type": "team"} for i in range(start, start + n)],
+            )
+        )
+        db.session.execute(
+            sa.insert(TeamMember),
+            [
+                {"team_id": t, "user_id": u, "role": "lead", "residence": "CA", "joined_at": now}
+                for t, u in zip(team_ids, user_ids, strict=True)
+            ],
+        )
+        entry_ids = list(
+            db.session.scalars(
+                sa.insert(Entry).returning(Entry.id),
+                [
+                    {
+                        "team_id": t,
+                        "track_id": track.id,
+                        "challenge_id": challenge.id,
+                        "eligibility": "eligible",
+                        "eligibility_reasons": [],
+                        "eligibility_evaluated_at": now,
+                        "terms_version_id": terms_id,
+                        "terms_accepted_at": now,
+                        "attestations": [],
+                        "registered_at": now,
+                    }
+                    for t in team_ids
+                ],
+            )
+        )
+        submission_ids = list(
+            db.session.scalars(
+                sa.insert(Submission).returning(Submission.id),
+                [{"entry_id": e, "round_id": round_id, "draft": {}} for e in entry_ids],
+            )
+        )
+        if start == 0:  # the judge (with a queue of QUEUE) and the track's agency admin
+            judge_user, admin_user = users(["judge@bench.local", "admin@bench.local"])
+            db.session.execute(
+                sa.insert(Membership),
+                [{"user_id": admin_user, "agency_id": track.agency_id, "role": "admin"}],
+            )
+            db.session.add(Rubric(round_id=round_id, stage=1))
+            panel = Panel(challenge_id=challenge.id, track_id=track.id)
+            db.session.add(panel)
+            db.session.flush()
+            judge = Judge(panel_id=panel.id, user_id=judge_user)
+            db.session.add(judge)
+            db.session.flush()
+            db.session.execute(
+                sa.insert(Assignment),
+                [
+                    {
+                        "round_id": round_id,
+                        "stage": 1,
+                        "submission_id": sid,
+                        "judge_id": judge.id,
+                        "user_id": judge_user,
+                        "number": number,
+                    }
+                    for number, sid in enumerate(submission_ids[:QUEUE], start=1)
+                ],
+            )
+        db.session.commit()
+
+
+def signed_in_pages(app) -> dict[str, tuple[str, str]]:
+    """name -> (path, session cookie) of the four signed-in pages."""
+    from competitions.accounts.models import User
+    from competitions.core.extensions import db
+    from competitions.entries.models import Entry, TeamMember
+    from competitions.judging.models import Assignment
+
+    with app.app_context():
+        entry_id, innovator = db.session.execute(
+            sa.select(Entry.id, TeamMember.user_id)
+            .join(TeamMember, TeamMember.team_id == Entry.team_id)
+            .order_by(Entry.id)
+            .limit(1)
+        ).one()
+        round_id = db.session.scalar(sa.select(Assignment.round_id).limit(1))
+    with app.app_context():
+        innovator_email = db.session.get(User, innovator).email
+    cookies = {
+        who: sign_in(app, email)
+        for who, email in (
+            ("innovator", innovator_email),
+            ("judge", "judge@bench.local"),
+            ("admin", "admin@bench.local"),
+        )
+    }
+    return {
+        "entry page (innovator)": (f"/entries/{entry_id}", cookies["innovator"]),
+        "judge's queue": (f"/judging/rounds/{round_id}", cookies["judge"]),
+        "track entries (agency)": ("/challenges/challenge-0/tracks/t0/entries", cookies["admin"]),
+        "home (innovator)": ("/", cookies["innovator"]),
+    }
+
+
+def sign_in(app, email: str) -> str:
+    """A real sign-in through the form; the ``Cookie`` header value of the session."""
+    client = app.test_client()
+    page = client.get("/login", base_url="https://bench.local").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+    data = {"email": email, "password": PASSWORD, "csrf_token": token.group(1) if token else ""}
+    response = client.post(
+        "/login",
+        data=data,
+        base_url="https://bench.local",
+        headers={"Referer": "https://bench.local/login"},
+    )
+    assert response.status_code in (302, 303), (email, response.status_code)
+    jar = list(client._cookies.values())  # the test client's jar (no public listing)
+    return "; ".join(f"{c.key}={c.value}" for c in jar)
+
+
+def count_queries(app, path: str, cookie: str = "") -> int:
     from competitions.core.extensions import db
 
     with app.app_context():
@@ -211,8 +381,12 @@ def count_queries(app, path: str) -> int:
 
     sa.event.listen(engine, "before_cursor_execute", before)
     try:
-        response = app.test_client().get(path, base_url="https://bench.local")
-        assert response.status_code == 200, (path, response.status_code)
+        client = app.test_client()
+        for pair in filter(None, cookie.split("; ")):
+            key, _, value = pair.partition("=")
+            client.set_cookie(key, value, domain="bench.local")
+        response = client.get(path, base_url="https://bench.local")
+        assert response.status_code == 200, (path, response.status_code, response.location)
     finally:
         sa.event.remove(engine, "before_cursor_execute", before)
     return counter["n"]
@@ -253,6 +427,27 @@ def start_gunicorn(module: str, env: dict[str, str], workers: int) -> tuple[subp
     raise RuntimeError(f"gunicorn {module} did not start: {log.read_text(errors='replace')}")
 
 
+def wait_ready(url: str, cookie: str, workers: int, timeout: float = 120) -> None:
+    """Wait until the page answers 200 on several connections in a row: the port opens as
+    soon as gunicorn's master binds it, its workers (each importing the app) come later, and
+    on a busy host wrk would otherwise measure their boot."""
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    answered = 0
+    while answered < workers * 2:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{url} is not answering")
+        headers = {"Cookie": cookie} if cookie else {}
+        request = urllib.request.Request(url, headers=headers)  # noqa: S310 (local http)
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (local)
+                answered += response.status == 200
+        except OSError:
+            answered = 0
+            time.sleep(0.5)
+
+
 def stop(proc: subprocess.Popen) -> None:
     """Stop gunicorn, then say how much it logged at warning level or above (and a sample)."""
     os.killpg(proc.pid, signal.SIGTERM)
@@ -269,9 +464,10 @@ def stop(proc: subprocess.Popen) -> None:
         print(f"gunicorn logged {len(lines)} problems ({log}), first: {lines[:3]}", file=sys.stderr)
 
 
-def wrk(url: str, duration: int, connections: int) -> tuple[float, float, float]:
+def wrk(url: str, duration: int, connections: int, cookie: str = "") -> tuple[float, float, float]:
+    header = ["-H", f"Cookie: {cookie}"] if cookie else []
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", url],
+        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", *header, url],
         capture_output=True,
         text=True,
         check=True,
@@ -293,6 +489,7 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2) * 2 + 1)
+    parser.add_argument("--queries-only", action="store_true", help="load, count queries, stop")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is needed: apt-get install wrk")
@@ -319,22 +516,36 @@ def main() -> None:
     for path in small:
         print(f"queries {path}: {small[path]} with 100 challenges, {large[path]} with 1,000")
 
+    started = time.perf_counter()
+    load_entries(app, 1_000)
+    pages = signed_in_pages(app)
+    small = {name: count_queries(app, path, cookie) for name, (path, cookie) in pages.items()}
+    load_entries(app, 9_000)
+    print(f"loaded 10,000 entries in {time.perf_counter() - started:.1f} s")
+    large = {name: count_queries(app, path, cookie) for name, (path, cookie) in pages.items()}
+    for name in small:
+        print(f"queries {name}: {small[name]} with 1,000 entries, {large[name]} with 10,000")
+    if args.queries_only:
+        return
+
     uncached = {**env, "PUBLIC_PAGE_CACHE_SECONDS": "0"}
     targets = {
-        "hello (bare Flask)": ("bench.hello_app:app", "/hello", env),
-        "directory": ("wsgi:app", "/challenges/", env),
-        "challenge page": ("wsgi:app", "/challenges/challenge-0", env),
-        "directory, no cache": ("wsgi:app", "/challenges/", uncached),
-        "challenge, no cache": ("wsgi:app", "/challenges/challenge-0", uncached),
+        "hello (bare Flask)": ("bench.hello_app:app", "/hello", env, ""),
+        "directory": ("wsgi:app", "/challenges/", env, ""),
+        "challenge page": ("wsgi:app", "/challenges/challenge-0", env, ""),
+        "directory, no cache": ("wsgi:app", "/challenges/", uncached, ""),
+        "challenge, no cache": ("wsgi:app", "/challenges/challenge-0", uncached, ""),
+        **{name: ("wsgi:app", path, env, cookie) for name, (path, cookie) in pages.items()},
     }
     results: dict[str, list[tuple[float, float, float]]] = {name: [] for name in targets}
     for _run in range(args.runs):
-        for name, (module, path, target_env) in targets.items():
+        for name, (module, path, target_env, cookie) in targets.items():
             proc, port = start_gunicorn(module, target_env, args.workers)
             try:
-                wrk(f"http://127.0.0.1:{port}{path}", 2, args.connections)  # warm up
+                wait_ready(f"http://127.0.0.1:{port}{path}", cookie, args.workers)
+                wrk(f"http://127.0.0.1:{port}{path}", 2, args.connections, cookie)  # warm up
                 results[name].append(
-                    wrk(f"http://127.0.0.1:{port}{path}", args.duration, args.connections)
+                    wrk(f"http://127.0.0.1:{port}{path}", args.duration, args.connections, cookie)
                 )
             finally:
                 stop(proc)
@@ -343,12 +554,12 @@ def main() -> None:
         f"\n{args.runs} runs x {args.duration} s, {args.connections} connections, "
         f"gunicorn {args.workers} sync workers, {os.cpu_count()} CPUs (wrk on the same host)"
     )
-    print(f"{'endpoint':<22}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'vs hello':>10}")
+    print(f"{'endpoint':<26}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'vs hello':>10}")
     for name, runs in results.items():
         rps = statistics.median(r[0] for r in runs)
         p50 = statistics.median(r[1] for r in runs)
         p99 = statistics.median(r[2] for r in runs)
-        print(f"{name:<22}{rps:>10.0f}{p50:>10.1f}{p99:>10.1f}{rps / hello:>10.0%}")
+        print(f"{name:<26}{rps:>10.0f}{p50:>10.1f}{p99:>10.1f}{rps / hello:>10.0%}")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, request
-from flask_babel import get_locale
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -64,7 +63,7 @@ def _configure_logging(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from competitions.core import i18n
+    from competitions.core import i18n, translate
     from competitions.core.extensions import (
         babel,
         bootstrap,
@@ -84,6 +83,7 @@ def _init_extensions(app: Flask) -> None:
     )
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    translate.install_in_jinja(app.jinja_env)  # gettext resolved once per request
     bootstrap.init_app(app)
     limiter.init_app(app)
 
@@ -91,7 +91,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_view = "accounts.login"
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
-    from flask_babel import lazy_gettext as _l
+    from competitions.core.translate import lazy_gettext as _l
 
     login_manager.login_message = _l("Please sign in to see this page.")
 
@@ -176,7 +176,7 @@ def _register_template_helpers(app: Flask) -> None:
     from competitions.agencies import permissions as agency_perms
     from competitions.agencies import trails as agency_trails
     from competitions.challenges import trails as challenge_trails
-    from competitions.core import breadcrumbs, clock, i18n, page_cache
+    from competitions.core import breadcrumbs, clock, i18n, page_cache, translate
     from competitions.core.markdown import render_markdown
     from competitions.entries import trails as entry_trails
     from competitions.judging import trails as judging_trails
@@ -185,7 +185,6 @@ def _register_template_helpers(app: Flask) -> None:
     # The functions templates call, each under its own name.
     helpers = (
         page_cache.csrf_token,
-        get_locale,
         i18n.current_language,
         i18n.languages,
         i18n.language_name,
@@ -218,6 +217,7 @@ def _register_template_helpers(app: Flask) -> None:
         survey_trails.answer_trail,
     )
     app.jinja_env.globals.update({helper.__name__: helper for helper in helpers})
+    app.jinja_env.globals["get_locale"] = translate.locale
     app.jinja_env.filters["instant"] = i18n.format_instant
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["money"] = i18n.format_money

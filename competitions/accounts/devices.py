@@ -7,7 +7,7 @@ systems, tested in the order that disambiguates them (Edge and Opera say "Chrome
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
+from competitions.core.translate import gettext as _
 
 BROWSERS = (
     ("Edg", "Edge"),

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from competitions.core.forms import BaseForm, CountryField, TimeZoneField
 from competitions.core.i18n import language_name, languages
+from competitions.core.translate import lazy_gettext as _l
 
 
 def _current_password(label: Any = None, message: Any = None) -> Any:

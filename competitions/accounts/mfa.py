@@ -32,7 +32,6 @@ from hashlib import sha256
 import pyotp
 import segno
 from flask import current_app
-from flask_babel import gettext as _
 from limits import parse_many
 from markupsafe import Markup
 from sqlalchemy import ColumnElement, and_, delete, exists, false, or_, select, update
@@ -50,6 +49,7 @@ from competitions.core import audit, clock
 from competitions.core.actor import Actor
 from competitions.core.errors import Conflict, DomainError
 from competitions.core.extensions import db, limiter
+from competitions.core.translate import gettext as _
 
 ISSUER = "Tandem"
 STEP = 30  # seconds

@@ -16,7 +16,6 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 from flask_login import current_user
 from webauthn.helpers import bytes_to_base64url
 
@@ -33,6 +32,7 @@ from competitions.core import clock
 from competitions.core.actor import Actor
 from competitions.core.errors import DomainError, render_error
 from competitions.core.extensions import db
+from competitions.core.translate import gettext as _
 from competitions.core.web import attempt, current_actor
 
 #: Signed-in pages that stay open to someone who must enrol first.

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, session, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 from flask_login import current_user
 from webauthn import base64url_to_bytes
 from webauthn.helpers import bytes_to_base64url
@@ -28,6 +27,7 @@ from competitions.accounts.mfa_views import (
 from competitions.accounts.models import User
 from competitions.core.actor import Actor
 from competitions.core.errors import DomainError
+from competitions.core.translate import gettext as _
 from competitions.core.web import attempt, current_actor
 from competitions.core.web import found as found_or_404
 

@@ -20,7 +20,6 @@ from urllib.parse import urlsplit
 
 import webauthn
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import select
 from webauthn.helpers import bytes_to_base64url
 from webauthn.helpers.exceptions import InvalidAuthenticationResponse, WebAuthnException
@@ -37,6 +36,7 @@ from competitions.core import audit, clock
 from competitions.core.actor import Actor
 from competitions.core.errors import DomainError, NotFound
 from competitions.core.extensions import db
+from competitions.core.translate import gettext as _
 
 MAX_RESPONSE = 20_000  # characters of a browser's answer; larger is not one
 MAX_PASSKEYS = 10

@@ -13,8 +13,6 @@ from hashlib import sha256
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from competitions.accounts import mfa, password_policy, passwords, sessions, throttle
@@ -25,6 +23,8 @@ from competitions.core.errors import DomainError
 from competitions.core.extensions import db
 from competitions.core.forms import has_control_characters
 from competitions.core.i18n import is_valid_country, is_valid_timezone, languages
+from competitions.core.translate import gettext as _
+from competitions.core.translate import lazy_gettext as _l
 from competitions.core.urls import external_url
 
 VERIFY = "verify-email"

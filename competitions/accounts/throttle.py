@@ -29,7 +29,6 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app
-from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from limits import RateLimitItem, parse_many
 
@@ -37,6 +36,7 @@ from competitions.core import clock
 from competitions.core.errors import DomainError
 from competitions.core.extensions import limiter
 from competitions.core.tokens import new_nonce
+from competitions.core.translate import gettext as _
 
 COOKIE_NAME = "tandem_device"
 MAX_DEVICES = 5  # accounts one browser is a known device for

@@ -16,7 +16,6 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
@@ -37,6 +36,7 @@ from competitions.core import clock
 from competitions.core.errors import DomainError, render_error
 from competitions.core.extensions import db, limiter, login_manager
 from competitions.core.problems import is_api_request
+from competitions.core.translate import gettext as _
 from competitions.core.urls import is_safe_next
 from competitions.core.web import attempt, current_actor, form_error
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, URLField
 from wtforms.validators import DataRequired, Length, Optional
@@ -19,6 +18,7 @@ from competitions.core.forms import (
     slug_field,
 )
 from competitions.core.i18n import language_name, languages
+from competitions.core.translate import lazy_gettext as _l
 
 
 class CheckboxesField(SelectMultipleField):

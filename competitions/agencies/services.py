@@ -12,8 +12,6 @@ from dataclasses import asdict, dataclass
 from typing import IO, Any
 
 from flask import current_app
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, load_only
 
@@ -29,6 +27,8 @@ from competitions.core.extensions import db
 from competitions.core.i18n import is_valid_jurisdiction, is_valid_timezone, languages
 from competitions.core.storage import TooLarge, get_storage, sniff_image
 from competitions.core.text import one_line, required_line
+from competitions.core.translate import gettext as _
+from competitions.core.translate import lazy_gettext as _l
 
 log = logging.getLogger(__name__)
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")

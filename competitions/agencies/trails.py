@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext as _
-
 from competitions.accounts.permissions import is_signed_in
 from competitions.agencies.models import Agency
 from competitions.agencies.permissions import can_create_agency, can_view_agency_console
 from competitions.core.breadcrumbs import Crumb, crumb, home_trail
+from competitions.core.translate import gettext as _
 
 
 def agency_trail(user: Any, agency: Agency) -> list[Crumb]:

@@ -6,7 +6,6 @@ from functools import partial
 
 from flask import current_app, flash, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from competitions.accounts.forms import ConfirmForm
@@ -19,6 +18,7 @@ from competitions.core.audit_words import audit_changes, label_fields
 from competitions.core.invitation_console import withdraw_invitation
 from competitions.core.invitation_page import invitation_page
 from competitions.core.params import paginate
+from competitions.core.translate import gettext as _
 from competitions.core.web import attempt, current_actor, guard, require
 
 

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import NoReturn
 
 from flask import abort, current_app, g, request
-from flask_babel import gettext as _
 
 from competitions.agencies.models import Agency
 from competitions.api import tokens
@@ -25,6 +24,7 @@ from competitions.core import clock
 from competitions.core.actor import Actor
 from competitions.core.extensions import client_ip, db
 from competitions.core.problems import problem
+from competitions.core.translate import gettext as _
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 

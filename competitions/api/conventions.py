@@ -29,13 +29,13 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from flask import Response, abort, request, url_for
-from flask_babel import gettext as _
 from marshmallow import Schema, fields, validate
 
 from competitions.core.extensions import db, rate_limit_headers
 from competitions.core.i18n import current_language
 from competitions.core.instants import in_zone
 from competitions.core.problems import problem
+from competitions.core.translate import gettext as _
 
 T = TypeVar("T")
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})

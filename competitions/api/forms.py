@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from competitions.core.forms import BaseForm
+from competitions.core.translate import lazy_gettext as _l
 
 
 class TokenForm(BaseForm):

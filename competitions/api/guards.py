@@ -8,13 +8,13 @@ from contextlib import contextmanager
 from typing import Any
 
 from flask import abort
-from flask_babel import gettext as _
 
 from competitions.api import auth
 from competitions.core import audit
 from competitions.core.errors import DomainError, NotFound
 from competitions.core.extensions import db
 from competitions.core.problems import problem
+from competitions.core.translate import gettext as _
 
 TOKEN: list[dict[str, list[str]]] = [{"token": []}]
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext as _
-
 from competitions.agencies.models import Agency
 from competitions.api import auth, public_bp
 from competitions.api import schemas as s
@@ -29,6 +27,7 @@ from competitions.core import clock
 from competitions.core.errors import NotFound
 from competitions.core.extensions import db
 from competitions.core.i18n import current_language
+from competitions.core.translate import gettext as _
 from competitions.judging import advancement
 from competitions.judging import results as result_service
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pycountry
-from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate
 
 from competitions.challenges.eligibility import EntrantType, MemberPolicy, Status
 from competitions.core.i18n import is_valid_jurisdiction
+from competitions.core.translate import gettext as _
 from competitions.outreach.models import Audience
 
 Instant = fields.AwareDateTime

@@ -12,7 +12,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from competitions.agencies.models import Agency
@@ -22,6 +21,7 @@ from competitions.core import audit, clock
 from competitions.core.actor import Actor
 from competitions.core.errors import DomainError, NotFound, PermissionDenied
 from competitions.core.extensions import db
+from competitions.core.translate import gettext as _
 
 PREFIX = "tdm_"
 LIFETIMES = (7, 30, 90, 365)  # days a new token may last

@@ -7,13 +7,13 @@ from typing import Any
 
 from flask import current_app, make_response, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 
 from competitions.agencies import permissions as agency_permissions
 from competitions.agencies import services as agency_services
 from competitions.api import bp, openapi_document, tokens
 from competitions.api.forms import TokenForm
 from competitions.core import clock
+from competitions.core.translate import gettext as _
 from competitions.core.web import attempt, current_actor, guard
 
 METHODS = ("get", "post", "put", "patch", "delete")

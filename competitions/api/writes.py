@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, abort
-from flask_babel import gettext as _
 
 from competitions.api import agency_bp, auth
 from competitions.api import schemas as s
@@ -18,6 +17,7 @@ from competitions.challenges import services as challenge_services
 from competitions.challenges.models import Track
 from competitions.challenges.services import tracks
 from competitions.core.problems import problem
+from competitions.core.translate import gettext as _
 
 
 def _editable_track(slug: str, track_slug: str) -> Track:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from competitions.agencies.forms import CheckboxesField
 from competitions.challenges.forms import _add_translated
 from competitions.core.forms import BaseForm, CurrencyField
+from competitions.core.translate import lazy_gettext as _l
 
 
 class AwardForm(BaseForm):

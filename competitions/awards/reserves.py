@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from competitions.awards import permissions
@@ -24,6 +23,7 @@ from competitions.core.actor import Actor
 from competitions.core.errors import DomainError, NotFound
 from competitions.core.extensions import db
 from competitions.core.text import blocks_in, one_line
+from competitions.core.translate import gettext as _
 
 PURPOSE_MAX = 1000
 

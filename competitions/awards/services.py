@@ -25,9 +25,7 @@ from decimal import Decimal
 from typing import Any
 
 import pycountry
-from flask_babel import force_locale, ngettext
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from competitions.awards import permissions
@@ -41,6 +39,9 @@ from competitions.core.audit import AuditEvent
 from competitions.core.errors import DomainError, NotFound
 from competitions.core.extensions import db
 from competitions.core.text import lines_in, one_line
+from competitions.core.translate import gettext as _
+from competitions.core.translate import lazy_gettext as _l
+from competitions.core.translate import ngettext
 from competitions.core.urls import external_url
 from competitions.entries import documents
 from competitions.entries.models import (

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext as _
-
 from competitions.awards import permissions
 from competitions.awards.models import Award
 from competitions.challenges.models import Track
 from competitions.challenges.trails import manage_trail
 from competitions.core.breadcrumbs import Crumb, crumb
 from competitions.core.i18n import current_language
+from competitions.core.translate import gettext as _
 from competitions.entries.trails import entry_trail
 
 

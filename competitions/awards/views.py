@@ -8,7 +8,6 @@ from decimal import Decimal
 
 from flask import redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -21,6 +20,7 @@ from competitions.challenges.eligibility import status_label
 from competitions.challenges.forms import fill_per_language, per_language
 from competitions.challenges.models import Track
 from competitions.core.i18n import current_language
+from competitions.core.translate import gettext as _
 from competitions.core.web import attempt, current_actor, flash_errors, guard
 
 for _helper in (trails.awards_trail, trails.award_trail, services.award_action):

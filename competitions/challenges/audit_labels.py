@@ -3,10 +3,9 @@ names: "Results released", not ``results_at``)."""
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-
 from competitions.challenges.timeline import INSTANT_LABELS
 from competitions.core.audit_words import label_fields
+from competitions.core.translate import lazy_gettext as _l
 
 label_fields(INSTANT_LABELS)
 label_fields(

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
-from flask_babel import ngettext
-
 from competitions.challenges.eligibility import (
     EntrantType,
     MemberPolicy,
@@ -17,6 +14,8 @@ from competitions.challenges.eligibility import (
 )
 from competitions.challenges.models import Track
 from competitions.core.i18n import country_name
+from competitions.core.translate import gettext as _
+from competitions.core.translate import ngettext
 
 
 @dataclass(frozen=True)

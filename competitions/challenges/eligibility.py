@@ -25,10 +25,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask_babel import gettext as _
-from flask_babel import ngettext
-
 from competitions.core.i18n import country_name, is_valid_country, is_valid_jurisdiction
+from competitions.core.translate import gettext as _
+from competitions.core.translate import ngettext
 
 
 class EntrantType(enum.StrEnum):

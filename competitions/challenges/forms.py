@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -34,6 +33,7 @@ from competitions.core.forms import (
 )
 from competitions.core.i18n import language_name
 from competitions.core.instants import in_zone
+from competitions.core.translate import lazy_gettext as _l
 
 CONTENT_LANGUAGES = ("en", "fr")
 

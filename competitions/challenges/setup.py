@@ -16,14 +16,14 @@ from functools import partial
 from typing import Any
 
 from flask import url_for
-from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from competitions.challenges import permissions, services
 from competitions.challenges.models import Challenge
 from competitions.challenges.services import partners as partner_services
 from competitions.challenges.services import tracks as track_services
 from competitions.core.i18n import current_language
+from competitions.core.translate import gettext as _
+from competitions.core.translate import ngettext
 
 
 class State(enum.StrEnum):

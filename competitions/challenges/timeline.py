@@ -11,11 +11,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-
 from competitions.challenges.models import ROUND_INSTANTS
 from competitions.core import instants as supported_range
+from competitions.core.translate import gettext as _
+from competitions.core.translate import lazy_gettext as _l
 
 INSTANT_LABELS = {
     "registration_opens": _l("Registration opens"),

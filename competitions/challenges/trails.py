@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext as _
-
 from competitions.agencies.models import Agency
 from competitions.agencies.permissions import can_view_agency_console
 from competitions.agencies.trails import agency_challenges_trail
@@ -20,6 +18,7 @@ from competitions.challenges import permissions
 from competitions.challenges.models import Challenge, Round, Track
 from competitions.core.breadcrumbs import Crumb, crumb, home_trail
 from competitions.core.i18n import current_language
+from competitions.core.translate import gettext as _
 
 
 def challenge_trail(user: Any, challenge: Challenge, track: Track | None = None) -> list[Crumb]:

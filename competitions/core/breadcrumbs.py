@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import url_for
-from flask_babel import gettext as _
+
+from competitions.core.translate import gettext as _
 
 Crumb = tuple[str, str | None]
 

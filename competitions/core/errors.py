@@ -6,12 +6,12 @@ import logging
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask import Flask, current_app, g, jsonify, make_response, render_template, request
-from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
 from competitions.core.problems import is_api_request, problem
+from competitions.core.translate import gettext as _
 
 if TYPE_CHECKING:
     from flask.typing import ResponseReturnValue

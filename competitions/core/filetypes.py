@@ -9,11 +9,10 @@ import zipfile
 from dataclasses import dataclass, fields
 from typing import IO, Any
 
-from flask_babel import gettext as _
-
 from competitions.core.after_commit import run_after_rollback
 from competitions.core.errors import DomainError
 from competitions.core.storage import Storage, StorageFailed, TooLarge, get_storage
+from competitions.core.translate import gettext as _
 
 # The content types files are served with (always as attachments).
 CONTENT_TYPES = {

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Hashable, Iterable
 from functools import lru_cache
-from typing import Any
+from typing import Any, ClassVar
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import (
@@ -28,6 +28,7 @@ from competitions.core.i18n import (
     region_choices,
     timezone_choices,
 )
+from competitions.core.translate import lazy_gettext as _l
 
 # C0 controls except tab, line feed and carriage return (kept for multi-line text), and DEL.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -89,30 +90,50 @@ def invitee_email(label: Any, missing: Any = None) -> EmailField:
 class LongSelect(widgets.Select):
     """A select whose (long, unchanging) option list is rendered once and reused.
 
-    Rendering hundreds of options through WTForms costs tens of milliseconds per field
-    (countries, time zones); the options' HTML is cached per list and only the selected
-    option is marked for each request.
+    Rendering hundreds of options through WTForms costs milliseconds per field (countries,
+    time zones, currencies). A field built with ``key`` (a function naming what its list
+    depends on, e.g. the language) has its escaped options' HTML rendered once per key,
+    without going through WTForms' per-option objects; only the selected option is marked
+    for each request. Choices replaced on a field (or no ``key``) are rendered from the
+    field's choices, still cached by their content.
     """
 
-    _rendered: dict[int, tuple[tuple[tuple[str, str], ...], str]] = {}
+    _rendered: ClassVar[dict[Hashable, str]] = {}
+
+    def __init__(
+        self,
+        key: Callable[[], Hashable] | None = None,
+        choices: Callable[[], Iterable[tuple[str, Any]]] | None = None,
+    ) -> None:
+        super().__init__()
+        self.key, self.choices = key, choices
+
+    @classmethod
+    def _options(cls, key: Hashable, pairs: Callable[[], Iterable[tuple[str, str]]]) -> str:
+        options = cls._rendered.get(key)
+        if options is None:
+            options = "".join(
+                f'<option value="{escape(value)}">{escape(label)}</option>'
+                for value, label in pairs()
+            )
+            if len(cls._rendered) > 64:
+                cls._rendered.clear()
+            cls._rendered[key] = options
+        return options
 
     def __call__(self, field: Any, **kwargs: Any) -> Markup:
         kwargs.setdefault("id", field.id)
         if "required" not in kwargs and "required" in getattr(field, "flags", ()):
             kwargs["required"] = True
-        pairs = tuple((str(c.value), str(c.label)) for c in field.iter_choices())
-        key = hash(pairs)
-        cached = self._rendered.get(key)
-        if cached is None or cached[0] != pairs:
-            options = "".join(
-                f'<option value="{escape(value)}">{escape(label)}</option>'
-                for value, label in pairs
+        if self.choices is not None and self.key is not None and _callback(field) is self.choices:
+            source = self.choices
+            options = self._options(
+                (id(type(field)), self.key()),
+                lambda: ((str(value), str(label)) for value, label in source()),
             )
-            cached = (pairs, options)
-            if len(self._rendered) > 64:
-                self._rendered.clear()
-            self._rendered[key] = cached
-        options = cached[1]
+        else:
+            pairs = tuple((str(c.value), str(c.label)) for c in field.iter_choices())
+            options = self._options(pairs, lambda: pairs)
         if field.data not in (None, ""):
             marker = f'<option value="{escape(str(field.data))}">'
             options = options.replace(marker, marker[:7] + " selected" + marker[7:], 1)
@@ -121,22 +142,29 @@ class LongSelect(widgets.Select):
         return Markup(f"<select {params}>{options}</select>")  # noqa: S704
 
 
+def _callback(field: Any) -> Any:
+    # WTForms (3.3) keeps the callable given as ``choices`` until a view replaces it.
+    return getattr(field, "_choices_callable", None)
+
+
 class TimeZoneField(SelectField):
     """A choice among every time zone (the long option list is rendered once)."""
 
     def __init__(self, label: Any = None, **kwargs: Any) -> None:
-        super().__init__(label, choices=timezone_choices, widget=LongSelect(), **kwargs)
+        widget = LongSelect(key=lambda: "", choices=timezone_choices)
+        super().__init__(label, choices=timezone_choices, widget=widget, **kwargs)
 
 
 class CountryField(SelectField):
     """A choice among every country, in the request's language, after an empty first option
-    labelled ``blank``."""
+    labelled ``blank`` (the options rendered once per language and blank label)."""
 
     def __init__(self, label: Any = None, blank: Any = "", **kwargs: Any) -> None:
         def choices() -> list[tuple[str, Any]]:
             return [("", blank), *country_choices()]
 
-        super().__init__(label, choices=choices, widget=LongSelect(), **kwargs)
+        widget = LongSelect(key=lambda: (current_language(), str(blank)), choices=choices)
+        super().__init__(label, choices=choices, widget=widget, **kwargs)
 
 
 @lru_cache(maxsize=8)
@@ -236,6 +264,5 @@ class CurrencyField(SelectField):
         def choices() -> list[tuple[str, Any]]:
             return [("", _l("Select a currency")), *currency_choices(current_language())]
 
-        super().__init__(
-            label, choices=choices, widget=LongSelect(), validate_choice=False, **kwargs
-        )
+        widget = LongSelect(key=current_language, choices=choices)
+        super().__init__(label, choices=choices, widget=widget, validate_choice=False, **kwargs)

@@ -18,12 +18,12 @@ from babel.numbers import format_decimal as babel_format_decimal
 from babel.units import format_unit
 from flask import current_app, request, session
 from flask_babel import force_locale
-from flask_babel import get_locale as babel_get_locale
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from competitions.core.instants import in_zone
 from competitions.core.problems import is_api_request
+from competitions.core.translate import gettext as _
+from competitions.core.translate import locale
 
 
 def languages() -> tuple[str, ...]:
@@ -56,7 +56,7 @@ def select_timezone() -> str | None:
 
 
 def current_language() -> str:
-    loc = babel_get_locale()
+    loc = locale()
     return loc.language if loc is not None else languages()[0]
 
 

@@ -15,9 +15,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, tzinfo
 
-from flask_babel import gettext as _
-
 from competitions.core.errors import DomainError
+from competitions.core.translate import gettext as _
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)

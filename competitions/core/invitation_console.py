@@ -8,10 +8,10 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import flash
-from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
 from competitions.core.invitations import Invitation
+from competitions.core.translate import gettext as _
 from competitions.core.web import attempt, flash_errors
 
 

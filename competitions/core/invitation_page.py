@@ -13,12 +13,12 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from competitions.core import invitations
 from competitions.core.errors import DomainError
+from competitions.core.translate import gettext as _
 from competitions.core.web import attempt, current_actor
 
 Accept = Callable[[Any], tuple[str, str]]

@@ -24,7 +24,6 @@ from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column
 
 from competitions.core import audit, clock, tokens
@@ -32,6 +31,7 @@ from competitions.core.actor import Actor
 from competitions.core.db import UTCDateTime
 from competitions.core.errors import Conflict, DomainError, NotFound
 from competitions.core.extensions import db
+from competitions.core.translate import gettext as _
 from competitions.core.urls import external_url
 
 

@@ -9,7 +9,8 @@ import json
 from typing import Any
 
 from flask import request
-from flask_babel import gettext as _
+
+from competitions.core.translate import gettext as _
 
 MAX_DEPTH = 32
 

@@ -19,9 +19,9 @@ from typing import IO, Any, Protocol
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app
-from flask_babel import gettext as _
 
 from competitions.core.errors import Unavailable
+from competitions.core.translate import gettext as _
 
 log = logging.getLogger(__name__)
 

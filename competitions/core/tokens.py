@@ -6,10 +6,10 @@ import secrets
 from typing import Any, Protocol, TypeVar
 
 from flask import current_app
-from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
 from competitions.core import clock
+from competitions.core.translate import gettext as _
 
 T = TypeVar("T")
 

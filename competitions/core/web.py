@@ -184,6 +184,21 @@ def attempt(
             flash(success, category)
 
 
+def commit_for_page() -> None:
+    """Commit what the request wrote, keeping what it read loaded for the page rendered next.
+
+    A plain commit expires every loaded object, and the template then reads each one again,
+    row by row (a judge's queue: two queries per assigned submission).
+    """
+    session = db.session()
+    saved = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = saved
+
+
 def send_attachment(handle: IO[bytes], mimetype: str, filename: str) -> Response:
     """An uploaded file, always as a download: never sniffed, rendered or cached by the browser,
     and named by its type (``mimetype``, detected from its content when it was stored) whatever

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext as _
-
 from competitions.challenges.eligibility import (
     STATUS_ORDER,
     Decision,
@@ -33,6 +31,7 @@ from competitions.core import audit, clock
 from competitions.core.actor import Actor
 from competitions.core.errors import DomainError, NotFound
 from competitions.core.i18n import current_language
+from competitions.core.translate import gettext as _
 from competitions.entries import permissions
 from competitions.entries.models import Entry, Team, TeamMember, TeamRole
 

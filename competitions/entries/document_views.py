@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from competitions.accounts.forms import ConfirmForm
 from competitions.challenges import services as challenge_services
 from competitions.core.params import db_id
+from competitions.core.translate import gettext as _
 from competitions.core.web import (
     attempt,
     current_actor,

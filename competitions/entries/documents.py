@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from blinker import Namespace
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from competitions.accounts.models import User
@@ -26,6 +24,8 @@ from competitions.core.errors import DomainError, NotFound, must_exist
 from competitions.core.extensions import db
 from competitions.core.storage import get_storage
 from competitions.core.text import blocks_in, lines_in
+from competitions.core.translate import gettext as _
+from competitions.core.translate import lazy_gettext as _l
 from competitions.core.urls import external_url
 from competitions.entries import permissions
 from competitions.entries.models import (

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -19,6 +18,7 @@ from competitions.agencies.forms import CheckboxesField
 from competitions.challenges.eligibility import Status
 from competitions.challenges.forms import entrant_type_choices
 from competitions.core.forms import BaseForm, CountryField, invitee_email
+from competitions.core.translate import lazy_gettext as _l
 from competitions.entries.models import DocumentStatus
 
 

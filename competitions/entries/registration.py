@@ -12,8 +12,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask_babel import gettext as _
-
 from competitions.accounts.models import User
 from competitions.challenges.eligibility import (
     Status,
@@ -28,6 +26,7 @@ from competitions.core.actor import Actor
 from competitions.core.errors import Conflict, DomainError, NotFound
 from competitions.core.extensions import db
 from competitions.core.i18n import current_language
+from competitions.core.translate import gettext as _
 from competitions.entries import decisions, permissions, teams
 from competitions.entries.models import Entry, EntryMember, Team
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import enum
 from typing import Any
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -20,6 +19,7 @@ from competitions.core import audit, clock
 from competitions.core.actor import Actor
 from competitions.core.errors import must_exist
 from competitions.core.extensions import db
+from competitions.core.translate import gettext as _
 from competitions.entries import teams
 from competitions.entries.models import Entry, Team
 

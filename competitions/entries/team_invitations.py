@@ -8,8 +8,6 @@ change of the team (size, eligibility of its active entries, exclusivity).
 from __future__ import annotations
 
 from flask import current_app
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from competitions.accounts.models import User
 from competitions.accounts.services import check_email, find_by_email
@@ -17,6 +15,8 @@ from competitions.core import audit, clock, invitations, mail
 from competitions.core.actor import Actor
 from competitions.core.errors import Conflict, NotFound
 from competitions.core.extensions import db
+from competitions.core.translate import gettext as _
+from competitions.core.translate import lazy_gettext as _l
 from competitions.entries import decisions, teams
 from competitions.entries.models import Team, TeamInvitation, TeamMember, TeamRole
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -26,6 +25,7 @@ from competitions.core.errors import Conflict, DomainError, NotFound, Permission
 from competitions.core.extensions import db
 from competitions.core.i18n import is_valid_country, is_valid_jurisdiction
 from competitions.core.text import one_line, required_line
+from competitions.core.translate import gettext as _
 from competitions.entries import decisions, permissions
 from competitions.entries.models import Entry, EntryMember, Team, TeamMember, TeamRole
 

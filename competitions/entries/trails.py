@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext as _
-
 from competitions.accounts.permissions import is_signed_in
 from competitions.challenges.models import Round
 from competitions.challenges.trails import manage_trail
 from competitions.core.breadcrumbs import Crumb, crumb, home_trail
 from competitions.core.i18n import current_language
+from competitions.core.translate import gettext as _
 from competitions.entries import permissions
 from competitions.entries.models import Entry, Team
 

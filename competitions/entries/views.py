@@ -6,7 +6,6 @@ from functools import partial
 
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from competitions.accounts.forms import ConfirmForm
@@ -25,6 +24,7 @@ from competitions.core.i18n import current_language
 from competitions.core.invitation_console import send_invitation, withdraw_invitation
 from competitions.core.invitation_page import invitation_page
 from competitions.core.params import db_id, paginate
+from competitions.core.translate import gettext as _
 from competitions.core.web import attempt, current_actor, flash_errors, guard, require
 from competitions.entries import (
     bp,

@@ -13,7 +13,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from competitions.accounts.models import User
@@ -21,6 +20,7 @@ from competitions.core import audit, clock
 from competitions.core.actor import Actor
 from competitions.core.errors import PermissionDenied
 from competitions.core.extensions import db
+from competitions.core.translate import gettext as _
 from competitions.formats.models import CalendarFeed
 
 PREFIX = "cal_"

@@ -19,7 +19,6 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from icalendar import Event
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -28,6 +27,7 @@ from competitions.accounts.models import User
 from competitions.challenges.calendar import host_of, milestone_event, new_calendar, round_events
 from competitions.challenges.models import Challenge, ChallengeStatus, Milestone, Track
 from competitions.core.extensions import db
+from competitions.core.translate import gettext as _
 from competitions.entries.models import Entry, TeamMember
 from competitions.judging.models import Judge, Panel
 

@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -16,6 +15,7 @@ from competitions.challenges.models import Challenge, Track
 from competitions.core import clock
 from competitions.core.extensions import db
 from competitions.core.i18n import current_language
+from competitions.core.translate import gettext as _
 from competitions.core.urls import external_url
 from competitions.core.web import attempt, current_actor
 from competitions.formats import bp, calendar_feeds, personal_calendar, sitemap, structured_data

@@ -13,12 +13,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask_babel import gettext as _
-from flask_babel import ngettext, pgettext
-
 from competitions.challenges.eligibility import entrant_type_label, status_label
 from competitions.challenges.models import Challenge, Round, Track
 from competitions.core.i18n import country_name, language_name
+from competitions.core.translate import gettext as _
+from competitions.core.translate import ngettext, pgettext
 from competitions.insights.aggregation import BINS, Figures, KeyCount
 from competitions.judging.leniency import Leniency
 from competitions.judging.models import ReviewProgress

@@ -10,7 +10,6 @@ from decimal import Decimal, InvalidOperation
 
 import pycountry
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from competitions.agencies.services import record_in
 from competitions.challenges.models import Challenge, Track
@@ -19,6 +18,7 @@ from competitions.core.actor import Actor
 from competitions.core.errors import DomainError, NotFound, PermissionDenied
 from competitions.core.extensions import db
 from competitions.core.i18n import territory_currency
+from competitions.core.translate import gettext as _
 from competitions.insights import permissions
 from competitions.insights.models import CostCategory, CostLine, CostSettings, ExchangeRate
 

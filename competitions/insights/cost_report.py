@@ -30,8 +30,6 @@ from typing import Any
 
 from babel.dates import format_date
 from babel.numbers import format_decimal
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import aliased
 
@@ -40,6 +38,8 @@ from competitions.challenges.models import Challenge, Prize, Track
 from competitions.core.extensions import db
 from competitions.core.i18n import current_language, format_money, format_number
 from competitions.core.spreadsheet import CsvPieces
+from competitions.core.translate import gettext as _
+from competitions.core.translate import ngettext
 from competitions.entries.models import Entry, TeamMember
 from competitions.insights import aggregation, cost_records, costs, permissions
 from competitions.insights.models import CostCategory, CostLine, ExchangeRate

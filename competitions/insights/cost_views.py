@@ -8,13 +8,13 @@ from typing import Any
 
 from flask import Response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from competitions.accounts.forms import ConfirmForm
 from competitions.challenges import services as challenge_services
 from competitions.challenges.models import Challenge, Track
 from competitions.core.i18n import current_language
+from competitions.core.translate import gettext as _
 from competitions.core.web import attempt, current_actor, guard
 from competitions.insights import bp, cost_records, cost_report, editions, permissions
 from competitions.insights.forms import CostLineForm, RateForm, ReportingCurrencyForm

@@ -18,10 +18,9 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from flask_babel import gettext as _
-
 from competitions.challenges.models import Challenge, Track
 from competitions.core.i18n import format_money, format_number
+from competitions.core.translate import gettext as _
 from competitions.insights import cost_report, costs, permissions
 
 SurveyScores = Callable[[Challenge], Mapping[int, Sequence[tuple[str, Decimal | None]]]]

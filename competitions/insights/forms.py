@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Optional
 
 from competitions.core.forms import BaseForm, CurrencyField
+from competitions.core.translate import lazy_gettext as _l
 from competitions.insights.cost_report import category_label
 from competitions.insights.models import CostCategory
 

@@ -14,11 +14,11 @@ from datetime import date
 from typing import Any
 
 from babel.dates import format_date
-from flask_babel import gettext as _
 
 from competitions.challenges.models import Challenge, Track
 from competitions.core.errors import NotFound
 from competitions.core.spreadsheet import CsvPieces
+from competitions.core.translate import gettext as _
 from competitions.insights import aggregation, charts, permissions
 from competitions.insights.charts import Chart, Section
 from competitions.judging import panels

@@ -41,4 +41,42 @@ def advanced_to(entry: Entry, round_: Round) -> bool:
     )
 
 
-set_admission_rule(advanced_to)
+def admitted(entries: list[Entry]) -> set[tuple[int, int]]:
+    """``advanced_to`` for the entries in every round of their challenges: the (entry id,
+    round id) pairs admitted, in two queries."""
+    challenge_ids = {e.challenge_id for e in entries}
+    rounds = db.session.execute(
+        select(Round.id, Round.challenge_id)
+        .where(Round.challenge_id.in_(challenge_ids))
+        .order_by(Round.challenge_id, Round.position, Round.id)
+    ).all()
+    before: dict[int, int | None] = {}
+    previous: dict[int, int] = {}
+    for round_id, challenge_id in rounds:
+        before[round_id] = previous.get(challenge_id)
+        previous[challenge_id] = round_id
+    befores = {b for b in before.values() if b is not None}
+    advanced = set()
+    if befores:
+        advanced = set(
+            db.session.execute(
+                select(Advancement.entry_id, Advancement.round_id).where(
+                    Advancement.round_id.in_(befores),
+                    Advancement.entry_id.in_([e.id for e in entries]),
+                    Advancement.stage == last_stage_of(Advancement.round_id),
+                    Advancement.advancing.is_(True),
+                )
+            ).all()
+        )
+    by_challenge: dict[int, list[int]] = {}
+    for round_id, challenge_id in rounds:
+        by_challenge.setdefault(challenge_id, []).append(round_id)
+    return {
+        (e.id, r)
+        for e in entries
+        for r in by_challenge.get(e.challenge_id, [])
+        if before[r] is None or (e.id, before[r]) in advanced
+    }
+
+
+set_admission_rule(advanced_to, admitted)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from competitions.challenges.models import Round, Track
@@ -15,6 +14,7 @@ from competitions.core import audit, clock
 from competitions.core.actor import Actor
 from competitions.core.errors import DomainError, PermissionDenied
 from competitions.core.extensions import db
+from competitions.core.translate import gettext as _
 from competitions.entries.models import Entry, Team
 from competitions.judging import permissions, rubrics
 from competitions.judging.models import (

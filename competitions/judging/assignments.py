@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask_babel import gettext as _
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -24,6 +23,7 @@ from competitions.core import audit, clock
 from competitions.core.actor import Actor
 from competitions.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from competitions.core.extensions import db
+from competitions.core.translate import gettext as _
 from competitions.entries.models import Entry
 from competitions.judging import anonymity, assignment, conflicts, permissions, pool, rubrics
 from competitions.judging.models import (

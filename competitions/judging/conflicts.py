@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from competitions.accounts.models import User
@@ -22,6 +21,7 @@ from competitions.core import audit, clock
 from competitions.core.actor import Actor
 from competitions.core.errors import DomainError, PermissionDenied
 from competitions.core.extensions import db
+from competitions.core.translate import gettext as _
 from competitions.entries.models import Entry, Team, TeamMember
 from competitions.judging import anonymity, permissions
 from competitions.judging.models import (

@@ -3,8 +3,6 @@ to the track's admins, who mark it handled."""
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from competitions.accounts.models import User
@@ -14,6 +12,8 @@ from competitions.core import audit, clock, mail
 from competitions.core.actor import Actor
 from competitions.core.errors import DomainError, PermissionDenied
 from competitions.core.extensions import db
+from competitions.core.translate import gettext as _
+from competitions.core.translate import lazy_gettext as _l
 from competitions.core.urls import external_url
 from competitions.entries.models import Entry
 from competitions.judging import permissions

@@ -6,8 +6,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -24,6 +22,8 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from competitions.challenges.forms import LocalDateTimeField
 from competitions.core.errors import DomainError
 from competitions.core.forms import BaseForm, TimeZoneField, invitee_email
+from competitions.core.translate import gettext as _
+from competitions.core.translate import lazy_gettext as _l
 from competitions.judging import rubrics
 from competitions.judging.models import AdvancementMethod, Criterion, FlagKind, PanelScope, Rubric
 

@@ -6,8 +6,6 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from competitions.accounts.models import User
@@ -18,6 +16,8 @@ from competitions.core.actor import Actor
 from competitions.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from competitions.core.extensions import db
 from competitions.core.text import one_line
+from competitions.core.translate import gettext as _
+from competitions.core.translate import lazy_gettext as _l
 from competitions.judging import permissions
 from competitions.judging.models import Assignment, EndReason, Judge, JudgeInvitation, Panel
 

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from competitions.accounts.models import User
@@ -20,6 +19,7 @@ from competitions.core.extensions import db
 from competitions.core.filetypes import typed_name
 from competitions.core.forms import CONTROL_MESSAGE
 from competitions.core.text import plain_number
+from competitions.core.translate import gettext as _
 from competitions.judging import panels, permissions, rubrics
 from competitions.judging.models import (
     Assignment,

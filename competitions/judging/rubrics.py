@@ -7,7 +7,6 @@ from dataclasses import dataclass, field, fields
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 
 from competitions.challenges.models import Challenge, Round
@@ -17,6 +16,7 @@ from competitions.core.errors import Conflict, DomainError, PermissionDenied, mu
 from competitions.core.extensions import db
 from competitions.core.i18n import languages
 from competitions.core.text import blocks_in, lines_in, plain_number
+from competitions.core.translate import gettext as _
 from competitions.judging import permissions
 from competitions.judging.models import (
     PANEL_SCOPES,

@@ -7,12 +7,12 @@ from __future__ import annotations
 from functools import partial
 
 from flask import url_for
-from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from competitions.challenges.models import Challenge
 from competitions.challenges.setup import Step, state_of, step
 from competitions.core.i18n import current_language
+from competitions.core.translate import gettext as _
+from competitions.core.translate import ngettext
 from competitions.judging import panels, permissions, rubrics
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import TextAreaField
 from wtforms.fields.choices import SelectChoice
 
 from competitions.agencies.forms import CheckboxesField
 from competitions.core.forms import BaseForm
+from competitions.core.translate import lazy_gettext as _l
 from competitions.lessons.services import FIGURES
 
 HINT = _l("One lesson per line.")

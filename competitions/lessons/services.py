@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from competitions.agencies.models import Agency, Membership, Role
@@ -17,6 +15,8 @@ from competitions.core.audit_words import label_fields
 from competitions.core.errors import DomainError, FieldErrors, NotFound
 from competitions.core.extensions import db
 from competitions.core.text import text_block
+from competitions.core.translate import gettext as _
+from competitions.core.translate import lazy_gettext as _l
 from competitions.core.urls import external_url
 from competitions.lessons import permissions
 from competitions.lessons.models import (

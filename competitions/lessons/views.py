@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from flask import redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from competitions.challenges import services as challenge_services
 from competitions.challenges.models import Challenge
 from competitions.core.extensions import db
 from competitions.core.i18n import current_language
+from competitions.core.translate import gettext as _
 from competitions.core.web import attempt, current_actor, flash_errors, guard, require
 from competitions.lessons import bp, permissions, services
 from competitions.lessons.forms import ButtonForm, SectionForm

@@ -7,7 +7,6 @@ from datetime import datetime
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from competitions.challenges import services as challenge_services
@@ -17,6 +16,7 @@ from competitions.challenges.timeline import LocalTimeError, to_utc
 from competitions.core import clock
 from competitions.core.errors import DomainError
 from competitions.core.i18n import current_language
+from competitions.core.translate import gettext as _
 from competitions.core.web import attempt, current_actor, guard, require
 from competitions.outreach import announcements, bp, notices, permissions
 from competitions.outreach.forms import (

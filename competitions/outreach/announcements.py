@@ -17,7 +17,6 @@ from typing import Any, cast
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import Table, exists, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -34,6 +33,7 @@ from competitions.core.markdown import render_markdown
 from competitions.core.outbox import OutboxMessage
 from competitions.core.periodic import isolated
 from competitions.core.text import blocks_in, lines_in, one_line, text_block
+from competitions.core.translate import gettext as _
 from competitions.core.urls import external_url
 from competitions.entries.models import Entry, TeamMember
 from competitions.judging import audiences as judging

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from competitions.agencies.forms import CheckboxesField
 from competitions.challenges.forms import LocalDateTimeField
 from competitions.core.forms import BaseForm, TimeZoneField
+from competitions.core.translate import lazy_gettext as _l
 from competitions.outreach.models import Audience
 
 AUDIENCE_LABELS: dict[str, Any] = {

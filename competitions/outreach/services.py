@@ -12,8 +12,6 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from competitions.accounts.models import normalize_email
@@ -25,6 +23,8 @@ from competitions.core.actor import Actor
 from competitions.core.errors import DomainError, NotFound
 from competitions.core.extensions import db
 from competitions.core.i18n import languages
+from competitions.core.translate import gettext as _
+from competitions.core.translate import lazy_gettext as _l
 from competitions.core.urls import external_url
 from competitions.outreach.models import Subscription, SubscriptionStatus
 

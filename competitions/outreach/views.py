@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Response, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 
 from competitions.challenges.models import Challenge
 from competitions.core.extensions import csrf, limiter
 from competitions.core.i18n import current_language
+from competitions.core.translate import gettext as _
 from competitions.core.urls import external_url
 from competitions.core.web import attempt, current_actor
 from competitions.outreach import bp, services

@@ -20,8 +20,6 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import current_app
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -34,6 +32,8 @@ from competitions.core.extensions import db
 from competitions.core.i18n import languages
 from competitions.core.locks import tick_lock
 from competitions.core.periodic import isolated
+from competitions.core.translate import gettext as _
+from competitions.core.translate import lazy_gettext as _l
 from competitions.core.urls import external_url
 from competitions.outreach.models import Subscription
 from competitions.outreach.readers import entrants_and_followers

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from competitions.challenges.forms import CONTENT_LANGUAGES, _language_label
 from competitions.core.forms import BaseForm
+from competitions.core.translate import lazy_gettext as _l
 
 
 class AskForm(BaseForm):

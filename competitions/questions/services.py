@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import gettext as _
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -20,6 +19,7 @@ from competitions.core.errors import DomainError, NotFound, PermissionDenied
 from competitions.core.extensions import db
 from competitions.core.i18n import languages
 from competitions.core.text import text_block
+from competitions.core.translate import gettext as _
 from competitions.questions import permissions
 from competitions.questions.models import (
     Answer,

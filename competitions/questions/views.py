@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -19,6 +17,8 @@ from competitions.challenges.permissions import can_edit_track
 from competitions.core.extensions import csrf, limiter
 from competitions.core.i18n import current_language, language_name
 from competitions.core.page_cache import cached_public_page
+from competitions.core.translate import gettext as _
+from competitions.core.translate import lazy_gettext as _l
 from competitions.core.web import attempt, current_actor, flash_errors, guard, require
 from competitions.questions import answers, bp, corrections, digest, permissions, services
 from competitions.questions.forms import (

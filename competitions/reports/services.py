@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from competitions.agencies.models import Agency
@@ -16,6 +15,7 @@ from competitions.core import clock
 from competitions.core.actor import Actor
 from competitions.core.errors import DomainError, NotFound
 from competitions.core.extensions import db
+from competitions.core.translate import gettext as _
 from competitions.insights import cost_report
 from competitions.insights import services as insights
 from competitions.insights.charts import Chart

@@ -8,7 +8,6 @@ import json
 
 from flask import Response, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from competitions.challenges import services as challenge_services
@@ -16,6 +15,7 @@ from competitions.challenges.models import Challenge
 from competitions.core.extensions import db
 from competitions.core.i18n import current_language, format_number
 from competitions.core.page_cache import cached_public_page
+from competitions.core.translate import gettext as _
 from competitions.core.web import attempt, current_actor, flash_errors, guard, require
 from competitions.insights import svg
 from competitions.insights.cost_views import edition_label

@@ -13,7 +13,6 @@ import re
 import unicodedata
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     FieldList,
@@ -32,6 +31,7 @@ from wtforms.validators import DataRequired, NumberRange, Optional, ValidationEr
 from competitions.agencies.forms import CheckboxesField
 from competitions.core.forms import BaseForm
 from competitions.core.i18n import language_name
+from competitions.core.translate import lazy_gettext as _l
 from competitions.submissions.fields import FILE_KINDS, MAX_FILE_MB, FieldType
 
 TYPE_NAMES = {

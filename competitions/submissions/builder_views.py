@@ -9,7 +9,6 @@ from typing import Any
 
 from flask import Response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from competitions.accounts.forms import ConfirmForm
@@ -17,6 +16,7 @@ from competitions.challenges import permissions as challenge_permissions
 from competitions.challenges import services as challenge_services
 from competitions.challenges.models import Challenge, Round
 from competitions.core.errors import NotFound
+from competitions.core.translate import gettext as _
 from competitions.core.web import attempt, current_actor, require
 from competitions.submissions import bp, services
 from competitions.submissions.builder import (

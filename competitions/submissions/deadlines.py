@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from competitions.challenges.models import Round
@@ -16,6 +15,7 @@ from competitions.core.actor import Actor
 from competitions.core.errors import DomainError, NotFound
 from competitions.core.extensions import db
 from competitions.core.i18n import format_instant, viewer_timezone
+from competitions.core.translate import gettext as _
 from competitions.entries.models import Entry
 from competitions.entries.permissions import can_decide_eligibility
 from competitions.submissions import facts

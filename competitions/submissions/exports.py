@@ -17,7 +17,6 @@ from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask_babel import gettext as _
 from sqlalchemy import Select, and_, exists, func, select
 
 from competitions.accounts.models import User
@@ -28,6 +27,7 @@ from competitions.core.extensions import db
 from competitions.core.filetypes import typed_name
 from competitions.core.spreadsheet import CsvPieces
 from competitions.core.storage import CHUNK, get_storage
+from competitions.core.translate import gettext as _
 from competitions.entries import decisions
 from competitions.entries import permissions as entry_permissions
 from competitions.entries import services as entry_services

@@ -19,10 +19,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from flask_babel import gettext as _
-from flask_babel import ngettext
-
 from competitions.core.forms import CONTROL_MESSAGE, has_control_characters
+from competitions.core.translate import gettext as _
+from competitions.core.translate import ngettext
 
 
 class FieldType(enum.StrEnum):

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     Field,
@@ -21,6 +19,8 @@ from wtforms.validators import Length, Optional
 from competitions.agencies.forms import CheckboxesField
 from competitions.challenges.forms import LocalDateTimeField
 from competitions.core.forms import BaseForm, TimeZoneField
+from competitions.core.translate import gettext as _
+from competitions.core.translate import lazy_gettext as _l
 from competitions.submissions.fields import FieldDef, FieldType
 
 

@@ -9,10 +9,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from competitions.challenges.models import Challenge, Track
 from competitions.core.extensions import db
 from competitions.core.home import ROWS, Section, section
 from competitions.entries.models import Entry, Team, TeamMember
-from competitions.submissions.next_step import next_step
+from competitions.submissions.next_step import next_steps
 
 
 @section(order=10)
@@ -34,10 +35,14 @@ def my_entries(user: Any) -> Section | None:
         db.session.scalars(
             select(Entry)
             .where(Entry.team_id.in_([t.id for t in teams]), Entry.withdrawn_at.is_(None))
-            .options(joinedload(Entry.team), joinedload(Entry.track))
+            .options(
+                joinedload(Entry.team),
+                joinedload(Entry.track).joinedload(Track.challenge).selectinload(Challenge.rounds),
+                joinedload(Entry.track).joinedload(Track.challenge).selectinload(Challenge.tracks),
+            )
             .order_by(Entry.id.desc())
             .limit(ROWS)
         )
     )
-    steps = [(entry, next_step(entry)) for entry in entries]
+    steps = list(zip(entries, next_steps(entries), strict=True))
     return Section("submissions/_home_entries.html", {"teams": teams, "steps": steps})

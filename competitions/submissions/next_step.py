@@ -13,7 +13,7 @@ from competitions.challenges.models import Round
 from competitions.challenges.timeline import WindowState
 from competitions.core import clock
 from competitions.entries.models import Entry
-from competitions.submissions import bp, deadlines, services
+from competitions.submissions import bp, deadlines, facts, services
 
 
 class Step(enum.StrEnum):
@@ -42,12 +42,23 @@ def next_step(entry: Entry) -> NextStep | None:
             continue
         if state is WindowState.UPCOMING:
             return NextStep(Step.WAIT, round_, round_.submission_opens)
-        submission = services.submission_for(entry, round_)
-        number = services.latest_number(submission) if submission else 0
+        prefetched = facts.of(entry, round_).get(services.PREFETCHED)
+        if prefetched is not None:
+            submission, number = prefetched
+        else:
+            submission = services.submission_for(entry, round_)
+            number = services.latest_number(submission) if submission else 0
         withdrawn = submission is not None and submission.withdrawn_at is not None
         step = Step.UPDATE if number and not withdrawn else Step.SUBMIT
         return NextStep(step, round_, deadlines.deadline_for(entry, round_), number)
     return None
+
+
+def next_steps(entries: list[Entry]) -> list[NextStep | None]:
+    """``next_step`` of each entry (their track, challenge and its rounds loaded), with what it
+    reads fetched for all of them at once."""
+    services.prefetch([e for e in entries if e.is_active])
+    return [next_step(entry) for entry in entries]
 
 
 bp.add_app_template_global(next_step, "next_step")

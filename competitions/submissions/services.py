@@ -14,8 +14,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import IO, Any
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -29,6 +27,8 @@ from competitions.core.actor import Actor
 from competitions.core.errors import Conflict, DomainError, FieldErrors, NotFound, must_exist
 from competitions.core.extensions import db
 from competitions.core.storage import get_storage
+from competitions.core.translate import gettext as _
+from competitions.core.translate import lazy_gettext as _l
 from competitions.entries import decisions
 from competitions.entries.models import Entry
 from competitions.entries.permissions import is_lead, is_member
@@ -44,7 +44,12 @@ from competitions.submissions.fields import (
     malformed,
     parse_fields,
 )
-from competitions.submissions.models import Submission, SubmissionFile, SubmissionVersion
+from competitions.submissions.models import (
+    Extension,
+    Submission,
+    SubmissionFile,
+    SubmissionVersion,
+)
 
 
 class DeadlinePassed(DomainError):
@@ -138,12 +143,62 @@ def _check_round(entry: Entry, round_: Round) -> None:
 # Which entries take part in a later round is judging's decision, and judging builds on
 # submissions: it installs its rule here (``judging.admission``) instead of being imported.
 AdmissionRule = Callable[[Entry, Round], bool]
+# The same rule for many entries at once: the (entry id, round id) pairs admitted among the
+# entries and the rounds of their challenges.
+BulkAdmissionRule = Callable[[list[Entry]], set[tuple[int, int]]]
 _admission: list[AdmissionRule] = []
+_bulk_admission: list[BulkAdmissionRule] = []
 
 
-def set_admission_rule(rule: AdmissionRule) -> None:
-    """Install the rule saying whether an entry takes part in a round (one rule at a time)."""
+def set_admission_rule(rule: AdmissionRule, bulk: BulkAdmissionRule | None = None) -> None:
+    """Install the rule saying whether an entry takes part in a round (one rule at a time),
+    and optionally its bulk form (``prefetch``)."""
     _admission[:] = [rule]
+    _bulk_admission[:] = [bulk] if bulk else []
+
+
+PREFETCHED = "prefetched_submission"  # (submission or None, its latest version number)
+
+
+def prefetch(entries: list[Entry]) -> None:
+    """Read, for every round of the entries' challenges (loaded), what ``advanced_to``,
+    ``deadlines.extension_of``, ``submission_for`` and ``latest_number`` would read one entry
+    and round at a time: a few queries whatever the number of entries. Kept for the
+    transaction, like what those functions read themselves."""
+    if not entries:
+        return
+    ids = [e.id for e in entries]
+    extensions = {
+        (x.entry_id, x.round_id): x
+        for x in db.session.scalars(select(Extension).where(Extension.entry_id.in_(ids)))
+    }
+    admitted = _bulk_admission[0](entries) if _bulk_admission else None
+    found = list(
+        db.session.scalars(
+            select(Submission)
+            .where(Submission.entry_id.in_(ids))
+            .options(lazyload(Submission.entry), lazyload(Submission.round))
+        )
+    )
+    submissions = {(x.entry_id, x.round_id): x for x in found}
+    numbers: dict[int, int] = {}
+    if found:  # their latest version numbers
+        numbers = dict(
+            db.session.execute(
+                select(SubmissionVersion.submission_id, func.max(SubmissionVersion.number))
+                .where(SubmissionVersion.submission_id.in_([x.id for x in found]))
+                .group_by(SubmissionVersion.submission_id)
+            ).all()
+        )
+    for entry in entries:
+        for round_ in entry.track.challenge.rounds:
+            known = facts.of(entry, round_)
+            known.setdefault("extension", extensions.get((entry.id, round_.id)))
+            if admitted is not None:
+                known.setdefault("advanced", (entry.id, round_.id) in admitted)
+            submission = submissions.get((entry.id, round_.id))
+            number = numbers.get(submission.id, 0) if submission is not None else 0
+            known.setdefault(PREFETCHED, (submission, number))
 
 
 def advanced_to(entry: Entry, round_: Round) -> bool:

@@ -4,11 +4,11 @@ needs its form before entrants can submit."""
 from __future__ import annotations
 
 from flask import url_for
-from flask_babel import gettext as _
 
 from competitions.challenges.models import Challenge
 from competitions.challenges.setup import Step, lead_acts, state_of, step
 from competitions.core.i18n import current_language
+from competitions.core.translate import gettext as _
 from competitions.submissions.services import fields_of
 
 

@@ -8,7 +8,6 @@ from typing import Any
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from competitions.accounts.forms import ConfirmForm
@@ -20,6 +19,7 @@ from competitions.core import json_input
 from competitions.core.errors import DomainError, Unavailable
 from competitions.core.forms import BaseForm
 from competitions.core.i18n import current_language, is_valid_timezone
+from competitions.core.translate import gettext as _
 from competitions.core.web import (
     attempt,
     current_actor,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, NumberRange, Optional
 
 from competitions.core.forms import BaseForm, CountryField
+from competitions.core.translate import lazy_gettext as _l
 
 
 class PostForm(BaseForm):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -15,6 +14,7 @@ from competitions.challenges.models import Challenge
 from competitions.challenges.permissions import can_view_console
 from competitions.core.extensions import limiter
 from competitions.core.i18n import current_language
+from competitions.core.translate import gettext as _
 from competitions.core.web import attempt, current_actor, flash_errors, require
 from competitions.entries.forms import InviteMemberForm
 from competitions.entries.permissions import is_lead

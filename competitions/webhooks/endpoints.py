@@ -13,7 +13,6 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 
@@ -24,6 +23,7 @@ from competitions.core.actor import Actor
 from competitions.core.after_commit import run_after_commit
 from competitions.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from competitions.core.extensions import db
+from competitions.core.translate import gettext as _
 from competitions.webhooks import events, signing
 from competitions.webhooks.delivery import kick, policy
 from competitions.webhooks.destinations import UnsafeDestination, check

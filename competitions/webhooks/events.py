@@ -25,12 +25,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from competitions.core import clock
 from competitions.core.after_commit import run_after_commit
 from competitions.core.extensions import db
+from competitions.core.translate import lazy_gettext as _l
 from competitions.core.urls import external_url
 from competitions.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 

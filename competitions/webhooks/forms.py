@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, StringField
 from wtforms.validators import Length
 
 from competitions.agencies.forms import CheckboxesField
 from competitions.core.forms import BaseForm
+from competitions.core.translate import lazy_gettext as _l
 from competitions.webhooks import events
 
 

@@ -8,13 +8,13 @@ from typing import Any
 
 from flask import make_response, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from competitions.agencies import permissions as agency_permissions
 from competitions.agencies import services as agency_services
 from competitions.agencies.models import Agency
 from competitions.core.audit_words import label_fields
+from competitions.core.translate import gettext as _
+from competitions.core.translate import lazy_gettext as _l
 from competitions.core.web import attempt, current_actor, guard
 from competitions.webhooks import bp, endpoints, events
 from competitions.webhooks.forms import EndpointForm

@@ -89,6 +89,8 @@ def test_the_home_page_costs_the_same_whatever_the_number_of_entries(
         return collections.Counter(" ".join(q.split())[:90] for q in box.statements)
 
     assert many.count == few.count, (shape(many) - shape(few), shape(few) - shape(many))
+    # Extensions, admission, submissions and their versions: read for all entries at once.
+    assert few.count <= 18, shape(few)
 
 
 def test_the_navigation_follows_the_user_s_roles(client, login, switch, world, judged):
@@ -103,3 +105,23 @@ def test_the_navigation_follows_the_user_s_roles(client, login, switch, world, j
     console = text(client.get(f"/agencies/{world.agency_a.slug}/console"))
     assert f'href="/agencies/{world.agency_a.slug}/challenges">Challenges</a>' in console
     assert f'href="/agencies/{world.agency_a.slug}/challenges/new">New challenge</a>' in console
+
+
+def test_a_judge_s_queue_costs_the_same_whatever_the_number_of_assignments(
+    client, login, world, challenge, judged, count_queries
+):
+    judge, subs = judged["ca_judges"][0], judged["ca"]
+    url = f"/judging/rounds/{judged['round'].id}"
+    assignments.assign_manually(act(world.admin_a), subs[0], judge)
+    db.session.commit()
+    login(judge.user)
+    client.get(url)
+    with count_queries() as few:
+        assert client.get(url).status_code == 200
+    for sub in subs[1:]:
+        assignments.assign_manually(act(world.admin_a), sub, judge)
+    db.session.commit()
+    with count_queries() as many:
+        page = text(client.get(url))
+    assert "0 of 3 reviewed" in page
+    assert many.count == few.count

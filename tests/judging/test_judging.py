@@ -697,6 +697,15 @@ def test_advancement_moves_the_chosen_entries_to_the_next_round(world, challenge
     ]
     second = next_round(world, challenge)
     winner, loser = judged["ca"][0].entry, judged["ca"][2].entry
+    # The bulk form of the rule (the home page's) agrees with the rule, entry by entry.
+    from competitions.judging import admission
+
+    everyone = [s.entry for s in judged["ca"] + judged["us"]]
+    bulk = admission.admitted(everyone)
+    for entry in everyone:
+        for r in challenge.rounds:
+            assert ((entry.id, r.id) in bulk) == admission.advanced_to(entry, r)
+    assert (winner.id, second.id) in bulk and (loser.id, second.id) not in bulk
     submissions.save_draft(act(winner.team.lead.user), winner, second, {}, [])
     with pytest.raises(DomainError, match="advanced"):
         submissions.save_draft(act(loser.team.lead.user), loser, second, {}, [])

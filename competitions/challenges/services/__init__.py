@@ -24,8 +24,6 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from flask_babel import LazyString
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -49,6 +47,8 @@ from competitions.core.errors import Conflict, DomainError, NotFound, must_exist
 from competitions.core.extensions import db
 from competitions.core.i18n import current_language, is_valid_timezone, languages
 from competitions.core.text import blocks_in, lines_in
+from competitions.core.translate import gettext as _
+from competitions.core.translate import lazy_gettext as _l
 
 M = TypeVar("M")
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")

@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from competitions.agencies.services import record_in
@@ -31,6 +30,7 @@ from competitions.core import clock, instants
 from competitions.core.actor import Actor
 from competitions.core.errors import Conflict, DomainError
 from competitions.core.extensions import db
+from competitions.core.translate import gettext as _
 
 
 def launch_next_edition(

@@ -6,8 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from competitions.accounts.services import check_email, find_by_email
 from competitions.agencies.models import Agency, Role
@@ -18,6 +16,8 @@ from competitions.core import audit, invitations, mail
 from competitions.core.actor import Actor
 from competitions.core.errors import DomainError
 from competitions.core.extensions import db
+from competitions.core.translate import gettext as _
+from competitions.core.translate import lazy_gettext as _l
 
 INVITATIONS = invitations.InvitationKind(
     model=PartnerInvitation,

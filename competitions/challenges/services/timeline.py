@@ -8,8 +8,6 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from competitions.agencies.services import record_in
@@ -34,6 +32,8 @@ from competitions.core.actor import Actor
 from competitions.core.errors import Conflict, DomainError, NotFound
 from competitions.core.extensions import db
 from competitions.core.text import one_line, text_block
+from competitions.core.translate import gettext as _
+from competitions.core.translate import lazy_gettext as _l
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,6 @@ from typing import Any
 
 import pycountry
 from babel.numbers import NumberFormatError, parse_decimal
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from competitions.accounts.services import check_email
 from competitions.agencies.services import record_in
@@ -25,6 +23,8 @@ from competitions.core.errors import Conflict, DomainError, NotFound
 from competitions.core.extensions import db
 from competitions.core.i18n import current_language, is_valid_timezone, languages
 from competitions.core.text import one_line
+from competitions.core.translate import gettext as _
+from competitions.core.translate import lazy_gettext as _l
 
 
 @dataclass(frozen=True)

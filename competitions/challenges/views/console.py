@@ -7,7 +7,6 @@ from functools import partial
 
 from flask import redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from competitions.accounts.forms import ConfirmForm
@@ -30,6 +29,7 @@ from competitions.core import invitations
 from competitions.core.i18n import current_language
 from competitions.core.invitation_console import send_invitation, withdraw_invitation
 from competitions.core.invitation_page import invitation_page
+from competitions.core.translate import gettext as _
 from competitions.core.web import attempt, current_actor, guard, require
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import Response, current_app, render_template, request
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from competitions.agencies import services as agency_services
@@ -39,6 +38,7 @@ from competitions.core import clock, params
 from competitions.core.extensions import db
 from competitions.core.i18n import current_language
 from competitions.core.page_cache import cached_public_page
+from competitions.core.translate import gettext as _
 from competitions.core.urls import external_url
 from competitions.core.web import found
 

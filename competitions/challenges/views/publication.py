@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 
 from competitions.accounts.forms import ConfirmForm
 from competitions.challenges import bp, permissions, services
 from competitions.challenges.forms import NextEditionForm
 from competitions.challenges.services import editions as edition_services
+from competitions.core.translate import gettext as _
 from competitions.core.web import attempt, current_actor, guard
 
 

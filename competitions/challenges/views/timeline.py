@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from competitions.accounts.forms import ConfirmForm
@@ -24,6 +23,7 @@ from competitions.challenges.services import timeline as timeline_services
 from competitions.challenges.timeline import LocalTimeError, to_utc
 from competitions.core.errors import DomainError
 from competitions.core.i18n import is_valid_timezone
+from competitions.core.translate import gettext as _
 from competitions.core.web import attempt, current_actor, guard, require
 
 

@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from competitions.accounts.forms import ConfirmForm
@@ -25,6 +24,7 @@ from competitions.challenges.forms import (
 from competitions.challenges.models import Track
 from competitions.challenges.services import tracks as track_services
 from competitions.core.i18n import territory_currency
+from competitions.core.translate import gettext as _
 from competitions.core.web import attempt, current_actor, guard
 
 

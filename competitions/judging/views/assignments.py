@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from flask import flash, render_template, request
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -14,6 +12,8 @@ from competitions.accounts.forms import ConfirmForm
 from competitions.challenges import services as challenge_services
 from competitions.challenges.models import Challenge
 from competitions.core.extensions import db
+from competitions.core.translate import gettext as _
+from competitions.core.translate import ngettext
 from competitions.core.web import attempt, current_actor, found, require
 from competitions.judging import assignments as assignment_services
 from competitions.judging import bp, flags, panels, permissions, rubrics

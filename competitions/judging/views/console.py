@@ -7,12 +7,12 @@ from typing import Any
 
 from flask import render_template
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from competitions.challenges.models import Challenge
 from competitions.core.extensions import db
 from competitions.core.i18n import current_language
+from competitions.core.translate import gettext as _
 from competitions.judging import bp, permissions, rubrics
 from competitions.judging.forms import StageForm
 from competitions.judging.leniency import Leniency

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import flash, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -14,6 +13,7 @@ from competitions.challenges import services as challenge_services
 from competitions.challenges.models import Challenge, Track
 from competitions.core.i18n import current_language
 from competitions.core.invitation_page import invitation_page
+from competitions.core.translate import gettext as _
 from competitions.core.web import attempt, current_actor, flash_errors, found, require
 from competitions.judging import bp, conflicts, panels, permissions
 from competitions.judging.forms import AdminConflictForm, InviteJudgeForm, JudgeProfileForm

@@ -9,7 +9,6 @@ from datetime import datetime
 
 from flask import flash, render_template
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 
 from competitions.accounts.forms import ConfirmForm
 from competitions.challenges import permissions as challenge_permissions
@@ -20,6 +19,7 @@ from competitions.challenges.timeline import LocalTimeError, to_utc
 from competitions.core.errors import DomainError
 from competitions.core.extensions import db
 from competitions.core.i18n import current_language, format_instant, is_valid_timezone
+from competitions.core.translate import gettext as _
 from competitions.core.web import attempt, current_actor, guard
 from competitions.entries import services as entry_services
 from competitions.entries.models import Entry

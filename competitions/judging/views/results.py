@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import Response, abort, flash, render_template, request, stream_with_context
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from competitions.accounts.models import User
@@ -18,6 +17,7 @@ from competitions.challenges.models import Challenge, Round, Track
 from competitions.core import audit
 from competitions.core.extensions import db
 from competitions.core.i18n import current_language
+from competitions.core.translate import gettext as _
 from competitions.core.web import attempt, current_actor
 from competitions.entries import permissions as entry_permissions
 from competitions.entries import services as entry_services

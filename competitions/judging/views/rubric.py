@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from flask import flash, render_template, request
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from competitions.accounts.forms import ConfirmForm
 from competitions.challenges.models import Challenge, Round
 from competitions.core.extensions import db
+from competitions.core.translate import gettext as _
 from competitions.core.web import attempt, current_actor, flash_errors, require
 from competitions.judging import bp, permissions, rubrics
 from competitions.judging.forms import CriterionForm, ResetForm, SettingsForm, StageForm

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
@@ -17,8 +16,10 @@ from competitions.challenges.models import Challenge
 from competitions.core import clock, json_input
 from competitions.core.extensions import db
 from competitions.core.text import plain_number
+from competitions.core.translate import gettext as _
 from competitions.core.web import (
     attempt,
+    commit_for_page,
     current_actor,
     flash_errors,
     found,
@@ -85,7 +86,7 @@ def queue(round_id: int) -> ResponseReturnValue:
     rows = reviews.queue(current_user.id, round_)
     stages = {r.stage: r for r in rubrics.stages_of(round_)}
     seats = panels.judge_seats(current_user, round_.challenge)
-    db.session.commit()
+    commit_for_page()  # the first stage's rubric may have been created
     return render_template(
         "judging/queue.html",
         round=round_,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
 from competitions.core.forms import BaseForm
+from competitions.core.translate import lazy_gettext as _l
 
 
 class OfferForm(BaseForm):

@@ -16,13 +16,13 @@ from __future__ import annotations
 import functools
 from datetime import date
 
-from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from competitions.core import clock
 from competitions.core.extensions import db
 from competitions.core.locks import tick_lock
 from competitions.core.periodic import isolated
+from competitions.core.translate import gettext as _
 from competitions.pilots import services
 from competitions.pilots.models import Pilot, PilotStatus, PilotUpdate
 

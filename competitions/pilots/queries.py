@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from competitions.agencies.models import Membership
@@ -17,6 +16,7 @@ from competitions.core import clock
 from competitions.core.audit import AuditEvent
 from competitions.core.errors import NotFound
 from competitions.core.extensions import db
+from competitions.core.translate import gettext as _
 from competitions.entries.models import Entry, TeamMember
 from competitions.pilots import permissions
 from competitions.pilots.models import Pilot, PilotMilestone, PilotStatus

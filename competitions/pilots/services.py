@@ -17,8 +17,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import force_locale
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from competitions.agencies.models import Membership, Role
@@ -29,6 +27,8 @@ from competitions.core.actor import Actor
 from competitions.core.errors import DomainError, NotFound
 from competitions.core.extensions import db
 from competitions.core.text import one_line, text_block
+from competitions.core.translate import gettext as _
+from competitions.core.translate import lazy_gettext as _l
 from competitions.core.urls import external_url
 from competitions.pilots import permissions
 from competitions.pilots.models import (

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext as _
-
 from competitions.challenges.models import Challenge
 from competitions.challenges.trails import manage_trail
 from competitions.core.breadcrumbs import Crumb, crumb
+from competitions.core.translate import gettext as _
 from competitions.entries.trails import entry_trail
 from competitions.pilots import permissions
 from competitions.pilots.models import Pilot

@@ -9,7 +9,6 @@ from typing import Any
 
 from flask import redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -20,6 +19,7 @@ from competitions.core import clock
 from competitions.core.errors import DomainError
 from competitions.core.extensions import db
 from competitions.core.i18n import current_language, format_number
+from competitions.core.translate import gettext as _
 from competitions.core.web import attempt, current_actor, flash_errors, guard
 from competitions.insights import svg
 from competitions.insights.charts import Chart, Series

@@ -4,8 +4,7 @@ update posted, a KPI measured, a milestone signed off, its end."""
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-
+from competitions.core.translate import lazy_gettext as _l
 from competitions.pilots.models import Pilot
 from competitions.webhooks.events import EventType, emit, register
 

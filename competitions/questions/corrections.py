@@ -11,14 +11,13 @@ withdrawn by the lead agency's admins, a track's by its agency.
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-
 from competitions.challenges.services import clean_lines, clean_texts
 from competitions.core import audit, clock
 from competitions.core.actor import Actor
 from competitions.core.errors import DomainError, PermissionDenied
 from competitions.core.extensions import db
 from competitions.core.i18n import language_name
+from competitions.core.translate import gettext as _
 from competitions.questions import permissions
 from competitions.questions.answers import (
     MAX_BODY,

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from competitions.agencies.forms import CheckboxesField
 from competitions.core.forms import BaseForm
+from competitions.core.translate import lazy_gettext as _l
 from competitions.submissions.builder import TYPE_NAMES, FieldTypeForm
 from competitions.submissions.fields import FieldType
 from competitions.surveys.models import SurveyAudience

@@ -20,12 +20,12 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import Any
 
-from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from competitions.accounts.models import User
 from competitions.core.extensions import db
 from competitions.core.spreadsheet import CsvPieces
+from competitions.core.translate import gettext as _
 from competitions.insights.charts import Chart, Series
 from competitions.insights.permissions import visible_tracks
 from competitions.submissions.fields import FieldDef, FieldType, display_answer

@@ -18,7 +18,6 @@ from typing import Any
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import exists, select
 
 from competitions.accounts.models import User
@@ -32,6 +31,7 @@ from competitions.core.extensions import db
 from competitions.core.locks import tick_lock
 from competitions.core.periodic import isolated
 from competitions.core.text import one_line, text_block
+from competitions.core.translate import gettext as _
 from competitions.core.urls import external_url
 from competitions.entries.models import Entry, TeamMember
 from competitions.judging import audiences as judging

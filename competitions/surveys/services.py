@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import force_locale
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -28,6 +26,8 @@ from competitions.core.errors import DomainError, FieldErrors, NotFound
 from competitions.core.extensions import db
 from competitions.core.i18n import languages
 from competitions.core.text import blocks_in, lines_in
+from competitions.core.translate import gettext as _
+from competitions.core.translate import lazy_gettext as _l
 from competitions.submissions.fields import (
     FieldDef,
     FieldsError,

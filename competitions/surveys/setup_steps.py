@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 from flask import url_for
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from competitions.challenges.models import Challenge
 from competitions.challenges.setup import State, Step, step
 from competitions.core.extensions import db
+from competitions.core.translate import gettext as _
+from competitions.core.translate import ngettext
 from competitions.surveys import permissions
 from competitions.surveys.models import Survey, SurveyStatus
 

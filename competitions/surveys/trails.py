@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext as _
-
 from competitions.challenges.models import Challenge
 from competitions.challenges.trails import manage_trail
 from competitions.core.breadcrumbs import Crumb, crumb, home_trail
 from competitions.core.i18n import current_language
+from competitions.core.translate import gettext as _
 from competitions.surveys import permissions
 from competitions.surveys.models import Survey
 

@@ -9,7 +9,6 @@ from typing import Any
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from competitions.accounts.forms import ConfirmForm
@@ -18,6 +17,7 @@ from competitions.challenges.models import Challenge
 from competitions.challenges.timeline import LocalTimeError, to_utc
 from competitions.core.errors import DomainError, NotFound
 from competitions.core.i18n import current_language, format_number
+from competitions.core.translate import gettext as _
 from competitions.core.web import attempt, current_actor, guard, require
 from competitions.insights import svg
 from competitions.outreach.forms import ScheduleForm

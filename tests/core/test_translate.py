@@ -52,3 +52,21 @@ def test_same_results_as_flask_babel(app: Flask):
                 "%(count)s finalist", "%(count)s finalists", n, count=n
             ) == flask_babel.ngettext("%(count)s finalist", "%(count)s finalists", n, count=n)
         assert translate.gettext("Sign in") == flask_babel.gettext("Sign in") == "Se connecter"
+
+
+def test_no_module_takes_gettext_from_flask_babel_directly():
+    """Every string goes through ``core.translate`` (resolved once per request): a module that
+    imports Flask-Babel's own gettext family would be correct but slow again."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "competitions"
+    family = re.compile(
+        r"^\s*from flask_babel import .*\b(gettext|lazy_gettext|ngettext|pgettext)\b", re.M
+    )
+    found = [
+        str(p.relative_to(root))
+        for p in root.rglob("*.py")
+        if p.name != "translate.py" and family.search(p.read_text(encoding="utf-8"))
+    ]
+    assert found == []

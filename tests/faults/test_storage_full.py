@@ -42,8 +42,9 @@ def full_volume(app: Flask, tmp_path: Path) -> Iterator[Path]:
     )
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here (needs root): {mounted.stderr.strip()}")
-    saved = app.config["STORAGE_DIR"]
-    app.config["STORAGE_DIR"] = str(root / "storage")
+    # The volume is a folder: local files, even in a run that keeps the suite's files in S3.
+    saved = app.config["STORAGE_DIR"], app.config["STORAGE_URL"]
+    app.config["STORAGE_DIR"], app.config["STORAGE_URL"] = str(root / "storage"), ""
     try:
         filler = root / "filler"
         fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
@@ -57,7 +58,7 @@ def full_volume(app: Flask, tmp_path: Path) -> Iterator[Path]:
             os.close(fd)
         yield root
     finally:
-        app.config["STORAGE_DIR"] = saved
+        app.config["STORAGE_DIR"], app.config["STORAGE_URL"] = saved
         subprocess.run(["umount", "-l", str(root)], check=False)
 
 

@@ -32,7 +32,13 @@ from competitions.agencies.forms import CheckboxesField
 from competitions.core.forms import BaseForm
 from competitions.core.i18n import language_name
 from competitions.core.translate import lazy_gettext as _l
-from competitions.submissions.fields import FILE_KINDS, MAX_FILE_MB, FieldType
+from competitions.submissions.fields import (
+    FILE_KINDS,
+    MAX_FILE_MB,
+    FieldsError,
+    FieldType,
+    parse_fields,
+)
 
 TYPE_NAMES = {
     FieldType.SHORT_TEXT: _l("Short text"),
@@ -266,3 +272,69 @@ class FieldTypeForm(BaseForm):
 
 class RemoveFieldForm(BaseForm):
     confirm = HiddenField(validators=[DataRequired()])
+
+
+# --- what the field pages of the round builder and of the surveys share ---------------------
+
+
+def with_field(
+    data: list[dict[str, Any]],
+    form: FieldSettingsForm,
+    key: str | None,
+    reserved: frozenset[str] = frozenset(),
+) -> list[dict[str, Any]]:
+    """The list of field definitions with ``form``'s field added (``key`` None: under a new
+    key made from its label, not taken nor ``reserved``) or put in place of field ``key``."""
+    data = [dict(item) for item in data]
+    if key is None:
+        label = next(iter(form.field_data("x")["label"].values()))
+        taken = {str(item.get("key")) for item in data} | set(reserved)
+        data.append(form.field_data(slug_key(label, taken)))
+    else:
+        index = index_of(data, key)
+        if index is None:
+            raise KeyError(key)
+        data[index] = form.field_data(key)
+    return data
+
+
+def options_action(form: FieldSettingsForm, action: str) -> bool:
+    """Add or remove an option row (no JavaScript needed) when ``action`` (the button
+    pressed) says so; true when it did."""
+    if "options" not in form or action == "save":
+        return False
+    if action == "add_option":
+        form["options"].append_entry()
+    elif action.startswith("remove_option:"):
+        index = action.partition(":")[2]
+        entries = form["options"].entries
+        if (
+            index.isascii()
+            and index.isdecimal()
+            and len(index) < 4
+            and int(index) < len(entries) > 1
+        ):
+            entries.pop(int(index))
+    return True
+
+
+def preview_fields(
+    form: FieldSettingsForm, key: str | None, langs: list[str]
+) -> list[tuple[str, Any]]:
+    """The field as people will see it in each language, from the settings as typed (saved
+    or not); empty while the settings cannot make a field yet (no question typed)."""
+    from competitions.submissions.forms import build_form_class
+
+    try:
+        (item,) = parse_fields([form.field_data(key or "new_field")])
+    except FieldsError:
+        return []
+    return [
+        (
+            lang,
+            build_form_class([item], lang)(
+                formdata=None, prefix=f"preview-{lang}", meta={"csrf": False}
+            )[item.key],
+        )
+        for lang in langs
+    ]

@@ -26,10 +26,12 @@ from competitions.submissions.builder import (
     RemoveFieldForm,
     index_of,
     moved,
+    options_action,
+    preview_fields,
     settings_form_class,
-    slug_key,
+    with_field,
 )
-from competitions.submissions.fields import FieldsError, FieldType, parse_fields
+from competitions.submissions.fields import FieldType
 from competitions.submissions.forms import build_form_class
 
 BASE = "/challenges/<slug>/manage/rounds/<int:round_id>/form"
@@ -92,24 +94,6 @@ def export_form(slug: str, round_id: int) -> ResponseReturnValue:
     )
 
 
-def _preview(form: FieldSettingsForm, key: str | None, langs: list[str]) -> list[tuple[str, Any]]:
-    """The field as entrants will see it in each language, from the settings as typed (saved
-    or not); empty while the settings cannot make a field yet (no question typed)."""
-    try:
-        (item,) = parse_fields([form.field_data(key or "new_field")])
-    except FieldsError:
-        return []
-    return [
-        (
-            lang,
-            build_form_class([item], lang)(
-                formdata=None, prefix=f"preview-{lang}", meta={"csrf": False}
-            )[item.key],
-        )
-        for lang in langs
-    ]
-
-
 def _settings_page(
     challenge: Challenge, round_: Round, form: FieldSettingsForm, key: str | None, status: int
 ) -> ResponseReturnValue:
@@ -121,28 +105,8 @@ def _settings_page(
         key=key,
         type_name=TYPE_NAMES[form.kind],
         langs=challenge.languages,
-        preview=_preview(form, key, challenge.languages),
+        preview=preview_fields(form, key, challenge.languages),
     ), status
-
-
-def _options_action(form: FieldSettingsForm) -> bool:
-    """Add or remove an option row (no JavaScript needed); true when the post was that."""
-    action = request.form.get("action", "save")
-    if "options" not in form or action == "save":
-        return False
-    if action == "add_option":
-        form["options"].append_entry()
-    elif action.startswith("remove_option:"):
-        index = action.partition(":")[2]
-        entries = form["options"].entries
-        if (
-            index.isascii()
-            and index.isdecimal()
-            and len(index) < 4
-            and int(index) < len(entries) > 1
-        ):
-            entries.pop(int(index))
-    return True
 
 
 def _save(
@@ -154,19 +118,13 @@ def _save(
     if request.form.get("action") == "preview":
         form.validate()
         return _settings_page(challenge, round_, form, key, 200)
-    if _options_action(form) or not form.validate():
+    if options_action(form, request.form.get("action", "save")) or not form.validate():
         status = 200 if request.form.get("action", "save") != "save" else 400
         return _settings_page(challenge, round_, form, key, status)
-    data = _data(round_)
-    if key is None:
-        label = next(iter(form.field_data("x")["label"].values()))
-        new = form.field_data(slug_key(label, {str(i.get("key")) for i in data}))
-        data.append(new)
-        message = _("The field was added.")
-    else:
-        index, _item = _field(round_, key)
-        data[index] = form.field_data(key)
-        message = _("The field was saved.")
+    if key is not None:
+        _field(round_, key)  # NotFound when it is gone
+    data = with_field(_data(round_), form, key)
+    message = _("The field was added.") if key is None else _("The field was saved.")
     with attempt(form, success=message) as done:
         services.define_form(current_actor(), round_, data)
     if done:

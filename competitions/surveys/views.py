@@ -27,10 +27,11 @@ from competitions.submissions.builder import (
     RemoveFieldForm,
     index_of,
     moved,
+    options_action,
+    preview_fields,
     settings_form_class,
-    slug_key,
+    with_field,
 )
-from competitions.submissions.builder_views import _options_action, _preview
 from competitions.submissions.fields import FieldType
 from competitions.submissions.forms import answers_from, build_form_class
 from competitions.surveys import bp, permissions, results, sending, services
@@ -292,7 +293,7 @@ def _field_page(
         key=key,
         type_name=TYPE_NAMES[form.kind],
         langs=challenge.languages,
-        preview=_preview(form, key, challenge.languages),
+        preview=preview_fields(form, key, challenge.languages),
     ), status
 
 
@@ -302,19 +303,13 @@ def _save(
     if request.form.get("action") == "preview":
         form.validate()
         return _field_page(challenge, survey, form, key, 200)
-    if _options_action(form) or not form.validate():
+    if options_action(form, request.form.get("action", "save")) or not form.validate():
         status = 200 if request.form.get("action", "save") != "save" else 400
         return _field_page(challenge, survey, form, key, status)
-    data = _data(survey)
-    if key is None:
-        label = next(iter(form.field_data("x")["label"].values()))
-        taken = {str(i.get("key")) for i in data} | set(services.RESERVED_KEYS)
-        data.append(form.field_data(slug_key(label, taken)))
-        message = _("The question was added.")
-    else:
-        index, _item = _field(survey, key)
-        data[index] = form.field_data(key)
-        message = _("The question was saved.")
+    if key is not None:
+        _field(survey, key)  # NotFound when it is gone
+    data = with_field(_data(survey), form, key, frozenset(services.RESERVED_KEYS))
+    message = _("The question was added.") if key is None else _("The question was saved.")
     with attempt(form, success=message) as done:
         services.define_fields(current_actor(), survey, data)
     if done:

@@ -307,7 +307,7 @@ def _subscribe_entrants(challenge: Challenge, everyone: list[Recipient]) -> None
         }
         for key, r in missing.items()
     ]
-    db.session.execute(  # one statement, executed for each row (see _insert_once)
+    db.session.execute(  # one statement, executed for each row (see insert_once)
         insert(cast(Table, Subscription.__table__)).on_conflict_do_nothing(
             index_elements=["challenge_id", "email_normalized"]
         ),
@@ -390,20 +390,20 @@ def release(ann: Announcement) -> int:
                 "created_at": now,
             }
         )
-    written = _insert_once(rows)
+    written = insert_once(rows)
     outbox.written_in_bulk(written)
     ann.status = AnnouncementStatus.RELEASED.value
     ann.released_at = now
     ann.recipients = len(rows)
-    run_after_commit(lambda: _wake(release_at))
+    run_after_commit(lambda: wake_dispatchers(release_at))
     from competitions.webhooks import events as webhook_events
 
     webhook_events.announcement_sent(ann)
     return written
 
 
-def _insert_once(rows: list[dict[str, Any]]) -> int:
-    """Insert ``rows`` (of one source) unless already there; answer how many were new.
+def insert_once(rows: list[dict[str, Any]]) -> int:
+    """Insert outbox ``rows`` (of one source) unless already there; answer how many were new.
 
     One single-row statement executed for every row (the driver sends them in a pipeline):
     building and parsing multi-row VALUES statements took most of a 100,000-row release."""
@@ -421,7 +421,9 @@ def _insert_once(rows: list[dict[str, Any]]) -> int:
     return (db.session.scalar(count) or 0) - before
 
 
-def _wake(release_at: datetime) -> None:
+def wake_dispatchers(release_at: datetime) -> None:
+    """Start the outbox's dispatchers at ``release_at`` (at once when it has passed); used by
+    every release of many rows at one instant (announcements, surveys)."""
     from competitions.core.outbox import dispatch
     from competitions.core.tasks import send_task
 

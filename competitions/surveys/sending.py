@@ -36,7 +36,7 @@ from competitions.core.urls import external_url
 from competitions.entries.models import Entry, TeamMember
 from competitions.judging import audiences as judging
 from competitions.judging.models import Assignment
-from competitions.outreach.announcements import _insert_once, _wake
+from competitions.outreach.announcements import insert_once, wake_dispatchers
 from competitions.outreach.notices import has_final_submission
 from competitions.submissions.models import Submission, SubmissionVersion
 from competitions.surveys.models import (
@@ -276,9 +276,9 @@ def _write(survey: Survey, message: str, people: list[tuple[str, str, int | None
                 "created_at": now,
             }
         )
-    written = _insert_once(rows)
+    written = insert_once(rows)
     outbox.written_in_bulk(written)
-    run_after_commit(lambda: _wake(now))
+    run_after_commit(lambda: wake_dispatchers(now))
     return written
 
 

@@ -595,7 +595,7 @@ def test_the_release_wakes_the_dispatchers_for_the_instant_however_long_writing_
     announcements.schedule(entrants.act(world.admin_a), item, release_at)
     db.session.commit()
 
-    write = announcements._insert_once
+    write = announcements.insert_once
 
     def slow_write(rows: list[dict[str, Any]]) -> int:  # a large audience takes a while
         written = write(rows)
@@ -608,7 +608,7 @@ def test_the_release_wakes_the_dispatchers_for_the_instant_however_long_writing_
         assert name == "outbox.dispatch"
         woken.append(clock.now() + timedelta(seconds=countdown or 0))
 
-    monkeypatch.setattr(announcements, "_insert_once", slow_write)
+    monkeypatch.setattr(announcements, "insert_once", slow_write)
     monkeypatch.setattr(tasks, "send_task", send_task)
     monkeypatch.setitem(app.config, "OUTBOX_DELIVERY", "worker")
     assert announcements.release_due() == 1

@@ -25,7 +25,6 @@ from __future__ import annotations
 import enum
 import logging
 import smtplib
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -36,7 +35,7 @@ from flask import current_app
 from sqlalchemy import and_, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from competitions.core import clock, mail
+from competitions.core import claims, clock, mail
 from competitions.core.db import Base, SurrogateKey, UTCDateTime
 from competitions.core.extensions import db
 
@@ -47,7 +46,6 @@ RETRY_TEMPORARY_FOR = timedelta(days=1)  # temporary refusals are retried this l
 FIRST_RETRY = timedelta(seconds=30)
 LAST_RETRY = timedelta(hours=1)
 BATCH = 100
-ABANDONED = "an attempt did not finish in time (its worker stopped while sending it)"
 
 
 class Status(enum.StrEnum):
@@ -107,10 +105,6 @@ def claim(limit: int = BATCH, ids: list[int] | None = None) -> list[int]:
         and_(m.status == Status.QUEUED.value, m.next_attempt_at <= now),
     ]
     skip_locked = db.session.get_bind().dialect.name == "postgresql"
-    # A chosen row still "sending" was left by a worker that stopped: counted as an attempt,
-    # and failed instead of claimed once it had them all (SET reads the row's old values).
-    abandoned = m.status == Status.SENDING.value
-    gives_up = and_(abandoned, m.attempts >= MAX_ATTEMPTS)
     walks = []
     for rank, kind in enumerate(kinds):
         due = (
@@ -130,27 +124,9 @@ def claim(limit: int = BATCH, ids: list[int] | None = None) -> list[int]:
         .order_by(candidates.c.kind, candidates.c.next_attempt_at)
         .limit(limit)
     )
-    outcome = db.session.execute(
-        update(m)
-        .where(m.id.in_(chosen.scalar_subquery()))
-        .values(
-            status=sa.case((gives_up, Status.FAILED.value), else_=Status.SENDING.value),
-            claimed_at=now,
-            attempts=sa.case((gives_up, m.attempts), else_=m.attempts + 1),
-            last_error=sa.case(
-                (gives_up, f"{ABANDONED}; no attempt left"),
-                (abandoned, ABANDONED),
-                else_=m.last_error,
-            ),
-        )
-        .returning(m.id, m.status),
-        execution_options={"synchronize_session": False},
-    ).all()
-    db.session.commit()
-    claimed = sorted(i for i, status in outcome if status == Status.SENDING.value)
-    failed = [i for i, status in outcome if status == Status.FAILED.value]
+    claimed, failed = claims.mark_claimed(m, chosen.scalar_subquery(), now, MAX_ATTEMPTS)
     if failed:
-        log.warning("outbox: messages %s failed: %s", failed, ABANDONED)
+        log.warning("outbox: messages %s failed: %s", failed, claims.ABANDONED)
     return claimed
 
 
@@ -358,20 +334,8 @@ def deliver(ids: list[int]) -> dict[str, int]:
 
 
 def dispatch(limit: int = BATCH, rounds: int = 50) -> dict[str, int]:
-    """Deliver due rows batch by batch until none is left (or ``rounds`` batches).
-
-    A batch smaller than ``limit`` took every row due when it was claimed: no further claim
-    (rows written meanwhile come with their own wake-up, or beat's next tick)."""
-    totals: dict[str, int] = {}
-    for _ in range(rounds):
-        ids = claim(limit)
-        if not ids:
-            break
-        for status, n in deliver(ids).items():
-            totals[status] = totals.get(status, 0) + n
-        if len(ids) < limit:
-            break
-    return totals
+    """Deliver due rows batch by batch until none is left (or ``rounds`` batches)."""
+    return claims.drain(claim, deliver, limit, rounds)
 
 
 def deliver_now(ids: list[int]) -> None:
@@ -384,31 +348,16 @@ def deliver_now(ids: list[int]) -> None:
         log.exception("outbox: inline delivery of %s failed", ids)
 
 
-_kicks = {"last": 0.0, "delayed_until": 0.0}
-KICK_EVERY = 1.0  # seconds: at most one wake-up per process per second, then one delayed
+_waker = claims.Waker("outbox.dispatch", "outbox")
 
 
 def kick(ids: list[int]) -> None:
-    """After a commit that wrote ``ids``: deliver them here, or wake a worker.
-
-    Under load a web process wakes the worker at most once a second, plus one delayed wake-up
-    for what arrived meanwhile: a dispatch sends every due row, in batches over one connection.
-    """
-    if current_app.config.get("OUTBOX_DELIVERY", "worker") == "inline":
+    """After a commit that wrote ``ids``: deliver them here (``OUTBOX_DELIVERY = "inline"``),
+    or wake a worker (at most once a second per process, see ``claims.Waker``)."""
+    if claims.mode("OUTBOX_DELIVERY") == "inline":
         deliver_now(ids)
         return
-    from competitions.core.tasks import send_task
-
-    now = time.monotonic()
-    try:
-        if now - _kicks["last"] >= KICK_EVERY:
-            _kicks["last"] = now
-            send_task("outbox.dispatch")
-        elif now >= _kicks["delayed_until"]:
-            _kicks["delayed_until"] = now + KICK_EVERY
-            send_task("outbox.dispatch", countdown=KICK_EVERY)
-    except Exception:
-        log.exception("outbox: could not wake a worker; beat's next tick will send them")
+    _waker.wake()
 
 
 def stats() -> dict[str, Any]:

@@ -19,15 +19,13 @@ Rows of a disabled endpoint wait: they are not claimed until it is enabled again
 from __future__ import annotations
 
 import logging
-import time
 from datetime import timedelta
 from typing import Any
 
-import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy import and_, exists, func, or_, select, update
 
-from competitions.core import clock
+from competitions.core import claims, clock
 from competitions.core.extensions import db
 from competitions.webhooks import signing, transport
 from competitions.webhooks.destinations import networks
@@ -45,7 +43,6 @@ FIRST_RETRY = timedelta(seconds=30)
 LAST_RETRY = timedelta(hours=6)
 BATCH = 50
 BODY_KEPT = 1000  # characters of an answer's body kept in the log
-ABANDONED = "an attempt did not finish in time (its worker stopped while sending it)"
 USER_AGENT = "Tandem-Webhooks/1"
 
 
@@ -91,28 +88,8 @@ def claim(limit: int = BATCH, ids: list[int] | None = None) -> list[int]:
         chosen = chosen.where(d.id.in_(ids))
     if db.session.get_bind().dialect.name == "postgresql":
         chosen = chosen.with_for_update(skip_locked=True, of=d)
-    abandoned = d.status == DeliveryStatus.SENDING.value
-    gives_up = and_(abandoned, d.attempts >= max_attempts())
-    outcome = db.session.execute(
-        update(d)
-        .where(d.id.in_(chosen.scalar_subquery()))
-        .values(
-            status=sa.case(
-                (gives_up, DeliveryStatus.FAILED.value), else_=DeliveryStatus.SENDING.value
-            ),
-            claimed_at=now,
-            attempts=sa.case((gives_up, d.attempts), else_=d.attempts + 1),
-            last_error=sa.case(
-                (gives_up, f"{ABANDONED}; no attempt left"),
-                (abandoned, ABANDONED),
-                else_=d.last_error,
-            ),
-        )
-        .returning(d.id, d.status),
-        execution_options={"synchronize_session": False},
-    ).all()
-    db.session.commit()
-    return sorted(i for i, status in outcome if status == DeliveryStatus.SENDING.value)
+    claimed, _failed = claims.mark_claimed(d, chosen.scalar_subquery(), now, max_attempts())
+    return claimed
 
 
 def _next_number(delivery_id: int) -> int:
@@ -193,27 +170,17 @@ def deliver(ids: list[int]) -> dict[str, int]:
 
 def dispatch(limit: int = BATCH, rounds: int = 20) -> dict[str, int]:
     """Deliver due rows batch by batch until none is left (or ``rounds`` batches)."""
-    totals: dict[str, int] = {}
-    for _ in range(rounds):
-        ids = claim(limit)
-        if not ids:
-            break
-        for status, n in deliver(ids).items():
-            totals[status] = totals.get(status, 0) + n
-        if len(ids) < limit:
-            break
-    return totals
+    return claims.drain(claim, deliver, limit, rounds)
 
 
-_kicks = {"last": 0.0, "delayed_until": 0.0}
-KICK_EVERY = 1.0
+_waker = claims.Waker("webhooks.dispatch", "webhooks")
 
 
 def kick() -> None:
     """After a commit that wrote deliveries: deliver here (``WEBHOOK_DELIVERY = "inline"``),
     wake a worker ("worker", the default), or leave them to beat's tick ("off": tests that
     drive the dispatch themselves)."""
-    mode = current_app.config.get("WEBHOOK_DELIVERY", "worker")
+    mode = claims.mode("WEBHOOK_DELIVERY")
     if mode == "off":
         return
     if mode == "inline":
@@ -223,15 +190,4 @@ def kick() -> None:
             db.session.rollback()
             log.exception("webhooks: inline delivery failed; the next tick retries")
         return
-    from competitions.core.tasks import send_task
-
-    now = time.monotonic()
-    try:
-        if now - _kicks["last"] >= KICK_EVERY:
-            _kicks["last"] = now
-            send_task("webhooks.dispatch")
-        elif now >= _kicks["delayed_until"]:
-            _kicks["delayed_until"] = now + KICK_EVERY
-            send_task("webhooks.dispatch", countdown=KICK_EVERY)
-    except Exception:
-        log.exception("webhooks: could not wake a worker; beat's next tick will deliver")
+    _waker.wake()

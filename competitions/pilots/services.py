@@ -365,7 +365,7 @@ def add_kpi(
     name = _line(name, "name", _("Name the KPI."))
     unit = one_line(unit)
     if not unit:
-        raise DomainError(_("Give the unit, e.g. % or tonnes."), "unit")
+        raise DomainError(_("Give the unit, e.g. percent or tonnes."), "unit")
     if len(unit) > 40:
         raise DomainError(_("Keep it to %(n)d characters.", n=40), "unit")
     if any(k.name.casefold() == name.casefold() for k in pilot.kpis):

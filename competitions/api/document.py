@@ -16,6 +16,24 @@ from competitions.core.problems import PROBLEM_MIMETYPE
 COMMON = {"404": "NOT_FOUND", "429": "TOO_MANY_REQUESTS"}
 WITH_TOKEN = {"401": "UNAUTHORIZED", "403": "FORBIDDEN"}
 WITH_BODY = {"400": "BAD_REQUEST", "415": "UNSUPPORTED_MEDIA_TYPE"}
+# Headers of the conventions (``api.conventions``) every read understands.
+IF_NONE_MATCH = {
+    "name": "If-None-Match",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": "The ETag of a copy you hold: if it still matches, the answer is a 304 "
+    "with no body.",
+}
+ACCEPT_LANGUAGE = {
+    "name": "Accept-Language",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": "Languages you prefer (RFC 9110), for localized fields and problem details.",
+}
+NOT_MODIFIED = {"description": "Not Modified: the ETag in If-None-Match still matches."}
+ETAG = {"description": "A strong validator of the body.", "schema": {"type": "string"}}
 
 
 class Conventions(BasePlugin):
@@ -26,9 +44,19 @@ class Conventions(BasePlugin):
         if rule is None or not operations:
             return
         name = rule.endpoint.rsplit(".", 1)[-1]
-        for operation in operations.values():
+        for method, operation in operations.items():
             operation.setdefault("operationId", name)
             responses = operation.setdefault("responses", {})
+            parameters = operation.setdefault("parameters", [])
+            headers = [ACCEPT_LANGUAGE, IF_NONE_MATCH] if method == "get" else [ACCEPT_LANGUAGE]
+            for header in headers:
+                if not any(p.get("name") == header["name"] for p in parameters):
+                    parameters.append(header)
+            if method == "get":
+                responses.setdefault("304", NOT_MODIFIED)
+                ok = responses.get("200", responses.get(200))
+                if isinstance(ok, dict):
+                    ok.setdefault("headers", {}).setdefault("ETag", ETAG)
             extra = {
                 **COMMON,
                 **(WITH_TOKEN if operation.get("security") else {}),

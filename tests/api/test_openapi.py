@@ -91,3 +91,26 @@ def test_operations_are_named_and_their_errors_are_problem_documents(
     for name in ("NOT_FOUND", "UNAUTHORIZED", "TOO_MANY_REQUESTS", "DEFAULT_ERROR"):
         content = document["components"]["responses"][name]["content"]
         assert list(content) == ["application/problem+json"]
+
+
+def test_reads_document_their_etag_and_conditional_and_language_headers(
+    client: FlaskClient, db: Any
+) -> None:
+    """Clients generated from the document can send If-None-Match and Accept-Language, and
+    expect the 304 and the ETag header the conventions answer with."""
+    document = _document(client)
+    reads = 0
+    for item in document["paths"].values():
+        for method, op in item.items():
+            if not isinstance(op, dict) or "responses" not in op:
+                continue
+            headers = {p["name"] for p in op.get("parameters", []) if p.get("in") == "header"}
+            assert "Accept-Language" in headers
+            if method == "get":
+                reads += 1
+                assert "If-None-Match" in headers
+                assert "304" in op["responses"]
+                ok = op["responses"].get("200")
+                if isinstance(ok, dict) and "content" in ok:
+                    assert "ETag" in ok.get("headers", {})
+    assert reads > 10

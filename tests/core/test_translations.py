@@ -1,38 +1,127 @@
-"""The French catalog is complete, consistent and compiled."""
+"""Every catalog (French, German, Spanish, Arabic…) is complete, consistent and compiled."""
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 
+import pytest
 from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import read_mo
+from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[2]
-PO = ROOT / "competitions/translations/fr/LC_MESSAGES/messages.po"
-PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]")
+TRANSLATIONS = ROOT / "competitions/translations"
+LANGUAGES = sorted(
+    p.name for p in TRANSLATIONS.iterdir() if (p / "LC_MESSAGES/messages.po").exists()
+)
+PO = TRANSLATIONS / "fr/LC_MESSAGES/messages.po"
+# %(name)s / %(n)d interpolation, and the {name} of str.format or of JavaScript-filled strings.
+PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]|\{[a-z_]+\}")
+# The number a plural form may leave out where the language says it in words ("un seul", Arabic's
+# singular and dual): only these, and never in the language's last (most general) form.
+COUNTS = {"%(count)d", "%(count)s", "%(num)d", "%(n)d"}
+PLURAL_FORMS = {"de": {2}, "fr": {2, 3}, "es": {2, 3}, "ar": {6}}
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
 
 
-def _catalog():
-    with PO.open("rb") as fh:
+def _catalog(path: Path = PO):
+    with path.open("rb") as fh:
         return read_po(fh)
 
 
-def test_every_message_is_translated_with_the_same_placeholders():
+def _po(language: str) -> Path:
+    return TRANSLATIONS / language / "LC_MESSAGES/messages.po"
+
+
+def test_the_catalogs_are_found():
+    assert {"fr", "de"} <= set(LANGUAGES)
+
+
+def placeholder_problems(msgids: tuple[str, ...], strings: tuple[str, ...]) -> list[str]:
+    """What is wrong with the placeholders of a translation ([] when nothing)."""
+    if len(msgids) == 1:
+        expected = Counter(PLACEHOLDER.findall(msgids[0]))
+        found = Counter(PLACEHOLDER.findall(strings[0]))
+        return (
+            [] if found == expected else [f"placeholders differ: {msgids[0]!r} -> {strings[0]!r}"]
+        )
+    expected = Counter(PLACEHOLDER.findall(msgids[-1]))
     problems = []
-    for message in _catalog():
+    for index, text in enumerate(strings):
+        found = Counter(PLACEHOLDER.findall(text))
+        missing = expected - found
+        extra = found - expected
+        may_omit = index < len(strings) - 1 and set(missing) <= COUNTS
+        if extra or (missing and not may_omit):
+            problems.append(
+                f"placeholders differ in plural form {index}: {msgids[0]!r} -> {text!r}"
+            )
+    return problems
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_message_is_translated_with_the_same_placeholders(language):
+    problems = []
+    for message in _catalog(_po(language)):
         if not message.id:
             continue
         ids = message.id if isinstance(message.id, tuple) else (message.id,)
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
-        expected = sorted(PLACEHOLDER.findall(ids[-1]))
-        for text in strings:
-            if not text or message.fuzzy:
-                problems.append(f"untranslated: {ids[0]!r}")
-            elif sorted(PLACEHOLDER.findall(text)) != expected and len(ids) == 1:
-                problems.append(f"placeholders differ: {ids[0]!r} -> {text!r}")
-    assert not problems, "\n".join(problems)
+        if message.fuzzy or not all(strings):
+            problems.append(f"untranslated or fuzzy: {ids[0]!r}")
+            continue
+        problems += placeholder_problems(ids, strings)
+    assert not problems, f"{language}:\n" + "\n".join(problems)
+
+
+def test_the_placeholder_check_allows_only_an_omitted_count():
+    plural = ("%(num)d entry in %(track)s", "%(num)d entries in %(track)s")
+    assert (
+        placeholder_problems(
+            plural, ("une inscription dans %(track)s", "%(num)d inscriptions dans %(track)s")
+        )
+        == []
+    )
+    # The track is not a number: it may never be left out.
+    assert placeholder_problems(plural, ("une inscription", "%(num)d inscriptions dans %(track)s"))
+    # The last form must say the number.
+    assert placeholder_problems(
+        plural, ("%(num)d inscription dans %(track)s", "inscriptions dans %(track)s")
+    )
+    assert placeholder_problems(plural, ("%(num)d in %(track)s %(team)s", "%(num)d in %(track)s"))
+    assert placeholder_problems(("Remove {name}",), ("Retirer {nom}",))
+    assert placeholder_problems(("%(n)d of %(total)d",), ("%(n)d sur %(n)d",))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_catalog_has_the_msgids_of_the_template(language):
+    with (TRANSLATIONS / "messages.pot").open("rb") as fh:
+        template = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(fh) if m.id}
+    catalog = {m.id if isinstance(m.id, str) else m.id[0] for m in _catalog(_po(language)) if m.id}
+    assert template - catalog == set(), f"{language}: run pybabel update (see COMMON rules)"
+    assert catalog - template == set(), (
+        f"{language}: obsolete messages; update with --ignore-obsolete"
+    )
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_plural_header_is_present_and_right(language):
+    # The header entry's text, its quoted lines joined (Arabic's Plural-Forms is wrapped).
+    first_entry = _po(language).read_text(encoding="utf-8").split("\n\n", 1)[0]
+    text = "".join(re.findall(r'^"(.*)"$', first_entry, flags=re.M))
+    header = re.search(r"Plural-Forms: nplurals=(\d+); plural=(.+?);?\\n", text)
+    catalog = _catalog(_po(language))
+    assert header, f"{language}: no Plural-Forms header"
+    # French and Spanish: CLDR now adds a "many" form for round millions, older catalogs have 2.
+    expected = PLURAL_FORMS.get(language, {get_plural(language).num_plurals})
+    assert int(header.group(1)) in expected, f"{language}: nplurals={header.group(1)}"
+    assert catalog.num_plurals == int(header.group(1))
+    for message in catalog:
+        if message.id and isinstance(message.id, tuple):
+            assert len(message.string) == catalog.num_plurals, f"{language}: {message.id[0]!r}"
 
 
 def test_catalog_covers_every_string_in_the_code_and_templates():
@@ -54,10 +143,28 @@ def test_catalog_covers_every_string_in_the_code_and_templates():
     assert not missing, "run `make translations` and translate:\n" + "\n".join(sorted(missing))
 
 
-def test_catalog_is_compiled():
-    mo = PO.with_suffix(".mo")
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_catalog_is_compiled(language):
+    """The .mo holds exactly what the .po says (not only a recent date: a copy or a checkout can
+    make an old .mo look new)."""
+    po = _po(language)
+    mo = po.with_suffix(".mo")
     assert mo.exists(), "run `make install` (it compiles the catalogs)"
-    assert mo.stat().st_mtime >= PO.stat().st_mtime - 1
+
+    def key(message):
+        ids = message.id if isinstance(message.id, str) else tuple(message.id)
+        strings = message.string if isinstance(message.string, str) else tuple(message.string)
+        return (message.context, ids), strings
+
+    with mo.open("rb") as fh:
+        compiled = dict(key(m) for m in read_mo(fh) if m.id)
+    expected = dict(
+        key(m)
+        for m in _catalog(po)
+        if m.id and not m.fuzzy and all(m.string if isinstance(m.string, tuple) else (m.string,))
+    )
+    stale = sorted(str(k)[:60] for k in expected if compiled.get(k) != expected[k])
+    assert not stale, f"{language}: .mo out of date, run pybabel compile: {stale[:5]}"
 
 
 def test_no_message_is_marked_inside_an_f_string():

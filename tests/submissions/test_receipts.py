@@ -37,7 +37,7 @@ def test_the_receipt_page(world, client, login, entry, round_, mail):
     assert "2027-06-01 12:00:00 UTC" in page  # UTC
     assert "1 Jun 2027 08:00 EDT" in page  # the Canada track's legal time (Toronto)
     assert ">report.pdf</a>" in page
-    assert f"{len(PDF)} bytes ({len(PDF)} B)" in page
+    assert f"{len(PDF)} bytes ({len(PDF)} bytes)" in page
     assert SHA in page
     assert "Orbital lettuce" in page  # the answers as submitted
     world.innovator.preferred_language = "fr"
@@ -82,9 +82,9 @@ def test_the_receipt_email_goes_to_the_submitter_with_the_same_digests(
     assert "We received version 1 of the submission of Maple for Phase 1 (Canada track)." in body
     assert "Received (UTC): 2027-06-01 12:00:00 UTC" in body
     assert "Received (local): 1 Jun 2027 08:00 EDT" in body
-    assert f"- report.pdf — {len(PDF)} B — SHA-256 {SHA}" in body
+    assert f"- report.pdf — {len(PDF)} bytes — SHA-256 {SHA}" in body
     annex_sha = hashlib.sha256(annex).hexdigest()
-    assert f"- plan.docx — {len(annex)} B — SHA-256 {annex_sha}" in body
+    assert f"- plan.docx — {len(annex)} bytes — SHA-256 {annex_sha}" in body
     # The same digests as the page, which are those of the stored version.
     version = services.get_version(entry, round_, 1)
     for record in version.files:

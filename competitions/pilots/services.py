@@ -75,6 +75,7 @@ ACTION_LABELS = {
     "pilot.update_posted": _l("Status update posted"),
     "pilot.signed_off": _l("Milestone signed off"),
     "pilot.ended": _l("Pilot ended"),
+    "pilot.publicity_changed": _l("Public page consent changed"),
 }
 # Remind the team to post an update when its last one (or the start) is this old.
 UPDATE_EVERY = timedelta(days=14)
@@ -358,11 +359,22 @@ def _apply_row(pilot: Pilot, by_id: dict[int, PilotMilestone], n: int, row: Plan
 
 
 def add_kpi(
-    actor: Actor, pilot: Pilot, name: str, unit: str, baseline: str, target: str
+    actor: Actor,
+    pilot: Pilot,
+    name: str,
+    unit: str,
+    baseline: str,
+    target: str,
+    key: str = "",
 ) -> PilotKPI:
+    """A KPI of the pilot; ``key`` (optional) matches it with the same KPI of the winner's
+    pilots in other hosts, whose names are in their own languages."""
     _require_manager(actor, pilot)
     _require_open(pilot)
     name = _line(name, "name", _("Name the KPI."))
+    key = one_line(key).casefold()
+    if len(key) > 60:
+        raise DomainError(_("Keep it to %(n)d characters.", n=60), "key")
     unit = one_line(unit)
     if not unit:
         raise DomainError(_("Give the unit, e.g. % or tonnes."), "unit")
@@ -375,6 +387,7 @@ def add_kpi(
     kpi = PilotKPI(
         pilot=pilot,
         name=name,
+        key=key,
         unit=unit,
         baseline=parse_number(baseline, "baseline"),
         target=parse_number(target, "target"),
@@ -386,7 +399,13 @@ def add_kpi(
         "pilot.kpi_added",
         obj=pilot,
         agency_id=pilot.host_agency_id,
-        after={"kpi": name, "unit": unit, "baseline": str(kpi.baseline), "target": str(kpi.target)},
+        after={
+            "kpi": name,
+            "key": key,
+            "unit": unit,
+            "baseline": str(kpi.baseline),
+            "target": str(kpi.target),
+        },
     )
     return kpi
 
@@ -490,6 +509,35 @@ def end(actor: Actor, pilot: Pilot, outcome: str, reasons: str) -> None:
         after={"status": "ended", "outcome": outcome, "reasons": text},
     )
     pilot_updated(pilot, "ended", outcome)
+
+
+def set_public(actor: Actor, pilot: Pilot, side: str, public: bool) -> None:
+    """The host's admins (``side="host"``) or the team's lead (``side="team"``) consent to
+    the pilot's public page, or withdraw; the page is public while both consent."""
+    allowed = {
+        "host": permissions.can_publish_for_host,
+        "team": permissions.can_publish_for_team,
+    }
+    if not permissions.can_set_publicity(actor.user, pilot):
+        raise NotFound(_("No such pilot."))
+    rule = allowed.get(side)
+    if rule is None or not rule(actor.user, pilot):
+        raise DomainError(_("Choose whose consent this is."))
+    if public and pilot.status not in (PilotStatus.ACTIVE, PilotStatus.ENDED):
+        raise DomainError(_("A pilot is made public once the team has accepted it."))
+    field = "public_by_host" if side == "host" else "public_by_team"
+    before = getattr(pilot, field)
+    if before == public:
+        return
+    setattr(pilot, field, public)
+    audit.record(
+        actor,
+        "pilot.publicity_changed",
+        obj=pilot,
+        agency_id=pilot.host_agency_id,
+        before={field: before},
+        after={field: public},
+    )
 
 
 # --- notices ------------------------------------------------------------------------------

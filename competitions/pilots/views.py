@@ -82,12 +82,6 @@ def _compared(award: Any) -> list[Pilot]:
     ]
 
 
-def host_language(pilot: Pilot) -> str:
-    """The host's language: the first of its track in the challenge."""
-    track = pilot.award.track.challenge.track_of(pilot.host_agency_id) or pilot.award.track
-    return track.languages[0] if track.languages else "en"
-
-
 def _number_in(lang: str) -> Any:
     def number(value: Any) -> str:
         if value is None:
@@ -223,7 +217,7 @@ def _summary_context(pilot: Pilot) -> dict[str, Any]:
         "draw": lambda chart: svg.draw(chart, number),
         "number": number,
         "reached": [m for m in pilot.milestones if m.is_signed_off],
-        "host_lang": host_language(pilot),
+        "host_lang": services.host_language(pilot),
         "lang": current_language(),
     }
 
@@ -480,8 +474,8 @@ def compare(award_id: int) -> ResponseReturnValue:
         chart=chart,
         draw=lambda c: svg.draw(c, number),
         number=number,
-        langs=[host_language(p) for p in pilots],
-        numbers=[_number_in(host_language(p)) for p in pilots],
+        langs=[services.host_language(p) for p in pilots],
+        numbers=[_number_in(services.host_language(p)) for p in pilots],
         can_view=[permissions.can_view(current_user, p) for p in pilots],
         can_summary=[permissions.can_read_summary(current_user, p) for p in pilots],
         lang=current_language(),

@@ -134,8 +134,7 @@ def test_partners_read_a_summary_without_people_budget_or_updates(
 
 def test_one_winner_in_two_hosts_compared_side_by_side(world, award, reserve_b, client, switch):
     berlin = _running(world, award)  # agency B, in English: hours
-    track_a = award.track.challenge.track_of(world.agency_a.id)
-    track_a.languages = ["fr", "en"]
+    world.agency_a.languages = ["fr", "en"]  # Agency A writes in French first
     db.session.commit()
     paris = services.offer(
         act(world.admin_a),

@@ -36,6 +36,7 @@ from competitions.core.extensions import db
 from competitions.demo_challenges import _add_track, _admin, _agency, _city_track, _configure
 from competitions.entries import registration, teams
 from competitions.judging.models import Advancement
+from competitions.pilots import consent
 from competitions.pilots import services as pilots
 from competitions.pilots.models import Pilot
 
@@ -204,8 +205,8 @@ def _run(pilot: Pilot, seed: PilotSeed, maker: Actor, host: Actor, start: dateti
                 pilots.post_update(maker, pilot, seed.updates[month - 1])
             if month <= 2:
                 pilots.sign_off(host, pilot, pilot.milestones[month - 1].id)
-    pilots.set_public(host, pilot, "host", True)
-    pilots.set_public(maker, pilot, "team", True)
+    consent.set_public(host, pilot, "host", True)
+    consent.set_public(maker, pilot, "team", True)
 
 
 def seed_pilots() -> list[str]:

@@ -25,7 +25,15 @@ from competitions.core.urls import external_url
 from competitions.core.web import attempt, current_actor, flash_errors, guard
 from competitions.insights import svg
 from competitions.insights.charts import Chart, Series
-from competitions.pilots import bp, comparison, permissions, queries, services, trails
+from competitions.pilots import (
+    bp,
+    comparison,
+    consent,
+    permissions,
+    queries,
+    services,
+    trails,
+)
 from competitions.pilots.forms import EndForm, KPIForm, MeasurementForm, OfferForm, UpdateForm
 from competitions.pilots.models import Pilot, PilotKPI
 
@@ -421,7 +429,7 @@ def publicity(pilot_id: int) -> ResponseReturnValue:
             else _("Your consent is withdrawn: the pilot's page is not public.")
         )
         with attempt(success=message):
-            services.set_public(current_actor(), pilot, request.form.get("side", ""), public)
+            consent.set_public(current_actor(), pilot, request.form.get("side", ""), public)
     else:
         flash_errors(form)
     return redirect(url_for("pilots.pilot", pilot_id=pilot.id, _anchor="public"))

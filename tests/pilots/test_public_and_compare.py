@@ -13,7 +13,7 @@ import pytest
 from competitions.core import clock
 from competitions.core.errors import DomainError, NotFound
 from competitions.core.extensions import db
-from competitions.pilots import comparison, services
+from competitions.pilots import comparison, consent, services
 from tests.entries.conftest import act, events, follow, text
 from tests.pilots.conftest import accept, offer, offer_data
 
@@ -37,9 +37,9 @@ def _running(world, award):
 
 def _consent(world, pilot, host=True, team=True):
     if host:
-        services.set_public(act(world.admin_b), pilot, "host", True)
+        consent.set_public(act(world.admin_b), pilot, "host", True)
     if team:
-        services.set_public(act(world.innovator), pilot, "team", True)
+        consent.set_public(act(world.innovator), pilot, "team", True)
     db.session.commit()
 
 
@@ -49,12 +49,12 @@ def test_the_public_page_needs_both_consents_and_either_withdraws(
     pilot = _running(world, award)
     url = f"/pilots/{pilot.id}/public"
     with pytest.raises(NotFound):  # staff of another agency: not a side of the pilot
-        services.set_public(act(world.staff_a), pilot, "host", True)
+        consent.set_public(act(world.staff_a), pilot, "host", True)
     mate = award.entry.team.members[1].user
     with pytest.raises(DomainError, match="whose consent"):  # a member who is not the lead
-        services.set_public(act(world.admin_b), pilot, "team", True)
+        consent.set_public(act(world.admin_b), pilot, "team", True)
     with pytest.raises(NotFound):
-        services.set_public(act(mate), pilot, "team", True)
+        consent.set_public(act(mate), pilot, "team", True)
     db.session.rollback()
     _consent(world, pilot, team=False)
     assert client.get(url).status_code == 404  # the host alone is not enough
@@ -74,7 +74,7 @@ def test_the_public_page_needs_both_consents_and_either_withdraws(
         assert private not in public, private
     assert events("pilot.publicity_changed")
     # The host withdraws: the page is gone for everyone.
-    services.set_public(act(world.admin_b), pilot, "host", False)
+    consent.set_public(act(world.admin_b), pilot, "host", False)
     db.session.commit()
     assert client.get(url).status_code == 404
 
@@ -82,7 +82,7 @@ def test_the_public_page_needs_both_consents_and_either_withdraws(
 def test_an_offer_is_never_public(world, award, reserve_b):
     pilot = offer(world, award)
     with pytest.raises(DomainError, match="once the team has accepted"):
-        services.set_public(act(world.admin_b), pilot, "host", True)
+        consent.set_public(act(world.admin_b), pilot, "host", True)
 
 
 def test_the_feed_challenge_page_winners_and_sitemap_list_public_pilots(
@@ -105,7 +105,11 @@ def test_the_feed_challenge_page_winners_and_sitemap_list_public_pilots(
     assert root.find("a:link[@rel='self']", ATOM).get("href").endswith(feed_url)
     [entry] = root.findall("a:entry", ATOM)
     assert entry.findtext("a:content", namespaces=ATOM) == "Sensors installed in three districts."
-    assert entry.find("a:link", ATOM).get("href").endswith(f"/pilots/{pilot.id}/public#update-1")
+    assert (
+        entry.find("a:link", ATOM)
+        .get("href")
+        .endswith(f"/pilots/{pilot.id}/public#update-{pilot.updates[0].id}")
+    )
     assert entry.findtext("a:author/a:name", namespaces=ATOM) == "Maple"
     page = text(client.get(f"/challenges/{challenge.slug}"))
     assert f"/pilots/{pilot.id}/public" in page and "pilots.atom" in page

@@ -153,6 +153,15 @@ def test_from_results_to_a_public_pilot_page(
     admin.get_by_role("button", name="Consent for the host to a public page").click()
     admin.wait_for_load_state()
     assert_accessible(admin)
+    # What the other partners read, and the comparison page (one host so far): axe-clean.
+    admin.get_by_role("link", name="What the other partners see (summary)").click()
+    admin.wait_for_url("**/summary")
+    assert "Ada Lovelace" not in admin.locator("main").inner_text()
+    assert_accessible(admin)
+    admin.goto(award_url + "/pilots/compare")
+    assert "detection-time" in admin.locator("#comparison").inner_text()
+    assert_accessible(admin)
+    admin.goto(pilot_url)
     admin.get_by_role("link", name="Open the public page").click()
     admin.wait_for_url("**/public")
     public_url = admin.url

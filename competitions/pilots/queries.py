@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
 
 from competitions.agencies.models import Membership
 from competitions.awards.models import Award
@@ -181,6 +182,7 @@ def public_updates_of_challenge(challenge: Any, limit: int = 50) -> list[PilotUp
         .join(Award, Award.id == Pilot.award_id)
         .join(Entry, Entry.id == Award.entry_id)
         .where(Entry.challenge_id == challenge.id)
+        .options(joinedload(PilotUpdate.pilot))
         .order_by(PilotUpdate.posted_at.desc(), PilotUpdate.id.desc())
         .limit(limit)
     )

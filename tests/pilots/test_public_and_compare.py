@@ -189,3 +189,23 @@ def test_progress_is_unit_free():
     assert comparison.progress(d(48), d(6), d(27)) == 50.0
     assert comparison.progress(d(10), d(20), d(5)) == -50.0
     assert comparison.progress(d(10), d(10), d(5)) is None
+
+
+def test_the_feed_costs_the_same_for_more_pilots(world, award, reserve_b, client, count_queries):
+    feed_url = f"/challenges/{award.track.challenge.slug}/pilots.atom"
+    _consent(world, _running(world, award))
+    with count_queries() as few:
+        assert client.get(feed_url).status_code == 200
+    other = accept(
+        world,
+        services.offer(
+            act(world.admin_a), award, offer_data(world, "", host_agency_id=world.agency_a.id)
+        ),
+    )
+    services.post_update(act(world.innovator), other, "Second city.")
+    consent.set_public(act(world.admin_a), other, "host", True)
+    consent.set_public(act(world.innovator), other, "team", True)
+    db.session.commit()
+    with count_queries() as more:
+        assert client.get(feed_url).get_data(as_text=True).count("<entry>") == 2
+    assert more.count == few.count

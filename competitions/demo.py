@@ -206,6 +206,9 @@ def seed() -> list[str]:
     from competitions.demo_judging import seed_judging
 
     report.extend(seed_judging())
+    from competitions.demo_pilots import seed_pilots
+
+    report.extend(seed_pilots())
     if not report:
         report.append("demo data already present; nothing to do")
     else:

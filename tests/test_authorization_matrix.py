@@ -481,6 +481,16 @@ EXPECT: dict[tuple[str, str], dict[str, Any]] = {
     ("pilots.measure", "POST"): {**agency_members(400), "innovator": 400},
     ("pilots.post_update", "POST"): {**signed_in(404), "innovator": 400, "platform_admin": 400},
     ("pilots.end", "POST"): agency_admins(400),
+    # Partners read summaries: agency B takes part without hosting this pilot; the team too.
+    ("pilots.summary", "GET"): {**participants(200), "innovator": 200},
+    # The comparison of a winner's pilots is made of summaries (public ones for anyone).
+    ("pilots.compare", "GET"): {**participants(200), "innovator": 200, "anonymous": 404},
+    # Consent to the public page: the host's admins for the host, the team's lead for the
+    # team (an empty form: no side chosen, explained on the pilot's page).
+    ("pilots.publicity", "POST"): {**agency_admins(302), "innovator": 302},
+    # Neither side consented and the challenge is a draft: nothing public.
+    ("pilots.public_page", "GET"): same(404),
+    ("pilots.feed", "GET"): same(404),
     # Webhooks: an agency's admins (and platform admins). An empty form is refused (400); the
     # matrix endpoint's URL is never called (testing writes deliveries, sends nothing).
     ("webhooks.endpoint_list", "GET"): agency_admins(200),

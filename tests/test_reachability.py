@@ -71,6 +71,11 @@ NOT_LINKED: dict[str, tuple[frozenset[str], str]] = {
     ),
     "formats.robots_txt": (EVERYONE, "for crawlers, which ask for /robots.txt by convention"),
     "formats.sitemap_xml": (EVERYONE, "for crawlers: /robots.txt names it, not a page for people"),
+    "pilots.compare": (
+        SIGNED_IN - {"judge"},
+        "linked from the pilots' and the award's pages once the winner pilots in two hosts or "
+        "more; the matrix winner has one pilot (tests/pilots follow the links)",
+    ),
     "judging.home": (
         SIGNED_IN - {"judge"},
         "the judges' home, in the navigation of people who sit on a panel (the judge); "

@@ -6,9 +6,11 @@ changed. Drafts and pages for signed-in people never appear.
 - each published challenge's page and its questions page; each of its tracks' page,
   questions page and terms (when terms are published);
 - the winners of each round whose results are released (the results instant has passed),
-  for the whole challenge and per track.
+  for the whole challenge and per track;
+- the public page of each pilot whose host and team both opted in.
 
-Four queries whatever the size (challenges with their tracks and rounds, terms, agencies).
+Five queries whatever the size (challenges with their tracks and rounds, terms, agencies,
+public pilots).
 """
 
 from __future__ import annotations
@@ -82,4 +84,9 @@ def public_pages(now: datetime) -> list[Page]:
     pages += [Page("agencies.public_profile", {"slug": a.slug}, a.updated_at) for a in agencies]
     for challenge in challenges:
         pages.extend(_challenge_pages(challenge, terms, now))
+    from competitions.pilots.queries import public_pilot_pages
+
+    pages += [
+        Page("pilots.public_page", {"pilot_id": i}, changed) for i, changed in public_pilot_pages()
+    ]
     return pages

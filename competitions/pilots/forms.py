@@ -41,6 +41,13 @@ class UpdateForm(BaseForm):
 class KPIForm(BaseForm):
     name = StringField(_l("KPI"), description=_l("e.g. Response time of the service."))
     unit = StringField(_l("Unit"), description=_l("e.g. minutes, %, tonnes of CO₂."))
+    key = StringField(
+        _l("Shared key (optional)"),
+        description=_l(
+            "The same short key in each host's pilot of this winner puts the KPIs side by side, "
+            "e.g. response-time."
+        ),
+    )
     baseline = StringField(_l("Baseline"), render_kw={"inputmode": "decimal"})
     target = StringField(_l("Target"), render_kw={"inputmode": "decimal"})
 

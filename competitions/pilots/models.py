@@ -83,6 +83,9 @@ class Pilot(SurrogateKey, TimestampMixin, Base):
     ended_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("user_account.id", ondelete="SET NULL")
     )
+    # The public page needs both sides' consent; either side withdraws by turning its own off.
+    public_by_host: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    public_by_team: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     award: Mapped[Award] = relationship(lazy="joined")
     host: Mapped[Agency] = relationship(lazy="joined")
@@ -136,6 +139,16 @@ class Pilot(SurrogateKey, TimestampMixin, Base):
     def is_active(self) -> bool:
         return self.status == PilotStatus.ACTIVE
 
+    @property
+    def is_public(self) -> bool:
+        """Both the host and the team opted in, and the pilot ran (offers and declined ones
+        are never public)."""
+        return (
+            self.public_by_host
+            and self.public_by_team
+            and self.status in (PilotStatus.ACTIVE, PilotStatus.ENDED)
+        )
+
 
 class PilotKPI(SurrogateKey, Base):
     """A key performance indicator of a pilot: measured in ``unit``, from ``baseline``
@@ -145,6 +158,9 @@ class PilotKPI(SurrogateKey, Base):
 
     pilot_id: Mapped[int] = mapped_column(sa.ForeignKey("pilot.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(sa.String(200))
+    # What matches this KPI with the same KPI of the winner's pilots in other hosts (whose
+    # names are in their own languages); empty: the name matches, ignoring case.
+    key: Mapped[str] = mapped_column(sa.String(60), default="", server_default="")
     unit: Mapped[str] = mapped_column(sa.String(40))
     baseline: Mapped[Decimal] = mapped_column(sa.Numeric(18, 4))
     target: Mapped[Decimal] = mapped_column(sa.Numeric(18, 4))
@@ -157,6 +173,10 @@ class PilotKPI(SurrogateKey, Base):
     )
 
     __table_args__ = (sa.UniqueConstraint("pilot_id", "name"),)
+
+    @property
+    def match_key(self) -> str:
+        return (self.key or self.name).casefold()
 
 
 class KPIMeasurement(SurrogateKey, Base):

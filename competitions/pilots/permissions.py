@@ -6,7 +6,13 @@
   host: its admins offer pilots to the challenge's winners.
 * The **winning team's lead** accepts or declines the offer; its members see the pilot, post
   status updates and record KPI measurements.
-* Everyone else — another partner of the challenge included — gets 404, for now.
+* Another **partner** of the challenge (an agency taking part that is not the host) reads a
+  pilot's **summary** — status, milestones reached, KPIs — but not its people, budget,
+  updates or history; so do the team and the host. The comparison of a winner's pilots in
+  several hosts is made of these summaries.
+* A pilot's **public page** needs both sides' consent: the host's admins and the team's lead
+  each opt in (and either withdraws alone); it shows nothing personal.
+* Everyone else gets 404.
 * Platform admins may do everything.
 """
 
@@ -68,3 +74,30 @@ def can_view(user: Any, pilot: Pilot) -> bool:
 
 def can_measure(user: Any, pilot: Pilot) -> bool:
     return can_view(user, pilot)
+
+
+def can_read_summary(user: Any, pilot: Pilot) -> bool:
+    """The host, the team, any agency taking part in the challenge (a partner), platform
+    admins."""
+    return can_view(user, pilot) or can_list(user, pilot.award.track.challenge)
+
+
+def can_publish_for_host(user: Any, pilot: Pilot) -> bool:
+    return can_manage(user, pilot)
+
+
+def can_publish_for_team(user: Any, pilot: Pilot) -> bool:
+    return can_decide(user, pilot)
+
+
+def can_set_publicity(user: Any, pilot: Pilot) -> bool:
+    return can_publish_for_host(user, pilot) or can_publish_for_team(user, pilot)
+
+
+def is_publicly_visible(pilot: Pilot) -> bool:
+    """Both sides opted in and the challenge is public."""
+    return pilot.is_public and pilot.award.track.challenge.is_published
+
+
+def can_see_in_comparison(user: Any, pilot: Pilot) -> bool:
+    return can_read_summary(user, pilot) or is_publicly_visible(pilot)

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
 
 from competitions.agencies.models import Membership
 from competitions.awards.models import Award
@@ -19,7 +20,7 @@ from competitions.core.extensions import db
 from competitions.core.translate import gettext as _
 from competitions.entries.models import Entry, TeamMember
 from competitions.pilots import permissions
-from competitions.pilots.models import Pilot, PilotMilestone, PilotStatus
+from competitions.pilots.models import Pilot, PilotMilestone, PilotStatus, PilotUpdate
 
 
 def get_pilot(pilot_id: int) -> Pilot:
@@ -134,3 +135,70 @@ def offers_for(user: Any, limit: int) -> list[Pilot]:
             .limit(limit)
         ).unique()
     )
+
+
+def all_pilots_of_challenge(challenge_id: int) -> list[Pilot]:
+    """Every pilot of the challenge, for the agencies taking part (one query)."""
+    return list(
+        db.session.scalars(
+            select(Pilot)
+            .join(Award, Award.id == Pilot.award_id)
+            .join(Entry, Entry.id == Award.entry_id)
+            .where(Entry.challenge_id == challenge_id)
+            .order_by(Pilot.id)
+        ).unique()
+    )
+
+
+def _public(query: Any) -> Any:
+    return query.where(
+        Pilot.public_by_host.is_(True),
+        Pilot.public_by_team.is_(True),
+        Pilot.status.in_((PilotStatus.ACTIVE, PilotStatus.ENDED)),
+    )
+
+
+def public_pilots_of_challenge(challenge: Any) -> list[Pilot]:
+    """The pilots of a published challenge whose host and team both opted in."""
+    if not challenge.is_published:
+        return []
+    query = (
+        select(Pilot)
+        .join(Award, Award.id == Pilot.award_id)
+        .join(Entry, Entry.id == Award.entry_id)
+        .where(Entry.challenge_id == challenge.id)
+        .order_by(Pilot.id)
+    )
+    return list(db.session.scalars(_public(query)).unique())
+
+
+def public_updates_of_challenge(challenge: Any, limit: int = 50) -> list[PilotUpdate]:
+    """The newest status updates of the challenge's public pilots, for its Atom feed."""
+    if not challenge.is_published:
+        return []
+    query = (
+        select(PilotUpdate)
+        .join(Pilot, Pilot.id == PilotUpdate.pilot_id)
+        .join(Award, Award.id == Pilot.award_id)
+        .join(Entry, Entry.id == Award.entry_id)
+        .where(Entry.challenge_id == challenge.id)
+        .options(joinedload(PilotUpdate.pilot))
+        .order_by(PilotUpdate.posted_at.desc(), PilotUpdate.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(_public(query)))
+
+
+def public_pilot_pages() -> list[tuple[int, Any]]:
+    """(pilot id, last change) of every public pilot of a published challenge (sitemap)."""
+    from competitions.challenges.models import Challenge, ChallengeStatus
+
+    query = (
+        select(Pilot.id, Pilot.updated_at)
+        .join(Award, Award.id == Pilot.award_id)
+        .join(Entry, Entry.id == Award.entry_id)
+        .join(Challenge, Challenge.id == Entry.challenge_id)
+        .where(Challenge.status == ChallengeStatus.PUBLISHED)
+        .order_by(Pilot.id)
+    )
+    return [(i, at) for i, at in db.session.execute(_public(query))]

@@ -19,13 +19,14 @@ from typing import Any
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from competitions.agencies.models import Membership, Role
+from competitions.agencies.models import Agency, Membership, Role
 from competitions.awards import reserves
 from competitions.awards.models import Award, Reserve
 from competitions.core import audit, clock, mail
 from competitions.core.actor import Actor
 from competitions.core.errors import DomainError, NotFound
 from competitions.core.extensions import db
+from competitions.core.i18n import languages
 from competitions.core.text import one_line, text_block
 from competitions.core.translate import gettext as _
 from competitions.core.translate import lazy_gettext as _l
@@ -75,6 +76,7 @@ ACTION_LABELS = {
     "pilot.update_posted": _l("Status update posted"),
     "pilot.signed_off": _l("Milestone signed off"),
     "pilot.ended": _l("Pilot ended"),
+    "pilot.publicity_changed": _l("Public page consent changed"),
 }
 # Remind the team to post an update when its last one (or the start) is this old.
 UPDATE_EVERY = timedelta(days=14)
@@ -144,6 +146,18 @@ class OfferData:
     budget: str
 
 
+def host_language(pilot: Pilot) -> str:
+    """The language the host writes its pilot in: the host agency's first language that the
+    platform speaks, else its track's first, else English."""
+    spoken = set(languages())
+    host = pilot.host or db.session.get(Agency, pilot.host_agency_id)  # before the flush
+    for code in (host.languages if host is not None else None) or []:
+        if code in spoken:
+            return str(code)
+    track = pilot.award.track.challenge.track_of(pilot.host_agency_id) or pilot.award.track
+    return track.languages[0] if track.languages else "en"
+
+
 def host_reserve(award: Award, host_agency_id: int) -> Reserve | None:
     return reserves.reserve_of(award.track.challenge, host_agency_id)
 
@@ -199,10 +213,8 @@ def offer(actor: Actor, award: Award, data: OfferData) -> Pilot:
         status=PilotStatus.OFFERED,
         offered_by_id=actor.user_id,
     )
-    # The template's titles in the host's first language (its track in the challenge).
-    host_track = challenge.track_of(host_id) or award.track
-    lang = host_track.languages[0] if host_track.languages else "en"
-    with force_locale(lang):
+    # The template's titles in the host's language.
+    with force_locale(host_language(pilot)):
         for day, title in TEMPLATE:
             pilot.milestones.append(
                 PilotMilestone(title=str(title), due_on=data.starts_on + timedelta(days=day))
@@ -358,11 +370,22 @@ def _apply_row(pilot: Pilot, by_id: dict[int, PilotMilestone], n: int, row: Plan
 
 
 def add_kpi(
-    actor: Actor, pilot: Pilot, name: str, unit: str, baseline: str, target: str
+    actor: Actor,
+    pilot: Pilot,
+    name: str,
+    unit: str,
+    baseline: str,
+    target: str,
+    key: str = "",
 ) -> PilotKPI:
+    """A KPI of the pilot; ``key`` (optional) matches it with the same KPI of the winner's
+    pilots in other hosts, whose names are in their own languages."""
     _require_manager(actor, pilot)
     _require_open(pilot)
     name = _line(name, "name", _("Name the KPI."))
+    key = one_line(key).casefold()
+    if len(key) > 60:
+        raise DomainError(_("Keep it to %(n)d characters.", n=60), "key")
     unit = one_line(unit)
     if not unit:
         raise DomainError(_("Give the unit, e.g. percent or tonnes."), "unit")
@@ -375,6 +398,7 @@ def add_kpi(
     kpi = PilotKPI(
         pilot=pilot,
         name=name,
+        key=key,
         unit=unit,
         baseline=parse_number(baseline, "baseline"),
         target=parse_number(target, "target"),
@@ -386,7 +410,13 @@ def add_kpi(
         "pilot.kpi_added",
         obj=pilot,
         agency_id=pilot.host_agency_id,
-        after={"kpi": name, "unit": unit, "baseline": str(kpi.baseline), "target": str(kpi.target)},
+        after={
+            "kpi": name,
+            "key": key,
+            "unit": unit,
+            "baseline": str(kpi.baseline),
+            "target": str(kpi.target),
+        },
     )
     return kpi
 

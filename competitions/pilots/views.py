@@ -7,7 +7,8 @@ import functools
 from datetime import date
 from typing import Any
 
-from flask import redirect, render_template, request, url_for
+from babel.numbers import format_decimal
+from flask import Response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
@@ -16,20 +17,32 @@ from competitions.accounts.forms import ConfirmForm
 from competitions.agencies.models import Agency
 from competitions.challenges import services as challenge_services
 from competitions.core import clock
-from competitions.core.errors import DomainError
+from competitions.core.errors import DomainError, NotFound
 from competitions.core.extensions import db
 from competitions.core.i18n import current_language, format_number
 from competitions.core.translate import gettext as _
+from competitions.core.urls import external_url
 from competitions.core.web import attempt, current_actor, flash_errors, guard
 from competitions.insights import svg
 from competitions.insights.charts import Chart, Series
-from competitions.pilots import bp, permissions, queries, services, trails
+from competitions.pilots import (
+    bp,
+    comparison,
+    consent,
+    permissions,
+    queries,
+    services,
+    trails,
+)
 from competitions.pilots.forms import EndForm, KPIForm, MeasurementForm, OfferForm, UpdateForm
 from competitions.pilots.models import Pilot, PilotKPI
 
 for _helper in (
     trails.pilots_trail,
     trails.pilot_trail,
+    trails.summary_trail,
+    trails.public_trail,
+    trails.compare_trail,
     services.pilot_action,
     services.outcome_label,
 ):
@@ -57,13 +70,43 @@ def can_list_pilots(challenge: Any) -> bool:
     return permissions.can_list(current_user, challenge)
 
 
+@bp.app_template_global()
+def public_pilots(challenge: Any) -> list[Pilot]:
+    """For the challenge page and its winners (which do not depend on this package)."""
+    return queries.public_pilots_of_challenge(challenge)
+
+
+@bp.app_template_global()
+def comparable_pilots(award: Any) -> bool:
+    """Whether the award's winner pilots in more than one host (the comparison's link)."""
+    return len(_compared(award)) > 1
+
+
+def _compared(award: Any) -> list[Pilot]:
+    return [
+        p
+        for p in queries.pilots_of_award(award)
+        if p.status in ("active", "ended") and permissions.can_see_in_comparison(current_user, p)
+    ]
+
+
+def _number_in(lang: str) -> Any:
+    def number(value: Any) -> str:
+        if value is None:
+            return "—"
+        return format_decimal(value, format="#,##0.##", locale=lang)
+
+    return number
+
+
 @bp.signed_in("/challenges/<slug>/pilots")
 def challenge_pilots(slug: str) -> ResponseReturnValue:
     challenge = guard(challenge_services.get_challenge(slug), permissions.can_list)
     return render_template(
         "pilots/challenge_pilots.html",
         challenge=challenge,
-        pilots=queries.pilots_of_challenge(current_user, challenge.id),
+        pilots=queries.all_pilots_of_challenge(challenge.id),
+        can_view=functools.partial(permissions.can_view, current_user),
         awards=queries.awards_of_challenge(challenge.id),
         can_offer=permissions.can_offer(current_user, challenge),
         lang=current_language(),
@@ -164,9 +207,27 @@ def _page(pilot: Pilot, **forms: Any) -> ResponseReturnValue:
         end_form=end_form,
         confirm_form=ConfirmForm(),
         history=queries.history(pilot) if permissions.is_host(user, pilot) or can_manage else [],
+        can_publish_host=permissions.can_publish_for_host(user, pilot),
+        can_publish_team=permissions.can_publish_for_team(user, pilot),
+        publicly_visible=permissions.is_publicly_visible(pilot),
         today=clock.now().date(),
         lang=current_language(),
     ), (400 if errors else 200)
+
+
+def _summary_context(pilot: Pilot) -> dict[str, Any]:
+    number = functools.cache(format_number)
+    return {
+        "pilot": pilot,
+        "award": pilot.award,
+        "challenge": pilot.award.track.challenge,
+        "charts": {k.id: _kpi_chart(k) for k in pilot.kpis},
+        "draw": lambda chart: svg.draw(chart, number),
+        "number": number,
+        "reached": [m for m in pilot.milestones if m.is_signed_off],
+        "host_lang": services.host_language(pilot),
+        "lang": current_language(),
+    }
 
 
 def _pilot(pilot_id: int) -> Pilot:
@@ -250,6 +311,7 @@ def add_kpi(pilot_id: int) -> ResponseReturnValue:
                 form.unit.data or "",
                 form.baseline.data or "",
                 form.target.data or "",
+                form.key.data or "",
             )
         if done:
             return redirect(url_for("pilots.pilot", pilot_id=pilot.id, _anchor="kpis"))
@@ -307,3 +369,122 @@ def end(pilot_id: int) -> ResponseReturnValue:
     elif not form.errors:
         form.form_errors.append(_("The form expired: please try again."))
     return _page(pilot, end_form=form)
+
+
+@bp.signed_in("/pilots/<int:pilot_id>/summary")
+def summary(pilot_id: int) -> ResponseReturnValue:
+    """What a partner of the challenge reads of another host's pilot: status, milestones
+    reached, KPIs — not its people, budget, updates or history."""
+    pilot = guard(queries.get_pilot(pilot_id), permissions.can_read_summary)
+    return render_template(
+        "pilots/summary.html",
+        can_view=permissions.can_view(current_user, pilot),
+        **_summary_context(pilot),
+    )
+
+
+def _public_pilot(pilot_id: int) -> Pilot:
+    pilot = queries.get_pilot(pilot_id)
+    if not permissions.is_publicly_visible(pilot):
+        raise NotFound(_("No such pilot."))
+    return pilot
+
+
+@bp.route("/pilots/<int:pilot_id>/public")
+def public_page(pilot_id: int) -> ResponseReturnValue:
+    """The public page of a pilot whose host and team both opted in: nothing personal."""
+    pilot = _public_pilot(pilot_id)
+    return render_template("pilots/public.html", **_summary_context(pilot))
+
+
+@bp.route("/challenges/<slug>/pilots.atom")
+def feed(slug: str) -> ResponseReturnValue:
+    """The status updates of the challenge's public pilots (Atom, RFC 4287)."""
+    challenge = challenge_services.get_challenge(slug)
+    if not challenge.is_published:
+        raise NotFound(_("No such challenge."))
+    updates = queries.public_updates_of_challenge(challenge)
+    body = render_template(
+        "pilots/updates.atom.xml",
+        challenge=challenge,
+        updates=updates,
+        lang=current_language(),
+        feed_url=external_url("pilots.feed", slug=slug),
+        page_url=external_url("challenges.challenge_page", slug=slug),
+        pilot_url=lambda p: external_url("pilots.public_page", pilot_id=p.id),
+        updated=updates[0].posted_at if updates else challenge.published_at,
+    )
+    return Response(body, mimetype="application/atom+xml")
+
+
+@bp.signed_in("/pilots/<int:pilot_id>/publicity", methods=["POST"])
+def publicity(pilot_id: int) -> ResponseReturnValue:
+    pilot = guard(queries.get_pilot(pilot_id), permissions.can_set_publicity)
+    form = ConfirmForm()
+    public = request.form.get("public") == "1"
+    if form.validate_on_submit():
+        message = (
+            _("Your consent to the public page is recorded.")
+            if public
+            else _("Your consent is withdrawn: the pilot's page is not public.")
+        )
+        with attempt(success=message):
+            consent.set_public(current_actor(), pilot, request.form.get("side", ""), public)
+    else:
+        flash_errors(form)
+    return redirect(url_for("pilots.pilot", pilot_id=pilot.id, _anchor="public"))
+
+
+def _progress(cell: comparison.Cell | None) -> float:
+    return cell.progress if cell is not None and cell.progress is not None else 0.0
+
+
+def _comparison_chart(pilots: list[Pilot], rows: list[comparison.Row]) -> Chart:
+    shared = [r for r in rows if r.shared]
+    return Chart(
+        key="progress",
+        title=_("Progress towards each target (%(unit)s)", unit="%"),
+        description=_(
+            "The latest measurement placed between the baseline (0) and the target (100), "
+            "so that KPIs in different units compare."
+        ),
+        kind="bars",
+        category_label=_("KPI"),
+        categories=tuple(next(c.name for c in r.cells if c) for r in shared),
+        series=tuple(
+            Series(
+                f"{p.host.name} — {p.test_bed}",
+                tuple(_progress(r.cells[n]) for r in shared),
+            )
+            for n, p in enumerate(pilots)
+        ),
+        decimals=1,
+    )
+
+
+@bp.route("/awards/<int:award_id>/pilots/compare")
+def compare(award_id: int) -> ResponseReturnValue:
+    """One winner's pilots in several hosts side by side: the same KPIs, each in its unit
+    and its host's language."""
+    award = queries.get_award(award_id)
+    pilots = _compared(award)
+    if not pilots:
+        raise NotFound(_("No such award."))
+    rows = comparison.compare(pilots)
+    number = functools.cache(format_number)
+    chart = _comparison_chart(pilots, rows)
+    return render_template(
+        "pilots/compare.html",
+        award=award,
+        challenge=award.track.challenge,
+        pilots=pilots,
+        rows=rows,
+        chart=chart,
+        draw=lambda c: svg.draw(c, number),
+        number=number,
+        langs=[services.host_language(p) for p in pilots],
+        numbers=[_number_in(services.host_language(p)) for p in pilots],
+        can_view=[permissions.can_view(current_user, p) for p in pilots],
+        can_summary=[permissions.can_read_summary(current_user, p) for p in pilots],
+        lang=current_language(),
+    )

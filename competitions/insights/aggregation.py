@@ -287,7 +287,13 @@ def _judging(challenge: Challenge) -> tuple[tuple[ProgressCount, ...], tuple[Sco
         .join(Submission, Submission.id == Assignment.submission_id)
         .join(Entry, Entry.id == Submission.entry_id)
         .outerjoin(Review, Review.assignment_id == Assignment.id)
-        .where(Entry.challenge_id == challenge.id, Assignment.ended_at.is_(None))
+        .where(
+            # The challenge's rounds first: the assignments' (round, user) index, not every
+            # challenge's assignments.
+            Assignment.round_id.in_([r.id for r in challenge.rounds]),
+            Entry.challenge_id == challenge.id,
+            Assignment.ended_at.is_(None),
+        )
         .group_by(*keys, state, bin_)
         .order_by(*keys, state, bin_)
     ).all()

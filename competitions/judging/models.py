@@ -532,3 +532,6 @@ class RoundResult(Base):
     fingerprint: Mapped[str] = mapped_column(sa.String(200))
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     data: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    # The judges' leniency (``data["leniency"]``) also kept apart: the insights read it on
+    # every view without the whole results (10,000 submissions' results, megabytes of JSON).
+    leniency: Mapped[list[dict[str, Any]] | None] = mapped_column(sa.JSON)

@@ -326,24 +326,26 @@ def results_of(round_: Round, stage: int | None = None) -> RoundResults:
     if kept is None:
         kept = RoundResult(round_id=round_.id, stage=stage)
         db.session.add(kept)
-    kept.fingerprint, kept.data, kept.computed_at = current, results.to_data(), clock.now()
+    data = results.to_data()
+    kept.fingerprint, kept.data, kept.computed_at = current, data, clock.now()
+    kept.leniency = data["leniency"]
     db.session.flush()
     return results
 
 
 def leniency_of(round_: Round, stage: int | None = None) -> tuple[JudgeLeniency, ...]:
     """The judges' leniency in the results of the round's stage (``results_of``), reading only
-    that part of the kept results when they are current (not every submission's result)."""
+    the kept leniency when the kept results are current (not every submission's result)."""
     stage = stage_or_last(round_, stage)
     current = fingerprint(round_, stage)
     kept = db.session.execute(
-        select(RoundResult.fingerprint, RoundResult.data["leniency"]).where(
+        select(RoundResult.fingerprint, RoundResult.leniency).where(
             RoundResult.round_id == round_.id, RoundResult.stage == stage
         )
     ).one_or_none()
-    if kept is None or kept[0] != current:
+    if kept is None or kept[0] != current or kept[1] is None:
         return results_of(round_, stage).leniency
-    return tuple(_judge_leniency(row) for row in kept[1] or ())
+    return tuple(_judge_leniency(row) for row in kept[1])
 
 
 def _judge_leniency(row: dict[str, Any]) -> JudgeLeniency:

@@ -1,5 +1,5 @@
-"""Insights at scale: each review's weighted score kept with its scores, and the subscription
-each announcement email was sent under
+"""Insights at scale: each review's weighted score kept with its scores, the subscription each
+announcement email was sent under, and the kept results' leniency apart
 
 Revision ID: 5e1c0a7b9d42
 Revises: a3790d3b52d1
@@ -64,9 +64,14 @@ def upgrade():
             ondelete="SET NULL",
         )
     op.execute(SUBSCRIPTIONS)
+    # round_result keeps computed results until their reviews change: emptied, each round's
+    # results are recomputed (with their leniency apart) at their next view.
+    op.add_column("round_result", sa.Column("leniency", sa.JSON(), nullable=True))
+    op.execute("DELETE FROM round_result")
 
 
 def downgrade():
+    op.drop_column("round_result", "leniency")
     with op.batch_alter_table("outbox_message", schema=None) as batch_op:
         batch_op.drop_constraint(
             batch_op.f("fk_outbox_message_subscription_id_subscription"), type_="foreignkey"

@@ -122,3 +122,19 @@ def test_each_review_keeps_its_weighted_score_and_a_reset_clears_it(scene, world
     db.session.commit()
     assert set(db.session.scalars(select(Review.weighted_score))) == {None}
     assert aggregation.scores(challenge) == ()
+
+
+def test_the_leniency_is_read_apart_from_the_kept_results(scene):
+    """The insights read the judges' leniency kept apart from the round's whole results; the
+    same rows as the results' report."""
+    from competitions.core.extensions import db
+    from competitions.judging import results
+    from competitions.judging.models import RoundResult
+
+    round_ = scene["round"]
+    computed = results.results_of(round_).leniency
+    db.session.commit()
+    kept = db.session.get(RoundResult, (round_.id, 1))
+    assert kept is not None and kept.leniency == kept.data["leniency"]
+    assert any(row.difference is not None for row in computed)
+    assert results.leniency_of(round_) == computed

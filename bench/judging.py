@@ -238,6 +238,18 @@ def score_everything(app, round_id: int) -> int:
         ]
         for start in range(0, len(rows), 50_000):
             conn.execute(sa.insert(Score.__table__), rows[start : start + 50_000])
+        # What reviews.save_review keeps with the scores (as the migration's backfill does).
+        conn.execute(
+            sa.text(
+                "UPDATE review SET weighted_score = ("
+                " SELECT 100.0 * SUM(CAST(c.weight AS FLOAT) * (CAST(s.value - c.scale_min"
+                " AS FLOAT) / CAST(c.scale_max - c.scale_min AS FLOAT)))"
+                " / SUM(CAST(c.weight AS FLOAT))"
+                " FROM score s JOIN criterion c ON c.id = s.criterion_id"
+                " WHERE s.review_id = review.id) WHERE id = ANY(:ids)"
+            ),
+            {"ids": list(reviews)},
+        )
         db.session.commit()
         conn = db.session.connection()
         conn.execute(sa.text("ANALYZE"))  # fresh statistics after the bulk load

@@ -76,9 +76,22 @@ class OutboxMessage(SurrogateKey, Base):
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    # The challenge subscription an announcement was sent under (None for other mail): the
+    # insights count the outreach per subscription language and unsubscription by this id,
+    # not by matching 100,000 addresses case-insensitively per view.
+    subscription_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("subscription.id", ondelete="SET NULL")
+    )
 
     __table_args__ = (
         sa.UniqueConstraint("source", "to_address"),
+        # For the foreign key (a challenge's deletion nulls its subscriptions' ids).
+        sa.Index(
+            "ix_outbox_message_subscription_id",
+            "subscription_id",
+            postgresql_where=sa.text("subscription_id IS NOT NULL"),
+            sqlite_where=sa.text("subscription_id IS NOT NULL"),
+        ),
         sa.Index("ix_outbox_message_due", "status", "next_attempt_at"),
         sa.CheckConstraint(
             "status IN ('queued', 'sending', 'sent', 'retrying', 'failed')",

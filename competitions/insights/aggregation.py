@@ -19,10 +19,11 @@ Definitions (the same on both engines):
   review (not started, draft, submitted).
 - **Score distribution**: each counted review's weighted score on 0-100 (the formula of
   ``judging.results``: each score placed on its criterion's scale, weighted, averaged, times
-  100), in ten bins of 10 points (the last includes 100).
+  100; the review keeps it with its scores), in ten bins of 10 points (the last includes 100).
 - **Outreach** per track (none: challenge-wide) and language: the outbox rows of the
   announcements by delivery state (queued = queued, sending or retrying), and how many of those
-  recipients have since unsubscribed. The language is the recipient's subscription language.
+  recipients have since unsubscribed. The language is that of the subscription the email was
+  sent under (``OutboxMessage.subscription_id``; none: "").
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import Float, and_, case, cast, func, select
+from sqlalchemy import and_, case, cast, func, select
 
 from competitions.challenges.models import Challenge
 from competitions.core.extensions import db
@@ -42,12 +43,10 @@ from competitions.entries.models import Entry, Team, TeamMember, TeamRole
 from competitions.judging.models import (
     Advancement,
     Assignment,
-    Criterion,
     Review,
     ReviewProgress,
     ReviewStatus,
     Rubric,
-    Score,
 )
 from competitions.outreach.models import Announcement, Subscription, SubscriptionStatus
 from competitions.submissions.models import Submission, SubmissionVersion
@@ -152,35 +151,50 @@ def registrations(challenge: Challenge) -> tuple[DayCount, ...]:
     return tuple(DayCount(t, date.fromisoformat(d), n) for t, d, n in rows)
 
 
-def _by_key(challenge: Challenge, key: Any, lead: bool = False) -> tuple[KeyCount, ...]:
-    """Active entries per track and ``key`` (an expression on Entry, Team and, with ``lead``,
-    the team lead's TeamMember row)."""
-    query = (
-        select(Entry.track_id, key.label("key"), func.count(Entry.id))
-        .join(Team, Team.id == Entry.team_id)
-        .where(*_active(challenge))
+def _entrants(
+    challenge: Challenge,
+) -> tuple[tuple[KeyCount, ...], tuple[KeyCount, ...], tuple[KeyCount, ...]]:
+    """Active entries per track by country, by entrant type and by outcome, from one grouped
+    query (per track, country, type and outcome: a few hundred rows at most) summed three ways.
+    The team's lead (at most one per team) gives the country of residence."""
+    residence = func.coalesce(Team.organisation_country, TeamMember.residence)
+    keys = (
+        Entry.track_id,
+        func.upper(func.substr(residence, 1, 2)).label("country"),
+        Team.entrant_type.label("kind"),
+        func.coalesce(Entry.override, Entry.eligibility).label("outcome"),
     )
-    if lead:
-        query = query.outerjoin(
+    rows = db.session.execute(
+        select(*keys, func.count(Entry.id))
+        .join(Team, Team.id == Entry.team_id)
+        .outerjoin(
             TeamMember, and_(TeamMember.team_id == Team.id, TeamMember.role == TeamRole.LEAD.value)
         )
-    rows = db.session.execute(
-        query.group_by(Entry.track_id, key).order_by(Entry.track_id, key)
+        .where(*_active(challenge))
+        .group_by(*keys)
     ).all()
-    return tuple(KeyCount(t, k or "", n) for t, k, n in rows)
+    sums: tuple[dict[tuple[int, str], int], ...] = ({}, {}, {})
+    for track_id, *values, count in rows:
+        for per, value in zip(sums, values, strict=True):
+            key = (track_id, value or "")
+            per[key] = per.get(key, 0) + count
+
+    def counts(per: dict[tuple[int, str], int]) -> tuple[KeyCount, ...]:
+        return tuple(KeyCount(t, k, n) for (t, k), n in sorted(per.items()))
+
+    return counts(sums[0]), counts(sums[1]), counts(sums[2])
 
 
 def countries(challenge: Challenge) -> tuple[KeyCount, ...]:
-    residence = func.coalesce(Team.organisation_country, TeamMember.residence)
-    return _by_key(challenge, func.upper(func.substr(residence, 1, 2)), lead=True)
+    return _entrants(challenge)[0]
 
 
 def entrant_types(challenge: Challenge) -> tuple[KeyCount, ...]:
-    return _by_key(challenge, Team.entrant_type)
+    return _entrants(challenge)[1]
 
 
 def outcomes(challenge: Challenge) -> tuple[KeyCount, ...]:
-    return _by_key(challenge, func.coalesce(Entry.override, Entry.eligibility))
+    return _entrants(challenge)[2]
 
 
 def reasons(challenge: Challenge) -> tuple[KeyCount, ...]:
@@ -252,73 +266,62 @@ def funnel(challenge: Challenge) -> tuple[RoundCount, ...]:
     return tuple(RoundCount(t, r, s, e, a) for t, r, s, e, a in rows)
 
 
-def progress(challenge: Challenge) -> tuple[ProgressCount, ...]:
+def _judging(challenge: Challenge) -> tuple[tuple[ProgressCount, ...], tuple[ScoreBin, ...]]:
+    """Judging progress and score bins in one pass over the active assignments: grouped by
+    track, round, stage, review state and, for submitted reviews, the bin of the weighted score
+    the review keeps (``Review.weighted_score``: 30,000 reviews read, not 150,000 scores)."""
     state = func.coalesce(Review.status, ReviewProgress.NEW.value).label("state")
+    raw = Review.weighted_score
+    # A score on a bin's edge (30, computed as 29.999…) belongs to the bin it starts.
+    edges = [(raw < 10 * (i + 1) - EDGE_SLACK, i) for i in range(BINS - 1)]
+    bin_ = case(
+        (Review.status != ReviewStatus.SUBMITTED.value, None),
+        (raw.is_(None), None),
+        *edges,
+        else_=BINS - 1,
+    ).label("bin")
+    keys = (Entry.track_id, Assignment.round_id, Assignment.stage)
     rows = db.session.execute(
-        select(Entry.track_id, Assignment.round_id, Assignment.stage, state, func.count())
+        select(*keys, state, bin_, func.count())
         .select_from(Assignment)
         .join(Submission, Submission.id == Assignment.submission_id)
         .join(Entry, Entry.id == Submission.entry_id)
         .outerjoin(Review, Review.assignment_id == Assignment.id)
-        .where(Entry.challenge_id == challenge.id, Assignment.ended_at.is_(None))
-        .group_by(Entry.track_id, Assignment.round_id, Assignment.stage, state)
-        .order_by(Entry.track_id, Assignment.round_id, Assignment.stage, state)
+        .where(
+            # The challenge's rounds first: the assignments' (round, user) index, not every
+            # challenge's assignments.
+            Assignment.round_id.in_([r.id for r in challenge.rounds]),
+            Entry.challenge_id == challenge.id,
+            Assignment.ended_at.is_(None),
+        )
+        .group_by(*keys, state, bin_)
+        .order_by(*keys, state, bin_)
     ).all()
-    return tuple(ProgressCount(*row) for row in rows)
+    progress: dict[tuple[int, int, int, str], int] = {}
+    bins: list[ScoreBin] = []
+    for track_id, round_id, stage, state_, bin_value, count in rows:
+        key = (track_id, round_id, stage, state_)
+        progress[key] = progress.get(key, 0) + count
+        if bin_value is not None:
+            bins.append(ScoreBin(track_id, round_id, stage, bin_value, count))
+    return tuple(ProgressCount(*k, n) for k, n in progress.items()), tuple(bins)
+
+
+def progress(challenge: Challenge) -> tuple[ProgressCount, ...]:
+    """The active assignments per track, round, stage and state of their review."""
+    return _judging(challenge)[0]
 
 
 def scores(challenge: Challenge) -> tuple[ScoreBin, ...]:
     """The counted reviews' weighted scores (0-100) in ten bins, per track, round and stage."""
-    weight = cast(Criterion.weight, Float)
-    position = cast(Score.value - Criterion.scale_min, Float) / cast(
-        Criterion.scale_max - Criterion.scale_min, Float
-    )
-    counted = (
-        select(Review.id)
-        .join(Assignment, Assignment.id == Review.assignment_id)
-        .where(
-            Assignment.round_id.in_([r.id for r in challenge.rounds]),
-            Assignment.ended_at.is_(None),
-            Review.status == ReviewStatus.SUBMITTED.value,
-        )
-    )
-    # Each counted review's score first (30,000 rows from 150,000 scores), grouped by the
-    # review alone; its round, stage and track are joined to those rows after.
-    per_review = (
-        select(
-            Score.review_id,
-            (100.0 * func.sum(weight * position) / func.sum(weight)).label("raw"),
-        )
-        .join(Criterion, Criterion.id == Score.criterion_id)
-        .where(Score.review_id.in_(counted))
-        .group_by(Score.review_id)
-        .subquery()
-    )
-    raw = per_review.c.raw
-    # A score on a bin's edge (30, computed as 29.999…) belongs to the bin it starts.
-    edges = [(raw < 10 * (i + 1) - EDGE_SLACK, i) for i in range(BINS - 1)]
-    bin_ = case(*edges, else_=BINS - 1).label("bin")
-    keys = (Entry.track_id, Assignment.round_id, Assignment.stage)
-    rows = db.session.execute(
-        select(*keys, bin_, func.count())
-        .select_from(per_review)
-        .join(Review, Review.id == per_review.c.review_id)
-        .join(Assignment, Assignment.id == Review.assignment_id)
-        .join(Submission, Submission.id == Assignment.submission_id)
-        .join(Entry, Entry.id == Submission.entry_id)
-        .group_by(*keys, bin_)
-        .order_by(*keys, bin_)
-    ).all()
-    return tuple(ScoreBin(*row) for row in rows)
+    return _judging(challenge)[1]
 
 
 def outreach(challenge: Challenge) -> tuple[OutreachCount, ...]:
+    """The announcements' emails per track and language by state: one pass over the outbox
+    rows of the challenge's announcements, joined to their subscription by its id."""
     m = OutboxMessage
     source = sa.literal("announcement:") + cast(Announcement.id, sa.String)
-    subscription = and_(
-        Subscription.challenge_id == Announcement.challenge_id,
-        Subscription.email_normalized == func.lower(m.to_address),
-    )
     waiting = (OutboxStatus.QUEUED.value, OutboxStatus.SENDING.value, OutboxStatus.RETRYING.value)
     language = func.coalesce(Subscription.language, "").label("language")
     rows = db.session.execute(
@@ -332,7 +335,7 @@ def outreach(challenge: Challenge) -> tuple[OutreachCount, ...]:
         )
         .select_from(m)
         .join(Announcement, m.source == source)
-        .outerjoin(Subscription, subscription)
+        .outerjoin(Subscription, Subscription.id == m.subscription_id)
         .where(Announcement.challenge_id == challenge.id)
         .group_by(Announcement.track_id, language)
         .order_by(Announcement.track_id, language)
@@ -341,15 +344,18 @@ def outreach(challenge: Challenge) -> tuple[OutreachCount, ...]:
 
 
 def figures(challenge: Challenge) -> Figures:
-    """Every figure of the challenge: nine grouped queries."""
+    """Every figure of the challenge: six grouped queries (registrations, entrants, reasons,
+    funnel, judging, outreach)."""
+    judging_progress, score_bins = _judging(challenge)
+    by_country, by_type, by_outcome = _entrants(challenge)
     return Figures(
         registrations=registrations(challenge),
-        countries=countries(challenge),
-        entrant_types=entrant_types(challenge),
-        outcomes=outcomes(challenge),
+        countries=by_country,
+        entrant_types=by_type,
+        outcomes=by_outcome,
         reasons=reasons(challenge),
         funnel=funnel(challenge),
-        progress=progress(challenge),
-        scores=scores(challenge),
+        progress=judging_progress,
+        scores=score_bins,
         outreach=outreach(challenge),
     )

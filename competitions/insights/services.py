@@ -3,8 +3,9 @@
 the same report the results page shows), arranged as charts (``charts``) for the tracks the
 viewer may see (``permissions``).
 
-The number of queries does not depend on the number of entries, reviews or emails: nine
-grouped queries, then a few per round that has assignments (its kept results)."""
+The number of queries does not depend on the number of entries, reviews or emails: six
+grouped queries (``aggregation.figures``), then a few per round that has assignments (the
+freshness of its kept results and their leniency part)."""
 
 from __future__ import annotations
 
@@ -57,7 +58,7 @@ def _leniency(
     per_round = []
     for round_ in challenge.rounds:
         if round_.id in judged:
-            rows = judging_results.results_of(round_).leniency
+            rows = judging_results.leniency_of(round_)
             shown = [r for r in rows if r.panel_id in visible and r.difference is not None]
             per_round.append((round_, shown))
     users = judging_results.judges_by_id({r.user_id for _r, rows in per_round for r in rows})

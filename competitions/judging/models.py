@@ -397,6 +397,11 @@ class Review(SurrogateKey, Base):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Bumped at every save: the results' fingerprint sums it, so no edit goes unnoticed.
     revision: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The weighted raw score on 0-100 (``normalization.weighted_raw``), written with the scores
+    # once every criterion is scored (None before, and after a rubric reset): the insights'
+    # score distribution counts 30,000 reviews instead of weighing 150,000 scores per view.
+    # The rubric is locked while scores exist, so it cannot go stale.
+    weighted_score: Mapped[float | None] = mapped_column(sa.Float)
 
     assignment: Mapped[Assignment] = relationship(back_populates="review")
     scores: Mapped[list[Score]] = relationship(
@@ -527,3 +532,6 @@ class RoundResult(Base):
     fingerprint: Mapped[str] = mapped_column(sa.String(200))
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     data: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    # The judges' leniency (``data["leniency"]``) also kept apart: the insights read it on
+    # every view without the whole results (10,000 submissions' results, megabytes of JSON).
+    leniency: Mapped[list[dict[str, Any]] | None] = mapped_column(sa.JSON)

@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, cast, func, select
+from sqlalchemy import ColumnElement, Float, cast, func, select, true
 
 from competitions.accounts.models import User
 from competitions.challenges.models import Challenge, Round
@@ -95,8 +95,13 @@ def fingerprint(round_: Round, stage: int = 1) -> str:
     change), ended assignments, the versions, the previous stage's shortlist and the rubric's
     settings."""
     rubric = rubrics.get_stage(round_, stage)
+    # Each set read once (its count and latest change together), not once per figure.
     reviewed = (
-        select(Review.id, Review.updated_at, Review.revision)
+        select(
+            func.count(Review.id).label("n"),
+            func.max(Review.updated_at).label("last"),
+            func.sum(Review.revision).label("revisions"),
+        )
         .join(Assignment, Assignment.id == Review.assignment_id)
         .where(
             Assignment.round_id == round_.id,
@@ -106,7 +111,7 @@ def fingerprint(round_: Round, stage: int = 1) -> str:
         .subquery()
     )
     ended = (
-        select(Assignment.id, Assignment.ended_at)
+        select(func.count(Assignment.id).label("n"), func.max(Assignment.ended_at).label("last"))
         .where(
             Assignment.round_id == round_.id,
             Assignment.stage == stage,
@@ -115,7 +120,9 @@ def fingerprint(round_: Round, stage: int = 1) -> str:
         .subquery()
     )
     shortlist = (
-        select(Advancement.id, Advancement.decided_at)
+        select(
+            func.count(Advancement.id).label("n"), func.max(Advancement.decided_at).label("last")
+        )
         .where(
             Advancement.round_id == round_.id,
             Advancement.stage == stage - 1,
@@ -124,21 +131,34 @@ def fingerprint(round_: Round, stage: int = 1) -> str:
         .subquery()
     )
     versions = (
-        select(SubmissionVersion.id, SubmissionVersion.submitted_at)
+        select(
+            func.count(SubmissionVersion.id).label("n"),
+            func.max(SubmissionVersion.submitted_at).label("last"),
+        )
         .join(Submission, Submission.id == SubmissionVersion.submission_id)
         .where(Submission.round_id == round_.id)
         .subquery()
     )
     columns = [
-        select(func.count(q.c.id)).scalar_subquery() for q in (reviewed, ended, versions, shortlist)
-    ] + [
-        select(func.max(shortlist.c.decided_at)).scalar_subquery(),
-        select(func.max(reviewed.c.updated_at)).scalar_subquery(),
-        select(func.sum(reviewed.c.revision)).scalar_subquery(),
-        select(func.max(ended.c.ended_at)).scalar_subquery(),
-        select(func.max(versions.c.submitted_at)).scalar_subquery(),
+        reviewed.c.n,
+        ended.c.n,
+        versions.c.n,
+        shortlist.c.n,
+        shortlist.c.last,
+        reviewed.c.last,
+        reviewed.c.revisions,
+        ended.c.last,
+        versions.c.last,
     ]
-    row = db.session.execute(select(*columns)).one()
+    # One row each: joined on true.
+    query = (
+        select(*columns)
+        .select_from(reviewed)
+        .join(ended, true())
+        .join(versions, true())
+        .join(shortlist, true())
+    )
+    row = db.session.execute(query).one()
     parts = [str(v.isoformat() if isinstance(v, datetime) else v) for v in row]
     parts += [str(rubric.resets), str(rubric.min_reviews), str(len(rubric.criteria))]
     return "|".join(parts)[:200]
@@ -214,10 +234,7 @@ class RoundResults:
             mu=data["mu"],
             sigma=data["sigma"],
             items=tuple(SubmissionResult(**i) for i in data["items"]),
-            leniency=tuple(
-                JudgeLeniency(**{**row, "label": Leniency(row["label"]) if row["label"] else None})
-                for row in data["leniency"]
-            ),
+            leniency=tuple(_judge_leniency(row) for row in data["leniency"]),
             outliers=tuple(Outlier(**o) for o in data["outliers"]),
         )
 
@@ -309,9 +326,30 @@ def results_of(round_: Round, stage: int | None = None) -> RoundResults:
     if kept is None:
         kept = RoundResult(round_id=round_.id, stage=stage)
         db.session.add(kept)
-    kept.fingerprint, kept.data, kept.computed_at = current, results.to_data(), clock.now()
+    data = results.to_data()
+    kept.fingerprint, kept.data, kept.computed_at = current, data, clock.now()
+    kept.leniency = data["leniency"]
     db.session.flush()
     return results
+
+
+def leniency_of(round_: Round, stage: int | None = None) -> tuple[JudgeLeniency, ...]:
+    """The judges' leniency in the results of the round's stage (``results_of``), reading only
+    the kept leniency when the kept results are current (not every submission's result)."""
+    stage = stage_or_last(round_, stage)
+    current = fingerprint(round_, stage)
+    kept = db.session.execute(
+        select(RoundResult.fingerprint, RoundResult.leniency).where(
+            RoundResult.round_id == round_.id, RoundResult.stage == stage
+        )
+    ).one_or_none()
+    if kept is None or kept[0] != current or kept[1] is None:
+        return results_of(round_, stage).leniency
+    return tuple(_judge_leniency(row) for row in kept[1])
+
+
+def _judge_leniency(row: dict[str, Any]) -> JudgeLeniency:
+    return JudgeLeniency(**{**row, "label": Leniency(row["label"]) if row["label"] else None})
 
 
 def released(round_: Round, now: datetime | None = None) -> bool:

@@ -20,7 +20,7 @@ from competitions.core.filetypes import typed_name
 from competitions.core.forms import CONTROL_MESSAGE
 from competitions.core.text import plain_number
 from competitions.core.translate import gettext as _
-from competitions.judging import panels, permissions, rubrics
+from competitions.judging import normalization, panels, permissions, rubrics
 from competitions.judging.models import (
     Assignment,
     Judge,
@@ -202,6 +202,7 @@ def save_review(
     if values:
         rubrics.lock(rubric)
     _set_scores(review, values)
+    review.weighted_score = weighted_score(rubric, values)
     review.comment_to_team = (comment_to_team or "").strip()
     review.comment_to_admins = (comment_to_admins or "").strip()
     now = clock.now()
@@ -266,6 +267,20 @@ def comment_problem(comment: Any) -> str | None:
     if len(comment.strip()) > COMMENT_MAX:
         return _("Use at most %(n)d characters.", n=COMMENT_MAX)
     return None
+
+
+def weighted_score(rubric: Rubric, values: dict[int, Decimal]) -> float | None:
+    """The review's weighted raw score on 0-100 once every criterion of ``rubric`` is scored
+    (``normalization.weighted_raw``, the results' formula), else None."""
+    if not rubric.criteria or any(c.id not in values for c in rubric.criteria):
+        return None
+    criteria = [
+        normalization.Criterion(
+            c.id, float(c.weight), float(c.scale_min), float(c.scale_max), float(c.step)
+        )
+        for c in rubric.criteria
+    ]
+    return normalization.weighted_raw(values, criteria)
 
 
 def _set_scores(review: Review, values: dict[int, Decimal]) -> None:

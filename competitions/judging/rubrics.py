@@ -377,7 +377,12 @@ def reset(actor: Actor, challenge: Challenge, rubric: Rubric, reason: str) -> in
     db.session.execute(
         update(Review)
         .where(Review.id.in_(review_ids))
-        .values(status=ReviewStatus.DRAFT.value, submitted_at=None, revision=Review.revision + 1),
+        .values(
+            status=ReviewStatus.DRAFT.value,
+            submitted_at=None,
+            weighted_score=None,
+            revision=Review.revision + 1,
+        ),
         execution_options={"synchronize_session": False},
     )
     rubric.locked_at = None

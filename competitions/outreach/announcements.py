@@ -379,6 +379,7 @@ def release(ann: Announcement) -> int:
             {
                 "source": ann.source,
                 "to_address": r.email,
+                "subscription_id": r.subscription.id,
                 "sender": copy["sender"],
                 "subject": copy["subject"],
                 "text_body": copy["text"].replace(UNSUBSCRIBE, link),

@@ -62,33 +62,39 @@ def _emails(challenge: Challenge, us_track: Track, world: Any) -> None:
         db.session.flush()
         return ann
 
-    def subscribe(email: str, lang: str, status: str) -> None:
-        db.session.add(
-            Subscription(
-                challenge_id=challenge.id,
-                email=email,
-                email_normalized=email,
-                language=lang,
-                status=status,
-                nonce=email,
-            )
+    def subscribe(email: str, lang: str, status: str) -> Subscription:
+        sub = Subscription(
+            challenge_id=challenge.id,
+            email=email,
+            email_normalized=email,
+            language=lang,
+            status=status,
+            nonce=email,
         )
+        db.session.add(sub)
+        db.session.flush()
+        return sub
 
-    def message(ann: Announcement, to: str, status: str) -> None:
+    def message(ann: Announcement, to: str, status: str, sub: Subscription | None) -> None:
         db.session.add(
             OutboxMessage(
-                source=ann.source, to_address=to, subject="News", text_body="Hello", status=status
+                source=ann.source,
+                to_address=to,
+                subject="News",
+                text_body="Hello",
+                status=status,
+                subscription_id=sub.id if sub else None,
             )
         )
 
     everyone, us = announcement(None), announcement(us_track)
-    subscribe("en@example.org", "en", "active")
-    subscribe("fr@example.org", "fr", "unsubscribed")
-    subscribe("us@example.org", "en", "active")
-    message(everyone, "en@example.org", "sent")
-    message(everyone, "FR@example.org", "sent")
-    message(everyone, "nobody@example.org", "failed")
-    message(us, "us@example.org", "queued")
+    en = subscribe("en@example.org", "en", "active")
+    fr = subscribe("fr@example.org", "fr", "unsubscribed")
+    us_sub = subscribe("us@example.org", "en", "active")
+    message(everyone, "en@example.org", "sent", en)
+    message(everyone, "FR@example.org", "sent", fr)
+    message(everyone, "nobody@example.org", "failed", None)
+    message(us, "us@example.org", "queued", us_sub)
 
 
 @pytest.fixture

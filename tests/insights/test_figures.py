@@ -93,3 +93,48 @@ def test_withdrawn_entries_leave_the_entrant_figures_but_not_the_registrations(
     db.session.commit()
     assert KeyCount(ca_track.id, "individual", 1) not in aggregation.entrant_types(challenge)
     assert sum(r.count for r in aggregation.registrations(challenge)) == 7
+
+
+def test_each_review_keeps_its_weighted_score_and_a_reset_clears_it(scene, world, challenge):
+    """The score distribution reads the score each review keeps: the results' formula on the
+    review's scores, written with them; a rubric reset (scores cleared) clears it too."""
+    from sqlalchemy import select
+
+    from competitions.core.extensions import db
+    from competitions.judging import results, rubrics
+    from competitions.judging.models import Assignment, Review
+    from tests.entries.conftest import act
+
+    round_ = scene["round"]
+    kept = dict(
+        db.session.execute(
+            select(Review.id, Review.weighted_score)
+            .join(Assignment, Assignment.id == Review.assignment_id)
+            .where(Assignment.round_id == round_.id)
+        ).all()
+    )
+    # (8, 5) weighted 2:1 on 0-10: 70; (3, 3): 30; (10, 10): 100; the (6, 6) draft: 60.
+    assert sorted(round(v, 9) for v in kept.values()) == [30.0, 60.0, 70.0, 100.0]
+    raw = {round(r.raw, 9) for r in db.session.execute(results._raw_per_review(round_.id))}
+    assert raw == {30.0, 70.0, 100.0}  # the submitted ones, as the results weigh them
+
+    rubrics.reset(act(world.admin_a), challenge, rubrics.get_stage(round_, 1), "New criteria")
+    db.session.commit()
+    assert set(db.session.scalars(select(Review.weighted_score))) == {None}
+    assert aggregation.scores(challenge) == ()
+
+
+def test_the_leniency_is_read_apart_from_the_kept_results(scene):
+    """The insights read the judges' leniency kept apart from the round's whole results; the
+    same rows as the results' report."""
+    from competitions.core.extensions import db
+    from competitions.judging import results
+    from competitions.judging.models import RoundResult
+
+    round_ = scene["round"]
+    computed = results.results_of(round_).leniency
+    db.session.commit()
+    kept = db.session.get(RoundResult, (round_.id, 1))
+    assert kept is not None and kept.leniency == kept.data["leniency"]
+    assert any(row.difference is not None for row in computed)
+    assert results.leniency_of(round_) == computed

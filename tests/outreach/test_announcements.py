@@ -111,6 +111,14 @@ def test_one_instant_for_every_track_each_person_once_in_their_language(
         "uma@example.org",
     ]  # Claire, entrant and follower, is there once
     assert {r.next_attempt_at for r in rows} == {release_at}
+    # Each email keeps the subscription it was sent under (the insights count by it).
+    subscription_of = {
+        s.email_normalized: s.id
+        for s in db.session.scalars(select(Subscription).filter_by(challenge_id=challenge.id))
+    }
+    assert {r.to_address: r.subscription_id for r in rows} == {
+        r.to_address: subscription_of[r.to_address.lower()] for r in rows
+    }
     assert outbox.dispatch() == {}  # 30 s early: nothing leaves
     assert mail.messages == []
     clock.set_now(release_at)

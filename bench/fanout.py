@@ -31,6 +31,7 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench import tiny  # noqa: E402
 from bench.deadline_rush import fresh_database  # noqa: E402
 from bench.pages import environment, free_port, stop  # noqa: E402
 
@@ -306,7 +307,8 @@ def main() -> None:
     parser.add_argument("--tracks", type=int, default=4)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
-    args = parser.parse_args()
+    tiny.add_flag(parser)
+    args = tiny.shrink(parser.parse_args(), recipients=50, tracks=2, runs=1, workers=1)
 
     import bench.deadline_rush as rush
 

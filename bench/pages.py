@@ -545,6 +545,8 @@ def main() -> None:
         "challenge, no cache": ("wsgi:app", "/challenges/challenge-0", uncached, ""),
         **{name: ("wsgi:app", path, env, cookie) for name, (path, cookie) in pages.items()},
     }
+    if args.tiny:  # the bare floor, one public and one signed-in page
+        targets = {n: targets[n] for n in ("hello (bare Flask)", "challenge page", "judge's queue")}
     results: dict[str, list[tuple[float, float, float]]] = {name: [] for name in targets}
     for _run in range(args.runs):
         for name, (module, path, target_env, cookie) in targets.items():

@@ -794,6 +794,22 @@ def test_the_results_page_and_scores_export(world, challenge, judged, client, lo
     assert b_csv.count("\n") == 1
 
 
+def test_results_kept_before_the_compact_format_still_read(world, challenge, judged):
+    """Kept results hold items as field names and rows; those kept as one dict per item
+    (before) still read the same."""
+    from competitions.judging import results
+
+    round_ = _score_all(
+        world, challenge, judged, [["9", "6", "3"], ["8", "5", "2"], ["7", "4", "1"]]
+    )
+    data = results.results_of(round_)
+    compact = data.to_data()
+    assert set(compact["items"]) == {"fields", "rows"}
+    old = {**compact, "items": [dict(vars(i)) for i in data.items]}
+    assert results.RoundResults.from_data(old) == data
+    assert results.RoundResults.from_data(compact) == data
+
+
 def test_the_results_page_shows_each_track_a_page_at_a_time(
     world, challenge, judged, client, login, monkeypatch, count_queries
 ):

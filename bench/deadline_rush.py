@@ -34,7 +34,7 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench import cpu  # noqa: E402
+from bench import cpu, tiny  # noqa: E402
 from bench.pages import environment, free_port, start_gunicorn, stop  # noqa: E402
 from tests.concurrency.test_deadline_rush import Browser, _multipart  # noqa: E402
 
@@ -45,11 +45,12 @@ PASSWORD = "a long enough passphrase"
 
 def fresh_database() -> str:
     admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = tiny.database_name(DB_NAME)
     with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{DB_NAME}"'))
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        tiny.create_database(conn, name)
     admin.dispose()
-    return sa.engine.make_url(ADMIN_URL).set(database=DB_NAME).render_as_string(False)
+    return sa.engine.make_url(ADMIN_URL).set(database=name).render_as_string(False)
 
 
 def setup(app, clients: int) -> tuple[int, list[tuple[str, int]]]:
@@ -226,7 +227,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--rate", type=float, default=20.0, help="total submissions/s, paced")
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2) * 2 + 1)
-    args = parser.parse_args()
+    tiny.add_flag(parser)
+    args = tiny.shrink(parser.parse_args(), runs=1, duration=1.0, clients=2, rate=2.0, workers=1)
 
     url = fresh_database()
     instance = Path(tempfile.mkdtemp(prefix="tandem-rush-"))

@@ -26,6 +26,7 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench import tiny  # noqa: E402
 from bench.judging import fresh_database, populate, score_everything  # noqa: E402
 from bench.pages import environment  # noqa: E402
 
@@ -133,7 +134,8 @@ def main() -> None:
     parser.add_argument("--judges", type=int, default=300)
     parser.add_argument("--emails", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args()
+    tiny.add_flag(parser)
+    args = tiny.shrink(parser.parse_args(), entries=40, tracks=2, judges=9, emails=50, runs=1)
 
     url = fresh_database("tandem_bench_insights")
     instance = Path(tempfile.mkdtemp(prefix="tandem-insights-"))

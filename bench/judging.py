@@ -14,6 +14,7 @@ results) with its number of queries. Not a test.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -27,6 +28,7 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench import tiny  # noqa: E402
 from bench.fanout import PASSWORD_HASH, setup  # noqa: E402
 from bench.pages import environment  # noqa: E402
 
@@ -55,11 +57,14 @@ GROUP BY raw.submission_id
 
 
 def fresh_database(name: str) -> str:
-    admin_url = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    name = tiny.database_name(name)
+    admin_url = os.environ.get(
+        "BENCH_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    )
     admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        tiny.create_database(conn, name)
     admin.dispose()
     return sa.engine.make_url(admin_url).set(database=name).render_as_string(False)
 
@@ -157,20 +162,21 @@ def populate(app, submissions: int, tracks: int, judges: int, conflict_rate: flo
         )
         teams = [t for _e, t, _k in entries]
         pairs = {(u, t) for u in users for t in rng.sample(teams, int(conflict_rate * len(teams)))}
-        conn.execute(
-            sa.insert(Conflict.__table__),
-            [
-                {
-                    "challenge_id": challenge_id,
-                    "user_id": u,
-                    "team_id": t,
-                    "source": "admin",
-                    "reason": "bench",
-                    "created_at": now,
-                }
-                for u, t in pairs
-            ],
-        )
+        if pairs:
+            conn.execute(
+                sa.insert(Conflict.__table__),
+                [
+                    {
+                        "challenge_id": challenge_id,
+                        "user_id": u,
+                        "team_id": t,
+                        "source": "admin",
+                        "reason": "bench",
+                        "created_at": now,
+                    }
+                    for u, t in pairs
+                ],
+            )
         # A signed-in session of the platform admin, for the pages measured afterwards.
         from competitions.accounts import sessions
 
@@ -264,12 +270,13 @@ def main() -> None:
     parser.add_argument("--judges", type=int, default=300)
     parser.add_argument("--conflicts", type=float, default=0.02)
     parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
+    tiny.add_flag(parser)
+    args = tiny.shrink(
+        parser.parse_args(), submissions=40, tracks=2, judges=9, conflicts=0.1, runs=1
+    )
 
     url = fresh_database("tandem_bench_judging")
     instance = Path(tempfile.mkdtemp(prefix="tandem-judging-"))
-    import os
-
     os.environ.update(environment(url, instance))
     from flask_migrate import upgrade
 

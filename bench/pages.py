@@ -38,6 +38,8 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench import tiny  # noqa: E402
+
 ADMIN_URL = os.environ.get("BENCH_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 DB_NAME = "tandem_bench"
 
@@ -53,11 +55,12 @@ def fresh_database() -> str:
     if url:
         return url
     admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = tiny.database_name(DB_NAME)
     with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{DB_NAME}"'))
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        tiny.create_database(conn, name)
     admin.dispose()
-    return sa.engine.make_url(ADMIN_URL).set(database=DB_NAME).render_as_string(False)
+    return sa.engine.make_url(ADMIN_URL).set(database=name).render_as_string(False)
 
 
 def environment(url: str, instance: Path) -> dict[str, str]:
@@ -490,8 +493,13 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2) * 2 + 1)
     parser.add_argument("--queries-only", action="store_true", help="load, count queries, stop")
-    args = parser.parse_args()
-    if not shutil.which("wrk"):
+    tiny.add_flag(parser)
+    args = tiny.shrink(parser.parse_args(), runs=1, duration=1, connections=2, workers=1)
+    # Tiny: a hundredth of the data, and the load only where wrk is installed.
+    scale = 100 if args.tiny else 1
+    if args.tiny and not shutil.which("wrk"):
+        args.queries_only = True
+    if not args.queries_only and not shutil.which("wrk"):
         sys.exit("wrk is needed: apt-get install wrk")
 
     url = fresh_database()
@@ -508,19 +516,19 @@ def main() -> None:
         upgrade()
 
     started = time.perf_counter()
-    load(app, 100)
+    load(app, 100 // scale)
     small = {p: count_queries(app, p) for p in ("/challenges/", "/challenges/challenge-0")}
-    load(app, 900)
+    load(app, 900 // scale)
     print(f"loaded 1,000 challenges / 4,000 tracks in {time.perf_counter() - started:.1f} s")
     large = {p: count_queries(app, p) for p in ("/challenges/", "/challenges/challenge-0")}
     for path in small:
         print(f"queries {path}: {small[path]} with 100 challenges, {large[path]} with 1,000")
 
     started = time.perf_counter()
-    load_entries(app, 1_000)
+    load_entries(app, 1_000 // scale)
     pages = signed_in_pages(app)
     small = {name: count_queries(app, path, cookie) for name, (path, cookie) in pages.items()}
-    load_entries(app, 9_000)
+    load_entries(app, 9_000 // scale)
     print(f"loaded 10,000 entries in {time.perf_counter() - started:.1f} s")
     large = {name: count_queries(app, path, cookie) for name, (path, cookie) in pages.items()}
     for name in small:
@@ -537,13 +545,16 @@ def main() -> None:
         "challenge, no cache": ("wsgi:app", "/challenges/challenge-0", uncached, ""),
         **{name: ("wsgi:app", path, env, cookie) for name, (path, cookie) in pages.items()},
     }
+    if args.tiny:  # the bare floor, one public and one signed-in page
+        targets = {n: targets[n] for n in ("hello (bare Flask)", "challenge page", "judge's queue")}
     results: dict[str, list[tuple[float, float, float]]] = {name: [] for name in targets}
     for _run in range(args.runs):
         for name, (module, path, target_env, cookie) in targets.items():
             proc, port = start_gunicorn(module, target_env, args.workers)
             try:
                 wait_ready(f"http://127.0.0.1:{port}{path}", cookie, args.workers)
-                wrk(f"http://127.0.0.1:{port}{path}", 2, args.connections, cookie)  # warm up
+                if not args.tiny:
+                    wrk(f"http://127.0.0.1:{port}{path}", 2, args.connections, cookie)  # warm up
                 results[name].append(
                     wrk(f"http://127.0.0.1:{port}{path}", args.duration, args.connections, cookie)
                 )

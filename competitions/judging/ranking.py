@@ -29,7 +29,7 @@ the judges' agreement (rules 5-7, ``leniency``). Notation as in ``normalization`
 
 Cost (CPython 3.11, a development container where a 10-million-step ``for`` loop takes 0.8 s):
 :func:`compute_results` for 10,000 items x 3 reviews (30,000 reviews, 300 judges, 4 tracks)
-about 0.12 s (the cycle collector is paused meanwhile: see ``_cyclic_gc_paused``).
+about 0.12 s (the cycle collector is paused meanwhile: see ``cyclic_gc_paused``).
 """
 
 from __future__ import annotations
@@ -134,12 +134,12 @@ def compute_results(
     of an unknown item, a judge missing from ``panels`` and the errors of
     ``normalization.normalize_reviews``.
     """
-    with _cyclic_gc_paused():
+    with cyclic_gc_paused():
         return _compute_results(reviews, items, min_reviews, panels)
 
 
 @contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
+def cyclic_gc_paused() -> Iterator[None]:
     """Pause the cycle collector (restored after). The computation creates some 100,000
     short-lived lists and tuples and no reference cycles; each full collection they trigger
     walks every object of the process, which doubled the median time (0.12 s -> 0.22 s)."""

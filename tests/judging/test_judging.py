@@ -266,6 +266,42 @@ def test_the_database_refuses_a_conflicted_assignment(world, challenge, judged):
         db.session.flush()
 
 
+def test_the_bulk_insert_of_assignments_keeps_the_database_guard(world, challenge, judged):
+    """Automatic assignment writes with COPY on PostgreSQL: the conflict trigger still runs on
+    every row, and its refusal is an IntegrityError on both engines."""
+    from competitions.core import bulk, clock
+
+    judge, sub = judged["ca_judges"][0], judged["ca"][0]
+    db.session.add(
+        Conflict(
+            challenge_id=challenge.id,
+            user_id=judge.user_id,
+            team_id=sub.entry.team_id,
+            source="admin",
+            reason="test",
+        )
+    )
+    db.session.commit()
+    other = judged["ca"][1]
+    row = {
+        "round_id": sub.round_id,
+        "stage": 1,
+        "judge_id": judge.id,
+        "user_id": judge.user_id,
+        "source": "auto",
+        "created_at": clock.now(),
+        "end_note": "",
+        "number": 1001,
+    }
+    with pytest.raises(IntegrityError), db.session.begin_nested():
+        bulk.insert_rows(
+            Assignment.__table__,
+            [{**row, "submission_id": other.id}, {**row, "submission_id": sub.id, "number": 1002}],
+        )
+    assert bulk.insert_rows(Assignment.__table__, [{**row, "submission_id": other.id}]) == 1
+    assert db.session.scalar(select(Assignment.id).where(Assignment.submission_id == other.id))
+
+
 def test_the_database_refuses_a_conflict_over_an_active_assignment(world, challenge, judged):
     judge, sub = judged["ca_judges"][0], judged["ca"][0]
     assignments.assign_manually(act(world.admin_a), sub, judge)
@@ -756,6 +792,54 @@ def test_the_results_page_and_scores_export(world, challenge, judged, client, lo
         as_text=True
     )
     assert b_csv.count("\n") == 1
+
+
+def test_results_kept_before_the_compact_format_still_read(world, challenge, judged):
+    """Kept results hold items as field names and rows; those kept as one dict per item
+    (before) still read the same."""
+    from competitions.judging import results
+
+    round_ = _score_all(
+        world, challenge, judged, [["9", "6", "3"], ["8", "5", "2"], ["7", "4", "1"]]
+    )
+    data = results.results_of(round_)
+    compact = data.to_data()
+    assert set(compact["items"]) == {"fields", "rows"}
+    old = {**compact, "items": [dict(vars(i)) for i in data.items]}
+    assert results.RoundResults.from_data(old) == data
+    assert results.RoundResults.from_data(compact) == data
+
+
+def test_the_results_page_shows_each_track_a_page_at_a_time(
+    world, challenge, judged, client, login, monkeypatch, count_queries
+):
+    """Each track's table is paged on its own (``page-<track id>``), in rank order, with the
+    same number of queries whatever the page; the export keeps every row."""
+    from competitions.judging.views import results as results_views
+
+    round_ = _score_all(
+        world, challenge, judged, [["9", "6", "3"], ["8", "5", "2"], ["7", "4", "1"]]
+    )
+    monkeypatch.setattr(results_views, "RESULTS_PAGE_SIZE", 2)
+    login(world.admin_a)
+    url = f"/challenges/{challenge.slug}/rounds/{round_.id}/results"
+    track_id = judged["ca"][0].entry.track_id
+    first, second, third = (s.entry.team.name for s in judged["ca"])
+    client.get(url)  # the first view computes and keeps the results
+    with count_queries() as on_first:
+        page = text(client.get(url))
+    assert first in page and second in page and third not in page
+    assert "Page 1 of 2" in page and f"page-{track_id}=2" in page
+    assert "How scores are computed" in page
+    with count_queries() as on_second:
+        page = text(client.get(f"{url}?page-{track_id}=2"))
+    assert third in page and first not in page and "Page 2 of 2" in page
+    assert on_second.count == on_first.count
+    # Out of range or not a number: the nearest page, never an error.
+    assert third in text(client.get(f"{url}?page-{track_id}=99"))
+    assert first in text(client.get(f"{url}?page-{track_id}=x"))
+    body = client.get(f"{url}.csv").get_data(as_text=True)
+    assert body.count("\n") == 1 + 9
 
 
 def test_the_scores_export_neutralizes_every_cell_that_looks_like_a_formula(

@@ -66,3 +66,20 @@ def content_languages(declared: Iterable[str] | None = None) -> tuple[str, ...]:
         c for c in SUPPORTED_LANGUAGES if c not in deployment_languages()
     )
     return tuple(c for c in order if c in wanted)
+
+
+def email_language(
+    wanted: str | None,
+    track_languages: Iterable[str] | None,
+    written: Iterable[str] | None = None,
+) -> str:
+    """The language of an email to someone who reads ``wanted``: that one if their track
+    declares it, else the track's first language. ``written``: the languages the email's text
+    exists in (an announcement's), when it is not the interface's catalogs; without a track
+    (a follower of the whole challenge) any of them (or of the deployment's) will do."""
+    available = list(written) if written is not None else list(deployment_languages())
+    declared = [code for code in track_languages or () if code in available]
+    candidates = declared or available
+    if not candidates:
+        return wanted or deployment_languages()[0]
+    return wanted if wanted in candidates else candidates[0]

@@ -18,6 +18,7 @@ from competitions.challenges.timeline import LocalTimeError, to_utc
 from competitions.core.errors import DomainError, NotFound
 from competitions.core.forms import fill_per_language, per_language
 from competitions.core.i18n import current_language, format_number
+from competitions.core.languages import content_languages
 from competitions.core.translate import gettext as _
 from competitions.core.web import attempt, current_actor, guard, require
 from competitions.insights import svg
@@ -331,7 +332,9 @@ def add_field(slug: str, survey_id: int) -> ResponseReturnValue:
         return render_template(
             "surveys/field_type.html", challenge=challenge, survey=survey, form=chosen
         ), (400 if "type" in request.args else 200)
-    form_class = settings_form_class(FieldType(chosen.type.data), challenge.languages)
+    form_class = settings_form_class(
+        FieldType(chosen.type.data), list(content_languages(challenge.declared_languages))
+    )
     if request.method == "GET":
         form = form_class(formdata=None)
         form.fill({})
@@ -343,7 +346,9 @@ def add_field(slug: str, survey_id: int) -> ResponseReturnValue:
 def edit_field(slug: str, survey_id: int, field_key: str) -> ResponseReturnValue:
     challenge, survey = _draft(slug, survey_id)
     _index, item = _field(survey, field_key)
-    form_class = settings_form_class(FieldType(item["type"]), challenge.languages)
+    form_class = settings_form_class(
+        FieldType(item["type"]), list(content_languages(challenge.declared_languages))
+    )
     if request.method == "GET":
         form = form_class(formdata=None)
         form.fill(item)

@@ -36,7 +36,8 @@ def per_language(
             "description": f"{description} Per language ("
             + ", ".join(f"`{code}`" for code in LANGUAGES)
             + ").",
-            "properties": dict.fromkeys(LANGUAGES, text),
+            "propertyNames": {"enum": list(LANGUAGES)},
+            "additionalProperties": text,
             "minProperties": least,
             "example": example,
         },

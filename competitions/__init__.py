@@ -177,6 +177,7 @@ def _register_template_helpers(app: Flask) -> None:
     from competitions.agencies import trails as agency_trails
     from competitions.challenges import trails as challenge_trails
     from competitions.core import breadcrumbs, clock, i18n, page_cache, translate
+    from competitions.core import languages as languages_module
     from competitions.core.markdown import render_markdown
     from competitions.entries import trails as entry_trails
     from competitions.judging import trails as judging_trails
@@ -188,6 +189,7 @@ def _register_template_helpers(app: Flask) -> None:
         i18n.current_language,
         i18n.languages,
         i18n.language_name,
+        languages_module.text_direction,
         i18n.country_name,
         i18n.viewer_timezone,
         agency_perms.can_manage_agency,

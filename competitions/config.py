@@ -12,6 +12,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from competitions.core.languages import SUPPORTED_LANGUAGES, parse_languages
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -181,14 +183,25 @@ def _requests(https: bool) -> dict[str, Any]:
         "WTF_CSRF_TIME_LIMIT": 60 * 60 * 8,
         "WTF_CSRF_SSL_STRICT": https,
         "BOOTSTRAP_SERVE_LOCAL": True,
-        # Languages of the interface; the first is the default.
-        "LANGUAGES": ("en", "fr"),
-        "BABEL_DEFAULT_LOCALE": "en",
+        # Languages of the interface (TANDEM_LANGUAGES=en,fr,...), the first the default;
+        # tracks declare their content languages among them.
+        "LANGUAGES": _languages(os.environ.get("TANDEM_LANGUAGES")),
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
         # Number of reverse proxies in front of the app whose X-Forwarded-* to trust (0 = none).
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
     }
+
+
+def _languages(raw: Any) -> tuple[str, ...]:
+    """The deployment's languages, among those Tandem has catalogs for (all by default)."""
+    try:
+        return parse_languages(raw)
+    except ValueError as exc:
+        raise ConfigError(
+            f"TANDEM_LANGUAGES: {exc}. Set it to a comma-separated list such as "
+            f"{','.join(SUPPORTED_LANGUAGES)}."
+        ) from exc
 
 
 def _rate_limits(env: str) -> dict[str, Any]:
@@ -344,6 +357,8 @@ def build_config(env: str | None = None, overrides: dict[str, Any] | None = None
     }
     config.update(overrides)
     config["BASE_URL"] = base_url
+    config["LANGUAGES"] = _languages(config["LANGUAGES"])
+    config["BABEL_DEFAULT_LOCALE"] = config["LANGUAGES"][0]
     _check_storage_url(config["STORAGE_URL"])
     return config
 

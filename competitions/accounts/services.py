@@ -99,7 +99,7 @@ def check_profile(profile: Profile) -> Profile:
     if not is_valid_country(profile.country):
         raise DomainError(_("Select your country of residence."), field="country")
     if profile.preferred_language not in languages():
-        raise DomainError(_("Select English or French."), field="preferred_language")
+        raise DomainError(_("Select a language from the list."), field="preferred_language")
     if not is_valid_timezone(profile.timezone):
         raise DomainError(_("Select a time zone from the list."), field="timezone")
     return Profile(name, profile.country, profile.preferred_language, profile.timezone)

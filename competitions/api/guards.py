@@ -13,6 +13,7 @@ from competitions.api import auth
 from competitions.core import audit
 from competitions.core.errors import DomainError, NotFound
 from competitions.core.extensions import db
+from competitions.core.languages import SUPPORTED_LANGUAGES
 from competitions.core.problems import problem
 from competitions.core.translate import gettext as _
 
@@ -46,6 +47,7 @@ def settled() -> Iterator[None]:
         raise
     except DomainError as err:
         db.session.rollback()
-        field = (err.field or "").removesuffix("_en").removesuffix("_fr") or "json"
+        name, _sep, code = (err.field or "").rpartition("_")
+        field = (name if code in SUPPORTED_LANGUAGES else err.field) or "json"
         abort(problem(422, _("Unprocessable content"), err.message, errors={field: [err.message]}))
     db.session.commit()

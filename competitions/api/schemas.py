@@ -9,13 +9,16 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from competitions.challenges.eligibility import EntrantType, MemberPolicy, Status
 from competitions.core.i18n import is_valid_jurisdiction
+from competitions.core.languages import SUPPORTED_LANGUAGES
 from competitions.core.translate import gettext as _
 from competitions.outreach.models import Audience
 
 Instant = fields.AwareDateTime
 ISO_3166 = {"description": "ISO 3166-1 alpha-2 country or ISO 3166-2 subdivision code."}
 PLACE = {**ISO_3166, "pattern": "^[A-Za-z]{2}(-[A-Za-z0-9]{1,3})?$", "example": "CA"}
-LANGUAGES = ("en", "fr")
+# Texts may be given in any language Tandem supports; a deployment offers its own
+# (``LANGUAGES``) and a track uses those it declares.
+LANGUAGES = SUPPORTED_LANGUAGES
 CURRENCIES = sorted(c.alpha_3 for c in pycountry.currencies)
 ENTRANT_TYPES = [t.value for t in EntrantType]
 
@@ -23,15 +26,18 @@ ENTRANT_TYPES = [t.value for t in EntrantType]
 def per_language(
     description: str, example: dict[str, str], least: int = 1, **kwargs: Any
 ) -> fields.Dict:
-    """A text per language (``en``, ``fr``): what the document says of it, for its readers and
-    for the generators of test data. Other keys are ignored, as on the pages."""
+    """A text per language (``en``, ``fr``, ``de``...): what the document says of it, for its
+    readers and for the generators of test data. Other keys are ignored, as on the pages."""
     text = {"type": "string", "description": "Empty: none in this language."}
     return fields.Dict(
         keys=fields.String(),
         values=fields.String(),
         metadata={
-            "description": f"{description} Per language (`en`, `fr`).",
-            "properties": dict.fromkeys(LANGUAGES, text),
+            "description": f"{description} Per language ("
+            + ", ".join(f"`{code}`" for code in LANGUAGES)
+            + ").",
+            "propertyNames": {"enum": list(LANGUAGES)},
+            "additionalProperties": text,
             "minProperties": least,
             "example": example,
         },

@@ -6,8 +6,7 @@ from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaF
 from wtforms.validators import DataRequired, Length, Optional
 
 from competitions.agencies.forms import CheckboxesField
-from competitions.challenges.forms import _add_translated
-from competitions.core.forms import BaseForm, CurrencyField
+from competitions.core.forms import BaseForm, CurrencyField, add_translated
 from competitions.core.translate import lazy_gettext as _l
 
 
@@ -66,4 +65,4 @@ class ReserveForm(BaseForm):
     )
 
 
-_add_translated(ReserveForm, "purpose", _l("What it may fund"), TextAreaField, 1000)
+add_translated(ReserveForm, "purpose", _l("What it may fund"), TextAreaField, 1000)

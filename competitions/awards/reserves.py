@@ -22,6 +22,7 @@ from competitions.core import audit
 from competitions.core.actor import Actor
 from competitions.core.errors import DomainError, NotFound
 from competitions.core.extensions import db
+from competitions.core.languages import SUPPORTED_LANGUAGES
 from competitions.core.text import blocks_in, one_line
 from competitions.core.translate import gettext as _
 
@@ -55,16 +56,15 @@ def set_reserve(actor: Actor, track: Track, data: ReserveData) -> Reserve:
     if not permissions.can_set_reserve(actor.user, track):
         raise NotFound(_("No such track."))
     amount, currency = parse_money(data.amount, data.currency)
-    purpose = blocks_in(data.purpose, track.languages or ["en"])
-    if not purpose:
+    # Texts of languages the track no longer declares are kept.
+    purpose = blocks_in(data.purpose, SUPPORTED_LANGUAGES)
+    first = f"purpose_{(track.languages or ['en'])[0]}"
+    if not any(code in purpose for code in track.languages or ["en"]):
         raise DomainError(
-            _("Say what the budget may fund in at least one of the track's languages."),
-            "purpose_en",
+            _("Say what the budget may fund in at least one of the track's languages."), first
         )
     if any(len(v) > PURPOSE_MAX for v in purpose.values()):
-        raise DomainError(
-            _("Keep what it may fund to %(n)d characters.", n=PURPOSE_MAX), "purpose_en"
-        )
+        raise DomainError(_("Keep what it may fund to %(n)d characters.", n=PURPOSE_MAX), first)
     reserve = reserve_of(track.challenge, track.agency_id)
     if reserve is not None and reserve.draws:
         if currency != reserve.currency:

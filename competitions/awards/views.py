@@ -17,8 +17,8 @@ from competitions.awards.forms import AwardForm, PaymentForm, ReserveForm
 from competitions.awards.models import Award
 from competitions.challenges import services as challenge_services
 from competitions.challenges.eligibility import status_label
-from competitions.challenges.forms import fill_per_language, per_language
 from competitions.challenges.models import Track
+from competitions.core.forms import fill_per_language, per_language
 from competitions.core.i18n import current_language
 from competitions.core.translate import gettext as _
 from competitions.core.web import attempt, current_actor, flash_errors, guard
@@ -178,7 +178,7 @@ def reserve(slug: str, track_slug: str) -> ResponseReturnValue:
         challenge_services.get_challenge_track(slug, track_slug), permissions.can_set_reserve
     )
     current = reserves.reserve_of(track.challenge, track.agency_id)
-    form = ReserveForm()
+    form = ReserveForm(content_languages=track.languages)
     if request.method == "GET" and current is not None:
         form.amount.data = str(current.amount)
         form.currency.data = current.currency
@@ -188,7 +188,7 @@ def reserve(slug: str, track_slug: str) -> ResponseReturnValue:
         data = reserves.ReserveData(
             form.amount.data or "",
             form.currency.data or "",
-            per_language(form, "purpose"),
+            per_language(form, "purpose", current.purpose if current else None),
             bool(form.public.data),
         )
         with attempt(form, success=_("The budget for success is saved.")) as done:

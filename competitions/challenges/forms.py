@@ -1,4 +1,5 @@
-"""Challenge forms. Text an agency writes has one field per language (``title_en``, ...)."""
+"""Challenge forms. Text an agency writes has one field per language its tracks declare
+(``title_en``, ...: ``core.forms.add_translated``)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from wtforms import (
     BooleanField,
     DateTimeLocalField,
     EmailField,
-    Field,
     FieldList,
     FormField,
     IntegerField,
@@ -28,48 +28,14 @@ from competitions.core.forms import (
     CurrencyField,
     RegionsField,
     TimeZoneField,
+    add_translated,
     invitee_email,
     slug_field,
 )
 from competitions.core.i18n import language_name
 from competitions.core.instants import in_zone
+from competitions.core.languages import deployment_languages
 from competitions.core.translate import lazy_gettext as _l
-
-CONTENT_LANGUAGES = ("en", "fr")
-
-
-def per_language(form: BaseForm, prefix: str) -> dict[str, str]:
-    """Collect ``prefix_en``, ``prefix_fr``... into {"en": ..., "fr": ...}."""
-    return {
-        code: (getattr(form, f"{prefix}_{code}").data or "")
-        for code in CONTENT_LANGUAGES
-        if hasattr(form, f"{prefix}_{code}")
-    }
-
-
-def fill_per_language(form: BaseForm, prefix: str, values: dict[str, str] | None) -> None:
-    for code in CONTENT_LANGUAGES:
-        field = getattr(form, f"{prefix}_{code}", None)
-        if field is not None:
-            field.data = (values or {}).get(code, "")
-
-
-def _add_translated(
-    form: type[BaseForm], prefix: str, label: Any, factory: type[Field], max_length: int
-) -> None:
-    """Add to ``form`` one field per content language, labelled e.g. "Title (French)", marked
-    ``lang`` and at most ``max_length`` characters long."""
-    for code in CONTENT_LANGUAGES:
-        field = factory(
-            _l("%(what)s (%(language)s)", what=label, language=_language_label(code)),
-            render_kw={"lang": code},
-            validators=[Length(max=max_length)],
-        )
-        setattr(form, f"{prefix}_{code}", field)
-
-
-def _language_label(code: str) -> Any:
-    return {"en": _l("English"), "fr": _l("French")}.get(code, code)
 
 
 class LocalDateTimeField(DateTimeLocalField):
@@ -101,9 +67,9 @@ class TextsForm(BaseForm):
 
 
 for _form in (ChallengeForm, TextsForm):
-    _add_translated(_form, "title", _l("Title"), StringField, 200)
-    _add_translated(_form, "summary", _l("Summary"), TextAreaField, 500)
-    _add_translated(_form, "description", _l("Description (Markdown)"), TextAreaField, 50_000)
+    add_translated(_form, "title", _l("Title"), StringField, 200)
+    add_translated(_form, "summary", _l("Summary"), TextAreaField, 500)
+    add_translated(_form, "description", _l("Description (Markdown)"), TextAreaField, 50_000)
 
 
 class PartnerInviteForm(BaseForm):
@@ -127,12 +93,13 @@ class TrackForm(BaseForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.languages.choices = [(c, language_name(c)) for c in CONTENT_LANGUAGES]
+        # Any of the deployment's languages (a track declares those its texts use).
+        self.languages.choices = [(c, language_name(c)) for c in deployment_languages()]
 
 
-_add_translated(TrackForm, "name", _l("Track name"), StringField, 200)
-_add_translated(TrackForm, "description", _l("About this track (Markdown)"), TextAreaField, 20_000)
-_add_translated(
+add_translated(TrackForm, "name", _l("Track name"), StringField, 200)
+add_translated(TrackForm, "description", _l("About this track (Markdown)"), TextAreaField, 20_000)
+add_translated(
     TrackForm,
     "attestations",
     _l("Statements entrants confirm when registering, one per line"),
@@ -201,9 +168,9 @@ class RulesForm(BaseForm):
 # A track states up to three conditions on receiving a prize (each winner's award lists those
 # that apply to it): the first keeps its historical field names.
 PRIZE_CONDITION_SLOTS = ("condition", "condition2", "condition3")
-_add_translated(RulesForm, "condition", _l("Condition on receiving a prize"), TextAreaField, 1000)
-_add_translated(RulesForm, "condition2", _l("Second prize condition"), TextAreaField, 1000)
-_add_translated(RulesForm, "condition3", _l("Third prize condition"), TextAreaField, 1000)
+add_translated(RulesForm, "condition", _l("Condition on receiving a prize"), TextAreaField, 1000)
+add_translated(RulesForm, "condition2", _l("Second prize condition"), TextAreaField, 1000)
+add_translated(RulesForm, "condition3", _l("Third prize condition"), TextAreaField, 1000)
 
 
 class PrizeForm(BaseForm):
@@ -224,15 +191,15 @@ class PrizeForm(BaseForm):
     )
 
 
-_add_translated(PrizeForm, "label", _l("Prize name"), StringField, 200)
-_add_translated(PrizeForm, "condition", _l("Condition"), StringField, 1000)
+add_translated(PrizeForm, "label", _l("Prize name"), StringField, 200)
+add_translated(PrizeForm, "condition", _l("Condition"), StringField, 1000)
 
 
 class TermsForm(BaseForm):
     pass
 
 
-_add_translated(TermsForm, "body", _l("Terms and conditions (Markdown)"), TextAreaField, 100_000)
+add_translated(TermsForm, "body", _l("Terms and conditions (Markdown)"), TextAreaField, 100_000)
 
 
 def _change_reason(description: Any) -> TextAreaField:
@@ -256,7 +223,7 @@ class RoundForm(BaseForm):
     reason = _change_reason(_l("Needed once the challenge is published: entrants are told."))
 
 
-_add_translated(RoundForm, "name", _l("Round name"), StringField, 200)
+add_translated(RoundForm, "name", _l("Round name"), StringField, 200)
 
 
 class MilestoneForm(BaseForm):
@@ -269,7 +236,7 @@ class MilestoneForm(BaseForm):
     )
 
 
-_add_translated(MilestoneForm, "name", _l("Milestone name"), StringField, 200)
+add_translated(MilestoneForm, "name", _l("Milestone name"), StringField, 200)
 
 
 class NextEditionForm(BaseForm):

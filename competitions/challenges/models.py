@@ -103,12 +103,17 @@ class Challenge(SurrogateKey, TimestampMixin, Base):
 
     @property
     def languages(self) -> list[str]:
+        return self.declared_languages or ["en"]
+
+    @property
+    def declared_languages(self) -> list[str]:
+        """The languages its tracks declare, in their order, each once (none: empty)."""
         seen: list[str] = []
         for track in self.tracks:
             for code in track.languages or ():
                 if code not in seen:
                     seen.append(code)
-        return seen or ["en"]
+        return seen
 
     def track_of(self, agency_id: int) -> Track | None:
         return next((t for t in self.tracks if t.agency_id == agency_id), None)

@@ -7,6 +7,8 @@ from collections.abc import Callable, Hashable, Iterable
 from functools import lru_cache
 from typing import Any, ClassVar
 
+from babel import Locale
+from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import (
@@ -28,6 +30,7 @@ from competitions.core.i18n import (
     region_choices,
     timezone_choices,
 )
+from competitions.core.languages import SUPPORTED_LANGUAGES, content_languages, text_direction
 from competitions.core.translate import lazy_gettext as _l
 
 # C0 controls except tab, line feed and carriage return (kept for multi-line text), and DEL.
@@ -55,7 +58,31 @@ class BaseForm(FlaskForm):
     PostgreSQL refuses NUL in text, and such characters are never meaningful in a form. The
     check runs after the fields' own validation and replaces their messages, so the user
     sees the real problem.
+
+    Text an agency writes has one field per language (``title_en``, ``title_de``...): the
+    class carries them for every supported language (``add_translated``) and an instance keeps
+    those of ``content_languages`` (the languages its object's tracks declare; default: the
+    deployment's), in that order: ``form.translated("title")`` lists them.
     """
+
+    # Prefixes of the per-language fields, added by ``add_translated``.
+    translated_prefixes: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(
+        self, *args: Any, content_languages: Iterable[str] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.content_languages = _shown_languages(content_languages)
+        for prefix in self.translated_prefixes:
+            for code in SUPPORTED_LANGUAGES:
+                name = f"{prefix}_{code}"
+                if code not in self.content_languages and name in self._fields:
+                    del self[name]
+
+    def translated(self, prefix: str) -> list[Any]:
+        """The fields of ``prefix`` shown, one per content language, in their order."""
+        found = (self._fields.get(f"{prefix}_{code}") for code in self.content_languages)
+        return [f for f in found if f is not None]
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
@@ -67,6 +94,69 @@ class BaseForm(FlaskForm):
                 field.errors = [str(CONTROL_MESSAGE)]
                 valid = False
         return valid
+
+
+def _shown_languages(declared: Iterable[str] | None) -> tuple[str, ...]:
+    return content_languages(declared)
+
+
+def content_language_name(code: str) -> str:
+    """A content language's name in the interface's language ("German", "allemand")."""
+    return Locale.parse(code).get_display_name(current_language()) or code
+
+
+def language_label(what: Any, code: str) -> LazyString:
+    """A per-language field's label, e.g. "Title (German)" in the interface's language."""
+    return _l(
+        "%(what)s (%(language)s)", what=what, language=LazyString(content_language_name, code)
+    )
+
+
+def add_translated(
+    form: type[BaseForm],
+    prefix: str,
+    label: Any,
+    factory: Any,
+    max_length: int,
+    **options: Any,
+) -> None:
+    """Add to ``form`` one field ``<prefix>_<code>`` per supported language, labelled e.g.
+    "Title (German)", marked ``lang`` and ``dir`` and at most ``max_length`` characters long.
+
+    ``label`` is the text before the language, or a function of the language's (lazy) name
+    that returns the whole label. ``options`` go to each field (``description``...)."""
+    extra = list(options.pop("validators", []))
+    for code in SUPPORTED_LANGUAGES:
+        if callable(label) and not isinstance(label, LazyString):
+            text = label(LazyString(content_language_name, code))
+        else:
+            text = language_label(label, code)
+        field = factory(
+            text,
+            render_kw={"lang": code, "dir": text_direction(code)},
+            validators=[*extra, Length(max=max_length)],
+            **options,
+        )
+        setattr(form, f"{prefix}_{code}", field)
+    if prefix not in form.translated_prefixes:
+        form.translated_prefixes = (*form.translated_prefixes, prefix)
+
+
+def per_language(
+    form: BaseForm, prefix: str, stored: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The {code: text} of the fields ``prefix_<code>`` shown, over ``stored``: the text of a
+    language the form does not show (its track no longer declares it) is kept."""
+    values: dict[str, Any] = dict(stored or {})
+    for field_ in form.translated(prefix):
+        values[field_.name.rsplit("_", 1)[1]] = field_.data or ""
+    return values
+
+
+def fill_per_language(form: BaseForm, prefix: str, values: dict[str, Any] | None) -> None:
+    """Fill the fields ``prefix_<code>`` shown from {code: text}."""
+    for field_ in form.translated(prefix):
+        field_.data = (values or {}).get(field_.name.rsplit("_", 1)[1], "")
 
 
 def slug_field(max_length: int, label: Any = None, description: Any = "") -> StringField:

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from competitions.accounts.forms import ConfirmForm
 from competitions.challenges import services as challenge_services
+from competitions.core.forms import per_language
 from competitions.core.params import db_id
 from competitions.core.translate import gettext as _
 from competitions.core.web import (
@@ -31,8 +32,8 @@ def can_manage_documents(user: object, agency_id: int) -> bool:
 
 def _requirement_data(form: RequirementForm) -> documents.RequirementData:
     return documents.RequirementData(
-        label={"en": form.label_en.data or "", "fr": form.label_fr.data or ""},
-        help={"en": form.help_en.data or "", "fr": form.help_fr.data or ""},
+        label=per_language(form, "label"),
+        help=per_language(form, "help"),
         scope=form.scope.data or "",
         file_types=list(form.file_types.data or []),
         max_size_mb=form.max_size_mb.data or 0,
@@ -44,7 +45,7 @@ def requirements(slug: str, track_slug: str) -> ResponseReturnValue:
     challenge = challenge_services.get_challenge(slug)
     track = challenge_services.get_track(challenge, track_slug)
     require(permissions.can_manage_documents(current_user, track.agency_id), track)
-    form = RequirementForm()
+    form = RequirementForm(content_languages=track.languages)
     if form.validate_on_submit():
         added = _("The document was added to what this track asks for.")
         with attempt(form, success=added) as done:

@@ -17,7 +17,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from competitions.agencies.forms import CheckboxesField
 from competitions.challenges.eligibility import Status
 from competitions.challenges.forms import entrant_type_choices
-from competitions.core.forms import BaseForm, CountryField, invitee_email
+from competitions.core.forms import BaseForm, CountryField, add_translated, invitee_email
 from competitions.core.translate import lazy_gettext as _l
 from competitions.entries.models import DocumentStatus
 
@@ -109,10 +109,6 @@ class EligibilityDecisionForm(BaseForm):
 class RequirementForm(BaseForm):
     """A document a track asks for; names and explanations per track language."""
 
-    label_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=200)])
-    label_fr = StringField(_l("Name (French)"), validators=[Optional(), Length(max=200)])
-    help_en = TextAreaField(_l("Explanation (English)"), validators=[Optional(), Length(max=1000)])
-    help_fr = TextAreaField(_l("Explanation (French)"), validators=[Optional(), Length(max=1000)])
     scope = SelectField(_l("Who sends it"), validate_choice=False)
     file_types = CheckboxesField(_l("Accepted file types"), validate_choice=False)
     max_size_mb = IntegerField(
@@ -127,6 +123,12 @@ class RequirementForm(BaseForm):
         super().__init__(*args, **kwargs)
         self.scope.choices = [(k.value, v) for k, v in SCOPE_LABELS.items()]
         self.file_types.choices = [(t, t.upper()) for t in ALLOWED_TYPES]
+
+
+add_translated(RequirementForm, "label", _l("Name"), StringField, 200, validators=[Optional()])
+add_translated(
+    RequirementForm, "help", _l("Explanation"), TextAreaField, 1000, validators=[Optional()]
+)
 
 
 class DocumentReviewForm(BaseForm):

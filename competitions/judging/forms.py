@@ -21,7 +21,14 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from competitions.challenges.forms import LocalDateTimeField
 from competitions.core.errors import DomainError
-from competitions.core.forms import BaseForm, TimeZoneField, invitee_email
+from competitions.core.forms import (
+    BaseForm,
+    TimeZoneField,
+    add_translated,
+    fill_per_language,
+    invitee_email,
+    per_language,
+)
 from competitions.core.translate import gettext as _
 from competitions.core.translate import lazy_gettext as _l
 from competitions.judging import rubrics
@@ -71,10 +78,6 @@ class SettingsForm(BaseForm):
 
 
 class CriterionForm(BaseForm):
-    title_en = StringField(_l("Title (English)"), validators=[Length(max=200)])
-    title_fr = StringField(_l("Title (French)"), validators=[Length(max=200)])
-    guidance_en = TextAreaField(_l("Guidance for judges (English)"), validators=[Length(max=4000)])
-    guidance_fr = TextAreaField(_l("Guidance for judges (French)"), validators=[Length(max=4000)])
     weight = StringField(
         _l("Weight"), default="1", validators=[DataRequired(_l("Enter a weight."))]
     )
@@ -85,55 +88,47 @@ class CriterionForm(BaseForm):
         _l("Highest score"), default="10", validators=[DataRequired(_l("Enter the highest score."))]
     )
     step = StringField(_l("Step"), default="1", validators=[DataRequired(_l("Enter a step."))])
-    descriptors_en = TextAreaField(
-        _l("Level descriptors (English)"),
-        description=_l(
-            "One per line: a score, a colon, what it means. For example “10: Flawless”."
-        ),
-        validators=[Length(max=8000)],
-    )
-    descriptors_fr = TextAreaField(
-        _l("Level descriptors (French)"),
-        description=_l(
-            "One per line: a score, a colon, what it means. For example « 10 : Parfait »."
-        ),
-        validators=[Length(max=8000)],
-    )
 
     @classmethod
-    def of(cls, criterion: Criterion) -> CriterionForm:
+    def of(cls, criterion: Criterion, languages: list[str] | None = None) -> CriterionForm:
         """The form filled with a criterion, to edit it."""
-        return cls(
+        form = cls(
             formdata=None,
-            title_en=criterion.title.get("en", ""),
-            title_fr=criterion.title.get("fr", ""),
-            guidance_en=criterion.guidance.get("en", ""),
-            guidance_fr=criterion.guidance.get("fr", ""),
+            content_languages=languages,
             weight=str(criterion.weight),
             scale_min=str(criterion.scale_min),
             scale_max=str(criterion.scale_max),
             step=str(criterion.step),
-            descriptors_en=_descriptor_lines(criterion, "en"),
-            descriptors_fr=_descriptor_lines(criterion, "fr"),
         )
+        fill_per_language(form, "title", criterion.title)
+        fill_per_language(form, "guidance", criterion.guidance)
+        descriptors = {code: _descriptor_lines(criterion, code) for code in form.content_languages}
+        fill_per_language(form, "descriptors", descriptors)
+        return form
 
-    def criterion_data(self) -> rubrics.CriterionData:
-        """What the rubric services take; a descriptor line without "score: meaning" is a
-        ``DomainError`` on its field."""
+    def criterion_data(self, stored: Criterion | None = None) -> rubrics.CriterionData:
+        """What the rubric services take (over the texts ``stored`` in languages the form does
+        not show); a descriptor line without "score: meaning" is a ``DomainError`` on its
+        field."""
         return rubrics.CriterionData(
-            title={"en": self.title_en.data or "", "fr": self.title_fr.data or ""},
-            guidance={"en": self.guidance_en.data or "", "fr": self.guidance_fr.data or ""},
+            title=per_language(self, "title", stored.title if stored else None),
+            guidance=per_language(self, "guidance", stored.guidance if stored else None),
             weight=self.weight.data,
             scale_min=self.scale_min.data,
             scale_max=self.scale_max.data,
             step=self.step.data,
-            descriptors=self._descriptors(),
+            descriptors=self._descriptors(stored),
         )
 
-    def _descriptors(self) -> dict[str, dict[str, str]]:
+    def _descriptors(self, stored: Criterion | None) -> dict[str, dict[str, str]]:
         """Lines "level: text" per language → {level: {lang: text}}."""
+        shown = set(self.content_languages)
         out: dict[str, dict[str, str]] = {}
-        for lang, raw in (("en", self.descriptors_en.data), ("fr", self.descriptors_fr.data)):
+        for level, texts in (stored.described_levels if stored else {}).items():
+            kept = {code: text for code, text in texts.items() if code not in shown}
+            if kept:
+                out[level] = kept
+        for lang, raw in per_language(self, "descriptors").items():
             for line in (raw or "").splitlines():
                 level, sep, text = line.partition(":")
                 if not sep or not text.strip():
@@ -147,6 +142,18 @@ class CriterionForm(BaseForm):
         return out
 
 
+add_translated(CriterionForm, "title", _l("Title"), StringField, 200)
+add_translated(CriterionForm, "guidance", _l("Guidance for judges"), TextAreaField, 4000)
+add_translated(
+    CriterionForm,
+    "descriptors",
+    _l("Level descriptors"),
+    TextAreaField,
+    8000,
+    description=_l("One per line: a score, a colon, what it means. For example “10: Flawless”."),
+)
+
+
 def _descriptor_lines(criterion: Criterion, lang: str) -> str:
     return "\n".join(
         f"{level}: {texts[lang]}"
@@ -156,8 +163,6 @@ def _descriptor_lines(criterion: Criterion, lang: str) -> str:
 
 
 class StageForm(BaseForm):
-    name_en = StringField(_l("Name of the stage (English)"), validators=[Length(max=100)])
-    name_fr = StringField(_l("Name of the stage (French)"), validators=[Length(max=100)])
     panel_scope = RadioField(
         _l("Judged by"),
         choices=[
@@ -170,21 +175,22 @@ class StageForm(BaseForm):
     )
 
     @classmethod
-    def of(cls, stage: Rubric) -> StageForm:
+    def of(cls, stage: Rubric, languages: list[str] | None = None) -> StageForm:
         """The form filled with a stage, to rename it or change its panels."""
-        return cls(
-            formdata=None,
-            name_en=stage.name.get("en", ""),
-            name_fr=stage.name.get("fr", ""),
-            panel_scope=stage.panel_scope,
-        )
+        form = cls(formdata=None, content_languages=languages, panel_scope=stage.panel_scope)
+        fill_per_language(form, "name", stage.name)
+        return form
 
-    def values(self) -> tuple[dict[str, str], str]:
-        """The stage's name per language and its panel scope, as the rubric services take them."""
+    def values(self, stored: Rubric | None = None) -> tuple[dict[str, str], str]:
+        """The stage's name per language (over the stored names of languages not shown) and
+        its panel scope, as the rubric services take them."""
         return (
-            {"en": self.name_en.data or "", "fr": self.name_fr.data or ""},
+            per_language(self, "name", stored.name if stored else None),
             self.panel_scope.data or "",
         )
+
+
+add_translated(StageForm, "name", _l("Name of the stage"), StringField, 100)
 
 
 class ResetForm(BaseForm):

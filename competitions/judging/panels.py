@@ -15,6 +15,7 @@ from competitions.core import audit, clock, invitations, mail
 from competitions.core.actor import Actor
 from competitions.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from competitions.core.extensions import db
+from competitions.core.languages import email_language
 from competitions.core.text import one_line
 from competitions.core.translate import gettext as _
 from competitions.core.translate import lazy_gettext as _l
@@ -140,7 +141,7 @@ def invite(actor: Actor, challenge: Challenge, panel: Panel, email: str) -> Judg
 
 def challenge_language(challenge: Challenge, panel: Panel) -> str:
     languages = panel.track.languages if panel.track is not None else []
-    return (languages or ["en"])[0]
+    return email_language(None, languages)
 
 
 def revoke(actor: Actor, challenge: Challenge, inv: JudgeInvitation) -> None:

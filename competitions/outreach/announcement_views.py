@@ -15,6 +15,7 @@ from competitions.challenges.models import Challenge
 from competitions.challenges.timeline import LocalTimeError, to_utc
 from competitions.core import clock
 from competitions.core.errors import DomainError
+from competitions.core.forms import per_language
 from competitions.core.i18n import current_language
 from competitions.core.translate import gettext as _
 from competitions.core.web import attempt, current_actor, guard, require
@@ -48,7 +49,7 @@ def _scopes(challenge: Challenge) -> list[tuple[str, str]]:
 
 
 def _form(challenge: Challenge) -> AnnouncementForm:
-    form = AnnouncementForm()
+    form = AnnouncementForm(content_languages=challenge.declared_languages)
     form.scope.choices = _scopes(challenge)
     lang = current_language()
     form.round_id.choices = [(r.id, r.name_in(lang)) for r in challenge.rounds]
@@ -57,8 +58,8 @@ def _form(challenge: Challenge) -> AnnouncementForm:
 
 def _draft(form: AnnouncementForm) -> announcements.Draft:
     return announcements.Draft(
-        subject={"en": form.subject_en.data or "", "fr": form.subject_fr.data or ""},
-        body={"en": form.body_en.data or "", "fr": form.body_fr.data or ""},
+        subject=per_language(form, "subject"),
+        body=per_language(form, "body"),
         audiences=list(form.audiences.data or []),
         round_id=form.round_id.data,
     )

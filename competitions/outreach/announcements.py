@@ -28,6 +28,7 @@ from competitions.core.after_commit import run_after_commit
 from competitions.core.errors import DomainError, NotFound
 from competitions.core.extensions import db
 from competitions.core.i18n import languages
+from competitions.core.languages import email_language
 from competitions.core.locks import tick_lock
 from competitions.core.markdown import render_markdown
 from competitions.core.outbox import OutboxMessage
@@ -276,12 +277,9 @@ def _judges(ann: Announcement, audiences: set[str]) -> list[Judge]:
 
 
 def _language(ann: Announcement, wanted: str, track: Track | None) -> str:
-    if wanted in ann.subject:
-        return wanted
-    for lang in track.languages if track is not None else []:
-        if lang in ann.subject:
-            return lang
-    return next(iter(ann.subject))
+    """The reader's language if their track declares it (and the announcement is written in
+    it), else the track's first language the announcement is written in."""
+    return email_language(wanted, track.languages if track is not None else [], ann.subject)
 
 
 def _subscribe_entrants(challenge: Challenge, everyone: list[Recipient]) -> None:
@@ -298,7 +296,7 @@ def _subscribe_entrants(challenge: Challenge, everyone: list[Recipient]) -> None
             "challenge_id": challenge.id,
             "email": r.email,
             "email_normalized": key,
-            "language": r.lang if r.lang in languages() else "en",
+            "language": r.lang if r.lang in languages() else languages()[0],
             "status": SubscriptionStatus.ACTIVE.value,
             "nonce": tokens.new_nonce(),
             "created_at": now,

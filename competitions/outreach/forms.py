@@ -9,7 +9,9 @@ from wtforms.validators import DataRequired, Length
 
 from competitions.agencies.forms import CheckboxesField
 from competitions.challenges.forms import LocalDateTimeField
-from competitions.core.forms import BaseForm, TimeZoneField
+from competitions.core.forms import BaseForm, TimeZoneField, add_translated
+from competitions.core.i18n import language_name
+from competitions.core.languages import deployment_languages
 from competitions.core.translate import lazy_gettext as _l
 from competitions.outreach.models import Audience
 
@@ -32,7 +34,8 @@ def _int_or_none(value: Any) -> int | None:
 
 
 def language_choices() -> list[tuple[str, Any]]:
-    return [("en", "English"), ("fr", "Français")]
+    """The deployment's languages, each named in itself ("Deutsch", "العربية")."""
+    return [(code, language_name(code, code)) for code in deployment_languages()]
 
 
 class PreferencesForm(BaseForm):
@@ -57,16 +60,22 @@ class AnnouncementForm(BaseForm):
     that depend on submissions."""
 
     scope = SelectField(_l("From"), validate_choice=False)
-    subject_en = StringField(_l("Subject (English)"), validators=[Length(max=200)])
-    body_en = TextAreaField(_l("Message (English, Markdown)"), validators=[Length(max=20000)])
-    subject_fr = StringField(_l("Subject (French)"), validators=[Length(max=200)])
-    body_fr = TextAreaField(_l("Message (French, Markdown)"), validators=[Length(max=20000)])
     audiences = CheckboxesField(_l("Who receives it"), validate_choice=False)
     round_id = SelectField(_l("Round"), validate_choice=False, coerce=_int_or_none)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.audiences.choices = [(str(a), label) for a, label in AUDIENCE_LABELS.items()]
+
+
+add_translated(AnnouncementForm, "subject", _l("Subject"), StringField, 200)
+add_translated(
+    AnnouncementForm,
+    "body",
+    lambda language: _l("Message (%(language)s, Markdown)", language=language),
+    TextAreaField,
+    20000,
+)
 
 
 class ScheduleForm(BaseForm):

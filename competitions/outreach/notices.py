@@ -33,8 +33,9 @@ from competitions.core import audit, clock
 from competitions.core.actor import Actor
 from competitions.core.errors import DomainError, NotFound
 from competitions.core.extensions import db
-from competitions.core.i18n import format_duration, languages
+from competitions.core.i18n import format_duration
 from competitions.core.instants import supported
+from competitions.core.languages import email_language
 from competitions.core.locks import tick_lock
 from competitions.core.periodic import isolated
 from competitions.core.translate import gettext as _
@@ -179,11 +180,9 @@ def _without_submission(challenge: Challenge, rnd: Round) -> list[Entry]:
     )
 
 
-def _language(wanted: str, track: Track | None) -> str:
-    lang = wanted if wanted in languages() else "en"
-    if track is not None and track.languages and lang not in track.languages:
-        lang = track.languages[0]
-    return lang
+def _language(wanted: str | None, track: Track | None) -> str:
+    """The reader's language if their track declares it, else the track's first."""
+    return email_language(wanted, track.languages if track is not None else [])
 
 
 def _remind(challenge: Challenge, rnd: Round, offset: int, now: datetime) -> int:
@@ -432,8 +431,8 @@ def _tell_timeline(challenge: Challenge, changes: list[TimelineChange], now: dat
     source = f"notice:timeline:{changes[0].id}"
     written = 0
     for reader in people.values():
-        lang = reader.language if reader.language in languages() else "en"
         track = reader.tracks[0] if reader.tracks else None
+        lang = _language(reader.language, track)
         zone = track.timezone if track is not None else challenge.timezone
         send_with_unsubscribe(
             ensure_subscription(challenge, reader.email, lang, reader.subscription),

@@ -65,7 +65,7 @@ def from_token(token: str, max_age: int = NEVER) -> Subscription:
 
 
 def _language(lang: str) -> str:
-    return lang if lang in languages() else "en"
+    return lang if lang in languages() else languages()[0]
 
 
 def unsubscribe_headers(sub: Subscription) -> dict[str, str]:

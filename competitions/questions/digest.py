@@ -140,7 +140,7 @@ def recipients(news: list[Answer]) -> dict[str, Recipient]:
                 continue
             person = people.get(key)
             if person is None:
-                lang = reader.language if reader.language in languages() else "en"
+                lang = reader.language if reader.language in languages() else languages()[0]
                 person = people[key] = Recipient(reader.email, lang)
             sub = ensure_subscription(challenge, reader.email, person.language, reader.subscription)
             person.sections.append(Section(challenge, sub, mine))

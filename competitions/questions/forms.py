@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from competitions.challenges.forms import CONTENT_LANGUAGES, _language_label
-from competitions.core.forms import BaseForm
+from competitions.core.forms import BaseForm, add_translated
 from competitions.core.translate import lazy_gettext as _l
 
 
@@ -58,22 +55,12 @@ class CorrectionForm(BaseForm):
     )
 
 
-def _add(prefix: str, label: Any, factory: Any, max_length: int) -> None:
-    for code, form in ((c, f) for c in CONTENT_LANGUAGES for f in (AnswerForm, CorrectionForm)):
-        setattr(
-            form,
-            f"{prefix}_{code}",
-            factory(
-                _l("%(what)s (%(language)s)", what=label, language=_language_label(code)),
-                render_kw={"lang": code},
-                validators=[Length(max=max_length)],
-            ),
-        )
-
-
-_add("topic", _l("Topic"), StringField, 80)
-_add("question", _l("The question, as the public reads it"), TextAreaField, 1000)
-_add("body", _l("Answer in Markdown"), TextAreaField, 20000)
+for _form in (AnswerForm, CorrectionForm):
+    add_translated(_form, "topic", _l("Topic"), StringField, 80)
+    add_translated(
+        _form, "question", _l("The question, as the public reads it"), TextAreaField, 1000
+    )
+    add_translated(_form, "body", _l("Answer in Markdown"), TextAreaField, 20000)
 
 
 class ReasonForm(BaseForm):

@@ -75,7 +75,7 @@ def ask(actor: Actor, challenge: Challenge, track_slug: str, body: str, lang: st
         track=track,
         asker_id=actor.user_id,
         body=text,
-        language=lang if lang in languages() else "en",
+        language=lang if lang in languages() else languages()[0],
         status=QuestionStatus.NEW.value,
     )
     db.session.add(question)

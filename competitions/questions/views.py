@@ -11,10 +11,10 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from competitions.challenges import services as challenge_services
-from competitions.challenges.forms import fill_per_language, per_language
 from competitions.challenges.models import Challenge, Track
 from competitions.challenges.permissions import can_edit_track
 from competitions.core.extensions import csrf, limiter
+from competitions.core.forms import fill_per_language, per_language
 from competitions.core.i18n import current_language, language_name
 from competitions.core.page_cache import cached_public_page
 from competitions.core.translate import gettext as _
@@ -156,7 +156,7 @@ def _question_url(question: Question) -> str:
 
 
 def _answer_form(question: Question) -> AnswerForm:
-    form = AnswerForm()
+    form = AnswerForm(content_languages=question.challenge.declared_languages)
     lang = current_language()
     tracks = permissions.answering_tracks(current_user, question)
     form.scope.choices = [
@@ -182,9 +182,11 @@ def question(slug: str, question_id: int) -> ResponseReturnValue:
     if request.method == "POST" and form.validate_on_submit():
         draft = answers.AnswerDraft(
             scope_track=form.scope.data or "",
-            topic=per_language(form, "topic"),
-            question_text=per_language(form, "question"),
-            body=per_language(form, "body"),
+            topic=per_language(form, "topic", q.answer.topic if q.answer else None),
+            question_text=per_language(
+                form, "question", q.answer.question_text if q.answer else None
+            ),
+            body=per_language(form, "body", q.answer.body if q.answer else None),
             changes_rules=bool(form.changes_rules.data),
         )
         with attempt(form, success=_("The answer is saved as a draft.")) as done:
@@ -342,7 +344,7 @@ def correct(slug: str, answer_id: int) -> ResponseReturnValue:
     answer = _published_answer(slug, answer_id)
     q = answer.question
     require(permissions.can_answer(current_user, q), q)
-    form = CorrectionForm()
+    form = CorrectionForm(content_languages=q.challenge.declared_languages)
     if request.method == "GET":
         fill_per_language(form, "topic", answer.topic)
         fill_per_language(form, "question", answer.question_text)
@@ -350,9 +352,9 @@ def correct(slug: str, answer_id: int) -> ResponseReturnValue:
     elif form.validate_on_submit():
         draft = answers.AnswerDraft(
             scope_track="",
-            topic=per_language(form, "topic"),
-            question_text=per_language(form, "question"),
-            body=per_language(form, "body"),
+            topic=per_language(form, "topic", answer.topic),
+            question_text=per_language(form, "question", answer.question_text),
+            body=per_language(form, "body", answer.body),
             changes_rules=bool(form.changes_rules.data),
         )
         with attempt(form) as done:

@@ -31,6 +31,7 @@ from wtforms.validators import DataRequired, NumberRange, Optional, ValidationEr
 from competitions.agencies.forms import CheckboxesField
 from competitions.core.forms import BaseForm
 from competitions.core.i18n import language_name
+from competitions.core.languages import text_direction
 from competitions.core.translate import lazy_gettext as _l
 from competitions.submissions.fields import (
     FILE_KINDS,
@@ -94,6 +95,10 @@ def _texts(form: Any, name: str, langs: list[str]) -> dict[str, str]:
     return {lang: text for lang, text in texts.items() if text}
 
 
+def _marked(lang: str) -> dict[str, str]:
+    return {"lang": lang, "dir": text_direction(lang)}
+
+
 def option_form_class(langs: list[str]) -> type[Form]:
     """One option of a choice: its stable value and a label per language."""
 
@@ -102,7 +107,7 @@ def option_form_class(langs: list[str]) -> type[Form]:
 
     for lang in langs:
         label = _l("Option (%(language)s)", language=language_name(lang))
-        setattr(OptionForm, f"label_{lang}", StringField(label))
+        setattr(OptionForm, f"label_{lang}", StringField(label, render_kw=_marked(lang)))
     return OptionForm
 
 
@@ -249,9 +254,12 @@ def settings_form_class(kind: FieldType, langs: list[str]) -> type[FieldSettings
     attrs: dict[str, Any] = {"langs": langs, "kind": kind}
     for lang in langs:
         name = language_name(lang)
-        attrs[f"label_{lang}"] = StringField(_l("Question (%(language)s)", language=name))
+        attrs[f"label_{lang}"] = StringField(
+            _l("Question (%(language)s)", language=name), render_kw=_marked(lang)
+        )
         attrs[f"help_{lang}"] = TextAreaField(
-            _l("Help text (%(language)s, optional)", language=name), render_kw={"rows": 2}
+            _l("Help text (%(language)s, optional)", language=name),
+            render_kw={"rows": 2, **_marked(lang)},
         )
     if kind == FieldType.ATTESTATION:
         attrs["required"] = BooleanField(_l("The box must be ticked to submit"))
@@ -294,7 +302,16 @@ def with_field(
         index = index_of(data, key)
         if index is None:
             raise KeyError(key)
-        data[index] = form.field_data(key)
+        item = form.field_data(key)
+        for name in ("label", "help"):  # texts of languages the form does not show are kept
+            kept = {
+                code: text
+                for code, text in (data[index].get(name) or {}).items()
+                if code not in form.langs
+            }
+            if kept:
+                item[name] = {**kept, **item.get(name, {})}
+        data[index] = item
     return data
 
 

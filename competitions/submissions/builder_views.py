@@ -16,6 +16,7 @@ from competitions.challenges import permissions as challenge_permissions
 from competitions.challenges import services as challenge_services
 from competitions.challenges.models import Challenge, Round
 from competitions.core.errors import NotFound
+from competitions.core.languages import content_languages
 from competitions.core.translate import gettext as _
 from competitions.core.web import attempt, current_actor, require
 from competitions.submissions import bp, services
@@ -140,7 +141,9 @@ def add_field(slug: str, round_id: int) -> ResponseReturnValue:
         return render_template(
             "submissions/builder_type.html", challenge=challenge, round=round_, form=chosen
         ), (400 if "type" in request.args else 200)
-    form_class = settings_form_class(FieldType(chosen.type.data), challenge.languages)
+    form_class = settings_form_class(
+        FieldType(chosen.type.data), list(content_languages(challenge.declared_languages))
+    )
     if request.method == "GET":
         form = form_class(formdata=None)
         form.fill({})
@@ -152,7 +155,9 @@ def add_field(slug: str, round_id: int) -> ResponseReturnValue:
 def edit_field(slug: str, round_id: int, field_key: str) -> ResponseReturnValue:
     challenge, round_ = managed_round(slug, round_id)
     _index, item = _field(round_, field_key)
-    form_class = settings_form_class(FieldType(item["type"]), challenge.languages)
+    form_class = settings_form_class(
+        FieldType(item["type"]), list(content_languages(challenge.declared_languages))
+    )
     if request.method == "GET":
         form = form_class(formdata=None)
         form.fill(item)

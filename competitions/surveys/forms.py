@@ -6,10 +6,10 @@ from typing import Any
 
 from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, NumberRange, Optional
 
 from competitions.agencies.forms import CheckboxesField
-from competitions.core.forms import BaseForm
+from competitions.core.forms import BaseForm, add_translated
 from competitions.core.translate import lazy_gettext as _l
 from competitions.submissions.builder import TYPE_NAMES, FieldTypeForm
 from competitions.submissions.fields import FieldType
@@ -39,14 +39,6 @@ class SurveyForm(BaseForm):
         coerce=_int_or_none,
         description=_l("After a round, or at the end of the challenge."),
     )
-    title_en = StringField(_l("Title (English)"), validators=[Length(max=200)])
-    intro_en = TextAreaField(
-        _l("Introduction (English, optional)"), validators=[Length(max=5000)], render_kw={"rows": 3}
-    )
-    title_fr = StringField(_l("Title (French)"), validators=[Length(max=200)])
-    intro_fr = TextAreaField(
-        _l("Introduction (French, optional)"), validators=[Length(max=5000)], render_kw={"rows": 3}
-    )
     audiences = CheckboxesField(_l("Who is asked"), validate_choice=False)
     anonymous = RadioField(
         _l("Anonymous or named"),
@@ -67,6 +59,16 @@ class SurveyForm(BaseForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.audiences.choices = [(str(a), label) for a, label in AUDIENCE_LABELS.items()]
+
+
+add_translated(SurveyForm, "title", _l("Title"), StringField, 200)
+add_translated(
+    SurveyForm,
+    "intro",
+    lambda language: _l("Introduction (%(language)s, optional)", language=language),
+    TextAreaField,
+    5000,
+)
 
 
 class SendForm(BaseForm):

@@ -28,6 +28,7 @@ from competitions.core.actor import Actor
 from competitions.core.after_commit import run_after_commit
 from competitions.core.errors import DomainError
 from competitions.core.extensions import db
+from competitions.core.languages import email_language
 from competitions.core.locks import tick_lock
 from competitions.core.periodic import isolated
 from competitions.core.text import one_line, text_block
@@ -207,12 +208,7 @@ def send_now(actor: Actor, survey: Survey, days_open: int, remind_after: int | N
 
 
 def _language(survey: Survey, wanted: str, track: Track | None) -> str:
-    if wanted in survey.title:
-        return wanted
-    for lang in track.languages if track is not None else []:
-        if lang in survey.title:
-            return lang
-    return next(iter(survey.title))
+    return email_language(wanted, track.languages if track is not None else [], survey.title)
 
 
 def render(survey: Survey, message: str, lang: str, track: Track | None) -> dict[str, str]:

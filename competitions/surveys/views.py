@@ -16,7 +16,9 @@ from competitions.challenges import services as challenge_services
 from competitions.challenges.models import Challenge
 from competitions.challenges.timeline import LocalTimeError, to_utc
 from competitions.core.errors import DomainError, NotFound
+from competitions.core.forms import fill_per_language, per_language
 from competitions.core.i18n import current_language, format_number
+from competitions.core.languages import content_languages
 from competitions.core.translate import gettext as _
 from competitions.core.web import attempt, current_actor, guard, require
 from competitions.insights import svg
@@ -116,10 +118,16 @@ def _round_choices(form: SurveyForm, challenge: Challenge) -> None:
     ]
 
 
-def _survey_data(form: SurveyForm) -> services.SurveyData:
+def _languages(challenge: Challenge, survey: Survey | None) -> list[str]:
+    """A track's survey speaks its track's languages, a challenge's those of every track."""
+    track = survey.track if survey is not None else None
+    return list(track.languages) if track is not None else challenge.declared_languages
+
+
+def _survey_data(form: SurveyForm, survey: Survey | None = None) -> services.SurveyData:
     return services.SurveyData(
-        title={"en": form.title_en.data or "", "fr": form.title_fr.data or ""},
-        intro={"en": form.intro_en.data or "", "fr": form.intro_fr.data or ""},
+        title=per_language(form, "title", survey.title if survey else None),
+        intro=per_language(form, "intro", survey.intro if survey else None),
         audiences=list(form.audiences.data or []),
         anonymous=form.anonymous.data == "yes",
         round_id=form.round_id.data,
@@ -130,7 +138,7 @@ def _survey_data(form: SurveyForm) -> services.SurveyData:
 def new_survey(slug: str) -> ResponseReturnValue:
     challenge = _challenge(slug)
     require(permissions.can_compose_any(current_user, challenge), challenge)
-    form = SurveyForm()
+    form = SurveyForm(content_languages=challenge.declared_languages)
     form.scope.choices = _scopes(challenge)
     _round_choices(form, challenge)
     if request.method == "GET":
@@ -152,19 +160,18 @@ def new_survey(slug: str) -> ResponseReturnValue:
 def edit_survey(slug: str, survey_id: int) -> ResponseReturnValue:
     """A draft's title, introduction, round, audience and anonymity (not whose it is)."""
     challenge, survey = _draft(slug, survey_id)
-    form = SurveyForm()
+    form = SurveyForm(content_languages=_languages(challenge, survey))
     del form.scope
     _round_choices(form, challenge)
     if request.method == "GET":
-        for lang in ("en", "fr"):
-            form[f"title_{lang}"].data = survey.title.get(lang, "")
-            form[f"intro_{lang}"].data = survey.intro.get(lang, "")
+        fill_per_language(form, "title", survey.title)
+        fill_per_language(form, "intro", survey.intro)
         form.audiences.data = list(survey.audiences)
         form.anonymous.data = "yes" if survey.anonymous else "no"
         form.round_id.data = survey.round_id
     if form.validate_on_submit():
         with attempt(form, success=_("The survey's settings were saved.")) as done:
-            services.update(current_actor(), survey, _survey_data(form))
+            services.update(current_actor(), survey, _survey_data(form, survey))
         if done:
             return _to_survey(challenge, survey)
     status = 400 if request.method == "POST" else 200
@@ -325,7 +332,9 @@ def add_field(slug: str, survey_id: int) -> ResponseReturnValue:
         return render_template(
             "surveys/field_type.html", challenge=challenge, survey=survey, form=chosen
         ), (400 if "type" in request.args else 200)
-    form_class = settings_form_class(FieldType(chosen.type.data), challenge.languages)
+    form_class = settings_form_class(
+        FieldType(chosen.type.data), list(content_languages(challenge.declared_languages))
+    )
     if request.method == "GET":
         form = form_class(formdata=None)
         form.fill({})
@@ -337,7 +346,9 @@ def add_field(slug: str, survey_id: int) -> ResponseReturnValue:
 def edit_field(slug: str, survey_id: int, field_key: str) -> ResponseReturnValue:
     challenge, survey = _draft(slug, survey_id)
     _index, item = _field(survey, field_key)
-    form_class = settings_form_class(FieldType(item["type"]), challenge.languages)
+    form_class = settings_form_class(
+        FieldType(item["type"]), list(content_languages(challenge.declared_languages))
+    )
     if request.method == "GET":
         form = form_class(formdata=None)
         form.fill(item)

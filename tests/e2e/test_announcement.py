@@ -25,6 +25,8 @@ def test_an_admin_releases_a_bilingual_announcement(
         from competitions.challenges.models import Challenge
 
         challenge = db.session.query(Challenge).filter_by(slug=slug).one()
+        # The Canadian track speaks French too: the form asks for both languages.
+        challenge.tracks[0].languages = ["en", "fr"]
         for email, lang in ((en, "en"), (fr, "fr")):
             db.session.add(
                 Subscription(

@@ -58,6 +58,7 @@ def _judging_world(run: str) -> str:
     team have submitted; the CA track has a prize; judging is open."""
     slug = _published_challenge(run)
     challenge = db.session.query(Challenge).filter_by(slug=slug).one()
+    challenge.tracks[0].languages = ["en", "fr"]  # the rubric is written in both
     _entered(challenge, 0, f"maple-{run}@example.org", f"Maple {run}", "CA")
     _entered(challenge, 0, f"birch-{run}@example.org", f"Birch {run}", "CA")
     _entered(challenge, 1, f"oak-{run}@example.org", f"Oak {run}", "US")

@@ -83,7 +83,10 @@ def update_track(actor: Actor, track: Track, data: TrackSettings) -> None:
         except DomainError as err:
             raise DomainError(err.message, field="contact_email") from err
     attestations = (
-        _check_attestations(data.attestations, langs)
+        {  # the statements of languages the track no longer declares are kept
+            **{k: v for k, v in (track.attestations or {}).items() if k not in langs},
+            **_check_attestations(data.attestations, langs),
+        }
         if data.attestations is not None
         else track.attestations
     )

@@ -18,14 +18,13 @@ from competitions.challenges.forms import (
     ChallengeForm,
     PartnerInviteForm,
     TextsForm,
-    fill_per_language,
-    per_language,
 )
-from competitions.challenges.models import PartnerInvitation
+from competitions.challenges.models import Challenge, PartnerInvitation
 from competitions.challenges.services import partners as partner_services
 from competitions.challenges.services import timeline as timeline_services
 from competitions.challenges.services import tracks as track_services
 from competitions.core import invitations
+from competitions.core.forms import fill_per_language, per_language
 from competitions.core.i18n import current_language
 from competitions.core.invitation_console import send_invitation, withdraw_invitation
 from competitions.core.invitation_page import invitation_page
@@ -33,11 +32,13 @@ from competitions.core.translate import gettext as _
 from competitions.core.web import attempt, current_actor, guard, require
 
 
-def _texts(form: ChallengeForm | TextsForm) -> services.Texts:
+def _texts(form: ChallengeForm | TextsForm, challenge: Challenge | None = None) -> services.Texts:
+    """The texts of the form, over those stored in languages it does not show."""
     return services.Texts(
-        per_language(form, "title"),
-        per_language(form, "summary"),
-        per_language(form, "description"),
+        *(
+            per_language(form, prefix, getattr(challenge, prefix, None))
+            for prefix in ("title", "summary", "description")
+        )
     )
 
 
@@ -98,13 +99,13 @@ def console(slug: str) -> ResponseReturnValue:
 @bp.signed_in("/challenges/<slug>/manage/details", methods=["GET", "POST"])
 def details(slug: str) -> ResponseReturnValue:
     challenge = guard(services.get_challenge(slug), permissions.can_manage_challenge)
-    form = TextsForm()
+    form = TextsForm(content_languages=challenge.declared_languages)
     if request.method == "GET":
         for prefix in ("title", "summary", "description"):
             fill_per_language(form, prefix, getattr(challenge, prefix))
     if form.validate_on_submit():
         with attempt(form, success=_("The challenge's texts were saved.")) as done:
-            services.update_texts(current_actor(), challenge, _texts(form))
+            services.update_texts(current_actor(), challenge, _texts(form, challenge))
         if done:
             return redirect(url_for("challenges.console", slug=challenge.slug))
     return render_template("challenges/manage/details.html", form=form, challenge=challenge)

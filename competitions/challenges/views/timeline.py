@@ -14,14 +14,13 @@ from competitions.challenges import bp, permissions, services
 from competitions.challenges.forms import (
     MilestoneForm,
     RoundForm,
-    fill_per_language,
     local_naive,
-    per_language,
 )
 from competitions.challenges.models import ROUND_INSTANTS, Challenge, Milestone, Track
 from competitions.challenges.services import timeline as timeline_services
 from competitions.challenges.timeline import LocalTimeError, to_utc
 from competitions.core.errors import DomainError
+from competitions.core.forms import fill_per_language, per_language
 from competitions.core.i18n import is_valid_timezone
 from competitions.core.translate import gettext as _
 from competitions.core.web import attempt, current_actor, guard, require
@@ -50,7 +49,7 @@ def _timeline_url(challenge: Challenge) -> str:
 def edit_round(slug: str, round_id: int | None = None) -> ResponseReturnValue:
     challenge = guard(services.get_challenge(slug), permissions.can_manage_challenge)
     existing = services.get_round(challenge, round_id) if round_id is not None else None
-    form = RoundForm()
+    form = RoundForm(content_languages=challenge.declared_languages)
     if request.method == "GET":
         form.timezone.data = challenge.timezone
         if existing is not None:
@@ -64,7 +63,8 @@ def edit_round(slug: str, round_id: int | None = None) -> ResponseReturnValue:
                 challenge,
                 existing,
                 timeline_services.RoundData(
-                    per_language(form, "name"), _instants_from(form, ROUND_INSTANTS)
+                    per_language(form, "name", existing.name if existing else None),
+                    _instants_from(form, ROUND_INSTANTS),
                 ),
                 form.reason.data,
             )
@@ -120,14 +120,16 @@ def edit_milestone(slug: str, milestone_id: int | None = None) -> ResponseReturn
         track_slug = request.args.get("track")
         track = services.get_track(challenge, track_slug) if track_slug else None
     _require_milestone_editor(challenge, track, existing or challenge)
-    form = MilestoneForm()
+    form = MilestoneForm(
+        content_languages=track.languages if track else challenge.declared_languages
+    )
     if request.method == "GET":
         _fill_milestone_form(form, existing, track.timezone if track else challenge.timezone)
     if form.validate_on_submit():
         with attempt(form, success=_("The milestone was saved.")) as done:
             instants = _instants_from(form, ("starts_at", "ends_at"))
             data = timeline_services.MilestoneData(
-                per_language(form, "name"),
+                per_language(form, "name", existing.name if existing else None),
                 instants["starts_at"],
                 instants["ends_at"],
                 form.url.data,

@@ -18,12 +18,12 @@ from competitions.challenges.forms import (
     RulesForm,
     TermsForm,
     TrackForm,
-    fill_per_language,
-    per_language,
 )
 from competitions.challenges.models import Track
 from competitions.challenges.services import tracks as track_services
+from competitions.core.forms import fill_per_language, per_language
 from competitions.core.i18n import territory_currency
+from competitions.core.languages import deployment_languages
 from competitions.core.translate import gettext as _
 from competitions.core.web import attempt, current_actor, guard
 
@@ -56,16 +56,23 @@ def _fill_track_form(form: TrackForm, track: Track) -> None:
     form.timezone.data = track.timezone
 
 
+def _track_form_languages(track: Track) -> list[str]:
+    """The track's languages, and on a post those it adds: their fields then appear, with the
+    message that the track's name is needed in each."""
+    added = request.form.getlist("languages") if request.method == "POST" else []
+    return [*track.languages, *(c for c in added if c in deployment_languages())]
+
+
 @bp.signed_in("/challenges/<slug>/tracks/<track_slug>/manage", methods=["GET", "POST"])
 def edit_track(slug: str, track_slug: str) -> ResponseReturnValue:
     track = guard(services.get_challenge_track(slug, track_slug), permissions.can_edit_track)
-    form = TrackForm()
+    form = TrackForm(content_languages=_track_form_languages(track))
     if request.method == "GET":
         _fill_track_form(form, track)
     if form.validate_on_submit():
         settings = track_services.TrackSettings(
-            name=per_language(form, "name"),
-            description=per_language(form, "description"),
+            name=per_language(form, "name", track.name),
+            description=per_language(form, "description", track.description),
             languages=list(form.languages.data or []),
             contact_email=form.contact_email.data,
             timezone=form.timezone.data or "",
@@ -103,7 +110,12 @@ def _fill_rules_form(form: RulesForm, rules: dict[str, Any]) -> None:
         getattr(form, f"{prefix}_types").data = list(condition.get("entrant_types") or [])
 
 
-def _rules_data(form: RulesForm) -> dict[str, Any]:
+def _rules_data(form: RulesForm, rules: dict[str, Any]) -> dict[str, Any]:
+    stored = [c.get("text") or {} for c in rules.get("prize_conditions") or []]
+    texts = {
+        prefix: per_language(form, prefix, old)
+        for prefix, old in zip(PRIZE_CONDITION_SLOTS, stored + [{}] * 3, strict=False)
+    }
     return {
         "allowed_countries": list(form.allowed_countries.data or []),
         "excluded_countries": list(form.excluded_countries.data or []),
@@ -117,11 +129,11 @@ def _rules_data(form: RulesForm) -> dict[str, Any]:
         "exclusive": form.exclusive.data,
         "prize_conditions": [
             {
-                "text": per_language(form, prefix),
+                "text": texts[prefix],
                 "entrant_types": list(getattr(form, f"{prefix}_types").data or []),
             }
             for prefix in PRIZE_CONDITION_SLOTS
-            if any(v.strip() for v in per_language(form, prefix).values())
+            if any(v.strip() for v in texts[prefix].values())
         ],
     }
 
@@ -129,12 +141,14 @@ def _rules_data(form: RulesForm) -> dict[str, Any]:
 @bp.signed_in("/challenges/<slug>/tracks/<track_slug>/manage/rules", methods=["GET", "POST"])
 def edit_rules(slug: str, track_slug: str) -> ResponseReturnValue:
     track = guard(services.get_challenge_track(slug, track_slug), permissions.can_edit_track)
-    form = RulesForm()
+    form = RulesForm(content_languages=track.languages)
     if request.method == "GET":
         _fill_rules_form(form, track.rules or {})
     if form.validate_on_submit():
         with attempt(form, success=_("The eligibility rules were saved.")) as done:
-            track_services.update_rules(current_actor(), track, _rules_data(form))
+            track_services.update_rules(
+                current_actor(), track, _rules_data(form, track.rules or {})
+            )
         if done:
             return redirect(_track_url(track))
     return _track_page("rules.html", track, form)
@@ -148,7 +162,7 @@ def edit_rules(slug: str, track_slug: str) -> ResponseReturnValue:
 def edit_prize(slug: str, track_slug: str, prize_id: int | None = None) -> ResponseReturnValue:
     track = guard(services.get_challenge_track(slug, track_slug), permissions.can_edit_track)
     prize = track_services.get_prize(track, prize_id) if prize_id is not None else None
-    form = PrizeForm()
+    form = PrizeForm(content_languages=track.languages)
     if request.method == "GET" and prize is not None:
         fill_per_language(form, "label", prize.label)
         fill_per_language(form, "condition", prize.condition)
@@ -158,11 +172,11 @@ def edit_prize(slug: str, track_slug: str, prize_id: int | None = None) -> Respo
         form.currency.data = territory_currency(track.agency.jurisdiction)
     if form.validate_on_submit():
         data = track_services.PrizeData(
-            per_language(form, "label"),
+            per_language(form, "label", prize.label if prize else None),
             form.amount.data or "",
             form.currency.data or "",
             form.count.data or 0,
-            per_language(form, "condition"),
+            per_language(form, "condition", prize.condition if prize else None),
         )
         with attempt(form, success=_("The prize was saved.")) as done:
             track_services.save_prize(current_actor(), track, prize, data)
@@ -187,14 +201,16 @@ def delete_prize(slug: str, track_slug: str, prize_id: int) -> ResponseReturnVal
 @bp.signed_in("/challenges/<slug>/tracks/<track_slug>/manage/terms", methods=["GET", "POST"])
 def edit_terms(slug: str, track_slug: str) -> ResponseReturnValue:
     track = guard(services.get_challenge_track(slug, track_slug), permissions.can_edit_track)
-    form = TermsForm()
+    form = TermsForm(content_languages=track.languages)
     current = services.current_terms(track)
     if request.method == "GET" and current is not None:
         fill_per_language(form, "body", current.body)
     if form.validate_on_submit():
         with attempt(form) as done:
             version = track_services.publish_terms(
-                current_actor(), track, per_language(form, "body")
+                current_actor(),
+                track,
+                per_language(form, "body", current.body if current else None),
             )
         if done:
             if version is None:

@@ -41,7 +41,7 @@ def console(slug: str) -> ResponseReturnValue:
         "judging/console.html",
         challenge=challenge,
         stages=stages,
-        stage_form=StageForm(formdata=None),
+        stage_form=StageForm(formdata=None, content_languages=challenge.declared_languages),
         panel_keys=panel_keys,
         tracks=tracks,
         assignable=[t for t in tracks if permissions.can_assign(current_user, t)],

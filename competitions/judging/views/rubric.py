@@ -52,6 +52,7 @@ def _rubric_page(
     stage_form: StageForm | None = None,
 ) -> ResponseReturnValue:
     stage = requested_stage(round_)
+    langs = challenge.declared_languages
     db.session.commit()  # the rubric row, created on first view
     return render_template(
         "judging/rubric.html",
@@ -59,9 +60,9 @@ def _rubric_page(
         round=round_,
         rubric=stage,
         settings_form=settings_form or SettingsForm(formdata=None, obj=stage),
-        criterion_form=criterion_form or CriterionForm(formdata=None),
+        criterion_form=criterion_form or CriterionForm(formdata=None, content_languages=langs),
         reset_form=ResetForm(formdata=None),
-        stage_form=stage_form or StageForm.of(stage),
+        stage_form=stage_form or StageForm.of(stage, langs),
         stages=rubrics.stages_of(round_),
         can_edit=permissions.can_edit_rubric(current_user, challenge),
     ), status
@@ -89,7 +90,7 @@ def rubric(slug: str, round_id: int) -> ResponseReturnValue:
 @bp.signed_in("/challenges/<slug>/rounds/<int:round_id>/rubric/criteria", methods=["POST"])
 def add_criterion(slug: str, round_id: int) -> ResponseReturnValue:
     challenge, round_, stage = editable_stage(slug, round_id)
-    form = CriterionForm()
+    form = CriterionForm(content_languages=challenge.declared_languages)
     if form.validate_on_submit():
         with attempt(form, success=_("The criterion was added.")) as done:
             rubrics.add_criterion(current_actor(), challenge, stage, form.criterion_data())
@@ -105,13 +106,13 @@ def add_criterion(slug: str, round_id: int) -> ResponseReturnValue:
 def edit_criterion(slug: str, round_id: int, criterion_id: int) -> ResponseReturnValue:
     challenge, round_, stage, criterion = editable_criterion(slug, round_id, criterion_id)
     if request.method == "GET":
-        form = CriterionForm.of(criterion)
+        form = CriterionForm.of(criterion, challenge.declared_languages)
     else:
-        form = CriterionForm()
+        form = CriterionForm(content_languages=challenge.declared_languages)
         if form.validate_on_submit():
             with attempt(form, success=_("The criterion was saved.")) as done:
                 rubrics.update_criterion(
-                    current_actor(), challenge, criterion, form.criterion_data()
+                    current_actor(), challenge, criterion, form.criterion_data(criterion)
                 )
             if done:
                 return _back_to_rubric(challenge, round_, stage)
@@ -181,7 +182,7 @@ def reset_rubric(slug: str, round_id: int) -> ResponseReturnValue:
 def add_stage(slug: str, round_id: int) -> ResponseReturnValue:
     """A new last review stage of the round (e.g. a jury after the technical review)."""
     challenge, round_ = editable_round(slug, round_id)
-    form = StageForm()
+    form = StageForm(content_languages=challenge.declared_languages)
     if form.validate_on_submit():
         added = _("The stage was added: give it its criteria.")
         with attempt(success=added) as done:
@@ -196,10 +197,10 @@ def add_stage(slug: str, round_id: int) -> ResponseReturnValue:
 @bp.signed_in("/challenges/<slug>/rounds/<int:round_id>/stage", methods=["POST"])
 def edit_stage(slug: str, round_id: int) -> ResponseReturnValue:
     challenge, round_, stage = editable_stage(slug, round_id)
-    form = StageForm()
+    form = StageForm(content_languages=challenge.declared_languages)
     if form.validate_on_submit():
         with attempt(form, success=_("The stage was saved.")) as done:
-            rubrics.update_stage(current_actor(), challenge, stage, *form.values())
+            rubrics.update_stage(current_actor(), challenge, stage, *form.values(stage))
         if done:
             return _back_to_rubric(challenge, round_, stage)
     return _rubric_page(challenge, round_, stage_form=form, status=400)

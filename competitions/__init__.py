@@ -190,6 +190,9 @@ def _register_template_helpers(app: Flask) -> None:
         i18n.language_name,
         i18n.country_name,
         i18n.viewer_timezone,
+        i18n.text_direction,
+        i18n.page_direction,
+        i18n.back_arrow,
         agency_perms.can_manage_agency,
         agency_perms.can_view_agency_console,
         agency_perms.can_create_agency,
@@ -222,6 +225,9 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["money"] = i18n.format_money
     app.jinja_env.filters["decimal"] = i18n.format_number
+    app.jinja_env.filters["signed"] = i18n.format_signed
+    app.jinja_env.filters["percent"] = i18n.format_percent
+    app.jinja_env.filters["day"] = i18n.format_day
     app.jinja_env.filters["filesize"] = i18n.format_file_size
     app.jinja_env.filters["timedelta"] = i18n.format_duration
     app.jinja_env.globals["now_utc"] = clock.now

@@ -182,7 +182,7 @@ def _requests(https: bool) -> dict[str, Any]:
         "WTF_CSRF_SSL_STRICT": https,
         "BOOTSTRAP_SERVE_LOCAL": True,
         # Languages of the interface; the first is the default.
-        "LANGUAGES": ("en", "fr"),
+        "LANGUAGES": ("en", "fr", "de", "es", "ar"),
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),

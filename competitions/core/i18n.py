@@ -204,15 +204,27 @@ def viewer_timezone() -> str:
     return select_timezone() or str(current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
+@cache
+def day_pattern(lang: str) -> str:
+    """How the language writes a day with its month's short name: CLDR's ``yMMMd`` skeleton
+    ("30 juil. 2026", "30. Juli 2026", "30 jul 2026", "30 يوليو 2026"); English takes the
+    British order ("30 Jul 2026"), which no reader on either side of the Atlantic misreads."""
+    return str(Locale.parse("en_GB" if lang == "en" else lang).datetime_skeletons["yMMMd"].pattern)
+
+
 def format_instant(
-    value: datetime | None, tz: str | None = None, fmt: str = "d MMM y HH:mm", zone: bool = True
+    value: datetime | None, tz: str | None = None, fmt: str | None = None, zone: bool = True
 ) -> str:
     """An instant in zone ``tz`` (default: the viewer's), with the zone's abbreviation
     (CDT, CEST...) from the time-zone database, which is DST-correct. One that zone cannot
-    hold (year 1 or 9999, stored before ``core.instants`` kept them out) is shown in UTC."""
+    hold (year 1 or 9999, stored before ``core.instants`` kept them out) is shown in UTC.
+    ``fmt`` is a Babel pattern; by default the language's day (``day_pattern``) and 24-hour
+    time."""
     if value is None:
         return ""
-    return _format_instant(value, tz or viewer_timezone(), fmt, zone, current_language())
+    lang = current_language()
+    pattern = fmt or f"{day_pattern(lang)} HH:mm"
+    return _format_instant(value, tz or viewer_timezone(), pattern, zone, lang)
 
 
 @lru_cache(maxsize=4096)
@@ -258,10 +270,11 @@ def format_percent(value: Any) -> str:
 
 def format_day(value: date | None) -> str:
     """A calendar day in the viewer's language, in the same shape as ``format_instant``'s
-    default ("30 Jul 2026", "30 juil. 2026", "30 Juli 2026")."""
+    default ("30 Jul 2026", "30 juil. 2026", "30. Juli 2026")."""
     if value is None:
         return ""
-    return babel_format_date(value, "d MMM y", locale=current_language())
+    lang = current_language()
+    return babel_format_date(value, day_pattern(lang), locale=lang)
 
 
 _SIZE_UNITS = (

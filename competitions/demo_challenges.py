@@ -363,8 +363,7 @@ CITY_TEXTS: dict[str, dict[str, dict[str, str]]] = {
         "attestations": {
             "de": "Ich bin berechtigt, für meine Organisation zu handeln.\n"
             "Wir haben die Teilnahmebedingungen gelesen und akzeptieren sie.",
-            "en": "I am authorised to act for my organisation.\n"
-            "We have read and accept the terms.",
+            "en": "I am authorised to act for my organisation.\nWe have read and accept the terms.",
         },
     },
     "dubai": {
@@ -376,11 +375,10 @@ CITY_TEXTS: dict[str, dict[str, dict[str, str]]] = {
         },
         "condition": {
             "ar": "يشترط العقد التجريبي وجود رخصة تجارية سارية في دولة الإمارات العربية المتحدة.",
-            "en": "The pilot contract requires a valid trade licence in the United Arab "
-            "Emirates.",
+            "en": "The pilot contract requires a valid trade licence in the United Arab Emirates.",
         },
         "terms": {
-            "ar": "## الشروط والأحكام\n\nالمشاركة متاحة للشركات والمؤسسات غير الربحية "
+            "ar": "## الشروط والأحكام\n\nالمشاركة متاحة للشركات والمؤسسات غير الربحية "  # noqa: RUF001
             "والمؤسسات الأكاديمية. تُدفع الجوائز بالدرهم الإماراتي. تسري قوانين إمارة دبي.",
             "en": "## Terms\n\nOpen to businesses, not-for-profits and academic institutions. "
             "Prizes are paid in UAE dirhams. The laws of the Emirate of Dubai apply.",
@@ -388,8 +386,7 @@ CITY_TEXTS: dict[str, dict[str, dict[str, str]]] = {
         "attestations": {
             "ar": "أقر بأنني مخوّل بالتصرف نيابة عن مؤسستي.\n"
             "لقد قرأنا الشروط والأحكام ونوافق عليها.",
-            "en": "I am authorised to act for my organisation.\n"
-            "We have read and accept the terms.",
+            "en": "I am authorised to act for my organisation.\nWe have read and accept the terms.",
         },
     },
 }
@@ -487,7 +484,7 @@ def _city_rounds(start: datetime) -> list[tuple[dict[str, str], dict[str, Any]]]
     deadline = _local(start.year, start.month, start.day, 12, "Europe/London")
     return [
         (
-            {"en": "Proposals", "fr": "Propositions"},
+            {"en": "Proposals", "fr": "Propositions", "de": "Vorschläge", "ar": "المقترحات"},
             {
                 "submission_opens": start,
                 "submission_deadline": deadline + timedelta(days=55),
@@ -496,7 +493,12 @@ def _city_rounds(start: datetime) -> list[tuple[dict[str, str], dict[str, Any]]]
             },
         ),
         (
-            {"en": "Test-bed pilots", "fr": "Pilotes en banc d'essai"},
+            {
+                "en": "Test-bed pilots",
+                "fr": "Pilotes en banc d'essai",
+                "de": "Pilotprojekte im Testfeld",
+                "ar": "التجارب في منصات الاختبار",
+            },
             {
                 "submission_opens": start + timedelta(days=120),
                 "submission_deadline": start + timedelta(days=240),

@@ -115,8 +115,9 @@ def draw(lanes: Sequence[Lane], now: datetime, lang: str, title: str) -> Markup:
         )
         for bar in lane.bars:
             x1, x2 = sorted((x(bar.start), x(bar.end)))
+            width = max(round(x2 - x1, 1), 2)
             parts.append(
-                f'<rect x="{x1}" y="{y + 6}" width="{max(round(x2 - x1, 1), 2)}" height="18" rx="3" '
+                f'<rect x="{x1}" y="{y + 6}" width="{width}" height="18" rx="3" '
                 f'fill="{colours[bar.kind]}"/>'
             )
         for instant, label in lane.marks:

@@ -254,7 +254,7 @@ def format_number(value: Any, digits: int | None = None) -> str:
 
 
 def format_signed(value: Any, digits: int = 2) -> str:
-    """A deviation with its sign always written ("+0.40", "−1,25")."""
+    """A deviation with its sign always written ("+0.40"; a minus sign U+2212 before "1,25")."""
     if value is None:
         return ""
     text = format_number(abs(value), digits)

@@ -59,10 +59,26 @@ def in_request(app: Flask) -> Iterator[None]:
             "3 أيام و4 ساعات",
         ),
         # The two languages of old keep their forms.
-        ("en", f"220,000.00{NBSP}AED", "30 Jul 2026 17:00 +04", "1,234,567.5", "3.50", "5 Mar 2026", "3 days, 4 hours"),
-        ("fr", f"220{NNBSP}000,00{NBSP}AED", "30 juil. 2026 17:00 +04", f"1{NNBSP}234{NNBSP}567,5", "3,50", "5 mars 2026", f"3{NBSP}jours, 4{NBSP}heures"),
+        (
+            "en",
+            f"220,000.00{NBSP}AED",
+            "30 Jul 2026 17:00 +04",
+            "1,234,567.5",
+            "3.50",
+            "5 Mar 2026",
+            "3 days, 4 hours",
+        ),
+        (
+            "fr",
+            f"220{NNBSP}000,00{NBSP}AED",
+            "30 juil. 2026 17:00 +04",
+            f"1{NNBSP}234{NNBSP}567,5",
+            "3,50",
+            "5 mars 2026",
+            f"3{NBSP}jours, 4{NBSP}heures",
+        ),
     ],
-)  # fmt: skip
+)
 def test_each_language_writes_money_instants_numbers_days_and_durations_its_way(
     in_request: None,
     lang: str,
@@ -102,7 +118,8 @@ def test_signed_scores_percents_and_back_arrows_follow_the_language(in_request: 
 
 
 @pytest.mark.parametrize(
-    ("lang", "direction"), [("ar", "rtl"), ("he", "rtl"), ("fa", "rtl"), ("de", "ltr"), ("es", "ltr")]
+    ("lang", "direction"),
+    [("ar", "rtl"), ("he", "rtl"), ("fa", "rtl"), ("de", "ltr"), ("es", "ltr")],
 )
 def test_direction_comes_from_cldr(lang: str, direction: str) -> None:
     assert i18n.text_direction(lang) == direction

@@ -104,7 +104,7 @@ HOSTILE = {
     "unknown-country": ({"country": "XX"}, "country"),
     "lowercase-country": ({"country": "ca"}, "country"),
     "long-country": ({"country": "C" * 5000}, "country"),
-    "unknown-language": ({"preferred_language": "de"}, "preferred_language"),
+    "unknown-language": ({"preferred_language": "it"}, "preferred_language"),
     "markup-language": ({"preferred_language": "<script>"}, "preferred_language"),
 }
 
@@ -143,7 +143,7 @@ SPECIFIC = {
     "unknown-country": ({"country": "XX"}, "country", "Select your country of residence."),
     "unknown-time-zone": ({"timezone": "Mars/Olympus"}, "timezone", "Select a time zone"),
     "unknown-language": (
-        {"preferred_language": "de"},
+        {"preferred_language": "it"},
         "preferred_language",
         "Select English or French.",
     ),

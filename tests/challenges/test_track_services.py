@@ -180,7 +180,7 @@ def test_settings_are_cleaned_and_stored_in_the_configured_language_order(track_
         track_a,
         settings(
             track_a,
-            name={"en": "  CSA track ", "fr": "Volet ASC", "de": "ignored"},
+            name={"en": "  CSA track ", "fr": "Volet ASC", "it": "ignored"},
             description={"en": "Canadian residents", "fr": " "},
             languages=["fr", "en"],
             contact_email=" defi@agency-a.example ",
@@ -207,7 +207,7 @@ def test_saving_unchanged_settings_is_not_audited(track_a, world):
     ("changes", "field"),
     [
         ({"languages": []}, "languages"),
-        ({"languages": ["de"]}, "languages"),
+        ({"languages": ["it"]}, "languages"),
         ({"name": {"en": "CSA track"}}, "name_fr"),
         ({"name": {"en": "CSA track", "fr": "   "}}, "name_fr"),
         ({"name": {"fr": "Volet ASC"}}, "name_en"),

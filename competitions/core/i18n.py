@@ -10,7 +10,7 @@ from functools import cache, lru_cache
 from typing import Any, Literal
 
 import pycountry
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
 from babel.dates import format_timedelta
@@ -173,13 +173,17 @@ def country_choices(lang: str | None = None) -> list[tuple[str, str]]:
     return sorted(names.items(), key=lambda kv: kv[1].casefold())
 
 
-@cache
 def text_direction(lang: str | None = None) -> Literal["ltr", "rtl"]:
-    """The writing direction of a language from its CLDR data: "rtl" for Arabic, Hebrew,
-    Persian..., "ltr" otherwise (and for a code Babel does not know)."""
+    """The writing direction of a language (default: the page's) from its CLDR data: "rtl"
+    for Arabic, Hebrew, Persian..., "ltr" otherwise (and for a code Babel does not know)."""
+    return _direction(lang or current_language())
+
+
+@cache
+def _direction(lang: str) -> Literal["ltr", "rtl"]:
     try:
-        order = Locale.parse(lang or current_language()).character_order
-    except (ValueError, TypeError):
+        order = Locale.parse(lang.replace("-", "_")).character_order
+    except (ValueError, TypeError, UnknownLocaleError):
         return "ltr"
     return "rtl" if order == "right-to-left" else "ltr"
 

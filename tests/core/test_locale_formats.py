@@ -125,8 +125,14 @@ def test_direction_comes_from_cldr(lang: str, direction: str) -> None:
     assert i18n.text_direction(lang) == direction
 
 
-def test_an_unknown_code_is_left_to_right() -> None:
-    assert i18n.text_direction("zz-not-a-language") == "ltr"
+@pytest.mark.parametrize("code", ["zz-not-a-language", "x", "qq"])
+def test_an_unknown_code_is_left_to_right(code: str) -> None:
+    assert i18n.text_direction(code) == "ltr"
+
+
+def test_a_regional_code_has_its_languages_direction() -> None:
+    assert i18n.text_direction("ar-AE") == "rtl"
+    assert i18n.text_direction("en_GB") == "ltr"
 
 
 @pytest.mark.parametrize(

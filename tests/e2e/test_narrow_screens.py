@@ -12,11 +12,13 @@ Languages: the whole crawl (every role, every page, axe on each) runs in the def
 and in each right-to-left one (Arabic), where layouts break differently. The others (French,
 German, Spanish) share those templates and only change words, so they visit every distinct
 page once (as the first role that may see it), axe included: the full crawl five times would
-take most of CI's time on two cores. Signed-in roles see their account's preferred language,
+take most of CI's time on two cores, and CI's PostgreSQL leg crawls the default language only
+(the engine changes no word on a page). Signed-in roles see their account's preferred language,
 which the crawl sets; visitors send it in ``Accept-Language``."""
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -144,6 +146,8 @@ def _speak(app: Flask, matrix: Matrix, lang: str) -> None:
 def test_no_page_is_wider_than_a_phone_nor_inaccessible(
     browser: Any, live_server: Any, live_app: Flask, live_matrix: Matrix, capsys: Any, lang: str
 ) -> None:
+    if lang != LANGUAGES[0] and os.environ.get("DATABASE_URL"):
+        pytest.skip("other languages are crawled in CI's SQLite leg: words do not hang on engines")
     _speak(live_app, live_matrix, lang)
     problems, counts, seen = [], {}, set()
     started = time.monotonic()

@@ -177,7 +177,6 @@ def _register_template_helpers(app: Flask) -> None:
     from competitions.agencies import trails as agency_trails
     from competitions.challenges import trails as challenge_trails
     from competitions.core import breadcrumbs, clock, i18n, page_cache, translate
-    from competitions.core import languages as languages_module
     from competitions.core.markdown import render_markdown
     from competitions.entries import trails as entry_trails
     from competitions.judging import trails as judging_trails
@@ -189,9 +188,11 @@ def _register_template_helpers(app: Flask) -> None:
         i18n.current_language,
         i18n.languages,
         i18n.language_name,
-        languages_module.text_direction,
         i18n.country_name,
         i18n.viewer_timezone,
+        i18n.text_direction,
+        i18n.page_direction,
+        i18n.back_arrow,
         agency_perms.can_manage_agency,
         agency_perms.can_view_agency_console,
         agency_perms.can_create_agency,
@@ -224,6 +225,9 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["money"] = i18n.format_money
     app.jinja_env.filters["decimal"] = i18n.format_number
+    app.jinja_env.filters["signed"] = i18n.format_signed
+    app.jinja_env.filters["percent"] = i18n.format_percent
+    app.jinja_env.filters["day"] = i18n.format_day
     app.jinja_env.filters["filesize"] = i18n.format_file_size
     app.jinja_env.filters["timedelta"] = i18n.format_duration
     app.jinja_env.globals["now_utc"] = clock.now

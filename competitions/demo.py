@@ -43,7 +43,7 @@ AGENCIES = [
         "Berlin",
         "DE-BE",
         "Europe/Berlin",
-        ["en"],
+        ["de", "en"],
         None,
     ),
     ("london", "Greater London Authority", "London", "GB-LND", "Europe/London", ["en"], None),
@@ -57,6 +57,8 @@ AGENCIES = [
         None,
     ),
     ("paris", "Ville de Paris", "Paris", "FR-75C", "Europe/Paris", ["fr", "en"], None),
+    # A right-to-left partner: Arabic texts, prizes in dirhams, Gulf time (UTC+4, no DST).
+    ("dubai", "Dubai Municipality", "Dubai", "AE-DU", "Asia/Dubai", ["ar", "en"], None),
 ]
 
 PEOPLE = [
@@ -102,7 +104,7 @@ PEOPLE = [
         "lead@berlin.example",
         "Bettina Admin (Berlin)",
         "DE",
-        "en",
+        "de",
         "Europe/Berlin",
         False,
         [("berlin", Role.ADMIN)],
@@ -133,6 +135,15 @@ PEOPLE = [
         "Europe/Paris",
         False,
         [("paris", Role.ADMIN)],
+    ),
+    (
+        "lead@dubai.example",
+        "Fatima Admin (Dubai)",
+        "AE",
+        "ar",
+        "Asia/Dubai",
+        False,
+        [("dubai", Role.ADMIN)],
     ),
     ("innovator@example.org", "Ines Innovator", "CA", "en", "America/Vancouver", False, []),
     ("innovateur@example.org", "Étienne Innovateur", "FR", "fr", "Europe/Paris", False, []),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -70,13 +70,20 @@ class TrackSeed:
     prizes: list[tuple[dict[str, str], str, int]]
     currency: str
     terms: dict[str, str]
+    description: dict[str, str] = field(default_factory=dict)
+    attestations: dict[str, str] | None = None
 
 
 def _configure(track: Track, seed: TrackSeed) -> Actor:
     """Set up ``track`` as its agency's admin would; answer that admin."""
     actor = _admin(seed.admin)
     settings = track_services.TrackSettings(
-        seed.name, {}, seed.languages, seed.contact_email, seed.timezone
+        seed.name,
+        seed.description,
+        seed.languages,
+        seed.contact_email,
+        seed.timezone,
+        seed.attestations,
     )
     track_services.update_track(actor, track, settings)
     track_services.update_rules(actor, track, seed.rules)
@@ -279,7 +286,7 @@ def _deep_space_food() -> None:
     services.publish(lead, challenge)
 
 
-# --- Resilient Cities: four cities' test-beds -------------------------------------------------
+# --- Resilient Cities: five cities' test-beds --------------------------------------------------
 
 CITY_TRACKS = {
     # slug: admin, track name, languages, zone, country, currency, prize amount
@@ -294,8 +301,8 @@ CITY_TRACKS = {
     ),
     "berlin": (
         "lead@berlin.example",
-        {"en": "Berlin test-bed"},
-        ["en"],
+        {"de": "Testfeld Berlin", "en": "Berlin test-bed"},
+        ["de", "en"],
         "Europe/Berlin",
         "DE",
         "EUR",
@@ -319,53 +326,152 @@ CITY_TRACKS = {
         "EUR",
         "60000",
     ),
+    "dubai": (
+        "lead@dubai.example",
+        {"ar": "منصة اختبار دبي", "en": "Dubai test-bed"},
+        ["ar", "en"],
+        "Asia/Dubai",
+        "AE",
+        "AED",
+        "220000",
+    ),
+}
+
+# What the Berlin and Dubai admins write in their own languages: the track's description,
+# its prize condition, its terms and the statements entrants attest when registering.
+CITY_TEXTS: dict[str, dict[str, dict[str, str]]] = {
+    "berlin": {
+        "description": {
+            "de": "Die Senatsverwaltung für Wirtschaft öffnet ihr **Testfeld** in "
+            "Berlin-Tegel: Lösungen für Hitzeschutz und Regenwassermanagement werden "
+            "zwölf Monate lang im Stadtraum erprobt.",
+            "en": "The Senate Department for Economics opens its **test-bed** in "
+            "Berlin-Tegel: solutions for heat protection and rainwater management are "
+            "tried in the city for twelve months.",
+        },
+        "condition": {
+            "de": "Der Pilotvertrag setzt eine Niederlassung in der Europäischen Union voraus.",
+            "en": "The pilot contract requires an establishment in the European Union.",
+        },
+        "terms": {
+            "de": "## Teilnahmebedingungen\n\nTeilnehmen können Unternehmen, gemeinnützige "
+            "Organisationen und Hochschulen. Die Preise werden in Euro ausgezahlt. Es gilt "
+            "das Recht des Landes Berlin.",
+            "en": "## Terms\n\nOpen to businesses, not-for-profits and academic institutions. "
+            "Prizes are paid in euros. The law of the State of Berlin applies.",
+        },
+        "attestations": {
+            "de": "Ich bin berechtigt, für meine Organisation zu handeln.\n"
+            "Wir haben die Teilnahmebedingungen gelesen und akzeptieren sie.",
+            "en": "I am authorised to act for my organisation.\nWe have read and accept the terms.",
+        },
+    },
+    "dubai": {
+        "description": {
+            "ar": "تفتح بلدية دبي **منصة الاختبار** الخاصة بها: تُجرَّب الحلول الخاصة بالتبريد "
+            "الحضري وإدارة المياه في أحياء المدينة لمدة اثني عشر شهراً.",
+            "en": "Dubai Municipality opens its **test-bed**: solutions for urban cooling and "
+            "water management are tried in the city's districts for twelve months.",
+        },
+        "condition": {
+            "ar": "يشترط العقد التجريبي وجود رخصة تجارية سارية في دولة الإمارات العربية المتحدة.",
+            "en": "The pilot contract requires a valid trade licence in the United Arab Emirates.",
+        },
+        "terms": {
+            "ar": "## الشروط والأحكام\n\nالمشاركة متاحة للشركات والمؤسسات غير الربحية "  # noqa: RUF001
+            "والمؤسسات الأكاديمية. تُدفع الجوائز بالدرهم الإماراتي. تسري قوانين إمارة دبي.",
+            "en": "## Terms\n\nOpen to businesses, not-for-profits and academic institutions. "
+            "Prizes are paid in UAE dirhams. The laws of the Emirate of Dubai apply.",
+        },
+        "attestations": {
+            "ar": "أقر بأنني مخوّل بالتصرف نيابة عن مؤسستي.\n"
+            "لقد قرأنا الشروط والأحكام ونوافق عليها.",
+            "en": "I am authorised to act for my organisation.\nWe have read and accept the terms.",
+        },
+    },
+}
+
+PILOT_CONTRACT = {
+    "en": "Pilot contract",
+    "fr": "Contrat pilote",
+    "de": "Pilotvertrag",
+    "ar": "عقد تجريبي",
 }
 
 
 def _city_texts() -> services.Texts:
     return services.Texts(
-        title={"en": "Resilient Cities Challenge", "fr": "Défi des villes résilientes"},
+        title={
+            "en": "Resilient Cities Challenge",
+            "fr": "Défi des villes résilientes",
+            "de": "Challenge Resiliente Städte",
+            "ar": "تحدي المدن المرنة",
+        },
         summary={
-            "en": "Berlin, London, New York and Paris pose shared recovery challenges; "
+            "en": "Berlin, Dubai, London, New York and Paris pose shared recovery challenges; "
             "deploy your solution in each city's local test-bed.",
-            "fr": "Berlin, Londres, New York et Paris posent des défis de relance communs; "
-            "déployez votre solution dans le banc d'essai de chaque ville.",
+            "fr": "Berlin, Dubaï, Londres, New York et Paris posent des défis de relance "
+            "communs; déployez votre solution dans le banc d'essai de chaque ville.",
+            "de": "Berlin, Dubai, London, New York und Paris stellen gemeinsame "
+            "Herausforderungen; erproben Sie Ihre Lösung im Testfeld jeder Stadt.",
+            "ar": "تطرح برلين ودبي ولندن ونيويورك وباريس تحديات مشتركة للتعافي؛ "
+            "اختبروا حلولكم في منصة الاختبار المحلية لكل مدينة.",
         },
         description={
             "en": "Datasets shared by the cities and industry partners are "
-            "available to every track."
+            "available to every track.",
+            "de": "Die von den Städten und Industriepartnern bereitgestellten Datensätze "
+            "stehen allen Tracks zur Verfügung.",
+            "ar": "البيانات التي تشاركها المدن وشركاء القطاع الصناعي متاحة لجميع المسارات.",
         },
     )
 
 
 def _city_track(slug: str) -> TrackSeed:
     admin, name, langs, zone, country, currency, amount = CITY_TRACKS[slug]
+    texts = CITY_TEXTS.get(slug, {})
+    rules: dict[str, Any] = {
+        "entrant_types": ["business", "nonprofit", "academic"],
+        "establishment_countries": [],
+        "allowed_countries": [],
+        "team_min": 1,
+        "team_max": 20,
+        "exclusive": False,
+    }
+    if "condition" in texts:
+        rules["prize_conditions"] = [
+            {"text": texts["condition"], "entrant_types": ["business", "nonprofit", "academic"]}
+        ]
+    label = {code: PILOT_CONTRACT[code] for code in ("en", *langs) if code in PILOT_CONTRACT}
     return TrackSeed(
         admin=admin,
         name=dict(name),
         languages=list(langs),
         contact_email=f"pilot@{slug}.example",
         timezone=zone,
-        rules={
-            "entrant_types": ["business", "nonprofit", "academic"],
-            "establishment_countries": [],
-            "allowed_countries": [],
-            "team_min": 1,
-            "team_max": 20,
-            "exclusive": False,
-        },
-        prizes=[({"en": "Pilot contract", "fr": "Contrat pilote"}, amount, 2)],
+        rules=rules,
+        prizes=[(label, amount, 2)],
         currency=currency,
-        terms={code: f"Terms of the {name.get('en')} ({country})." for code in langs},
+        terms=texts.get("terms")
+        or {code: f"Terms of the {name.get('en')} ({country})." for code in langs},
+        description=texts.get("description", {}),
+        attestations=texts.get("attestations"),
     )
 
 
 def _proof_of_incorporation() -> documents.RequirementData:
     return documents.RequirementData(
-        {"en": "Proof of incorporation", "fr": "Preuve de constitution"},
+        {
+            "en": "Proof of incorporation",
+            "fr": "Preuve de constitution",
+            "de": "Nachweis der Eintragung",
+            "ar": "إثبات التأسيس",
+        },
         {
             "en": "A registry extract under 6 months old.",
             "fr": "Un extrait de moins de 6 mois.",
+            "de": "Ein Registerauszug, nicht älter als 6 Monate.",
+            "ar": "مستخرج من السجل التجاري لا يزيد عمره عن 6 أشهر.",
         },
         "organisation",
         ["pdf"],
@@ -378,7 +484,7 @@ def _city_rounds(start: datetime) -> list[tuple[dict[str, str], dict[str, Any]]]
     deadline = _local(start.year, start.month, start.day, 12, "Europe/London")
     return [
         (
-            {"en": "Proposals", "fr": "Propositions"},
+            {"en": "Proposals", "fr": "Propositions", "de": "Vorschläge", "ar": "المقترحات"},
             {
                 "submission_opens": start,
                 "submission_deadline": deadline + timedelta(days=55),
@@ -387,7 +493,12 @@ def _city_rounds(start: datetime) -> list[tuple[dict[str, str], dict[str, Any]]]
             },
         ),
         (
-            {"en": "Test-bed pilots", "fr": "Pilotes en banc d'essai"},
+            {
+                "en": "Test-bed pilots",
+                "fr": "Pilotes en banc d'essai",
+                "de": "Pilotprojekte im Testfeld",
+                "ar": "التجارب في منصات الاختبار",
+            },
             {
                 "submission_opens": start + timedelta(days=120),
                 "submission_deadline": start + timedelta(days=240),
@@ -404,7 +515,7 @@ def _city_challenge() -> None:
         lead, _agency("london"), "resilient-cities", _city_texts(), "Europe/London"
     )
     tracks = {"london": challenge.tracks[0]}
-    for position, slug in enumerate(("berlin", "new-york", "paris"), start=1):
+    for position, slug in enumerate(("berlin", "new-york", "paris", "dubai"), start=1):
         tracks[slug] = _add_track(challenge, _agency(slug), position)
     for slug in CITY_TRACKS:
         track = tracks[slug]

@@ -20,17 +20,24 @@ PROPOSAL_FORM: list[dict[str, Any]] = [
     {
         "key": "title",
         "type": "short_text",
-        "label": {"en": "Project title", "fr": "Titre du projet"},
+        "label": {
+            "en": "Project title",
+            "fr": "Titre du projet",
+            "de": "Projekttitel",
+            "ar": "عنوان المشروع",
+        },
         "required": True,
         "max_length": 120,
     },
     {
         "key": "summary",
         "type": "long_text",
-        "label": {"en": "Summary", "fr": "Résumé"},
+        "label": {"en": "Summary", "fr": "Résumé", "de": "Zusammenfassung", "ar": "الملخص"},
         "help": {
             "en": "What you propose and what it changes.",
             "fr": "Ce que vous proposez et ce que cela change.",
+            "de": "Was Sie vorschlagen und was es verändert.",
+            "ar": "ما تقترحونه وما الذي سيغيّره.",
         },
         "required": True,
         "max_words": 300,
@@ -38,10 +45,17 @@ PROPOSAL_FORM: list[dict[str, Any]] = [
     {
         "key": "proposal",
         "type": "file",
-        "label": {"en": "Proposal (PDF)", "fr": "Proposition (PDF)"},
+        "label": {
+            "en": "Proposal (PDF)",
+            "fr": "Proposition (PDF)",
+            "de": "Vorschlag (PDF)",
+            "ar": "المقترح (PDF)",
+        },
         "help": {
             "en": "At most 10 pages, as one PDF file.",
             "fr": "Dix pages au plus, en un seul fichier PDF.",
+            "de": "Höchstens 10 Seiten, als eine PDF-Datei.",
+            "ar": "عشر صفحات كحد أقصى، في ملف PDF واحد.",
         },
         "file_types": ["pdf"],
         "max_size_mb": 10,
@@ -51,8 +65,8 @@ PROPOSAL_FORM: list[dict[str, Any]] = [
 ]
 
 CRITERIA = [
-    ({"en": "Impact", "fr": "Impact"}, "2"),
-    ({"en": "Feasibility", "fr": "Faisabilité"}, "1"),
+    ({"en": "Impact", "fr": "Impact", "de": "Wirkung", "ar": "الأثر"}, "2"),
+    ({"en": "Feasibility", "fr": "Faisabilité", "de": "Machbarkeit", "ar": "قابلية التنفيذ"}, "1"),
 ]
 
 # demo judge, challenge, track (None: the shared panel)

@@ -33,6 +33,7 @@ from competitions.challenges.services import tracks as track_services
 from competitions.core import clock
 from competitions.core.actor import Actor
 from competitions.core.extensions import db
+from competitions.core.i18n import current_language
 from competitions.demo_challenges import _add_track, _admin, _agency, _city_track, _configure
 from competitions.entries import registration, teams
 from competitions.judging.models import Advancement
@@ -71,23 +72,28 @@ PILOTS = (
     PilotSeed(
         "berlin",
         "lead@berlin.example",
-        "Spree flood plain, Treptow-Köpenick",
-        "Warn households of river floods earlier.\nReach every household of the flood plain.",
-        "Bernd Admin, programme manager\nCivil protection office, duty officers",
+        "Spree-Überschwemmungsgebiet, Treptow-Köpenick",
+        "Haushalte früher vor Flusshochwasser warnen.\nJeden Haushalt im Überschwemmungsgebiet erreichen.",
+        "Bernd Admin, Programmleitung\nKatastrophenschutzamt, Bereitschaftsdienst",
         "180000",
         (
             KPISeed(
-                "Flood warning lead time", "hours", "warning-lead-time", "2", "12", ("4", "7.5")
+                "Vorwarnzeit vor dem Hochwasser",
+                "Stunden",
+                "warning-lead-time",
+                "2",
+                "12",
+                ("4", "7.5"),
             ),
             KPISeed(
-                "Households warned", "households", "households-warned", "0", "20000", ("6200",)
+                "Gewarnte Haushalte", "Haushalte", "households-warned", "0", "20000", ("6200",)
             ),
-            KPISeed("False alarms", "per month", "false-alarms", "6", "1", ("4", "3")),
+            KPISeed("Fehlalarme", "pro Monat", "false-alarms", "6", "1", ("4", "3")),
         ),
         (
-            "River gauges connected along 14 km of the Spree; the first warnings reach the "
-            "civil protection office.",
-            "Opt-in by text message opened to the flood plain's households.",
+            "Pegelmesser auf 14 km entlang der Spree angeschlossen; die ersten Warnungen "
+            "erreichen das Katastrophenschutzamt.",
+            "Anmeldung per SMS für die Haushalte des Überschwemmungsgebiets geöffnet.",
         ),
     ),
     PilotSeed(
@@ -128,10 +134,12 @@ def _publish(start: datetime) -> Challenge:
         {
             "en": "Resilient Cities Challenge — first edition",
             "fr": "Défi des villes résilientes — première édition",
+            "de": "Resilient Cities Challenge – erste Ausgabe",
         },
         {
             "en": "Early flood warnings for riverside neighbourhoods.",
             "fr": "Alerter plus tôt les quartiers riverains des crues.",
+            "de": "Frühere Hochwasserwarnungen für Wohnviertel am Fluss.",
         },
         {"en": "Berlin and Paris pilot the winners in their flood plains."},
     )
@@ -150,7 +158,9 @@ def _publish(start: datetime) -> Challenge:
         "judging_closes": deadline + timedelta(days=20),
         "results_at": deadline + timedelta(days=30),
     }
-    data = timeline_services.RoundData({"en": "Proposals", "fr": "Propositions"}, instants)
+    data = timeline_services.RoundData(
+        {"en": "Proposals", "fr": "Propositions", "de": "Vorschläge"}, instants
+    )
     timeline_services.save_round(lead, challenge, None, data)
     services.publish(lead, challenge)
     return challenge
@@ -165,7 +175,9 @@ def _winner(challenge: Challenge) -> tuple[Actor, int]:
     track = next(t for t in challenge.tracks if t.agency.slug == "berlin")
     terms = services.current_terms(track)
     assert terms is not None
-    entry = registration.register(maker, team, track, terms.id, [])
+    # Floodwise confirms every statement Berlin asks entrants to confirm.
+    statements = track.attestations_in(current_language())
+    entry = registration.register(maker, team, track, terms.id, list(range(len(statements))))
     return maker, entry.id
 
 

@@ -1,7 +1,11 @@
 """The shared timeline drawn as SVG (server-side, no script), with a text alternative beside it.
 
 Only instants in the supported range (``core.instants``) are drawn: one stored before the range
-was enforced (year 1, year 9999) would squeeze the scale to nothing; the text beside shows it."""
+was enforced (year 1, year 9999) would squeeze the scale to nothing; the text beside shows it.
+
+In a right-to-left language (Arabic) the drawing is mirrored: time flows from right to left,
+round names stand at the right, and every text is anchored at its start with ``direction="rtl"``
+so it grows leftwards from its tick, as the reader expects."""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from html import escape
 from babel.dates import format_date
 from markupsafe import Markup
 
+from competitions.core.i18n import text_direction
 from competitions.core.instants import supported
 
 WIDTH = 880
@@ -71,12 +76,19 @@ def draw(lanes: Sequence[Lane], now: datetime, lang: str, title: str) -> Markup:
     span = end - start
     inner = WIDTH - LEFT - RIGHT
     height = TOP + ROW * len(lanes) + 10
+    direction = text_direction(lang)
+    rtl = direction == "rtl"
 
     def x(t: datetime) -> float:
-        return round(LEFT + inner * ((t - start) / span), 1)
+        ltr_x = LEFT + inner * ((t - start) / span)
+        return round(WIDTH - ltr_x if rtl else ltr_x, 1)
+
+    def edge(ltr_x: float) -> float:
+        return WIDTH - ltr_x if rtl else ltr_x
 
     parts = [
         f'<svg class="timeline-svg" viewBox="0 0 {WIDTH} {height}" role="img" '
+        f'direction="{direction}" data-direction="{direction}" '
         f'aria-labelledby="timeline-svg-title" xmlns="http://www.w3.org/2000/svg">',
         f'<title id="timeline-svg-title">{escape(title)}</title>',
     ]
@@ -89,20 +101,23 @@ def draw(lanes: Sequence[Lane], now: datetime, lang: str, title: str) -> Markup:
         )
         label = format_date(month, "MMM y", locale=lang)
         parts.append(
-            f'<text x="{mx + 3}" y="{TOP - 14}" font-size="12" fill="#343a40">'
+            f'<text x="{mx - 3 if rtl else mx + 3}" y="{TOP - 14}" text-anchor="start" '
+            'font-size="12" fill="#343a40">'
             f"{escape(label)}</text>"
         )
     colours = {"registration": "#9ec5fe", "submission": "#0b4f9c", "judging": "#6c757d"}
     for index, lane in enumerate(lanes):
         y = TOP + index * ROW
         parts.append(
-            f'<text x="8" y="{y + 19}" font-size="13" fill="#0b0c0c">{escape(_fit(lane.label))}'
+            f'<text x="{edge(8)}" y="{y + 19}" text-anchor="start" font-size="13" '
+            f'fill="#0b0c0c">{escape(_fit(lane.label))}'
             "</text>"
         )
         for bar in lane.bars:
-            x1, x2 = x(bar.start), x(bar.end)
+            x1, x2 = sorted((x(bar.start), x(bar.end)))
+            width = max(round(x2 - x1, 1), 2)
             parts.append(
-                f'<rect x="{x1}" y="{y + 6}" width="{max(x2 - x1, 2)}" height="18" rx="3" '
+                f'<rect x="{x1}" y="{y + 6}" width="{width}" height="18" rx="3" '
                 f'fill="{colours[bar.kind]}"/>'
             )
         for instant, label in lane.marks:

@@ -28,9 +28,10 @@ from competitions.core.i18n import (
     currency_choices,
     current_language,
     region_choices,
+    text_direction,
     timezone_choices,
 )
-from competitions.core.languages import SUPPORTED_LANGUAGES, content_languages, text_direction
+from competitions.core.languages import SUPPORTED_LANGUAGES, content_languages
 from competitions.core.translate import lazy_gettext as _l
 
 # C0 controls except tab, line feed and carriage return (kept for multi-line text), and DEL.

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import gettext
 import zoneinfo
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache, lru_cache
 from typing import Any, Literal
 
 import pycountry
-from babel import Locale
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
 from babel.dates import format_timedelta
 from babel.numbers import format_currency, get_territory_currencies
 from babel.numbers import format_decimal as babel_format_decimal
+from babel.numbers import format_percent as format_percent_babel
 from babel.units import format_unit
 from flask import current_app, request, session
 from flask_babel import force_locale
@@ -171,6 +173,31 @@ def country_choices(lang: str | None = None) -> list[tuple[str, str]]:
     return sorted(names.items(), key=lambda kv: kv[1].casefold())
 
 
+def text_direction(lang: str | None = None) -> Literal["ltr", "rtl"]:
+    """The writing direction of a language (default: the page's) from its CLDR data: "rtl"
+    for Arabic, Hebrew, Persian..., "ltr" otherwise (and for a code Babel does not know)."""
+    return _direction(lang or current_language())
+
+
+@cache
+def _direction(lang: str) -> Literal["ltr", "rtl"]:
+    try:
+        order = Locale.parse(lang.replace("-", "_")).character_order
+    except (ValueError, TypeError, UnknownLocaleError):
+        return "ltr"
+    return "rtl" if order == "right-to-left" else "ltr"
+
+
+def page_direction() -> Literal["ltr", "rtl"]:
+    """The direction of the page being rendered (``<html dir=...>``)."""
+    return text_direction(current_language())
+
+
+def back_arrow() -> str:
+    """The arrow of a "back to ..." link: it points to where reading starts ("←", "→" in RTL)."""
+    return "\u2192" if page_direction() == "rtl" else "\u2190"
+
+
 def language_name(code: str, in_lang: str | None = None) -> str:
     name = Locale.parse(code).get_display_name(in_lang or current_language()) or code
     return name[:1].upper() + name[1:]
@@ -181,15 +208,27 @@ def viewer_timezone() -> str:
     return select_timezone() or str(current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
+@cache
+def day_pattern(lang: str) -> str:
+    """How the language writes a day with its month's short name: CLDR's ``yMMMd`` skeleton
+    ("30 juil. 2026", "30. Juli 2026", "30 jul 2026", "30 يوليو 2026"); English takes the
+    British order ("30 Jul 2026"), which no reader on either side of the Atlantic misreads."""
+    return str(Locale.parse("en_GB" if lang == "en" else lang).datetime_skeletons["yMMMd"].pattern)
+
+
 def format_instant(
-    value: datetime | None, tz: str | None = None, fmt: str = "d MMM y HH:mm", zone: bool = True
+    value: datetime | None, tz: str | None = None, fmt: str | None = None, zone: bool = True
 ) -> str:
     """An instant in zone ``tz`` (default: the viewer's), with the zone's abbreviation
     (CDT, CEST...) from the time-zone database, which is DST-correct. One that zone cannot
-    hold (year 1 or 9999, stored before ``core.instants`` kept them out) is shown in UTC."""
+    hold (year 1 or 9999, stored before ``core.instants`` kept them out) is shown in UTC.
+    ``fmt`` is a Babel pattern; by default the language's day (``day_pattern``) and 24-hour
+    time."""
     if value is None:
         return ""
-    return _format_instant(value, tz or viewer_timezone(), fmt, zone, current_language())
+    lang = current_language()
+    pattern = fmt or f"{day_pattern(lang)} HH:mm"
+    return _format_instant(value, tz or viewer_timezone(), pattern, zone, lang)
 
 
 @lru_cache(maxsize=4096)
@@ -206,11 +245,40 @@ def format_money(amount: Any, currency: str) -> str:
     return format_currency(amount, currency, format="#,##0.00\u00a0¤¤", locale=current_language())
 
 
-def format_number(value: Any) -> str:
-    """A number as people of the current locale write it, without trailing zeros."""
+def format_number(value: Any, digits: int | None = None) -> str:
+    """A number as people of the current locale write it: without trailing zeros, or with
+    exactly ``digits`` decimals (scores: "3.50", "3,50"). Digits are those of the locale's
+    default numbering system in CLDR: Latin for ``ar`` (as in the browser's ``Intl``)."""
     if value is None:
         return ""
-    return babel_format_decimal(Decimal(str(value)), format="#,##0.##", locale=current_language())
+    pattern = "#,##0.##" if digits is None else "#,##0" + ("." + "0" * digits if digits else "")
+    return babel_format_decimal(
+        Decimal(str(value)), format=pattern, locale=current_language(), decimal_quantization=True
+    )
+
+
+def format_signed(value: Any, digits: int = 2) -> str:
+    """A deviation with its sign always written ("+0.40"; a minus sign U+2212 before "1,25")."""
+    if value is None:
+        return ""
+    text = format_number(abs(value), digits)
+    return ("+" if value >= 0 else "\u2212") + text
+
+
+def format_percent(value: Any) -> str:
+    """A share given in percent (42.0 → "42%", "42 %"), as the locale writes it."""
+    if value is None:
+        return ""
+    return format_percent_babel(Decimal(str(value)) / 100, locale=current_language())
+
+
+def format_day(value: date | None) -> str:
+    """A calendar day in the viewer's language, in the same shape as ``format_instant``'s
+    default ("30 Jul 2026", "30 juil. 2026", "30. Juli 2026")."""
+    if value is None:
+        return ""
+    lang = current_language()
+    return babel_format_date(value, day_pattern(lang), locale=lang)
 
 
 _SIZE_UNITS = (
@@ -258,4 +326,11 @@ def format_duration(delta: timedelta) -> str:
         return format_timedelta(
             timedelta(seconds=0), granularity="second", locale=current_language()
         )
-    return ", ".join(parts)
+    return _list_separator(current_language()).join(parts)
+
+
+@cache
+def _list_separator(lang: str) -> str:
+    """What stands between the items of a list in CLDR ("A, B, C"; Arabic "A وB وC"): the live
+    countdown takes the same from ``Intl.ListFormat``."""
+    return str(Locale.parse(lang).list_patterns["standard"]["middle"]).format("", "")

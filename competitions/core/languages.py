@@ -16,8 +16,6 @@ from flask import current_app, has_app_context
 
 # Languages with a catalog under competitions/translations, in the order forms list them.
 SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "fr", "de", "es", "ar")
-# Languages written right to left: their fields and texts are marked dir="rtl".
-RTL_LANGUAGES: frozenset[str] = frozenset({"ar"})
 
 
 def parse_languages(raw: str | Iterable[str] | None) -> tuple[str, ...]:
@@ -41,11 +39,6 @@ def parse_languages(raw: str | Iterable[str] | None) -> tuple[str, ...]:
     if repeated:
         raise ValueError(f"language(s) listed twice: {', '.join(repeated)}")
     return tuple(codes)
-
-
-def text_direction(code: str) -> str:
-    """``rtl`` for a language written right to left, else ``ltr``."""
-    return "rtl" if code in RTL_LANGUAGES else "ltr"
 
 
 def deployment_languages() -> tuple[str, ...]:

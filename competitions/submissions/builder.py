@@ -30,8 +30,7 @@ from wtforms.validators import DataRequired, NumberRange, Optional, ValidationEr
 
 from competitions.agencies.forms import CheckboxesField
 from competitions.core.forms import BaseForm
-from competitions.core.i18n import language_name
-from competitions.core.languages import text_direction
+from competitions.core.i18n import language_name, text_direction
 from competitions.core.translate import lazy_gettext as _l
 from competitions.submissions.fields import (
     FILE_KINDS,

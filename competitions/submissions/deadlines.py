@@ -14,7 +14,7 @@ from competitions.core import audit, clock, instants
 from competitions.core.actor import Actor
 from competitions.core.errors import DomainError, NotFound
 from competitions.core.extensions import db
-from competitions.core.i18n import format_instant, viewer_timezone
+from competitions.core.i18n import current_language, day_pattern, format_instant, viewer_timezone
 from competitions.core.translate import gettext as _
 from competitions.entries.models import Entry
 from competitions.entries.permissions import can_decide_eligibility
@@ -74,20 +74,22 @@ def grant_extension(
     return extension
 
 
-SECONDS = "d MMM y HH:mm:ss"
+def _seconds() -> str:
+    """The language's day (``i18n.day_pattern``) and the time to the second."""
+    return f"{day_pattern(current_language())} HH:mm:ss"
 
 
 def _passed_at(entry: Entry, round_: Round) -> str:
     """The deadline in the track's legal time, and in the entrant's zone when it differs."""
     deadline, legal_zone = deadline_for(entry, round_), entry.track.timezone
-    legal = format_instant(deadline, legal_zone, SECONDS)
+    legal = format_instant(deadline, legal_zone, _seconds())
     yours = viewer_timezone()
     if yours == legal_zone:
         return legal
     return _(
         "%(legal)s (%(yours)s your time)",
         legal=legal,
-        yours=format_instant(deadline, yours, SECONDS),
+        yours=format_instant(deadline, yours, _seconds()),
     )
 
 

@@ -89,7 +89,7 @@ def test_register_page_preselects_the_visitors_language(client, db):
     html = client.get("/register", headers={"Accept-Language": "fr"}).get_data(as_text=True)
 
     assert '<option selected value="fr">' in html
-    assert '<html lang="fr">' in html
+    assert '<html lang="fr" dir="ltr">' in html
 
 
 HOSTILE = {

@@ -44,7 +44,7 @@ def test_404_page_is_friendly_and_in_the_users_language(client):
     response = client.get("/no-such-page", headers={"Accept-Language": "fr-CA,fr;q=0.9"})
     assert response.status_code == 404
     html = response.get_data(as_text=True)
-    assert '<html lang="fr">' in html
+    assert '<html lang="fr" dir="ltr">' in html
     assert "Page introuvable" in html
     response = client.get("/no-such-page", headers={"Accept-Language": "en"})
     assert "Page not found" in response.get_data(as_text=True)
@@ -78,9 +78,9 @@ def test_language_switch_sets_the_session_and_ignores_foreign_redirects(client):
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
     html = client.get("/").get_data(as_text=True)
-    assert '<html lang="fr">' in html
+    assert '<html lang="fr" dir="ltr">' in html
     client.post("/language", data={"lang": "xx", "next": "/agencies/"})
-    assert '<html lang="fr">' in client.get("/").get_data(as_text=True)
+    assert '<html lang="fr" dir="ltr">' in client.get("/").get_data(as_text=True)
 
 
 def test_500_page_is_friendly_translated_and_logged(tmp_path, smtp_server, caplog):
@@ -102,7 +102,7 @@ def test_500_page_is_friendly_translated_and_logged(tmp_path, smtp_server, caplo
     assert response.status_code == 500
     html = response.get_data(as_text=True)
     assert "kaboom" not in html
-    assert '<html lang="fr">' in html
+    assert '<html lang="fr" dir="ltr">' in html
     assert "Une erreur" in html or "Un problème" in html
     assert any("kaboom" in str(r.exc_info) for r in caplog.records if r.exc_info)
 

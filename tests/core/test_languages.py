@@ -10,12 +10,12 @@ import pytest
 from flask import Flask
 
 from competitions.config import ConfigError, build_config
+from competitions.core.i18n import text_direction
 from competitions.core.languages import (
     SUPPORTED_LANGUAGES,
     content_languages,
     email_language,
     parse_languages,
-    text_direction,
 )
 
 

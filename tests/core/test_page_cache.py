@@ -52,8 +52,8 @@ def test_each_visitor_gets_their_own_csrf_token_and_it_works(app, world, cache_o
     )
     assert switched.status_code == 302
     # The French page is cached separately from the English one.
-    assert '<html lang="fr">' in second.get("/challenges/").get_data(as_text=True)
-    assert '<html lang="en">' in first.get("/challenges/").get_data(as_text=True)
+    assert '<html lang="fr" dir="ltr">' in second.get("/challenges/").get_data(as_text=True)
+    assert '<html lang="en" dir="ltr">' in first.get("/challenges/").get_data(as_text=True)
 
 
 def test_signed_in_users_and_flashes_bypass_the_cache(app, client, world, cache_on, login):

@@ -1,5 +1,5 @@
 """E2E in Chromium: breadcrumb trails with long names stay within a 390 px phone screen, in
-English and French, and the pages that carry them are axe-clean.
+English, French and Arabic (right to left), and the pages that carry them are axe-clean.
 
 (``tests/test_breadcrumbs.py`` checks every nested page's trail and links over the matrix;
 ``test_narrow_screens.py`` measures every page of the matrix, whose names are short.)"""
@@ -19,12 +19,15 @@ from tests.support.axe import assert_accessible
 pytestmark = pytest.mark.e2e
 WIDTH = 390
 LONG_WORD = "Interplanetary" * 6  # 84 letters without a break
-_RIGHTMOST = """() => Math.max(
-  ...[...document.querySelectorAll("nav ol.breadcrumb, nav ol.breadcrumb *")]
-    .map((el) => el.getBoundingClientRect().right))"""
+# Where the trail's leftmost and rightmost boxes end (a right-to-left trail overflows leftwards).
+_EDGES = """() => {
+  const boxes = [...document.querySelectorAll("nav ol.breadcrumb, nav ol.breadcrumb *")]
+    .map((el) => el.getBoundingClientRect());
+  return [Math.min(...boxes.map((b) => b.left)), Math.max(...boxes.map((b) => b.right))];
+}"""
 
 
-@pytest.mark.parametrize("locale", ["en-GB", "fr-FR"])
+@pytest.mark.parametrize("locale", ["en-GB", "fr-FR", "ar"])
 def test_long_trails_wrap_on_a_phone_and_are_accessible(
     browser: Any, live_server: Any, live_app: Any, locale: str
 ) -> None:
@@ -58,7 +61,8 @@ def test_long_trails_wrap_on_a_phone_and_are_accessible(
         assert LONG_WORD in trail.inner_text()  # the whole name, wrapped, not cut
         # The trail itself, and every crumb in it, ends within the screen (the page's own
         # heading with such a word is the page's business: test_narrow_screens.py).
-        right = page.evaluate(_RIGHTMOST)
+        left, right = page.evaluate(_EDGES)
         assert right <= WIDTH, f"{path} ({locale}): the trail ends at {right} px"
+        assert left >= 0, f"{path} ({locale}): the trail starts at {left} px"
         assert_accessible(page)
     ctx.close()

@@ -93,7 +93,7 @@ def test_an_agency_admin_surveys_entrants_and_reads_the_results(
     first = [
         c.inner_text().strip() for c in rates.locator("tbody tr").first.locator("th, td").all()
     ]
-    assert first == ["All tracks", "2", "1", "50 %"]
+    assert first == ["All tracks", "2", "1", "50%"]
     assert page.locator("figure svg[role=img]").count() == 1
     assert_accessible(page)
     ctx.close()

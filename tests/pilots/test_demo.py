@@ -21,8 +21,8 @@ def test_the_demo_has_one_winner_piloting_in_berlin_and_paris(app, db, client):
     # Anyone compares them: the shared KPIs side by side, Paris's in French.
     page = client.get(f"/awards/{award.id}/pilots/compare").get_data(as_text=True)
     assert "<code>warning-lead-time</code>" in page and "<code>households-warned</code>" in page
-    assert "Délai d&#39;alerte avant la crue" in page and "Flood warning lead time" in page
-    assert '<td lang="fr">' in page and "<svg" in page
+    assert "Délai d&#39;alerte avant la crue" in page and "Vorwarnzeit vor dem Hochwasser" in page
+    assert '<td lang="fr">' in page and '<td lang="de">' in page and "<svg" in page
     challenge_page = client.get("/challenges/resilient-cities-2025").get_data(as_text=True)
     assert all(f"/pilots/{p.id}/public" in challenge_page for p in pilots)
     feed = client.get("/challenges/resilient-cities-2025/pilots.atom").get_data(as_text=True)

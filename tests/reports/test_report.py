@@ -108,3 +108,14 @@ def test_open_data_is_published_by_the_lead_frozen_and_without_small_counts(
     services.withdraw_open_data(act(world.admin_a), challenge)
     db.session.commit()
     assert client.get("/challenges/dsfc/open-data.json").status_code == 404
+
+
+def test_the_pdf_renders_right_to_left_in_arabic(client, login, world, scene):
+    """WeasyPrint lays out a right-to-left report (``<html dir=rtl>``); its inline charts once
+    crashed it there, so the PDF's stylesheet makes them blocks."""
+    world.admin_a.preferred_language = "ar"
+    db.session.flush()
+    login(world.admin_a)
+    response = client.get(f"{PAGE}.pdf")
+    assert response.status_code == 200
+    assert response.data.startswith(b"%PDF-")

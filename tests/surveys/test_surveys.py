@@ -403,7 +403,7 @@ def test_results_page_and_csv_over_http(world, challenge, ca_track, scene, clien
     page = client.get(f"/challenges/{challenge.slug}/surveys/{survey.id}/results")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "Response rates" in html and "<svg" in html and "100 %" in html
+    assert "Response rates" in html and "<svg" in html and "100%" in html
     csv_body = client.get(f"/challenges/{challenge.slug}/surveys/{survey.id}/results.csv")
     assert csv_body.status_code == 200 and csv_body.mimetype == "text/csv"
 

@@ -7,7 +7,7 @@
     var lang = document.documentElement.lang === "en" ? "en-GB" : document.documentElement.lang;
     return new Intl.DateTimeFormat(lang || undefined, {
       day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit",
-      timeZoneName: "short"
+      hourCycle: "h23", timeZoneName: "short"
     }).format(when);
   }
 
@@ -20,13 +20,23 @@
     var days = Math.floor(left / 86400), hours = Math.floor(left % 86400 / 3600);
     var amounts = [[days, "day"], [hours, "hour"], [Math.floor(left % 3600 / 60), "minute"],
                    [days || hours ? 0 : left % 60, "second"]];
+    // The page's language, so Arabic pages count down in Arabic (digits of the locale's default
+    // numbering system in CLDR, as the server's Babel writes them).
     var lang = document.documentElement.lang || undefined;
     var parts = amounts.filter(function (a) { return a[0] > 0; }).slice(0, 2).map(function (a) {
       return new Intl.NumberFormat(lang, { style: "unit", unit: a[1], unitDisplay: "long" })
         .format(a[0]);
     });
-    return parts.length ? parts.join(", ") :
+    return parts.length ? parts.join(listSeparator(lang)) :
       new Intl.NumberFormat(lang, { style: "unit", unit: "second", unitDisplay: "long" }).format(0);
+  }
+
+  // What stands between list items in CLDR (", "; Arabic " و"), as core/i18n.py joins them.
+  function listSeparator(lang) {
+    if (!window.Intl || !Intl.ListFormat) { return ", "; }
+    var literal = new Intl.ListFormat(lang, { type: "conjunction" }).formatToParts(["a", "b", "c"])
+      .filter(function (p) { return p.type === "literal"; })[0];
+    return literal ? literal.value : ", ";
   }
 
   // When a deadline passes on an open page: say so, and stop the form that depends on it (the

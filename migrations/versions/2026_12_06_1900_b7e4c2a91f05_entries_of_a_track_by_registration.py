@@ -20,7 +20,9 @@ def upgrade():
     # An agency's list of a track's entries, the newest first, reads this index in order
     # and stops at the page's end instead of sorting every entry of the track.
     with op.batch_alter_table("entry", schema=None) as batch_op:
-        batch_op.create_index("ix_entry_track_registered", ["track_id", "registered_at"], unique=False)
+        batch_op.create_index(
+            "ix_entry_track_registered", ["track_id", "registered_at"], unique=False
+        )
 
 
 def downgrade():

@@ -63,7 +63,7 @@ def _configure_logging(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from competitions.core import i18n, translate
+    from competitions.core import i18n, templating, translate
     from competitions.core.extensions import (
         babel,
         bootstrap,
@@ -84,6 +84,7 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     translate.install_in_jinja(app.jinja_env)  # gettext resolved once per request
+    app.jinja_env.template_class = templating.Template  # cheaper macro imports
     bootstrap.init_app(app)
     limiter.init_app(app)
 

@@ -125,10 +125,16 @@ def resume(cookie_id: str) -> Resumed | None:
     uid, _sep, key = cookie_id.partition(":")
     if not uid.isdigit() or not key or len(cookie_id) > MAX_COOKIE_ID:
         return None
-    record = db.session.scalar(
-        select(AccountSession)
-        .options(joinedload(AccountSession.user))  # one statement for both
-        .where(AccountSession.key_hash == _hash(key))
+    # One statement for the session, its account and the account's memberships (every
+    # signed-in page's navigation asks for them).
+    record = (
+        db.session.execute(
+            select(AccountSession)
+            .options(joinedload(AccountSession.user).joinedload(User.memberships))
+            .where(AccountSession.key_hash == _hash(key))
+        )
+        .unique()
+        .scalar_one_or_none()
     )
     if record is None or str(record.user_id) != uid:
         return None

@@ -180,6 +180,8 @@ class Entry(SurrogateKey, Base):
             "uq_entry_active_team_track", "team_id", "track_id", where="withdrawn_at IS NULL"
         ),
         sa.UniqueConstraint("team_id", "exclusive_challenge_id"),
+        # A track's entries list, the newest first: read in order, not sorted in full.
+        sa.Index("ix_entry_track_registered", "track_id", "registered_at"),
         sa.CheckConstraint(
             "eligibility IN ('eligible', 'recognition_only', 'not_eligible')",
             name="eligibility_valid",

@@ -11,7 +11,7 @@ import enum
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
 
 from competitions.challenges.eligibility import Status
 from competitions.challenges.models import Track
@@ -53,7 +53,14 @@ def withdraw(actor: Actor, entry: Entry) -> None:
 def track_entries_query(
     track: Track, status: str | None = None, eligibility: str | None = None
 ) -> Any:
-    stmt = select(Entry).where(Entry.track_id == track.id).order_by(Entry.registered_at.desc())
+    # Every entry's track is ``track`` (already loaded): not joined again on every row, where
+    # its and its agency's JSON columns would be parsed once per entry.
+    stmt = (
+        select(Entry)
+        .where(Entry.track_id == track.id)
+        .order_by(Entry.registered_at.desc())
+        .options(lazyload(Entry.track))
+    )
     if status == EntryStatus.ACTIVE:
         stmt = stmt.where(Entry.withdrawn_at.is_(None))
     elif status == EntryStatus.WITHDRAWN:

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, lazyload
 
 from competitions.accounts.models import User
 from competitions.challenges.models import Challenge, Round
@@ -20,6 +21,7 @@ from competitions.core.filetypes import typed_name
 from competitions.core.forms import CONTROL_MESSAGE
 from competitions.core.text import plain_number
 from competitions.core.translate import gettext as _
+from competitions.entries.models import Entry, Team
 from competitions.judging import normalization, panels, permissions, rubrics
 from competitions.judging.models import (
     Assignment,
@@ -71,6 +73,18 @@ def queue(user_id: int, round_: Round) -> list[QueueRow]:
             Judge.removed_at.is_(None),
         )
         .order_by(Assignment.stage, Assignment.number, Assignment.id)
+        # The queue shows each submission's number and team name: the judge, the round and
+        # the track are the page's own (in the session already), the team's members unused;
+        # joined on every row they made most of the page's cost.
+        .options(
+            lazyload(Assignment.judge),
+            joinedload(Assignment.submission).options(
+                lazyload(Submission.round),
+                joinedload(Submission.entry).options(
+                    lazyload(Entry.track), joinedload(Entry.team).lazyload(Team.members)
+                ),
+            ),
+        )
     ).all()
     return [QueueRow(a, ReviewProgress(status or ReviewProgress.NEW)) for a, status in rows]
 

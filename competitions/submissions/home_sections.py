@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
 
 from competitions.challenges.models import Challenge, Track
 from competitions.core.extensions import db
@@ -36,7 +36,9 @@ def my_entries(user: Any) -> Section | None:
             select(Entry)
             .where(Entry.team_id.in_([t.id for t in teams]), Entry.withdrawn_at.is_(None))
             .options(
-                joinedload(Entry.team),
+                # Each entry's team is one of ``teams``, already loaded with its members:
+                # joining it again would load every team's members again.
+                lazyload(Entry.team),
                 joinedload(Entry.track).joinedload(Track.challenge).selectinload(Challenge.rounds),
                 joinedload(Entry.track).joinedload(Track.challenge).selectinload(Challenge.tracks),
             )

@@ -195,6 +195,26 @@ def test_challenge_page_shows_tracks_rules_prizes_and_timeline(client, published
     assert "Closes in" in page and "days" in page
 
 
+def test_challenge_page_links_terms_without_loading_every_version(
+    client, world, published, count_queries
+):
+    with count_queries() as few:
+        page = html(client.get("/challenges/dsfc", headers={"Accept-Language": "en"}))
+    assert page.count("/challenges/dsfc/tracks/") > 0
+    for track in published.tracks:
+        assert f"/challenges/dsfc/tracks/{track.slug}/terms" in page
+    for n in range(3):
+        track_services.publish_terms(
+            actor(world.admin_a), published.tracks[0], {"en": f"v{n}", "fr": f"v{n}"}
+        )
+    db.session.commit()
+    with count_queries() as many:
+        again = html(client.get("/challenges/dsfc", headers={"Accept-Language": "en"}))
+    assert again.count("/terms") == page.count("/terms")
+    assert many.count == few.count, many.statements
+    assert not any("terms_version.body" in s for s in many.statements)
+
+
 def test_challenge_page_in_french(client, published):
     page = html(client.get("/challenges/dsfc", headers={"Accept-Language": "fr"}))
     assert "Alimentation spatiale" in page

@@ -165,6 +165,19 @@ def current_terms(track: Track) -> TermsVersion | None:
     return track.terms_versions[-1] if track.terms_versions else None
 
 
+def tracks_with_terms(challenge: Challenge) -> set[int]:
+    """The ids of the challenge's tracks that have terms, in one query (what the challenge's
+    page links to, without loading every version's text)."""
+    ids = [t.id for t in challenge.tracks]
+    if not ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(TermsVersion.track_id).where(TermsVersion.track_id.in_(ids)).distinct()
+        )
+    )
+
+
 # --- challenge ---------------------------------------------------------------------------
 
 

@@ -159,6 +159,7 @@ def challenge_page(slug: str) -> ResponseReturnValue:
         can_manage=permissions.can_manage_challenge(current_user, challenge),
         can_console=permissions.can_view_console(current_user, challenge),
         instant_labels=INSTANT_LABELS,
+        with_terms=services.tracks_with_terms(challenge),
     )
 
 

@@ -57,7 +57,7 @@ TEMPLATE = [
 ]
 STATUS_LABELS = {
     PilotStatus.OFFERED: _l("Offered"),
-    PilotStatus.ACTIVE: _l("Active"),
+    PilotStatus.ACTIVE: _l("Under way"),
     PilotStatus.DECLINED: _l("Declined"),
     PilotStatus.ENDED: _l("Ended"),
 }

@@ -104,7 +104,7 @@ def test_pilot_offered_accepted_updated_measured_signed_off(
     lead.get_by_role("button", name="Accept the pilot").click()
     lead.wait_for_load_state()
     assert "You accepted the pilot." in lead.locator("main").inner_text()
-    assert "Active" in lead.locator("#pilot-status").inner_text()
+    assert "Under way" in lead.locator("#pilot-status").inner_text()
     lead.get_by_role("textbox", name="Status update").fill("Sensors installed in three districts.")
     lead.get_by_role("button", name="Post the update").click()
     lead.wait_for_load_state()

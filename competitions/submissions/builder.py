@@ -302,16 +302,25 @@ def with_field(
         if index is None:
             raise KeyError(key)
         item = form.field_data(key)
-        for name in ("label", "help"):  # texts of languages the form does not show are kept
-            kept = {
-                code: text
-                for code, text in (data[index].get(name) or {}).items()
-                if code not in form.langs
-            }
-            if kept:
-                item[name] = {**kept, **item.get(name, {})}
+        # Texts in languages the form does not show (a track dropped one) are kept: the
+        # field's label and help, and each option's label (options matched by their value).
+        for name in ("label", "help"):
+            _keep_hidden_texts(item, name, data[index].get(name), form.langs)
+        before = {str(o.get("value")): o for o in data[index].get("options") or []}
+        for option in item.get("options") or []:
+            stored = before.get(str(option["value"]))
+            if stored is not None:
+                _keep_hidden_texts(option, "label", stored.get("label"), form.langs)
         data[index] = item
     return data
+
+
+def _keep_hidden_texts(
+    item: dict[str, Any], name: str, stored: dict[str, str] | None, shown: list[str]
+) -> None:
+    kept = {code: text for code, text in (stored or {}).items() if code not in shown}
+    if kept:
+        item[name] = {**kept, **item.get(name, {})}
 
 
 def options_action(form: FieldSettingsForm, action: str) -> bool:

@@ -265,3 +265,36 @@ def test_the_field_page_previews_what_is_typed_without_saving(world, client, log
     assert 'name="preview-en-stage"' in page and "Maturity now" in page
     db.session.refresh(round_)
     assert round_.form_fields == before
+
+
+def test_texts_in_languages_the_form_does_not_show_are_kept(world, client, login, round_):
+    """A German label written while a track declared German survives an edit made after the
+    track dropped it: the field's label and each option's (matched by its value)."""
+    login(world.admin_a)
+    fields = [dict(f) for f in round_.form_fields]
+    stage = next(f for f in fields if f["key"] == "stage")
+    stage["label"] = {**stage["label"], "de": "Reifegrad"}
+    stage["options"] = [
+        {**o, "label": {**o["label"], "de": f"{o['label']['en']} (de)"}} for o in stage["options"]
+    ]
+    round_.form_fields = fields
+    db.session.commit()
+    page = text(client.get(f"{base(round_)}/fields/stage"))
+    assert 'name="label_de"' not in page  # the track does not declare German
+    response = client.post(
+        f"{base(round_)}/fields/stage",
+        data={
+            "label_en": "Maturity",
+            "options-0-value": "idea",
+            "options-0-label_en": "Just an idea",
+            "options-1-value": "new",
+            "options-1-label_en": "New option",
+        },
+    )
+    assert response.status_code == 302, text(response)
+    db.session.refresh(round_)
+    stage = next(f for f in round_.form_fields if f["key"] == "stage")
+    assert stage["label"] == {"en": "Maturity", "de": "Reifegrad"}
+    assert stage["options"][0]["label"]["de"] == "Idea (de)"
+    assert stage["options"][0]["label"]["en"] == "Just an idea"
+    assert stage["options"][1]["label"] == {"en": "New option"}

@@ -152,3 +152,15 @@ def test_the_switcher_of_a_five_language_deployment(client):
 def test_the_language_of_an_email(app, wanted, track, written, expected):
     with app.app_context():
         assert email_language(wanted, track, written) == expected
+
+
+def test_texts_in_a_language_the_deployment_dropped_survive_a_save(app, deployment):
+    """A deployment that stops offering German keeps the German texts already written: the
+    services clean texts against every supported language, not the deployment's."""
+    from competitions.challenges.services import clean_lines, clean_texts
+
+    deployment(("en", "fr"))
+    with app.test_request_context("/"):
+        written = {"en": "Prize", "de": "Preis", "xx": "dropped", "fr": "  "}
+        assert clean_lines(written) == {"en": "Prize", "de": "Preis"}
+        assert clean_texts({"ar": "نص", "it": "testo"}) == {"ar": "نص"}

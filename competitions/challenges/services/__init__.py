@@ -45,7 +45,8 @@ from competitions.core import clock
 from competitions.core.actor import Actor
 from competitions.core.errors import Conflict, DomainError, NotFound, must_exist
 from competitions.core.extensions import db
-from competitions.core.i18n import current_language, is_valid_timezone, languages
+from competitions.core.i18n import current_language, is_valid_timezone
+from competitions.core.languages import SUPPORTED_LANGUAGES
 from competitions.core.text import blocks_in, lines_in
 from competitions.core.translate import gettext as _
 from competitions.core.translate import lazy_gettext as _l
@@ -65,14 +66,16 @@ def role_of(actor: Actor, agency: Agency) -> str:
 
 def clean_lines(texts: dict[str, str] | None, max_length: int | None = None) -> Translations:
     """Per-language one-line texts (a title, a name, a label: see ``core.text``), without
-    empty ones (cut to ``max_length`` if given)."""
-    return _cut(lines_in(texts, languages()), max_length)
+    empty ones (cut to ``max_length`` if given). Every language Tandem supports is kept, not
+    only the deployment's: a text written before a deployment dropped a language survives a
+    save."""
+    return _cut(lines_in(texts, SUPPORTED_LANGUAGES), max_length)
 
 
 def clean_texts(texts: dict[str, str] | None, max_length: int | None = None) -> Translations:
     """Per-language longer texts (a description, terms), without empty ones (cut to
     ``max_length`` if given)."""
-    return _cut(blocks_in(texts, languages()), max_length)
+    return _cut(blocks_in(texts, SUPPORTED_LANGUAGES), max_length)
 
 
 def _cut(texts: Translations, max_length: int | None) -> Translations:

@@ -39,10 +39,17 @@ def per_language(
             "propertyNames": {"enum": list(LANGUAGES)},
             "additionalProperties": text,
             "minProperties": least,
+            # As the services check: empty means none, and a required text needs one language
+            # that is not blank.
+            **({"anyOf": [_written_in(code) for code in LANGUAGES]} if least else {}),
             "example": example,
         },
         **kwargs,
     )
+
+
+def _written_in(code: str) -> dict[str, Any]:
+    return {"required": [code], "properties": {code: {"type": "string", "pattern": r"\S"}}}
 
 
 class StrictBoolean(fields.Boolean):

@@ -73,7 +73,8 @@ PILOTS = (
         "berlin",
         "lead@berlin.example",
         "Spree-Überschwemmungsgebiet, Treptow-Köpenick",
-        "Haushalte früher vor Flusshochwasser warnen.\nJeden Haushalt im Überschwemmungsgebiet erreichen.",
+        "Haushalte früher vor Flusshochwasser warnen.\n"
+        "Jeden Haushalt im Überschwemmungsgebiet erreichen.",
         "Bernd Admin, Programmleitung\nKatastrophenschutzamt, Bereitschaftsdienst",
         "180000",
         (
@@ -134,7 +135,7 @@ def _publish(start: datetime) -> Challenge:
         {
             "en": "Resilient Cities Challenge — first edition",
             "fr": "Défi des villes résilientes — première édition",
-            "de": "Resilient Cities Challenge – erste Ausgabe",
+            "de": "Resilient Cities Challenge — erste Ausgabe",
         },
         {
             "en": "Early flood warnings for riverside neighbourhoods.",

@@ -436,6 +436,7 @@ EXPECT: dict[tuple[str, str], dict[str, Any]] = {
     ("api_agency.list_submissions", "GET"): same(401),
     ("api_agency.download_file", "GET"): same(401),
     ("api_agency.track_results", "GET"): same(401),
+    ("api_agency.list_reviews", "GET"): same(401),
     ("api_agency.put_rules", "PUT"): same(401),
     ("api_agency.create_prize", "POST"): same(401),
     ("api_agency.put_prize", "PUT"): same(401),

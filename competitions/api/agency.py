@@ -15,6 +15,7 @@ from flask import Response, request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from competitions.accounts.models import User
 from competitions.agencies.permissions import can_view_agency_audit
 from competitions.api import agency_bp, auth
 from competitions.api import schemas as s
@@ -43,7 +44,8 @@ from competitions.entries.models import Entry
 from competitions.entries.permissions import can_list_entries, can_view_entry
 from competitions.judging import advancement, results
 from competitions.judging import permissions as judging_permissions
-from competitions.judging.rubrics import last_stage
+from competitions.judging.models import Assignment, Review
+from competitions.judging.rubrics import get_stage, last_stage
 from competitions.outreach import announcements
 from competitions.outreach import permissions as outreach_permissions
 from competitions.outreach.models import Announcement
@@ -221,6 +223,64 @@ def track_results(slug: str, track_slug: str, round_id: int) -> Any:
             for i in ranked
         ],
     }
+
+
+@agency_bp.route("/challenges/<slug>/tracks/<track_slug>/rounds/<int:round_id>/reviews")
+@agency_bp.doc(security=TOKEN)
+@agency_bp.arguments(s.ReviewPageArgs, location="query")
+@agency_bp.response(200, s.ReviewPageSchema)
+def list_reviews(args: dict[str, Any], slug: str, track_slug: str, round_id: int) -> Any:
+    """The reviews that count in the track's results of a round's stage (the last stage by
+    default): each judge's score per criterion and comments, as the results page's scores
+    export has them."""
+    challenge = _challenge(slug)
+    track = challenge_services.get_track(challenge, track_slug)
+    require(judging_permissions.can_view_track_judging(auth.principal(), track), track)
+    round_ = challenge_services.get_round(challenge, round_id)
+    stage = args["stage"] or last_stage(round_)
+    rubric = get_stage(round_, stage)
+    page = paginate(results.track_reviews(round_, stage, track.id), Review.id, args)
+    about = {
+        row.id: row
+        for row in db.session.execute(
+            select(
+                Review.id,
+                Assignment.submission_id,
+                Submission.entry_id,
+                Assignment.user_id,
+                User.email,
+            )
+            .join(Assignment, Assignment.id == Review.assignment_id)
+            .join(Submission, Submission.id == Assignment.submission_id)
+            .join(User, User.id == Assignment.user_id)
+            .where(Review.id.in_([r.id for r in page.items]))
+        )
+    }
+    titles = {c.id: text(c.title, challenge.languages) for c in rubric.criteria}
+
+    def dump(review: Review) -> dict[str, Any]:
+        row = about[review.id]
+        return {
+            "id": review.id,
+            "submission_id": row.submission_id,
+            "entry_id": row.entry_id,
+            "stage": stage,
+            "judge": {"id": row.user_id, "email": row.email},
+            "submitted_at": review.submitted_at,
+            "weighted_score": review.weighted_score,
+            "scores": [
+                {
+                    "criterion_id": sc.criterion_id,
+                    "criterion": titles.get(sc.criterion_id, ""),
+                    "value": float(sc.value),
+                }
+                for sc in review.scores
+            ],
+            "comment_to_team": review.comment_to_team,
+            "comment_to_admins": review.comment_to_admins,
+        }
+
+    return page_body(page, dump), 200, link_next(page)
 
 
 def _announcement(a: Announcement) -> dict[str, Any]:

@@ -7,10 +7,12 @@ from typing import Any
 import pycountry
 from marshmallow import Schema, ValidationError, fields, validate
 
+from competitions.api.conventions import PageArgs
 from competitions.challenges.eligibility import EntrantType, MemberPolicy, Status
 from competitions.core.i18n import is_valid_jurisdiction
 from competitions.core.languages import SUPPORTED_LANGUAGES
 from competitions.core.translate import gettext as _
+from competitions.judging.rubrics import MAX_STAGES
 from competitions.outreach.models import Audience
 
 Instant = fields.AwareDateTime
@@ -422,6 +424,46 @@ class TrackResultsSchema(Schema):
     stage = fields.Integer(required=True)
     released = fields.Boolean(required=True)
     results = fields.List(fields.Nested(ResultSchema), required=True)
+
+
+class ReviewPageArgs(PageArgs):
+    stage = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=1, max=MAX_STAGES),
+        metadata={"description": "The review stage (1 to 5); the round's last by default."},
+    )
+
+
+class JudgeSchema(Schema):
+    id = fields.Integer(required=True)
+    email = fields.String(required=True)
+
+
+class ReviewScoreSchema(Schema):
+    criterion_id = fields.Integer(required=True)
+    criterion = fields.String(
+        required=True, metadata={"description": "Its title in the language asked for."}
+    )
+    value = fields.Float(required=True, metadata={"example": 7.5})
+
+
+class ReviewSchema(Schema):
+    id = fields.Integer(required=True)
+    submission_id = fields.Integer(required=True)
+    entry_id = fields.Integer(required=True)
+    stage = fields.Integer(required=True)
+    judge = fields.Nested(JudgeSchema, required=True)
+    submitted_at = Instant(required=True)
+    weighted_score = fields.Float(
+        allow_none=True, required=True, metadata={"description": "Weighted raw score, 0 to 100."}
+    )
+    scores = fields.List(fields.Nested(ReviewScoreSchema), required=True)
+    comment_to_team = fields.String(required=True)
+    comment_to_admins = fields.String(required=True)
+
+
+class ReviewPageSchema(PageSchema):
+    items = fields.List(fields.Nested(ReviewSchema), required=True)
 
 
 class PrizeConditionArgs(Schema):

@@ -14,6 +14,7 @@ from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import ColumnElement, Float, cast, func, select, true
+from sqlalchemy.orm import selectinload
 
 from competitions.accounts.models import User
 from competitions.challenges.models import Challenge, Round
@@ -480,3 +481,16 @@ def _ranked_cells(result: SubmissionResult | None) -> list[Any]:
 def _num(value: Any) -> Decimal | str:
     """Two decimals, as a number (a negative normalized score stays a number)."""
     return "" if value is None else Decimal(f"{value:.2f}")
+
+
+def track_reviews(round_: Round, stage: int, track_id: int) -> Any:
+    """The counted reviews of the round's stage in one track (the export's rows, as objects):
+    a statement to page through by review id, with each review's scores loaded with it."""
+    return (
+        select(Review)
+        .join(Assignment, Assignment.id == Review.assignment_id)
+        .join(Submission, Submission.id == Assignment.submission_id)
+        .join(Entry, Entry.id == Submission.entry_id)
+        .where(*counted_reviews(round_.id, stage), Entry.track_id == track_id)
+        .options(selectinload(Review.scores))
+    )

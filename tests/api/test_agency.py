@@ -6,9 +6,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+from decimal import Decimal
 from typing import Any
 
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from competitions.challenges.models import Challenge, Track
 from competitions.core import audit, clock
@@ -18,7 +20,8 @@ from competitions.core.storage import get_storage
 from competitions.outreach.models import Announcement
 from competitions.submissions.models import Submission, SubmissionFile, SubmissionVersion
 from tests.api.conftest import API, bearer, make_entry
-from tests.challenges.helpers import events
+from tests.challenges.helpers import act, events
+from tests.factories import make_user
 
 SHA = "a" * 64
 
@@ -269,3 +272,99 @@ def test_a_tracks_results_of_a_round(
     assert row["reviews"] == 0 and row["rank"] is None and row["advancing"] is None
     other = make_token(world.admin_b, world.agency_b)
     assert client.get(url, headers=bearer(other)).status_code == 404
+
+
+def _reviewed(track: Track, round_: Any, judge_user: Any, values: list[str], status: str) -> Any:
+    """A submission of a new entry in ``track`` with one review by ``judge_user`` (flushed)."""
+    from competitions.judging import panels, rubrics
+    from competitions.judging.models import Assignment, Judge, Review, Score
+
+    entry = make_entry(track, f"Team {len(values)}{status}")
+    sub = Submission(entry=entry, round=round_, draft={})
+    version = SubmissionVersion(
+        submission=sub,
+        number=1,
+        answers={},
+        submitted_at=clock.now(),
+        deadline=round_.submission_deadline,
+    )
+    db.session.add_all([sub, version])
+    panel = panels.panel_for(round_.challenge, track)
+    judge = db.session.scalar(
+        select(Judge).where(Judge.panel_id == panel.id, Judge.user_id == judge_user.id)
+    ) or Judge(panel_id=panel.id, user_id=judge_user.id, organisation="", expertise=[])
+    db.session.add(judge)
+    db.session.flush()
+    assignment = Assignment(
+        round_id=round_.id, stage=1, submission_id=sub.id, judge_id=judge.id, user_id=judge.user_id
+    )
+    rubric = rubrics.rubric_for(round_)
+    assert rubric is not None
+    now = clock.now() if status == "submitted" else None
+    review = Review(
+        assignment=assignment,
+        status=status,
+        submitted_at=now,
+        comment_to_team="Clear plan.",
+        comment_to_admins="Strong team.",
+        weighted_score=70.0,
+    )
+    review.scores = [
+        Score(criterion_id=c.id, value=Decimal(v))
+        for c, v in zip(rubric.criteria, values, strict=True)
+    ]
+    db.session.add_all([assignment, review])
+    db.session.flush()
+    return review
+
+
+def test_a_tracks_reviews_with_their_scores(
+    client: FlaskClient, published: Challenge, track_a: Track, make_token: Any, world: Any
+) -> None:
+    from competitions.judging import rubrics
+
+    round_ = published.rounds[0]
+    rubric = rubrics.rubric_for(round_)
+    assert rubric is not None
+    for title, weight in (("Innovation", "2"), ("Feasibility", "1")):
+        rubrics.add_criterion(
+            act(world.admin_a),
+            published,
+            rubric,
+            rubrics.CriterionData(
+                title={"en": title, "fr": f"{title} (fr)"},
+                guidance={},
+                weight=weight,
+                scale_min="0",
+                scale_max="10",
+                step="0.5",
+                descriptors={},
+            ),
+        )
+    judge = make_user(email="judge@example.org")
+    first = _reviewed(track_a, round_, judge, ["7.5", "6"], "submitted")
+    second = _reviewed(track_a, round_, judge, ["9", "8"], "submitted")
+    _reviewed(track_a, round_, judge, ["1", "1"], "draft")  # a draft does not count
+    db.session.commit()
+    url = f"{API}/challenges/{published.slug}/tracks/{track_a.slug}/rounds/{round_.id}/reviews"
+    r = client.get(f"{url}?limit=1", headers={**bearer(make_token()), "Accept-Language": "fr"})
+    assert r.status_code == 200, r.get_data(as_text=True)
+    body = r.get_json()
+    [item] = body["items"]
+    assert item["id"] == first.id and item["stage"] == 1 and body["has_more"] is True
+    assert item["judge"] == {"id": judge.id, "email": "judge@example.org"}
+    assert item["entry_id"] == first.assignment.submission.entry_id
+    assert [(s["criterion"], s["value"]) for s in item["scores"]] == [
+        ("Innovation (fr)", 7.5),
+        ("Feasibility (fr)", 6.0),
+    ]
+    assert item["comment_to_admins"] == "Strong team." and item["weighted_score"] == 70.0
+    assert item["submitted_at"].endswith("+00:00")
+    rest = client.get(r.headers["Link"].split(";")[0].strip("<>"), headers=bearer(make_token()))
+    assert [i["id"] for i in rest.get_json()["items"]] == [second.id]
+    assert rest.get_json()["has_more"] is False
+    # Another agency's token: the track does not exist for it; a stage the round lacks is 404.
+    other = make_token(world.admin_b, world.agency_b)
+    assert client.get(url, headers=bearer(other)).status_code == 404
+    assert client.get(f"{url}?stage=2", headers=bearer(make_token())).status_code == 404
+    assert client.get(f"{url}?stage=9", headers=bearer(make_token())).status_code == 422

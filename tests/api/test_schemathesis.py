@@ -127,6 +127,7 @@ PER_OPERATION: dict[str, dict[str, str]] = {
     "list_entries": JUDGED_TRACK,
     "list_submissions": JUDGED_TRACK,
     "track_results": {**JUDGED_TRACK, "path.round_id": "judged_rounds"},
+    "list_reviews": {**JUDGED_TRACK, "path.round_id": "judged_rounds"},
     "get_winners": {"path.slug": "judged", "path.round_id": "judged_rounds"},
     "list_announcements": {"path.slug": "judged"},
     "create_announcement": {"path.slug": "judged"},

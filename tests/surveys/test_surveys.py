@@ -450,6 +450,9 @@ def test_the_whole_journey_over_http(world, challenge, ca_track, scene, client, 
         f"{url}/send", data={"days_open": "7", "remind_after": "3", "action": "send"}
     )
     assert sent.status_code == 302, sent.get_data(as_text=True)
+    assert "Sent: 5 invitations are on their way." in client.get(sent.location).get_data(
+        as_text=True
+    )
     assert client.get(f"{url}/settings").status_code == 302  # sent: settled
     entrant = _entrants(scene, "ca")[0]
     switch(entrant)
@@ -464,6 +467,23 @@ def test_the_whole_journey_over_http(world, challenge, ca_track, scene, client, 
     assert client.post(f"/surveys/{survey.id}", data={key: option}).status_code == 409
     switch(_entrants(scene, "us")[0])
     assert client.get(f"/surveys/{survey.id}").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [("en", "Sent: 1 invitation is on its way."), ("fr", "Envoyé : 1 invitation est en route.")],
+)
+def test_one_invitation_sent_is_said_in_the_singular(
+    world, challenge, us_track, client, login, lang, said
+):
+    world.admin_b.preferred_language = lang
+    survey = make_survey(world, challenge, us_track, audiences=("partners",))  # agency B: one
+    login(world.admin_b)
+    url = f"/challenges/{challenge.slug}/surveys/{survey.id}/send"
+    form = {"days_open": "7", "remind_after": "3", "action": "send"}
+    sent = client.post(url, data=form, follow_redirects=True)
+    assert sent.status_code == 200
+    assert said in sent.get_data(as_text=True)
 
 
 def test_the_list_reads_a_bounded_number_of_queries(

@@ -29,6 +29,7 @@ from competitions.accounts.models import User
 from competitions.core.extensions import db
 from competitions.core.spreadsheet import CsvPieces
 from competitions.core.translate import gettext as _
+from competitions.core.translate import pgettext
 from competitions.insights.charts import Chart, Series
 from competitions.insights.permissions import visible_tracks
 from competitions.submissions.fields import FieldDef, FieldType, display_answer
@@ -428,7 +429,7 @@ def results_csv(results: Results, lang: str) -> Iterator[str]:
     """Rates, then every shown chart's numbers, then the free-text answers — aggregates and
     texts only: no name, address or id of anyone, even for a named survey."""
     out = CsvPieces()
-    out.writerow([_("Response rate"), _("Asked"), _("Answered")])
+    out.writerow([_("Response rate"), pgettext("survey", "Asked"), pgettext("survey", "Answered")])
     for rate in [*results.rates, *results.segment_rates]:
         out.writerow([rate.label, rate.invited, rate.answered])
     yield out.take()

@@ -408,6 +408,23 @@ def test_results_page_and_csv_over_http(world, challenge, ca_track, scene, clien
     assert csv_body.status_code == 200 and csv_body.mimetype == "text/csv"
 
 
+def test_the_rates_say_asked_and_answered_as_counts_of_people(
+    world, challenge, ca_track, scene, client, login
+):
+    """ "Asked" and "Answered" have a survey context: in French, not the Q&A's "Posée le"."""
+    survey = make_survey(world, challenge, ca_track)
+    _send(world, survey)
+    world.staff_a.preferred_language = "fr"
+    db.session.commit()
+    login(world.staff_a)
+    url = f"/challenges/{challenge.slug}/surveys/{survey.id}/results"
+    page = client.get(url).get_data(as_text=True)
+    body = client.get(f"{url}.csv").get_data(as_text=True)
+    for text in (page, body):
+        assert "Sollicités" in text and "Ont répondu" in text
+        assert "Posée le" not in text and "Répondue" not in text
+
+
 def test_the_whole_journey_over_http(world, challenge, ca_track, scene, client, login, switch):
     login(world.admin_a)
     base = f"/challenges/{challenge.slug}/surveys"

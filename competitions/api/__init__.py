@@ -16,7 +16,7 @@ import os
 from functools import partial
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app, json
 from flask_smorest import Api, Blueprint
 
 from competitions.api.schemas import ProblemSchema
@@ -38,6 +38,13 @@ class TandemApi(Api):
         from competitions.api.document import register_problem_responses
 
         register_problem_responses(self.spec, self.ERROR_SCHEMA)
+
+    def _openapi_json(self) -> Any:
+        """The document this deployment serves (see ``openapi_document``)."""
+        return current_app.response_class(
+            json.dumps(openapi_document(current_app), indent=2, sort_keys=False),
+            mimetype="application/json",
+        )
 
 
 public_bp = Blueprint(
@@ -67,7 +74,7 @@ SETTINGS: dict[str, Any] = {
                 "Tandem's public API. Errors are `application/problem+json` (RFC 9457); "
                 "lists are cursor-paginated; reads carry an ETag; every answer carries "
                 "RateLimit-* headers. Instants are ISO 8601 with offsets, countries ISO 3166, "
-                "currencies ISO 4217; texts follow Accept-Language (en, fr)."
+                "currencies ISO 4217; texts follow Accept-Language ({languages})."
             )
         },
         "components": {
@@ -97,8 +104,16 @@ def init_app(app: Flask) -> None:
 
 
 def openapi_document(app: Flask) -> dict[str, Any]:
+    """The OpenAPI document of ``app``: its texts per language list the deployment's languages
+    (``LANGUAGES``), not every language Tandem supports."""
+    from competitions.api.document import for_languages
+
     api: TandemApi = app.extensions["tandem_api"]
-    document: dict[str, Any] = api.spec.to_dict()
+    languages = tuple(app.config["LANGUAGES"])
+    document: dict[str, Any] = for_languages(api.spec.to_dict(), languages)
+    info = document.get("info", {})
+    if "{languages}" in info.get("description", ""):
+        info["description"] = info["description"].replace("{languages}", ", ".join(languages))
     return document
 
 

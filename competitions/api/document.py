@@ -1,14 +1,17 @@
 """What the OpenAPI document says of every operation beyond its schemas: an ``operationId``
-(the view's name), and the problem documents it may answer with."""
+(the view's name), and the problem documents it may answer with; and the document as an app
+serves it, with the deployment's languages (``for_languages``)."""
 
 from __future__ import annotations
 
 import http
+from collections.abc import Sequence
 from typing import Any
 
 from apispec import BasePlugin
 from flask_smorest.utils import prepare_response
 
+from competitions.api.schemas import PER_LANGUAGE, language_keys
 from competitions.core.problems import PROBLEM_MIMETYPE
 
 # Every operation may answer these; the agency's also 401 (and 403 for a write), and those
@@ -77,3 +80,28 @@ def register_problem_responses(spec: Any, schema: Any) -> None:
     response = {"description": "An error (RFC 9457 problem details)", "schema": schema}
     prepare_response(response, spec, PROBLEM_MIMETYPE)
     spec.components.response("DEFAULT_ERROR", response, lazy=True)
+
+
+def for_languages(document: Any, languages: Sequence[str]) -> Any:
+    """A copy of ``document`` whose texts per language list ``languages`` (a deployment's
+    ``LANGUAGES``) instead of every language Tandem supports: the schemas are built once, at
+    import, while each app may speak fewer. Its examples keep only those languages."""
+    if isinstance(document, list):
+        return [for_languages(item, languages) for item in document]
+    if not isinstance(document, dict):
+        return document
+    copy = {k: for_languages(v, languages) for k, v in document.items() if k != PER_LANGUAGE}
+    marked = document.get(PER_LANGUAGE)
+    if marked is None:
+        return copy
+    # Only what the generated schema holds: apispec keeps some of the field's metadata (not
+    # ``propertyNames``; ``additionalProperties`` comes from the values' field).
+    fresh = language_keys(marked["description"], marked["least"], languages)
+    copy.update(
+        {key: fresh[key] for key in ("description", "propertyNames", "anyOf") if key in copy}
+    )
+    example = copy.get("example")
+    if isinstance(example, dict) and example:
+        kept = {code: text for code, text in example.items() if code in languages}
+        copy["example"] = kept or {languages[0]: next(iter(example.values()))}
+    return copy

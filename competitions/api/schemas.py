@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pycountry
@@ -19,10 +20,28 @@ Instant = fields.AwareDateTime
 ISO_3166 = {"description": "ISO 3166-1 alpha-2 country or ISO 3166-2 subdivision code."}
 PLACE = {**ISO_3166, "pattern": "^[A-Za-z]{2}(-[A-Za-z0-9]{1,3})?$", "example": "CA"}
 # Texts may be given in any language Tandem supports; a deployment offers its own
-# (``LANGUAGES``) and a track uses those it declares.
+# (``LANGUAGES``) and a track uses those it declares. The schemas are built at import, for all
+# of them; the document each app serves lists its deployment's (``api.document.for_languages``).
 LANGUAGES = SUPPORTED_LANGUAGES
+PER_LANGUAGE = "x-tandem-per-language"  # marks a text per language (removed when served)
 CURRENCIES = sorted(c.alpha_3 for c in pycountry.currencies)
 ENTRANT_TYPES = [t.value for t in EntrantType]
+
+
+def language_keys(description: str, least: int, languages: Sequence[str]) -> dict[str, Any]:
+    """What the document says of a text per language written in ``languages``."""
+    text = {"type": "string", "description": "Empty: none in this language."}
+    return {
+        "description": f"{description} Per language ("
+        + ", ".join(f"`{code}`" for code in languages)
+        + ").",
+        "propertyNames": {"enum": list(languages)},
+        "additionalProperties": text,
+        "minProperties": least,
+        # As the services check: empty means none, and a required text needs one language
+        # that is not blank.
+        **({"anyOf": [_written_in(code) for code in languages]} if least else {}),
+    }
 
 
 def per_language(
@@ -30,20 +49,12 @@ def per_language(
 ) -> fields.Dict:
     """A text per language (``en``, ``fr``, ``de``...): what the document says of it, for its
     readers and for the generators of test data. Other keys are ignored, as on the pages."""
-    text = {"type": "string", "description": "Empty: none in this language."}
     return fields.Dict(
         keys=fields.String(),
         values=fields.String(),
         metadata={
-            "description": f"{description} Per language ("
-            + ", ".join(f"`{code}`" for code in LANGUAGES)
-            + ").",
-            "propertyNames": {"enum": list(LANGUAGES)},
-            "additionalProperties": text,
-            "minProperties": least,
-            # As the services check: empty means none, and a required text needs one language
-            # that is not blank.
-            **({"anyOf": [_written_in(code) for code in LANGUAGES]} if least else {}),
+            **language_keys(description, least, LANGUAGES),
+            PER_LANGUAGE: {"description": description, "least": least},
             "example": example,
         },
         **kwargs,

@@ -203,7 +203,14 @@ def record_award(actor: Actor, track: Track, data: AwardData) -> Award:
     if any(a.entry_id == entry.id for a in given):
         raise DomainError(_("This entry already has this prize."), "prize")
     if len(given) >= prize.count:
-        raise DomainError(_("All %(n)d of this prize are already awarded.", n=prize.count), "prize")
+        raise DomainError(
+            ngettext(
+                "This prize is given %(num)d time: it is already awarded.",
+                "This prize is given %(num)d times: all are already awarded.",
+                prize.count,
+            ),
+            "prize",
+        )
     applicable = [dict(c.text) for c in track_conditions(track)]
     chosen = sorted(set(data.conditions))
     if any(not 0 <= i < len(applicable) for i in chosen):

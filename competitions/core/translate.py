@@ -8,7 +8,9 @@ Flask-Babel's own per-context namespace under ``babel_translations``, the attrib
 after either, the next string resolves the translations again.
 
 Use ``gettext``/``_``, ``ngettext``, ``pgettext``, ``lazy_gettext``/``_l`` from here exactly
-as Flask-Babel's (same signatures, same ``%(name)s`` interpolation).
+as Flask-Babel's (same signatures, same ``%(name)s`` interpolation). ``pgettext`` gives a word
+that means two things a context (``msgctxt``): "Asked" is a date in the Q&A and a number of
+people in a survey. ``lazy_pgettext`` is extracted through the keywords of ``babel.cfg``.
 """
 
 from __future__ import annotations
@@ -80,6 +82,10 @@ def lazy_gettext(string: str, **variables: Any) -> LazyString:
 
 
 _l = lazy_gettext
+
+
+def lazy_pgettext(context: str, string: str, **variables: Any) -> LazyString:
+    return LazyString(pgettext, context, string, **variables)
 
 
 def lazy_ngettext(singular: str, plural: str, num: int, **variables: Any) -> LazyString:

@@ -34,6 +34,7 @@ from competitions.core.locks import tick_lock
 from competitions.core.periodic import isolated
 from competitions.core.translate import gettext as _
 from competitions.core.translate import lazy_gettext as _l
+from competitions.core.translate import ngettext
 from competitions.core.urls import external_url
 from competitions.outreach.models import Subscription
 from competitions.outreach.readers import entrants_and_followers
@@ -177,9 +178,16 @@ def _send(news: list[Answer], day: date) -> int:
                 title=person.sections[0].challenge.title_in(lang),
             )
         else:
-            subject = LazyFormat(
-                _l("New answers to questions about %(n)d challenges"), n=len(person.sections)
-            )
+            count = len(person.sections)
+
+            def several(count: int = count) -> str:  # ngettext by name: the extraction finds it
+                return ngettext(
+                    "New answers to questions about %(num)d challenge",
+                    "New answers to questions about %(num)d challenges",
+                    count,
+                )
+
+            subject = LazyFormat("%(text)s", text=several)
         message = mail.render_mail(
             "questions/digest",
             person.email,

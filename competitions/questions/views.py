@@ -19,6 +19,7 @@ from competitions.core.i18n import current_language, language_name
 from competitions.core.page_cache import cached_public_page
 from competitions.core.translate import gettext as _
 from competitions.core.translate import lazy_gettext as _l
+from competitions.core.translate import lazy_pgettext
 from competitions.core.web import attempt, current_actor, flash_errors, guard, require
 from competitions.questions import answers, bp, corrections, digest, permissions, services
 from competitions.questions.forms import (
@@ -112,7 +113,7 @@ def report(slug: str, answer_id: int) -> ResponseReturnValue:
 STATUS_LABELS = {
     QuestionStatus.NEW: _l("New"),
     QuestionStatus.BEING_ANSWERED: _l("Being answered"),
-    QuestionStatus.ANSWERED: _l("Answered"),
+    QuestionStatus.ANSWERED: lazy_pgettext("Q&A", "Answered"),
     QuestionStatus.DECLINED: _l("Declined"),
     QuestionStatus.MERGED: _l("Merged into another question"),
 }

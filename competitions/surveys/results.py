@@ -8,24 +8,28 @@ shown at all; free-text answers are listed in alphabetical order, with nothing a
 wrote them. Response rates come from who was asked and who has answered (not from the
 answers), so they are always shown.
 
-The answers are read once (a survey's responses, a few thousand at most) and counted here:
-the answers are JSON whose shape is the survey's own, which neither engine groups portably.
+The answers are counted by the database, in grouped queries whose number depends on the
+questions, never on the responses: per (segment, track) *bucket*, one query counts the
+responses, the answers given to each question and each option's choices (tick boxes included);
+one more counts each number given; the columns (total, tracks, segments) add up buckets. Only
+the free-text answers, which are listed, are read one by one.
 """
 
 from __future__ import annotations
 
-import statistics
+import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, literal_column, or_, select, union_all
 
 from competitions.accounts.models import User
 from competitions.core.extensions import db
 from competitions.core.spreadsheet import CsvPieces
 from competitions.core.translate import gettext as _
+from competitions.core.translate import pgettext
 from competitions.insights.charts import Chart, Series
 from competitions.insights.permissions import visible_tracks
 from competitions.submissions.fields import FieldDef, FieldType, display_answer
@@ -63,12 +67,17 @@ class Rate:
         return 100.0 * self.answered / self.invited if self.invited else 0.0
 
 
+Bucket = tuple[str, int | None]  # the responses of one segment in one track (or none)
+Tally = dict[Bucket, dict[Any, int]]  # a question's counts: {bucket: {answer: responses}}
+
+
 @dataclass(frozen=True)
 class Group:
-    """A column of the results: its label and the responses in it."""
+    """A column of the results: its label, the buckets it adds up and their responses."""
 
     label: str
-    responses: tuple[dict[str, Any], ...]
+    buckets: tuple[Bucket, ...]
+    size: int
 
 
 @dataclass
@@ -147,7 +156,132 @@ def _texts_named(survey: Survey) -> dict[str, str]:
     return {str(r[0]): r[1] or r[2] for r in rows}
 
 
-def _chart(q: FieldDef, key: str, groups: Sequence[Group], lang: str) -> Chart | None:
+# --- counting, in SQL ---------------------------------------------------------------------
+
+
+def _answer_of(key: str) -> Any:
+    """The answer to ``key`` as text (a list as its JSON text; missing: NULL)."""
+    return SurveyResponse.answers[key].as_string()
+
+
+def _given(f: FieldDef) -> Any:
+    """Whether the response answers ``f`` (an empty answer is not kept, but may be old)."""
+    value = _answer_of(f.key)
+    given = value.is_not(None) & (value != "")
+    return given & (value != "[]") if f.type == FieldType.MULTI_CHOICE else given
+
+
+def _ticks(key: str, value: str) -> Any:
+    """Whether the tick boxes answered to ``key`` include ``value``."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        elements = func.json_array_elements_text(SurveyResponse.answers[key])
+    else:
+        elements = func.json_each(SurveyResponse.answers, f'$."{key}"')
+    chosen = elements.table_valued("value")
+    return exists(select(1).select_from(chosen).where(chosen.c.value == value))
+
+
+ANSWERED = object()  # what ``_counts_of`` counts first: the responses answering the question
+
+
+def _counts_of(f: FieldDef) -> list[tuple[Any, Any]]:
+    """What is counted of ``f``'s answers: [(tally entry, condition on a response)]."""
+    counts: list[tuple[Any, Any]] = [(ANSWERED, _given(f))]  # answered: kept apart
+    if f.type == FieldType.CHOICE:
+        counts += [(o.value, _answer_of(f.key) == o.value) for o in f.options]
+    elif f.type == FieldType.MULTI_CHOICE:
+        counts += [(o.value, _ticks(f.key, o.value)) for o in f.options]
+    elif f.type == FieldType.ATTESTATION:
+        counts.append((True, SurveyResponse.answers[f.key].as_boolean()))
+    return counts
+
+
+def _counted(
+    survey: Survey, fields: Sequence[FieldDef]
+) -> tuple[dict[Bucket, int], dict[str, dict[Bucket, int]], dict[str, Tally]]:
+    """One grouped query: the responses of each bucket, and for each question the answers given
+    and each option's count (choices, tick boxes, attestations): (responses per bucket,
+    {question key: answers given per bucket}, {question key: tally})."""
+    wanted = [(f.key, value, test) for f in fields for value, test in _counts_of(f)]
+    columns = [func.count(), *(func.count().filter(test) for _k, _v, test in wanted)]
+    rows = db.session.execute(
+        select(SurveyResponse.segment, SurveyResponse.track_id, *columns)
+        .where(SurveyResponse.survey_id == survey.id)
+        .group_by(SurveyResponse.segment, SurveyResponse.track_id)
+    ).all()
+    sizes: dict[Bucket, int] = {}
+    answered: dict[str, dict[Bucket, int]] = {f.key: {} for f in fields}
+    tallies: dict[str, Tally] = {f.key: {} for f in fields}
+    for segment, track_id, size, *counts in rows:
+        bucket = (segment, track_id)
+        sizes[bucket] = size
+        for (key, value, _test), n in zip(wanted, counts, strict=True):
+            if value is ANSWERED:
+                answered[key][bucket] = n
+            else:
+                tallies[key].setdefault(bucket, {})[value] = n
+        for f in fields:
+            if f.type == FieldType.ATTESTATION:
+                tally = tallies[f.key][bucket]
+                tally[False] = size - tally[True]
+    return sizes, answered, tallies
+
+
+def _count_numbers(survey: Survey, fields: Sequence[FieldDef], tallies: dict[str, Tally]) -> None:
+    """One grouped query for every number question: each answer given and how often, per
+    bucket. The answers are grouped as written and read as numbers here ("4" and "4.0" are one
+    value), so an answer neither engine casts alike never fails the query."""
+    numbers = [f for f in fields if f.type == FieldType.NUMBER]
+    if not numbers:
+        return
+    parts = [
+        select(
+            literal_column(str(i)).label("question"),
+            SurveyResponse.segment.label("segment"),
+            SurveyResponse.track_id.label("track_id"),
+            _answer_of(f.key).label("answer"),
+        ).where(SurveyResponse.survey_id == survey.id, _given(f))
+        for i, f in enumerate(numbers)
+    ]
+    given = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
+    query = select(
+        given.c.question, given.c.segment, given.c.track_id, given.c.answer, func.count()
+    ).group_by(given.c.question, given.c.segment, given.c.track_id, given.c.answer)
+    for i, segment, track_id, answer, n in db.session.execute(query):
+        number = _float(answer)
+        if number is None:
+            continue
+        tally = tallies[numbers[int(i)].key].setdefault((segment, track_id), {})
+        tally[number] = tally.get(number, 0) + n
+
+
+def _texts(
+    survey: Survey, fields: Sequence[FieldDef], only: dict[str, str]
+) -> dict[str, list[tuple[str, Any]]]:
+    """{question key: [(response id, answer)]}: the free-text answers, to be listed. ``only``:
+    {question key: the segment whose answers count (the why questions)}."""
+    if not fields:
+        return {}
+    rows = db.session.execute(
+        select(
+            SurveyResponse.id,
+            SurveyResponse.segment,
+            *(_answer_of(f.key) for f in fields),
+        ).where(SurveyResponse.survey_id == survey.id, or_(*(_given(f) for f in fields)))
+    )
+    found: dict[str, list[tuple[str, Any]]] = {f.key: [] for f in fields}
+    for response_id, segment, *answers in rows:
+        for f, answer in zip(fields, answers, strict=True):
+            if answer not in (None, "") and only.get(f.key, segment) == segment:
+                found[f.key].append((str(response_id), answer))
+    return found
+
+
+def _sum(tally: Tally, group: Group, value: Any) -> int:
+    return sum(tally.get(bucket, {}).get(value, 0) for bucket in group.buckets)
+
+
+def _chart(q: FieldDef, key: str, groups: Sequence[Group], tally: Tally, lang: str) -> Chart | None:
     """Counts per option (choices, tick boxes, small numbers), or mean and median."""
     categories: list[tuple[Any, str]]
     if q.type in (FieldType.CHOICE, FieldType.MULTI_CHOICE):
@@ -157,27 +291,12 @@ def _chart(q: FieldDef, key: str, groups: Sequence[Group], lang: str) -> Chart |
     elif q.type == FieldType.ATTESTATION:
         categories = [(True, _("Ticked")), (False, _("Not ticked"))]
     elif q.type == FieldType.NUMBER:
-        values = sorted({float(v) for g in groups for v in _numbers(q, g)})
+        values = sorted({v for g in groups for b in g.buckets for v in tally.get(b, {})})
         if len(values) > MAX_VALUES:
-            return _summary(q, key, groups, lang)
+            return _summary(q, key, groups, tally, lang)
         categories = [(v, _fmt(v)) for v in values]
     else:
         return None
-
-    def count(group: Group, value: Any) -> int:
-        n = 0
-        for r in group.responses:
-            answer = r.get(q.key)
-            if q.type == FieldType.MULTI_CHOICE:
-                n += value in (answer or [])
-            elif q.type == FieldType.ATTESTATION:
-                n += (answer is True) == value
-            elif q.type == FieldType.NUMBER:
-                n += answer not in (None, "") and _float(answer) == value
-            else:
-                n += answer == value
-        return n
-
     return Chart(
         key=key,
         title=q.label_in(lang),
@@ -186,33 +305,44 @@ def _chart(q: FieldDef, key: str, groups: Sequence[Group], lang: str) -> Chart |
         category_label=_("Answer"),
         categories=tuple(label for _v, label in categories),
         series=tuple(
-            Series(g.label, tuple(float(count(g, v)) for v, _l in categories)) for g in groups
+            Series(g.label, tuple(float(_sum(tally, g, v)) for v, _l in categories)) for g in groups
         ),
     )
 
 
 def _float(value: Any) -> float | None:
     try:
-        return float(value)
+        number = float(value)
     except (TypeError, ValueError):
         return None
-
-
-def _numbers(q: FieldDef, group: Group) -> list[float]:
-    found = (_float(r.get(q.key)) for r in group.responses)
-    return [v for v in found if v is not None]
+    return number if math.isfinite(number) else None
 
 
 def _fmt(v: float) -> str:
     return str(int(v)) if v == int(v) else f"{v:g}"
 
 
-def _summary(q: FieldDef, key: str, groups: Sequence[Group], lang: str) -> Chart:
+def _stats(counts: dict[float, int]) -> tuple[float, float]:
+    """Mean and median of numbers given as {value: how many gave it}."""
+    n = sum(counts.values())
+    if not n:
+        return 0.0, 0.0
+    mean = math.fsum(v * k for v, k in counts.items()) / n
+    middle: list[float] = []
+    seen = 0
+    for v in sorted(counts):  # the values at positions (n - 1) // 2 and n // 2
+        before, seen = seen, seen + counts[v]
+        middle += [v] * sum(1 for pos in {(n - 1) // 2, n // 2} if before <= pos < seen)
+    return mean, sum(middle) / len(middle)
+
+
+def _summary(q: FieldDef, key: str, groups: Sequence[Group], tally: Tally, lang: str) -> Chart:
     def stats(group: Group) -> tuple[float, float]:
-        values = _numbers(q, group)
-        if not values:
-            return 0.0, 0.0
-        return statistics.fmean(values), float(statistics.median(values))
+        merged: dict[float, int] = {}
+        for bucket in group.buckets:
+            for v, n in tally.get(bucket, {}).items():
+                merged[v] = merged.get(v, 0) + n
+        return _stats(merged)
 
     return Chart(
         key=key,
@@ -231,65 +361,63 @@ def results_for(user: Any, survey: Survey, lang: str) -> Results:
     tracks = [t for t in visible_tracks(user, challenge) if survey.track_id in (None, t.id)]
     labels: dict[int | None, str] = {t.id: f"{t.name_in(lang)} ({t.agency.name})" for t in tracks}
     rates, segment_rates = _rates(survey, [t.id for t in tracks], labels)
-    responses = list(
-        db.session.execute(
-            select(
-                SurveyResponse.id,
-                SurveyResponse.segment,
-                SurveyResponse.track_id,
-                SurveyResponse.answers,
-            )
-            .where(SurveyResponse.survey_id == survey.id)
-            .order_by(SurveyResponse.id)
-        )
-    )
+    own = services.fields_of(survey)
+    why = services.why_fields()
+    sizes, answered, tallies = _counted(survey, [*own, *why])
+    total = sum(sizes.values())
     minimum = MIN_GROUP if survey.anonymous else 1
-    candidates = [Group(_("All responses"), tuple(r[3] for r in responses))]
+
+    def group(label: str, keep: Any) -> Group:
+        buckets = tuple(b for b in sizes if keep(*b))
+        return Group(label, buckets, sum(sizes[b] for b in buckets))
+
+    candidates = [group(_("All responses"), lambda _s, _t: True)]
     if survey.track_id is None:
-        candidates += [
-            Group(labels[t.id], tuple(r[3] for r in responses if r[2] == t.id)) for t in tracks
-        ]
-    present = [s for s in Segment if any(r[1] == s.value for r in responses)]
+        candidates += [group(labels[t.id], lambda _s, tid, t=t: tid == t.id) for t in tracks]
+    present = [s for s in Segment if any(b[0] == s.value for b in sizes)]
     if len(present) > 1:
         candidates += [
-            Group(segment_label(s.value), tuple(r[3] for r in responses if r[1] == s.value))
-            for s in present
+            group(segment_label(s.value), lambda seg, _t, s=s: seg == s.value) for s in present
         ]
-    hidden = len(responses) < minimum
-    groups = [g for g in candidates if len(g.responses) >= minimum]
-    suppressed = [g.label for g in candidates if 0 < len(g.responses) < minimum]
+    hidden = total < minimum
+    groups = [g for g in candidates if g.size >= minimum]
+    suppressed = [g.label for g in candidates if 0 < g.size < minimum]
     if survey.track_id is None:  # tracks the viewer sees with no response at all
-        suppressed += [labels[t.id] for t in tracks if not any(r[2] == t.id for r in responses)]
+        suppressed += [labels[t.id] for t in tracks if not any(b[1] == t.id for b in sizes)]
+    not_submitted = group(
+        segment_label(Segment.NOT_SUBMITTED), lambda seg, _t: seg == Segment.NOT_SUBMITTED
+    )
+    asked = [(f, candidates[0]) for f in own]
+    if not_submitted.size:
+        asked += [(f, not_submitted) for f in why]
+    shown = [(f, rows) for f, rows in asked if not hidden and rows.size >= minimum]
+    _count_numbers(survey, [f for f, _rows in shown], tallies)
+    texts = _texts(
+        survey,
+        [f for f, _rows in shown if f.type in TEXT_TYPES],
+        {f.key: Segment.NOT_SUBMITTED.value for f in why},
+    )
+    names = _texts_named(survey) if texts else {}
     questions: list[Question] = []
-    names = _texts_named(survey)
-    not_submitted = [r for r in responses if r[1] == Segment.NOT_SUBMITTED]
-    asked = [(f, responses) for f in services.fields_of(survey)]
-    if not_submitted:
-        asked += [(f, not_submitted) for f in services.why_fields()]
     for n, (f, rows) in enumerate(asked, 1):
-        q = Question(f, answered=sum(1 for r in rows if r[3].get(f.key) not in (None, "", [])))
-        if hidden or len(rows) < minimum:
+        q = Question(f, answered=sum(answered[f.key].get(b, 0) for b in rows.buckets))
+        if hidden or rows.size < minimum:
             questions.append(q)
             continue
-        own_groups = (
-            groups
-            if rows is responses
-            else [Group(segment_label(Segment.NOT_SUBMITTED), tuple(r[3] for r in rows))]
-        )
-        q.chart = _chart(f, f"q{n}-{f.key}", own_groups, lang)
+        own_groups = groups if rows is candidates[0] else [rows]
+        q.chart = _chart(f, f"q{n}-{f.key}", own_groups, tallies[f.key], lang)
         if f.type in TEXT_TYPES:
-            texts = [
-                (names.get(str(r[0]), ""), display_answer(f, r[3][f.key], lang))
-                for r in rows
-                if r[3].get(f.key) not in (None, "", [])
+            listed = [
+                (names.get(rid, ""), display_answer(f, answer, lang))
+                for rid, answer in texts[f.key]
             ]
-            q.texts = sorted(texts, key=lambda t: (t[1].casefold(), t[0]))
+            q.texts = sorted(listed, key=lambda t: (t[1].casefold(), t[0]))
         questions.append(q)
     return Results(
         survey=survey,
         rates=rates,
         segment_rates=segment_rates,
-        responses=len(responses),
+        responses=total,
         hidden=hidden,
         columns=[g.label for g in groups],
         suppressed=suppressed,
@@ -301,7 +429,7 @@ def results_csv(results: Results, lang: str) -> Iterator[str]:
     """Rates, then every shown chart's numbers, then the free-text answers — aggregates and
     texts only: no name, address or id of anyone, even for a named survey."""
     out = CsvPieces()
-    out.writerow([_("Response rate"), _("Asked"), _("Answered")])
+    out.writerow([_("Response rate"), pgettext("survey", "Asked"), pgettext("survey", "Answered")])
     for rate in [*results.rates, *results.segment_rates]:
         out.writerow([rate.label, rate.invited, rate.answered])
     yield out.take()

@@ -20,6 +20,7 @@ from competitions.core.forms import fill_per_language, per_language
 from competitions.core.i18n import current_language, format_number
 from competitions.core.languages import content_languages
 from competitions.core.translate import gettext as _
+from competitions.core.translate import ngettext
 from competitions.core.web import attempt, current_actor, guard, require
 from competitions.insights import svg
 from competitions.outreach.forms import ScheduleForm
@@ -234,7 +235,12 @@ def send(slug: str, survey_id: int) -> ResponseReturnValue:
                 message = _("Scheduled: the invitations go at the instant you chose.")
             else:
                 written = sending.send_now(current_actor(), survey, days, remind)
-                message = _("Sent: %(n)s invitations are on their way.", n=format_number(written))
+                message = ngettext(
+                    "Sent: %(n)s invitation is on its way.",
+                    "Sent: %(n)s invitations are on their way.",
+                    written,
+                    n=format_number(written),
+                )
         if done:
             flash(message, "success")
             return _to_survey(challenge, survey)

@@ -114,3 +114,48 @@ def test_reads_document_their_etag_and_conditional_and_language_headers(
                 if isinstance(ok, dict) and "content" in ok:
                     assert "ETag" in ok.get("headers", {})
     assert reads > 10
+
+
+def _per_language(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """{schema.property: its schema} for every text per language (those that say so)."""
+    return {
+        f"{name}.{prop}": schema
+        for name, component in document["components"]["schemas"].items()
+        for prop, schema in component.get("properties", {}).items()
+        if "Per language (" in schema.get("description", "")
+    }
+
+
+def _languages_named(schema: dict[str, Any]) -> list[str]:
+    said = schema["description"].rsplit("Per language (", 1)[1]
+    return re.findall(r"`(\w+)`", said)
+
+
+def test_the_document_lists_the_deployment_s_languages(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any, client: FlaskClient, db: Any
+) -> None:
+    """The schemas are built at import for every supported language; each app serves its
+    deployment's (TANDEM_LANGUAGES)."""
+    from competitions import create_app
+
+    everything = _per_language(_document(client))  # the test app speaks all five
+    assert everything and all(
+        _languages_named(s) == ["en", "fr", "de", "es", "ar"] for s in everything.values()
+    )
+    monkeypatch.setenv("TANDEM_LANGUAGES", "en,fr")
+    two = create_app({"TANDEM_ENV": "testing", "INSTANCE_PATH": str(tmp_path)})
+    response = two.test_client().get(f"{API}/openapi.json")
+    document = response.get_json()
+    validate(document)
+    texts = _per_language(document)
+    assert texts.keys() == everything.keys()
+    for where, schema in texts.items():
+        assert _languages_named(schema) == ["en", "fr"], where
+        required = [code for option in schema.get("anyOf", []) for code in option["required"]]
+        assert required in ([], ["en", "fr"]), where
+        assert set(schema.get("example", {})) <= {"en", "fr"}, where
+    assert any(s.get("anyOf") for s in texts.values())
+    assert "Accept-Language (en, fr)" in document["info"]["description"]
+    assert "x-tandem" not in response.get_data(as_text=True)
+    for code in ("de", "es", "ar"):
+        assert f'"{code}"' not in response.get_data(as_text=True)

@@ -24,7 +24,22 @@ PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]|\{[a-z_]+\}")
 # singular and dual): only these, and never in the language's last (most general) form.
 COUNTS = {"%(count)d", "%(count)s", "%(num)d", "%(n)d"}
 PLURAL_FORMS = {"de": {2}, "fr": {2, 3}, "es": {2, 3}, "ar": {6}}
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+KEYWORDS = {
+    "_": None,
+    "gettext": None,
+    "ngettext": (1, 2),
+    "_l": None,
+    "lazy_gettext": None,
+    "lazy_ngettext": (1, 2),
+    "pgettext": ((1, "c"), 2),
+    "npgettext": ((1, "c"), 2, 3),
+    "lazy_pgettext": ((1, "c"), 2),
+}
+
+
+def _key(message) -> tuple[str | None, str]:
+    """(msgctxt, msgid): the same word in two contexts is two messages."""
+    return message.context, message.id if isinstance(message.id, str) else message.id[0]
 
 
 def _catalog(path: Path = PO):
@@ -99,8 +114,8 @@ def test_the_placeholder_check_allows_only_an_omitted_count():
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_catalog_has_the_msgids_of_the_template(language):
     with (TRANSLATIONS / "messages.pot").open("rb") as fh:
-        template = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(fh) if m.id}
-    catalog = {m.id if isinstance(m.id, str) else m.id[0] for m in _catalog(_po(language)) if m.id}
+        template = {_key(m) for m in read_po(fh) if m.id}
+    catalog = {_key(m) for m in _catalog(_po(language)) if m.id}
     assert template - catalog == set(), f"{language}: run pybabel update (see COMMON rules)"
     assert catalog - template == set(), (
         f"{language}: obsolete messages; update with --ignore-obsolete"
@@ -125,7 +140,7 @@ def test_plural_header_is_present_and_right(language):
 
 
 def test_catalog_covers_every_string_in_the_code_and_templates():
-    known = {m.id if isinstance(m.id, str) else m.id[0] for m in _catalog() if m.id}
+    known = {_key(m) for m in _catalog() if m.id}
     method_map = [("**.py", "python"), ("**.html", "jinja2"), ("**.txt", "jinja2")]
     missing = set()
     for folder in ("competitions", "templates"):
@@ -136,11 +151,18 @@ def test_catalog_covers_every_string_in_the_code_and_templates():
             # Babel skips "_"-prefixed folders by default; templates/_macros must be included.
             directory_filter=lambda path: not Path(path).name.startswith("."),
         ):
-            message = item[2]
+            message, context = item[2], item[4]
             msgid = message if isinstance(message, str) else message[0]
-            if msgid and msgid not in known:
-                missing.add(msgid)
+            if msgid and (context, msgid) not in known:
+                missing.add(f"{context}: {msgid}" if context else msgid)
     assert not missing, "run `make translations` and translate:\n" + "\n".join(sorted(missing))
+
+
+def test_a_word_in_two_contexts_is_two_messages():
+    """ "Asked" is when a question was asked (Q&A) and how many people a survey asked."""
+    messages = {_key(m): m.string for m in _catalog()}
+    assert messages[("Q&A", "Asked")] != messages[("survey", "Asked")]
+    assert (None, "Asked") not in messages
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -172,7 +194,7 @@ def test_no_message_is_marked_inside_an_f_string():
     reaches the catalog, and the page shows English to everyone ("(at most 300 words)")."""
     import tokenize
 
-    marked = re.compile(r"\{[^{}]*\b(_|_l|gettext|lazy_gettext|ngettext)\(")
+    marked = re.compile(r"\{[^{}]*\b(_|_l|\w*gettext)\(")
     found = []
     for path in sorted((ROOT / "competitions").rglob("*.py")):
         with path.open("rb") as fh:

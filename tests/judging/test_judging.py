@@ -942,3 +942,15 @@ def test_automatic_assignment_tells_what_is_missing_in_words(
         messages = [m for _, m in session["_flashes"]]
     assert messages[0].startswith(("Assignments added: 0", "Attributions ajoutées : 0"))
     assert messages[1].startswith(expected) and len(messages) == 2
+
+
+def test_removing_a_judge_says_how_many_assignments_ended_in_the_singular(
+    world, challenge, judged, client, login
+):
+    judge, sub = judged["ca_judges"][0], judged["ca"][0]
+    assignments.assign_manually(act(world.admin_a), sub, judge)
+    db.session.commit()
+    login(world.admin_a)
+    url = f"/challenges/{challenge.slug}/judging/judges/{judge.id}/remove"
+    page = client.post(url, follow_redirects=True).get_data(as_text=True)
+    assert "is off the panel; 1 assignment ended." in page

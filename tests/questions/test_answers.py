@@ -83,6 +83,22 @@ def test_a_challenge_wide_answer_waits_for_the_lead_agencys_approval(
     assert "Yes, through the U.S. track." in english
 
 
+def test_the_lead_s_page_offers_to_approve_or_send_back(challenge, world, asker, client, login):
+    question = ask(challenge, asker, "agency-b")
+    draft(question, world.admin_b, "")
+    assert answers.publish(act(world.admin_b), question) == AnswerStatus.AWAITING_APPROVAL
+    db.session.commit()
+    url = f"/challenges/dsfc/manage/questions/{question.id}"
+    login(world.admin_b)
+    author = text(client.get(url))
+    assert "awaits the approval of" in author and "Approval of the lead agency" not in author
+    assert client.post("/logout").status_code == 302
+    login(world.admin_a)
+    lead = text(client.get(url))
+    assert "Approval of the lead agency" in lead and 'for="send-back-reason"' in lead
+    assert f'action="/challenges/dsfc/manage/questions/{question.id}/approve"' in lead
+
+
 def test_the_lead_sends_an_answer_back_with_a_reason(challenge, world, asker):
     question = ask(challenge, asker, "agency-b")
     draft(question, world.admin_b, "")

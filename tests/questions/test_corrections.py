@@ -94,6 +94,9 @@ def test_a_track_answer_is_corrected_at_once_and_keeps_its_history(
     login(world.staff_a)  # its agency sees every published text, and why it changed
     agency_page = text(client.get(f"/challenges/dsfc/manage/questions/{question.id}"))
     assert "Published texts of this answer" in agency_page
+    # Once, in the page's content: not in its title, nor after the breadcrumbs.
+    assert agency_page.count('id="history-title"') == 1
+    assert "Published texts" not in agency_page.split("<title>", 1)[1].split("</title>", 1)[0]
     assert (
         "Yes, through the U.S. track." in agency_page and "The U.S. track was wrong." in agency_page
     )

@@ -408,6 +408,23 @@ def test_results_page_and_csv_over_http(world, challenge, ca_track, scene, clien
     assert csv_body.status_code == 200 and csv_body.mimetype == "text/csv"
 
 
+def test_the_rates_say_asked_and_answered_as_counts_of_people(
+    world, challenge, ca_track, scene, client, login
+):
+    """ "Asked" and "Answered" have a survey context: in French, not the Q&A's "Posée le"."""
+    survey = make_survey(world, challenge, ca_track)
+    _send(world, survey)
+    world.staff_a.preferred_language = "fr"
+    db.session.commit()
+    login(world.staff_a)
+    url = f"/challenges/{challenge.slug}/surveys/{survey.id}/results"
+    page = client.get(url).get_data(as_text=True)
+    body = client.get(f"{url}.csv").get_data(as_text=True)
+    for text in (page, body):
+        assert "Sollicités" in text and "Ont répondu" in text
+        assert "Posée le" not in text and "Répondue" not in text
+
+
 def test_the_whole_journey_over_http(world, challenge, ca_track, scene, client, login, switch):
     login(world.admin_a)
     base = f"/challenges/{challenge.slug}/surveys"
@@ -450,6 +467,9 @@ def test_the_whole_journey_over_http(world, challenge, ca_track, scene, client, 
         f"{url}/send", data={"days_open": "7", "remind_after": "3", "action": "send"}
     )
     assert sent.status_code == 302, sent.get_data(as_text=True)
+    assert "Sent: 5 invitations are on their way." in client.get(sent.location).get_data(
+        as_text=True
+    )
     assert client.get(f"{url}/settings").status_code == 302  # sent: settled
     entrant = _entrants(scene, "ca")[0]
     switch(entrant)
@@ -464,6 +484,23 @@ def test_the_whole_journey_over_http(world, challenge, ca_track, scene, client, 
     assert client.post(f"/surveys/{survey.id}", data={key: option}).status_code == 409
     switch(_entrants(scene, "us")[0])
     assert client.get(f"/surveys/{survey.id}").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [("en", "Sent: 1 invitation is on its way."), ("fr", "Envoyé : 1 invitation est en route.")],
+)
+def test_one_invitation_sent_is_said_in_the_singular(
+    world, challenge, us_track, client, login, lang, said
+):
+    world.admin_b.preferred_language = lang
+    survey = make_survey(world, challenge, us_track, audiences=("partners",))  # agency B: one
+    login(world.admin_b)
+    url = f"/challenges/{challenge.slug}/surveys/{survey.id}/send"
+    form = {"days_open": "7", "remind_after": "3", "action": "send"}
+    sent = client.post(url, data=form, follow_redirects=True)
+    assert sent.status_code == 200
+    assert said in sent.get_data(as_text=True)
 
 
 def test_the_list_reads_a_bounded_number_of_queries(
@@ -493,26 +530,143 @@ def test_a_free_text_answer_is_never_a_formula_in_the_csv(world, challenge, ca_t
     assert ['\'=HYPERLINK("http://evil")'] in rows
 
 
-def test_numbers_and_tick_boxes_are_counted(app):
-    from competitions.submissions.fields import parse_fields
+KINDS = [
+    {
+        "key": "rating",
+        "type": "choice",
+        "label": {"en": "How easy was it?"},
+        "options": [
+            {"value": "easy", "label": {"en": "Easy"}},
+            {"value": "hard", "label": {"en": "Hard"}},
+        ],
+    },
+    {
+        "key": "topics",
+        "type": "multi_choice",
+        "label": {"en": "Which parts?"},
+        "options": [
+            {"value": "rules", "label": {"en": "Rules"}},
+            {"value": "form", "label": {"en": "Form"}},
+            {"value": 'o"dd', "label": {"en": "Odd"}},
+        ],
+    },
+    {"key": "score", "type": "number", "label": {"en": "Score"}},
+    {"key": "many", "type": "number", "label": {"en": "Hours"}},
+    {"key": "agree", "type": "attestation", "label": {"en": "Agree"}},
+    {"key": "comment", "type": "long_text", "label": {"en": "Anything else?"}},
+]
 
-    score, agree = parse_fields(
-        [
-            {"key": "score", "type": "number", "label": {"en": "Score"}},
-            {"key": "agree", "type": "attestation", "label": {"en": "Agree"}},
-        ]
+
+def _survey_of_every_kind(world: Any, challenge: Any, track: Any, **kw: Any) -> Survey:
+    survey = make_survey(world, challenge, track, **kw)
+    services.define_fields(act(world.admin_a), survey, KINDS)
+    db.session.commit()
+    return survey
+
+
+def _responses(survey: Survey, track: Any, *answers: dict[str, Any], segment: str = "") -> None:
+    """Responses written as ``services.answer`` keeps them, without the people (what is counted
+    here is the answers)."""
+    for given in answers:
+        db.session.add(
+            SurveyResponse(
+                survey_id=survey.id,
+                segment=segment or Segment.SUBMITTED.value,
+                track_id=track.id if track is not None else None,
+                answers=given,
+            )
+        )
+    db.session.commit()
+
+
+def test_every_kind_of_answer_is_counted_by_the_database(world, challenge, ca_track, us_track):
+    survey = _survey_of_every_kind(world, challenge, None, anonymous=False)
+    _responses(
+        survey,
+        ca_track,
+        {"rating": "easy", "topics": ["rules", "form"], "score": "4", "agree": True},
+        {"rating": "hard", "topics": ["form"], "score": "5", "agree": False, "comment": "Zed"},
+        {"rating": "easy", "topics": ['o"dd'], "score": "4.0", "comment": "apple"},
+        {"rating": "easy", "topics": [], "score": "", "many": "x"},
     )
-    answers = ({"score": "4", "agree": True}, {"score": "5"}, {"score": "4", "agree": True})
-    group = results.Group("All", answers)
-    with app.test_request_context():
-        by_value = results._chart(score, "s", [group], "en")
-        ticks = results._chart(agree, "a", [group], "en")
-        many = results.Group("All", tuple({"score": str(n)} for n in range(20)))
-        summary = results._chart(score, "m", [many], "en")
-    assert by_value is not None and by_value.categories == ("4", "5")
-    assert by_value.series[0].values == (2.0, 1.0)
-    assert ticks is not None and ticks.series[0].values == (2.0, 1.0)
-    assert summary is not None and summary.series[0].values == (9.5, 9.5)
+    _responses(
+        survey,
+        us_track,
+        *({"many": str(n), "agree": True} for n in range(20)),
+        {"rating": "hard", "comment": "Mid"},
+    )
+    _responses(
+        survey,
+        ca_track,
+        {"why_not_submitted": ["time", "rules"], "why_not_submitted_more": "Busy"},
+        {"why_not_submitted": ["time"]},
+        segment=Segment.NOT_SUBMITTED.value,
+    )
+    found = results.results_for(world.admin_a, survey, "en")
+    assert found.responses == 27 and not found.hidden
+    by_key = {q.field.key: q for q in found.questions}
+
+    def column(key: str, label: str = "All responses") -> tuple[float, ...]:
+        chart = by_key[key].chart
+        assert chart is not None
+        return next(s.values for s in chart.series if s.label == label)
+
+    ca = next(label for label in found.columns if "Agency A" in label)
+    assert column("rating") == (3.0, 2.0) and column("rating", ca) == (3.0, 1.0)
+    assert by_key["rating"].answered == 5
+    assert column("topics") == (1.0, 2.0, 1.0) and by_key["topics"].answered == 3
+    score = by_key["score"].chart
+    assert score is not None and score.categories == ("4", "5")
+    assert column("score") == (2.0, 1.0) and by_key["score"].answered == 3
+    assert column("many") == (9.5, 9.5)  # twenty values: mean and median ("x" is no number)
+    assert column("agree") == (21.0, 6.0) and column("agree", ca) == (1.0, 5.0)
+    assert [t for _who, t in by_key["comment"].texts] == ["apple", "Mid", "Zed"]
+    why = by_key["why_not_submitted"]
+    assert why.answered == 2 and column("why_not_submitted", why.chart.series[0].label) == (
+        2.0,
+        0.0,
+        1.0,
+        0.0,
+        0.0,
+        0.0,
+    )
+    assert [t for _who, t in by_key["why_not_submitted_more"].texts] == ["Busy"]
+
+
+def test_mean_and_median_come_from_the_counts_of_each_number():
+    assert results._stats({}) == (0.0, 0.0)
+    assert results._stats({4.0: 2, 5.0: 1}) == (13 / 3, 4.0)
+    assert results._stats({1.0: 1, 2.0: 1, 10.0: 1, 11.0: 1}) == (6.0, 6.0)
+    assert results._stats({1.0: 1, 2.0: 3}) == (1.75, 2.0)
+
+
+def test_the_results_page_reads_as_many_queries_for_more_responses(
+    world, challenge, ca_track, us_track, client, login, count_queries
+):
+    survey = _survey_of_every_kind(world, challenge, None)
+    sending.send_now(act(world.admin_a), survey, 14, None)
+    db.session.commit()
+    one = {"rating": "easy", "topics": ["form"], "score": "3", "agree": True, "comment": "Hi"}
+    _responses(survey, ca_track, *[one] * 5)
+    _responses(survey, ca_track, {"why_not_submitted": ["time"]}, segment="not_submitted")
+    login(world.admin_a)
+    url = f"/challenges/{challenge.slug}/surveys/{survey.id}/results"
+    with count_queries() as few:
+        first = client.get(url)
+    assert first.status_code == 200 and "<svg" in first.get_data(as_text=True)
+    _responses(survey, ca_track, *({**one, "score": str(n), "many": str(n)} for n in range(40)))
+    _responses(survey, us_track, *[one] * 6)
+    _responses(
+        survey,
+        ca_track,
+        *[{"why_not_submitted": ["rules"], "why_not_submitted_more": "Late"}] * 6,
+        segment="not_submitted",
+    )
+    with count_queries() as many:
+        page = client.get(url)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Late" in html and "Agency B" in html
+    assert many.count == few.count, many.statements
 
 
 def test_each_track_s_mean_score_joins_the_edition_comparison_from_five_answers(

@@ -14,6 +14,7 @@ from competitions.challenges.models import Challenge, Track
 from competitions.core.i18n import current_language
 from competitions.core.invitation_page import invitation_page
 from competitions.core.translate import gettext as _
+from competitions.core.translate import ngettext
 from competitions.core.web import attempt, current_actor, flash_errors, found, require
 from competitions.judging import bp, conflicts, panels, permissions
 from competitions.judging.forms import AdminConflictForm, InviteJudgeForm, JudgeProfileForm
@@ -138,7 +139,13 @@ def remove_judge(slug: str, judge_id: int) -> ResponseReturnValue:
         if done:
             name = judge.user.display_name or judge.user.email
             flash(
-                _("%(name)s is off the panel; %(n)d assignments ended.", name=name, n=ended), "info"
+                ngettext(
+                    "%(name)s is off the panel; %(num)d assignment ended.",
+                    "%(name)s is off the panel; %(num)d assignments ended.",
+                    ended,
+                    name=name,
+                ),
+                "info",
             )
     return back("judging.panel", slug=slug, key=_key(judge.panel))
 

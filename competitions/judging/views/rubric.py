@@ -11,6 +11,7 @@ from competitions.accounts.forms import ConfirmForm
 from competitions.challenges.models import Challenge, Round
 from competitions.core.extensions import db
 from competitions.core.translate import gettext as _
+from competitions.core.translate import ngettext
 from competitions.core.web import attempt, current_actor, flash_errors, require
 from competitions.judging import bp, permissions, rubrics
 from competitions.judging.forms import CriterionForm, ResetForm, SettingsForm, StageForm
@@ -170,7 +171,11 @@ def reset_rubric(slug: str, round_id: int) -> ResponseReturnValue:
             cleared = rubrics.reset(current_actor(), challenge, stage, form.reason.data or "")
         if done:
             flash(
-                _("The rubric is unlocked; %(n)d reviews went back to drafts.", n=cleared),
+                ngettext(
+                    "The rubric is unlocked; %(num)d review went back to drafts.",
+                    "The rubric is unlocked; %(num)d reviews went back to drafts.",
+                    cleared,
+                ),
                 "warning",
             )
     else:

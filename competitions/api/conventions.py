@@ -12,8 +12,9 @@
   and ``RateLimit-Policy`` on every answer; 429 with ``Retry-After`` past the limit.
 - **Instants** are ISO 8601 with their offset (UTC, and each track's legal zone where it
   matters); countries are ISO 3166 codes, currencies ISO 4217, amounts decimal strings.
-- **Languages**: texts are given in the language ``Accept-Language`` asks for (English or
-  French), else in one the challenge has; ``Content-Language`` says which was asked for.
+- **Languages**: texts are given in the language ``Accept-Language`` asks for (one of the
+  deployment's, ``TANDEM_LANGUAGES``), else in one the challenge has; ``Content-Language``
+  says which was asked for.
 - **Bodies** of writes are JSON documents: another content type is a 415, no body a 400
   (neither is read as an empty document, which would reset what it leaves out).
 """

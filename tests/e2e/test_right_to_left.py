@@ -2,11 +2,16 @@
 in Arabic, at 1280 and 390 px. The page runs right to left (``<html dir=rtl>``, Bootstrap's RTL
 stylesheet), nothing widens it, the shared timeline is mirrored (time flows right to left), the
 live countdown speaks the page's language, and axe finds no violation. Screenshots are kept
-under the test's temporary folder (not committed) for a person to look at."""
+under the test's temporary folder (not committed) for a person to look at.
+
+The demo is seeded in a live server and database of this module's own: the session's shared
+live database holds what other e2e tests made (their accounts could take the demo's
+addresses), and other tests should not find the demo there."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +27,12 @@ from competitions.core.actor import Actor
 from competitions.core.extensions import db
 from competitions.entries import registration, teams
 from tests.support.axe import assert_accessible
+from tests.support.live import LiveServer, app_from_environment, live_environment
 
 pytestmark = pytest.mark.e2e
 ARABIC = re.compile(r"[\u0600-\u06ff]")
 WIDTHS = (1280, 390)
+BASE = "http://tandem.live"
 
 _LAYOUT = """() => {
   const svg = document.querySelector("svg.timeline-svg");
@@ -49,12 +56,30 @@ _LAYOUT = """() => {
 
 
 @pytest.fixture(scope="module")
-def dubai_entrant(live_app: Flask) -> dict[str, Any]:
-    """The demo (seeded in the live database), and an Arabic-speaking team registered in the
-    Dubai track of Resilient Cities, signed in."""
+def demo_app(tmp_path_factory: pytest.TempPathFactory, smtp_server: Any) -> Iterator[Flask]:
+    env = live_environment(tmp_path_factory.mktemp("rtl"), smtp_server.port, BASE, name="rtl")
+    application = app_from_environment(env)
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def demo_server(demo_app: Flask) -> Iterator[LiveServer]:
+    server = LiveServer(demo_app)
+    demo_app.config["BASE_URL"] = server.url
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def dubai_entrant(demo_app: Flask) -> dict[str, Any]:
+    """The demo (seeded in this module's database), and an Arabic-speaking team registered
+    in the Dubai track of Resilient Cities, signed in."""
     from competitions.demo import seed
 
-    with live_app.app_context():
+    with demo_app.app_context():
         seed()
         challenge = db.session.scalar(select(Challenge).where(Challenge.slug == "resilient-cities"))
         assert challenge is not None
@@ -92,13 +117,13 @@ def _context(browser: Any, live_server: Any, live_app: Flask, cookie_id: str, wi
 @pytest.mark.parametrize("width", WIDTHS)
 def test_the_challenge_and_the_form_run_right_to_left_in_arabic(
     browser: Any,
-    live_server: Any,
-    live_app: Flask,
+    demo_server: LiveServer,
+    demo_app: Flask,
     dubai_entrant: dict[str, Any],
     tmp_path: Path,
     width: int,
 ) -> None:
-    context = _context(browser, live_server, live_app, dubai_entrant["cookie_id"], width)
+    context = _context(browser, demo_server, demo_app, dubai_entrant["cookie_id"], width)
     page = context.new_page()
     page.set_default_timeout(15000)
 

@@ -39,9 +39,12 @@ CHROMIUM_ARGS = [
 ]
 
 
-def live_environment(instance: Path, smtp_port: int, base_url: str) -> dict[str, str]:
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'live.db'}"
-    url = prepare_database(url, "live")
+def live_environment(
+    instance: Path, smtp_port: int, base_url: str, name: str = "live"
+) -> dict[str, str]:
+    """A live server's settings: its own database (``name``), instance folder and storage."""
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / f'{name}.db'}"
+    url = prepare_database(url, name)
     env = {
         "TANDEM_ENV": "testing",
         "TANDEM_INSTANCE_PATH": str(instance),

@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from competitions.accounts.models import User
 from competitions.challenges.models import Challenge, Round
-from competitions.core import clock
+from competitions.core import bulk, clock
 from competitions.core.extensions import db
 from competitions.core.spreadsheet import CsvPieces
 from competitions.entries.models import Entry, Team
@@ -383,9 +383,8 @@ def _keep(round_: Round, stage: int, current: str) -> RoundResult:
                 **dict(zip(_ITEM_FIELDS, _item_row(item), strict=True)),
             }
         )
-    if rows:
-        # One statement executed for every row (the driver pipelines them).
-        db.session.execute(insert(items), rows)
+    # COPY on PostgreSQL: one statement for every row, as assignments are written.
+    bulk.insert_rows(items, rows)
     kept.fingerprint, kept.computed_at = current, clock.now()
     kept.mu, kept.sigma = results.mu, results.sigma
     # Shallow copies of flat records: ``dataclasses.asdict`` deep-copies every value.

@@ -8,7 +8,8 @@ detection, loading, writing the rows); the results' aggregation + normalization
 (``results.compute``: one grouped SQL query for the weighted raw scores, then the z-score
 normalization and ranks in Python) next to the same aggregation written as one SQL query (the
 floor); and the results page (first view computes and stores, later views read the stored
-results) with its number of queries. Not a test.
+summary and a page of each track's rows, the first page and a later one) with its number of
+queries and the machine's load. Not a test.
 """
 
 from __future__ import annotations
@@ -376,14 +377,26 @@ def main() -> None:
     slug = None
     with app.app_context():
         slug = db.session.get(Challenge, ids["challenge_id"]).slug
-    for label in ("first view (computes and stores)", "later view (stored)", "later view"):
+    with app.app_context():
+        track_id = db.session.get(Challenge, ids["challenge_id"]).tracks[0].id
+    page = f"?page-{track_id}=25"  # a later page reads its own rows as the first does
+    for label, query in (
+        ("first view (computes and stores)", ""),
+        ("later view (stored)", ""),
+        ("later view", ""),
+        ("later view, a track's page 25", page),
+        ("later view, a track's page 25", page),
+    ):
         queries.clear()
         t0 = time.perf_counter()
-        response = client.get(f"/challenges/{slug}/rounds/{ids['round_id']}/results", **https)
+        response = client.get(
+            f"/challenges/{slug}/rounds/{ids['round_id']}/results{query}", **https
+        )
         elapsed = time.perf_counter() - t0
         print(
             f"results page, {label}: {elapsed:.2f} s, {len(queries)} queries, "
-            f"HTTP {response.status_code}, {len(response.data) // 1024} KiB"
+            f"HTTP {response.status_code}, {len(response.data) // 1024} KiB, "
+            f"load {os.getloadavg()[0]:.1f}"
         )
 
 

@@ -213,15 +213,18 @@ def count_queries(db: Any) -> Callable[[], Any]:
         class Box:
             count = 0
             statements: list[str] = []
+            executed: list[tuple[str, Any]] = []  # each statement with its parameters
 
         box = Box()
         box.statements = []
+        box.executed = []
 
-        def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        def before(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
             if statement.strip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
                 return
             box.count += 1
             box.statements.append(statement)
+            box.executed.append((statement, parameters))
 
         engine = _db.engine
         sa.event.listen(engine, "before_cursor_execute", before)

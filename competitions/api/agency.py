@@ -195,7 +195,7 @@ def track_results(slug: str, track_slug: str, round_id: int) -> Any:
     require(judging_permissions.can_view_track_judging(auth.principal(), track), track)
     round_ = challenge_services.get_round(challenge, round_id)
     stage = last_stage(round_)
-    items = results.results_of(round_, stage).of_track(track.id)
+    items = results.of_track(round_, track.id, stage)
     decided = advancement.decisions(round_, [track], stage)
     db.session.commit()  # the results may have been computed and kept (as the page does)
     ranked = sorted(items, key=lambda i: (i.rank_track is None, i.rank_track or 0, i.entry_id))

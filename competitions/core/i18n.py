@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import gettext
+import re
 import zoneinfo
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from functools import cache, lru_cache
+from functools import cache, lru_cache, partial
 from typing import Any, Literal
 
 import pycountry
@@ -14,8 +16,13 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
 from babel.dates import format_timedelta
-from babel.numbers import format_currency, get_territory_currencies
-from babel.numbers import format_decimal as babel_format_decimal
+from babel.numbers import (
+    format_currency,
+    get_decimal_symbol,
+    get_group_symbol,
+    get_territory_currencies,
+    parse_pattern,
+)
 from babel.numbers import format_percent as format_percent_babel
 from babel.units import format_unit
 from flask import current_app, request, session
@@ -252,8 +259,63 @@ def format_number(value: Any, digits: int | None = None) -> str:
     if value is None:
         return ""
     pattern = "#,##0.##" if digits is None else "#,##0" + ("." + "0" * digits if digits else "")
-    return babel_format_decimal(
-        Decimal(str(value)), format=pattern, locale=current_language(), decimal_quantization=True
+    number = value if isinstance(value, Decimal) else Decimal(str(value))
+    if not number.is_finite():
+        locale = Locale.parse(current_language())
+        return parse_pattern(pattern).apply(number, locale, decimal_quantization=True)
+    return _number_format(current_language(), pattern).apply(number)
+
+
+@dataclass(frozen=True)
+class _NumberFormat:
+    """A plain decimal pattern (no percent, exponent or significant digits) with the locale's
+    symbols, applied as Babel's ``NumberPattern.apply`` applies it (tests compare the two):
+    Babel looks the symbols up again for every number, and a results page writes a thousand."""
+
+    prefix: tuple[str, str]  # positive, negative
+    suffix: tuple[str, str]
+    decimal: str
+    group: str
+    grouping: tuple[int, int]
+    min_int: int
+    min_frac: int
+    max_frac: int
+
+    def apply(self, value: Decimal) -> str:
+        negative = int(value.is_signed())
+        rounded = abs(value).normalize().quantize(Decimal(1).scaleb(-self.max_frac))
+        digits, _, fraction = f"{rounded:f}".partition(".")
+        digits = digits.rjust(self.min_int, "0")
+        size, grouped = self.grouping[0], ""
+        while len(digits) > size:
+            grouped = self.group + digits[-size:] + grouped
+            digits = digits[:-size]
+            size = self.grouping[1]
+        fraction = (fraction or "0").ljust(self.min_frac, "0")
+        if self.max_frac == 0 or (self.min_frac == 0 and int(fraction) == 0):
+            fraction = ""
+        else:
+            while len(fraction) > self.min_frac and fraction[-1] == "0":
+                fraction = fraction[:-1]
+            fraction = self.decimal + fraction
+        return self.prefix[negative] + digits + grouped + fraction + self.suffix[negative]
+
+
+@lru_cache(maxsize=64)
+def _number_format(lang: str, pattern: str) -> _NumberFormat:
+    locale = Locale.parse(lang)
+    parsed = parse_pattern(pattern)
+    assert parsed.scale == 0 and not parsed.exp_prec and "@" not in pattern, pattern
+    unquote = partial(re.sub, r"'([^']*)'", lambda m: m.group(1) or "'")
+    return _NumberFormat(
+        prefix=(unquote(parsed.prefix[0]), unquote(parsed.prefix[1])),
+        suffix=(unquote(parsed.suffix[0]), unquote(parsed.suffix[1])),
+        decimal=get_decimal_symbol(locale),
+        group=get_group_symbol(locale),
+        grouping=(parsed.grouping[0], parsed.grouping[1]),
+        min_int=parsed.int_prec[0],
+        min_frac=parsed.frac_prec[0],
+        max_frac=parsed.frac_prec[1],
     )
 
 

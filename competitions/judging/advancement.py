@@ -16,7 +16,7 @@ from competitions.core.errors import DomainError, PermissionDenied
 from competitions.core.extensions import db
 from competitions.core.translate import gettext as _
 from competitions.entries.models import Entry, Team
-from competitions.judging import permissions, rubrics
+from competitions.judging import permissions, results, rubrics
 from competitions.judging.models import (
     ADVANCEMENT_METHODS,
     Advancement,
@@ -24,12 +24,7 @@ from competitions.judging.models import (
     Assignment,
     Review,
 )
-from competitions.judging.results import (
-    SubmissionResult,
-    counted_reviews,
-    results_of,
-    stage_or_last,
-)
+from competitions.judging.results import SubmissionResult, counted_reviews, stage_or_last
 from competitions.submissions.models import Submission
 
 
@@ -81,7 +76,7 @@ def decide(
     if method not in ADVANCEMENT_METHODS:
         raise DomainError(_("Choose how entries are selected."), field="method")
     stage = stage_or_last(round_, stage)
-    known = {i.entry_id: i for i in results_of(round_, stage).of_track(track.id)}
+    known = {i.entry_id: i for i in results.of_track(round_, track.id, stage)}
     unknown = advancing - known.keys()
     if unknown:
         raise DomainError(_("Only this track's entries of this round can advance."))
@@ -123,11 +118,27 @@ def decisions(round_: Round, tracks: list[Track], stage: int | None = None) -> d
     return decided
 
 
+def decisions_of_entries(
+    round_: Round, entry_ids: set[int], stage: int | None = None
+) -> dict[int, bool]:
+    """Entry id → advancing, for these entries' decisions at the round's stage (a page's)."""
+    if not entry_ids:
+        return {}
+    rows = db.session.execute(
+        select(Advancement.entry_id, Advancement.advancing).where(
+            Advancement.round_id == round_.id,
+            Advancement.stage == stage_or_last(round_, stage),
+            Advancement.entry_id.in_(entry_ids),
+        )
+    )
+    return dict(rows.all())
+
+
 def winners(round_: Round, track: Track) -> list[tuple[Advancement, str, SubmissionResult | None]]:
     """The track's entries advancing from the round (its last stage) in rank order, with team
     name and result."""
     stage = rubrics.last_stage(round_)
-    by_entry = {i.entry_id: i for i in results_of(round_, stage).items}
+    by_entry = {i.entry_id: i for i in results.of_track(round_, track.id, stage)}
     rows = db.session.execute(
         select(Advancement, Team.name)
         .join(Entry, Entry.id == Advancement.entry_id)
@@ -170,8 +181,7 @@ def feedback(entry: Entry, round_: Round) -> Feedback:
     stage = advancement.stage if advancement is not None else last
     if advancement is not None and advancement.stage < last and advancement.advancing:
         advancement, stage = None, last  # shortlisted: the later stage has not decided yet
-    results = results_of(round_, stage)
-    ranked = sum(1 for i in results.of_track(entry.track_id) if i.rank_track is not None)
+    summary = results.summary_of(round_, stage)
     comments = db.session.scalars(
         select(Review.comment_to_team)
         .join(Assignment, Assignment.id == Review.assignment_id)
@@ -184,5 +194,8 @@ def feedback(entry: Entry, round_: Round) -> Feedback:
         .order_by(Assignment.id)
     ).all()
     return Feedback(
-        advancement, results.of_entry(entry.id), ranked, [c for c in comments if c.strip()]
+        advancement,
+        results.entry_result(summary, entry.id),
+        results.ranked_in_track(summary, entry.track_id),
+        [c for c in comments if c.strip()],
     )

@@ -520,8 +520,10 @@ class Advancement(SurrogateKey, Base):
 
 
 class RoundResult(Base):
-    """A round's computed results, kept until the reviews behind them change (``fingerprint``
-    summarises them), so the results page does not recompute 250,000 scores per view."""
+    """A round stage's computed results, kept until the reviews behind them change
+    (``fingerprint`` summarises them), so the results page does not recompute 250,000 scores
+    per view: this summary (the round's mean and SD, the judges' leniency, the outliers) and
+    one ``RoundResultItem`` per submission, which a page reads a page of at a time."""
 
     __tablename__ = "round_result"
 
@@ -531,7 +533,53 @@ class RoundResult(Base):
     stage: Mapped[int] = mapped_column(primary_key=True, default=1)
     fingerprint: Mapped[str] = mapped_column(sa.String(200))
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
-    data: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
-    # The judges' leniency (``data["leniency"]``) also kept apart: the insights read it on
-    # every view without the whole results (10,000 submissions' results, megabytes of JSON).
+    mu: Mapped[float | None] = mapped_column(sa.Double())
+    sigma: Mapped[float | None] = mapped_column(sa.Double())
+    # Small beside the items: one record per judge, one per outlier review.
     leniency: Mapped[list[dict[str, Any]] | None] = mapped_column(sa.JSON)
+    outliers: Mapped[list[dict[str, Any]] | None] = mapped_column(sa.JSON)
+
+
+class RoundResultItem(Base):
+    """One submission's kept result at a round's stage (``results.SubmissionResult``).
+    ``position`` is its place in the whole results (by rank overall, those without a review
+    last), ``track_position`` its place in its track's: a page of a track's table is a range
+    of the track's index."""
+
+    __tablename__ = "round_result_item"
+
+    round_id: Mapped[int] = mapped_column(primary_key=True)
+    stage: Mapped[int] = mapped_column(primary_key=True)
+    position: Mapped[int] = mapped_column(primary_key=True)
+    track_id: Mapped[int] = mapped_column()
+    track_position: Mapped[int] = mapped_column()
+    # No foreign keys to the submission, entry or track: the summary's cascade deletes these
+    # rows, and a recomputation replaces them before any view reads them.
+    submission_id: Mapped[int] = mapped_column()
+    entry_id: Mapped[int] = mapped_column()
+    team: Mapped[str] = mapped_column(sa.String(120))
+    raw: Mapped[float | None] = mapped_column(sa.Double())
+    normalized: Mapped[float | None] = mapped_column(sa.Double())
+    reviews: Mapped[int] = mapped_column()
+    spread: Mapped[float | None] = mapped_column(sa.Double())
+    sd: Mapped[float | None] = mapped_column(sa.Double())
+    rank_track: Mapped[int | None] = mapped_column()
+    rank_overall: Mapped[int | None] = mapped_column()
+    tied: Mapped[bool] = mapped_column()
+
+    __table_args__ = (
+        sa.ForeignKeyConstraint(
+            ["round_id", "stage"],
+            ["round_result.round_id", "round_result.stage"],
+            ondelete="CASCADE",
+        ),
+        sa.Index(
+            "ix_round_result_item_track_page",
+            "round_id",
+            "stage",
+            "track_id",
+            "track_position",
+            unique=True,
+        ),
+        sa.Index("ix_round_result_item_entry", "round_id", "stage", "entry_id"),
+    )

@@ -1,7 +1,8 @@
 """A round's results: weighted raw scores computed by the database (one grouped query), the
-per-judge normalization and ranks by the pure ``ranking.compute_results``, kept in
-``round_result`` until a review behind them changes; the release instant and the scores
-export. Who advances is ``advancement``."""
+per-judge normalization and ranks by the pure ``ranking.compute_results``, kept until a review
+behind them changes — a small summary in ``round_result`` (mean, SD, leniency, outliers) and one
+``round_result_item`` row per submission, so that a page reads only the rows it shows — ; the
+release instant and the scores export. Who advances is ``advancement``."""
 
 from __future__ import annotations
 
@@ -11,14 +12,16 @@ from datetime import datetime
 from decimal import Decimal
 from itertools import groupby
 from operator import attrgetter
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Float, cast, func, select, true
+from sqlalchemy import ColumnElement, Float, Table, delete, func, select, true
+from sqlalchemy import cast as sql_cast
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
 from competitions.accounts.models import User
 from competitions.challenges.models import Challenge, Round
-from competitions.core import clock
+from competitions.core import bulk, clock
 from competitions.core.extensions import db
 from competitions.core.spreadsheet import CsvPieces
 from competitions.entries.models import Entry, Team
@@ -32,6 +35,7 @@ from competitions.judging.models import (
     Review,
     ReviewStatus,
     RoundResult,
+    RoundResultItem,
     Score,
 )
 from competitions.judging.normalization import ReviewScore
@@ -42,8 +46,8 @@ def _raw_per_review(round_id: int, stage: int = 1) -> Any:
     """(judge user, submission, weighted raw on 0-100) for every submitted review that counts:
     each score placed on its criterion's scale (0 at the minimum, 1 at the maximum), weighted,
     averaged, times 100."""
-    weight = cast(Criterion.weight, Float)
-    position = cast(Score.value - Criterion.scale_min, Float) / cast(
+    weight = sql_cast(Criterion.weight, Float)
+    position = sql_cast(Score.value - Criterion.scale_min, Float) / sql_cast(
         Criterion.scale_max - Criterion.scale_min, Float
     )
     return (
@@ -207,9 +211,21 @@ class Outlier:
 
 
 @dataclass(frozen=True)
+class Summary:
+    """The kept results of a round's stage without their items: what a results page shows
+    beside a page of each track's table."""
+
+    round_id: int
+    stage: int
+    mu: float | None
+    sigma: float | None
+    leniency: tuple[JudgeLeniency, ...]  # by judge
+    outliers: tuple[Outlier, ...]
+
+
+@dataclass(frozen=True)
 class RoundResults:
-    """The results of a round's review stage: what ``results_of`` gives and, as plain data
-    (``to_data``), what ``round_result`` keeps."""
+    """The results of a round's review stage: what ``results_of`` gives."""
 
     mu: float | None
     sigma: float | None
@@ -223,43 +239,9 @@ class RoundResults:
     def of_entry(self, entry_id: int) -> SubmissionResult | None:
         return next((i for i in self.items if i.entry_id == entry_id), None)
 
-    def to_data(self) -> dict[str, Any]:
-        # Shallow copies of flat records: ``dataclasses.asdict`` deep-copies every value and
-        # took longer than computing the results at 10,000 submissions.
-        return {
-            "mu": self.mu,
-            "sigma": self.sigma,
-            # Items as rows under one list of field names: a third of the size of one dict per
-            # item, which the results page decodes on every view.
-            "items": {"fields": list(_ITEM_FIELDS), "rows": [_item_row(i) for i in self.items]},
-            "leniency": [dict(vars(r)) for r in self.leniency],
-            "outliers": [dict(vars(o)) for o in self.outliers],
-        }
-
-    @classmethod
-    def from_data(cls, data: dict[str, Any]) -> RoundResults:
-        return cls(
-            mu=data["mu"],
-            sigma=data["sigma"],
-            items=_items_from_data(data["items"]),
-            leniency=tuple(_judge_leniency(row) for row in data["leniency"]),
-            outliers=tuple(Outlier(**o) for o in data["outliers"]),
-        )
-
 
 _ITEM_FIELDS = tuple(f.name for f in fields(SubmissionResult))
 _item_row = attrgetter(*_ITEM_FIELDS)
-
-
-def _items_from_data(items: Any) -> tuple[SubmissionResult, ...]:
-    """The items as ``to_data`` keeps them (field names and rows), or one dict per item as
-    results kept before kept them."""
-    if isinstance(items, list):
-        return tuple(SubmissionResult(**i) for i in items)
-    names = tuple(items["fields"])
-    if names == _ITEM_FIELDS:
-        return tuple(SubmissionResult(*row) for row in items["rows"])
-    return tuple(SubmissionResult(**dict(zip(names, row, strict=True))) for row in items["rows"])
 
 
 def compute(round_: Round, stage: int = 1) -> RoundResults:
@@ -345,28 +327,162 @@ def _compute(round_: Round, stage: int) -> RoundResults:
     )
 
 
-def results_of(round_: Round, stage: int | None = None) -> RoundResults:
-    """The results of the round's stage (by default its last, whose decision is the round's),
-    recomputed only when the reviews behind them changed."""
+# --- kept results ----------------------------------------------------------------------------
+
+
+def summary_of(round_: Round, stage: int | None = None) -> Summary:
+    """The results of the round's stage (by default its last, whose decision is the round's)
+    without their items, recomputed and kept first when the reviews behind them changed. Read
+    the items with ``page_of_track``, ``of_track``, ``of_entry`` or ``results_of``."""
     stage = stage_or_last(round_, stage)
     current = fingerprint(round_, stage)
     kept = db.session.get(RoundResult, (round_.id, stage))
-    if kept is not None and kept.fingerprint == current:
-        return RoundResults.from_data(kept.data)
+    if kept is None or kept.fingerprint != current:
+        kept = _keep(round_, stage, current)
+    return Summary(
+        round_id=round_.id,
+        stage=stage,
+        mu=kept.mu,
+        sigma=kept.sigma,
+        leniency=tuple(_judge_leniency(row) for row in kept.leniency or ()),
+        outliers=tuple(Outlier(**o) for o in kept.outliers or ()),
+    )
+
+
+def _keep(round_: Round, stage: int, current: str) -> RoundResult:
+    """Compute the stage's results and keep them in place of the kept ones: the summary row,
+    locked (a concurrent view computing the same results waits, then finds them kept), and
+    its items replaced."""
     results = compute(round_, stage)
-    if kept is None:
-        kept = RoundResult(round_id=round_.id, stage=stage)
-        db.session.add(kept)
-    data = results.to_data()
-    kept.fingerprint, kept.data, kept.computed_at = current, data, clock.now()
-    kept.leniency = data["leniency"]
+    key = {"round_id": round_.id, "stage": stage}
+    table = cast(Table, RoundResult.__table__)
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    db.session.execute(
+        insert(table)
+        .values(**key, fingerprint="", computed_at=clock.now())
+        .on_conflict_do_nothing(index_elements=["round_id", "stage"])
+    )
+    kept = db.session.get(
+        RoundResult, (round_.id, stage), with_for_update=True, populate_existing=True
+    )
+    assert kept is not None
+    if kept.fingerprint == current:
+        return kept  # kept meanwhile by another view
+    items = cast(Table, RoundResultItem.__table__)
+    db.session.execute(delete(items).where(items.c.round_id == round_.id, items.c.stage == stage))
+    in_track: dict[int, int] = {}
+    rows = []
+    for position, item in enumerate(results.items):
+        track_position = in_track.get(item.track_id, 0)
+        in_track[item.track_id] = track_position + 1
+        rows.append(
+            {
+                **key,
+                "position": position,
+                "track_position": track_position,
+                **dict(zip(_ITEM_FIELDS, _item_row(item), strict=True)),
+            }
+        )
+    # COPY on PostgreSQL: one statement for every row, as assignments are written.
+    bulk.insert_rows(items, rows)
+    kept.fingerprint, kept.computed_at = current, clock.now()
+    kept.mu, kept.sigma = results.mu, results.sigma
+    # Shallow copies of flat records: ``dataclasses.asdict`` deep-copies every value.
+    kept.leniency = [dict(vars(r)) for r in results.leniency]
+    kept.outliers = [dict(vars(o)) for o in results.outliers]
     db.session.flush()
-    return results
+    return kept
+
+
+def _items(summary: Summary) -> Any:
+    """A query of the kept items of the summary's round and stage, as ``SubmissionResult``
+    fields."""
+    items = cast(Table, RoundResultItem.__table__)
+    return select(*(items.c[name] for name in _ITEM_FIELDS)).where(
+        items.c.round_id == summary.round_id, items.c.stage == summary.stage
+    )
+
+
+def _read(query: Any) -> list[SubmissionResult]:
+    return [SubmissionResult(*row) for row in db.session.execute(query)]
+
+
+def page_of_track(summary: Summary, track_id: int, start: int, size: int) -> list[SubmissionResult]:
+    """``size`` results of the track from its ``start``-th (0 first), in rank order, those
+    without a review last: a range of the track's index, whatever the number of results."""
+    item = RoundResultItem
+    return _read(
+        _items(summary)
+        .where(
+            item.track_id == track_id,
+            item.track_position >= start,
+            item.track_position < start + size,
+        )
+        .order_by(item.track_position)
+    )
+
+
+def counts_by_track(summary: Summary) -> dict[int, int]:
+    """How many results each track has (tracks without any are absent)."""
+    item = RoundResultItem
+    counts = db.session.execute(
+        select(item.track_id, func.count())
+        .where(item.round_id == summary.round_id, item.stage == summary.stage)
+        .group_by(item.track_id)
+    )
+    return dict(counts.all())
+
+
+def track_results(summary: Summary, track_id: int) -> list[SubmissionResult]:
+    """The track's results, in rank order (those without a review last)."""
+    item = RoundResultItem
+    return _read(_items(summary).where(item.track_id == track_id).order_by(item.track_position))
+
+
+def of_track(round_: Round, track_id: int, stage: int | None = None) -> list[SubmissionResult]:
+    """The track's results at the round's stage (``track_results``)."""
+    return track_results(summary_of(round_, stage), track_id)
+
+
+def entry_result(summary: Summary, entry_id: int) -> SubmissionResult | None:
+    """The entry's result (None when it has none)."""
+    rows = _read(_items(summary).where(RoundResultItem.entry_id == entry_id))
+    return rows[0] if rows else None
+
+
+def ranked_in_track(summary: Summary, track_id: int) -> int:
+    """How many of the track's results are ranked."""
+    item = RoundResultItem
+    return (
+        db.session.scalar(
+            select(func.count()).where(
+                item.round_id == summary.round_id,
+                item.stage == summary.stage,
+                item.track_id == track_id,
+                item.rank_track.is_not(None),
+            )
+        )
+        or 0
+    )
+
+
+def results_of(round_: Round, stage: int | None = None) -> RoundResults:
+    """The whole results of the round's stage (by default its last, whose decision is the
+    round's), recomputed only when the reviews behind them changed."""
+    summary = summary_of(round_, stage)
+    return RoundResults(
+        mu=summary.mu,
+        sigma=summary.sigma,
+        items=tuple(_read(_items(summary).order_by(RoundResultItem.position))),
+        leniency=summary.leniency,
+        outliers=summary.outliers,
+    )
 
 
 def leniency_of(round_: Round, stage: int | None = None) -> tuple[JudgeLeniency, ...]:
-    """The judges' leniency in the results of the round's stage (``results_of``), reading only
-    the kept leniency when the kept results are current (not every submission's result)."""
+    """The judges' leniency in the results of the round's stage, reading only the kept
+    leniency when the kept results are current (no submission's result)."""
     stage = stage_or_last(round_, stage)
     current = fingerprint(round_, stage)
     kept = db.session.execute(
@@ -375,7 +491,7 @@ def leniency_of(round_: Round, stage: int | None = None) -> tuple[JudgeLeniency,
         )
     ).one_or_none()
     if kept is None or kept[0] != current or kept[1] is None:
-        return results_of(round_, stage).leniency
+        return summary_of(round_, stage).leniency
     return tuple(_judge_leniency(row) for row in kept[1])
 
 

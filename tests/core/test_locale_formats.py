@@ -6,11 +6,14 @@ same choice for ``ar``, so the live countdown and the server's text agree."""
 
 from __future__ import annotations
 
+import random
 import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
+from babel.numbers import format_decimal
 from flask import Flask
 from flask_babel import force_locale
 
@@ -96,6 +99,41 @@ def test_each_language_writes_money_instants_numbers_days_and_durations_its_way(
         assert i18n.format_number(3.5, 2) == score
         assert i18n.format_day(date(2026, 3, 5)) == day
         assert i18n.format_duration(timedelta(days=3, hours=4, minutes=5)) == left
+
+
+NUMBERS = [
+    0,
+    -0.0,
+    0.005,
+    0.015,
+    -0.004,
+    2.675,
+    3.5,
+    -12.345,
+    99.995,
+    1234.5,
+    -1234567.891,
+    10**12 + 0.5,
+    Decimal("7.125"),
+    Decimal("-0.000"),
+    *(random.Random(5).uniform(-150, 150) for _ in range(300)),
+]
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "de", "es", "ar"])
+def test_numbers_are_written_as_babel_writes_them(in_request: None, lang: str) -> None:
+    """``format_number`` keeps the locale's symbols instead of asking Babel for them on every
+    number: it writes what Babel's ``format_decimal`` writes, rounding half to even."""
+    for digits in (None, 0, 1, 2, 3):
+        pattern = "#,##0.##" if digits is None else "#,##0" + ("." + "0" * digits if digits else "")
+        with force_locale(lang):
+            for value in NUMBERS:
+                expected = format_decimal(
+                    Decimal(str(value)), format=pattern, locale=lang, decimal_quantization=True
+                )
+                assert i18n.format_number(value, digits) == expected, (value, digits)
+    with force_locale(lang):
+        assert i18n.format_number(float("inf")) == format_decimal(float("inf"), locale=lang)
 
 
 def test_arabic_digits_are_those_of_the_locales_default_numbering_system(

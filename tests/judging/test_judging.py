@@ -45,6 +45,7 @@ from tests.judging.conftest import (
     register,
     score_values,
     seat,
+    submitted,
     text,
 )
 
@@ -794,20 +795,102 @@ def test_the_results_page_and_scores_export(world, challenge, judged, client, lo
     assert b_csv.count("\n") == 1
 
 
-def test_results_kept_before_the_compact_format_still_read(world, challenge, judged):
-    """Kept results hold items as field names and rows; those kept as one dict per item
-    (before) still read the same."""
+def test_results_are_kept_one_row_per_submission_and_read_back_the_same(world, challenge, judged):
+    """The kept results: one row per submission (its place in the whole results and in its
+    track's) beside a summary; every reader gives what the computation gave."""
     from competitions.judging import results
+    from competitions.judging.models import RoundResultItem
 
     round_ = _score_all(
         world, challenge, judged, [["9", "6", "3"], ["8", "5", "2"], ["7", "4", "1"]]
     )
-    data = results.results_of(round_)
-    compact = data.to_data()
-    assert set(compact["items"]) == {"fields", "rows"}
-    old = {**compact, "items": [dict(vars(i)) for i in data.items]}
-    assert results.RoundResults.from_data(old) == data
-    assert results.RoundResults.from_data(compact) == data
+    computed = results.compute(round_)
+    assert results.results_of(round_) == computed
+    db.session.commit()
+    db.session.expire_all()
+    rows = db.session.scalars(
+        select(RoundResultItem).where(RoundResultItem.round_id == round_.id)
+    ).all()
+    assert sorted(r.submission_id for r in rows) == sorted(i.submission_id for i in computed.items)
+    assert [r.submission_id for r in sorted(rows, key=lambda r: r.position)] == [
+        i.submission_id for i in computed.items
+    ]
+    summary = results.summary_of(round_)
+    assert (summary.mu, summary.sigma) == (computed.mu, computed.sigma)
+    assert (summary.leniency, summary.outliers) == (computed.leniency, computed.outliers)
+    assert results.results_of(round_) == computed  # read back from the rows
+    for track in challenge.tracks:
+        ours = [r for r in rows if r.track_id == track.id]
+        assert sorted(r.track_position for r in ours) == list(range(len(ours)))
+        assert results.of_track(round_, track.id) == computed.of_track(track.id)
+        assert results.page_of_track(summary, track.id, 1, 1) == computed.of_track(track.id)[1:2]
+        ranked = [i for i in computed.of_track(track.id) if i.rank_track is not None]
+        assert results.ranked_in_track(summary, track.id) == len(ranked)
+    assert results.counts_by_track(summary) == {
+        t.id: len(computed.of_track(t.id)) for t in challenge.tracks if computed.of_track(t.id)
+    }
+    entry_id = judged["ca"][1].entry_id
+    assert results.entry_result(summary, entry_id) == computed.of_entry(entry_id)
+
+
+def _more_ca_submissions(world, challenge, judged, n):
+    """``n`` more CA submissions, each reviewed by every CA judge (scores spread out)."""
+    subs = []
+    for i in range(n):
+        lead = person("CA")
+        team = new_team(lead, "CA", name=f"Extra team {len(judged['ca']) + i}")
+        subs.append(submitted(register(team, judged["ca"][0].entry.track), challenge))
+    for j, judge in enumerate(judged["ca_judges"]):
+        for s, sub in enumerate(subs):
+            a = assignments.assign_manually(act(world.admin_a), sub, judge)
+            v = str((s * 3 + j) % 11)
+            reviews.save_review(
+                act(judge.user), a, score_values(judged["rubric"], v, v), "", "", True
+            )
+    db.session.commit()
+    return subs
+
+
+def test_the_results_page_reads_only_the_rows_it_shows_whatever_the_data(
+    world, challenge, judged, client, login, monkeypatch, count_queries
+):
+    """A later view of the results page sends as many queries with 3 submissions in a track
+    as with 15, and its queries of the kept results read the rows it shows, no more."""
+    from competitions.judging import results
+    from competitions.judging.views import results as results_views
+
+    round_ = _score_all(
+        world, challenge, judged, [["9", "6", "3"], ["8", "5", "2"], ["7", "4", "1"]]
+    )
+    monkeypatch.setattr(results_views, "RESULTS_PAGE_SIZE", 2)
+    login(world.admin_a)
+    url = f"/challenges/{challenge.slug}/rounds/{round_.id}/results"
+    track_id = judged["ca"][0].entry.track_id
+
+    def later_view(query: str) -> tuple[int, int, str]:
+        client.get(url + query)  # computes and keeps the results when they changed
+        with count_queries() as seen:
+            page = text(client.get(url + query))
+        # The item rows the page's queries of the kept results fetch, run again.
+        connection = db.session.connection()
+        fetched = sum(
+            len(connection.exec_driver_sql(sql, params).all())
+            for sql, params in seen.executed
+            if "round_result_item.team" in sql
+        )
+        return seen.count, fetched, page
+
+    few, few_rows, page = later_view("")
+    assert few_rows == 2 + 2  # a page of each track: the CA and the US
+    _more_ca_submissions(world, challenge, judged, 12)
+    many, many_rows, page = later_view(f"?page-{track_id}=3")
+    assert "Page 3 of 8" in page
+    assert many == few
+    assert many_rows == 2 + 2
+    ranked = results.results_of(round_).of_track(track_id)
+    assert len(ranked) == 15
+    assert all(f">{i.team}<" in page for i in ranked[4:6])
+    assert not any(f">{i.team}<" in page for i in ranked[:4] + ranked[6:])
 
 
 def test_the_results_page_shows_each_track_a_page_at_a_time(

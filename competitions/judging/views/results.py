@@ -53,7 +53,9 @@ def results_page(
 ) -> ResponseReturnValue:
     """The results page, with the lead's release panel (``form``: its errors, after a post)."""
     stage = requested_stage(round_)
-    data = result_service.results_of(round_, stage.stage)
+    # The kept summary and each track's page of rows: a view reads what it shows, not every
+    # submission's result.
+    summary = result_service.summary_of(round_, stage.stage)
     db.session.commit()
     lang = current_language()
     visible_panels = {
@@ -61,18 +63,19 @@ def results_page(
         for p in panels.panels_of(challenge)
         if permissions.can_view_agency_judging(current_user, permissions.panel_agency(p, challenge))
     }
+    by_track = track_pages(challenge.tracks, summary, request.args.to_dict())
+    shown = {i.entry_id for page in by_track.values() for i in page.rows}
     return render_template(
         "judging/results.html",
         challenge=challenge,
         round=round_,
         stage=stage,
         stages=rubrics.stages_of(round_),
-        data=data,
-        by_track=track_pages(challenge.tracks, data, request.args.to_dict()),
-        leniency=[r for r in data.leniency if r.panel_id in visible_panels],
-        outliers=data.outliers if visible_panels else (),
-        users=result_service.judges_by_id({row.user_id for row in data.leniency}),
-        decided=advancement_service.decisions(round_, challenge.tracks, stage.stage),
+        by_track=by_track,
+        leniency=[r for r in summary.leniency if r.panel_id in visible_panels],
+        outliers=summary.outliers if visible_panels else (),
+        users=result_service.judges_by_id({row.user_id for row in summary.leniency}),
+        decided=advancement_service.decisions_of_entries(round_, shown, stage.stage),
         released=result_service.released(round_),
         explanation=explanation.explanation(lang),
         can_advance={t.id: permissions.can_assign(current_user, t) for t in challenge.tracks},
@@ -104,28 +107,32 @@ class TrackPage:
 
 
 def track_pages(
-    tracks: list[Track], data: result_service.RoundResults, args: dict[str, str]
+    tracks: list[Track], summary: result_service.Summary, args: dict[str, str]
 ) -> dict[int, TrackPage]:
     """Each track's page of results: the track's own ``page-<track id>`` argument picks it, so
-    paging one table keeps the others where they are."""
-    per_track: dict[int, list[SubmissionResult]] = {t.id: [] for t in tracks}
-    for item in data.items:  # already in rank order
-        if item.track_id in per_track:
-            per_track[item.track_id].append(item)
+    paging one table keeps the others where they are. One query for the counts, one per track
+    for its page's rows."""
+    counts = result_service.counts_by_track(summary)
     out: dict[int, TrackPage] = {}
-    for track_id, rows in per_track.items():
-        key = f"page-{track_id}"
-        pages = max(1, -(-len(rows) // RESULTS_PAGE_SIZE))
+    for track in tracks:
+        key = f"page-{track.id}"
+        total = counts.get(track.id, 0)
+        pages = max(1, -(-total // RESULTS_PAGE_SIZE))
         try:
             page = min(page_number(args.get(key, "1")), pages)
         except ValueError:
             page = 1
         start = (page - 1) * RESULTS_PAGE_SIZE
-        out[track_id] = TrackPage(
-            rows=rows[start : start + RESULTS_PAGE_SIZE],
+        rows = (
+            result_service.page_of_track(summary, track.id, start, RESULTS_PAGE_SIZE)
+            if total
+            else []
+        )
+        out[track.id] = TrackPage(
+            rows=rows,
             page=page,
             pages=pages,
-            total=len(rows),
+            total=total,
             previous_args={**args, key: str(page - 1)} if page > 1 else None,
             next_args={**args, key: str(page + 1)} if page < pages else None,
         )
@@ -175,7 +182,7 @@ def advancement(slug: str, round_id: int, track_slug: str) -> ResponseReturnValu
     challenge, round_ = judging_round(slug, round_id)
     track = assignable_track(challenge, track_slug)
     stage = requested_stage(round_)
-    items = result_service.results_of(round_, stage.stage).of_track(track.id)
+    items = result_service.of_track(round_, track.id, stage.stage)
     form = AdvancementForm(formdata=request.form if request.method == "POST" else None)
     existing = advancement_service.advancement_of(round_, track, stage.stage)
     chosen = {e for e, a in existing.items() if a.advancing}

@@ -33,9 +33,15 @@ class EntryStatus(enum.StrEnum):
 
 
 def get_entry(entry_id: int) -> Entry:
-    # With its team's members in the same statement: every permission check reads them.
+    # With its team's members in the same statement: every permission check reads them; and
+    # its track's challenge, which every page of an entry names (its trail).
     entry = db.session.get(
-        Entry, entry_id, options=[joinedload(Entry.team).joinedload(Team.members)]
+        Entry,
+        entry_id,
+        options=[
+            joinedload(Entry.team).joinedload(Team.members),
+            joinedload(Entry.track).joinedload(Track.challenge),
+        ],
     )
     return must_exist(entry, _("No such entry."))
 

@@ -177,7 +177,7 @@ def _register_template_helpers(app: Flask) -> None:
     from competitions.agencies import permissions as agency_perms
     from competitions.agencies import trails as agency_trails
     from competitions.challenges import trails as challenge_trails
-    from competitions.core import breadcrumbs, clock, i18n, page_cache, translate
+    from competitions.core import breadcrumbs, clock, i18n, page_cache, translate, urls
     from competitions.core.markdown import render_markdown
     from competitions.entries import trails as entry_trails
     from competitions.judging import trails as judging_trails
@@ -199,6 +199,7 @@ def _register_template_helpers(app: Flask) -> None:
         agency_perms.can_create_agency,
         agency_perms.console_agencies,
         account_perms.can_view_audit_log,
+        urls.id_url,
         # Breadcrumb trails (templates/_macros/nav.html renders them).
         breadcrumbs.home_trail,
         agency_trails.agency_trail,

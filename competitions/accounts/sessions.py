@@ -26,9 +26,11 @@ write only that often.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from hashlib import sha256
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import delete, select
@@ -41,6 +43,12 @@ from competitions.core.errors import NotFound
 from competitions.core.extensions import db
 
 TOUCH_EVERY = timedelta(minutes=1)
+
+#: Facts about the signed-in account that every page's navigation asks for, read by the same
+#: statement as the session (a query less per page): name -> a function building a boolean
+#: SQL expression correlated to ``AccountSession.user_id``. Other packages register theirs
+#: (``judging.home_sections``), so this one depends on none of them.
+ACCOUNT_FACTS: dict[str, Callable[[], Any]] = {}
 MAX_COOKIE_ID = 100  # "<id>:<43 characters>"; anything longer is not ours
 USER_AGENT_LENGTH = 255  # the column's length
 
@@ -118,6 +126,7 @@ class Resumed:
 
     record: AccountSession
     touched: bool
+    facts: dict[str, bool] = field(default_factory=dict)
 
 
 def resume(cookie_id: str) -> Resumed | None:
@@ -127,16 +136,18 @@ def resume(cookie_id: str) -> Resumed | None:
         return None
     # One statement for the session, its account and the account's memberships (every
     # signed-in page's navigation asks for them).
-    record = (
+    names = list(ACCOUNT_FACTS)
+    row = (
         db.session.execute(
-            select(AccountSession)
+            select(AccountSession, *(ACCOUNT_FACTS[n]().label(n) for n in names))
             .options(joinedload(AccountSession.user).joinedload(User.memberships))
             .where(AccountSession.key_hash == _hash(key))
         )
         .unique()
-        .scalar_one_or_none()
+        .one_or_none()
     )
-    if record is None or str(record.user_id) != uid:
+    record = row[0] if row is not None else None
+    if row is None or record is None or str(record.user_id) != uid:
         return None
     now = clock.now()
     if not usable(record, now):
@@ -146,7 +157,7 @@ def resume(cookie_id: str) -> Resumed | None:
     if touched:
         record.last_seen_at = now
         record.member = bool(record.user.memberships)
-    return Resumed(record, touched)
+    return Resumed(record, touched, {n: bool(v) for n, v in zip(names, row[1:], strict=True)})
 
 
 def active(user: User) -> list[AccountSession]:

@@ -61,6 +61,8 @@ def load_user(cookie_id: str) -> User | None:
     if resumed is None:
         return None
     g.account_session_id = resumed.record.id
+    for name, value in resumed.facts.items():  # sessions.ACCOUNT_FACTS, asked once per request
+        g.setdefault(name, value)
     user = resumed.record.user
     if resumed.touched:
         # Nothing else is pending: the session is loaded before the view runs (below).

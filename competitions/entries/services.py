@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, lazyload
 
 from competitions.challenges.eligibility import Status
@@ -21,7 +21,7 @@ from competitions.core.errors import must_exist
 from competitions.core.extensions import db
 from competitions.core.translate import gettext as _
 from competitions.entries import teams
-from competitions.entries.models import Entry, Team
+from competitions.entries.models import Entry, Team, TeamMember
 
 
 class EntryStatus(enum.StrEnum):
@@ -33,9 +33,15 @@ class EntryStatus(enum.StrEnum):
 
 
 def get_entry(entry_id: int) -> Entry:
-    # With its team's members in the same statement: every permission check reads them.
+    # With its team's members in the same statement: every permission check reads them; and
+    # its track's challenge, which every page of an entry names (its trail).
     entry = db.session.get(
-        Entry, entry_id, options=[joinedload(Entry.team).joinedload(Team.members)]
+        Entry,
+        entry_id,
+        options=[
+            joinedload(Entry.team).joinedload(Team.members),
+            joinedload(Entry.track).joinedload(Track.challenge),
+        ],
     )
     return must_exist(entry, _("No such entry."))
 
@@ -50,16 +56,30 @@ def withdraw(actor: Actor, entry: Entry) -> None:
     audit.record(actor, "entry.withdrawn", obj=entry, agency_id=entry.track.agency_id)
 
 
+def member_counts(team_ids: list[int]) -> dict[int, int]:
+    """The number of members of each team (one query, for a page of entries)."""
+    if not team_ids:
+        return {}
+    rows = db.session.execute(
+        select(TeamMember.team_id, func.count())
+        .where(TeamMember.team_id.in_(team_ids))
+        .group_by(TeamMember.team_id)
+    )
+    return {int(team_id): int(count) for team_id, count in rows}
+
+
 def track_entries_query(
     track: Track, status: str | None = None, eligibility: str | None = None
 ) -> Any:
     # Every entry's track is ``track`` (already loaded): not joined again on every row, where
     # its and its agency's JSON columns would be parsed once per entry.
+    # The list shows each team's number of members (``member_counts``), not the members and
+    # their accounts.
     stmt = (
         select(Entry)
         .where(Entry.track_id == track.id)
         .order_by(Entry.registered_at.desc())
-        .options(lazyload(Entry.track))
+        .options(lazyload(Entry.track), joinedload(Entry.team).lazyload(Team.members))
     )
     if status == EntryStatus.ACTIVE:
         stmt = stmt.where(Entry.withdrawn_at.is_(None))

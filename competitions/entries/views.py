@@ -349,6 +349,7 @@ def track_entries(slug: str, track_slug: str) -> ResponseReturnValue:
         page=page,
         conditions={e.id: decisions.prize_conditions(e, rules) for e in page.items},
         documents=documents.current_documents([e.id for e in page.items]),
+        member_counts=services.member_counts([e.team_id for e in page.items]),
         doc_status=documents.STATUS_LABELS,
         status=status,
         eligibility=eligibility,

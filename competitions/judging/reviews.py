@@ -49,10 +49,16 @@ class InvalidReview(FieldErrors):
 
 def judged_round(user: User, round_id: int) -> Round:
     """A round of a challenge on whose panels the user sits (to anyone else it does not exist)."""
+    return judged_round_and_seats(user, round_id)[0]
+
+
+def judged_round_and_seats(user: User, round_id: int) -> tuple[Round, list[Judge]]:
+    """``judged_round`` and the user's seats on the challenge's panels (never empty)."""
     round_ = db.session.get(Round, round_id)
-    if round_ is None or not panels.judge_seats(user, round_.challenge):
+    seats = panels.judge_seats(user, round_.challenge) if round_ is not None else []
+    if round_ is None or not seats:
         raise NotFound(_("No such round."))
-    return round_
+    return round_, seats
 
 
 @dataclass(frozen=True)

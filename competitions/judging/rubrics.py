@@ -52,12 +52,12 @@ def rubric_for(round_: Round, stage: int = 1, create: bool = True) -> Rubric | N
 
 def stages_of(round_: Round) -> list[Rubric]:
     """The round's review stages in order (at least the first, created on first use)."""
-    rubric_for(round_)
-    return list(
-        db.session.scalars(
-            select(Rubric).where(Rubric.round_id == round_.id).order_by(Rubric.stage)
-        )
-    )
+    query = select(Rubric).where(Rubric.round_id == round_.id).order_by(Rubric.stage)
+    stages = list(db.session.scalars(query))
+    if not any(r.stage == 1 for r in stages):
+        rubric_for(round_)
+        stages = list(db.session.scalars(query))
+    return stages
 
 
 def last_stage(round_: Round) -> int:

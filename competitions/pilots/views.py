@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from babel.numbers import format_decimal
-from flask import Response, redirect, render_template, request, url_for
+from flask import Response, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
@@ -72,8 +72,12 @@ def can_list_pilots(challenge: Any) -> bool:
 
 @bp.app_template_global()
 def public_pilots(challenge: Any) -> list[Pilot]:
-    """For the challenge page and its winners (which do not depend on this package)."""
-    return queries.public_pilots_of_challenge(challenge)
+    """For the challenge page and its winners (which do not depend on this package). The
+    challenge page asks twice (its feed link and its section): one query per request."""
+    asked: dict[int, list[Pilot]] = g.setdefault("public_pilots", {})
+    if challenge.id not in asked:
+        asked[challenge.id] = queries.public_pilots_of_challenge(challenge)
+    return asked[challenge.id]
 
 
 @bp.app_template_global()

@@ -27,6 +27,8 @@ def my_entries(user: Any) -> Section | None:
             .where(TeamMember.user_id == user.id)
             .order_by(Team.name)
             .limit(ROWS)
+            # The section names the teams; their members (and accounts) are not shown.
+            .options(lazyload(Team.members))
         )
     )
     if not teams:

@@ -7,13 +7,14 @@ from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 
 import pytest
+from flask import url_for
 from sqlalchemy import select
 
 from competitions.core import audit, mail, tokens
 from competitions.core.actor import Actor
 from competitions.core.db import UTCDateTime
 from competitions.core.storage import LocalStorage, TooLarge, sniff_image
-from competitions.core.urls import external_url, is_safe_next
+from competitions.core.urls import external_url, id_url, is_safe_next
 
 
 def test_clock_can_be_frozen_and_moved(clock):
@@ -78,6 +79,17 @@ def test_external_urls_come_from_base_url_not_the_request(app, db):
 )
 def test_safe_next(target, ok):
     assert is_safe_next(target) is ok
+
+
+def test_id_url_builds_what_url_for_builds_for_every_id(app):
+    with app.test_request_context("/"):
+        entry_url = id_url("entries.entry", "entry_id")
+        round_url = id_url("submissions.edit", "round_id", entry_id=7)
+        for n in (1, 42, 987_654_321, 2**31 - 1):
+            assert entry_url(n) == url_for("entries.entry", entry_id=n)
+            assert round_url(n) == url_for("submissions.edit", entry_id=7, round_id=n)
+        with pytest.raises(ValueError):
+            id_url("challenges.challenge_page", "page", slug="x")  # a query argument
 
 
 def test_mail_is_sent_only_after_commit(db, mail):

@@ -82,10 +82,9 @@ def home() -> ResponseReturnValue:
 
 @bp.signed_in("/judging/rounds/<int:round_id>")
 def queue(round_id: int) -> ResponseReturnValue:
-    round_ = reviews.judged_round(current_user, round_id)
+    round_, seats = reviews.judged_round_and_seats(current_user, round_id)
     rows = reviews.queue(current_user.id, round_)
     stages = {r.stage: r for r in rubrics.stages_of(round_)}
-    seats = panels.judge_seats(current_user, round_.challenge)
     commit_for_page()  # the first stage's rubric may have been created
     return render_template(
         "judging/queue.html",

@@ -1,10 +1,11 @@
 """Submission services: the round's form, drafts, immutable versions, files.
 
 The deadline is enforced here, on the server: a final submission is accepted only if the
-instant taken just before its transaction commits is at or before the round's deadline plus
-the entry's extension (``deadlines``). A refused submission leaves the draft untouched: it is
-saved first, and the submission runs in a SAVEPOINT of the same transaction
-(``save_and_submit``).
+instant taken just before its rows are written (after every slower step, the uploads
+included) is at or before the round's deadline plus the entry's extension (``deadlines``). A
+refused submission leaves the draft as saved: every check of the submission runs before any
+row of it is added, so a refusal has nothing to undo (``save_and_submit``), and the draft,
+the files, the version and its files are written together by one flush.
 """
 
 from __future__ import annotations
@@ -298,9 +299,12 @@ def save_draft(
         raise InvalidAnswers(problems)
     submission = submission_for(entry, round_, create=True, lock=True)
     assert submission is not None
+    # The draft's files are read before anything changes: reading them then flushes nothing
+    # (the changes are written by one flush, with the version when one is submitted).
+    counts = _draft_counts(submission)
     submission.draft = {**(submission.draft or {}), **clean}
     submission.draft_saved_at, submission.draft_saved_by_id = clock.now(), actor.user_id
-    added = _attach(actor, submission, fields, uploads)
+    added = _attach(actor, submission, fields, uploads, counts)
     # The draft's files as they now are (a submit in this transaction reads them, not the
     # database again), and the row is locked: see ``submit``.
     current = [f for f in submission.draft_files if f.removed_at is None] + added
@@ -310,10 +314,14 @@ def save_draft(
 
 
 def _attach(
-    actor: Actor, submission: Submission, fields: dict[str, FieldDef], uploads: list[Upload]
+    actor: Actor,
+    submission: Submission,
+    fields: dict[str, FieldDef],
+    uploads: list[Upload],
+    counts: dict[str, int],
 ) -> list[SubmissionFile]:
-    """Store the uploads into the draft's file fields (each within its number of files)."""
-    counts = _draft_counts(submission)
+    """Store the uploads into the draft's file fields (each within its number of files;
+    ``counts``: the draft's files per field, updated)."""
     added: list[SubmissionFile] = []
     for upload in uploads:
         f = fields.get(upload.field_key)
@@ -413,33 +421,32 @@ def save_and_submit(
 ) -> SaveOutcome:
     """Save the draft, then (``submitting``) turn it into a new version: the form's one action.
 
-    Nothing is committed here; the caller commits once, whatever the outcome. The final
-    submission runs in a SAVEPOINT inside the caller's transaction: if it is refused, only the
-    SAVEPOINT is rolled back, and the caller's single commit still keeps the draft saved just
-    before (``Refused``). A draft that cannot be saved raises its ``DomainError`` (the caller
-    rolls back; nothing is kept). Saving and submitting in one transaction lets the submission
-    reuse what saving read (``facts``).
+    Nothing is committed here; the caller commits once, whatever the outcome. ``submit``
+    checks everything before it adds a row: if it refuses, the draft saved just before is
+    still in the session untouched, and the caller's single commit keeps it (``Refused``). A
+    draft that cannot be saved raises its ``DomainError`` (the caller rolls back; nothing is
+    kept). Saving and submitting in one transaction lets the submission reuse what saving read
+    (``facts``), and one flush writes the draft's changes with the version.
     """
     save_draft(actor, entry, round_, answers, uploads, submitting)
-    db.session.flush()
     if not submitting:
         return DraftSaved()
-    savepoint = db.session.begin_nested()
     try:
         version = submit(actor, entry, round_)
     except DomainError as err:
-        savepoint.rollback()
         return Refused(err)
-    savepoint.commit()
     return Submitted(version.number)
 
 
 def submit(actor: Actor, entry: Entry, round_: Round) -> SubmissionVersion:
     """Turn the saved draft into a new immutable version — if it is complete and on time.
 
-    The time is taken last, just before the caller commits; anything slower (big uploads)
-    happened before, while saving the draft. Run in a SAVEPOINT after saving the draft
-    (``save_and_submit``), so that a refusal undoes only the submission.
+    Every check runs before anything is added to the session: a refusal (``DomainError``)
+    leaves the session as it was, the draft saved before it included (``save_and_submit``).
+    The time that counts is taken last, just before the version is written; anything slower
+    (big uploads) happened before, while saving the draft. One flush then writes the draft's
+    changes, the version and its files; the audit event, the receipt and the webhook event
+    (which name the version's id) go with the caller's commit.
     """
     _require_member(actor, entry)
     _check_round(entry, round_)
@@ -459,29 +466,28 @@ def submit(actor: Actor, entry: Entry, round_: Round) -> SubmissionVersion:
     problems = completeness_problems(fields, submission.draft or {}, _draft_counts(submission))
     if problems:
         raise IncompleteSubmission(problems)
-    number = latest_number(submission) + 1
+    with db.session.no_autoflush:  # the draft's changes are written with the version below
+        number = latest_number(submission) + 1
     deadline = deadlines.deadline_for(entry, round_)
-    if clock.now() > deadline:
-        raise DeadlinePassed(deadlines.passed(entry, round_, "late"))
     answers = {f.key: submission.draft.get(f.key) for f in fields if f.type != FieldType.FILE}
+    # The instant that counts: taken now, after every other step, just before the rows are
+    # written (nothing of the version is in the session yet: a refusal has nothing to undo).
+    stamped = clock.now()
+    if stamped > deadline:
+        raise DeadlinePassed(deadlines.passed(entry, round_, "late"))
     version = SubmissionVersion(
         submission=submission,
         number=number,
         answers=answers,
         submitted_by_id=actor.user_id,
         deadline=deadline,
-        submitted_at=now,
+        submitted_at=stamped,
     )
     db.session.add(version)
     _copy_draft_files(submission, version)
     submission.withdrawn_at = None
     decisions.freeze_eligibility(entry)
-    db.session.flush()
-    # The instant that counts: taken now, after every other step, just before the commit.
-    stamped = clock.now()
-    if stamped > deadline:
-        raise DeadlinePassed(deadlines.passed(entry, round_, "late"))
-    version.submitted_at = stamped
+    db.session.flush()  # the one flush: the version's id names it below
     audit.record(
         actor,
         "submission.submitted",

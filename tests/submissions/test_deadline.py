@@ -12,7 +12,6 @@ import sqlalchemy as sa
 
 from competitions.core.errors import DomainError, NotFound
 from competitions.core.extensions import db
-from competitions.entries import decisions
 from competitions.submissions import deadlines, services
 from competitions.submissions.models import Extension, SubmissionVersion
 from tests.submissions.conftest import (
@@ -95,14 +94,16 @@ def test_a_request_that_commits_after_the_deadline_is_refused(
     world, client, login, entry, round_, clock, monkeypatch, mail
 ):
     """The request starts one second before the deadline; the instant taken just before the
-    commit is one second after it (a slow step in the transaction)."""
-    original = decisions.freeze_eligibility
+    version is written is one second after it (a slow step in the transaction: here, reading
+    the last version's number, the submission's last read before it is stamped)."""
+    original = services.latest_number
 
-    def slow_freeze(e):
-        original(e)
+    def slow_read(submission):
+        number = original(submission)
         clock.set_now(DEADLINE + SECOND)
+        return number
 
-    monkeypatch.setattr(decisions, "freeze_eligibility", slow_freeze)
+    monkeypatch.setattr(services, "latest_number", slow_read)
     clock.set_now(DEADLINE - SECOND)
     login(world.innovator)
     response = client.post(
@@ -120,7 +121,7 @@ def test_a_request_that_commits_after_the_deadline_is_refused(
     assert submission.draft["summary"] == "Last minute words."  # saved before, kept
     assert [f.filename for f in submission.draft_files] == ["report.pdf"]
     assert download(client, submission.draft_files[0].id).data == PDF
-    assert entry.eligibility_frozen_at is None  # rolled back with the refused version
+    assert entry.eligibility_frozen_at is None  # not frozen by a refused submission
     assert events("submission.submitted") == []
     assert mail.to(world.innovator.email) == []
 

@@ -33,6 +33,7 @@ BENCHES: dict[str, tuple[str, ...]] = {
     "pages.py": ("queries /challenges/", "queries judge's queue"),
     "deadline_rush.py": ("ceiling", "tandem", "CPU ms per request"),
     "fanout.py": ("raw SMTP ceiling", "lost 0, duplicated 0"),
+    "submit_profile.py": ("SQL statements per submission", "cumulative ms per request"),
 }
 NEEDS_REDIS = {"deadline_rush.py", "fanout.py"}
 # Modules of bench/ that are helpers of the benches above, not benches.

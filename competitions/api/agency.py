@@ -15,7 +15,6 @@ from flask import Response, request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from competitions.accounts.models import User
 from competitions.agencies.permissions import can_view_agency_audit
 from competitions.api import agency_bp, auth
 from competitions.api import schemas as s
@@ -44,7 +43,7 @@ from competitions.entries.models import Entry
 from competitions.entries.permissions import can_list_entries, can_view_entry
 from competitions.judging import advancement, results
 from competitions.judging import permissions as judging_permissions
-from competitions.judging.models import Assignment, Review
+from competitions.judging.models import Review
 from competitions.judging.rubrics import get_stage, last_stage
 from competitions.outreach import announcements
 from competitions.outreach import permissions as outreach_permissions
@@ -240,22 +239,7 @@ def list_reviews(args: dict[str, Any], slug: str, track_slug: str, round_id: int
     stage = args["stage"] or last_stage(round_)
     rubric = get_stage(round_, stage)
     page = paginate(results.track_reviews(round_, stage, track.id), Review.id, args)
-    about = {
-        row.id: row
-        for row in db.session.execute(
-            select(
-                Review.id,
-                Assignment.submission_id,
-                Submission.entry_id,
-                Assignment.user_id,
-                User.email,
-            )
-            .join(Assignment, Assignment.id == Review.assignment_id)
-            .join(Submission, Submission.id == Assignment.submission_id)
-            .join(User, User.id == Assignment.user_id)
-            .where(Review.id.in_([r.id for r in page.items]))
-        )
-    }
+    about = results.reviews_about([r.id for r in page.items])
     titles = {c.id: text(c.title, challenge.languages) for c in rubric.criteria}
 
     def dump(review: Review) -> dict[str, Any]:

@@ -610,3 +610,17 @@ def track_reviews(round_: Round, stage: int, track_id: int) -> Any:
         .where(*counted_reviews(round_.id, stage), Entry.track_id == track_id)
         .options(selectinload(Review.scores))
     )
+
+
+def reviews_about(review_ids: list[int]) -> dict[int, Any]:
+    """For each review: its submission, entry and judge (user id and email), in one query."""
+    rows = db.session.execute(
+        select(
+            Review.id, Assignment.submission_id, Submission.entry_id, Assignment.user_id, User.email
+        )
+        .join(Assignment, Assignment.id == Review.assignment_id)
+        .join(Submission, Submission.id == Assignment.submission_id)
+        .join(User, User.id == Assignment.user_id)
+        .where(Review.id.in_(review_ids))
+    )
+    return {row.id: row for row in rows}

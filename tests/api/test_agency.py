@@ -247,12 +247,9 @@ def test_a_submitted_file_downloads_with_its_digest(
     assert client.get(f"{API}/files/999999", headers=bearer(other)).status_code == 404
 
 
-def test_a_tracks_results_of_a_round(
-    client: FlaskClient, published: Challenge, track_a: Track, make_token: Any, world: Any
-) -> None:
-    entry = make_entry(track_a, "Astro Foods")
-    round_ = published.rounds[0]
-    sub = Submission(entry=entry, round=round_, draft={})
+def _submitted(track: Track, round_: Any, team: str) -> Submission:
+    """A new entry's submission with one version in the round (added)."""
+    sub = Submission(entry=make_entry(track, team), round=round_, draft={})
     version = SubmissionVersion(
         submission=sub,
         number=1,
@@ -261,6 +258,14 @@ def test_a_tracks_results_of_a_round(
         deadline=round_.submission_deadline,
     )
     db.session.add_all([sub, version])
+    return sub
+
+
+def test_a_tracks_results_of_a_round(
+    client: FlaskClient, published: Challenge, track_a: Track, make_token: Any, world: Any
+) -> None:
+    round_ = published.rounds[0]
+    entry = _submitted(track_a, round_, "Astro Foods").entry
     db.session.commit()
     url = f"{API}/challenges/{published.slug}/tracks/{track_a.slug}/rounds/{round_.id}/results"
     r = client.get(url, headers=bearer(make_token()))
@@ -279,16 +284,7 @@ def _reviewed(track: Track, round_: Any, judge_user: Any, values: list[str], sta
     from competitions.judging import panels, rubrics
     from competitions.judging.models import Assignment, Judge, Review, Score
 
-    entry = make_entry(track, f"Team {len(values)}{status}")
-    sub = Submission(entry=entry, round=round_, draft={})
-    version = SubmissionVersion(
-        submission=sub,
-        number=1,
-        answers={},
-        submitted_at=clock.now(),
-        deadline=round_.submission_deadline,
-    )
-    db.session.add_all([sub, version])
+    sub = _submitted(track, round_, f"Team {len(values)}{status}")
     panel = panels.panel_for(round_.challenge, track)
     judge = db.session.scalar(
         select(Judge).where(Judge.panel_id == panel.id, Judge.user_id == judge_user.id)

@@ -194,23 +194,8 @@ def record_award(actor: Actor, track: Track, data: AwardData) -> Award:
             _("This entry takes part for recognition only: it cannot receive prize money."),
             "winner",
         )
-    # Locked (on PostgreSQL) so two admins cannot give more of a prize than it counts.
-    prize = db.session.get(Prize, data.prize_id, with_for_update=True) if data.prize_id else None
-    if prize is None or prize.track_id != track.id:
-        raise DomainError(_("Choose one of the track's prizes."), "prize")
+    prize = _prize_left(track, entry, data.prize_id)
     amount, currency = parse_money(data.amount, data.currency)
-    given = db.session.scalars(select(Award).where(Award.prize_id == prize.id)).all()
-    if any(a.entry_id == entry.id for a in given):
-        raise DomainError(_("This entry already has this prize."), "prize")
-    if len(given) >= prize.count:
-        raise DomainError(
-            ngettext(
-                "This prize is given %(num)d time: it is already awarded.",
-                "This prize is given %(num)d times: all are already awarded.",
-                prize.count,
-            ),
-            "prize",
-        )
     applicable = [dict(c.text) for c in track_conditions(track)]
     chosen = sorted(set(data.conditions))
     if any(not 0 <= i < len(applicable) for i in chosen):
@@ -267,6 +252,27 @@ def record_award(actor: Actor, track: Track, data: AwardData) -> Award:
         ),
     )
     return award
+
+
+def _prize_left(track: Track, entry: Entry, prize_id: int | None) -> Prize:
+    """The track's prize to give the entry, locked (on PostgreSQL) so that two admins cannot
+    give more of it than it counts: refused when the entry has it or none is left."""
+    prize = db.session.get(Prize, prize_id, with_for_update=True) if prize_id else None
+    if prize is None or prize.track_id != track.id:
+        raise DomainError(_("Choose one of the track's prizes."), "prize")
+    given = db.session.scalars(select(Award).where(Award.prize_id == prize.id)).all()
+    if any(a.entry_id == entry.id for a in given):
+        raise DomainError(_("This entry already has this prize."), "prize")
+    if len(given) >= prize.count:
+        raise DomainError(
+            ngettext(
+                "This prize is given %(num)d time: it is already awarded.",
+                "This prize is given %(num)d times: all are already awarded.",
+                prize.count,
+            ),
+            "prize",
+        )
+    return prize
 
 
 def _evidence_help(track: Track) -> dict[str, str]:

@@ -41,7 +41,7 @@ from competitions.entries import services as entry_services
 from competitions.entries.decisions import reasons_from_data
 from competitions.entries.models import Entry
 from competitions.entries.permissions import can_list_entries, can_view_entry
-from competitions.judging import advancement, results
+from competitions.judging import advancement, results, reviews
 from competitions.judging import permissions as judging_permissions
 from competitions.judging.models import Review
 from competitions.judging.rubrics import get_stage, last_stage
@@ -238,8 +238,8 @@ def list_reviews(args: dict[str, Any], slug: str, track_slug: str, round_id: int
     round_ = challenge_services.get_round(challenge, round_id)
     stage = args["stage"] or last_stage(round_)
     rubric = get_stage(round_, stage)
-    page = paginate(results.track_reviews(round_, stage, track.id), Review.id, args)
-    about = results.reviews_about([r.id for r in page.items])
+    page = paginate(reviews.track_reviews(round_, stage, track.id), Review.id, args)
+    about = reviews.reviews_about([r.id for r in page.items])
     titles = {c.id: text(c.title, challenge.languages) for c in rubric.criteria}
 
     def dump(review: Review) -> dict[str, Any]:

@@ -17,7 +17,6 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, Float, Table, delete, func, select, true
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import selectinload
 
 from competitions.accounts.models import User
 from competitions.challenges.models import Challenge, Round
@@ -597,30 +596,3 @@ def _ranked_cells(result: SubmissionResult | None) -> list[Any]:
 def _num(value: Any) -> Decimal | str:
     """Two decimals, as a number (a negative normalized score stays a number)."""
     return "" if value is None else Decimal(f"{value:.2f}")
-
-
-def track_reviews(round_: Round, stage: int, track_id: int) -> Any:
-    """The counted reviews of the round's stage in one track (the export's rows, as objects):
-    a statement to page through by review id, with each review's scores loaded with it."""
-    return (
-        select(Review)
-        .join(Assignment, Assignment.id == Review.assignment_id)
-        .join(Submission, Submission.id == Assignment.submission_id)
-        .join(Entry, Entry.id == Submission.entry_id)
-        .where(*counted_reviews(round_.id, stage), Entry.track_id == track_id)
-        .options(selectinload(Review.scores))
-    )
-
-
-def reviews_about(review_ids: list[int]) -> dict[int, Any]:
-    """For each review: its submission, entry and judge (user id and email), in one query."""
-    rows = db.session.execute(
-        select(
-            Review.id, Assignment.submission_id, Submission.entry_id, Assignment.user_id, User.email
-        )
-        .join(Assignment, Assignment.id == Review.assignment_id)
-        .join(Submission, Submission.id == Assignment.submission_id)
-        .join(User, User.id == Assignment.user_id)
-        .where(Review.id.in_(review_ids))
-    )
-    return {row.id: row for row in rows}

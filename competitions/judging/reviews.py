@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from competitions.accounts.models import User
 from competitions.challenges.models import Challenge, Round
@@ -22,7 +22,7 @@ from competitions.core.forms import CONTROL_MESSAGE
 from competitions.core.text import plain_number
 from competitions.core.translate import gettext as _
 from competitions.entries.models import Entry, Team
-from competitions.judging import normalization, panels, permissions, rubrics
+from competitions.judging import normalization, panels, permissions, results, rubrics
 from competitions.judging.models import (
     Assignment,
     Judge,
@@ -314,3 +314,33 @@ def _set_scores(review: Review, values: dict[int, Decimal]) -> None:
     for criterion_id, score in current.items():
         if criterion_id not in values:
             review.scores.remove(score)
+
+
+# --- the counted reviews of a track, for the API's export ------------------------------------
+
+
+def track_reviews(round_: Round, stage: int, track_id: int) -> Any:
+    """The counted reviews of the round's stage in one track (the export's rows, as objects):
+    a statement to page through by review id, with each review's scores loaded with it."""
+    return (
+        select(Review)
+        .join(Assignment, Assignment.id == Review.assignment_id)
+        .join(Submission, Submission.id == Assignment.submission_id)
+        .join(Entry, Entry.id == Submission.entry_id)
+        .where(*results.counted_reviews(round_.id, stage), Entry.track_id == track_id)
+        .options(selectinload(Review.scores))
+    )
+
+
+def reviews_about(review_ids: list[int]) -> dict[int, Any]:
+    """For each review: its submission, entry and judge (user id and email), in one query."""
+    rows = db.session.execute(
+        select(
+            Review.id, Assignment.submission_id, Submission.entry_id, Assignment.user_id, User.email
+        )
+        .join(Assignment, Assignment.id == Review.assignment_id)
+        .join(Submission, Submission.id == Assignment.submission_id)
+        .join(User, User.id == Assignment.user_id)
+        .where(Review.id.in_(review_ids))
+    )
+    return {row.id: row for row in rows}

@@ -19,21 +19,19 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from competitions.accounts.models import User
 from competitions.challenges.models import Round
 from competitions.challenges.timeline import WindowState
-from competitions.core import audit, clock, mail
+from competitions.core import audit, clock
 from competitions.core import filetypes as file_types
 from competitions.core.actor import Actor
 from competitions.core.errors import Conflict, DomainError, FieldErrors, NotFound, must_exist
 from competitions.core.extensions import db
 from competitions.core.storage import get_storage
 from competitions.core.translate import gettext as _
-from competitions.core.translate import lazy_gettext as _l
 from competitions.entries import decisions
 from competitions.entries.models import Entry
 from competitions.entries.permissions import is_lead, is_member
-from competitions.submissions import deadlines, facts
+from competitions.submissions import deadlines, facts, receipts
 from competitions.submissions.fields import (
     FieldDef,
     FieldsError,
@@ -501,7 +499,7 @@ def submit(actor: Actor, entry: Entry, round_: Round) -> SubmissionVersion:
             "files": [f.sha256 for f in version.files],
         },
     )
-    _send_receipt(actor, entry, round_, version)
+    receipts.send_receipt(actor, entry, round_, version)
     from competitions.webhooks import events as webhook_events
 
     webhook_events.submission_received(entry, round_, version)
@@ -514,32 +512,6 @@ def _copy_draft_files(submission: Submission, version: SubmissionVersion) -> Non
         db.session.add(
             _file_row(submission, r.field_key, r, r.uploaded_at, r.uploaded_by_id, version)
         )
-
-
-def _send_receipt(actor: Actor, entry: Entry, round_: Round, version: SubmissionVersion) -> None:
-    user = actor.user
-    if not isinstance(user, User):
-        return
-    lang = user.preferred_language
-    from competitions.core.urls import external_url
-
-    mail.send_after_commit(
-        mail.render_mail(
-            "submissions/receipt",
-            user.email,
-            lang,
-            _l("Receipt: version %(n)d of your submission", n=version.number),
-            entry=entry,
-            round=round_,
-            version=version,
-            files=version.files,
-            link=external_url(
-                "submissions.receipt", entry_id=entry.id, round_id=round_.id, number=version.number
-            ),
-        ),
-        source=f"submission_version:{version.id}:receipt",
-        new_source=True,  # the version was inserted just before, in this transaction
-    )
 
 
 def withdraw_submission(actor: Actor, entry: Entry, round_: Round) -> None:

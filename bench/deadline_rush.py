@@ -43,9 +43,9 @@ DB_NAME = "tandem_bench_rush"
 PASSWORD = "a long enough passphrase"
 
 
-def fresh_database() -> str:
+def fresh_database(base: str = DB_NAME) -> str:
     admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = tiny.database_name(DB_NAME)
+    name = tiny.database_name(base)
     with admin.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         tiny.create_database(conn, name)

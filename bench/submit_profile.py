@@ -120,7 +120,8 @@ def main() -> None:
     tiny.add_flag(parser)
     args = tiny.shrink(parser.parse_args(), requests=3, clients=1, top=5)
 
-    url = deadline_rush.fresh_database()
+    # Its own database: the smoke test runs it beside deadline_rush.py.
+    url = deadline_rush.fresh_database("tandem_bench_submit_profile")
     instance = Path(tempfile.mkdtemp(prefix="tandem-profile-"))
     env = {
         **environment(url, instance),

@@ -43,9 +43,10 @@ DB_NAME = "tandem_bench_rush"
 PASSWORD = "a long enough passphrase"
 
 
-def fresh_database(base: str = DB_NAME) -> str:
+def fresh_database(base: str | None = None) -> str:
+    """A new, empty database named ``base`` (this module's ``DB_NAME`` at call time)."""
     admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = tiny.database_name(base)
+    name = tiny.database_name(base or DB_NAME)
     with admin.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         tiny.create_database(conn, name)

@@ -268,23 +268,18 @@ def live_env(tmp_path_factory: pytest.TempPathFactory, smtp_server: SMTPCapture)
 
 @pytest.fixture(scope="session")
 def live_app(live_env: dict[str, str]) -> Iterator[Flask]:
-    from tests.support.live import app_from_environment
+    from tests.support.live import live_app_from
 
-    application = app_from_environment(live_env)
-    yield application
-    with application.app_context():
-        _db.engine.dispose()
+    with live_app_from(live_env) as application:
+        yield application
 
 
 @pytest.fixture(scope="session")
 def live_server(live_app: Flask) -> Iterator[Any]:
-    from tests.support.live import LiveServer
+    from tests.support.live import serving
 
-    server = LiveServer(live_app)
-    live_app.config["BASE_URL"] = server.url
-    server.start()
-    yield server
-    server.stop()
+    with serving(live_app) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -27,7 +27,7 @@ from competitions.core.actor import Actor
 from competitions.core.extensions import db
 from competitions.entries import registration, teams
 from tests.support.axe import assert_accessible
-from tests.support.live import LiveServer, app_from_environment, live_environment
+from tests.support.live import LiveServer, live_app_from, live_environment, serving
 
 pytestmark = pytest.mark.e2e
 ARABIC = re.compile(r"[\u0600-\u06ff]")
@@ -58,19 +58,14 @@ _LAYOUT = """() => {
 @pytest.fixture(scope="module")
 def demo_app(tmp_path_factory: pytest.TempPathFactory, smtp_server: Any) -> Iterator[Flask]:
     env = live_environment(tmp_path_factory.mktemp("rtl"), smtp_server.port, BASE, name="rtl")
-    application = app_from_environment(env)
-    yield application
-    with application.app_context():
-        db.engine.dispose()
+    with live_app_from(env) as application:
+        yield application
 
 
 @pytest.fixture(scope="module")
 def demo_server(demo_app: Flask) -> Iterator[LiveServer]:
-    server = LiveServer(demo_app)
-    demo_app.config["BASE_URL"] = server.url
-    server.start()
-    yield server
-    server.stop()
+    with serving(demo_app) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")

@@ -174,3 +174,24 @@ def wait_until(predicate: Any, timeout: float = 30.0, interval: float = 0.1) -> 
             return value
         time.sleep(interval)
     raise AssertionError(f"condition not met within {timeout} s")
+
+
+@contextmanager
+def live_app_from(env: dict[str, str]) -> Iterator[Flask]:
+    """An app on ``env``'s settings; its connections are closed afterwards."""
+    from competitions.core.extensions import db
+
+    application = app_from_environment(env)
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+@contextmanager
+def serving(app: Flask) -> Iterator[LiveServer]:
+    """``app`` on a live HTTP server (its ``BASE_URL`` set to the server's address)."""
+    server = LiveServer(app)
+    app.config["BASE_URL"] = server.url
+    server.start()
+    yield server
+    server.stop()

@@ -7,6 +7,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload, lazyload
 
 from competitions.accounts.models import User
 from competitions.accounts.services import check_email, find_by_email
@@ -247,9 +248,12 @@ def remove(actor: Actor, challenge: Challenge, judge: Judge) -> int:
 
 def judge_seats(user: User, challenge: Challenge) -> list[Judge]:
     """The user's active seats on the challenge's panels."""
+    # The seat's user is ``user``, its panel's track one of the challenge's (both in the
+    # session already): not joined again on every seat.
     return list(
         db.session.scalars(
             select(Judge)
+            .options(lazyload(Judge.user), joinedload(Judge.panel).lazyload(Panel.track))
             .join(Panel, Panel.id == Judge.panel_id)
             .where(
                 Judge.user_id == user.id,

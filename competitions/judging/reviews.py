@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, lazyload, selectinload
+from sqlalchemy.orm import selectinload
 
 from competitions.accounts.models import User
 from competitions.challenges.models import Challenge, Round
@@ -63,15 +63,25 @@ def judged_round_and_seats(user: User, round_id: int) -> tuple[Round, list[Judge
 
 @dataclass(frozen=True)
 class QueueRow:
-    assignment: Assignment
+    """A line of the judge's queue: what the page shows of an assignment, nothing more."""
+
+    assignment_id: int
+    number: int
+    stage: int
+    team_name: str
     status: ReviewProgress
 
 
 def queue(user_id: int, round_: Round) -> list[QueueRow]:
+    # The queue shows each submission's number, stage and team name: selected as columns, so
+    # no assignment, submission, entry or team object (and their JSON columns) is built per row.
     rows = db.session.execute(
-        select(Assignment, Review.status)
+        select(Assignment.id, Assignment.number, Assignment.stage, Team.name, Review.status)
         .outerjoin(Review, Review.assignment_id == Assignment.id)
         .join(Judge, Judge.id == Assignment.judge_id)
+        .join(Submission, Submission.id == Assignment.submission_id)
+        .join(Entry, Entry.id == Submission.entry_id)
+        .join(Team, Team.id == Entry.team_id)
         .where(
             Assignment.round_id == round_.id,
             Assignment.user_id == user_id,
@@ -79,20 +89,11 @@ def queue(user_id: int, round_: Round) -> list[QueueRow]:
             Judge.removed_at.is_(None),
         )
         .order_by(Assignment.stage, Assignment.number, Assignment.id)
-        # The queue shows each submission's number and team name: the judge, the round and
-        # the track are the page's own (in the session already), the team's members unused;
-        # joined on every row they made most of the page's cost.
-        .options(
-            lazyload(Assignment.judge),
-            joinedload(Assignment.submission).options(
-                lazyload(Submission.round),
-                joinedload(Submission.entry).options(
-                    lazyload(Entry.track), joinedload(Entry.team).lazyload(Team.members)
-                ),
-            ),
-        )
     ).all()
-    return [QueueRow(a, ReviewProgress(status or ReviewProgress.NEW)) for a, status in rows]
+    return [
+        QueueRow(aid, number, stage, name, ReviewProgress(status or ReviewProgress.NEW))
+        for aid, number, stage, name, status in rows
+    ]
 
 
 def my_rounds(user_id: int) -> list[tuple[Challenge, Round, int, int]]:

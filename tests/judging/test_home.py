@@ -127,3 +127,7 @@ def test_a_judge_s_queue_costs_the_same_whatever_the_number_of_assignments(
         page = text(client.get(url))
     assert "0 of 3 reviewed" in page
     assert many.count == few.count
+    # Each line is read as columns (number, stage, team name, status): no entry or submission
+    # is loaded whole, with JSON columns decoded per row, for a line of text.
+    loaded = [s for s in many.statements if "eligibility" in s or "draft_saved" in s]
+    assert loaded == []

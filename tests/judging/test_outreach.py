@@ -10,6 +10,7 @@ import pytest
 from competitions.core.errors import DomainError
 from competitions.core.extensions import db
 from competitions.judging import advancement, assignments, panels, reviews
+from competitions.judging.models import Assignment
 from competitions.outreach import announcements, notices
 from competitions.outreach.models import NoticeKind
 from tests.judging.conftest import act, score_values, seat
@@ -64,7 +65,7 @@ def test_judges_with_reviews_left_are_reminded_before_judging_closes(world, work
     for row in reviews.queue(j0.user_id, workload["round"]):
         reviews.save_review(
             act(j0.user),
-            row.assignment,
+            db.session.get(Assignment, row.assignment_id),
             score_values(workload["rubric"], "6", "6"),
             "",
             "",

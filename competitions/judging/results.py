@@ -398,8 +398,17 @@ def _items(summary: Summary) -> Any:
     """A query of the kept items of the summary's round and stage, as ``SubmissionResult``
     fields."""
     items = cast(Table, RoundResultItem.__table__)
-    return select(*(items.c[name] for name in _ITEM_FIELDS)).where(
-        items.c.round_id == summary.round_id, items.c.stage == summary.stage
+    # The team's name as it is now: a team renamed after the results were kept shows under
+    # its new name (the kept name stands for an entry since deleted).
+    columns = (
+        func.coalesce(Team.name, items.c.team) if name == "team" else items.c[name]
+        for name in _ITEM_FIELDS
+    )
+    return (
+        select(*columns)
+        .outerjoin(Entry, Entry.id == items.c.entry_id)
+        .outerjoin(Team, Team.id == Entry.team_id)
+        .where(items.c.round_id == summary.round_id, items.c.stage == summary.stage)
     )
 
 

@@ -714,6 +714,30 @@ def test_results_rank_normalized_scores_and_are_kept_until_a_review_changes(
     )  # a changed review changes the results
 
 
+def test_kept_results_show_a_renamed_team_under_its_new_name(world, challenge, judged):
+    """A team renamed after the results were kept is shown under its new name at once, with
+    no recomputation (the reviews did not change)."""
+    from competitions.judging import results
+    from competitions.judging.models import RoundResult
+
+    round_ = _score_all(
+        world, challenge, judged, [["9", "6", "3"], ["8", "5", "2"], ["7", "4", "1"]]
+    )
+    results.results_of(round_)
+    db.session.commit()
+    stamp = db.session.get(RoundResult, (round_.id, 1)).computed_at
+    team = judged["ca"][0].entry.team
+    team.name = "Renamed after the results"
+    db.session.commit()
+    db.session.expire_all()
+    again = results.results_of(round_)
+    first = next(i for i in again.items if i.submission_id == judged["ca"][0].id)
+    assert first.team == "Renamed after the results"
+    assert db.session.get(RoundResult, (round_.id, 1)).computed_at == stamp
+    track_page = results.page_of_track(results.summary_of(round_), first.track_id, 0, 10)
+    assert "Renamed after the results" in [i.team for i in track_page]
+
+
 def test_advancement_moves_the_chosen_entries_to_the_next_round(world, challenge, judged):
     from competitions.judging import results
     from competitions.submissions import services as submissions

@@ -66,7 +66,7 @@ class QueueRow:
     """A line of the judge's queue: what the page shows of an assignment, nothing more."""
 
     assignment_id: int
-    number: int
+    number: int | None
     stage: int
     team_name: str
     status: ReviewProgress

@@ -738,6 +738,37 @@ def test_kept_results_show_a_renamed_team_under_its_new_name(world, challenge, j
     assert "Renamed after the results" in [i.team for i in track_page]
 
 
+def test_kept_results_leave_out_an_entry_withdrawn_after_they_were_kept(world, challenge, judged):
+    """An entry withdrawn after the results were kept leaves them at the next view, even
+    with no review or assignment changing."""
+    from competitions.entries import services as entries_services
+    from competitions.judging import freshness, results
+
+    round_ = _score_all(
+        world, challenge, judged, [["9", "6", "3"], ["8", "5", "2"], ["7", "4", "1"]]
+    )
+    lead = person("CA")
+    late = submitted(
+        register(new_team(lead, "CA", name="Unreviewed team"), judged["ca"][0].entry.track),
+        challenge,
+    )
+    db.session.commit()
+    assert late.id in [i.submission_id for i in results.results_of(round_).items]
+    db.session.commit()
+    entries_services.withdraw(act(lead), late.entry)
+    db.session.commit()
+    db.session.expire_all()
+    assert late.id not in [i.submission_id for i in results.results_of(round_).items]
+    # A reviewed entry withdrawn: out too (its assignments still stand).
+    reviewed = judged["ca"][0]
+    entries_services.withdraw(act(reviewed.entry.team.members[0].user), reviewed.entry)
+    db.session.commit()
+    db.session.expire_all()
+    assert reviewed.id not in [i.submission_id for i in results.results_of(round_).items]
+    # The withdrawals' part of the fingerprint is whole (never cut by its length limit).
+    assert freshness.fingerprint(round_, 1).rsplit("|", 1)[-1].startswith("w2:")
+
+
 def test_advancement_moves_the_chosen_entries_to_the_next_round(world, challenge, judged):
     from competitions.judging import results
     from competitions.submissions import services as submissions

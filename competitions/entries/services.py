@@ -8,6 +8,7 @@ The rest of the package's services: ``teams``, ``team_invitations``, ``registrat
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select
@@ -46,6 +47,11 @@ def get_entry(entry_id: int) -> Entry:
     return must_exist(entry, _("No such entry."))
 
 
+#: What other packages do, in the same transaction, when an entry is withdrawn (judging ends
+#: its submissions' assignments): registered by them, so that entries imports none of them.
+ON_WITHDRAWN: list[Callable[[Entry], object]] = []
+
+
 def withdraw(actor: Actor, entry: Entry) -> None:
     teams.require_lead(actor, entry.team)
     if entry.withdrawn_at is not None:
@@ -53,6 +59,8 @@ def withdraw(actor: Actor, entry: Entry) -> None:
     entry.withdrawn_at = clock.now()
     entry.exclusive_challenge_id = None
     entry.members.clear()
+    for then in ON_WITHDRAWN:
+        then(entry)
     audit.record(actor, "entry.withdrawn", obj=entry, agency_id=entry.track.agency_id)
 
 

@@ -24,6 +24,7 @@ from competitions.core.actor import Actor
 from competitions.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from competitions.core.extensions import db
 from competitions.core.translate import gettext as _
+from competitions.entries import services as entries_services
 from competitions.entries.models import Entry
 from competitions.judging import anonymity, assignment, conflicts, permissions, pool, rubrics
 from competitions.judging.models import (
@@ -523,3 +524,7 @@ def end_for_withdrawn(entry: Entry) -> int:
         execution_options={"synchronize_session": False},
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+# A withdrawn entry is judged no more: its assignments leave the judges' queues and loads.
+entries_services.ON_WITHDRAWN.append(end_for_withdrawn)

@@ -741,6 +741,7 @@ def test_kept_results_show_a_renamed_team_under_its_new_name(world, challenge, j
 def test_kept_results_leave_out_an_entry_withdrawn_after_they_were_kept(world, challenge, judged):
     """An entry withdrawn after the results were kept leaves them at the next view, even
     with no review or assignment changing."""
+    from competitions.core import clock
     from competitions.entries import services as entries_services
     from competitions.judging import freshness, results
 
@@ -759,14 +760,22 @@ def test_kept_results_leave_out_an_entry_withdrawn_after_they_were_kept(world, c
     db.session.commit()
     db.session.expire_all()
     assert late.id not in [i.submission_id for i in results.results_of(round_).items]
-    # A reviewed entry withdrawn: out too (its assignments still stand).
+    # A reviewed entry withdrawn: out too, and its assignments end (out of the judges' queues).
     reviewed = judged["ca"][0]
     entries_services.withdraw(act(reviewed.entry.team.members[0].user), reviewed.entry)
     db.session.commit()
     db.session.expire_all()
     assert reviewed.id not in [i.submission_id for i in results.results_of(round_).items]
+    ended = db.session.scalars(select(Assignment).where(Assignment.submission_id == reviewed.id))
+    assert {(a.ended_at is not None, a.end_reason) for a in ended} == {(True, "withdrawn")}
+    # Withdrawn before withdrawals ended assignments: its reviews still stand, and are left out.
+    legacy = judged["ca"][1]
+    legacy.entry.withdrawn_at, legacy.entry.exclusive_challenge_id = clock.now(), None
+    db.session.commit()
+    db.session.expire_all()
+    assert legacy.id not in [i.submission_id for i in results.results_of(round_).items]
     # The withdrawals' part of the fingerprint is whole (never cut by its length limit).
-    assert freshness.fingerprint(round_, 1).rsplit("|", 1)[-1].startswith("w2:")
+    assert freshness.fingerprint(round_, 1).rsplit("|", 1)[-1].startswith("w3:")
 
 
 def test_advancement_moves_the_chosen_entries_to_the_next_round(world, challenge, judged):

@@ -11,10 +11,10 @@ import enum
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm import defer, joinedload, lazyload, load_only
 
 from competitions.challenges.eligibility import Status
-from competitions.challenges.models import Track
+from competitions.challenges.models import Challenge, Track
 from competitions.core import audit, clock
 from competitions.core.actor import Actor
 from competitions.core.errors import must_exist
@@ -54,6 +54,35 @@ def withdraw(actor: Actor, entry: Entry) -> None:
     entry.exclusive_challenge_id = None
     entry.members.clear()
     audit.record(actor, "entry.withdrawn", obj=entry, agency_id=entry.track.agency_id)
+
+
+def listed_track(slug: str, track_slug: str) -> tuple[Challenge, Track]:
+    """The track whose entries are listed, with its challenge and the challenge's other tracks
+    (its breadcrumbs read them): not the rounds, milestones and prizes ``get_challenge`` loads
+    for the challenge's own pages, nor the challenge's long texts."""
+    challenge = db.session.scalar(
+        select(Challenge)
+        .where(Challenge.slug == slug)
+        .options(defer(Challenge.summary), defer(Challenge.description))
+    )
+    challenge = must_exist(challenge, _("No such challenge."))
+    track = next((t for t in challenge.tracks if t.slug == track_slug), None)
+    return challenge, must_exist(track, _("No such track."))
+
+
+def entries_page_query(track: Track, status: str | None, eligibility: str | None) -> Any:
+    """``track_entries_query`` with only the columns a page of the list shows (the stored
+    reasons and statements are JSON, decoded per row otherwise)."""
+    return track_entries_query(track, status, eligibility).options(
+        load_only(
+            Entry.team_id,
+            Entry.track_id,
+            Entry.eligibility,
+            Entry.override,
+            Entry.registered_at,
+        ),
+        joinedload(Entry.team).load_only(Team.name, Team.entrant_type),
+    )
 
 
 def member_counts(team_ids: list[int]) -> dict[int, int]:

@@ -25,6 +25,7 @@ from competitions.core.invitation_console import send_invitation, withdraw_invit
 from competitions.core.invitation_page import invitation_page
 from competitions.core.params import db_id, paginate
 from competitions.core.translate import gettext as _
+from competitions.core.translate import ngettext
 from competitions.core.web import attempt, current_actor, flash_errors, guard, require
 from competitions.entries import (
     bp,
@@ -334,22 +335,29 @@ def decide(entry_id: int) -> ResponseReturnValue:
 
 @bp.signed_in("/challenges/<slug>/tracks/<track_slug>/entries")
 def track_entries(slug: str, track_slug: str) -> ResponseReturnValue:
-    challenge = challenge_services.get_challenge(slug)
-    track = guard(challenge_services.get_track(challenge, track_slug), permissions.can_list_entries)
+    challenge, track = services.listed_track(slug, track_slug)
+    guard(track, permissions.can_list_entries)
     status = request.args.get("status", services.EntryStatus.ACTIVE)
     eligibility = request.args.get("eligibility", "")
     page = paginate(
-        services.track_entries_query(track, status, eligibility), PAGE_SIZE, max_per_page=200
+        services.entries_page_query(track, status, eligibility), PAGE_SIZE, max_per_page=200
     )
     rules = rules_or_none(track.rules)
+    lang = current_language()
+    counts = services.member_counts([e.team_id for e in page.items])
+    # Each row's labels come from a few values: translated once each, not once per row.
     return render_template(
         "entries/track_entries.html",
         challenge=challenge,
         track=track,
         page=page,
-        conditions={e.id: decisions.prize_conditions(e, rules) for e in page.items},
+        conditions={e.id: decisions.prize_conditions(e, rules, lang) for e in page.items},
         documents=documents.current_documents([e.id for e in page.items]),
-        member_counts=services.member_counts([e.team_id for e in page.items]),
+        member_counts=counts,
+        members_label={
+            n: ngettext("%(num)d member", "%(num)d members", n) for n in {0, *counts.values()}
+        },
+        status_labels={s.value: status_label(s) for s in Status},
         doc_status=documents.STATUS_LABELS,
         status=status,
         eligibility=eligibility,

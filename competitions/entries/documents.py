@@ -14,7 +14,7 @@ from typing import IO, Any
 
 from blinker import Namespace
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, load_only
+from sqlalchemy.orm import joinedload, lazyload, load_only
 
 from competitions.accounts.models import User
 from competitions.challenges.models import Track
@@ -202,15 +202,21 @@ def subject_of(member: User | None) -> str:
 
 
 def slots_for(entry: Entry) -> list[Slot]:
-    """Every document the entry owes now, with its current upload (two queries)."""
+    """Every document the entry owes now, with its current upload (two queries; one when the
+    track asks for none)."""
     requirements = requirements_of_entry(entry)
+    if not requirements:
+        return []
+    # Each document's requirement is one of ``requirements``: not joined (and decoded) again.
     current = {
         (d.requirement_id, d.subject): d
         for d in db.session.scalars(
-            select(EligibilityDocument).where(
+            select(EligibilityDocument)
+            .where(
                 EligibilityDocument.entry_id == entry.id,
                 EligibilityDocument.superseded_at.is_(None),
             )
+            .options(lazyload(EligibilityDocument.requirement))
         )
     }
     slots: list[Slot] = []

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import defer, joinedload, lazyload, load_only
 
 from competitions.challenges.eligibility import Status
-from competitions.challenges.models import Challenge, Track
+from competitions.challenges.models import Challenge, TermsVersion, Track
 from competitions.core import audit, clock
 from competitions.core.actor import Actor
 from competitions.core.errors import must_exist
@@ -44,6 +44,18 @@ def get_entry(entry_id: int) -> Entry:
         ],
     )
     return must_exist(entry, _("No such entry."))
+
+
+def terms_versions(track: Track) -> list[Any]:
+    """The track's terms, oldest first, as (id, version) rows: what an entry's page names,
+    without every version's text."""
+    return list(
+        db.session.execute(
+            select(TermsVersion.id, TermsVersion.version)
+            .where(TermsVersion.track_id == track.id)
+            .order_by(TermsVersion.version)
+        )
+    )
 
 
 def withdraw(actor: Actor, entry: Entry) -> None:

@@ -11,7 +11,7 @@ import enum
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import defer, joinedload, lazyload, load_only
+from sqlalchemy.orm import defer, joinedload, lazyload, load_only, with_expression
 
 from competitions.challenges.eligibility import Status
 from competitions.challenges.models import Challenge, TermsVersion, Track
@@ -84,8 +84,16 @@ def listed_track(slug: str, track_slug: str) -> tuple[Challenge, Track]:
 
 def entries_page_query(track: Track, status: str | None, eligibility: str | None) -> Any:
     """``track_entries_query`` with only the columns a page of the list shows (the stored
-    reasons and statements are JSON, decoded per row otherwise)."""
+    reasons and statements are JSON, decoded per row otherwise), and each team's number of
+    members (``Entry.team_size``)."""
+    team_size = (
+        select(func.count(TeamMember.id))
+        .where(TeamMember.team_id == Entry.team_id)
+        .correlate(Entry)
+        .scalar_subquery()
+    )
     return track_entries_query(track, status, eligibility).options(
+        with_expression(Entry.team_size, team_size),
         load_only(
             Entry.team_id,
             Entry.track_id,
@@ -95,18 +103,6 @@ def entries_page_query(track: Track, status: str | None, eligibility: str | None
         ),
         joinedload(Entry.team).load_only(Team.name, Team.entrant_type),
     )
-
-
-def member_counts(team_ids: list[int]) -> dict[int, int]:
-    """The number of members of each team (one query, for a page of entries)."""
-    if not team_ids:
-        return {}
-    rows = db.session.execute(
-        select(TeamMember.team_id, func.count())
-        .where(TeamMember.team_id.in_(team_ids))
-        .group_by(TeamMember.team_id)
-    )
-    return {int(team_id): int(count) for team_id, count in rows}
 
 
 def track_entries_query(

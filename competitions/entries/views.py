@@ -351,7 +351,6 @@ def track_entries(slug: str, track_slug: str) -> ResponseReturnValue:
     )
     rules = rules_or_none(track.rules)
     lang = current_language()
-    counts = services.member_counts([e.team_id for e in page.items])
     # Each row's labels come from a few values: translated once each, not once per row.
     return render_template(
         "entries/track_entries.html",
@@ -360,9 +359,9 @@ def track_entries(slug: str, track_slug: str) -> ResponseReturnValue:
         page=page,
         conditions={e.id: decisions.prize_conditions(e, rules, lang) for e in page.items},
         documents=documents.current_documents([e.id for e in page.items]),
-        member_counts=counts,
         members_label={
-            n: ngettext("%(num)d member", "%(num)d members", n) for n in {0, *counts.values()}
+            n: ngettext("%(num)d member", "%(num)d members", n)
+            for n in {e.team_size or 0 for e in page.items}
         },
         status_labels={s.value: status_label(s) for s in Status},
         doc_status=documents.STATUS_LABELS,

@@ -110,7 +110,7 @@ def track_entries_query(
 ) -> Any:
     # Every entry's track is ``track`` (already loaded): not joined again on every row, where
     # its and its agency's JSON columns would be parsed once per entry.
-    # The list shows each team's number of members (``member_counts``), not the members and
+    # The list shows each team's number of members (``entries_page_query``), not the members and
     # their accounts.
     stmt = (
         select(Entry)

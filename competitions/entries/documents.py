@@ -14,6 +14,7 @@ from typing import IO, Any
 
 from blinker import Namespace
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, lazyload, load_only
 
 from competitions.accounts.models import User
 from competitions.challenges.models import Track
@@ -201,15 +202,21 @@ def subject_of(member: User | None) -> str:
 
 
 def slots_for(entry: Entry) -> list[Slot]:
-    """Every document the entry owes now, with its current upload (two queries)."""
+    """Every document the entry owes now, with its current upload (two queries; one when the
+    track asks for none)."""
     requirements = requirements_of_entry(entry)
+    if not requirements:
+        return []
+    # Each document's requirement is one of ``requirements``: not joined (and decoded) again.
     current = {
         (d.requirement_id, d.subject): d
         for d in db.session.scalars(
-            select(EligibilityDocument).where(
+            select(EligibilityDocument)
+            .where(
                 EligibilityDocument.entry_id == entry.id,
                 EligibilityDocument.superseded_at.is_(None),
             )
+            .options(lazyload(EligibilityDocument.requirement))
         )
     }
     slots: list[Slot] = []
@@ -294,7 +301,8 @@ def get_document(document_id: int) -> EligibilityDocument:
 
 
 def current_documents(entry_ids: list[int]) -> dict[int, list[EligibilityDocument]]:
-    """The documents each entry has sent and not replaced, for a page of entries (one query)."""
+    """The documents each entry has sent and not replaced, for a page of entries (one query):
+    their names, statuses and requirements' labels, what the list shows."""
     found: dict[int, list[EligibilityDocument]] = {entry_id: [] for entry_id in entry_ids}
     if entry_ids:
         for document in db.session.scalars(
@@ -304,6 +312,15 @@ def current_documents(entry_ids: list[int]) -> dict[int, list[EligibilityDocumen
                 EligibilityDocument.superseded_at.is_(None),
             )
             .order_by(EligibilityDocument.requirement_id, EligibilityDocument.id)
+            .options(
+                load_only(
+                    EligibilityDocument.entry_id,
+                    EligibilityDocument.requirement_id,
+                    EligibilityDocument.filename,
+                    EligibilityDocument.status,
+                ),
+                joinedload(EligibilityDocument.requirement).load_only(DocumentRequirement.label),
+            )
         ):
             found[document.entry_id].append(document)
     return found

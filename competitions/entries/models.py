@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from competitions.accounts.models import User
 from competitions.challenges.eligibility import ORGANISATIONS, EntrantType
@@ -165,6 +165,8 @@ class Entry(SurrogateKey, Base):
     attestations: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Its team's number of members, when a list asks for it in its query (``with_expression``).
+    team_size: Mapped[int | None] = query_expression()
 
     team: Mapped[Team] = relationship(back_populates="entries", lazy="joined")
     track: Mapped[Track] = relationship(lazy="joined")

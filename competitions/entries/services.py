@@ -12,10 +12,10 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm import defer, joinedload, lazyload, load_only, with_expression
 
 from competitions.challenges.eligibility import Status
-from competitions.challenges.models import Track
+from competitions.challenges.models import Challenge, TermsVersion, Track
 from competitions.core import audit, clock
 from competitions.core.actor import Actor
 from competitions.core.errors import must_exist
@@ -47,6 +47,18 @@ def get_entry(entry_id: int) -> Entry:
     return must_exist(entry, _("No such entry."))
 
 
+def terms_versions(track: Track) -> list[Any]:
+    """The track's terms, oldest first, as (id, version) rows: what an entry's page names,
+    without every version's text."""
+    return list(
+        db.session.execute(
+            select(TermsVersion.id, TermsVersion.version)
+            .where(TermsVersion.track_id == track.id)
+            .order_by(TermsVersion.version)
+        )
+    )
+
+
 #: What other packages do, in the same transaction, when an entry is withdrawn (judging ends
 #: its submissions' assignments): registered by them, so that entries imports none of them.
 ON_WITHDRAWN: list[Callable[[Entry], object]] = []
@@ -64,16 +76,41 @@ def withdraw(actor: Actor, entry: Entry) -> None:
     audit.record(actor, "entry.withdrawn", obj=entry, agency_id=entry.track.agency_id)
 
 
-def member_counts(team_ids: list[int]) -> dict[int, int]:
-    """The number of members of each team (one query, for a page of entries)."""
-    if not team_ids:
-        return {}
-    rows = db.session.execute(
-        select(TeamMember.team_id, func.count())
-        .where(TeamMember.team_id.in_(team_ids))
-        .group_by(TeamMember.team_id)
+def listed_track(slug: str, track_slug: str) -> tuple[Challenge, Track]:
+    """The track whose entries are listed, with its challenge and the challenge's other tracks
+    (its breadcrumbs read them): not the rounds, milestones and prizes ``get_challenge`` loads
+    for the challenge's own pages, nor the challenge's long texts."""
+    challenge = db.session.scalar(
+        select(Challenge)
+        .where(Challenge.slug == slug)
+        .options(defer(Challenge.summary), defer(Challenge.description))
     )
-    return {int(team_id): int(count) for team_id, count in rows}
+    challenge = must_exist(challenge, _("No such challenge."))
+    track = next((t for t in challenge.tracks if t.slug == track_slug), None)
+    return challenge, must_exist(track, _("No such track."))
+
+
+def entries_page_query(track: Track, status: str | None, eligibility: str | None) -> Any:
+    """``track_entries_query`` with only the columns a page of the list shows (the stored
+    reasons and statements are JSON, decoded per row otherwise), and each team's number of
+    members (``Entry.team_size``)."""
+    team_size = (
+        select(func.count(TeamMember.id))
+        .where(TeamMember.team_id == Entry.team_id)
+        .correlate(Entry)
+        .scalar_subquery()
+    )
+    return track_entries_query(track, status, eligibility).options(
+        with_expression(Entry.team_size, team_size),
+        load_only(
+            Entry.team_id,
+            Entry.track_id,
+            Entry.eligibility,
+            Entry.override,
+            Entry.registered_at,
+        ),
+        joinedload(Entry.team).load_only(Team.name, Team.entrant_type),
+    )
 
 
 def track_entries_query(
@@ -81,7 +118,7 @@ def track_entries_query(
 ) -> Any:
     # Every entry's track is ``track`` (already loaded): not joined again on every row, where
     # its and its agency's JSON columns would be parsed once per entry.
-    # The list shows each team's number of members (``member_counts``), not the members and
+    # The list shows each team's number of members (``entries_page_query``), not the members and
     # their accounts.
     stmt = (
         select(Entry)

@@ -25,6 +25,7 @@ from competitions.core.invitation_console import send_invitation, withdraw_invit
 from competitions.core.invitation_page import invitation_page
 from competitions.core.params import db_id, paginate
 from competitions.core.translate import gettext as _
+from competitions.core.translate import ngettext
 from competitions.core.web import attempt, current_actor, flash_errors, guard, require
 from competitions.entries import (
     bp,
@@ -262,9 +263,16 @@ def register(slug: str) -> ResponseReturnValue:
 def entry(entry_id: int) -> ResponseReturnValue:
     entry = guard(services.get_entry(entry_id), permissions.can_view_entry)
     can_decide = permissions.can_decide_eligibility(current_user, entry)
-    decision_form = EligibilityDecisionForm()
-    decision_form.decision.data = entry.override or ""
+    is_lead = permissions.is_lead(current_user, entry.team)
     slots = documents.slots_for(entry)
+    terms = services.terms_versions(entry.track)
+    current_terms = terms[-1] if terms else None
+    new_terms = current_terms is not None and current_terms.id != entry.terms_version_id
+    # Only the forms the page shows (each costs a CSRF token and its fields).
+    decision_form = EligibilityDecisionForm() if can_decide else None
+    if decision_form is not None:
+        decision_form.decision.data = entry.override or ""
+    challenge = entry.track.challenge
     return render_template(
         "entries/entry.html",
         entry=entry,
@@ -273,20 +281,20 @@ def entry(entry_id: int) -> ResponseReturnValue:
         doc_status=documents.STATUS_LABELS,
         may_upload=documents.may_upload,
         can_see=permissions.can_view_document,
-        review_form=DocumentReviewForm(),
+        review_form=DocumentReviewForm() if can_decide and slots else None,
         reasons=decisions.explain_entry(entry),
         conditions=decisions.prize_conditions(entry),
-        is_lead=permissions.is_lead(current_user, entry.team),
+        is_lead=is_lead,
         can_decide=can_decide,
         decision_form=decision_form,
-        confirm_form=ConfirmForm(),
-        terms_form=NewTermsForm(formdata=None),
-        current_terms=challenge_services.current_terms(entry.track),
+        confirm_form=ConfirmForm() if slots else None,
+        terms_form=NewTermsForm(formdata=None) if new_terms and is_lead else None,
+        current_terms=current_terms,
+        accepted_terms=next((t for t in terms if t.id == entry.terms_version_id), None)
+        or entry.terms_version,
         status_label=status_label,
         released_rounds={
-            r.id
-            for r in entry.track.challenge.rounds
-            if entry.track.challenge.is_published and r.results_at <= clock.now()
+            r.id for r in challenge.rounds if challenge.is_published and r.results_at <= clock.now()
         },
     )
 
@@ -334,22 +342,28 @@ def decide(entry_id: int) -> ResponseReturnValue:
 
 @bp.signed_in("/challenges/<slug>/tracks/<track_slug>/entries")
 def track_entries(slug: str, track_slug: str) -> ResponseReturnValue:
-    challenge = challenge_services.get_challenge(slug)
-    track = guard(challenge_services.get_track(challenge, track_slug), permissions.can_list_entries)
+    challenge, track = services.listed_track(slug, track_slug)
+    guard(track, permissions.can_list_entries)
     status = request.args.get("status", services.EntryStatus.ACTIVE)
     eligibility = request.args.get("eligibility", "")
     page = paginate(
-        services.track_entries_query(track, status, eligibility), PAGE_SIZE, max_per_page=200
+        services.entries_page_query(track, status, eligibility), PAGE_SIZE, max_per_page=200
     )
     rules = rules_or_none(track.rules)
+    lang = current_language()
+    # Each row's labels come from a few values: translated once each, not once per row.
     return render_template(
         "entries/track_entries.html",
         challenge=challenge,
         track=track,
         page=page,
-        conditions={e.id: decisions.prize_conditions(e, rules) for e in page.items},
+        conditions={e.id: decisions.prize_conditions(e, rules, lang) for e in page.items},
         documents=documents.current_documents([e.id for e in page.items]),
-        member_counts=services.member_counts([e.team_id for e in page.items]),
+        members_label={
+            n: ngettext("%(num)d member", "%(num)d members", n)
+            for n in {e.team_size or 0 for e in page.items}
+        },
+        status_labels={s.value: status_label(s) for s in Status},
         doc_status=documents.STATUS_LABELS,
         status=status,
         eligibility=eligibility,

@@ -405,3 +405,42 @@ def test_a_document_is_named_by_its_detected_type(world, client, login, team_ent
     doc.filename = "lease.pdf.html"
     db.session.commit()
     assert served_name() == "lease.pdf.png"
+
+
+def test_the_tracks_list_shows_each_entrys_documents_in_a_fixed_number_of_queries(
+    world, client, login, challenge, ca_track, team_entry, proof, count_queries
+):
+    entry, mate = team_entry
+    url = f"/challenges/{challenge.slug}/tracks/{ca_track.slug}/entries"
+    login(world.admin_a)
+    text(client.get(url))  # warm up
+    with count_queries() as none_sent:
+        assert "Proof of residence" not in text(client.get(url))
+    sent = [
+        documents.upload(act(who), entry, proof.id, f"user:{who.id}", io.BytesIO(data), name)
+        for who, data, name in ((mate, PDF, "bill.pdf"), (world.innovator, PNG, "lease.png"))
+    ]
+    db.session.commit()
+    with count_queries() as two_sent:
+        page = text(client.get(url))
+    for doc in sent:
+        link = f'<a href="/documents/{doc.id}">{doc.filename}</a> (Waiting for review)'
+        assert f"Proof of residence: {link}" in page
+    assert two_sent.count == none_sent.count, two_sent.statements
+
+
+def test_the_entry_page_shows_its_documents_in_a_fixed_number_of_queries(
+    world, client, login, team_entry, proof, count_queries
+):
+    entry, mate = team_entry
+    login(world.innovator)
+    text(client.get(f"/entries/{entry.id}"))  # warm up
+    with count_queries() as none_sent:
+        assert "2 missing" in text(client.get(f"/entries/{entry.id}"))
+    for who, data, name in ((mate, PDF, "bill.pdf"), (world.innovator, PNG, "lease.png")):
+        documents.upload(act(who), entry, proof.id, f"user:{who.id}", io.BytesIO(data), name)
+    db.session.commit()
+    with count_queries() as two_sent:
+        page = text(client.get(f"/entries/{entry.id}"))
+    assert "2 waiting for review" in page and "lease.png" in page
+    assert two_sent.count == none_sent.count, two_sent.statements

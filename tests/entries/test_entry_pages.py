@@ -282,3 +282,33 @@ def test_your_entries_lists_each_team_with_its_entries(
         page = text(client.get("/teams/"))
     assert "Deep Space Food — US track" in page and "withdrawn" in page
     assert queries.count == few  # the entries come in with the teams, not one by one
+
+
+def test_the_entry_page_offers_the_lead_the_tracks_new_terms(
+    client, world, login, switch, maple, ca_track
+):
+    from competitions.challenges.services import tracks as track_services
+
+    team, member = maple
+    teams.update_my_profile(act(member), team, "CA", 18)
+    entry = register(team, ca_track)
+    v2 = track_services.publish_terms(
+        act(world.admin_a), ca_track, {"en": "Terms v2", "fr": "Conditions v2"}
+    )
+    db.session.commit()
+    url = f"/entries/{entry.id}"
+    login(world.innovator)
+    page = text(client.get(url))
+    assert '/tracks/agency-a/terms?version=1">version 1</a>' in page  # what the team accepted
+    assert "The terms of this track changed since your team registered" in page
+    assert '/tracks/agency-a/terms?version=2">read version 2</a>' in page
+    assert f'name="terms_version" value="{v2.id}"' in page
+    switch(member)
+    page = text(client.get(url))
+    assert "Your team lead accepts them for the team." in page
+    assert 'name="terms_version"' not in page
+    switch(world.innovator)
+    client.post(f"{url}/terms", data={"terms_version": str(v2.id), "accept_terms": "y"})
+    page = text(client.get(url))
+    assert '/tracks/agency-a/terms?version=2">version 2</a>' in page
+    assert "changed since your team registered" not in page

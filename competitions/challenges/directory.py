@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, exists, func, or_, select
-from sqlalchemy.orm import load_only, selectinload
+from sqlalchemy.orm import joinedload, lazyload, load_only, selectinload
 
 from competitions.agencies.models import Agency
 from competitions.challenges.eligibility import (
@@ -71,8 +71,14 @@ def _phase_clause(phase: Phase, now: datetime) -> Any:
     return and_(has_future, ~started)
 
 
-def directory_query(filters: DirectoryFilters, now: datetime) -> Select[Any]:
-    # Only what a directory card shows: every JSON column not needed is left undecoded.
+def directory_query(
+    filters: DirectoryFilters, now: datetime, *, lead_agency: bool = True, rules: bool = True
+) -> Select[Any]:
+    """The published challenges matching ``filters``, newest first, with only what a card
+    shows: every JSON column not needed is left undecoded. The directory's page leaves out
+    the lead agency (not on its cards) and the tracks' rules (unless it checks who can enter).
+    """
+    track_columns = [Track.challenge_id, Track.agency_id, Track.position, Track.languages]
     stmt = (
         select(Challenge)
         .where(Challenge.status == ChallengeStatus.PUBLISHED)
@@ -86,6 +92,7 @@ def directory_query(filters: DirectoryFilters, now: datetime) -> Select[Any]:
                 Challenge.summary,
                 Challenge.lead_agency_id,
             ),
+            (joinedload if lead_agency else lazyload)(Challenge.lead_agency),
             selectinload(Challenge.rounds).load_only(
                 Round.challenge_id,
                 Round.position,
@@ -93,9 +100,7 @@ def directory_query(filters: DirectoryFilters, now: datetime) -> Select[Any]:
                 Round.submission_deadline,
             ),
             selectinload(Challenge.tracks)
-            .load_only(
-                Track.challenge_id, Track.agency_id, Track.position, Track.rules, Track.languages
-            )
+            .load_only(*track_columns, *([Track.rules] if rules else []))
             .joinedload(Track.agency)
             .load_only(Agency.slug, Agency.name, Agency.short_name),
         )

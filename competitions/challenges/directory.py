@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -71,6 +72,35 @@ def _phase_clause(phase: Phase, now: datetime) -> Any:
     return and_(has_future, ~started)
 
 
+@functools.cache
+def _card_options(lead_agency: bool, rules: bool) -> tuple[Any, ...]:
+    """Loader options for only what a card shows, built once per kind (building them costs
+    more than running the queries)."""
+    track_columns = [Track.challenge_id, Track.agency_id, Track.position, Track.languages]
+    return (
+        load_only(
+            Challenge.slug,
+            Challenge.status,
+            Challenge.published_at,
+            Challenge.timezone,
+            Challenge.title,
+            Challenge.summary,
+            Challenge.lead_agency_id,
+        ),
+        (joinedload if lead_agency else lazyload)(Challenge.lead_agency),
+        selectinload(Challenge.rounds).load_only(
+            Round.challenge_id,
+            Round.position,
+            Round.submission_opens,
+            Round.submission_deadline,
+        ),
+        selectinload(Challenge.tracks)
+        .load_only(*track_columns, *([Track.rules] if rules else []))
+        .joinedload(Track.agency)
+        .load_only(Agency.slug, Agency.name, Agency.short_name),
+    )
+
+
 def directory_query(
     filters: DirectoryFilters, now: datetime, *, lead_agency: bool = True, rules: bool = True
 ) -> Select[Any]:
@@ -78,32 +108,10 @@ def directory_query(
     shows: every JSON column not needed is left undecoded. The directory's page leaves out
     the lead agency (not on its cards) and the tracks' rules (unless it checks who can enter).
     """
-    track_columns = [Track.challenge_id, Track.agency_id, Track.position, Track.languages]
     stmt = (
         select(Challenge)
         .where(Challenge.status == ChallengeStatus.PUBLISHED)
-        .options(
-            load_only(
-                Challenge.slug,
-                Challenge.status,
-                Challenge.published_at,
-                Challenge.timezone,
-                Challenge.title,
-                Challenge.summary,
-                Challenge.lead_agency_id,
-            ),
-            (joinedload if lead_agency else lazyload)(Challenge.lead_agency),
-            selectinload(Challenge.rounds).load_only(
-                Round.challenge_id,
-                Round.position,
-                Round.submission_opens,
-                Round.submission_deadline,
-            ),
-            selectinload(Challenge.tracks)
-            .load_only(*track_columns, *([Track.rules] if rules else []))
-            .joinedload(Track.agency)
-            .load_only(Agency.slug, Agency.name, Agency.short_name),
-        )
+        .options(*_card_options(lead_agency, rules))
         .order_by(Challenge.published_at.desc(), Challenge.id.desc())
     )
     if filters.phase is not None:

@@ -4,6 +4,7 @@ overdue), each in a bounded number of queries."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -158,6 +159,26 @@ def _public(query: Any) -> Any:
     )
 
 
+@functools.cache
+def _public_names() -> tuple[Any, ...]:
+    """The loader options of ``public_pilots_of_challenge``, built once (they depend on
+    nothing but the models; building them costs more than running the query)."""
+    return (
+        load_only(Pilot.status, Pilot.award_id, Pilot.host_agency_id),
+        lazyload("*"),
+        joinedload(Pilot.host).options(load_only(Agency.name), lazyload("*")),
+        joinedload(Pilot.award).options(
+            load_only(Award.entry_id),
+            lazyload("*"),
+            joinedload(Award.entry).options(
+                load_only(Entry.team_id),
+                lazyload("*"),
+                joinedload(Entry.team).options(load_only(Team.name), lazyload("*")),
+            ),
+        ),
+    )
+
+
 def public_pilots_of_challenge(challenge: Any) -> list[Pilot]:
     """The pilots of a published challenge whose host and team both opted in."""
     if not challenge.is_published:
@@ -169,20 +190,7 @@ def public_pilots_of_challenge(challenge: Any) -> list[Pilot]:
         .join(Award, Award.id == Pilot.award_id)
         .join(Entry, Entry.id == Award.entry_id)
         .where(Entry.challenge_id == challenge.id)
-        .options(
-            load_only(Pilot.status, Pilot.award_id, Pilot.host_agency_id),
-            lazyload("*"),
-            joinedload(Pilot.host).options(load_only(Agency.name), lazyload("*")),
-            joinedload(Pilot.award).options(
-                load_only(Award.entry_id),
-                lazyload("*"),
-                joinedload(Award.entry).options(
-                    load_only(Entry.team_id),
-                    lazyload("*"),
-                    joinedload(Entry.team).options(load_only(Team.name), lazyload("*")),
-                ),
-            ),
-        )
+        .options(*_public_names())
         .order_by(Pilot.id)
     )
     return list(db.session.scalars(_public(query)).unique())

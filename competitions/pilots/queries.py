@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import joinedload, lazyload, load_only
+from sqlalchemy.orm import contains_eager, joinedload, lazyload, load_only
 
 from competitions.agencies.models import Agency, Membership
 from competitions.awards.models import Award
@@ -167,10 +167,11 @@ def _public_names() -> tuple[Any, ...]:
         load_only(Pilot.status, Pilot.award_id, Pilot.host_agency_id),
         lazyload("*"),
         joinedload(Pilot.host).options(load_only(Agency.name), lazyload("*")),
-        joinedload(Pilot.award).options(
+        # The award and the entry are joined already (the challenge's filter): no second join.
+        contains_eager(Pilot.award).options(
             load_only(Award.entry_id),
             lazyload("*"),
-            joinedload(Award.entry).options(
+            contains_eager(Award.entry).options(
                 load_only(Entry.team_id),
                 lazyload("*"),
                 joinedload(Entry.team).options(load_only(Team.name), lazyload("*")),

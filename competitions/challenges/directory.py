@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, exists, func, or_, select
-from sqlalchemy.orm import load_only, selectinload
+from sqlalchemy.orm import joinedload, lazyload, load_only, selectinload
 
 from competitions.agencies.models import Agency
 from competitions.challenges.eligibility import (
@@ -71,34 +72,46 @@ def _phase_clause(phase: Phase, now: datetime) -> Any:
     return and_(has_future, ~started)
 
 
-def directory_query(filters: DirectoryFilters, now: datetime) -> Select[Any]:
-    # Only what a directory card shows: every JSON column not needed is left undecoded.
+@functools.cache
+def _card_options(lead_agency: bool, rules: bool) -> tuple[Any, ...]:
+    """Loader options for only what a card shows, built once per kind (building them costs
+    more than running the queries)."""
+    track_columns = [Track.challenge_id, Track.agency_id, Track.position, Track.languages]
+    return (
+        load_only(
+            Challenge.slug,
+            Challenge.status,
+            Challenge.published_at,
+            Challenge.timezone,
+            Challenge.title,
+            Challenge.summary,
+            Challenge.lead_agency_id,
+        ),
+        (joinedload if lead_agency else lazyload)(Challenge.lead_agency),
+        selectinload(Challenge.rounds).load_only(
+            Round.challenge_id,
+            Round.position,
+            Round.submission_opens,
+            Round.submission_deadline,
+        ),
+        selectinload(Challenge.tracks)
+        .load_only(*track_columns, *([Track.rules] if rules else []))
+        .joinedload(Track.agency)
+        .load_only(Agency.slug, Agency.name, Agency.short_name),
+    )
+
+
+def directory_query(
+    filters: DirectoryFilters, now: datetime, *, lead_agency: bool = True, rules: bool = True
+) -> Select[Any]:
+    """The published challenges matching ``filters``, newest first, with only what a card
+    shows: every JSON column not needed is left undecoded. The directory's page leaves out
+    the lead agency (not on its cards) and the tracks' rules (unless it checks who can enter).
+    """
     stmt = (
         select(Challenge)
         .where(Challenge.status == ChallengeStatus.PUBLISHED)
-        .options(
-            load_only(
-                Challenge.slug,
-                Challenge.status,
-                Challenge.published_at,
-                Challenge.timezone,
-                Challenge.title,
-                Challenge.summary,
-                Challenge.lead_agency_id,
-            ),
-            selectinload(Challenge.rounds).load_only(
-                Round.challenge_id,
-                Round.position,
-                Round.submission_opens,
-                Round.submission_deadline,
-            ),
-            selectinload(Challenge.tracks)
-            .load_only(
-                Track.challenge_id, Track.agency_id, Track.position, Track.rules, Track.languages
-            )
-            .joinedload(Track.agency)
-            .load_only(Agency.slug, Agency.name, Agency.short_name),
-        )
+        .options(*_card_options(lead_agency, rules))
         .order_by(Challenge.published_at.desc(), Challenge.id.desc())
     )
     if filters.phase is not None:

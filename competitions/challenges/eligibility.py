@@ -27,6 +27,7 @@ from typing import Any
 
 from competitions.core.i18n import country_name, is_valid_country, is_valid_jurisdiction
 from competitions.core.translate import gettext as _
+from competitions.core.translate import lazy_gettext as _l
 from competitions.core.translate import ngettext
 
 
@@ -434,18 +435,21 @@ def rules_to_data(rules: Rules) -> dict[str, Any]:
 # --- explanations in the user's language --------------------------------------------------
 
 
+# Lazy: only the label asked for is translated (the comparison table asks for many).
+_ENTRANT_TYPE_LABELS = {
+    EntrantType.INDIVIDUAL: _l("an individual"),
+    EntrantType.TEAM: _l("a team of individuals"),
+    EntrantType.BUSINESS: _l("a business"),
+    EntrantType.NONPROFIT: _l("a not-for-profit organisation"),
+    EntrantType.INDIGENOUS: _l("an Indigenous organisation"),
+    EntrantType.ACADEMIC: _l("an academic institution"),
+    EntrantType.GOVERNMENT: _l("a government body"),
+}
+
+
 def entrant_type_label(value: str) -> str:
-    labels = {
-        EntrantType.INDIVIDUAL: _("an individual"),
-        EntrantType.TEAM: _("a team of individuals"),
-        EntrantType.BUSINESS: _("a business"),
-        EntrantType.NONPROFIT: _("a not-for-profit organisation"),
-        EntrantType.INDIGENOUS: _("an Indigenous organisation"),
-        EntrantType.ACADEMIC: _("an academic institution"),
-        EntrantType.GOVERNMENT: _("a government body"),
-    }
     try:
-        return labels[EntrantType(value)]
+        return str(_ENTRANT_TYPE_LABELS[EntrantType(value)])
     except ValueError:
         return value
 

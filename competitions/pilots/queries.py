@@ -4,21 +4,22 @@ overdue), each in a bounded number of queries."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload, lazyload, load_only
 
-from competitions.agencies.models import Membership
+from competitions.agencies.models import Agency, Membership
 from competitions.awards.models import Award
 from competitions.core import clock
 from competitions.core.audit import AuditEvent
 from competitions.core.errors import NotFound
 from competitions.core.extensions import db
 from competitions.core.translate import gettext as _
-from competitions.entries.models import Entry, TeamMember
+from competitions.entries.models import Entry, Team, TeamMember
 from competitions.pilots import permissions
 from competitions.pilots.models import Pilot, PilotMilestone, PilotStatus, PilotUpdate
 
@@ -158,15 +159,39 @@ def _public(query: Any) -> Any:
     )
 
 
+@functools.cache
+def _public_names() -> tuple[Any, ...]:
+    """The loader options of ``public_pilots_of_challenge``, built once (they depend on
+    nothing but the models; building them costs more than running the query)."""
+    return (
+        load_only(Pilot.status, Pilot.award_id, Pilot.host_agency_id),
+        lazyload("*"),
+        joinedload(Pilot.host).options(load_only(Agency.name), lazyload("*")),
+        # The award and the entry are joined already (the challenge's filter): no second join.
+        contains_eager(Pilot.award).options(
+            load_only(Award.entry_id),
+            lazyload("*"),
+            contains_eager(Award.entry).options(
+                load_only(Entry.team_id),
+                lazyload("*"),
+                joinedload(Entry.team).options(load_only(Team.name), lazyload("*")),
+            ),
+        ),
+    )
+
+
 def public_pilots_of_challenge(challenge: Any) -> list[Pilot]:
     """The pilots of a published challenge whose host and team both opted in."""
     if not challenge.is_published:
         return []
+    # Only what the challenge's page and its winners show (pilot, status, host, team):
+    # the models' joined relationships would otherwise cascade through award, entry, track.
     query = (
         select(Pilot)
         .join(Award, Award.id == Pilot.award_id)
         .join(Entry, Entry.id == Award.entry_id)
         .where(Entry.challenge_id == challenge.id)
+        .options(*_public_names())
         .order_by(Pilot.id)
     )
     return list(db.session.scalars(_public(query)).unique())

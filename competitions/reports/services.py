@@ -52,6 +52,11 @@ def report_for(user: Any, challenge: Challenge, lang: str) -> Report:
     )
 
 
+def has_release(challenge: Challenge) -> bool:
+    found = select(OpenDataRelease.id).where(OpenDataRelease.challenge_id == challenge.id)
+    return bool(db.session.scalar(select(found.exists())))
+
+
 def release_of(challenge: Challenge) -> OpenDataRelease | None:
     return db.session.scalar(
         select(OpenDataRelease).where(OpenDataRelease.challenge_id == challenge.id)

@@ -26,10 +26,11 @@ from competitions.reports.forms import ButtonForm
 from competitions.reports.models import OpenDataRelease
 
 
-@bp.app_template_global("open_data_of")
-def open_data_of(challenge: Challenge) -> OpenDataRelease | None:
-    """The challenge's published open data, for its public page."""
-    return services.release_of(challenge) if challenge.is_published else None
+@bp.app_template_global("has_open_data")
+def has_open_data(challenge: Challenge) -> bool:
+    """Whether the challenge's public page links to its open data (the document, often
+    large, is not read for that)."""
+    return challenge.is_published and services.has_release(challenge)
 
 
 def _render(slug: str, template: str) -> str:

@@ -209,3 +209,31 @@ def test_the_feed_costs_the_same_for_more_pilots(world, award, reserve_b, client
     with count_queries() as more:
         assert client.get(feed_url).get_data(as_text=True).count("<entry>") == 2
     assert more.count == few.count
+
+
+def test_the_challenge_page_costs_the_same_for_more_public_pilots(
+    world, award, reserve_b, client, count_queries
+):
+    challenge_url = f"/challenges/{award.track.challenge.slug}"
+    first = _running(world, award)
+    _consent(world, first)
+    with count_queries() as few:
+        page = text(client.get(challenge_url))
+    assert f"/pilots/{first.id}/public" in page
+    other = accept(
+        world,
+        services.offer(
+            act(world.admin_a), award, offer_data(world, "", host_agency_id=world.agency_a.id)
+        ),
+    )
+    consent.set_public(act(world.admin_a), other, "host", True)
+    consent.set_public(act(world.innovator), other, "team", True)
+    db.session.commit()
+    with count_queries() as more:
+        page = text(client.get(challenge_url))
+    assert f"/pilots/{first.id}/public" in page and f"/pilots/{other.id}/public" in page
+    assert world.agency_a.name in page and award.entry.team.name in page
+    assert more.count == few.count, more.statements
+    # Only the names the list shows: not the pilots' plans, budgets nor the tracks' rules.
+    pilots_query = next(s for s in more.statements if "FROM pilot" in s)
+    assert "pilot.budget" not in pilots_query and "track" not in pilots_query

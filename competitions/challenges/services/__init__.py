@@ -19,6 +19,7 @@ Every service checks its own permission (``permissions.py``): another agency's t
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -111,16 +112,20 @@ def require_manager(actor: Actor, challenge: Challenge) -> None:
 # --- lookups -----------------------------------------------------------------------------
 
 
+@functools.cache
+def _challenge_options() -> tuple[Any, ...]:
+    # Built once: building loader options costs about as much as running a query.
+    return (
+        selectinload(Challenge.tracks).selectinload(Track.prizes),
+        selectinload(Challenge.rounds),
+        selectinload(Challenge.milestones),
+    )
+
+
 def get_challenge(slug: str) -> Challenge:
     """The challenge with everything its pages show, in a fixed number of queries."""
     challenge = db.session.scalar(
-        select(Challenge)
-        .where(Challenge.slug == slug)
-        .options(
-            selectinload(Challenge.tracks).selectinload(Track.prizes),
-            selectinload(Challenge.rounds),
-            selectinload(Challenge.milestones),
-        )
+        select(Challenge).where(Challenge.slug == slug).options(*_challenge_options())
     )
     return must_exist(challenge, _("No such challenge."))
 

@@ -60,7 +60,7 @@ def directory() -> ResponseReturnValue:
         agency_id=agency.id if agency else None,
         query=request.args.get("q", "")[:200],
     )
-    stmt = directory_query(filters, now)
+    stmt = directory_query(filters, now, lead_agency=False, rules=mine)
     if mine:
         # Eligibility is computed in Python from each track's rules (bounded by the page).
         items = [c for c in db.session.scalars(stmt) if can_enter(current_user, c)]

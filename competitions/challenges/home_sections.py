@@ -23,6 +23,22 @@ from competitions.core.extensions import db
 from competitions.core.home import ROWS, Section, section
 
 
+def languages_of(challenge_ids: set[int]) -> dict[int, list[str]]:
+    """``Challenge.languages`` of each challenge, from its tracks' languages alone (one query):
+    for other sections that show titles read as columns."""
+    declared: dict[int, list[str]] = {key: [] for key in challenge_ids}
+    for challenge_id, codes in db.session.execute(
+        select(Track.challenge_id, Track.languages)
+        .where(Track.challenge_id.in_(challenge_ids))
+        .order_by(Track.challenge_id, Track.position)
+    ):
+        seen = declared[challenge_id]
+        for code in codes or ():
+            if code not in seen:
+                seen.append(code)
+    return {key: seen or ["en"] for key, seen in declared.items()}
+
+
 @section(order=90)
 def upcoming_deadlines(user: Any) -> Section | None:
     """The next submission deadlines of published challenges, soonest first."""

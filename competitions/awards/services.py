@@ -51,7 +51,6 @@ from competitions.entries.models import (
     EligibilityDocument,
     Entry,
     Team,
-    TeamMember,
 )
 from competitions.judging.models import Advancement
 from competitions.judging.rubrics import last_stage_of
@@ -464,24 +463,6 @@ def awards_of_team(team: Team) -> list[Award]:
             .join(Entry, Entry.id == Award.entry_id)
             .where(Entry.team_id == team.id)
             .order_by(Award.id)
-        ).unique()
-    )
-
-
-def awards_to_act_on(user: Any, limit: int) -> list[Award]:
-    """The user's teams' awards still waiting for a condition, newest first (for home)."""
-    return list(
-        db.session.scalars(
-            select(Award)
-            .join(Entry, Entry.id == Award.entry_id)
-            .join(TeamMember, TeamMember.team_id == Entry.team_id)
-            .where(
-                TeamMember.user_id == user.id,
-                Award.status == AwardStatus.PENDING_CONDITIONS,
-                Award.open_conditions > 0,
-            )
-            .order_by(Award.id.desc())
-            .limit(limit)
         ).unique()
     )
 

@@ -5,6 +5,8 @@ drafts first. Each runs a fixed number of queries, at most ``ROWS`` rows."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_, select
@@ -16,25 +18,76 @@ from competitions.challenges.models import (
     PartnerInvitation,
     Round,
     Track,
+    pick,
 )
 from competitions.challenges.permissions import can_create_challenge
 from competitions.core import clock
 from competitions.core.extensions import db
 from competitions.core.home import ROWS, Section, section
+from competitions.core.i18n import current_language
+
+
+def languages_of(challenge_ids: set[int]) -> dict[int, list[str]]:
+    """``Challenge.languages`` of each challenge, from its tracks' languages alone (one query):
+    for other sections that show titles read as columns."""
+    if not challenge_ids:
+        return {}
+    declared: dict[int, list[str]] = {key: [] for key in challenge_ids}
+    for challenge_id, codes in db.session.execute(
+        select(Track.challenge_id, Track.languages)
+        .where(Track.challenge_id.in_(challenge_ids))
+        .order_by(Track.challenge_id, Track.position)
+    ):
+        seen = declared[challenge_id]
+        for code in codes or ():
+            if code not in seen:
+                seen.append(code)
+    return {key: seen or ["en"] for key, seen in declared.items()}
+
+
+@dataclass(frozen=True)
+class Deadline:
+    slug: str
+    title: str
+    round: str
+    deadline: datetime
+    timezone: str
 
 
 @section(order=90)
 def upcoming_deadlines(user: Any) -> Section | None:
-    """The next submission deadlines of published challenges, soonest first."""
-    now = clock.now()
+    """The next submission deadlines of published challenges, soonest first: the columns a
+    line shows (the challenges' other JSON columns, lead agency and tracks are not read), and
+    the challenges' track languages for the fallbacks of titles and round names."""
     rows = db.session.execute(
-        select(Round, Challenge)
+        select(
+            Challenge.id,
+            Challenge.slug,
+            Challenge.title,
+            Challenge.timezone,
+            Round.name,
+            Round.position,
+            Round.submission_deadline,
+        )
         .join(Challenge, Challenge.id == Round.challenge_id)
-        .where(Challenge.status == ChallengeStatus.PUBLISHED, Round.submission_deadline > now)
+        .where(
+            Challenge.status == ChallengeStatus.PUBLISHED, Round.submission_deadline > clock.now()
+        )
         .order_by(Round.submission_deadline, Round.id)
         .limit(ROWS)
     ).all()
-    return Section("challenges/_home_deadlines.html", {"deadlines": rows})
+    lang, languages = current_language(), languages_of({row[0] for row in rows})
+    deadlines = [
+        Deadline(
+            slug,
+            pick(title, lang, languages[key]) or slug,
+            pick(name, lang, languages[key]) or str(position + 1),
+            deadline,
+            zone,
+        )
+        for key, slug, title, zone, name, position, deadline in rows
+    ]
+    return Section("challenges/_home_deadlines.html", {"deadlines": deadlines})
 
 
 def of_agencies(agency_ids: list[int]) -> ColumnElement[bool]:

@@ -374,21 +374,21 @@ def format_duration(delta: timedelta) -> str:
         (minutes, "minute"),
         (seconds if not (days or hours) else 0, "second"),
     ]
-    parts = [
-        format_timedelta(
-            timedelta(**{f"{unit}s": amount}),
-            granularity=unit,
-            threshold=10**9,
-            locale=current_language(),
-        )
-        for amount, unit in units
-        if amount
-    ][:2]
+    lang = current_language()
+    parts: list[str] = []
+    for amount, unit in units:
+        if amount and len(parts) < 2:  # the two largest: the others are not formatted
+            parts.append(
+                format_timedelta(
+                    timedelta(**{f"{unit}s": amount}),
+                    granularity=unit,
+                    threshold=10**9,
+                    locale=lang,
+                )
+            )
     if not parts:
-        return format_timedelta(
-            timedelta(seconds=0), granularity="second", locale=current_language()
-        )
-    return _list_separator(current_language()).join(parts)
+        return format_timedelta(timedelta(seconds=0), granularity="second", locale=lang)
+    return _list_separator(lang).join(parts)
 
 
 @cache

@@ -43,18 +43,18 @@ def advanced_to(entry: Entry, round_: Round) -> bool:
 
 def admitted(entries: list[Entry]) -> set[tuple[int, int]]:
     """``advanced_to`` for the entries in every round of their challenges: the (entry id,
-    round id) pairs admitted, in two queries."""
-    challenge_ids = {e.challenge_id for e in entries}
-    rounds = db.session.execute(
-        select(Round.id, Round.challenge_id)
-        .where(Round.challenge_id.in_(challenge_ids))
-        .order_by(Round.challenge_id, Round.position, Round.id)
-    ).all()
+    round id) pairs admitted, in one query (the rounds are those loaded with the entries'
+    challenges, ``prefetch``'s condition)."""
     before: dict[int, int | None] = {}
-    previous: dict[int, int] = {}
-    for round_id, challenge_id in rounds:
-        before[round_id] = previous.get(challenge_id)
-        previous[challenge_id] = round_id
+    by_challenge: dict[int, list[int]] = {}
+    for entry in entries:
+        challenge = entry.track.challenge
+        if challenge.id in by_challenge:
+            continue
+        ordered = sorted(challenge.rounds, key=lambda r: (r.position, r.id))
+        by_challenge[challenge.id] = [r.id for r in ordered]
+        for previous, round_ in zip([None, *ordered], ordered, strict=False):
+            before[round_.id] = previous.id if previous is not None else None
     befores = {b for b in before.values() if b is not None}
     advanced = set()
     if befores:
@@ -68,13 +68,10 @@ def admitted(entries: list[Entry]) -> set[tuple[int, int]]:
                 )
             ).all()
         )
-    by_challenge: dict[int, list[int]] = {}
-    for round_id, challenge_id in rounds:
-        by_challenge.setdefault(challenge_id, []).append(round_id)
     return {
         (e.id, r)
         for e in entries
-        for r in by_challenge.get(e.challenge_id, [])
+        for r in by_challenge[e.track.challenge.id]
         if before[r] is None or (e.id, before[r]) in advanced
     }
 

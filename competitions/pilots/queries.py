@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, lazyload, load_only
 
 from competitions.agencies.models import Agency, Membership
@@ -83,59 +83,76 @@ def history(pilot: Pilot) -> list[AuditEvent]:
 
 @dataclass(frozen=True)
 class DueMilestone:
-    pilot: Pilot
-    milestone: PilotMilestone
+    pilot_id: int
+    title: str
+    due_on: date
+    team: str
+    host: str
     overdue: bool
+
+
+@dataclass(frozen=True)
+class Offer:
+    pilot_id: int
+    host: str
+    team: str
+
+
+def _names(query: Any) -> Any:
+    """``query`` on pilots joined to the names the home page shows: the winning team's and the
+    host agency's (columns, not objects: a pilot's eager loads would bring its award, track,
+    team members, plan, KPIs and updates)."""
+    return (
+        query.join(Award, Award.id == Pilot.award_id)
+        .join(Entry, Entry.id == Award.entry_id)
+        .join(Team, Team.id == Entry.team_id)
+        .join(Agency, Agency.id == Pilot.host_agency_id)
+    )
 
 
 def due_for(user: Any, limit: int, today: date | None = None) -> list[DueMilestone]:
     """Milestones not signed off of the active pilots the user is on (team member or host
     agency member), due within two weeks or overdue, soonest first (one query)."""
     today = today or clock.now().date()
-    team_pilots = (
-        select(Pilot.id)
-        .join(Award, Award.id == Pilot.award_id)
-        .join(Entry, Entry.id == Award.entry_id)
-        .join(TeamMember, TeamMember.team_id == Entry.team_id)
-        .where(TeamMember.user_id == user.id)
-    )
-    host_pilots = (
-        select(Pilot.id)
-        .join(Membership, Membership.agency_id == Pilot.host_agency_id)
-        .where(Membership.user_id == user.id)
+    on_team = exists().where(TeamMember.team_id == Entry.team_id, TeamMember.user_id == user.id)
+    in_host = exists().where(
+        Membership.agency_id == Pilot.host_agency_id, Membership.user_id == user.id
     )
     rows = db.session.execute(
-        select(PilotMilestone, Pilot)
-        .join(Pilot, Pilot.id == PilotMilestone.pilot_id)
+        _names(
+            select(
+                Pilot.id, PilotMilestone.title, PilotMilestone.due_on, Team.name, Agency.name
+            ).join(Pilot, Pilot.id == PilotMilestone.pilot_id)
+        )
         .where(
             Pilot.status == PilotStatus.ACTIVE,
             PilotMilestone.signed_off_at.is_(None),
             PilotMilestone.due_on <= today + timedelta(days=14),
-            or_(Pilot.id.in_(team_pilots), Pilot.id.in_(host_pilots)),
+            or_(on_team, in_host),
         )
         .order_by(PilotMilestone.due_on, PilotMilestone.id)
         .limit(limit)
     ).all()
-    return [DueMilestone(p, m, m.due_on < today) for m, p in rows]
+    return [
+        DueMilestone(pilot_id, title, due_on, team, host, due_on < today)
+        for pilot_id, title, due_on, team, host in rows
+    ]
 
 
-def offers_for(user: Any, limit: int) -> list[Pilot]:
+def offers_for(user: Any, limit: int) -> list[Offer]:
     """Offers waiting for an answer from a team the user leads."""
-    return list(
-        db.session.scalars(
-            select(Pilot)
-            .join(Award, Award.id == Pilot.award_id)
-            .join(Entry, Entry.id == Award.entry_id)
-            .join(TeamMember, TeamMember.team_id == Entry.team_id)
-            .where(
-                TeamMember.user_id == user.id,
-                TeamMember.role == "lead",
-                Pilot.status == PilotStatus.OFFERED,
-            )
-            .order_by(Pilot.id)
-            .limit(limit)
-        ).unique()
-    )
+    rows = db.session.execute(
+        _names(select(Pilot.id, Agency.name, Team.name))
+        .join(TeamMember, TeamMember.team_id == Entry.team_id)
+        .where(
+            TeamMember.user_id == user.id,
+            TeamMember.role == "lead",
+            Pilot.status == PilotStatus.OFFERED,
+        )
+        .order_by(Pilot.id)
+        .limit(limit)
+    ).all()
+    return [Offer(pilot_id, host, team) for pilot_id, host, team in rows]
 
 
 def all_pilots_of_challenge(challenge_id: int) -> list[Pilot]:

@@ -172,23 +172,18 @@ def prefetch(entries: list[Entry]) -> None:
         for x in db.session.scalars(select(Extension).where(Extension.entry_id.in_(ids)))
     }
     admitted = _bulk_admission[0](entries) if _bulk_admission else None
-    found = list(
-        db.session.scalars(
-            select(Submission)
-            .where(Submission.entry_id.in_(ids))
-            .options(lazyload(Submission.entry), lazyload(Submission.round))
-        )
+    latest = (  # each submission's latest version number, read with it
+        select(func.max(SubmissionVersion.number))
+        .where(SubmissionVersion.submission_id == Submission.id)
+        .scalar_subquery()
     )
-    submissions = {(x.entry_id, x.round_id): x for x in found}
-    numbers: dict[int, int] = {}
-    if found:  # their latest version numbers
-        numbers = dict(
-            db.session.execute(
-                select(SubmissionVersion.submission_id, func.max(SubmissionVersion.number))
-                .where(SubmissionVersion.submission_id.in_([x.id for x in found]))
-                .group_by(SubmissionVersion.submission_id)
-            ).all()
-        )
+    found = db.session.execute(
+        select(Submission, latest)
+        .where(Submission.entry_id.in_(ids))
+        .options(lazyload(Submission.entry), lazyload(Submission.round))
+    ).all()
+    submissions = {(x.entry_id, x.round_id): x for x, _number in found}
+    numbers = {x.id: number or 0 for x, number in found}
     for entry in entries:
         for round_ in entry.track.challenge.rounds:
             known = facts.of(entry, round_)

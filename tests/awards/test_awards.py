@@ -243,6 +243,9 @@ def test_the_winners_see_what_is_left_on_their_entry_team_and_home(
     for url in (f"/entries/{winner.id}", f"/teams/{winner.team_id}", "/"):
         page = text(client.get(url))
         assert f"/awards/{award.id}" in page, url
+    title = winner.track.challenge.title_in("en")
+    line = f'href="/awards/{award.id}">Phase 1 winner — Maple</a> ({title})'
+    assert line + " — 1 prize condition to satisfy" in page
     assert "Form a legal entity in Canada" in text(client.get(f"/entries/{winner.id}"))
     page = text(client.get(f"/awards/{award.id}"))
     assert "Left for your team to do" in page and "Send the evidence" in page

@@ -18,6 +18,11 @@ def test_a_visitor_sees_open_deadlines_and_how_it_works(client, challenge, clock
     page = text(client.get("/"))
     assert "Upcoming deadlines" in page and "How it works" in page
     assert challenge.title_in("en") in page and "closes 30 Jul 2027" in page
+    link = f'href="/challenges/{challenge.slug}">{challenge.title_in("en")}</a>'
+    assert f"{link} — {challenge.rounds[0].name_in('en')}:" in page
+    french = text(client.get("/", headers={"Accept-Language": "fr"}))
+    assert challenge.title_in("fr") != challenge.title_in("en")
+    assert f"{challenge.title_in('fr')}</a> — {challenge.rounds[0].name_in('fr')}:" in french
     assert "Your entries" not in page and "You are not a member" not in page
 
 

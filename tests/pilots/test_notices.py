@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from competitions.core import clock
 from competitions.core.extensions import db
 from competitions.core.outbox import OutboxMessage
-from competitions.pilots import notices
-from tests.entries.conftest import text
-from tests.pilots.conftest import accept, offer
+from competitions.pilots import notices, services
+from tests.entries.conftest import act, text
+from tests.pilots.conftest import accept, offer, offer_data
 
 
 def _outbox(prefix: str) -> int:
@@ -51,3 +51,24 @@ def test_due_and_overdue_milestones_on_home(world, award, reserve_b, client, swi
     switch(world.admin_a)
     assert "Your pilots" not in text(client.get("/"))
     assert pilot.id
+
+
+def test_the_home_page_s_pilots_cost_the_same_whatever_their_number(
+    world, award, reserve_b, client, switch, count_queries
+):
+    first = offer(world, award, "100")
+    switch(world.innovator)
+    client.get("/")
+    with count_queries() as few:
+        page = text(client.get("/"))
+    assert f'href="/pilots/{first.id}">Agency B offers Maple a pilot</a>' in page
+    accept(world, first)
+    by_a = services.offer(
+        act(world.admin_a), award, offer_data(world, "0", host_agency_id=world.agency_a.id)
+    )
+    db.session.commit()
+    with count_queries() as many:
+        page = text(client.get("/"))
+    assert f'href="/pilots/{by_a.id}">Agency A offers Maple a pilot</a>' in page
+    assert f'href="/pilots/{first.id}#plan">Kick-off — Maple @ Agency B</a>' in page
+    assert many.count == few.count

@@ -18,6 +18,7 @@ from competitions.challenges.models import (
     PartnerInvitation,
     Round,
     Track,
+    languages_declared,
     pick,
 )
 from competitions.challenges.permissions import can_create_challenge
@@ -32,17 +33,14 @@ def languages_of(challenge_ids: set[int]) -> dict[int, list[str]]:
     for other sections that show titles read as columns."""
     if not challenge_ids:
         return {}
-    declared: dict[int, list[str]] = {key: [] for key in challenge_ids}
+    per_track: dict[int, list[list[str] | None]] = {key: [] for key in challenge_ids}
     for challenge_id, codes in db.session.execute(
         select(Track.challenge_id, Track.languages)
         .where(Track.challenge_id.in_(challenge_ids))
         .order_by(Track.challenge_id, Track.position)
     ):
-        seen = declared[challenge_id]
-        for code in codes or ():
-            if code not in seen:
-                seen.append(code)
-    return {key: seen or ["en"] for key, seen in declared.items()}
+        per_track[challenge_id].append(codes)
+    return {key: languages_declared(lists) or ["en"] for key, lists in per_track.items()}
 
 
 @dataclass(frozen=True)

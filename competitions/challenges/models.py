@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -35,6 +36,17 @@ def pick(
 class ChallengeStatus(enum.StrEnum):
     DRAFT = "draft"
     PUBLISHED = "published"
+
+
+def languages_declared(per_track: Iterable[Iterable[str] | None]) -> list[str]:
+    """The languages of tracks, given in track order: each once, in the order first declared
+    (``Challenge.declared_languages``; home sections that read titles as columns use it too)."""
+    seen: list[str] = []
+    for codes in per_track:
+        for code in codes or ():
+            if code not in seen:
+                seen.append(code)
+    return seen
 
 
 class Challenge(SurrogateKey, TimestampMixin, Base):
@@ -108,12 +120,7 @@ class Challenge(SurrogateKey, TimestampMixin, Base):
     @property
     def declared_languages(self) -> list[str]:
         """The languages its tracks declare, in their order, each once (none: empty)."""
-        seen: list[str] = []
-        for track in self.tracks:
-            for code in track.languages or ():
-                if code not in seen:
-                    seen.append(code)
-        return seen
+        return languages_declared(track.languages for track in self.tracks)
 
     def track_of(self, agency_id: int) -> Track | None:
         return next((t for t in self.tracks if t.agency_id == agency_id), None)

@@ -324,6 +324,21 @@ def _storage_and_pages(env: str, instance: Path) -> dict[str, Any]:
     }
 
 
+def _results(env: str) -> dict[str, Any]:
+    """Judging results (``judging.refresh``). ``RESULTS_REFRESH``: "worker" (a Celery worker
+    recomputes a round's results ``RESULTS_REFRESH_DELAY`` seconds after reviews change, and
+    the results page shows the kept ones meanwhile, unless they are older than
+    ``RESULTS_REFRESH_LAG`` seconds) or "inline" (the page recomputes them)."""
+    mode = os.environ.get("RESULTS_REFRESH", "inline" if env == "testing" else "worker")
+    if mode not in ("worker", "inline"):
+        raise ConfigError(f"RESULTS_REFRESH must be worker or inline, not {mode!r}.")
+    return {
+        "RESULTS_REFRESH": mode,
+        "RESULTS_REFRESH_DELAY": _int("RESULTS_REFRESH_DELAY", 3),
+        "RESULTS_REFRESH_LAG": _int("RESULTS_REFRESH_LAG", 120),
+    }
+
+
 def build_config(env: str | None = None, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Return the configuration mapping for ``env`` (default: ``$TANDEM_ENV`` or development).
 
@@ -354,6 +369,7 @@ def build_config(env: str | None = None, overrides: dict[str, Any] | None = None
         **_credentials(fast_hash=env == "testing"),
         **_mail(env, instance),
         **_storage_and_pages(env, instance),
+        **_results(env),
     }
     config.update(overrides)
     config["BASE_URL"] = base_url

@@ -106,3 +106,12 @@ def webhook_results() -> int:
     from competitions.judging.release_events import results_due
 
     return results_due()
+
+
+@celery_app.task(name="judging.refresh_results")
+def refresh_results(round_id: int, stage: int) -> bool:
+    """Recompute a round stage's kept results after reviews changed (asked a few seconds after
+    a review is committed, so the results page reads them instead of recomputing them)."""
+    from competitions.judging.refresh import refresh
+
+    return refresh(round_id, stage)

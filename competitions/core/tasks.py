@@ -21,7 +21,8 @@ def prepare(app: Flask) -> None:
     """Make the client and import its broker's transport now (no connection is opened): the
     first commit that wakes a worker would otherwise pay for it inside a request, about a
     third of a second of CPU in each web server process."""
-    if "worker" not in (app.config.get("OUTBOX_DELIVERY"), app.config.get("WEBHOOK_DELIVERY")):
+    modes = ("OUTBOX_DELIVERY", "WEBHOOK_DELIVERY", "RESULTS_REFRESH")
+    if "worker" not in (app.config.get(m) for m in modes):
         return
     with app.app_context(), _client().connection_for_write():
         pass  # making the connection object resolves (imports) its transport

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from itertools import groupby
 from operator import attrgetter
@@ -152,6 +152,9 @@ class Summary:
     sigma: float | None
     leniency: tuple[JudgeLeniency, ...]  # by judge
     outliers: tuple[Outlier, ...]
+    # When the kept results were computed, if reviews changed since (``summary_of``'s
+    # ``may_lag``: a worker is recomputing them); None: they are current.
+    lagging_since: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -265,15 +268,26 @@ def _compute(round_: Round, stage: int) -> RoundResults:
 # --- kept results ----------------------------------------------------------------------------
 
 
-def summary_of(round_: Round, stage: int | None = None) -> Summary:
+def summary_of(
+    round_: Round, stage: int | None = None, may_lag: timedelta | None = None
+) -> Summary:
     """The results of the round's stage (by default its last, whose decision is the round's)
     without their items, recomputed and kept first when the reviews behind them changed. Read
-    the items with ``page_of_track``, ``of_track``, ``of_entry`` or ``results_of``."""
+    the items with ``page_of_track``, ``of_track``, ``of_entry`` or ``results_of``.
+
+    ``may_lag``: kept results computed within that time are returned although reviews changed
+    since (their ``lagging_since`` says when they were computed), for a page that a worker's
+    recomputation (``judging.refresh``) keeps current; older ones are recomputed here."""
     stage = stage_or_last(round_, stage)
     current = fingerprint(round_, stage)
     kept = db.session.get(RoundResult, (round_.id, stage))
+    lagging_since = None
     if kept is None or kept.fingerprint != current:
-        kept = _keep(round_, stage, current)
+        since = clock.now() - may_lag if may_lag is not None else None
+        if kept is not None and kept.fingerprint and since and kept.computed_at >= since:
+            lagging_since = kept.computed_at
+        else:
+            kept = _keep(round_, stage, current)
     return Summary(
         round_id=round_.id,
         stage=stage,
@@ -281,6 +295,7 @@ def summary_of(round_: Round, stage: int | None = None) -> Summary:
         sigma=kept.sigma,
         leniency=tuple(_judge_leniency(row) for row in kept.leniency or ()),
         outliers=tuple(Outlier(**o) for o in kept.outliers or ()),
+        lagging_since=lagging_since,
     )
 
 

@@ -22,7 +22,7 @@ from competitions.core.forms import CONTROL_MESSAGE
 from competitions.core.text import plain_number
 from competitions.core.translate import gettext as _
 from competitions.entries.models import Entry, Team
-from competitions.judging import normalization, panels, permissions, results, rubrics
+from competitions.judging import normalization, panels, permissions, refresh, results, rubrics
 from competitions.judging.models import (
     Assignment,
     Judge,
@@ -232,6 +232,8 @@ def save_review(
     if submit and review.status != ReviewStatus.SUBMITTED:
         review.status, review.submitted_at = ReviewStatus.SUBMITTED.value, now
     db.session.flush()
+    if review.status == ReviewStatus.SUBMITTED:
+        refresh.after_commit(round_.id, assignment.stage)  # the results move with it
     if submit:
         audit.record(
             actor,

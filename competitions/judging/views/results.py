@@ -24,7 +24,7 @@ from competitions.core.web import attempt, current_actor
 from competitions.entries import permissions as entry_permissions
 from competitions.entries import services as entry_services
 from competitions.judging import advancement as advancement_service
-from competitions.judging import bp, explanation, panels, permissions, rubrics
+from competitions.judging import bp, explanation, panels, permissions, refresh, rubrics
 from competitions.judging import results as result_service
 from competitions.judging.forms import AdvancementForm, ReleaseForm
 from competitions.judging.models import Advancement, AdvancementMethod, Rubric
@@ -54,8 +54,8 @@ def results_page(
     """The results page, with the lead's release panel (``form``: its errors, after a post)."""
     stage = requested_stage(round_)
     # The kept summary and each track's page of rows: a view reads what it shows, not every
-    # submission's result.
-    summary = result_service.summary_of(round_, stage.stage)
+    # submission's result; a worker keeps them current (``judging.refresh``).
+    summary = refresh.summary_for_page(round_, stage.stage)
     db.session.commit()
     lang = current_language()
     visible_panels = {
@@ -72,6 +72,7 @@ def results_page(
         stage=stage,
         stages=rubrics.stages_of(round_),
         by_track=by_track,
+        lagging_since=summary.lagging_since,
         leniency=[r for r in summary.leniency if r.panel_id in visible_panels],
         outliers=summary.outliers if visible_panels else (),
         users=result_service.judges_by_id({row.user_id for row in summary.leniency}),

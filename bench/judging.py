@@ -9,7 +9,8 @@ detection, loading, writing the rows); the results' aggregation + normalization
 normalization and ranks in Python) next to the same aggregation written as one SQL query (the
 floor); and the results page (first view computes and stores, later views read the stored
 summary and a page of each track's rows, the first page and a later one) with its number of
-queries and the machine's load. Not a test.
+queries and the machine's load; then the page after a review changed, with a worker keeping the
+results (``RESULTS_REFRESH=worker``) and without. Not a test.
 """
 
 from __future__ import annotations
@@ -398,6 +399,52 @@ def main() -> None:
             f"HTTP {response.status_code}, {len(response.data) // 1024} KiB, "
             f"load {os.getloadavg()[0]:.1f}"
         )
+    after_a_review(app, client, https, f"/challenges/{slug}/rounds/{ids['round_id']}/results")
+
+
+def after_a_review(app, client, https: dict, url: str) -> None:
+    """The results page after a review changed: in worker mode it shows the kept results while
+    the worker recomputes them (timed here in-process, as the task runs it), then the fresh
+    ones; in inline mode the page recomputes them itself."""
+    from competitions.core.extensions import db
+    from competitions.judging import refresh
+
+    round_id = int(url.split("/rounds/")[1].split("/")[0])
+
+    def change_a_review() -> None:
+        with app.app_context():
+            db.session.execute(
+                sa.text(
+                    "UPDATE review SET revision = revision + 1, updated_at = now() "
+                    "WHERE id = (SELECT min(r.id) FROM review r JOIN assignment a "
+                    "ON a.id = r.assignment_id WHERE a.round_id = :round)"
+                ),
+                {"round": round_id},
+            )
+            db.session.commit()
+
+    def view(label: str) -> None:
+        t0 = time.perf_counter()
+        response = client.get(url, **https)
+        elapsed = time.perf_counter() - t0
+        lagging = "These results were computed at" in response.get_data(as_text=True)
+        print(
+            f"results page, {label}: {elapsed:.2f} s, HTTP {response.status_code}"
+            f"{', shows the kept results and says so' if lagging else ''}, "
+            f"load {os.getloadavg()[0]:.1f}"
+        )
+
+    app.config["RESULTS_REFRESH"] = "worker"
+    change_a_review()
+    view("right after a review (RESULTS_REFRESH=worker)")
+    with app.app_context():
+        t0 = time.perf_counter()
+        refresh.refresh(round_id, 1)
+        print(f"the worker's recomputation after it: {time.perf_counter() - t0:.2f} s")
+    view("once the worker has recomputed")
+    app.config["RESULTS_REFRESH"] = "inline"
+    change_a_review()
+    view("right after a review (RESULTS_REFRESH=inline: the page recomputes)")
 
 
 if __name__ == "__main__":

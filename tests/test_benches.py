@@ -28,7 +28,13 @@ ON_POSTGRESQL = DATABASE_URL.startswith("postgresql")
 
 # Each bench and lines its output must hold (its figures).
 BENCHES: dict[str, tuple[str, ...]] = {
-    "judging.py": ("assignment (service", "results floor", "results page, later view"),
+    "judging.py": (
+        "assignment (service",
+        "results floor",
+        "results page, later view",
+        "shows the kept results and says so",
+        "the worker's recomputation",
+    ),
     "insights.py": ("insights page",),
     "pages.py": ("queries /challenges/", "queries judge's queue"),
     "deadline_rush.py": ("ceiling", "tandem", "CPU ms per request"),

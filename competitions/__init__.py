@@ -103,6 +103,7 @@ def _init_extensions(app: Flask) -> None:
     import competitions.challenges.models
     import competitions.core.audit
     import competitions.core.outbox
+    import competitions.core.task_runs
     import competitions.entries.models
     import competitions.formats.models
     import competitions.insights.models

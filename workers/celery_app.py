@@ -49,8 +49,23 @@ def make_celery(app: Flask) -> Celery:
     return celery
 
 
+def _record_runs(app: Flask) -> None:
+    """Each task's last success and failure, for monitoring (``core.task_runs``)."""
+    from celery.signals import task_failure, task_success
+
+    from competitions.core import task_runs
+
+    def record(sender: Any, ok: bool) -> None:
+        with app.app_context():
+            task_runs.record(getattr(sender, "name", str(sender)), ok)
+
+    task_success.connect(lambda sender=None, **_: record(sender, True), weak=False)
+    task_failure.connect(lambda sender=None, **_: record(sender, False), weak=False)
+
+
 flask_app = create_app()
 celery_app = make_celery(flask_app)
+_record_runs(flask_app)
 app = celery_app  # `celery -A workers.celery_app` finds `app` or `celery_app`
 
 # Register tasks (imported for their side effect).

@@ -140,6 +140,7 @@ def _register_blueprints(app: Flask) -> None:
     from competitions.insights import bp as insights_bp
     from competitions.judging import bp as judging_bp
     from competitions.lessons import bp as lessons_bp
+    from competitions.monitoring import bp as monitoring_bp
     from competitions.outreach import bp as outreach_bp
     from competitions.pilots import bp as pilots_bp
     from competitions.questions import bp as questions_bp
@@ -167,6 +168,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(surveys_bp)
     app.register_blueprint(pilots_bp)
+    app.register_blueprint(monitoring_bp)
 
     from competitions import api
 

@@ -190,6 +190,8 @@ def _requests(https: bool) -> dict[str, Any]:
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
         # Number of reverse proxies in front of the app whose X-Forwarded-* to trust (0 = none).
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
+        # The bearer token of /metrics (``monitoring``); empty: no such page.
+        "METRICS_TOKEN": os.environ.get("METRICS_TOKEN", ""),
     }
 
 

@@ -132,6 +132,8 @@ EXPECT: dict[tuple[str, str], dict[str, Any]] = {
     ("core.set_language", "POST"): same(302),
     ("core.healthz", "GET"): same(200),
     ("core.readyz", "GET"): same(200),
+    # Prometheus' scrape endpoint: no such page while METRICS_TOKEN is unset (tests/monitoring).
+    ("monitoring.scrape", "GET"): same(404),
     # Signed-in people are sent home from the sign-in and registration pages.
     ("accounts.register", "GET"): signed_in(302, anonymous=200),
     ("accounts.register", "POST"): signed_in(302, anonymous=200),

@@ -110,6 +110,33 @@ def test_invitation_is_written_in_the_invitees_language(client, world, login, in
     assert "L'invitation expire dans 14 jours." in SMTPCapture.text(msg)
 
 
+@pytest.mark.parametrize(
+    ("language", "days", "words"),
+    [
+        ("en", 1, "The invitation expires in 1 day."),
+        ("fr", 1, "L'invitation expire dans 1 jour."),
+        ("de", 1, "Die Einladung läuft in 1 Tag ab."),
+        ("es", 1, "La invitación caduca dentro de 1 día."),
+        ("ar", 1, "تنتهي صلاحية الدعوة خلال يوم واحد."),
+        ("ar", 2, "تنتهي صلاحية الدعوة خلال يومين."),
+        ("ar", 3, "تنتهي صلاحية الدعوة خلال 3 أيام."),
+    ],
+)
+def test_the_expiry_is_written_in_the_plural_form_of_its_number(
+    app, client, world, login, invite, mail, monkeypatch, language, days, words
+):
+    """``INVITATION_MAX_AGE`` is a setting: "1 days" must never reach anyone."""
+    monkeypatch.setitem(app.config, "INVITATION_MAX_AGE", days * 86400)
+    make_user(GUEST, preferred_language=language)
+    db.session.commit()
+    login(world.admin_a)
+
+    invite(GUEST, "staff")
+
+    [msg] = mail.wait_for(GUEST)
+    assert words in SMTPCapture.text(msg)
+
+
 def test_agency_name_is_escaped_in_the_html_part(client, world, login, invite, mail):
     world.agency_a.name = "A <b>&</b> B"
     db.session.commit()

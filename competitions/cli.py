@@ -1,4 +1,4 @@
-"""Flask CLI commands: ``flask create-admin``, ``flask seed-demo``."""
+"""Flask CLI commands: ``flask create-admin``, ``flask seed-demo``, ``flask data-keys``."""
 
 from __future__ import annotations
 
@@ -37,3 +37,38 @@ def register_cli(app: Flask) -> None:
         report = seed()
         for line in report:
             click.echo(line)
+
+    register_data_keys(app)
+
+
+def register_data_keys(app: Flask) -> None:
+    """``flask data-keys new|current|rotate``: the keys of the sealed columns (``core.sealed``)."""
+    from flask.cli import AppGroup
+
+    group = AppGroup("data-keys", help="Keys of the secrets kept sealed in the database.")
+    app.cli.add_command(group)
+
+    @group.command("new")
+    def new_key() -> None:
+        """Print a new key (put it first in DATA_KEYS, then rotate)."""
+        from cryptography.fernet import Fernet
+
+        click.echo(Fernet.generate_key().decode())
+
+    @group.command("current")
+    def current() -> None:
+        """Print the keys in use (the derived one without DATA_KEYS), to pin them."""
+        from competitions.core import sealed
+
+        click.echo(",".join(sealed.current_keys()))
+
+    @group.command("rotate")
+    def rotate() -> None:
+        """Reseal every sealed value with the first key of DATA_KEYS."""
+        from competitions.core import sealed
+        from competitions.core.db import Base
+        from competitions.core.extensions import db
+
+        with db.engine.begin() as connection:
+            done = sealed.rotate_all(connection, Base.metadata)
+        click.echo(f"Resealed {done} values with the first key.")

@@ -374,11 +374,24 @@ def build_config(env: str | None = None, overrides: dict[str, Any] | None = None
         **_results(env),
     }
     config.update(overrides)
+    config["DATA_KEYS"] = _data_keys(config.get("DATA_KEYS", os.environ.get("DATA_KEYS", "")))
     config["BASE_URL"] = base_url
     config["LANGUAGES"] = _languages(config["LANGUAGES"])
     config["BABEL_DEFAULT_LOCALE"] = config["LANGUAGES"][0]
     _check_storage_url(config["STORAGE_URL"])
     return config
+
+
+def _data_keys(raw: Any) -> tuple[str, ...]:
+    """``DATA_KEYS``: the keys of the sealed columns (``core.sealed``), the first seals."""
+    from competitions.core.sealed import parse_keys
+
+    if isinstance(raw, (tuple, list)):
+        raw = ",".join(raw)
+    try:
+        return parse_keys(str(raw or ""))
+    except ValueError as exc:
+        raise ConfigError(f"DATA_KEYS: {exc}.") from exc
 
 
 def _check_storage_url(url: str) -> None:

@@ -19,6 +19,8 @@ def render_item(type_, obj, autogen_context):
     """Render the app's UTCDateTime as a plain timezone-aware DateTime in revisions."""
     if type_ == "type" and type(obj).__name__ == "UTCDateTime":
         return "sa.DateTime(timezone=True)"
+    if type_ == "type" and type(obj).__name__ == "Sealed":
+        return f"sa.String(length={obj.impl.length})"  # a Fernet token (core.sealed)
     return False
 
 

@@ -12,6 +12,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from competitions.core.db import Base, SurrogateKey, TimestampMixin, UTCDateTime
+from competitions.core.sealed import Sealed
 
 if TYPE_CHECKING:
     from competitions.agencies.models import Membership
@@ -133,7 +134,7 @@ class TotpCredential(SurrogateKey, Base):
     user_id: Mapped[int] = mapped_column(
         sa.ForeignKey("user_account.id", ondelete="CASCADE"), unique=True
     )
-    secret: Mapped[str] = mapped_column(sa.String(64))
+    secret: Mapped[str] = mapped_column(Sealed())  # encrypted at rest (core.sealed)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_step: Mapped[int | None] = mapped_column(sa.BigInteger())

@@ -13,13 +13,14 @@ from competitions.accounts.models import User
 from competitions.agencies.models import Agency
 from competitions.core import clock
 from competitions.core.db import Base, SurrogateKey, UTCDateTime
+from competitions.core.sealed import Sealed
 
 
 class WebhookEndpoint(SurrogateKey, Base):
     """An agency's URL subscribed to event types.
 
-    The signing secret is kept as it is (the server signs with it, as it computes TOTP codes
-    with a TOTP secret); it is shown to the agency once, when created or rotated. After a
+    The signing secret is kept sealed, not hashed (the server signs with it, as it computes
+    TOTP codes with a TOTP secret); it is shown to the agency once, when created or rotated. After a
     rotation the previous secret also signs until ``previous_secret_until`` (Standard Webhooks
     multiple signatures), so that the receiver can switch without losing a delivery."""
 
@@ -33,8 +34,9 @@ class WebhookEndpoint(SurrogateKey, Base):
     description: Mapped[str] = mapped_column(sa.String(200), default="")
     event_types: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     enabled: Mapped[bool] = mapped_column(default=True)
-    secret: Mapped[str] = mapped_column(sa.String(100))
-    previous_secret: Mapped[str | None] = mapped_column(sa.String(100))
+    # Encrypted at rest (``core.sealed``): the server signs with them, so no hash will do.
+    secret: Mapped[str] = mapped_column(Sealed())
+    previous_secret: Mapped[str | None] = mapped_column(Sealed())
     previous_secret_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("user_account.id", ondelete="SET NULL")

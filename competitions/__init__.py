@@ -48,6 +48,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     register_error_handlers(app)
     register_security_headers(app)
+    from competitions.core import request_ids
+
+    request_ids.init_app(app)
 
     from competitions.cli import register_cli
 
@@ -56,10 +59,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _configure_logging(app: Flask) -> None:
+    from competitions.core.request_ids import LogFilter
+
     if not app.debug and not app.testing:
         logging.basicConfig(
-            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+            level=logging.INFO,
+            format="%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s",
         )
+    # Every line names its request (``core.request_ids``), whoever configured the handlers.
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, LogFilter) for f in handler.filters):
+            handler.addFilter(LogFilter())
 
 
 def _init_extensions(app: Flask) -> None:

@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
+from competitions.core import request_ids
 from competitions.core.problems import is_api_request, problem
 from competitions.core.translate import gettext as _
 
@@ -114,7 +115,12 @@ def render_error(code: int, detail: str | None = None) -> ResponseReturnValue:
         return jsonify(error=title, message=detail or message, status=code), code
     return (
         render_template(
-            "errors/error.html", code=code, title=title, message=message, detail=detail
+            "errors/error.html",
+            code=code,
+            title=title,
+            message=message,
+            detail=detail,
+            reference=request_ids.current() if code >= 500 else None,
         ),
         code,
     )

@@ -111,7 +111,8 @@ class Challenge(SurrogateKey, TimestampMixin, Base):
         return self.status == ChallengeStatus.PUBLISHED
 
     def title_in(self, lang: str) -> str:
-        return pick(self.title, lang, self.languages) or self.slug
+        # The tracks' languages (a query when the tracks are not loaded) are only the fallback.
+        return self.title.get(lang) or pick(self.title, lang, self.languages) or self.slug
 
     @property
     def languages(self) -> list[str]:
@@ -293,6 +294,8 @@ class Round(SurrogateKey, Base):
         """The name in ``lang``, else in the first of ``fallbacks`` (default: the challenge's
         languages) that has one. A track's pages pass the track's languages: the challenge is
         then not loaded."""
+        if self.name.get(lang):  # the usual case: the fallbacks may need the challenge's tracks
+            return self.name[lang]
         languages = self.challenge.languages if fallbacks is None else fallbacks
         return pick(self.name, lang, languages) or str(self.position + 1)
 

@@ -462,3 +462,12 @@ def test_the_entry_page_names_its_challenge_and_rounds_without_its_tracks(
     statements = _entry_page_statements(client, login, world, team_entry[0], count_queries)
     # Titles and names are in the viewer's language: the tracks' languages are not read.
     assert not [s for s in statements if "FROM track LEFT OUTER JOIN agency" in s]
+
+
+def test_the_entry_page_reads_its_members_names_not_their_accounts(
+    world, client, login, team_entry, proof, count_queries
+):
+    statements = _entry_page_statements(client, login, world, team_entry[0], count_queries)
+    (load,) = [s for s in statements if "FROM entry LEFT OUTER JOIN team" in s]
+    # Nor the challenge's and the track's long texts.
+    assert "password_hash" not in load and "description" not in load, load

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from competitions.core import clock
 from competitions.core.db import Base, SurrogateKey, TimestampMixin, UTCDateTime
@@ -154,6 +154,8 @@ class Track(SurrogateKey, TimestampMixin, Base):
     # Statements an entrant ticks when registering: {"en": ["I confirm…", …], "fr": […]}.
     attestations: Mapped[dict[str, list[str]]] = mapped_column(sa.JSON, default=dict)
     ready_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Whether it has terms, when the challenge is loaded for its pages (``get_challenge``).
+    has_terms: Mapped[bool | None] = query_expression()
 
     challenge: Mapped[Challenge] = relationship(back_populates="tracks")
     agency: Mapped[Agency] = relationship(lazy="joined")

@@ -73,6 +73,8 @@ class Challenge(SurrogateKey, TimestampMixin, Base):
     description: Mapped[Translations] = mapped_column(sa.JSON, default=dict)
     # Lower-cased titles in every language, for search without JSON operators.
     search_text: Mapped[str] = mapped_column(sa.Text, default="")
+    # Whether its timeline was ever changed, when loaded for its pages (``get_challenge``).
+    timeline_changed: Mapped[bool | None] = query_expression()
 
     lead_agency: Mapped[Agency] = relationship(lazy="joined")
     tracks: Mapped[list[Track]] = relationship(

@@ -237,6 +237,29 @@ def test_tracks_with_terms_also_of_a_challenge_loaded_otherwise(published):
     assert plain is not None and services.tracks_with_terms(plain) == ids
 
 
+def test_challenge_page_lists_timeline_changes_and_asks_for_them_only_if_any(
+    client, world, published, count_queries
+):
+    with count_queries() as unchanged:
+        page = html(client.get("/challenges/dsfc", headers={"Accept-Language": "en"}))
+    assert "Changes to the timeline" not in page
+    assert not [s for s in unchanged.statements if s.lstrip().startswith("SELECT timeline_")]
+    phase_1 = published.rounds[0]
+    later = {name: at + timedelta(days=7) for name, at in phase_1.instants().items() if at}
+    timeline_services.save_round(
+        actor(world.admin_a),
+        published,
+        phase_1,
+        timeline_services.RoundData({"en": "Phase 1"}, later),
+        reason="More time for the teams.",
+    )
+    db.session.commit()
+    with count_queries() as changed:
+        page = html(client.get("/challenges/dsfc", headers={"Accept-Language": "en"}))
+    assert "Changes to the timeline" in page and "More time for the teams." in page
+    assert changed.count == unchanged.count + 1
+
+
 def test_challenge_page_in_french(client, published):
     page = html(client.get("/challenges/dsfc", headers={"Accept-Language": "fr"}))
     assert "Alimentation spatiale" in page

@@ -38,6 +38,7 @@ from competitions.challenges.models import (
     ChallengeStatus,
     Round,
     TermsVersion,
+    TimelineChange,
     Track,
     Translations,
 )
@@ -115,10 +116,13 @@ def require_manager(actor: Actor, challenge: Challenge) -> None:
 @functools.cache
 def _challenge_options() -> tuple[Any, ...]:
     # Built once: building loader options costs about as much as running a query. The rounds
-    # come in the challenge's statement, the prizes and whether there are terms in the tracks'
-    # (the milestones stay apart: joined too, they would multiply the rounds' rows).
+    # and whether the timeline changed come in the challenge's statement, the prizes and
+    # whether there are terms in the tracks' (the milestones stay apart: joined too, they
+    # would multiply the rounds' rows).
     has_terms = select(TermsVersion.id).where(TermsVersion.track_id == Track.id).exists()
+    changed = select(TimelineChange.id).where(TimelineChange.challenge_id == Challenge.id).exists()
     return (
+        with_expression(Challenge.timeline_changed, changed),
         selectinload(Challenge.tracks).options(
             joinedload(Track.prizes), with_expression(Track.has_terms, has_terms)
         ),

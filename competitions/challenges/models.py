@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from competitions.core import clock
 from competitions.core.db import Base, SurrogateKey, TimestampMixin, UTCDateTime
@@ -73,6 +73,8 @@ class Challenge(SurrogateKey, TimestampMixin, Base):
     description: Mapped[Translations] = mapped_column(sa.JSON, default=dict)
     # Lower-cased titles in every language, for search without JSON operators.
     search_text: Mapped[str] = mapped_column(sa.Text, default="")
+    # Whether its timeline was ever changed, when loaded for its pages (``get_challenge``).
+    timeline_changed: Mapped[bool | None] = query_expression()
 
     lead_agency: Mapped[Agency] = relationship(lazy="joined")
     tracks: Mapped[list[Track]] = relationship(
@@ -111,7 +113,8 @@ class Challenge(SurrogateKey, TimestampMixin, Base):
         return self.status == ChallengeStatus.PUBLISHED
 
     def title_in(self, lang: str) -> str:
-        return pick(self.title, lang, self.languages) or self.slug
+        # The tracks' languages (a query when the tracks are not loaded) are only the fallback.
+        return self.title.get(lang) or pick(self.title, lang, self.languages) or self.slug
 
     @property
     def languages(self) -> list[str]:
@@ -153,6 +156,8 @@ class Track(SurrogateKey, TimestampMixin, Base):
     # Statements an entrant ticks when registering: {"en": ["I confirm…", …], "fr": […]}.
     attestations: Mapped[dict[str, list[str]]] = mapped_column(sa.JSON, default=dict)
     ready_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Whether it has terms, when the challenge is loaded for its pages (``get_challenge``).
+    has_terms: Mapped[bool | None] = query_expression()
 
     challenge: Mapped[Challenge] = relationship(back_populates="tracks")
     agency: Mapped[Agency] = relationship(lazy="joined")
@@ -293,6 +298,8 @@ class Round(SurrogateKey, Base):
         """The name in ``lang``, else in the first of ``fallbacks`` (default: the challenge's
         languages) that has one. A track's pages pass the track's languages: the challenge is
         then not loaded."""
+        if self.name.get(lang):  # the usual case: the fallbacks may need the challenge's tracks
+            return self.name[lang]
         languages = self.challenge.languages if fallbacks is None else fallbacks
         return pick(self.name, lang, languages) or str(self.position + 1)
 

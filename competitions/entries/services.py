@@ -8,12 +8,14 @@ The rest of the package's services: ``teams``, ``team_invitations``, ``registrat
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import defer, joinedload, lazyload, load_only, with_expression
 
+from competitions.accounts.models import User
 from competitions.challenges.eligibility import Status
 from competitions.challenges.models import Challenge, TermsVersion, Track
 from competitions.core import audit, clock
@@ -33,17 +35,34 @@ class EntryStatus(enum.StrEnum):
     ALL = "all"
 
 
-def get_entry(entry_id: int) -> Entry:
-    # With its team's members in the same statement: every permission check reads them; and
-    # its track's challenge, which every page of an entry names (its trail).
-    entry = db.session.get(
-        Entry,
-        entry_id,
-        options=[
-            joinedload(Entry.team).joinedload(Team.members),
-            joinedload(Entry.track).joinedload(Track.challenge),
-        ],
+@functools.cache
+def _entry_options(page: bool) -> tuple[Any, ...]:
+    # Built once: building loader options costs about as much as running a query. With its
+    # team's members in the same statement: every permission check reads them; and its track's
+    # challenge, which every page of an entry names (its trail), without the long texts.
+    members = joinedload(Entry.team).joinedload(Team.members)
+    if page:
+        members = members.joinedload(TeamMember.user).load_only(User.id, User.display_name)
+    track = joinedload(Entry.track)
+    return (
+        members,
+        track.defer(Track.description),
+        track.joinedload(Track.challenge).defer(Challenge.summary),
+        track.joinedload(Track.challenge).defer(Challenge.description),
+        track.joinedload(Track.challenge).defer(Challenge.search_text),
     )
+
+
+def get_entry(entry_id: int) -> Entry:
+    """The entry with its team's members and its track's challenge, in one statement."""
+    entry = db.session.get(Entry, entry_id, options=_entry_options(False))
+    return must_exist(entry, _("No such entry."))
+
+
+def get_entry_to_show(entry_id: int) -> Entry:
+    """``get_entry`` for the entry's page, which names its members but reads nothing else of
+    their accounts (a member's own account, signed in, is loaded whole already)."""
+    entry = db.session.get(Entry, entry_id, options=_entry_options(True))
     return must_exist(entry, _("No such entry."))
 
 

@@ -261,7 +261,7 @@ def register(slug: str) -> ResponseReturnValue:
 
 @bp.signed_in("/entries/<int:entry_id>")
 def entry(entry_id: int) -> ResponseReturnValue:
-    entry = guard(services.get_entry(entry_id), permissions.can_view_entry)
+    entry = guard(services.get_entry_to_show(entry_id), permissions.can_view_entry)
     can_decide = permissions.can_decide_eligibility(current_user, entry)
     is_lead = permissions.is_lead(current_user, entry.team)
     slots = documents.slots_for(entry)

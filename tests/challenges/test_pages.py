@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from icalendar import Calendar
+from sqlalchemy import select
 
 from competitions.challenges import services
 from competitions.challenges.models import Challenge, Track
@@ -213,6 +214,50 @@ def test_challenge_page_links_terms_without_loading_every_version(
     assert again.count("/terms") == page.count("/terms")
     assert many.count == few.count, many.statements
     assert not any("terms_version.body" in s for s in many.statements)
+
+
+def test_challenge_page_has_its_rounds_prizes_and_terms_without_their_own_queries(
+    client, published, count_queries
+):
+    with count_queries() as queries:
+        page = html(client.get("/challenges/dsfc", headers={"Accept-Language": "en"}))
+    assert "30,000.00\u00a0CAD" in page and "/challenges/dsfc/tracks/agency-a/terms" in page
+    assert "Phase 1" in page
+    # The rounds come with the challenge, the prizes and the terms' existence with the tracks.
+    own = ("SELECT round.", "SELECT prize.", "SELECT terms_version.", "SELECT DISTINCT terms")
+    assert not [s for s in queries.statements if s.lstrip().startswith(own)], queries.statements
+
+
+def test_tracks_with_terms_also_of_a_challenge_loaded_otherwise(published):
+    ids = {t.id for t in published.tracks}
+    db.session.expunge_all()
+    assert services.tracks_with_terms(services.get_challenge("dsfc")) == ids
+    db.session.expunge_all()
+    plain = db.session.scalar(select(Challenge).where(Challenge.slug == "dsfc"))
+    assert plain is not None and services.tracks_with_terms(plain) == ids
+
+
+def test_challenge_page_lists_timeline_changes_and_asks_for_them_only_if_any(
+    client, world, published, count_queries
+):
+    with count_queries() as unchanged:
+        page = html(client.get("/challenges/dsfc", headers={"Accept-Language": "en"}))
+    assert "Changes to the timeline" not in page
+    assert not [s for s in unchanged.statements if s.lstrip().startswith("SELECT timeline_")]
+    phase_1 = published.rounds[0]
+    later = {name: at + timedelta(days=7) for name, at in phase_1.instants().items() if at}
+    timeline_services.save_round(
+        actor(world.admin_a),
+        published,
+        phase_1,
+        timeline_services.RoundData({"en": "Phase 1"}, later),
+        reason="More time for the teams.",
+    )
+    db.session.commit()
+    with count_queries() as changed:
+        page = html(client.get("/challenges/dsfc", headers={"Accept-Language": "en"}))
+    assert "Changes to the timeline" in page and "More time for the teams." in page
+    assert changed.count == unchanged.count + 1
 
 
 def test_challenge_page_in_french(client, published):

@@ -444,3 +444,30 @@ def test_the_entry_page_shows_its_documents_in_a_fixed_number_of_queries(
         page = text(client.get(f"/entries/{entry.id}"))
     assert "2 waiting for review" in page and "lease.png" in page
     assert two_sent.count == none_sent.count, two_sent.statements
+
+
+def _entry_page_statements(client, login, world, entry, count_queries):
+    url = f"/entries/{entry.id}"
+    login(world.innovator)
+    text(client.get(url))  # warm up
+    with count_queries() as queries:
+        page = text(client.get(url))
+    assert "Mia Mate" in page and "Deep Space Food" in page and "Phase 1" in page
+    return queries.statements
+
+
+def test_the_entry_page_names_its_challenge_and_rounds_without_its_tracks(
+    world, client, login, team_entry, proof, count_queries
+):
+    statements = _entry_page_statements(client, login, world, team_entry[0], count_queries)
+    # Titles and names are in the viewer's language: the tracks' languages are not read.
+    assert not [s for s in statements if "FROM track LEFT OUTER JOIN agency" in s]
+
+
+def test_the_entry_page_reads_its_members_names_not_their_accounts(
+    world, client, login, team_entry, proof, count_queries
+):
+    statements = _entry_page_statements(client, login, world, team_entry[0], count_queries)
+    (load,) = [s for s in statements if "FROM entry LEFT OUTER JOIN team" in s]
+    # Nor the challenge's and the track's long texts.
+    assert "password_hash" not in load and "description" not in load, load

@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 
 from flask_babel import LazyString
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload, with_expression
 
 from competitions.agencies import permissions as agency_permissions
 from competitions.agencies.models import Agency
@@ -38,6 +38,7 @@ from competitions.challenges.models import (
     ChallengeStatus,
     Round,
     TermsVersion,
+    TimelineChange,
     Track,
     Translations,
 )
@@ -114,18 +115,30 @@ def require_manager(actor: Actor, challenge: Challenge) -> None:
 
 @functools.cache
 def _challenge_options() -> tuple[Any, ...]:
-    # Built once: building loader options costs about as much as running a query.
+    # Built once: building loader options costs about as much as running a query. The rounds
+    # and whether the timeline changed come in the challenge's statement, the prizes and
+    # whether there are terms in the tracks' (the milestones stay apart: joined too, they
+    # would multiply the rounds' rows).
+    has_terms = select(TermsVersion.id).where(TermsVersion.track_id == Track.id).exists()
+    changed = select(TimelineChange.id).where(TimelineChange.challenge_id == Challenge.id).exists()
     return (
-        selectinload(Challenge.tracks).selectinload(Track.prizes),
-        selectinload(Challenge.rounds),
+        with_expression(Challenge.timeline_changed, changed),
+        selectinload(Challenge.tracks).options(
+            joinedload(Track.prizes), with_expression(Track.has_terms, has_terms)
+        ),
+        joinedload(Challenge.rounds),
         selectinload(Challenge.milestones),
     )
 
 
 def get_challenge(slug: str) -> Challenge:
     """The challenge with everything its pages show, in a fixed number of queries."""
-    challenge = db.session.scalar(
-        select(Challenge).where(Challenge.slug == slug).options(*_challenge_options())
+    challenge = (
+        db.session.execute(
+            select(Challenge).where(Challenge.slug == slug).options(*_challenge_options())
+        )
+        .unique()
+        .scalar_one_or_none()
     )
     return must_exist(challenge, _("No such challenge."))
 
@@ -174,11 +187,12 @@ def current_terms(track: Track) -> TermsVersion | None:
 
 
 def tracks_with_terms(challenge: Challenge) -> set[int]:
-    """The ids of the challenge's tracks that have terms, in one query (what the challenge's
-    page links to, without loading every version's text)."""
+    """The ids of the challenge's tracks that have terms (what the challenge's page links to,
+    without loading every version's text): known already when ``get_challenge`` loaded it,
+    else in one query."""
+    if all(t.has_terms is not None for t in challenge.tracks):
+        return {t.id for t in challenge.tracks if t.has_terms}
     ids = [t.id for t in challenge.tracks]
-    if not ids:
-        return set()
     return set(
         db.session.scalars(
             select(TermsVersion.track_id).where(TermsVersion.track_id.in_(ids)).distinct()

@@ -155,7 +155,10 @@ def challenge_page(slug: str) -> ResponseReturnValue:
         routing=routing,
         explain=explain,
         status_label=status_label,
-        changes=timeline_services.timeline_changes(challenge) if challenge.is_published else [],
+        # A query only when the challenge's statement says the timeline changed.
+        changes=timeline_services.timeline_changes(challenge)
+        if challenge.is_published and challenge.timeline_changed is not False
+        else [],
         can_manage=permissions.can_manage_challenge(current_user, challenge),
         can_console=permissions.can_view_console(current_user, challenge),
         instant_labels=INSTANT_LABELS,

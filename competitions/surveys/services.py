@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask_babel import force_locale
@@ -19,12 +20,13 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from competitions.challenges.models import Challenge, Track
-from competitions.core import audit
+from competitions.challenges.home_sections import languages_of
+from competitions.challenges.models import Challenge, Track, pick
+from competitions.core import audit, clock
 from competitions.core.actor import Actor
 from competitions.core.errors import DomainError, FieldErrors, NotFound
 from competitions.core.extensions import db
-from competitions.core.i18n import languages
+from competitions.core.i18n import current_language, languages
 from competitions.core.text import blocks_in, lines_in
 from competitions.core.translate import gettext as _
 from competitions.core.translate import lazy_gettext as _l
@@ -47,6 +49,7 @@ from competitions.surveys.models import (
     SurveyParticipation,
     SurveyResponse,
     SurveyStatus,
+    text_in,
 )
 
 WHY_KEY = "why_not_submitted"
@@ -292,12 +295,30 @@ def for_challenge(user: Any, challenge: Challenge) -> list[Survey]:
     return [s for s in rows if permissions.can_view(user, s)]
 
 
-def waiting_for(user: Any, limit: int = 8) -> list[Survey]:
-    """Open surveys that ask ``user`` and that they have not answered yet."""
+@dataclass(frozen=True)
+class Waiting:
+    """A survey waiting for the user's answer, as a line shows it."""
+
+    id: int
+    title: dict[str, str]
+    challenge_title: str  # in the viewer's language
+    closes_at: datetime | None
+
+    def title_in(self, lang: str) -> str:
+        return text_in(self.title, lang)
+
+
+def waiting_for(user: Any, limit: int = 8) -> list[Waiting]:
+    """Open surveys that ask ``user`` and that they have not answered yet: the columns a line
+    shows (not the surveys' forms), with their challenges' titles (a second query, for the
+    challenges' languages, when there is any)."""
     answered = select(SurveyParticipation.survey_id).where(SurveyParticipation.user_id == user.id)
-    rows = db.session.scalars(
-        select(Survey)
+    rows = db.session.execute(
+        select(
+            Survey.id, Survey.title, Survey.closes_at, Challenge.id, Challenge.slug, Challenge.title
+        )
         .join(SurveyInvitee, SurveyInvitee.survey_id == Survey.id)
+        .join(Challenge, Challenge.id == Survey.challenge_id)
         .where(
             SurveyInvitee.user_id == user.id,
             Survey.status == SurveyStatus.OPEN.value,
@@ -305,5 +326,11 @@ def waiting_for(user: Any, limit: int = 8) -> list[Survey]:
         )
         .order_by(Survey.closes_at)
         .limit(limit)
-    )
-    return [s for s in rows if s.is_open()]
+    ).all()
+    now = clock.now()  # ``Survey.is_open``: the status is in the query
+    rows = [row for row in rows if row.closes_at is None or now < row.closes_at]
+    lang, fallbacks = current_language(), languages_of({row[3] for row in rows})
+    return [
+        Waiting(id_, title, pick(texts, lang, fallbacks[challenge_id]) or slug, closes_at)
+        for id_, title, closes_at, challenge_id, slug, texts in rows
+    ]

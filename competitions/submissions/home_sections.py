@@ -4,12 +4,14 @@ the user's zone and a countdown, or the next opening. At most ``ROWS`` teams and
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm import joinedload, lazyload, load_only
 
-from competitions.challenges.models import Challenge, Track
+from competitions.agencies.models import Agency
+from competitions.challenges.models import Challenge, Round, Track
 from competitions.core.extensions import db
 from competitions.core.home import ROWS, Section, section
 from competitions.entries.models import Entry, Team, TeamMember
@@ -28,7 +30,7 @@ def my_entries(user: Any) -> Section | None:
             .order_by(Team.name)
             .limit(ROWS)
             # The section names the teams; their members (and accounts) are not shown.
-            .options(lazyload(Team.members))
+            .options(load_only(Team.name), lazyload(Team.members))
         )
     )
     if not teams:
@@ -37,16 +39,42 @@ def my_entries(user: Any) -> Section | None:
         db.session.scalars(
             select(Entry)
             .where(Entry.team_id.in_([t.id for t in teams]), Entry.withdrawn_at.is_(None))
-            .options(
-                # Each entry's team is one of ``teams``, already loaded with its members:
-                # joining it again would load every team's members again.
-                lazyload(Entry.team),
-                joinedload(Entry.track).joinedload(Track.challenge).selectinload(Challenge.rounds),
-                joinedload(Entry.track).joinedload(Track.challenge).selectinload(Challenge.tracks),
-            )
+            .options(*_shown())
             .order_by(Entry.id.desc())
             .limit(ROWS)
         )
     )
     steps = list(zip(entries, next_steps(entries), strict=True))
     return Section("submissions/_home_entries.html", {"teams": teams, "steps": steps})
+
+
+@functools.cache
+def _shown() -> tuple[Any, ...]:
+    """The columns the section shows and ``next_steps`` reads, not whole rows: the entries'
+    eligibility, the tracks' rules and terms, the challenges' texts and the rounds' forms are
+    JSON documents that would be read and parsed for nothing. Built once: they depend on
+    nothing but the models, and building them costs about as much as the query."""
+    track = joinedload(Entry.track)
+    challenge = track.joinedload(Track.challenge)
+    return (
+        load_only(Entry.team_id, Entry.track_id, Entry.challenge_id, Entry.withdrawn_at),
+        # Each entry's team is one of ``teams``, already loaded: not joined again.
+        lazyload(Entry.team),
+        track.load_only(Track.challenge_id, Track.agency_id, Track.name, Track.languages),
+        # The agency's name is the track's name when the track has none in any language.
+        track.joinedload(Track.agency).load_only(Agency.name),
+        challenge.load_only(Challenge.slug, Challenge.title),
+        challenge.lazyload(Challenge.lead_agency),
+        challenge.selectinload(Challenge.rounds).load_only(
+            Round.challenge_id,
+            Round.position,
+            Round.name,
+            Round.submission_opens,
+            Round.submission_deadline,
+        ),
+        # The challenge's languages (``title_in``, ``Round.name_in``) are its tracks'.
+        challenge.selectinload(Challenge.tracks).options(
+            load_only(Track.challenge_id, Track.position, Track.languages),
+            lazyload(Track.agency),
+        ),
+    )

@@ -156,7 +156,7 @@ def set_admission_rule(rule: AdmissionRule, bulk: BulkAdmissionRule | None = Non
     _bulk_admission[:] = [bulk] if bulk else []
 
 
-PREFETCHED = "prefetched_submission"  # (submission or None, its latest version number)
+PREFETCHED = "prefetched_submission"  # (withdrawn?, the latest version number or 0)
 
 
 def prefetch(entries: list[Entry]) -> None:
@@ -177,22 +177,20 @@ def prefetch(entries: list[Entry]) -> None:
         .where(SubmissionVersion.submission_id == Submission.id)
         .scalar_subquery()
     )
+    # Columns, not submissions: a draft is a JSON document, parsed for nothing here.
     found = db.session.execute(
-        select(Submission, latest)
-        .where(Submission.entry_id.in_(ids))
-        .options(lazyload(Submission.entry), lazyload(Submission.round))
+        select(Submission.entry_id, Submission.round_id, Submission.withdrawn_at, latest).where(
+            Submission.entry_id.in_(ids)
+        )
     ).all()
-    submissions = {(x.entry_id, x.round_id): x for x, _number in found}
-    numbers = {x.id: number or 0 for x, number in found}
+    submissions = {(e, r): (withdrawn is not None, n or 0) for e, r, withdrawn, n in found}
     for entry in entries:
         for round_ in entry.track.challenge.rounds:
             known = facts.of(entry, round_)
             known.setdefault("extension", extensions.get((entry.id, round_.id)))
             if admitted is not None:
                 known.setdefault("advanced", (entry.id, round_.id) in admitted)
-            submission = submissions.get((entry.id, round_.id))
-            number = numbers.get(submission.id, 0) if submission is not None else 0
-            known.setdefault(PREFETCHED, (submission, number))
+            known.setdefault(PREFETCHED, submissions.get((entry.id, round_.id), (False, 0)))
 
 
 def advanced_to(entry: Entry, round_: Round) -> bool:

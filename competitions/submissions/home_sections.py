@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Integer, bindparam, select
 from sqlalchemy.orm import joinedload, lazyload, load_only
 
 from competitions.agencies.models import Agency
@@ -22,38 +22,46 @@ from competitions.submissions.next_step import next_steps
 def my_entries(user: Any) -> Section | None:
     if not getattr(user, "is_authenticated", False):
         return None
-    teams = list(
-        db.session.scalars(
-            select(Team)
-            .join(TeamMember, TeamMember.team_id == Team.id)
-            .where(TeamMember.user_id == user.id)
-            .order_by(Team.name)
-            .limit(ROWS)
-            # The section names the teams; their members (and accounts) are not shown.
-            .options(load_only(Team.name), lazyload(Team.members))
-        )
-    )
+    teams = list(db.session.scalars(_teams(), {"user_id": user.id}))
     if not teams:
         return None
-    entries = list(
-        db.session.scalars(
-            select(Entry)
-            .where(Entry.team_id.in_([t.id for t in teams]), Entry.withdrawn_at.is_(None))
-            .options(*_shown())
-            .order_by(Entry.id.desc())
-            .limit(ROWS)
-        )
-    )
+    entries = list(db.session.scalars(_entries(), {"teams": [t.id for t in teams]}))
     steps = list(zip(entries, next_steps(entries), strict=True))
     return Section("submissions/_home_entries.html", {"teams": teams, "steps": steps})
 
 
+# The statements are built once, the user and the teams bound at each call: building them,
+# their loader options and their cache keys cost more than running them.
+
+
 @functools.cache
+def _teams() -> Any:
+    return (
+        select(Team)
+        .join(TeamMember, TeamMember.team_id == Team.id)
+        .where(TeamMember.user_id == bindparam("user_id", type_=Integer))
+        .order_by(Team.name)
+        .limit(ROWS)
+        # The section names the teams; their members (and accounts) are not shown.
+        .options(load_only(Team.name), lazyload(Team.members))
+    )
+
+
+@functools.cache
+def _entries() -> Any:
+    return (
+        select(Entry)
+        .where(Entry.team_id.in_(bindparam("teams", expanding=True)), Entry.withdrawn_at.is_(None))
+        .options(*_shown())
+        .order_by(Entry.id.desc())
+        .limit(ROWS)
+    )
+
+
 def _shown() -> tuple[Any, ...]:
     """The columns the section shows and ``next_steps`` reads, not whole rows: the entries'
     eligibility, the tracks' rules and terms, the challenges' texts and the rounds' forms are
-    JSON documents that would be read and parsed for nothing. Built once: they depend on
-    nothing but the models, and building them costs about as much as the query."""
+    JSON documents that would be read and parsed for nothing."""
     track = joinedload(Entry.track)
     challenge = track.joinedload(Track.challenge)
     return (

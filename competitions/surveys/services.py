@@ -11,12 +11,13 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from flask_babel import force_locale
-from sqlalchemy import func, select
+from sqlalchemy import Integer, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -308,25 +309,33 @@ class Waiting:
         return text_in(self.title, lang)
 
 
-def waiting_for(user: Any, limit: int = 8) -> list[Waiting]:
-    """Open surveys that ask ``user`` and that they have not answered yet: the columns a line
-    shows (not the surveys' forms), with their challenges' titles (a second query, for the
-    challenges' languages, when there is any)."""
-    answered = select(SurveyParticipation.survey_id).where(SurveyParticipation.user_id == user.id)
-    rows = db.session.execute(
+@functools.cache
+def _waiting() -> Any:
+    """``waiting_for``'s statement, built once, the user and limit bound at each call (the
+    home page runs it on every view: building it cost more than running it)."""
+    user_id = bindparam("user_id", type_=Integer)
+    answered = select(SurveyParticipation.survey_id).where(SurveyParticipation.user_id == user_id)
+    return (
         select(
             Survey.id, Survey.title, Survey.closes_at, Challenge.id, Challenge.slug, Challenge.title
         )
         .join(SurveyInvitee, SurveyInvitee.survey_id == Survey.id)
         .join(Challenge, Challenge.id == Survey.challenge_id)
         .where(
-            SurveyInvitee.user_id == user.id,
+            SurveyInvitee.user_id == user_id,
             Survey.status == SurveyStatus.OPEN.value,
             Survey.id.not_in(answered),
         )
         .order_by(Survey.closes_at)
-        .limit(limit)
-    ).all()
+        .limit(bindparam("limit", type_=Integer))
+    )
+
+
+def waiting_for(user: Any, limit: int = 8) -> list[Waiting]:
+    """Open surveys that ask ``user`` and that they have not answered yet: the columns a line
+    shows (not the surveys' forms), with their challenges' titles (a second query, for the
+    challenges' languages, when there is any)."""
+    rows = db.session.execute(_waiting(), {"user_id": user.id, "limit": limit}).all()
     now = clock.now()  # ``Survey.is_open``: the status is in the query
     rows = [row for row in rows if row.closes_at is None or now < row.closes_at]
     lang, fallbacks = current_language(), languages_of({row[3] for row in rows})

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Integer, bindparam, select
 from sqlalchemy.orm import joinedload, lazyload, load_only
+from sqlalchemy.orm.attributes import set_committed_value
 
 from competitions.agencies.models import Agency
 from competitions.challenges.models import Challenge, Round, Track
@@ -26,6 +27,7 @@ def my_entries(user: Any) -> Section | None:
     if not teams:
         return None
     entries = list(db.session.scalars(_entries(), {"teams": [t.id for t in teams]}))
+    _rounds_and_tracks(entries)
     steps = list(zip(entries, next_steps(entries), strict=True))
     return Section("submissions/_home_entries.html", {"teams": teams, "steps": steps})
 
@@ -73,16 +75,55 @@ def _shown() -> tuple[Any, ...]:
         track.joinedload(Track.agency).load_only(Agency.name),
         challenge.load_only(Challenge.slug, Challenge.title),
         challenge.lazyload(Challenge.lead_agency),
-        challenge.selectinload(Challenge.rounds).load_only(
-            Round.challenge_id,
-            Round.position,
-            Round.name,
-            Round.submission_opens,
-            Round.submission_deadline,
-        ),
-        # The challenge's languages (``title_in``, ``Round.name_in``) are its tracks'.
-        challenge.selectinload(Challenge.tracks).options(
-            load_only(Track.challenge_id, Track.position, Track.languages),
-            lazyload(Track.agency),
-        ),
+        # Rounds and tracks: read by ``_rounds_and_tracks``' own statements.
+        challenge.lazyload(Challenge.rounds),
+        challenge.lazyload(Challenge.tracks),
+    )
+
+
+def _rounds_and_tracks(entries: list[Entry]) -> None:
+    """Give the entries' challenges their rounds (``next_steps``) and their tracks (whose
+    languages are the challenge's: ``title_in``, ``Round.name_in``), one statement each: what
+    ``selectinload`` would read, without building its statement at every call."""
+    challenges = {e.track.challenge_id: e.track.challenge for e in entries}
+    if not challenges:
+        return
+    ids = {"challenges": list(challenges)}
+    rounds: dict[int, list[Round]] = {key: [] for key in challenges}
+    for round_ in db.session.scalars(_rounds(), ids):
+        rounds[round_.challenge_id].append(round_)
+    tracks: dict[int, list[Track]] = {key: [] for key in challenges}
+    for track in db.session.scalars(_tracks(), ids):
+        tracks[track.challenge_id].append(track)
+    for key, challenge in challenges.items():
+        set_committed_value(challenge, "rounds", rounds[key])
+        set_committed_value(challenge, "tracks", tracks[key])
+
+
+@functools.cache
+def _rounds() -> Any:
+    return (
+        select(Round)
+        .where(Round.challenge_id.in_(bindparam("challenges", expanding=True)))
+        .order_by(Round.challenge_id, Round.position)  # ``Challenge.rounds``' order
+        .options(
+            load_only(
+                Round.challenge_id,
+                Round.position,
+                Round.name,
+                Round.submission_opens,
+                Round.submission_deadline,
+            ),
+            lazyload("*"),
+        )
+    )
+
+
+@functools.cache
+def _tracks() -> Any:
+    return (
+        select(Track)
+        .where(Track.challenge_id.in_(bindparam("challenges", expanding=True)))
+        .order_by(Track.challenge_id, Track.position)  # ``Challenge.tracks``' order
+        .options(load_only(Track.challenge_id, Track.position, Track.languages), lazyload("*"))
     )

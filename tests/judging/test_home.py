@@ -57,6 +57,22 @@ def test_an_innovator_sees_the_version_in_then_submit_again_once_withdrawn(
     assert "Submit Phase 1 — closes in" in page and "is in" not in page
 
 
+def test_each_entry_shows_its_own_challenge_s_round(client, login, world, challenge, ca_track):
+    from tests.entries.conftest import build
+
+    other = build(world, "second")
+    other.rounds[0].name = {"en": "Second's phase"}
+    db.session.commit()
+    register(new_team(world.innovator, "CA", name="Maple"), ca_track)
+    register(new_team(world.innovator, "CA", name="Birch"), other.tracks[0])
+    login(world.innovator)
+    page = text(client.get("/"))
+    # Rounds are read for all the entries' challenges at once, then given to each challenge.
+    assert "Submit Second's phase — closes in" in page and "Open Second's phase" in page
+    assert "Submit Phase 1 — closes in" in page and "Open Phase 1" in page
+    assert page.count("Deep Space Food — Canada track") == 2
+
+
 def test_a_judge_sees_each_queue_with_its_progress(client, login, world, challenge, judged):
     judge, sub = judged["ca_judges"][0], judged["ca"][0]
     assignments.assign_manually(act(world.admin_a), sub, judge)

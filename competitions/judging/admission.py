@@ -7,7 +7,10 @@ imported, so submissions does not depend on judging.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import functools
+from typing import Any
+
+from sqlalchemy import bindparam, select
 
 from competitions.challenges.models import Round
 from competitions.core.extensions import db
@@ -58,22 +61,26 @@ def admitted(entries: list[Entry]) -> set[tuple[int, int]]:
     befores = {b for b in before.values() if b is not None}
     advanced = set()
     if befores:
-        advanced = set(
-            db.session.execute(
-                select(Advancement.entry_id, Advancement.round_id).where(
-                    Advancement.round_id.in_(befores),
-                    Advancement.entry_id.in_([e.id for e in entries]),
-                    Advancement.stage == last_stage_of(Advancement.round_id),
-                    Advancement.advancing.is_(True),
-                )
-            ).all()
-        )
+        bound = {"rounds": list(befores), "entries": [e.id for e in entries]}
+        advanced = set(db.session.execute(_advanced(), bound).all())
     return {
         (e.id, r)
         for e in entries
         for r in by_challenge[e.track.challenge.id]
         if before[r] is None or (e.id, before[r]) in advanced
     }
+
+
+@functools.cache
+def _advanced() -> Any:
+    """``admitted``'s statement, built once, the rounds and entries bound at each call (every
+    innovator's home page runs it: building it and its cache key cost more than running it)."""
+    return select(Advancement.entry_id, Advancement.round_id).where(
+        Advancement.round_id.in_(bindparam("rounds", expanding=True)),
+        Advancement.entry_id.in_(bindparam("entries", expanding=True)),
+        Advancement.stage == last_stage_of(Advancement.round_id),
+        Advancement.advancing.is_(True),
+    )
 
 
 set_admission_rule(advanced_to, admitted)

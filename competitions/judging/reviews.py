@@ -4,11 +4,12 @@ review."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, bindparam, func, select
 from sqlalchemy.orm import selectinload
 
 from competitions.accounts.models import User
@@ -96,9 +97,11 @@ def queue(user_id: int, round_: Round) -> list[QueueRow]:
     ]
 
 
-def my_rounds(user_id: int) -> list[tuple[Challenge, Round, int, int]]:
-    """(challenge, round, assigned, submitted) for every round the user has active work in."""
-    rows = db.session.execute(
+@functools.cache
+def _progress() -> Any:
+    """``my_rounds``' statement, built once, the user bound at each call: every signed-in
+    home page runs it, and building it and its cache key cost more than running it."""
+    return (
         select(
             Assignment.round_id,
             func.count(Assignment.id),
@@ -107,12 +110,17 @@ def my_rounds(user_id: int) -> list[tuple[Challenge, Round, int, int]]:
         .outerjoin(Review, Review.assignment_id == Assignment.id)
         .join(Judge, Judge.id == Assignment.judge_id)
         .where(
-            Assignment.user_id == user_id,
+            Assignment.user_id == bindparam("user_id", type_=Integer),
             Assignment.ended_at.is_(None),
             Judge.removed_at.is_(None),
         )
         .group_by(Assignment.round_id)
-    ).all()
+    )
+
+
+def my_rounds(user_id: int) -> list[tuple[Challenge, Round, int, int]]:
+    """(challenge, round, assigned, submitted) for every round the user has active work in."""
+    rows = db.session.execute(_progress(), {"user_id": user_id}).all()
     out = []
     for round_id, assigned, submitted in rows:
         round_ = db.session.get(Round, round_id)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import Date, Integer, bindparam, exists, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, lazyload, load_only
 
 from competitions.agencies.models import Agency, Membership
@@ -114,25 +114,8 @@ def due_for(user: Any, limit: int, today: date | None = None) -> list[DueMilesto
     """Milestones not signed off of the active pilots the user is on (team member or host
     agency member), due within two weeks or overdue, soonest first (one query)."""
     today = today or clock.now().date()
-    on_team = exists().where(TeamMember.team_id == Entry.team_id, TeamMember.user_id == user.id)
-    in_host = exists().where(
-        Membership.agency_id == Pilot.host_agency_id, Membership.user_id == user.id
-    )
-    rows = db.session.execute(
-        _names(
-            select(
-                Pilot.id, PilotMilestone.title, PilotMilestone.due_on, Team.name, Agency.name
-            ).join(Pilot, Pilot.id == PilotMilestone.pilot_id)
-        )
-        .where(
-            Pilot.status == PilotStatus.ACTIVE,
-            PilotMilestone.signed_off_at.is_(None),
-            PilotMilestone.due_on <= today + timedelta(days=14),
-            or_(on_team, in_host),
-        )
-        .order_by(PilotMilestone.due_on, PilotMilestone.id)
-        .limit(limit)
-    ).all()
+    until = today + timedelta(days=14)
+    rows = db.session.execute(_due(), {"user_id": user.id, "until": until, "limit": limit})
     return [
         DueMilestone(pilot_id, title, due_on, team, host, due_on < today)
         for pilot_id, title, due_on, team, host in rows
@@ -141,18 +124,51 @@ def due_for(user: Any, limit: int, today: date | None = None) -> list[DueMilesto
 
 def offers_for(user: Any, limit: int) -> list[Offer]:
     """Offers waiting for an answer from a team the user leads."""
-    rows = db.session.execute(
+    rows = db.session.execute(_offers(), {"user_id": user.id, "limit": limit})
+    return [Offer(pilot_id, host, team) for pilot_id, host, team in rows]
+
+
+# The home page's two statements are built once, their values bound at each call: building
+# them and their cache keys cost three times what running them does.
+
+
+@functools.cache
+def _due() -> Any:
+    user_id = bindparam("user_id", type_=Integer)
+    on_team = exists().where(TeamMember.team_id == Entry.team_id, TeamMember.user_id == user_id)
+    in_host = exists().where(
+        Membership.agency_id == Pilot.host_agency_id, Membership.user_id == user_id
+    )
+    return (
+        _names(
+            select(
+                Pilot.id, PilotMilestone.title, PilotMilestone.due_on, Team.name, Agency.name
+            ).join(Pilot, Pilot.id == PilotMilestone.pilot_id)
+        )
+        .where(
+            Pilot.status == PilotStatus.ACTIVE,
+            PilotMilestone.signed_off_at.is_(None),
+            PilotMilestone.due_on <= bindparam("until", type_=Date),
+            or_(on_team, in_host),
+        )
+        .order_by(PilotMilestone.due_on, PilotMilestone.id)
+        .limit(bindparam("limit", type_=Integer))
+    )
+
+
+@functools.cache
+def _offers() -> Any:
+    return (
         _names(select(Pilot.id, Agency.name, Team.name))
         .join(TeamMember, TeamMember.team_id == Entry.team_id)
         .where(
-            TeamMember.user_id == user.id,
+            TeamMember.user_id == bindparam("user_id", type_=Integer),
             TeamMember.role == "lead",
             Pilot.status == PilotStatus.OFFERED,
         )
         .order_by(Pilot.id)
-        .limit(limit)
-    ).all()
-    return [Offer(pilot_id, host, team) for pilot_id, host, team in rows]
+        .limit(bindparam("limit", type_=Integer))
+    )
 
 
 def all_pilots_of_challenge(challenge_id: int) -> list[Pilot]:

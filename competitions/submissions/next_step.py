@@ -44,11 +44,11 @@ def next_step(entry: Entry) -> NextStep | None:
             return NextStep(Step.WAIT, round_, round_.submission_opens)
         prefetched = facts.of(entry, round_).get(services.PREFETCHED)
         if prefetched is not None:
-            submission, number = prefetched
+            withdrawn, number = prefetched
         else:
             submission = services.submission_for(entry, round_)
             number = services.latest_number(submission) if submission else 0
-        withdrawn = submission is not None and submission.withdrawn_at is not None
+            withdrawn = submission is not None and submission.withdrawn_at is not None
         step = Step.UPDATE if number and not withdrawn else Step.SUBMIT
         return NextStep(step, round_, deadlines.deadline_for(entry, round_), number)
     return None

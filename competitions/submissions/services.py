@@ -10,12 +10,13 @@ the files, the version and its files are written together by one flush.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import IO, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -156,7 +157,7 @@ def set_admission_rule(rule: AdmissionRule, bulk: BulkAdmissionRule | None = Non
     _bulk_admission[:] = [bulk] if bulk else []
 
 
-PREFETCHED = "prefetched_submission"  # (submission or None, its latest version number)
+PREFETCHED = "prefetched_submission"  # (withdrawn?, the latest version number or 0)
 
 
 def prefetch(entries: list[Entry]) -> None:
@@ -166,33 +167,42 @@ def prefetch(entries: list[Entry]) -> None:
     transaction, like what those functions read themselves."""
     if not entries:
         return
-    ids = [e.id for e in entries]
+    ids = {"entries": [e.id for e in entries]}
     extensions = {
-        (x.entry_id, x.round_id): x
-        for x in db.session.scalars(select(Extension).where(Extension.entry_id.in_(ids)))
+        (x.entry_id, x.round_id): x for x in db.session.scalars(_prefetched_extensions(), ids)
     }
     admitted = _bulk_admission[0](entries) if _bulk_admission else None
-    latest = (  # each submission's latest version number, read with it
-        select(func.max(SubmissionVersion.number))
-        .where(SubmissionVersion.submission_id == Submission.id)
-        .scalar_subquery()
-    )
-    found = db.session.execute(
-        select(Submission, latest)
-        .where(Submission.entry_id.in_(ids))
-        .options(lazyload(Submission.entry), lazyload(Submission.round))
-    ).all()
-    submissions = {(x.entry_id, x.round_id): x for x, _number in found}
-    numbers = {x.id: number or 0 for x, number in found}
+    found = db.session.execute(_prefetched_submissions(), ids).all()
+    submissions = {(e, r): (withdrawn is not None, n or 0) for e, r, withdrawn, n in found}
     for entry in entries:
         for round_ in entry.track.challenge.rounds:
             known = facts.of(entry, round_)
             known.setdefault("extension", extensions.get((entry.id, round_.id)))
             if admitted is not None:
                 known.setdefault("advanced", (entry.id, round_.id) in admitted)
-            submission = submissions.get((entry.id, round_.id))
-            number = numbers.get(submission.id, 0) if submission is not None else 0
-            known.setdefault(PREFETCHED, (submission, number))
+            known.setdefault(PREFETCHED, submissions.get((entry.id, round_.id), (False, 0)))
+
+
+# ``prefetch``'s statements are built once, the entries bound at each call (the home page runs
+# them on every view: building them cost more than running them).
+
+
+@functools.cache
+def _prefetched_extensions() -> Any:
+    return select(Extension).where(Extension.entry_id.in_(bindparam("entries", expanding=True)))
+
+
+@functools.cache
+def _prefetched_submissions() -> Any:
+    latest = (  # each submission's latest version number, read with it
+        select(func.max(SubmissionVersion.number))
+        .where(SubmissionVersion.submission_id == Submission.id)
+        .scalar_subquery()
+    )
+    # Columns, not submissions: a draft is a JSON document, parsed for nothing here.
+    return select(Submission.entry_id, Submission.round_id, Submission.withdrawn_at, latest).where(
+        Submission.entry_id.in_(bindparam("entries", expanding=True))
+    )
 
 
 def advanced_to(entry: Entry, round_: Round) -> bool:

@@ -65,6 +65,11 @@ class Segment(enum.StrEnum):
 SEGMENT_VALUES = tuple(s.value for s in Segment)
 
 
+def text_in(texts: dict[str, str], lang: str) -> str:
+    """A survey's text in ``lang``, else in its first language."""
+    return texts.get(lang) or next(iter(texts.values()), "")
+
+
 class Survey(SurrogateKey, Base):
     """A questionnaire after a round (``round_id``) or at the end of a challenge (none), for
     one track's people (``track_id``) or the whole challenge's, owned by an agency."""
@@ -115,10 +120,10 @@ class Survey(SurrogateKey, Base):
         return self.agency_id
 
     def title_in(self, lang: str) -> str:
-        return self.title.get(lang) or next(iter(self.title.values()), "")
+        return text_in(self.title, lang)
 
     def intro_in(self, lang: str) -> str:
-        return self.intro.get(lang) or next(iter(self.intro.values()), "")
+        return text_in(self.intro, lang)
 
     def source(self, message: str) -> str:
         """The outbox source of one of its messages: one row per address."""

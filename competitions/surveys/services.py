@@ -11,20 +11,23 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask_babel import force_locale
-from sqlalchemy import func, select
+from sqlalchemy import Integer, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from competitions.challenges.models import Challenge, Track
-from competitions.core import audit
+from competitions.challenges.home_sections import languages_of
+from competitions.challenges.models import Challenge, Track, pick
+from competitions.core import audit, clock
 from competitions.core.actor import Actor
 from competitions.core.errors import DomainError, FieldErrors, NotFound
 from competitions.core.extensions import db
-from competitions.core.i18n import languages
+from competitions.core.i18n import current_language, languages
 from competitions.core.text import blocks_in, lines_in
 from competitions.core.translate import gettext as _
 from competitions.core.translate import lazy_gettext as _l
@@ -47,6 +50,7 @@ from competitions.surveys.models import (
     SurveyParticipation,
     SurveyResponse,
     SurveyStatus,
+    text_in,
 )
 
 WHY_KEY = "why_not_submitted"
@@ -292,18 +296,50 @@ def for_challenge(user: Any, challenge: Challenge) -> list[Survey]:
     return [s for s in rows if permissions.can_view(user, s)]
 
 
-def waiting_for(user: Any, limit: int = 8) -> list[Survey]:
-    """Open surveys that ask ``user`` and that they have not answered yet."""
-    answered = select(SurveyParticipation.survey_id).where(SurveyParticipation.user_id == user.id)
-    rows = db.session.scalars(
-        select(Survey)
+@dataclass(frozen=True)
+class Waiting:
+    """A survey waiting for the user's answer, as a line shows it."""
+
+    id: int
+    title: dict[str, str]
+    challenge_title: str  # in the viewer's language
+    closes_at: datetime | None
+
+    def title_in(self, lang: str) -> str:
+        return text_in(self.title, lang)
+
+
+@functools.cache
+def _waiting() -> Any:
+    """``waiting_for``'s statement, built once, the user and limit bound at each call (the
+    home page runs it on every view: building it cost more than running it)."""
+    user_id = bindparam("user_id", type_=Integer)
+    answered = select(SurveyParticipation.survey_id).where(SurveyParticipation.user_id == user_id)
+    return (
+        select(
+            Survey.id, Survey.title, Survey.closes_at, Challenge.id, Challenge.slug, Challenge.title
+        )
         .join(SurveyInvitee, SurveyInvitee.survey_id == Survey.id)
+        .join(Challenge, Challenge.id == Survey.challenge_id)
         .where(
-            SurveyInvitee.user_id == user.id,
+            SurveyInvitee.user_id == user_id,
             Survey.status == SurveyStatus.OPEN.value,
             Survey.id.not_in(answered),
         )
         .order_by(Survey.closes_at)
-        .limit(limit)
+        .limit(bindparam("limit", type_=Integer))
     )
-    return [s for s in rows if s.is_open()]
+
+
+def waiting_for(user: Any, limit: int = 8) -> list[Waiting]:
+    """Open surveys that ask ``user`` and that they have not answered yet: the columns a line
+    shows (not the surveys' forms), with their challenges' titles (a second query, for the
+    challenges' languages, when there is any)."""
+    rows = db.session.execute(_waiting(), {"user_id": user.id, "limit": limit}).all()
+    now = clock.now()  # ``Survey.is_open``: the status is in the query
+    rows = [row for row in rows if row.closes_at is None or now < row.closes_at]
+    lang, fallbacks = current_language(), languages_of({row[3] for row in rows})
+    return [
+        Waiting(id_, title, pick(texts, lang, fallbacks[challenge_id]) or slug, closes_at)
+        for id_, title, closes_at, challenge_id, slug, texts in rows
+    ]

@@ -335,3 +335,15 @@ def test_a_french_speaking_winner_reads_the_award_in_french(world, winner, prize
     assert "Constituer une personne morale au Canada" in page
     assert "Il reste à votre équipe" in page and "Envoyer le justificatif" in page
     assert "Conditions en attente" in page
+
+
+def test_the_home_page_lists_a_winning_team_s_awards_to_complete_for_its_members_only(
+    world, winner, prize, client, login, switch
+):
+    award = record(world, winner, prize)
+    login(world.innovator)
+    page = text(client.get("/"))
+    assert "Your awards" in page and f'href="/awards/{award.id}"' in page
+    assert "1 prize condition to satisfy" in page
+    switch(world.admin_a)  # not on the team: no line, whatever the awards of others
+    assert "Your awards" not in text(client.get("/"))

@@ -11,7 +11,7 @@ from competitions.challenges.services import partners
 from competitions.core.extensions import db
 from competitions.core.home import ROWS
 from competitions.judging import assignments
-from tests.judging.conftest import act, entries, new_team, register, text
+from tests.judging.conftest import act, entries, new_team, register, submitted, text
 
 
 def test_a_visitor_sees_open_deadlines_and_how_it_works(client, challenge, clock):
@@ -35,6 +35,42 @@ def test_an_innovator_sees_each_entry_and_the_step_due(client, login, world, cha
     assert "Submit Phase 1 — closes in" in page and "Open Phase 1" in page
     assert "You are not a member of any agency" not in page
     assert "Your agencies" not in page and "Judging" not in page
+
+
+def test_an_innovator_sees_the_version_in_then_submit_again_once_withdrawn(
+    client, login, world, challenge, ca_track, count_queries
+):
+    team = new_team(world.innovator, "CA", name="Maple")
+    submission = submitted(register(team, ca_track), challenge)
+    login(world.innovator)
+    with count_queries() as home:
+        page = text(client.get("/"))
+    assert "Phase 1: version 1 is in — you can replace it until the deadline" in page
+    # The entries, tracks, challenges, rounds and submissions are read as the columns shown:
+    # no eligibility, rules, texts, form or draft (JSON documents) is loaded for a line.
+    heavy = ("eligibility_reasons", "rules", "description", "form_fields", "draft")
+    loaded = [s for s in home.statements if any(f".{c}," in s for c in heavy)]
+    assert loaded == [], loaded
+    submission.withdrawn_at = submission.created_at
+    db.session.commit()
+    page = text(client.get("/"))
+    assert "Submit Phase 1 — closes in" in page and "is in" not in page
+
+
+def test_each_entry_shows_its_own_challenge_s_round(client, login, world, challenge, ca_track):
+    from tests.entries.conftest import build
+
+    other = build(world, "second")
+    other.rounds[0].name = {"en": "Second's phase"}
+    db.session.commit()
+    register(new_team(world.innovator, "CA", name="Maple"), ca_track)
+    register(new_team(world.innovator, "CA", name="Birch"), other.tracks[0])
+    login(world.innovator)
+    page = text(client.get("/"))
+    # Rounds are read for all the entries' challenges at once, then given to each challenge.
+    assert "Submit Second's phase — closes in" in page and "Open Second's phase" in page
+    assert "Submit Phase 1 — closes in" in page and "Open Phase 1" in page
+    assert page.count("Deep Space Food — Canada track") == 2
 
 
 def test_a_judge_sees_each_queue_with_its_progress(client, login, world, challenge, judged):

@@ -738,3 +738,27 @@ def test_the_next_edition_s_checklist_links_to_the_surveys_of_the_one_before(
     assert "Survey results of edition 1" in console
     assert "1 survey was sent" in console
     assert f'href="/challenges/{challenge.slug}/surveys"' in console
+
+
+def test_the_home_page_lists_the_surveys_waiting_in_one_query(
+    client, login, world, challenge, ca_track, scene, count_queries
+):
+    track_survey = make_survey(world, challenge, ca_track)
+    _send(world, track_survey)
+    wide = make_survey(world, challenge, None)
+    _send(world, wide)
+    entrant = _entrants(scene, "ca")[0]
+    login(entrant)
+    ids, title = (track_survey.id, wide.id), challenge.title_in("en")
+    db.session.expunge_all()  # the page reads the surveys and challenge itself, as in a request
+    with count_queries() as home:
+        page = client.get("/").get_data(as_text=True)
+    for survey_id in ids:
+        assert f'<a href="/surveys/{survey_id}">How was phase 1?</a> — ' in page
+    assert page.count(f"— {title} · open until ") == 2
+    # A line shows a title, the challenge's title and a time: the surveys' forms and intros
+    # are not loaded, and the challenge comes with the surveys (one query, its tracks' languages
+    # another), not one survey at a time.
+    read = [s for s in home.statements if "survey." in s and "FROM survey " in s]
+    assert len(read) == 1 and "form_fields" not in read[0] and "intro" not in read[0]
+    assert "JOIN challenge" in read[0]

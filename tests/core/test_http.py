@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -83,7 +84,8 @@ def test_language_switch_sets_the_session_and_ignores_foreign_redirects(client):
     assert '<html lang="fr" dir="ltr">' in client.get("/").get_data(as_text=True)
 
 
-def test_500_page_is_friendly_translated_and_logged(tmp_path, smtp_server, caplog):
+def app_that_fails_at_boom(tmp_path: Path) -> Flask:
+    """An app whose ``/boom`` raises RuntimeError("kaboom"), answered as in production."""
     app = create_app(
         {
             "TANDEM_ENV": "testing",
@@ -97,7 +99,11 @@ def test_500_page_is_friendly_translated_and_logged(tmp_path, smtp_server, caplo
     def boom() -> str:
         raise RuntimeError("kaboom")
 
-    client = app.test_client()
+    return app
+
+
+def test_500_page_is_friendly_translated_and_logged(tmp_path, smtp_server, caplog):
+    client = app_that_fails_at_boom(tmp_path).test_client()
     response = client.get("/boom", headers={"Accept-Language": "fr"})
     assert response.status_code == 500
     html = response.get_data(as_text=True)

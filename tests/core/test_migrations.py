@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from flask import Flask
 from flask_migrate import downgrade, upgrade
 
 from competitions import create_app
@@ -68,28 +70,38 @@ def test_audit_log_is_append_only_in_the_database(app, db, world):
     assert db.session.get(audit.AuditEvent, event.id).action == "test.append_only"
 
 
+def app_on_own_database(tmp_path: Any, name: str) -> Flask:
+    """An app on a database of its own (``<name>`` beside the suite's), for migrating it."""
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_path / f'{name}.db'}"
+    url = prepare_database(url, name)
+    return create_app(
+        {"TANDEM_ENV": "testing", "INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": url}
+    )
+
+
+def insert_user_1(conn: sa.Connection, created: str) -> None:
+    """User 1 written as an old revision's row (raw SQL: today's model may differ)."""
+    conn.execute(
+        sa.text(
+            "INSERT INTO user_account (id, email, email_normalized, password_hash, "
+            "display_name, country, preferred_language, timezone, is_platform_admin, "
+            "session_token, created_at, updated_at) VALUES (1, 'a@example.org', "
+            "'a@example.org', 'x', 'A', 'CA', 'en', 'UTC', false, 's', :t, :t)"
+        ),
+        {"t": created},
+    )
+
+
 def test_invitations_written_before_the_shared_lifecycle_stay_valid(tmp_path):
     """Team invitations of the revision before: an open one keeps its link (same nonce) and
     gets a sending time; a resolved one written without its time gets one, so the new rule
     "a resolution has its time" holds for every row."""
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_path / 'invitations.db'}"
-    url = prepare_database(url, "invitations")
-    app = create_app(
-        {"TANDEM_ENV": "testing", "INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": url}
-    )
+    app = app_on_own_database(tmp_path, "invitations")
     created = "2026-01-02 03:04:05"
     with app.app_context():
         upgrade(revision="27c9dc20c953")
         with db.engine.begin() as conn:
-            conn.execute(
-                sa.text(
-                    "INSERT INTO user_account (id, email, email_normalized, password_hash, "
-                    "display_name, country, preferred_language, timezone, is_platform_admin, "
-                    "session_token, created_at, updated_at) VALUES (1, 'a@example.org', "
-                    "'a@example.org', 'x', 'A', 'CA', 'en', 'UTC', false, 's', :t, :t)"
-                ),
-                {"t": created},
-            )
+            insert_user_1(conn, created)
             conn.execute(
                 sa.text(
                     "INSERT INTO team (id, name, entrant_type, created_by_id, created_at, "

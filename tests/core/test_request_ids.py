@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from competitions import create_app
 from competitions.core import request_ids
+from tests.core.test_http import app_that_fails_at_boom
 
 HEX = re.compile(r"[0-9a-f]{32}\Z")
 
@@ -59,19 +59,7 @@ def test_log_lines_name_their_request(app):
 
 
 def test_the_error_page_gives_the_id_of_the_logged_failure(tmp_path, caplog):
-    app = create_app(
-        {
-            "TANDEM_ENV": "testing",
-            "INSTANCE_PATH": str(tmp_path),
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}",
-            "PROPAGATE_EXCEPTIONS": False,
-        }
-    )
-
-    @app.route("/boom")
-    def boom() -> str:
-        raise RuntimeError("kaboom")
-
+    app = app_that_fails_at_boom(tmp_path)
     response = app.test_client().get("/boom", headers={"Accept-Language": "fr"})
     assert response.status_code == 500
     reference = response.headers["X-Request-Id"]

@@ -4,21 +4,18 @@ stops the start-up; the migration seals what was stored before and opens it goin
 
 from __future__ import annotations
 
-import os
-
 import pytest
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
 from flask_migrate import downgrade, upgrade
 
-from competitions import create_app
 from competitions.accounts.models import TotpCredential
 from competitions.config import ConfigError, build_config
 from competitions.core import clock, sealed
 from competitions.core.db import Base
 from competitions.core.extensions import db
+from tests.core.test_migrations import app_on_own_database, insert_user_1
 from tests.factories import make_user
-from tests.support.database import prepare_database
 
 SEED = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
@@ -81,23 +78,11 @@ def test_a_key_that_is_not_a_fernet_key_stops_the_start_up(monkeypatch):
 
 
 def test_the_migration_seals_stored_secrets_and_opens_them_going_down(tmp_path):
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_path / 'sealed.db'}"
-    url = prepare_database(url, "sealed")
-    app = create_app(
-        {"TANDEM_ENV": "testing", "INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": url}
-    )
+    app = app_on_own_database(tmp_path, "sealed")
     with app.app_context():
         upgrade(revision="cbdd24674573")
         with db.engine.begin() as conn:
-            conn.execute(
-                sa.text(
-                    "INSERT INTO user_account (id, email, email_normalized, password_hash, "
-                    "display_name, country, preferred_language, timezone, is_platform_admin, "
-                    "session_token, created_at, updated_at) VALUES (1, 'a@example.org', "
-                    "'a@example.org', 'x', 'A', 'CA', 'en', 'UTC', false, 's', :t, :t)"
-                ),
-                {"t": "2026-01-02 03:04:05"},
-            )
+            insert_user_1(conn, "2026-01-02 03:04:05")
             conn.execute(
                 sa.text(
                     "INSERT INTO account_totp (id, user_id, secret, created_at) "
